@@ -70,3 +70,16 @@ export const PatchType = {
   Apply: "application/apply-patch+yaml",
 } as const;
 export type PatchType = (typeof PatchType)[keyof typeof PatchType];
+
+export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK";
+
+/** One decoded watch event. ERROR events are not yielded: the iterator throws a StatusError. */
+export interface WatchEvent<T> {
+  type: WatchEventType;
+  object: T;
+}
+
+/** A watch stream: iterate it with `for await`; `stop()` ends it and releases the connection. */
+export interface Watch<T> extends AsyncIterable<WatchEvent<T>> {
+  stop(): void;
+}
