@@ -1,1 +1,19 @@
-export {};
+// @org/clientset: the typed clientset and its handwritten runtime, DynamicClient, DiscoveryClient,
+// RESTMapper and the helpers client-go users expect.
+export { Clientset } from "./clientset.js";
+export * from "./discovery/index.js";
+export * from "./dynamic/index.js";
+export type { PodExpansion, PodLogOptions } from "./expansions/core/v1/pod.js";
+export * from "./restmapper/index.js";
+export { type Backoff, DefaultBackoff, DefaultRetry, onError, retryOnConflict } from "./retry.js";
+export type * from "./runtime/descriptor.js";
+export { newClientset, newGroupClient, newResourceClient, resourceClientClass } from "./runtime/factory.js";
+export type * from "./runtime/methods.js";
+export {
+  DEFAULT_PAGE_SIZE,
+  deleteOptionsBody,
+  ResourceClient,
+  type ResourceTarget,
+} from "./runtime/resource-client.js";
+export type { RestInterface } from "./runtime/rest.js";
+export { type WaitOptions, WaitTimeoutError, WatchClosedError, type WatchFactory, waitFor } from "./wait.js";

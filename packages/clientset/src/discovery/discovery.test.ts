@@ -1,0 +1,303 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { RequestSpec } from "@org/rest";
+import { isNoMatchError, RESTMapper } from "../restmapper/index.js";
+import { RecordingRest } from "../testing/recording-rest.js";
+import { AGGREGATED_DISCOVERY_ACCEPT, DiscoveryClient, GroupDiscoveryFailedError } from "./index.js";
+import type { APIGroupDiscoveryList } from "./types.js";
+
+const aggregatedCore: APIGroupDiscoveryList = {
+  kind: "APIGroupDiscoveryList",
+  items: [
+    {
+      metadata: { name: "" },
+      versions: [
+        {
+          version: "v1",
+          resources: [
+            {
+              resource: "pods",
+              responseKind: { group: "", version: "v1", kind: "Pod" },
+              scope: "Namespaced",
+              singularResource: "pod",
+              verbs: ["get", "list", "create"],
+              shortNames: ["po"],
+              categories: ["all"],
+              subresources: [
+                {
+                  subresource: "status",
+                  responseKind: { group: "", version: "v1", kind: "Pod" },
+                  verbs: ["get"],
+                },
+                {
+                  subresource: "eviction",
+                  responseKind: { group: "policy", version: "v1", kind: "Eviction" },
+                  verbs: ["create"],
+                },
+              ],
+            },
+            {
+              resource: "namespaces",
+              responseKind: { group: "", version: "v1", kind: "Namespace" },
+              scope: "Cluster",
+              singularResource: "namespace",
+              verbs: ["get", "list"],
+              shortNames: ["ns"],
+            },
+          ],
+        },
+      ],
+    },
+  ],
+};
+const aggregatedApis: APIGroupDiscoveryList = {
+  kind: "APIGroupDiscoveryList",
+  items: [
+    {
+      metadata: { name: "autoscaling" },
+      versions: [
+        {
+          version: "v2",
+          resources: [
+            {
+              resource: "horizontalpodautoscalers",
+              responseKind: { group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler" },
+              scope: "Namespaced",
+              singularResource: "horizontalpodautoscaler",
+              verbs: ["get"],
+              shortNames: ["hpa"],
+            },
+          ],
+        },
+        {
+          version: "v1",
+          resources: [
+            {
+              resource: "horizontalpodautoscalers",
+              responseKind: { group: "autoscaling", version: "v1", kind: "HorizontalPodAutoscaler" },
+              scope: "Namespaced",
+              singularResource: "horizontalpodautoscaler",
+              verbs: ["get"],
+              shortNames: ["hpa"],
+            },
+            {
+              resource: "oldthings",
+              responseKind: { group: "autoscaling", version: "v1", kind: "OldThing" },
+              scope: "Cluster",
+              singularResource: "oldthing",
+              verbs: ["get"],
+            },
+          ],
+        },
+      ],
+    },
+    {
+      metadata: { name: "apps" },
+      versions: [
+        {
+          version: "v1",
+          resources: [
+            {
+              resource: "deployments",
+              responseKind: { group: "apps", version: "v1", kind: "Deployment" },
+              scope: "Namespaced",
+              singularResource: "deployment",
+              verbs: ["get", "list"],
+              shortNames: ["deploy"],
+            },
+          ],
+        },
+      ],
+    },
+    {
+      metadata: { name: "metrics.k8s.io" },
+      versions: [{ version: "v1beta1", freshness: "Stale" }],
+    },
+  ],
+};
+
+function aggregatedServer(): RecordingRest {
+  return new RecordingRest((s: RequestSpec) => {
+    if (s.path === "/api") return aggregatedCore;
+    if (s.path === "/apis") return aggregatedApis;
+    if (s.path === "/version") return { major: "1", minor: "36", gitVersion: "v1.36.3" };
+    throw new Error(`unexpected request ${s.path}`);
+  });
+}
+
+describe("DiscoveryClient with aggregated discovery", () => {
+  test("two requests (/api, /apis) with the aggregated Accept header, then the memory cache", async () => {
+    const rest = aggregatedServer();
+    const d = new DiscoveryClient(rest);
+    const groups = await d.serverGroups();
+    assert.deepEqual(
+      groups.groups.map((g) => [g.name, g.preferredVersion?.groupVersion, g.versions.map((v) => v.version)]),
+      [
+        ["", "v1", ["v1"]],
+        ["autoscaling", "autoscaling/v2", ["v2", "v1"]],
+        ["apps", "apps/v1", ["v1"]],
+        ["metrics.k8s.io", "metrics.k8s.io/v1beta1", ["v1beta1"]],
+      ],
+    );
+    assert.deepEqual(
+      rest.calls.map((c) => [c.path, c.accept]),
+      [
+        ["/api", AGGREGATED_DISCOVERY_ACCEPT],
+        ["/apis", AGGREGATED_DISCOVERY_ACCEPT],
+      ],
+    );
+    const core = await d.serverResourcesForGroupVersion("v1");
+    assert.deepEqual(
+      core.resources.map((r) => [r.name, r.kind, r.namespaced, r.group, r.version]),
+      [
+        ["pods", "Pod", true, "", "v1"],
+        ["pods/status", "Pod", true, "", "v1"],
+        ["pods/eviction", "Eviction", true, "policy", "v1"],
+        ["namespaces", "Namespace", false, "", "v1"],
+      ],
+    );
+    assert.deepEqual(core.resources[0]?.shortNames, ["po"]);
+    assert.equal(core.resources[0]?.singularName, "pod");
+    assert.equal(rest.calls.length, 2, "served from the cache");
+    assert.equal(await d.usesAggregatedDiscovery(), true);
+    await assert.rejects(d.serverResourcesForGroupVersion("metrics.k8s.io/v1beta1"), /stale/);
+
+    d.invalidate();
+    await d.serverGroups();
+    assert.equal(rest.calls.length, 4, "invalidate() asks the server again");
+  });
+
+  test("serverPreferredResources: the preferred version per resource, failures reported with the partial result", async () => {
+    const d = new DiscoveryClient(aggregatedServer());
+    const err = await d.serverPreferredResources().then(
+      () => assert.fail("the stale group must be reported"),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof GroupDiscoveryFailedError);
+    assert.deepEqual([...err.groups.keys()], ["metrics.k8s.io/v1beta1"]);
+    assert.deepEqual(
+      err.resources.map((l) => [l.groupVersion, l.resources.map((r) => r.name)]),
+      [
+        ["v1", ["pods", "namespaces"]],
+        ["autoscaling/v2", ["horizontalpodautoscalers"]],
+        ["autoscaling/v1", ["oldthings"]],
+        ["apps/v1", ["deployments"]],
+      ],
+    );
+  });
+
+  test("serverVersion asks /version", async () => {
+    const rest = aggregatedServer();
+    const v = await new DiscoveryClient(rest).serverVersion();
+    assert.equal(v.gitVersion, "v1.36.3");
+    assert.equal(rest.calls[0]?.path, "/version");
+  });
+});
+
+describe("DiscoveryClient with legacy discovery", () => {
+  test("falls back to /api, /apis and one request per group-version, each cached", async () => {
+    const rest = new RecordingRest((s) => {
+      switch (s.path) {
+        case "/api":
+          return { kind: "APIVersions", versions: ["v1"] };
+        case "/apis":
+          return {
+            kind: "APIGroupList",
+            groups: [
+              {
+                name: "apps",
+                versions: [{ groupVersion: "apps/v1", version: "v1" }],
+                preferredVersion: { groupVersion: "apps/v1", version: "v1" },
+              },
+            ],
+          };
+        case "/api/v1":
+          return {
+            kind: "APIResourceList",
+            groupVersion: "v1",
+            resources: [
+              {
+                name: "pods",
+                singularName: "pod",
+                namespaced: true,
+                kind: "Pod",
+                verbs: ["get"],
+                shortNames: ["po"],
+              },
+            ],
+          };
+        case "/apis/apps/v1":
+          return {
+            kind: "APIResourceList",
+            groupVersion: "apps/v1",
+            resources: [
+              {
+                name: "deployments",
+                singularName: "deployment",
+                namespaced: true,
+                kind: "Deployment",
+                verbs: ["get"],
+                shortNames: ["deploy"],
+              },
+            ],
+          };
+      }
+      throw new Error(`unexpected ${s.path}`);
+    });
+    const d = new DiscoveryClient(rest);
+    assert.equal(await d.usesAggregatedDiscovery(), false);
+    const all = await d.serverGroupsAndResources();
+    assert.deepEqual(
+      all.resources.map((r) => r.groupVersion),
+      ["v1", "apps/v1"],
+    );
+    assert.equal(all.failed.size, 0);
+    const before = rest.calls.length;
+    await d.serverResourcesForGroupVersion("apps/v1");
+    assert.equal(rest.calls.length, before, "cached");
+    const mapper = await RESTMapper.fromDiscovery(d);
+    assert.deepEqual(mapper.resourceFor({ resource: "deploy" }), {
+      group: "apps",
+      version: "v1",
+      resource: "deployments",
+    });
+  });
+});
+
+describe("RESTMapper from discovery", () => {
+  test("kind ↔ resource, preferred versions, singular and short names", async () => {
+    const m = await RESTMapper.fromDiscovery(new DiscoveryClient(aggregatedServer()));
+    assert.deepEqual(m.kindFor({ resource: "pods" }), { group: "", version: "v1", kind: "Pod" });
+    assert.deepEqual(m.kindFor({ resource: "pod" }), { group: "", version: "v1", kind: "Pod" });
+    assert.deepEqual(m.resourceFor({ resource: "po" }), { group: "", version: "v1", resource: "pods" });
+    assert.deepEqual(m.resourceFor({ resource: "hpa" }), {
+      group: "autoscaling",
+      version: "v2",
+      resource: "horizontalpodautoscalers",
+    });
+    assert.deepEqual(m.resourceFor({ resource: "hpa", version: "v1" }).version, "v1");
+    const mapping = m.restMapping({ group: "autoscaling", kind: "HorizontalPodAutoscaler" });
+    assert.equal(mapping.resource.version, "v2", "the preferred version");
+    assert.equal(mapping.scope, "namespace");
+    assert.equal(
+      m.restMapping({ group: "autoscaling", kind: "HorizontalPodAutoscaler" }, "v1").resource.version,
+      "v1",
+    );
+    assert.equal(m.restMapping({ kind: "Namespace" }).scope, "root");
+    assert.equal(m.restMapping({ group: "apps", kind: "deployment" }).resource.resource, "deployments");
+    assert.deepEqual(
+      m
+        .restMappings({ group: "autoscaling", kind: "HorizontalPodAutoscaler" })
+        .map((x) => x.resource.version),
+      ["v2", "v1"],
+    );
+    assert.equal(m.expandShortName("deploy"), "deployments");
+    assert.equal(m.expandShortName("unknown"), "unknown");
+    assert.equal(m.resourceSingularizer("deployments"), "deployment");
+    assert.throws(() => m.kindFor({ resource: "nothings" }), isNoMatchError);
+    assert.throws(
+      () => m.restMapping({ group: "apps", kind: "Pod" }),
+      /no matches for kind "Pod" in group "apps"/,
+    );
+  });
+});

@@ -1,0 +1,125 @@
+// client-go's dynamic client: the same verbs on unstructured objects of any resource, addressed by
+// group, version and resource (works for CRDs and anything the generated clientset does not know).
+import {
+  type ApplyOptions,
+  type CreateOptions,
+  type GetOptions,
+  RESTClient,
+  type RestConfig,
+  type UpdateOptions,
+} from "@org/rest";
+import { ResourceClient } from "../runtime/resource-client.js";
+import type { RestInterface } from "../runtime/rest.js";
+
+/** Any Kubernetes object, as decoded from JSON (client-go's unstructured.Unstructured). */
+export interface Unstructured {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    generateName?: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    finalizers?: string[];
+    ownerReferences?: unknown[];
+    managedFields?: unknown[];
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+/** A list of unstructured objects (client-go's unstructured.UnstructuredList). */
+export interface UnstructuredList {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
+  items: Unstructured[];
+}
+
+export interface GroupVersionResource {
+  /** "" for the core group. */
+  group: string;
+  version: string;
+  /** Plural, lower case: "deployments", "crontabs". */
+  resource: string;
+}
+
+/**
+ * The verbs of one resource on unstructured objects. `get`, `create` and `update` take optional
+ * subresource names, as client-go's dynamic interface does (e.g. `get(name, {}, "scale")`).
+ */
+export class DynamicResourceClient extends ResourceClient<Unstructured, UnstructuredList, Unstructured> {
+  override get(name: string, opts?: GetOptions, ...subresources: string[]): Promise<Unstructured> {
+    if (subresources.length === 0) return super.get(name, opts);
+    return this.getSubresource(name, subresources.join("/"), opts);
+  }
+
+  override create(obj: Unstructured, opts?: CreateOptions, ...subresources: string[]): Promise<Unstructured> {
+    if (subresources.length === 0) return super.create(obj, opts);
+    return this.createSubresource(nameOf(obj, "create"), subresources.join("/"), obj, opts);
+  }
+
+  override update(obj: Unstructured, opts?: UpdateOptions, ...subresources: string[]): Promise<Unstructured> {
+    if (subresources.length === 0) return super.update(obj, opts);
+    return this.updateSubresource(nameOf(obj, "update"), subresources.join("/"), obj, opts);
+  }
+
+  /** Server-side apply to the object or one of its subresources. */
+  override apply(obj: Unstructured, opts: ApplyOptions, ...subresources: string[]): Promise<Unstructured> {
+    if (subresources.length === 0) return super.apply(obj, opts);
+    return this.applySubresource(nameOf(obj, "apply"), subresources.join("/"), obj, opts);
+  }
+}
+
+function nameOf(obj: Unstructured, what: string): string {
+  const name = obj?.metadata?.name;
+  if (typeof name !== "string" || name === "") {
+    throw new TypeError(`${what}: the object needs metadata.name`);
+  }
+  return name;
+}
+
+/**
+ * A resource across namespaces: its verbs act cluster-wide (for cluster-scoped resources, or to
+ * list/watch every namespace); `namespace(ns)` narrows to one namespace.
+ */
+export class NamespaceableResourceClient extends DynamicResourceClient {
+  constructor(rest: RestInterface, gvr: GroupVersionResource) {
+    super(rest, { ...gvr, namespaced: false });
+  }
+
+  namespace(namespace: string): DynamicResourceClient {
+    if (typeof namespace !== "string") throw new TypeError("namespace(ns): ns must be a string");
+    return new DynamicResourceClient(this.rest, { ...this.target, namespaced: true }, namespace);
+  }
+}
+
+export class DynamicClient {
+  readonly rest: RestInterface;
+
+  constructor(rest: RestInterface) {
+    this.rest = rest;
+  }
+
+  /** client-go's dynamic.NewForConfig. Pass a RESTClient instead to share one with a Clientset. */
+  static forConfig(config: RestConfig | RESTClient): DynamicClient {
+    return new DynamicClient(config instanceof RESTClient ? config : RESTClient.forConfig(config));
+  }
+
+  resource(gvr: GroupVersionResource): NamespaceableResourceClient {
+    if (!gvr || typeof gvr.version !== "string" || gvr.version === "" || !gvr.resource) {
+      throw new TypeError("resource({ group, version, resource }): version and resource are required");
+    }
+    return new NamespaceableResourceClient(this.rest, {
+      group: gvr.group ?? "",
+      version: gvr.version,
+      resource: gvr.resource,
+    });
+  }
+}

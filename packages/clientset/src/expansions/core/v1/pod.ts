@@ -1,0 +1,114 @@
+// Pod logs (client-go's PodExpansion GetLogs): the whole text, or a stream of lines with follow.
+import type { CallOptions } from "@org/rest";
+import type { ResourceClient } from "../../../runtime/resource-client.js";
+
+/** core/v1 PodLogOptions (query parameters of pods/<name>/log) plus the per-call options. */
+export interface PodLogOptions extends CallOptions {
+  /** Which container; required when the pod has more than one. */
+  container?: string;
+  /** Logs of the previous, terminated instance of the container. */
+  previous?: boolean;
+  sinceSeconds?: number;
+  /** RFC 3339 timestamp; only one of sinceSeconds and sinceTime. */
+  sinceTime?: string;
+  /** Prefix every line with an RFC 3339 timestamp. */
+  timestamps?: boolean;
+  tailLines?: number;
+  limitBytes?: number;
+  insecureSkipTLSVerifyBackend?: boolean;
+  /** "Stdout" | "Stderr" | "All" (needs the PodLogsQuerySplitStreams feature). */
+  stream?: string;
+}
+
+export interface PodExpansion {
+  /** The pod's log as one text (GET pods/<name>/log). */
+  getLogs(name: string, opts?: PodLogOptions): Promise<string>;
+  /**
+   * Follows the log (follow=true) and yields it line by line (without the newline) until the
+   * container ends, `signal` aborts, or the loop breaks (which closes the connection).
+   */
+  streamLogs(name: string, opts?: PodLogOptions): AsyncIterable<string>;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+function logQuery(opts: PodLogOptions | undefined, follow: boolean): Query {
+  const q: Query = {};
+  if (opts !== undefined) {
+    for (const key of [
+      "container",
+      "previous",
+      "sinceSeconds",
+      "sinceTime",
+      "timestamps",
+      "tailLines",
+      "limitBytes",
+      "insecureSkipTLSVerifyBackend",
+      "stream",
+    ] as const) {
+      const v = opts[key];
+      if (v !== undefined) q[key] = v;
+    }
+  }
+  if (follow) q.follow = true;
+  return q;
+}
+
+function callOf(opts: PodLogOptions | undefined): CallOptions {
+  const call: CallOptions = {};
+  if (opts?.signal !== undefined) call.signal = opts.signal;
+  if (opts?.timeoutMs !== undefined) call.timeoutMs = opts.timeoutMs;
+  return call;
+}
+
+function requireName(name: string, what: string): void {
+  if (typeof name !== "string" || name === "") throw new TypeError(`${what}: pod name may not be empty`);
+}
+
+type Client = ResourceClient<unknown, unknown, unknown>;
+
+/** The runtime's implementation, installed on every PodInterface. */
+export const podExpansion = {
+  async getLogs(this: Client, name: string, opts?: PodLogOptions): Promise<string> {
+    requireName(name, "getLogs");
+    return this.rest.requestText(
+      this.spec("GET", {
+        ...callOf(opts),
+        name,
+        subresource: "log",
+        query: logQuery(opts, false),
+        accept: "*/*",
+      }),
+    );
+  },
+
+  async *streamLogs(
+    this: Client,
+    name: string,
+    opts?: PodLogOptions,
+  ): AsyncGenerator<string, void, undefined> {
+    requireName(name, "streamLogs");
+    const stream = await this.rest.requestStream(
+      this.spec("GET", {
+        ...callOf(opts),
+        name,
+        subresource: "log",
+        query: logQuery(opts, true),
+        accept: "*/*",
+      }),
+    );
+    const decoder = new TextDecoder();
+    let rest = "";
+    for await (const chunk of stream) {
+      rest += decoder.decode(chunk, { stream: true });
+      let nl = rest.indexOf("\n");
+      while (nl !== -1) {
+        yield rest.slice(0, nl);
+        rest = rest.slice(nl + 1);
+        nl = rest.indexOf("\n");
+      }
+    }
+    rest += decoder.decode();
+    if (rest !== "") yield rest;
+  },
+} satisfies Record<keyof PodExpansion, Function>;

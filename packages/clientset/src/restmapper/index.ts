@@ -1,0 +1,270 @@
+// client-go's restmapper: kind ↔ resource, preferred versions and short names, from discovery.
+// `RESTMapper` maps from one discovery snapshot (synchronous); `DeferredRESTMapper` loads it on
+// first use and reloads once when something is not found (e.g. a CRD installed since).
+import type { DiscoveryClient } from "../discovery/index.js";
+import type { APIGroup, APIResourceList } from "../discovery/types.js";
+import type { GroupVersionResource } from "../dynamic/index.js";
+import type { GroupVersionKind } from "../runtime/descriptor.js";
+
+/** What a caller knows: the resource (plural, singular or short name), maybe group and version. */
+export interface PartialGroupVersionResource {
+  group?: string;
+  version?: string;
+  resource: string;
+}
+
+export interface GroupKind {
+  group?: string;
+  kind: string;
+}
+
+export interface RESTMapping {
+  resource: GroupVersionResource;
+  groupVersionKind: GroupVersionKind;
+  /** "namespace" for namespaced resources, "root" for cluster-scoped ones (client-go's meta.RESTScope). */
+  scope: "namespace" | "root";
+  namespaced: boolean;
+}
+
+/** One group's discovery: its versions in preference order and each version's resources. */
+export interface APIGroupResources {
+  group: APIGroup;
+  /** version → its resource list. */
+  versionedResources: Record<string, APIResourceList["resources"]>;
+}
+
+/** Nothing matched (client-go's NoKindMatchError / NoResourceMatchError). */
+export class NoMatchError extends Error {
+  readonly what: string;
+  constructor(what: string, hint = "check the spelling, or whether the API (e.g. a CRD) is installed") {
+    super(`no matches for ${what}; ${hint}`);
+    this.name = "NoMatchError";
+    this.what = what;
+  }
+}
+
+export function isNoMatchError(err: unknown): err is NoMatchError {
+  return err instanceof NoMatchError;
+}
+
+interface Entry {
+  gvr: GroupVersionResource;
+  gvk: GroupVersionKind;
+  namespaced: boolean;
+  singular: string;
+  shortNames: readonly string[];
+  /** Lower is preferred: group order, then version order within the group. */
+  priority: number;
+}
+
+function lower(s: string | undefined): string {
+  return (s ?? "").toLowerCase();
+}
+
+function describe(p: { group?: string | undefined; version?: string | undefined }, name: string): string {
+  const parts = [p.group ? `group "${p.group}"` : "", p.version ? `version "${p.version}"` : ""].filter(
+    Boolean,
+  );
+  return parts.length > 0 ? `${name} in ${parts.join(", ")}` : name;
+}
+
+export class RESTMapper {
+  readonly #entries: Entry[] = [];
+
+  /** From the groups and resources discovery returns (e.g. `discovery.serverGroupsAndResources()`). */
+  constructor(groupResources: readonly APIGroupResources[]) {
+    let priority = 0;
+    for (const { group, versionedResources } of groupResources) {
+      const versions = group.versions.map((v) => v.version);
+      const preferred = group.preferredVersion?.version;
+      if (preferred !== undefined && versions.includes(preferred)) {
+        versions.splice(versions.indexOf(preferred), 1);
+        versions.unshift(preferred);
+      }
+      for (const version of versions) {
+        for (const r of versionedResources[version] ?? []) {
+          if (r.name.includes("/")) continue;
+          this.#entries.push({
+            gvr: { group: group.name, version, resource: r.name },
+            gvk: { group: group.name, version, kind: r.kind },
+            namespaced: r.namespaced,
+            singular: r.singularName !== "" && r.singularName !== undefined ? r.singularName : lower(r.kind),
+            shortNames: r.shortNames ?? [],
+            priority,
+          });
+        }
+        priority++;
+      }
+    }
+  }
+
+  /** Reads discovery (one request with aggregated discovery) and builds a mapper from it. */
+  static async fromDiscovery(discovery: DiscoveryClient): Promise<RESTMapper> {
+    // Group-versions that failed discovery (an unreachable aggregated API) map nothing; the rest do.
+    const { groups, resources } = await discovery.serverGroupsAndResources();
+    const byGV = new Map(resources.map((r) => [r.groupVersion, r.resources]));
+    const out: APIGroupResources[] = [];
+    for (const group of groups) {
+      const versionedResources: Record<string, APIResourceList["resources"]> = {};
+      for (const v of group.versions) {
+        const rs = byGV.get(v.groupVersion);
+        if (rs !== undefined) versionedResources[v.version] = rs;
+      }
+      out.push({ group, versionedResources });
+    }
+    return new RESTMapper(out);
+  }
+
+  #matchResource(p: PartialGroupVersionResource): Entry[] {
+    const name = lower(p.resource);
+    const group = p.group;
+    const version = p.version;
+    const keep = (e: Entry) =>
+      (group === undefined ||
+        group === "" ||
+        e.gvr.group === group ||
+        (group === "core" && e.gvr.group === "")) &&
+      (version === undefined || version === "" || e.gvr.version === version);
+    let hits = this.#entries.filter((e) => keep(e) && (e.gvr.resource === name || e.singular === name));
+    if (hits.length === 0) hits = this.#entries.filter((e) => keep(e) && e.shortNames.includes(name));
+    // An empty group prefers the core group, then the discovery order (client-go's priority mapper).
+    return hits.sort((a, b) => a.priority - b.priority);
+  }
+
+  /** Every match for a partial resource, the preferred first. */
+  resourcesFor(p: PartialGroupVersionResource): GroupVersionResource[] {
+    return this.#matchResource(p).map((e) => ({ ...e.gvr }));
+  }
+
+  /** The preferred full resource for a plural, singular or short name ("deploy" → apps/v1 deployments). */
+  resourceFor(p: PartialGroupVersionResource): GroupVersionResource {
+    const hit = this.#matchResource(p)[0];
+    if (hit === undefined) throw new NoMatchError(describe(p, `resource "${p.resource}"`));
+    return { ...hit.gvr };
+  }
+
+  kindsFor(p: PartialGroupVersionResource): GroupVersionKind[] {
+    return this.#matchResource(p).map((e) => ({ ...e.gvk }));
+  }
+
+  /** The kind served at a resource ("pods" → v1 Pod). */
+  kindFor(p: PartialGroupVersionResource): GroupVersionKind {
+    const hit = this.#matchResource(p)[0];
+    if (hit === undefined) throw new NoMatchError(describe(p, `resource "${p.resource}"`));
+    return { ...hit.gvk };
+  }
+
+  /**
+   * Every mapping of a kind, in preference order; `versions` narrows (and orders) the versions.
+   * The kind matches exactly, or else case-insensitively.
+   */
+  restMappings(gk: GroupKind, ...versions: string[]): RESTMapping[] {
+    const wanted = versions.filter((v) => v !== "");
+    const inGroup = (e: Entry) => gk.group === undefined || e.gvk.group === gk.group;
+    let hits = this.#entries.filter((e) => inGroup(e) && e.gvk.kind === gk.kind);
+    if (hits.length === 0)
+      hits = this.#entries.filter((e) => inGroup(e) && lower(e.gvk.kind) === lower(gk.kind));
+    if (wanted.length > 0) {
+      hits = hits
+        .filter((e) => wanted.includes(e.gvk.version))
+        .sort(
+          (a, b) => wanted.indexOf(a.gvk.version) - wanted.indexOf(b.gvk.version) || a.priority - b.priority,
+        );
+    } else {
+      hits.sort((a, b) => a.priority - b.priority);
+    }
+    return hits.map((e) => ({
+      resource: { ...e.gvr },
+      groupVersionKind: { ...e.gvk },
+      scope: e.namespaced ? "namespace" : "root",
+      namespaced: e.namespaced,
+    }));
+  }
+
+  /** The preferred mapping of a kind: which resource serves it, in which version, with which scope. */
+  restMapping(gk: GroupKind, ...versions: string[]): RESTMapping {
+    const hit = this.restMappings(gk, ...versions)[0];
+    if (hit === undefined) {
+      const v = versions.filter((x) => x !== "");
+      throw new NoMatchError(
+        describe({ group: gk.group, version: v.length > 0 ? v.join("|") : undefined }, `kind "${gk.kind}"`),
+      );
+    }
+    return hit;
+  }
+
+  /** The singular name of a resource ("pods" → "pod"). */
+  resourceSingularizer(resource: string): string {
+    const hit = this.#matchResource({ resource })[0];
+    if (hit === undefined) throw new NoMatchError(`resource "${resource}"`);
+    return hit.singular;
+  }
+
+  /** A short name to its resource ("deploy" → "deployments"); anything else comes back unchanged. */
+  expandShortName(name: string): string {
+    const n = lower(name);
+    const hit = this.#entries
+      .filter((e) => e.shortNames.includes(n))
+      .sort((a, b) => a.priority - b.priority)[0];
+    return hit === undefined ? name : hit.gvr.resource;
+  }
+}
+
+/**
+ * A RESTMapper that reads discovery on first use and, when a lookup finds nothing, invalidates the
+ * discovery cache and reloads once before giving up (client-go's DeferredDiscoveryRESTMapper).
+ */
+export class DeferredRESTMapper {
+  readonly discovery: DiscoveryClient;
+  #mapper: Promise<RESTMapper> | undefined;
+
+  constructor(discovery: DiscoveryClient) {
+    this.discovery = discovery;
+  }
+
+  /** Drops the loaded mapping and the discovery cache. */
+  reset(): void {
+    this.#mapper = undefined;
+    this.discovery.invalidate();
+  }
+
+  #load(): Promise<RESTMapper> {
+    if (this.#mapper === undefined) {
+      const p = RESTMapper.fromDiscovery(this.discovery);
+      this.#mapper = p;
+      p.catch(() => {
+        if (this.#mapper === p) this.#mapper = undefined;
+      });
+    }
+    return this.#mapper;
+  }
+
+  async #withReload<R>(fn: (m: RESTMapper) => R): Promise<R> {
+    try {
+      return fn(await this.#load());
+    } catch (err) {
+      if (!isNoMatchError(err)) throw err;
+      this.reset();
+      return fn(await this.#load());
+    }
+  }
+
+  mapper(): Promise<RESTMapper> {
+    return this.#load();
+  }
+  kindFor(p: PartialGroupVersionResource): Promise<GroupVersionKind> {
+    return this.#withReload((m) => m.kindFor(p));
+  }
+  resourceFor(p: PartialGroupVersionResource): Promise<GroupVersionResource> {
+    return this.#withReload((m) => m.resourceFor(p));
+  }
+  restMapping(gk: GroupKind, ...versions: string[]): Promise<RESTMapping> {
+    return this.#withReload((m) => m.restMapping(gk, ...versions));
+  }
+  async restMappings(gk: GroupKind, ...versions: string[]): Promise<RESTMapping[]> {
+    const found = (await this.#load()).restMappings(gk, ...versions);
+    if (found.length > 0) return found;
+    this.reset();
+    return (await this.#load()).restMappings(gk, ...versions);
+  }
+}

@@ -1,0 +1,252 @@
+// The one generic resource client behind every generated interface (client-go's gentype.Client):
+// every verb is written once here and addressed by the resource's coordinates. Responses are
+// returned exactly as the RESTClient decoded them: no walking, copying or converting.
+import {
+  type ApplyOptions,
+  type CallOptions,
+  type CreateOptions,
+  type DeleteOptions,
+  type GetOptions,
+  type ListOptions,
+  type PatchOptions,
+  PatchType,
+  type RequestSpec,
+  type UpdateOptions,
+  type Watch,
+} from "@org/rest";
+import type { ResourceMethods } from "./methods.js";
+import { type RestInterface, splitCallOptions } from "./rest.js";
+
+/** Where a resource lives: the URL coordinates the runtime needs (a ResourceDescriptor has them). */
+export interface ResourceTarget {
+  group: string;
+  version: string;
+  /** Plural resource name, the URL segment: "pods". */
+  resource: string;
+  namespaced: boolean;
+  kind?: string;
+}
+
+/** The fields of an object the runtime reads: its name (for update/apply) and list metadata. */
+interface Named {
+  metadata?: { name?: string };
+}
+interface ListMeta {
+  metadata?: { continue?: string; resourceVersion?: string };
+  items?: unknown[];
+}
+
+/** Default page size of `listAll` (client-go's pager uses 500). */
+export const DEFAULT_PAGE_SIZE = 500;
+
+function requireName(name: string | undefined, what: string): string {
+  if (typeof name !== "string" || name === "") {
+    throw new TypeError(`${what}: resource name may not be empty; pass the object's name (metadata.name)`);
+  }
+  return name;
+}
+
+function nameOf(obj: unknown, what: string): string {
+  return requireName((obj as Named | null | undefined)?.metadata?.name, what);
+}
+
+function requireFieldManager(opts: ApplyOptions | undefined, what: string): void {
+  if (opts === undefined || typeof opts.fieldManager !== "string" || opts.fieldManager === "") {
+    throw new TypeError(
+      `${what}: server-side apply needs a field manager; pass { fieldManager: "<your controller's name>" }`,
+    );
+  }
+}
+
+/** A meta.k8s.io/v1 DeleteOptions body from DeleteOptions (without the per-call options). */
+export function deleteOptionsBody(opts: DeleteOptions | undefined): Record<string, unknown> {
+  const body: Record<string, unknown> = { apiVersion: "v1", kind: "DeleteOptions" };
+  if (opts === undefined) return body;
+  if (opts.gracePeriodSeconds !== undefined) body.gracePeriodSeconds = opts.gracePeriodSeconds;
+  if (opts.propagationPolicy !== undefined) body.propagationPolicy = opts.propagationPolicy;
+  if (opts.preconditions !== undefined) body.preconditions = opts.preconditions;
+  if (opts.dryRun !== undefined) body.dryRun = ["All"];
+  return body;
+}
+
+function callOf(opts: CallOptions | undefined): CallOptions {
+  const call: CallOptions = {};
+  if (opts?.signal !== undefined) call.signal = opts.signal;
+  if (opts?.timeoutMs !== undefined) call.timeoutMs = opts.timeoutMs;
+  return call;
+}
+
+function applyQuery(opts: ApplyOptions): PatchOptions {
+  const q: PatchOptions = { fieldManager: opts.fieldManager };
+  if (opts.force !== undefined) q.force = opts.force;
+  if (opts.dryRun !== undefined) q.dryRun = opts.dryRun;
+  return q;
+}
+
+export class ResourceClient<T, TList, TApply = T> implements ResourceMethods<T, TList, TApply> {
+  readonly rest: RestInterface;
+  readonly target: ResourceTarget;
+  /** "" = all namespaces (list/watch) for a namespaced resource; always "" for a cluster-scoped one. */
+  readonly ns: string;
+
+  constructor(rest: RestInterface, target: ResourceTarget, namespace = "") {
+    this.rest = rest;
+    this.target = target;
+    this.ns = target.namespaced ? (namespace ?? "") : "";
+  }
+
+  /** A request against this resource: the collection, or `name` and its `subresource`. */
+  spec(method: RequestSpec["method"], extra?: Partial<RequestSpec>): RequestSpec {
+    const s: RequestSpec = {
+      method,
+      group: this.target.group,
+      version: this.target.version,
+      resource: this.target.resource,
+    };
+    if (this.ns !== "") s.namespace = this.ns;
+    return extra === undefined ? s : Object.assign(s, extra);
+  }
+
+  async create(obj: T, opts?: CreateOptions): Promise<T> {
+    const { call, query } = splitCallOptions(opts);
+    return this.rest.request<T>(this.spec("POST", { ...call, options: query, body: obj }));
+  }
+
+  async update(obj: T, opts?: UpdateOptions): Promise<T> {
+    const name = nameOf(obj, "update");
+    const { call, query } = splitCallOptions(opts);
+    return this.rest.request<T>(this.spec("PUT", { ...call, name, options: query, body: obj }));
+  }
+
+  async updateStatus(obj: T, opts?: UpdateOptions): Promise<T> {
+    return this.updateSubresource<T, T>(nameOf(obj, "updateStatus"), "status", obj, opts);
+  }
+
+  async delete(name: string, opts?: DeleteOptions): Promise<void> {
+    requireName(name, "delete");
+    await this.rest.request(this.spec("DELETE", { ...callOf(opts), name, body: deleteOptionsBody(opts) }));
+  }
+
+  async deleteCollection(opts?: DeleteOptions, listOpts?: ListOptions): Promise<void> {
+    const { query } = splitCallOptions(listOpts);
+    const call = { ...callOf(listOpts), ...callOf(opts) };
+    await this.rest.request(this.spec("DELETE", { ...call, options: query, body: deleteOptionsBody(opts) }));
+  }
+
+  async get(name: string, opts?: GetOptions): Promise<T> {
+    requireName(name, "get");
+    const { call, query } = splitCallOptions(opts);
+    return this.rest.request<T>(this.spec("GET", { ...call, name, options: query }));
+  }
+
+  async list(opts?: ListOptions): Promise<TList> {
+    const { call, query } = splitCallOptions(opts);
+    return this.rest.request<TList>(this.spec("GET", { ...call, options: query }));
+  }
+
+  /**
+   * Every page of a list, following `continue` (client-go's pager). `limit` defaults to 500.
+   * A continue token that expired while paging (410 Expired) is thrown: restart the listing.
+   */
+  async *listPages(opts?: ListOptions): AsyncGenerator<TList, void, undefined> {
+    let cont = opts?.continue;
+    const limit = opts?.limit ?? DEFAULT_PAGE_SIZE;
+    for (;;) {
+      const page: TList = await this.list({ ...opts, limit, continue: cont });
+      yield page;
+      cont = (page as ListMeta).metadata?.continue;
+      if (cont === undefined || cont === "") return;
+    }
+  }
+
+  async *listAll(opts?: ListOptions): AsyncGenerator<T, void, undefined> {
+    for await (const page of this.listPages(opts)) {
+      const items = (page as ListMeta).items;
+      if (items !== undefined && items !== null) yield* items as T[];
+    }
+  }
+
+  watch(opts?: ListOptions): Watch<T> {
+    const { call, query } = splitCallOptions(opts);
+    return this.rest.watch<T>(this.spec("GET", { ...call, options: query }));
+  }
+
+  async patch(
+    name: string,
+    type: PatchType,
+    data: unknown,
+    opts?: PatchOptions & { subresource?: string },
+  ): Promise<T> {
+    requireName(name, "patch");
+    const { call, query } = splitCallOptions(opts);
+    let options: PatchOptions | undefined = query;
+    let subresource: string | undefined;
+    if (query !== undefined && "subresource" in query) {
+      const { subresource: sub, ...rest } = query as PatchOptions & { subresource?: string };
+      subresource = sub;
+      options = rest;
+    }
+    const extra: Partial<RequestSpec> = { ...call, name, options, body: data, contentType: type };
+    if (subresource !== undefined && subresource !== "") extra.subresource = subresource;
+    return this.rest.request<T>(this.spec("PATCH", extra));
+  }
+
+  async apply(config: TApply, opts: ApplyOptions): Promise<T> {
+    requireFieldManager(opts, "apply");
+    return this.applySubresource<TApply, T>(nameOf(config, "apply"), undefined, config, opts);
+  }
+
+  async applyStatus(config: TApply, opts: ApplyOptions): Promise<T> {
+    requireFieldManager(opts, "applyStatus");
+    return this.applySubresource<TApply, T>(nameOf(config, "applyStatus"), "status", config, opts);
+  }
+
+  // --- subresources: the building blocks of the named subresource methods and expansions ---
+
+  async getSubresource<R>(name: string, subresource: string, opts?: GetOptions): Promise<R> {
+    requireName(name, `get ${subresource}`);
+    const { call, query } = splitCallOptions(opts);
+    return this.rest.request<R>(this.spec("GET", { ...call, name, subresource, options: query }));
+  }
+
+  async createSubresource<B, R>(
+    name: string,
+    subresource: string,
+    body: B,
+    opts?: CreateOptions,
+  ): Promise<R> {
+    requireName(name, `create ${subresource}`);
+    const { call, query } = splitCallOptions(opts);
+    return this.rest.request<R>(this.spec("POST", { ...call, name, subresource, options: query, body }));
+  }
+
+  async updateSubresource<B, R>(
+    name: string,
+    subresource: string,
+    body: B,
+    opts?: UpdateOptions,
+  ): Promise<R> {
+    requireName(name, `update ${subresource}`);
+    const { call, query } = splitCallOptions(opts);
+    return this.rest.request<R>(this.spec("PUT", { ...call, name, subresource, options: query, body }));
+  }
+
+  /** Server-side apply of `config` to `name` (or its `subresource`). */
+  async applySubresource<B, R>(
+    name: string,
+    subresource: string | undefined,
+    config: B,
+    opts: ApplyOptions,
+  ): Promise<R> {
+    requireFieldManager(opts, subresource === undefined ? "apply" : `apply ${subresource}`);
+    const extra: Partial<RequestSpec> = {
+      ...callOf(opts),
+      name,
+      options: applyQuery(opts),
+      body: config,
+      contentType: PatchType.Apply,
+    };
+    if (subresource !== undefined) extra.subresource = subresource;
+    return this.rest.request<R>(this.spec("PATCH", extra));
+  }
+}

@@ -1,0 +1,18 @@
+// The part of @org/rest's RESTClient the runtime uses. Every client takes one of these, so one
+// RESTClient (one transport, one rate limiter) serves a whole clientset, and tests can observe the
+// RequestSpecs a client produces.
+import type { CallOptions, RESTClient } from "@org/rest";
+
+export type RestInterface = Pick<RESTClient, "request" | "requestText" | "requestStream" | "watch">;
+
+/** Splits the per-call options (signal, timeout) off the ones that become query parameters. */
+export function splitCallOptions<O extends CallOptions>(
+  opts: O | undefined,
+): { call: CallOptions; query: Omit<O, keyof CallOptions> | undefined } {
+  if (opts === undefined) return { call: {}, query: undefined };
+  const { signal, timeoutMs, ...query } = opts;
+  const call: CallOptions = {};
+  if (signal !== undefined) call.signal = signal;
+  if (timeoutMs !== undefined) call.timeoutMs = timeoutMs;
+  return { call, query: query as Omit<O, keyof CallOptions> };
+}
