@@ -5,7 +5,7 @@
 //   node dist/apply-manifest.js [--kubeconfig ~/.kube/config] [--namespace NS] [--field-manager apply-manifest]
 //                               [--force] FILE
 import { readFile } from "node:fs/promises";
-import { Clientset, DynamicClient } from "@org/clientset";
+import { Clientset, DeferredRESTMapper, DynamicClient, isNoMatchError } from "@org/clientset";
 import { buildConfigFromFlags, StatusError } from "@org/rest";
 import yaml from "js-yaml";
 import { defaultKubeconfig, panic, parseFlags } from "./lib/cli.js";
@@ -29,15 +29,6 @@ interface Manifest {
   [key: string]: unknown;
 }
 
-class UnknownKindError extends Error {}
-
-interface Mapping {
-  group: string;
-  version: string;
-  resource: string;
-  namespaced: boolean;
-}
-
 async function main(): Promise<void> {
   const file = positionals[0];
   if (positionals.length !== 1 || !file) {
@@ -49,28 +40,12 @@ async function main(): Promise<void> {
     .filter((d): d is Manifest => d !== null && d !== undefined);
 
   const config = await buildConfigFromFlags("", flags.kubeconfig);
-  const discovery = Clientset.forConfig(config).discovery();
-  const dynamic = DynamicClient.forConfig(config);
+  const clientset = Clientset.forConfig(config);
+  // kind → resource from discovery (client-go's DeferredDiscoveryRESTMapper): loaded on first use,
+  // reloaded once when a kind is missing, e.g. a CRD applied by an earlier document of this file.
+  const mapper = new DeferredRESTMapper(clientset.discovery());
+  const dynamic = DynamicClient.forConfig(clientset.restClient);
   const defaultNamespace = flags.namespace ?? config.namespace ?? "default";
-
-  // kind → resource, from the server's discovery documents (one request per group-version).
-  const cache = new Map<
-    string,
-    Promise<{ resources: { name: string; kind: string; namespaced: boolean }[] }>
-  >();
-  async function mapping(apiVersion: string, kind: string): Promise<Mapping> {
-    let list = cache.get(apiVersion);
-    if (!list) {
-      list = discovery.serverResourcesForGroupVersion(apiVersion);
-      cache.set(apiVersion, list);
-    }
-    const found = (await list).resources.find((r) => r.kind === kind && !r.name.includes("/"));
-    if (!found) {
-      throw new UnknownKindError(`the server has no kind ${kind} in ${apiVersion}; is its CRD installed?`);
-    }
-    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/", 2) : ["", apiVersion];
-    return { group: group ?? "", version: version ?? "", resource: found.name, namespaced: found.namespaced };
-  }
 
   let failed = 0;
   for (const [i, doc] of documents.entries()) {
@@ -82,23 +57,24 @@ async function main(): Promise<void> {
     }
     let display = `${doc.kind.toLowerCase()}/${doc.metadata.name}`;
     try {
-      const m = await mapping(doc.apiVersion, doc.kind);
-      const client = dynamic.resource({ group: m.group, version: m.version, resource: m.resource });
-      display = `${doc.kind.toLowerCase()}${m.group ? `.${m.group}` : ""}/${doc.metadata.name}`;
+      const [group, version] = doc.apiVersion.includes("/")
+        ? doc.apiVersion.split("/", 2)
+        : ["", doc.apiVersion];
+      const m = await mapper.restMapping({ group: group ?? "", kind: doc.kind }, version ?? "");
+      const client = dynamic.resource(m.resource);
+      display = `${doc.kind.toLowerCase()}${m.resource.group ? `.${m.resource.group}` : ""}/${doc.metadata.name}`;
       const opts = { fieldManager: flags["field-manager"], force: flags.force };
       if (m.namespaced) {
         const namespace = doc.metadata.namespace ?? defaultNamespace;
-        await client
-          .namespace(namespace)
-          .apply(doc.metadata.name, { ...doc, metadata: { ...doc.metadata, namespace } }, opts);
+        await client.namespace(namespace).apply({ ...doc, metadata: { ...doc.metadata, namespace } }, opts);
       } else {
-        await client.apply(doc.metadata.name, doc, opts);
+        await client.apply(doc, opts);
       }
       console.log(`${display} serverside-applied`);
     } catch (err) {
       if (err instanceof StatusError) {
         console.error(`Error applying ${display} (${where}): ${err.status.message ?? err.message}`);
-      } else if (err instanceof UnknownKindError) {
+      } else if (isNoMatchError(err)) {
         console.error(`Error applying ${display} (${where}): ${err.message}`);
       } else {
         throw err;

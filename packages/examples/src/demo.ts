@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { Clientset } from "@org/clientset";
 import { buildConfigFromFlags } from "@org/rest";
-import { type ControlPlane, startControlPlane } from "@org/testenv";
+import { type ControlPlane, DEFAULT_CONTROLLERS, startControlPlane } from "@org/testenv";
 import { runProgram } from "./lib/run.js";
 import { bindView, createTutorialPods, serviceAccountDir, serviceEnv } from "./lib/world.js";
 
@@ -51,7 +51,9 @@ async function run(program: string, args: string[], env: Record<string, string> 
 try {
   banner("Starting a local control plane (etcd, kube-apiserver, kube-controller-manager)");
   console.log("(the first run builds the binaries from Go modules: several minutes on 2 cores)");
-  cp = await startControlPlane();
+  // `view` is an aggregated ClusterRole: the clusterrole-aggregation controller fills in its rules.
+  const controllers = new Set<string>([...DEFAULT_CONTROLLERS, "clusterrole-aggregation-controller"]);
+  cp = await startControlPlane({ controllers: [...controllers] });
   console.log(`API server ${cp.apiServerURL} (Kubernetes ${cp.version})`);
   console.log(`admin kubeconfig ${cp.kubeconfigPath}`);
 

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   });
 
   // 1. The CRD, applied server-side so that running the program twice is fine.
-  await crds.apply(CRD_NAME, crd, { fieldManager: FIELD_MANAGER, force: true });
+  await crds.apply(crd, { fieldManager: FIELD_MANAGER, force: true });
   console.log(`Applied CustomResourceDefinition ${CRD_NAME}`);
   for (let i = 0; ; i++) {
     const current = (await crds.get(CRD_NAME)) as Unstructured;

@@ -100,6 +100,18 @@ export async function bindView(
   namespace: string,
   serviceAccount: string,
 ): Promise<void> {
+  // `view` is an aggregated ClusterRole: its rules are filled in by kube-controller-manager's
+  // clusterrole-aggregation controller shortly after the cluster starts.
+  for (let i = 0; ; i++) {
+    const view = await clientset.rbacV1().clusterRoles().get("view");
+    if ((view.rules ?? []).length > 0) break;
+    if (i >= 120) {
+      throw new Error(
+        "the view ClusterRole still has no rules after 30 s; is kube-controller-manager's clusterrole-aggregation-controller running?",
+      );
+    }
+    await sleep(250);
+  }
   await clientset
     .rbacV1()
     .clusterRoleBindings()
