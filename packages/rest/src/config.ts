@@ -1,0 +1,82 @@
+// RestConfig, the counterpart of client-go's rest.Config: everything needed to talk to one API server.
+
+import type { RateLimiter } from "./ratelimit.js";
+
+export interface TLSConfig {
+  /** PEM of the CA bundle that signs the server certificate (replaces the system roots). */
+  caData?: string | Uint8Array;
+  caFile?: string;
+  /** PEM of the client certificate and key. */
+  certData?: string | Uint8Array;
+  certFile?: string;
+  keyData?: string | Uint8Array;
+  keyFile?: string;
+  /** Skip server certificate verification. Only when set explicitly; never a default. */
+  insecure?: boolean;
+  /** Server name for SNI and certificate verification, when it differs from the host. */
+  serverName?: string;
+}
+
+/** An exec credential plugin (client.authentication.k8s.io v1 / v1beta1), as in a kubeconfig user. */
+export interface ExecConfig {
+  command: string;
+  args?: string[];
+  env?: { name: string; value: string }[];
+  /** "client.authentication.k8s.io/v1" or "client.authentication.k8s.io/v1beta1". */
+  apiVersion: string;
+  installHint?: string;
+  /** Send the cluster (server, CA, ...) to the plugin in KUBERNETES_EXEC_INFO. */
+  provideClusterInfo?: boolean;
+  /** "Never" | "IfAvailable" | "Always": whether the plugin may use the terminal's stdin. */
+  interactiveMode?: "Never" | "IfAvailable" | "Always";
+  /** The cluster's `extensions["client.authentication.k8s.io/exec"]`, passed on as spec.cluster.config. */
+  clusterConfig?: unknown;
+  /** Directory the command was resolved against (the kubeconfig file's); informational. */
+  workingDir?: string;
+}
+
+/** A legacy kubeconfig auth-provider. Only "oidc" (its id-token) is supported; use exec plugins. */
+export interface AuthProviderConfig {
+  name: string;
+  config?: Record<string, string>;
+}
+
+export interface ImpersonationConfig {
+  user?: string;
+  uid?: string;
+  groups?: string[];
+  extra?: Record<string, string[]>;
+}
+
+export interface RestConfig {
+  /** "https://127.0.0.1:6443"; a bare host:port means https when TLS is configured, else http. */
+  host: string;
+  /** Prefix of the core group's path; default "/api". Groups always use "/apis". */
+  apiPath?: string;
+  tls?: TLSConfig;
+  bearerToken?: string;
+  /** Re-read at least once a minute (bound service-account tokens rotate); wins over bearerToken. */
+  bearerTokenFile?: string;
+  username?: string;
+  password?: string;
+  exec?: ExecConfig;
+  authProvider?: AuthProviderConfig;
+  impersonate?: ImpersonationConfig;
+  /** http(s):// proxy; default: HTTPS_PROXY / HTTP_PROXY unless NO_PROXY matches (loopback never proxied). */
+  proxyURL?: string;
+  userAgent?: string;
+  /** Requests per second of the client-side token bucket; default 5; <= 0 disables limiting. */
+  qps?: number;
+  /** Bucket size; default 10. */
+  burst?: number;
+  /** A limiter of your own, or null to disable limiting. */
+  rateLimiter?: RateLimiter | null;
+  /** Per request (every attempt and the body read); for watches and streams only until the headers. */
+  timeoutMs?: number;
+  /** Receives each `Warning` header of a response; default: each distinct message once on stderr. */
+  warningHandler?: (message: string) => void;
+  /** Namespace from the kubeconfig context or the in-cluster namespace file, else "default". */
+  namespace?: string;
+  /** Retries of 429/5xx-with-Retry-After responses and of GETs after a connection reset; default 10. */
+  maxRetries?: number;
+}

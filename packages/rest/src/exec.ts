@@ -1,0 +1,246 @@
+// Exec credential plugins (client.authentication.k8s.io v1 and v1beta1), like client-go's
+// plugin/pkg/client/auth/exec: run the command with KUBERNETES_EXEC_INFO, read an ExecCredential from
+// its stdout, cache it until its expirationTimestamp, refresh it single-flight, and run the plugin
+// again after a 401. The cache is process-wide and keyed by the whole exec config plus the cluster.
+
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import type { ExecConfig, RestConfig } from "./config.js";
+import { ConfigError } from "./errors.js";
+
+export const execApiVersions = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"];
+
+export interface ExecCredential {
+  token?: string;
+  clientCertificateData?: string;
+  clientKeyData?: string;
+  /** ms since epoch; undefined = no expiry (valid until a 401). */
+  expiresAt?: number;
+}
+
+/** An exec plugin failure: which command, what went wrong, what to do. Never contains credentials. */
+export class ExecPluginError extends Error {
+  override name = "ExecPluginError";
+}
+
+interface CacheEntry {
+  credential?: ExecCredential;
+  inflight?: Promise<ExecCredential>;
+  /** Number of plugin runs, for tests and diagnostics. */
+  runs: number;
+}
+
+const cache = new Map<string, CacheEntry>();
+
+/** Stable JSON (sorted keys) so equal configs give equal cache keys. */
+function stable(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(",")}]`;
+  if (v && typeof v === "object") {
+    if (v instanceof Uint8Array) return JSON.stringify(Buffer.from(v).toString("base64"));
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable(o[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** The cluster as the plugin sees it in spec.cluster (client-go's ExecConfig → Cluster). */
+export function execCluster(config: RestConfig): Record<string, unknown> {
+  const t = config.tls ?? {};
+  let ca: string | undefined;
+  if (t.caData) ca = Buffer.from(t.caData).toString("base64");
+  else if (t.caFile) {
+    try {
+      ca = readFileSync(t.caFile).toString("base64");
+    } catch {
+      ca = undefined;
+    }
+  }
+  const cluster: Record<string, unknown> = { server: config.host };
+  if (t.serverName) cluster["tls-server-name"] = t.serverName;
+  if (t.insecure) cluster["insecure-skip-tls-verify"] = true;
+  if (ca) cluster["certificate-authority-data"] = ca;
+  if (config.proxyURL) cluster["proxy-url"] = config.proxyURL;
+  if (config.exec?.clusterConfig !== undefined) cluster.config = config.exec.clusterConfig;
+  return cluster;
+}
+
+export function execCacheKey(config: RestConfig): string {
+  const { workingDir: _w, ...exec } = config.exec ?? ({} as ExecConfig);
+  return stable({ exec, cluster: execCluster(config) });
+}
+
+/** How many times the plugin of this config has run in this process. */
+export function execRuns(config: RestConfig): number {
+  return cache.get(execCacheKey(config))?.runs ?? 0;
+}
+
+/** Forgets every cached exec credential (tests). */
+export function clearExecCache(): void {
+  cache.clear();
+}
+
+function valid(c: ExecCredential | undefined, now: number): c is ExecCredential {
+  return c !== undefined && (c.expiresAt === undefined || now < c.expiresAt);
+}
+
+/**
+ * The credential for this config: the cached one while it is valid, else one run of the plugin shared
+ * by every concurrent caller. `stale` (after a 401) forces a new run unless another caller already
+ * replaced that credential.
+ */
+export function getExecCredential(config: RestConfig, stale?: ExecCredential): Promise<ExecCredential> {
+  const key = execCacheKey(config);
+  let entry = cache.get(key);
+  if (!entry) {
+    entry = { runs: 0 };
+    cache.set(key, entry);
+  }
+  if (entry.inflight) return entry.inflight;
+  const current = entry.credential;
+  if (valid(current, Date.now()) && (stale === undefined || current !== stale))
+    return Promise.resolve(current);
+  const e = entry;
+  e.runs++;
+  const p = runPlugin(config).then(
+    (cred) => {
+      e.credential = cred;
+      e.inflight = undefined;
+      return cred;
+    },
+    (err: unknown) => {
+      e.inflight = undefined;
+      throw err;
+    },
+  );
+  e.inflight = p;
+  return p;
+}
+
+function runPlugin(config: RestConfig): Promise<ExecCredential> {
+  const exec = config.exec!;
+  const name = JSON.stringify(exec.command);
+  if (!execApiVersions.includes(exec.apiVersion)) {
+    return Promise.reject(
+      new ExecPluginError(
+        `exec plugin ${name}: apiVersion ${JSON.stringify(exec.apiVersion)} is not supported; ` +
+          `use one of ${execApiVersions.join(", ")} in the kubeconfig user's exec section`,
+      ),
+    );
+  }
+  const mode = exec.interactiveMode ?? (exec.apiVersion.endsWith("/v1") ? undefined : "IfAvailable");
+  if (mode === undefined) {
+    return Promise.reject(
+      new ExecPluginError(
+        `exec plugin ${name}: interactiveMode must be set for apiVersion ${exec.apiVersion}; ` +
+          `add interactiveMode: Never (or IfAvailable / Always) to the kubeconfig user's exec section`,
+      ),
+    );
+  }
+  const tty = !!process.stdin.isTTY;
+  if (mode === "Always" && !tty) {
+    return Promise.reject(
+      new ExecPluginError(
+        `exec plugin ${name} needs an interactive terminal (interactiveMode: Always) but standard input is not a terminal`,
+      ),
+    );
+  }
+  const interactive = mode !== "Never" && tty;
+  const spec: Record<string, unknown> = { interactive };
+  if (exec.provideClusterInfo) spec.cluster = execCluster(config);
+  const info = JSON.stringify({ apiVersion: exec.apiVersion, kind: "ExecCredential", spec });
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const { name: k, value } of exec.env ?? []) env[k] = value;
+  env.KUBERNETES_EXEC_INFO = info;
+  const hint = exec.installHint ? `\n${exec.installHint}` : "";
+
+  return new Promise<ExecCredential>((resolve, reject) => {
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(exec.command, exec.args ?? [], {
+        env,
+        stdio: [interactive ? "inherit" : "ignore", "pipe", "inherit"],
+      });
+    } catch (err) {
+      reject(
+        new ExecPluginError(`exec plugin ${name} could not be started: ${(err as Error).message}${hint}`),
+      );
+      return;
+    }
+    const chunks: Buffer[] = [];
+    child.stdout!.on("data", (c: Buffer) => chunks.push(c));
+    child.on("error", (err: NodeJS.ErrnoException) => {
+      const what =
+        err.code === "ENOENT"
+          ? "was not found (is it installed and on PATH?)"
+          : `could not be started: ${err.message}`;
+      reject(new ExecPluginError(`exec plugin ${name} ${what}${hint}`));
+    });
+    child.on("close", (code, signal) => {
+      if (code !== 0) {
+        reject(
+          new ExecPluginError(
+            `exec plugin ${name} failed (${signal ? `signal ${signal}` : `exit code ${code}`}); its stderr is above${hint}`,
+          ),
+        );
+        return;
+      }
+      try {
+        resolve(parseCredential(Buffer.concat(chunks).toString("utf8"), exec));
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
+function parseCredential(out: string, exec: ExecConfig): ExecCredential {
+  const name = JSON.stringify(exec.command);
+  let v: unknown;
+  try {
+    v = JSON.parse(out);
+  } catch {
+    throw new ExecPluginError(
+      `exec plugin ${name} printed something that is not an ExecCredential JSON object`,
+    );
+  }
+  const o = v as { apiVersion?: string; kind?: string; status?: Record<string, unknown> };
+  if (!o || typeof o !== "object" || o.kind !== "ExecCredential") {
+    throw new ExecPluginError(`exec plugin ${name} printed JSON without kind: ExecCredential`);
+  }
+  if (o.apiVersion !== exec.apiVersion) {
+    throw new ExecPluginError(
+      `exec plugin ${name} returned apiVersion ${JSON.stringify(o.apiVersion)}, but the kubeconfig asks for ${exec.apiVersion}`,
+    );
+  }
+  const s = o.status;
+  if (!s || typeof s !== "object") throw new ExecPluginError(`exec plugin ${name} returned no status`);
+  const cred: ExecCredential = {};
+  if (typeof s.token === "string" && s.token) cred.token = s.token;
+  if (typeof s.clientCertificateData === "string" && s.clientCertificateData)
+    cred.clientCertificateData = s.clientCertificateData;
+  if (typeof s.clientKeyData === "string" && s.clientKeyData) cred.clientKeyData = s.clientKeyData;
+  if (!!cred.clientCertificateData !== !!cred.clientKeyData) {
+    throw new ExecPluginError(
+      `exec plugin ${name} returned a client certificate without its key or the other way round`,
+    );
+  }
+  if (!cred.token && !cred.clientCertificateData) {
+    throw new ExecPluginError(`exec plugin ${name} returned neither a token nor a client certificate`);
+  }
+  if (typeof s.expirationTimestamp === "string" && s.expirationTimestamp) {
+    const t = Date.parse(s.expirationTimestamp);
+    if (Number.isNaN(t))
+      throw new ExecPluginError(`exec plugin ${name} returned an invalid expirationTimestamp`);
+    cred.expiresAt = t;
+  }
+  return cred;
+}
+
+export function assertExecConfig(exec: ExecConfig): void {
+  if (!exec.command)
+    throw new ConfigError("exec plugin has no command: set exec.command in the kubeconfig user");
+}

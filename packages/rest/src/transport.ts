@@ -1,0 +1,173 @@
+// The only module that touches undici: builds one dispatcher (keep-alive pool, TLS, optional proxy)
+// per config and sends one request. Redirects are never followed (undici's request does not follow
+// them; 3xx responses come back as they are), so credentials never go to another host.
+
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import { Agent, type Dispatcher, ProxyAgent } from "undici";
+import type { RestConfig } from "./config.js";
+import { ConfigError } from "./errors.js";
+import type { RequestDescription } from "./request.js";
+
+export type { Dispatcher };
+
+export interface TLSOptions {
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  rejectUnauthorized: boolean;
+  servername?: string;
+}
+
+function pem(
+  data: string | Uint8Array | undefined,
+  file: string | undefined,
+  what: string,
+): string | Buffer | undefined {
+  if (data !== undefined && data.length > 0) return typeof data === "string" ? data : Buffer.from(data);
+  if (file) {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new ConfigError(
+        `cannot read the ${what} file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; check the path in the config`,
+      );
+    }
+  }
+  return undefined;
+}
+
+/** TLS settings of a config, files read now. Throws ConfigError naming an unreadable file. */
+export function tlsOptions(config: RestConfig, clientCert?: { cert: string; key: string }): TLSOptions {
+  const t = config.tls ?? {};
+  const out: TLSOptions = { rejectUnauthorized: !t.insecure };
+  const ca = pem(t.caData, t.caFile, "certificate authority");
+  if (ca !== undefined) out.ca = ca;
+  const cert = clientCert?.cert ?? pem(t.certData, t.certFile, "client certificate");
+  const key = clientCert?.key ?? pem(t.keyData, t.keyFile, "client key");
+  if (!!cert !== !!key) {
+    throw new ConfigError(
+      "a client certificate needs its key and the other way round: set both certData/certFile and keyData/keyFile",
+    );
+  }
+  if (cert !== undefined) out.cert = cert;
+  if (key !== undefined) out.key = key;
+  if (t.serverName) out.servername = t.serverName;
+  return out;
+}
+
+function envVar(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  return env[name] || env[name.toLowerCase()] || undefined;
+}
+
+function ipv4ToInt(ip: string): number {
+  return ip.split(".").reduce((a, b) => (a << 8) + Number(b), 0) >>> 0;
+}
+
+/** Whether NO_PROXY exempts this host (Go's httpproxy rules: "*", host, .domain, domain suffix, IP, CIDR). */
+export function noProxyMatches(hostname: string, port: string, noProxy: string | undefined): boolean {
+  if (!noProxy) return false;
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  for (let entry of noProxy.split(",")) {
+    entry = entry.trim().toLowerCase();
+    if (!entry) continue;
+    if (entry === "*") return true;
+    if (entry.includes("/")) {
+      const [net, bitsText] = entry.split("/");
+      const bits = Number(bitsText);
+      if (isIP(host) === 4 && isIP(net!) === 4 && bits >= 0 && bits <= 32) {
+        const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+        if ((ipv4ToInt(host) & mask) === (ipv4ToInt(net!) & mask)) return true;
+      }
+      continue;
+    }
+    let entryPort = "";
+    const m = /^(.*?)(?::(\d+))?$/.exec(
+      entry.startsWith("[") ? entry.replace(/^\[(.*)\](:\d+)?$/, "$1$2") : entry,
+    );
+    if (m && isIP(entry) !== 6) {
+      entry = m[1]!;
+      entryPort = m[2] ?? "";
+    }
+    if (entryPort && entryPort !== port) continue;
+    if (isIP(entry)) {
+      if (entry === host) return true;
+      continue;
+    }
+    const domain = entry.replace(/^\*?\./, "");
+    if (host === domain || host.endsWith(`.${domain}`)) return true;
+  }
+  return false;
+}
+
+/** The proxy for this server: the config's proxyURL, else HTTPS_PROXY/HTTP_PROXY unless NO_PROXY or loopback. */
+export function proxyFor(
+  config: RestConfig,
+  url: URL,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  if (config.proxyURL) return config.proxyURL;
+  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost" || host.startsWith("127.") || host === "::1") return undefined;
+  const proxy = url.protocol === "https:" ? envVar(env, "HTTPS_PROXY") : envVar(env, "HTTP_PROXY");
+  if (!proxy) return undefined;
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  if (noProxyMatches(host, port, envVar(env, "NO_PROXY"))) return undefined;
+  return proxy;
+}
+
+export function createDispatcher(
+  config: RestConfig,
+  url: URL,
+  clientCert?: { cert: string; key: string },
+): Dispatcher {
+  const tls = tlsOptions(config, clientCert);
+  const proxy = proxyFor(config, url);
+  if (proxy) {
+    let uri: URL;
+    try {
+      uri = new URL(proxy);
+    } catch {
+      throw new ConfigError("the proxy URL is not a valid URL; use http://host:port or https://host:port");
+    }
+    if (uri.protocol !== "http:" && uri.protocol !== "https:") {
+      throw new ConfigError(
+        `proxy scheme ${uri.protocol} is not supported; use an http:// or https:// proxy`,
+      );
+    }
+    return new ProxyAgent({ uri: uri.toString(), requestTls: tls });
+  }
+  return new Agent({ connect: tls });
+}
+
+export interface SendOptions {
+  signal: AbortSignal;
+  /** ms until the response headers; undefined = undici's default. */
+  headersTimeout?: number;
+  /** ms between body chunks; 0 = never (watches, streams). */
+  bodyTimeout?: number;
+}
+
+export type Response = Dispatcher.ResponseData;
+
+export function send(
+  dispatcher: Dispatcher,
+  desc: RequestDescription,
+  headers: Record<string, string>,
+  opts: SendOptions,
+): Promise<Response> {
+  const u = new URL(desc.url);
+  const h: Record<string, string | string[]> = { ...headers };
+  if (desc.repeatedHeaders) Object.assign(h, desc.repeatedHeaders);
+  const req: Dispatcher.RequestOptions = {
+    origin: u.origin,
+    path: u.pathname + u.search,
+    method: desc.method as Dispatcher.HttpMethod,
+    headers: h,
+    signal: opts.signal,
+  };
+  if (desc.body !== undefined) req.body = desc.body;
+  if (opts.headersTimeout !== undefined) req.headersTimeout = opts.headersTimeout;
+  if (opts.bodyTimeout !== undefined) req.bodyTimeout = opts.bodyTimeout;
+  return dispatcher.request(req);
+}
