@@ -1,0 +1,162 @@
+// Command bench-go is the client-go peer of the @org/bench scenarios. It times client-go
+// against the same servers and data as the TypeScript clients and prints one JSON line
+// {"ms":[...],"n":...} on stdout. It is built once by the bench into ~/.cache/org-bench/.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+type result struct {
+	Ms []float64 `json:"ms"`
+	N  int       `json:"n"`
+}
+
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench-go: "+format+"\n", args...)
+	os.Exit(1)
+}
+
+func clientset(kubeconfig string, proto bool) *kubernetes.Clientset {
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		fail("load kubeconfig %s: %v", kubeconfig, err)
+	}
+	cfg.QPS = -1 // negative QPS: no client-side rate limiter
+	cfg.Burst = 0
+	cfg.RateLimiter = nil
+	if proto {
+		cfg.ContentType = runtime.ContentTypeProtobuf
+		cfg.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
+	} else {
+		cfg.ContentType = runtime.ContentTypeJSON
+		cfg.AcceptContentTypes = runtime.ContentTypeJSON
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		fail("new clientset: %v", err)
+	}
+	return cs
+}
+
+func since(t time.Time) float64 { return float64(time.Since(t).Nanoseconds()) / 1e6 }
+
+func emit(r result) {
+	if err := json.NewEncoder(os.Stdout).Encode(r); err != nil {
+		fail("write result: %v", err)
+	}
+}
+
+// toProto reads a JSON PodList on stdin and writes it in the Kubernetes protobuf envelope.
+func toProto() {
+	data, err := io.ReadAll(os.Stdin)
+	if err != nil {
+		fail("read stdin: %v", err)
+	}
+	var list corev1.PodList
+	if err := runtime.DecodeInto(scheme.Codecs.UniversalDeserializer(), data, &list); err != nil {
+		fail("decode JSON PodList: %v", err)
+	}
+	info, ok := runtime.SerializerInfoForMediaType(scheme.Codecs.SupportedMediaTypes(), runtime.ContentTypeProtobuf)
+	if !ok {
+		fail("no protobuf serializer")
+	}
+	enc := scheme.Codecs.EncoderForVersion(info.Serializer, corev1.SchemeGroupVersion)
+	out, err := runtime.Encode(enc, &list)
+	if err != nil {
+		fail("encode protobuf: %v", err)
+	}
+	if _, err := os.Stdout.Write(out); err != nil {
+		fail("write stdout: %v", err)
+	}
+}
+
+func main() {
+	if len(os.Args) < 2 {
+		fail("usage: bench-go list|watch|get|toproto [flags]")
+	}
+	mode := os.Args[1]
+	fs := flag.NewFlagSet(mode, flag.ExitOnError)
+	kubeconfig := fs.String("kubeconfig", "", "kubeconfig of the server")
+	ns := fs.String("namespace", "bench", "namespace")
+	name := fs.String("name", "bench-cm", "ConfigMap name (get)")
+	proto := fs.Bool("proto", false, "request protobuf (list)")
+	reps := fs.Int("reps", 5, "timed repetitions")
+	warmup := fs.Int("warmup", 1, "untimed repetitions first")
+	count := fs.Int("count", 1000, "requests per repetition (get)")
+	conc := fs.Int("concurrency", 1, "concurrent requests (get)")
+	_ = fs.Parse(os.Args[2:])
+	if mode == "toproto" {
+		toProto()
+		return
+	}
+	cs := clientset(*kubeconfig, *proto)
+	ctx := context.Background()
+	var r result
+	for i := 0; i < *warmup+*reps; i++ {
+		start := time.Now()
+		switch mode {
+		case "list":
+			list, err := cs.CoreV1().Pods(*ns).List(ctx, metav1.ListOptions{})
+			if err != nil {
+				fail("list pods: %v", err)
+			}
+			r.N = len(list.Items)
+		case "watch":
+			w, err := cs.CoreV1().Pods(*ns).Watch(ctx, metav1.ListOptions{})
+			if err != nil {
+				fail("watch pods: %v", err)
+			}
+			n := 0
+			for ev := range w.ResultChan() {
+				if _, ok := ev.Object.(*corev1.Pod); !ok {
+					fail("watch event %d: unexpected object %T", n, ev.Object)
+				}
+				n++
+			}
+			r.N = n
+		case "get":
+			var wg sync.WaitGroup
+			per := *count / *conc
+			errs := make(chan error, *conc)
+			for c := 0; c < *conc; c++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for j := 0; j < per; j++ {
+						if _, err := cs.CoreV1().ConfigMaps(*ns).Get(ctx, *name, metav1.GetOptions{}); err != nil {
+							errs <- err
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				fail("get configmap: %v", err)
+			}
+			r.N = per * *conc
+		default:
+			fail("unknown mode %q", mode)
+		}
+		if i >= *warmup {
+			r.Ms = append(r.Ms, since(start))
+		}
+	}
+	emit(r)
+}

@@ -1,0 +1,388 @@
+// `npm run bench`: runs P1–P7, each with its baseline, our client and the peers (client-node,
+// client-go), prints a markdown table and writes results/latest.json and results/latest.md.
+// Options: --only P1,P3 (subset), --reps N (default 5, never fewer than 5 for a reported run).
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { ChildResult, Task, TlsAuth } from "./child.js";
+import { runCodegen } from "./codegen.js";
+import { configMapJSON, podListJSON, watchStream } from "./fixtures.js";
+import { runFootprint } from "./footprint.js";
+import { ensureGoBinary, goToProto, runGo } from "./gopeer.js";
+import { startRealServer } from "./real.js";
+import { markdownTable, type Results, type Row } from "./report.js";
+import { startServer } from "./server.js";
+import { MB, median } from "./stats.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const benchDir = join(here, "..");
+const childJs = join(here, "child.js");
+
+const { values } = parseArgs({
+  options: { only: { type: "string" }, reps: { type: "string" }, keep: { type: "boolean" } },
+});
+const REPS = Math.max(1, Number(values.reps ?? 5));
+const only = new Set((values.only ?? "P1,P2,P3,P4,P5,P6,P7").toUpperCase().split(","));
+const log = (s: string): void => {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+};
+
+const POD_COUNT = 5000;
+const HEAP_POD_COUNT = 10000;
+const WATCH_EVENTS = 50000;
+const NS = "bench";
+const NS_10K = "bench-10k";
+const CM = "bench-cm";
+
+const CN = "client-node 1.4.0";
+const GO = "client-go 0.36.3";
+
+const rows: Row[] = [];
+const started = Date.now();
+const results: Results = {
+  startedAt: new Date(started).toISOString(),
+  machine: { node: process.version, cpus: cpus().length, platform: `${process.platform}-${process.arch}` },
+  config: { reps: REPS, warmup: 1, pods: POD_COUNT, heapPods: HEAP_POD_COUNT, watchEvents: WATCH_EVENTS },
+  rows,
+};
+
+const errNote = (e: unknown): string =>
+  (e instanceof Error ? e.message : String(e))
+    .split("\n")
+    .find((l) => l.trim() !== "")
+    ?.slice(0, 160) ?? "failed";
+
+/** Adds a row; a failed measurement becomes a row with median null and the reason. */
+export async function measure(
+  base: Omit<Row, "median" | "samples" | "ratio">,
+  fn: () => Promise<{ samples: number[]; n?: number }>,
+): Promise<Row> {
+  let row: Row;
+  try {
+    const { samples, n } = await fn();
+    const m = median(samples);
+    row = { ...base, median: m, samples, ratio: null };
+    if (n !== undefined && base.perSecond === undefined && (base.unit === "ms" || base.unit === "s")) {
+      row.perSecond = n / (base.unit === "ms" ? m / 1000 : m);
+    }
+  } catch (e) {
+    row = { ...base, median: null, samples: [], ratio: null, note: errNote(e) };
+    log(`  ${base.scenario} ${base.case} ${base.client}: ${row.note}`);
+  }
+  if (row.median !== null)
+    log(`  ${row.scenario} ${row.case} ${row.client}: ${row.median.toFixed(2)} ${row.unit}`);
+  rows.push(row);
+  return row;
+}
+
+export function setRatios(scenario: string, caseName: string, baselineClient: string): void {
+  const group = rows.filter((r) => r.scenario === scenario && r.case === caseName);
+  const base = group.find((r) => r.client === baselineClient)?.median;
+  for (const r of group) r.ratio = base && r.median !== null ? r.median / base : null;
+}
+
+const find = (scenario: string, caseName: string, client: string): Row | undefined =>
+  rows.find((r) => r.scenario === scenario && r.case === caseName && r.client === client);
+
+/** Sets target text and met on our row: every check must hold (a check on a missing peer is skipped). */
+export function target(
+  scenario: string,
+  caseName: string,
+  text: string,
+  checks: ((ours: number) => boolean | undefined)[],
+): void {
+  const r = find(scenario, caseName, "ours");
+  if (!r) return;
+  r.target = text;
+  if (r.median === null) {
+    r.met = false;
+    return;
+  }
+  const m = r.median;
+  r.met = checks.map((c) => c(m)).every((x) => x !== false);
+}
+const med = (s: string, c: string, client: string): number | undefined =>
+  find(s, c, client)?.median ?? undefined;
+
+function runChild(task: Task, exposeGc = false): Promise<ChildResult> {
+  const file = join(tmp, `task-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(task));
+  const args = [...(exposeGc ? ["--expose-gc"] : []), "--max-old-space-size=4096", childJs, file];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { cwd: benchDir, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+      rmSync(file, { force: true });
+      // the child prints the error's stack; its first line is the message
+      if (err)
+        reject(new Error((stderr.trim().split("\n")[0] ?? "").replace(/^\w*Error: /, "") || err.message));
+      else resolve(JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as ChildResult);
+    });
+  });
+}
+const ms = (r: ChildResult) => ({ samples: r.ms ?? [], n: r.n });
+
+const tmp = mkdtempSync(join(tmpdir(), "org-bench-"));
+
+async function main(): Promise<void> {
+  log(`reps=${REPS} (median of ${REPS}, 1 warm-up), scenarios ${[...only].join(",")}; scratch ${tmp}`);
+  let goBin: string | undefined;
+  let goErr = "client-go peer not built";
+  try {
+    goBin = await ensureGoBinary(log);
+  } catch (e) {
+    goErr = errNote(e);
+    log(`client-go peer unavailable: ${goErr}`);
+  }
+  const go = async (args: string[]) => {
+    if (!goBin) throw new Error(goErr);
+    const r = await runGo(goBin, args);
+    return { samples: r.ms, n: r.n };
+  };
+
+  const needServer = ["P1", "P2", "P3", "P4"].some((s) => only.has(s));
+  if (needServer) {
+    log("making fixtures");
+    const list5k = podListJSON(POD_COUNT, NS);
+    const list10k = only.has("P4") ? podListJSON(HEAP_POD_COUNT, NS_10K) : Buffer.alloc(0);
+    const watch = only.has("P2") ? watchStream(WATCH_EVENTS, POD_COUNT, NS) : Buffer.alloc(0);
+    const listFile = join(tmp, "pods-5000.json");
+    writeFileSync(listFile, list5k);
+    const protoLists = new Map<string, Buffer>();
+    if (goBin && only.has("P1")) {
+      try {
+        protoLists.set(NS, await goToProto(goBin, list5k));
+      } catch (e) {
+        log(`protobuf fixture failed: ${errNote(e)}`);
+      }
+    }
+    const podBytes = list5k.length / POD_COUNT;
+    results.config.fixtures = {
+      listBytes: list5k.length,
+      avgPodBytes: Math.round(podBytes),
+      protoListBytes: protoLists.get(NS)?.length,
+      heapListBytes: list10k.length,
+      watchBytes: watch.length,
+    };
+    log(
+      `fixtures: list ${(list5k.length / MB).toFixed(1)} MB (${Math.round(podBytes)} B/pod), watch ${(watch.length / MB).toFixed(0)} MB`,
+    );
+    const server = await startServer(tmp, {
+      lists: new Map([
+        [NS, list5k],
+        [NS_10K, list10k],
+      ]),
+      protoLists,
+      watches: new Map([[NS, watch]]),
+      configMap: configMapJSON(NS, CM),
+    });
+    const auth: TlsAuth = { ca: server.caPem, token: server.token };
+    const task = (t: Partial<Task> & Pick<Task, "kind" | "client">): Task => ({
+      url: server.url,
+      kubeconfigPath: server.kubeconfigPath,
+      auth,
+      namespace: NS,
+      name: CM,
+      reps: REPS,
+      warmup: 1,
+      ...t,
+    });
+    const kc = ["-kubeconfig", server.kubeconfigPath, "-reps", String(REPS), "-warmup", "1"];
+    try {
+      if (only.has("P1")) {
+        log(`P1: LIST of ${POD_COUNT} pods`);
+        const c = `list ${POD_COUNT} pods`;
+        const b = { scenario: "P1", case: c, unit: "ms" };
+        await measure({ ...b, client: "baseline: JSON.parse" }, async () =>
+          ms(await runChild(task({ kind: "parse", client: "baseline", listFile }))),
+        );
+        await measure({ ...b, client: "undici GET + JSON.parse" }, async () =>
+          ms(await runChild(task({ kind: "list", client: "undici" }))),
+        );
+        await measure({ ...b, client: "ours" }, async () =>
+          ms(await runChild(task({ kind: "list", client: "ours" }))),
+        );
+        await measure({ ...b, client: CN }, async () =>
+          ms(await runChild(task({ kind: "list", client: "client-node" }))),
+        );
+        await measure({ ...b, client: `${GO} JSON` }, () => go(["list", ...kc, "-namespace", NS]));
+        await measure({ ...b, client: `${GO} protobuf` }, () =>
+          go(["list", ...kc, "-namespace", NS, "-proto"]),
+        );
+        setRatios("P1", c, "baseline: JSON.parse");
+        target("P1", c, "≤1.15× JSON.parse; ≥2× faster than client-node; faster than client-go JSON", [
+          (m) => m <= 1.15 * (med("P1", c, "baseline: JSON.parse") ?? 0),
+          (m) => {
+            const x = med("P1", c, CN);
+            return x === undefined ? undefined : m * 2 <= x;
+          },
+          (m) => {
+            const x = med("P1", c, `${GO} JSON`);
+            return x === undefined ? undefined : m < x;
+          },
+        ]);
+      }
+      if (only.has("P2")) {
+        log(`P2: watch stream of ${WATCH_EVENTS} events`);
+        const c = `watch ${WATCH_EVENTS} events`;
+        const b = { scenario: "P2", case: c, unit: "ms" };
+        const w = { kind: "watch" as const, events: WATCH_EVENTS };
+        await measure({ ...b, client: "baseline: undici + split + JSON.parse" }, async () =>
+          ms(await runChild(task({ ...w, client: "baseline" }))),
+        );
+        await measure({ ...b, client: "ours" }, async () =>
+          ms(await runChild(task({ ...w, client: "ours" }))),
+        );
+        await measure({ ...b, client: CN }, async () =>
+          ms(await runChild(task({ ...w, client: "client-node" }))),
+        );
+        await measure({ ...b, client: `${GO} JSON` }, () => go(["watch", ...kc, "-namespace", NS]));
+        setRatios("P2", c, "baseline: undici + split + JSON.parse");
+        target("P2", c, "≥0.85× baseline throughput (≤1.18× its time)", [
+          (m) => m <= (med("P2", c, "baseline: undici + split + JSON.parse") ?? 0) / 0.85,
+        ]);
+      }
+      if (only.has("P3")) {
+        log("P3: GET ConfigMap against the bench's static HTTPS server");
+        await p3("static server", task, kc, 500, 2000, go);
+      }
+      if (only.has("P4")) {
+        log(`P4: heap held by a ${HEAP_POD_COUNT}-pod list`);
+        const c = `heap of ${HEAP_POD_COUNT}-pod list`;
+        const b = { scenario: "P4", case: c, unit: "MB" };
+        const heap = async (client: Task["client"]) => {
+          const samples: number[] = [];
+          for (let i = 0; i < REPS; i++) {
+            const r = await runChild(task({ kind: "heap", client, namespace: NS_10K }), true);
+            samples.push((r.bytes?.[0] ?? 0) / MB);
+          }
+          return { samples };
+        };
+        await measure({ ...b, client: "baseline: plain JSON.parse objects" }, () => heap("baseline"));
+        await measure({ ...b, client: "ours" }, () => heap("ours"));
+        await measure({ ...b, client: CN }, () => heap("client-node"));
+        setRatios("P4", c, "baseline: plain JSON.parse objects");
+        target("P4", c, "≤1.1× plain parsed objects", [
+          (m) => m <= 1.1 * (med("P4", c, "baseline: plain JSON.parse objects") ?? 0),
+        ]);
+      }
+    } finally {
+      await server.close();
+    }
+    if (only.has("P3")) {
+      log("P3: GET ConfigMap against the real API server of @org/testenv");
+      let real: Awaited<ReturnType<typeof startRealServer>> | undefined;
+      try {
+        real = await startRealServer(NS, CM, log);
+        const r = real;
+        const rtask = (t: Partial<Task> & Pick<Task, "kind" | "client">): Task => ({
+          url: r.url,
+          kubeconfigPath: r.kubeconfigPath,
+          auth: r.auth,
+          namespace: NS,
+          name: CM,
+          reps: REPS,
+          warmup: 1,
+          ...t,
+        });
+        const rkc = ["-kubeconfig", r.kubeconfigPath, "-reps", String(REPS), "-warmup", "1"];
+        await p3("real API server", rtask, rkc, 300, 1600, go);
+      } catch (e) {
+        for (const client of ["baseline: raw undici", "ours", CN, GO]) {
+          rows.push({
+            scenario: "P3",
+            case: "real API server",
+            client,
+            unit: "ms",
+            median: null,
+            samples: [],
+            ratio: null,
+            note: errNote(e),
+          });
+        }
+        log(`P3 real API server unavailable: ${errNote(e)}`);
+      } finally {
+        await real?.stop();
+      }
+    }
+  }
+  if (only.has("P5")) {
+    log("P5: codegen of each spec snapshot");
+    await runCodegen({ reps: REPS, measure, log, tmp });
+  }
+  if (only.has("P6") || only.has("P7")) {
+    log("P6/P7: footprint and type-check of a minimal 'list pods' app");
+    await runFootprint({ reps: REPS, measure, setRatios, target, med, log, tmp, only });
+  }
+}
+
+type TaskFn = (t: Partial<Task> & Pick<Task, "kind" | "client">) => Task;
+async function p3(
+  server: string,
+  task: TaskFn,
+  kc: string[],
+  seqCount: number,
+  concCount: number,
+  go: (args: string[]) => Promise<{ samples: number[]; n?: number }>,
+): Promise<void> {
+  for (const [mode, count, conc] of [
+    ["sequential", seqCount, 1],
+    ["16 concurrent", concCount, 16],
+  ] as const) {
+    const c = `${server}: ${count} GETs, ${mode}`;
+    const b = { scenario: "P3", case: c, unit: "ms" };
+    const g = { kind: "get" as const, count, concurrency: conc };
+    await measure({ ...b, client: "baseline: raw undici" }, async () =>
+      ms(await runChild(task({ ...g, client: "baseline" }))),
+    );
+    await measure({ ...b, client: "ours" }, async () => ms(await runChild(task({ ...g, client: "ours" }))));
+    await measure({ ...b, client: CN }, async () =>
+      ms(await runChild(task({ ...g, client: "client-node" }))),
+    );
+    await measure({ ...b, client: GO }, () =>
+      go([
+        "get",
+        ...kc,
+        "-namespace",
+        NS,
+        "-name",
+        CM,
+        "-count",
+        String(count),
+        "-concurrency",
+        String(conc),
+      ]),
+    );
+    setRatios("P3", c, "baseline: raw undici");
+    const goMed = med("P3", c, GO);
+    target("P3", c, "≥0.85× raw undici throughput; ≥ client-node", [
+      (m) => m <= (med("P3", c, "baseline: raw undici") ?? 0) / 0.85,
+      (m) => {
+        const x = med("P3", c, CN);
+        return x === undefined ? undefined : m <= x;
+      },
+    ]);
+    const ours = find("P3", c, "ours");
+    if (ours?.median && goMed) ours.note = `${(goMed / ours.median).toFixed(2)}× client-go's throughput`;
+  }
+}
+
+main()
+  .then(() => {
+    results.finishedAt = new Date().toISOString();
+    results.durationSec = (Date.now() - started) / 1000;
+    const outDir = join(benchDir, "results");
+    mkdirSync(outDir, { recursive: true });
+    const table = markdownTable(rows);
+    const header = `# @org/bench results\n\n${results.startedAt}, ${results.machine.cpus} CPUs, Node ${results.machine.node}, median of ${REPS} (1 warm-up), ${results.durationSec.toFixed(0)} s in all.\nLower is better for every median and ratio; "per second" is events or requests per second.\n\n`;
+    writeFileSync(join(outDir, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(join(outDir, "latest.md"), header + table);
+    process.stdout.write(`\n${header}${table}`);
+    log(`wrote ${join(outDir, "latest.json")} and latest.md`);
+    if (!values.keep) rmSync(tmp, { recursive: true, force: true });
+  })
+  .catch((e: unknown) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  });
