@@ -43,8 +43,10 @@ if (files.length === 0) {
 
 let teardown = async () => {};
 if (files.some((f) => integration.includes(f))) {
-  // One control plane for the whole run; tests find it through ORG_TESTENV_STATE.
-  const { globalSetup } = await import("@org/testenv/harness");
+  // One control plane for the whole run; tests find it through ORG_TESTENV_STATE. Loaded from the
+  // TypeScript sources (like the tests), so no build of @org/testenv is needed first.
+  const { tsImport } = await import("tsx/esm/api");
+  const { globalSetup } = await tsImport("../packages/testenv/src/harness.ts", import.meta.url);
   teardown = await globalSetup();
 }
 

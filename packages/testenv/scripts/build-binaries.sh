@@ -1,31 +1,45 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver, kube-controller-manager and etcd for one Kubernetes version from Go modules
-# into $OUT (default ~/.cache/org-testenv/<version>/bin). Idempotent: an existing complete build is kept.
-# Usage: build-binaries.sh [K8S_VERSION]   (default v1.36.3)
+# into $CACHE/bin (default ~/.cache/org-testenv/<version>/bin). Idempotent: an existing complete build is
+# kept. Concurrent runs for the same version wait for each other (flock). Prints the bin dir on stdout;
+# progress goes to stderr as "[testenv] ..." lines; a failing step is reported as
+# "[testenv] FAILED (exit N): <command>".
+# Usage: build-binaries.sh [K8S_VERSION]   (default $K8S_VERSION, else v1.36.3)
+# Exit codes: 2 bad version, 3 Go missing or too old, 4 version not on the module proxy, other: build step.
 set -euo pipefail
 K8S=${1:-${K8S_VERSION:-v1.36.3}}
 case "$K8S" in v1.[0-9]*.[0-9]*) ;; *) echo "invalid Kubernetes version '$K8S': expected the form v1.X.Y, e.g. v1.36.3" >&2; exit 2 ;; esac
 STG=v0${K8S#v1}
-MINOR=$(echo "$K8S" | cut -d. -f2)
+MINOR=${K8S#v1.}; MINOR=${MINOR%%.*}
 CACHE=${ORG_TESTENV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/org-testenv}/$K8S
 BIN=$CACHE/bin
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 
-command -v go >/dev/null || { echo "Go is not installed: install Go >= 1.26 (https://go.dev/dl or 'apt-get install golang') to build the control plane" >&2; exit 3; }
-
-if [ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/kube-controller-manager" ] && [ -x "$BIN/etcd" ]; then
-  echo "$BIN"; exit 0
-fi
-mkdir -p "$CACHE/k8smod" "$CACHE/etcdmod" "$BIN"
-
 step() { echo "[testenv] $*" >&2; }
+trap 'rc=$?; echo "[testenv] FAILED (exit $rc): $BASH_COMMAND" >&2' ERR
+
+command -v go >/dev/null || { echo "Go is not installed (no 'go' on PATH): install Go >= 1.26 from https://go.dev/dl (or your package manager), or put prebuilt kube-apiserver, kube-controller-manager and etcd into $BIN" >&2; exit 3; }
+
+complete() { [ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/kube-controller-manager" ] && [ -x "$BIN/etcd" ]; }
+if complete; then echo "$BIN"; exit 0; fi
+mkdir -p "$CACHE/k8smod" "$CACHE/etcdmod" "$BIN"
+if command -v flock >/dev/null; then
+  exec 9>"$CACHE/.build.lock"
+  flock -n 9 || { step "another build of $K8S is running; waiting for it"; flock 9; }
+  if complete; then echo "$BIN"; exit 0; fi
+fi
 
 cd "$CACHE/k8smod"
 if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kube-controller-manager" ]; then
   step "resolving k8s.io/kubernetes@$K8S"
-  KMOD=$(cd /tmp && go mod download -json "k8s.io/kubernetes@$K8S" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')
-  [ -f "$KMOD" ] || { echo "could not download k8s.io/kubernetes@$K8S from the Go module proxy" >&2; exit 4; }
-  { printf 'module local.test/k8s-testbin\n\ngo %s\n\nreplace (\n' "$(awk '$1=="go"{print $2;exit}' "$KMOD")"
+  KMOD=$(cd /tmp && go mod download -json "k8s.io/kubernetes@$K8S" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p') || true
+  [ -n "$KMOD" ] && [ -f "$KMOD" ] || { echo "could not download k8s.io/kubernetes@$K8S from the Go module proxy ($(go env GOPROXY)): check the version ('go list -m -versions k8s.io/kubernetes') and the network" >&2; exit 4; }
+  GOLINE=$(awk '$1=="go"{print $2;exit}' "$KMOD")
+  HAVE=$(go env GOVERSION); HAVE=${HAVE#go}
+  if [ "$(printf '%s\n%s\n' "$GOLINE" "$HAVE" | sort -V | head -1)" != "$GOLINE" ]; then
+    echo "Kubernetes $K8S needs Go >= $GOLINE but 'go' on PATH is $HAVE: install Go >= $GOLINE from https://go.dev/dl" >&2; exit 3
+  fi
+  { printf 'module local.test/k8s-testbin\n\ngo %s\n\nreplace (\n' "$GOLINE"
     awk -v v="$STG" '$2=="v0.0.0" && $1~/^k8s\.io\//{printf "\t%s => %s %s\n",$1,$1,v}' "$KMOD"
     echo ')'; } > go.mod
   step "downloading modules for kube-apiserver and kube-controller-manager $K8S"
@@ -35,13 +49,16 @@ if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kube-controller-manager" ]; th
     LDF="$LDF -X $p.gitVersion=$K8S -X $p.gitMajor=1 -X $p.gitMinor=$MINOR -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
   done
   for c in kube-apiserver kube-controller-manager; do
-    step "building $c $K8S (the first build takes several minutes)"
+    [ -x "$BIN/$c" ] && continue
+    step "building $c $K8S (a cold build takes several minutes)"
     go build -trimpath -ldflags "$LDF" -o "$BIN/$c.tmp" "k8s.io/kubernetes/cmd/$c" >&2
     mv "$BIN/$c.tmp" "$BIN/$c"
   done
 fi
 
 if [ ! -x "$BIN/etcd" ]; then
+  # The etcd version this Kubernetes version itself requires; built in its own module so MVS cannot
+  # move Kubernetes' dependencies (or etcd's) around.
   E=$(go list -m -f '{{.Version}}' go.etcd.io/etcd/server/v3)
   step "building etcd $E"
   cd "$CACHE/etcdmod"
@@ -50,4 +67,5 @@ if [ ! -x "$BIN/etcd" ]; then
   go build -trimpath -ldflags "-s -w" -o "$BIN/etcd.tmp" go.etcd.io/etcd/server/v3 >&2
   mv "$BIN/etcd.tmp" "$BIN/etcd"
 fi
+step "binaries ready in $BIN"
 echo "$BIN"

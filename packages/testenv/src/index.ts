@@ -1,1 +1,25 @@
-export {};
+export {
+  BuildError,
+  binDirFor,
+  cacheRoot,
+  DEFAULT_K8S_VERSION,
+  ensureBinaries,
+  resolveVersion,
+} from "./binaries.js";
+export {
+  adminCredentials,
+  attachControlPlane,
+  ComponentError,
+  type ControlPlane,
+  type ControlPlaneState,
+  DEFAULT_CONTROLLERS,
+  type ProcessInfo,
+  readState,
+  type StartOptions,
+  startControlPlane,
+  stateAlive,
+  type TestUser,
+} from "./controlplane.js";
+export { type Credentials, KubeRequestError, type KubeResponse, kubeCall, kubeFetch } from "./http.js";
+export { kubeconfigYaml } from "./kubeconfig.js";
+export { makePodRunning, type NodeOptions, registerNode } from "./nodes.js";
