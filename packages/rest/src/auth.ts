@@ -17,7 +17,7 @@ export function validateAuth(config: RestConfig): void {
   if (config.exec && config.authProvider) {
     throw new ConfigError("both an exec plugin and an auth-provider are set; keep only the exec plugin");
   }
-  if (config.authProvider) providerToken(config.authProvider);
+  if (authMode(config) === "auth-provider") providerToken(config.authProvider!);
 }
 
 function providerToken(p: NonNullable<RestConfig["authProvider"]>): string {
@@ -37,15 +37,36 @@ function providerToken(p: NonNullable<RestConfig["authProvider"]>): string {
   return token;
 }
 
+export type AuthMode = "token-file" | "token" | "basic" | "exec" | "auth-provider" | "none";
+
+/**
+ * Which credential a config uses, in client-go's precedence: a bearer token (file first), basic auth,
+ * then an exec plugin (ignored when a token, basic auth or a client certificate is set, as in
+ * client-go), then an auth-provider.
+ */
+export function authMode(config: RestConfig): AuthMode {
+  if (config.bearerTokenFile) return "token-file";
+  if (config.bearerToken) return "token";
+  if (config.username || config.password) return "basic";
+  const t = config.tls;
+  const hasCert = !!(t && (t.certData || t.certFile));
+  if (config.exec && !hasCert) return "exec";
+  if (config.authProvider && !config.exec) return "auth-provider";
+  return "none";
+}
+
 /** The Authorization header value known without I/O, or undefined. */
 export function staticAuthorization(config: RestConfig): string | undefined {
-  if (config.exec || config.bearerTokenFile) return undefined;
-  if (config.authProvider) return `Bearer ${providerToken(config.authProvider)}`;
-  if (config.bearerToken) return `Bearer ${config.bearerToken}`;
-  if (config.username || config.password) {
-    return `Basic ${Buffer.from(`${config.username ?? ""}:${config.password ?? ""}`).toString("base64")}`;
+  switch (authMode(config)) {
+    case "token":
+      return `Bearer ${config.bearerToken}`;
+    case "basic":
+      return `Basic ${Buffer.from(`${config.username ?? ""}:${config.password ?? ""}`).toString("base64")}`;
+    case "auth-provider":
+      return `Bearer ${providerToken(config.authProvider!)}`;
+    default:
+      return undefined;
   }
-  return undefined;
 }
 
 export interface Credentials {
@@ -69,16 +90,18 @@ export class Authenticator {
 
   /** True when credentials need I/O (exec plugin, token file). */
   get dynamic(): boolean {
-    return !!(this.#config.exec || this.#config.bearerTokenFile);
+    const m = authMode(this.#config);
+    return m === "exec" || m === "token-file";
   }
 
   async credentials(): Promise<Credentials> {
     const c = this.#config;
-    if (c.exec) {
+    const mode = authMode(c);
+    if (mode === "exec") {
       const cred = await getExecCredential(c);
       return fromExec(cred);
     }
-    if (c.bearerTokenFile) {
+    if (mode === "token-file") {
       const token = await this.#readTokenFile(false);
       return { authorization: `Bearer ${token}`, handle: token };
     }
@@ -91,11 +114,12 @@ export class Authenticator {
    */
   async unauthorized(used: Credentials): Promise<boolean> {
     const c = this.#config;
-    if (c.exec) {
+    const mode = authMode(c);
+    if (mode === "exec") {
       const cred = await getExecCredential(c, used.handle as ExecCredential);
       return cred !== used.handle;
     }
-    if (c.bearerTokenFile) {
+    if (mode === "token-file") {
       const token = await this.#readTokenFile(true);
       return token !== used.handle;
     }

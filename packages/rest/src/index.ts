@@ -2,6 +2,27 @@ export { defaultBurst, defaultMaxRetries, defaultQPS, parseRetryAfter, RESTClien
 export type { AuthProviderConfig, ExecConfig, ImpersonationConfig, RestConfig, TLSConfig } from "./config.js";
 export * from "./errors.js";
 export { clearExecCache, ExecPluginError, execRuns } from "./exec.js";
+export {
+  defaultServiceAccountDir,
+  type InClusterOptions,
+  inClusterConfig,
+  NotInClusterError,
+} from "./incluster.js";
+export {
+  buildConfigFromFlags,
+  configFromKubeconfigText,
+  type Kubeconfig,
+  type KubeconfigCluster,
+  type KubeconfigContext,
+  KubeconfigError,
+  type KubeconfigOverrides,
+  type KubeconfigUser,
+  kubeconfigPaths,
+  type LoadedKubeconfig,
+  type LoadKubeconfigOptions,
+  loadKubeconfig,
+  parseKubeconfig,
+} from "./kubeconfig.js";
 export * from "./options.js";
 export { type RateLimiter, TokenBucketRateLimiter } from "./ratelimit.js";
 export {

@@ -1,0 +1,299 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { describe, test } from "node:test";
+import {
+  buildConfigFromFlags,
+  configFromKubeconfigText,
+  KubeconfigError,
+  kubeconfigPaths,
+  loadKubeconfig,
+} from "./kubeconfig.js";
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), "rest-kc-"));
+}
+
+function write(dir: string, name: string, text: string): string {
+  const p = join(dir, name);
+  mkdirSync(join(p, ".."), { recursive: true });
+  writeFileSync(p, text);
+  return p;
+}
+
+const fileA = `
+apiVersion: v1
+kind: Config
+current-context: ctx-a
+clusters:
+- name: c1
+  cluster: {server: "https://a.example:6443", certificate-authority: certs/ca.crt}
+users:
+- name: u1
+  user: {token: tok-a, client-certificate: ../client.crt, client-key: /abs/client.key}
+contexts:
+- name: ctx-a
+  context: {cluster: c1, user: u1, namespace: team-a}
+`;
+const fileB = `
+apiVersion: v1
+kind: Config
+current-context: ctx-b
+clusters:
+- name: c1
+  cluster: {server: "https://b.example:6443"}
+- name: c2
+  cluster: {server: "https://c2.example:6443", tls-server-name: c2.internal}
+users:
+- name: u1
+  user: {token: tok-b}
+- name: u2
+  user: {username: admin, password: hunter2}
+contexts:
+- name: ctx-a
+  context: {cluster: c2, user: u2}
+- name: ctx-b
+  context: {cluster: c2, user: u2}
+`;
+
+describe("kubeconfig loading rules", () => {
+  test("explicit path, else KUBECONFIG list (deduplicated, empty entries skipped), else ~/.kube/config", () => {
+    assert.deepEqual(kubeconfigPaths({ path: "/x/config", env: { KUBECONFIG: "/a" } }), {
+      files: ["/x/config"],
+      explicit: true,
+    });
+    assert.deepEqual(kubeconfigPaths({ env: { KUBECONFIG: ["/a", "", "/b", "/a"].join(delimiter) } }), {
+      files: ["/a", "/b"],
+      explicit: false,
+    });
+    assert.deepEqual(kubeconfigPaths({ env: { HOME: "/home/me" } }), {
+      files: ["/home/me/.kube/config"],
+      explicit: false,
+    });
+  });
+
+  test("KUBECONFIG merge: first file to set current-context or define a name wins, entries not field-merged", async () => {
+    const d = tmp();
+    const a = write(d, "a/config", fileA);
+    const b = write(d, "b/config", fileB);
+    const got = await loadKubeconfig({ env: { KUBECONFIG: [a, join(d, "missing"), b].join(delimiter) } });
+    assert.equal(got.context, "ctx-a");
+    assert.equal(got.cluster, "c1");
+    assert.equal(got.user, "u1");
+    assert.equal(got.namespace, "team-a");
+    assert.equal(got.config.host, "https://a.example:6443");
+    assert.equal(got.config.bearerToken, "tok-a");
+    assert.equal(got.config.tls?.serverName, undefined);
+    assert.deepEqual(got.files, [a, b]);
+    // The second file's entries are still reachable.
+    const b2 = await loadKubeconfig({
+      env: { KUBECONFIG: [a, b].join(delimiter) },
+      overrides: { context: "ctx-b" },
+    });
+    assert.equal(b2.config.host, "https://c2.example:6443");
+    assert.equal(b2.config.tls?.serverName, "c2.internal");
+    assert.equal(b2.config.username, "admin");
+    assert.equal(b2.namespace, "default");
+  });
+
+  test("paths are relative to the file that holds them", async () => {
+    const d = tmp();
+    const a = write(d, "a/config", fileA);
+    const got = await loadKubeconfig({ path: a });
+    assert.equal(got.config.tls?.caFile, join(d, "a/certs/ca.crt"));
+    assert.equal(got.config.tls?.certFile, join(d, "client.crt"));
+    assert.equal(got.config.tls?.keyFile, "/abs/client.key");
+  });
+
+  test("overrides: context, cluster, user, namespace, server (server clears tls-server-name)", async () => {
+    const d = tmp();
+    const env = { KUBECONFIG: [write(d, "a", fileA), write(d, "b", fileB)].join(delimiter) };
+    const got = await loadKubeconfig({
+      env,
+      overrides: { context: "ctx-b", cluster: "c1", user: "u1", namespace: "ns-x" },
+    });
+    assert.equal(got.config.host, "https://a.example:6443");
+    assert.equal(got.config.bearerToken, "tok-a");
+    assert.equal(got.namespace, "ns-x");
+    assert.equal(got.config.namespace, "ns-x");
+    const s = await loadKubeconfig({ env, overrides: { context: "ctx-b", server: "https://other:1" } });
+    assert.equal(s.config.host, "https://other:1");
+    assert.equal(s.config.tls?.serverName, undefined);
+    const i = await loadKubeconfig({ env, overrides: { insecureSkipTLSVerify: true } });
+    assert.equal(i.config.tls?.insecure, true);
+    assert.equal(i.config.tls?.caFile, undefined);
+  });
+
+  test("data fields are base64-decoded; impersonation, exec and auth-provider are carried over", () => {
+    const ca = Buffer.from("-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n");
+    const got = configFromKubeconfigText(
+      `
+current-context: c
+clusters:
+- name: k
+  cluster:
+    server: https://k:6443
+    certificate-authority-data: ${ca.toString("base64")}
+    proxy-url: http://proxy:3128
+    extensions:
+    - name: client.authentication.k8s.io/exec
+      extension: {audience: x}
+users:
+- name: u
+  user:
+    as: jane
+    as-uid: "7"
+    as-groups: [g1, g2]
+    as-user-extra: {reason: [debug]}
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: ./bin/plugin
+      args: [--a]
+      env: [{name: K, value: V}]
+      interactiveMode: Never
+      provideClusterInfo: true
+contexts:
+- name: c
+  context: {cluster: k, user: u}
+`,
+      { baseDir: "/base" },
+    );
+    assert.deepEqual(Buffer.from(got.config.tls!.caData as Uint8Array), ca);
+    assert.equal(got.config.proxyURL, "http://proxy:3128");
+    assert.deepEqual(got.config.impersonate, {
+      user: "jane",
+      uid: "7",
+      groups: ["g1", "g2"],
+      extra: { reason: ["debug"] },
+    });
+    assert.equal(got.config.exec?.command, "/base/bin/plugin");
+    assert.deepEqual(got.config.exec?.clusterConfig, { audience: "x" });
+    assert.equal(got.config.exec?.interactiveMode, "Never");
+    const p = configFromKubeconfigText(
+      "current-context: c\nclusters: [{name: k, cluster: {server: 'https://k'}}]\nusers: [{name: u, user: {auth-provider: {name: oidc, config: {id-token: abc}}}}]\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n",
+    );
+    assert.deepEqual(p.config.authProvider, { name: "oidc", config: { "id-token": "abc" } });
+  });
+
+  test("no credentials for plain-http servers (like client-go)", () => {
+    const got = configFromKubeconfigText(
+      "current-context: c\nclusters: [{name: k, cluster: {server: 'http://k:8080'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n",
+    );
+    assert.equal(got.config.bearerToken, undefined);
+  });
+});
+
+describe("kubeconfig errors name the file and entry, say what to do, and never leak secrets", () => {
+  const check = (e: unknown, ...patterns: RegExp[]) => {
+    assert.ok(e instanceof KubeconfigError, String(e));
+    for (const p of patterns) assert.match(e.message, p);
+    assert.doesNotMatch(e.message, /tok-a|tok-b|hunter2|s3cr3t/);
+    return true;
+  };
+
+  test("missing explicit file", async () => {
+    await assert.rejects(loadKubeconfig({ path: "/nonexistent/kc" }), (e) =>
+      check(e, /\/nonexistent\/kc does not exist/),
+    );
+  });
+
+  test("no kubeconfig anywhere", async () => {
+    const d = tmp();
+    await assert.rejects(loadKubeconfig({ env: { HOME: d } }), (e) =>
+      check(e, /no kubeconfig found/, /KUBECONFIG/),
+    );
+  });
+
+  test("invalid YAML: position only, no snippet of the file", async () => {
+    const d = tmp();
+    const p = write(d, "bad", "users:\n- name: u\n  user: {token: s3cr3t\n");
+    await assert.rejects(loadKubeconfig({ path: p }), (e) =>
+      check(e, /is not valid YAML/, /line \d+/, new RegExp(p)),
+    );
+  });
+
+  test("unknown context, cluster and user", async () => {
+    const d = tmp();
+    const a = write(d, "a", fileA);
+    await assert.rejects(loadKubeconfig({ path: a, overrides: { context: "nope" } }), (e) =>
+      check(e, /context "nope" not found/, /contexts: "ctx-a"/, new RegExp(a)),
+    );
+    await assert.rejects(loadKubeconfig({ path: a, overrides: { cluster: "nope" } }), (e) =>
+      check(e, /cluster "nope"/, /clusters: "c1"/),
+    );
+    const ref = write(d, "ref", fileA.replace("user: u1, namespace", "user: ghost, namespace"));
+    await assert.rejects(loadKubeconfig({ path: ref }), (e) =>
+      check(e, /user "ghost", used by context "ctx-a"/, /add it/),
+    );
+  });
+
+  test("no current-context; cluster without server; bad base64; token and basic auth together", () => {
+    assert.throws(
+      () =>
+        configFromKubeconfigText(
+          "contexts: [{name: x, context: {cluster: c}}]\nclusters: [{name: c, cluster: {server: https://c}}]\n",
+        ),
+      (e) => check(e, /no current-context/, /use-context/),
+    );
+    assert.throws(
+      () =>
+        configFromKubeconfigText(
+          "current-context: x\ncontexts: [{name: x, context: {cluster: c}}]\nclusters: [{name: c, cluster: {}}]\n",
+        ),
+      (e) => check(e, /cluster "c" .* has no server/),
+    );
+    assert.throws(
+      () =>
+        configFromKubeconfigText(
+          "current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\nclusters: [{name: c, cluster: {server: https://c}}]\nusers: [{name: u, user: {client-key-data: 's3cr3t!!'}}]\n",
+        ),
+      (e) => check(e, /user "u" has a client-key-data that is not valid base64/),
+    );
+    assert.throws(
+      () =>
+        configFromKubeconfigText(
+          "current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\nclusters: [{name: c, cluster: {server: https://c}}]\nusers: [{name: u, user: {token: tok-a, password: hunter2}}]\n",
+        ),
+      (e) => check(e, /more than one authentication method/),
+    );
+  });
+});
+
+describe("buildConfigFromFlags", () => {
+  test("kubeconfig path with a master URL override; master URL alone", async () => {
+    const d = tmp();
+    const a = write(d, "a", fileA);
+    const c = await buildConfigFromFlags("https://override:443", a);
+    assert.equal(c.host, "https://override:443");
+    assert.equal(c.bearerToken, "tok-a");
+    assert.equal(c.namespace, "team-a");
+    assert.deepEqual(await buildConfigFromFlags("https://m:1", ""), {
+      host: "https://m:1",
+      namespace: "default",
+    });
+  });
+
+  test("both empty: warns, tries in-cluster, falls back to the default loading rules", async () => {
+    const d = tmp();
+    const a = write(d, "a", fileA);
+    const saved = { ...process.env };
+    process.env.KUBECONFIG = a;
+    delete process.env.KUBERNETES_SERVICE_HOST;
+    const writes: string[] = [];
+    const orig = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => {
+      writes.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      const c = await buildConfigFromFlags("", "");
+      assert.equal(c.host, "https://a.example:6443");
+    } finally {
+      process.stderr.write = orig;
+      process.env = saved;
+    }
+    assert.match(writes.join(""), /using the in-cluster config/);
+    assert.match(writes.join(""), /falling back to the default kubeconfig/);
+  });
+});
