@@ -148,7 +148,19 @@ export async function main(argv: string[]): Promise<number> {
           await stopCli(dir, current, say);
         }
         const started = Date.now();
-        const cp = await startControlPlane({ version, detached: true, onProgress: say });
+        // Ctrl-C while starting: startControlPlane's own handler kills what it started and removes its run
+        // dir; this one then releases the lock and exits.
+        const onSignal = (sig: NodeJS.Signals) =>
+          setImmediate(() => {
+            unlock();
+            say(`[testenv] interrupted by ${sig}; nothing left running`);
+            process.exit(128 + (sig === "SIGINT" ? 2 : sig === "SIGHUP" ? 1 : 15));
+          });
+        const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+        for (const s of signals) process.on(s, onSignal);
+        const cp = await startControlPlane({ version, detached: true, onProgress: say }).finally(() => {
+          for (const s of signals) process.removeListener(s, onSignal);
+        });
         const state = readState(cp.statePath)!;
         const kubeconfig = resolve(values.kubeconfig ?? join(dir, "kubeconfig"));
         writeKubeconfig(kubeconfig, state);
