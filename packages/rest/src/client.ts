@@ -6,6 +6,7 @@
 import { Authenticator, type Credentials, validateAuth } from "./auth.js";
 import type { RestConfig } from "./config.js";
 import {
+  ConfigError,
   DecodeError,
   isStatus,
   type Status,
@@ -13,7 +14,7 @@ import {
   statusFromResponse,
   TransportError,
 } from "./errors.js";
-import { assertExecConfig } from "./exec.js";
+import { assertExecConfig, ExecPluginError } from "./exec.js";
 import type { Watch, WatchEvent } from "./options.js";
 import { type RateLimiter, TokenBucketRateLimiter } from "./ratelimit.js";
 import { buildRequest, normalizeHost, type RequestDescription, type RequestSpec } from "./request.js";
@@ -283,7 +284,15 @@ export class RESTClient {
       });
     }
     if (cancel.signal.aborted) return cancel.signal.reason; // the caller's abort, as is
-    if (err instanceof StatusError || err instanceof DecodeError || err instanceof TransportError) return err;
+    if (
+      err instanceof StatusError ||
+      err instanceof DecodeError ||
+      err instanceof TransportError ||
+      err instanceof ConfigError ||
+      err instanceof ExecPluginError
+    ) {
+      return err;
+    }
     const code = errCode(err);
     return new TransportError(
       `${desc.method} ${desc.url}: ${describe(err, this.#base.host)}`,
