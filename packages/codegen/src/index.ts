@@ -1,1 +1,31 @@
-export {};
+// @org/codegen: load → model → emit, each stage usable on its own.
+export {
+  type ClientsetEmitOptions,
+  emitClientset,
+  emitClientsetIndex,
+  emitGroupVersion,
+} from "./emit/clientset.js";
+export { type Files, header } from "./emit/source.js";
+export { APPLY_MODULE, emitTypes } from "./emit/types.js";
+export {
+  emit,
+  expansionLookup,
+  type GenerateOptions,
+  type GenerateResult,
+  generate,
+  type Target,
+  writeFilesAtomically,
+} from "./generate.js";
+export { fromDocument, fromV2, fromV3, isV3Index, normalizeSchema } from "./load/normalize.js";
+export {
+  defaultSpecInput,
+  findRepoRoot,
+  newestSnapshot,
+  parseSpecArgument,
+  readSpec,
+  type SpecInput,
+} from "./load/read.js";
+export type { GroupVersionKind, Operation, Schema, Spec } from "./load/spec.js";
+export { SpecError } from "./load/spec.js";
+export * from "./model/model.js";
+export * from "./model/names.js";

@@ -1,0 +1,253 @@
+// Pure: model → api-types files. Schema → TypeScript type mapping by openapi-typescript; declarations
+// (interfaces, aliases, imports, doc comments) as ts-morph structures.
+import { type GlobalContext, type SchemaObject, transformSchemaObject } from "openapi-typescript";
+import {
+  type InterfaceDeclarationStructure,
+  type OptionalKind,
+  type PropertySignatureStructure,
+  type StatementStructures,
+  StructureKind,
+  type TypeAliasDeclarationStructure,
+} from "ts-morph";
+import ts from "typescript";
+import type { Schema } from "../load/spec.js";
+import { REF_PREFIX } from "../load/spec.js";
+import type { ApiModel, TypeDecl, TypeModule } from "../model/model.js";
+import { definitionModule, modulePrefix } from "../model/names.js";
+import {
+  docText,
+  type Files,
+  header,
+  printFile,
+  propertyName,
+  relativeImport,
+  typeImport,
+} from "./source.js";
+
+/** The module with the apply-configuration helpers, emitted next to the group-version modules. */
+export const APPLY_MODULE = "apply-configuration";
+
+const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed, removeComments: false });
+const scratch = ts.createSourceFile("t.ts", "", ts.ScriptTarget.ESNext, false, ts.ScriptKind.TS);
+
+function context(schemas: Record<string, Schema>): GlobalContext {
+  return {
+    additionalProperties: false,
+    alphabetize: false,
+    arrayLength: false,
+    defaultNonNullable: false,
+    discriminators: { objects: {}, refsHandled: [] },
+    emptyObjectsUnknown: true,
+    enum: false,
+    enumValues: false,
+    conditionalEnums: false,
+    dedupeEnums: false,
+    excludeDeprecated: false,
+    exportType: false,
+    immutable: false,
+    injectFooter: [],
+    pathParamsAsTypes: false,
+    postTransform: undefined,
+    propertiesRequiredByDefault: false,
+    rootTypes: false,
+    rootTypesNoSchemaPrefix: false,
+    rootTypesKeepCasing: false,
+    redoc: undefined as unknown as GlobalContext["redoc"],
+    silent: true,
+    transform: undefined,
+    transformProperty: undefined,
+    makePathsEnum: false,
+    generatePathParams: false,
+    readWriteMarkers: false,
+    resolve<T>($ref: string): T | undefined {
+      return schemas[$ref.slice(REF_PREFIX.length)] as T | undefined;
+    },
+  };
+}
+
+const REF_TEXT = /components\["schemas"\]\["([^"]+)"\]/g;
+
+/** Names visible in one module: its own declarations and the imports it needs. */
+class Scope {
+  private readonly imports = new Map<string, Map<string, string>>(); // module → name → local alias
+  private readonly used = new Set<string>();
+  constructor(
+    readonly module: string,
+    own: Iterable<string>,
+  ) {
+    for (const n of own) this.used.add(n);
+  }
+
+  local(definition: string): string {
+    const { module, name } = definitionModule(definition);
+    if (module === this.module) return name;
+    let names = this.imports.get(module);
+    if (!names) {
+      names = new Map();
+      this.imports.set(module, names);
+    }
+    const existing = names.get(name);
+    if (existing) return existing;
+    const alias = this.used.has(name) ? `${modulePrefix(module)}${name}` : name;
+    this.used.add(alias);
+    names.set(name, alias);
+    return alias;
+  }
+
+  importStructures(): StatementStructures[] {
+    return [...this.imports.keys()].sort().map((m) =>
+      typeImport(
+        relativeImport(this.module, m),
+        [...this.imports.get(m)!].map(([name, alias]) => ({ name, alias })),
+      ),
+    );
+  }
+}
+
+/** Printed TypeScript type of one schema, `$ref`s resolved to names in `scope`. */
+function typeText(schema: unknown, ctx: GlobalContext, scope: Scope, path: string): string {
+  const node = transformSchemaObject(schema as SchemaObject, { path, ctx });
+  let text = printer.printNode(ts.EmitHint.Unspecified, node, scratch);
+  // Small inline object types on one line; nested documented ones (CRD schemas) keep their layout.
+  if (!text.includes("/*")) text = text.replace(/\n\s*/g, " ");
+  return text.replace(REF_TEXT, (_, def: string) => scope.local(def));
+}
+
+function isInterfaceSchema(schema: Schema): boolean {
+  const props = schema.properties;
+  return (
+    typeof props === "object" &&
+    props !== null &&
+    Object.keys(props).length > 0 &&
+    schema.allOf === undefined &&
+    schema.anyOf === undefined &&
+    schema.oneOf === undefined &&
+    schema.$ref === undefined
+  );
+}
+
+function declaration(
+  decl: TypeDecl,
+  ctx: GlobalContext,
+  scope: Scope,
+  helper: string,
+): (InterfaceDeclarationStructure | TypeAliasDeclarationStructure)[] {
+  const schema = decl.schema;
+  const docs = docText(schema.description);
+  const path = `${REF_PREFIX}${decl.definition}`;
+  const out: (InterfaceDeclarationStructure | TypeAliasDeclarationStructure)[] = [];
+  if (isInterfaceSchema(schema)) {
+    const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
+    const properties: OptionalKind<PropertySignatureStructure>[] = [];
+    for (const [name, prop] of Object.entries(schema.properties as Record<string, Schema>)) {
+      let type: string;
+      if (decl.gvk && name === "apiVersion") type = JSON.stringify(decl.gvk.apiVersion);
+      else if (decl.gvk && name === "kind") type = JSON.stringify(decl.gvk.kind);
+      else type = typeText(prop, ctx, scope, `${path}/properties/${name}`);
+      const propDocs = docText(prop?.description);
+      properties.push({
+        name: propertyName(name),
+        type,
+        hasQuestionToken: !required.has(name),
+        ...(propDocs ? { docs: [propDocs] } : {}),
+      });
+    }
+    const extra = schema.additionalProperties;
+    out.push({
+      kind: StructureKind.Interface,
+      name: decl.name,
+      isExported: true,
+      properties,
+      ...(extra === true || (typeof extra === "object" && extra !== null)
+        ? { indexSignatures: [{ keyName: "key", keyType: "string", returnType: "unknown" }] }
+        : {}),
+      ...(docs ? { docs: [docs] } : {}),
+    });
+  } else {
+    out.push({
+      kind: StructureKind.TypeAlias,
+      name: decl.name,
+      isExported: true,
+      type: typeText(schema, ctx, scope, path),
+      ...(docs ? { docs: [docs] } : {}),
+    });
+  }
+  if (decl.apply) {
+    out.push({
+      kind: StructureKind.TypeAlias,
+      name: `${decl.name}ApplyConfiguration`,
+      isExported: true,
+      type: `${helper}<${decl.name}>`,
+      docs: [
+        `${decl.name}ApplyConfiguration is what server-side apply of a ${decl.name} sends: any subset of its ` +
+          "fields, with apiVersion, kind and metadata.name required.",
+      ],
+    });
+  }
+  return out;
+}
+
+export function emitTypeModule(mod: TypeModule, ctx: GlobalContext, source: string): string {
+  const own: string[] = [];
+  for (const d of mod.decls) {
+    own.push(d.name);
+    if (d.apply) own.push(`${d.name}ApplyConfiguration`);
+  }
+  // The helper's local name; aliased where a definition is itself called ApplyConfiguration.
+  const helper = own.includes("ApplyConfiguration") ? "ApplyConfigurationOf" : "ApplyConfiguration";
+  const scope = new Scope(mod.path, [...own, helper]);
+  const decls = mod.decls.flatMap((d) => declaration(d, ctx, scope, helper));
+  const imports = scope.importStructures();
+  if (mod.decls.some((d) => d.apply))
+    imports.push(
+      typeImport(relativeImport(mod.path, APPLY_MODULE), [{ name: "ApplyConfiguration", alias: helper }]),
+    );
+  const statements: (StatementStructures | string)[] = [header(source), ...imports, ...decls];
+  return printFile(statements);
+}
+
+function applyModule(source: string): string {
+  return printFile([
+    header(source),
+    {
+      kind: StructureKind.TypeAlias,
+      name: "DeepPartial",
+      isExported: true,
+      typeParameters: ["T"],
+      type: "T extends readonly (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T",
+      docs: ["Every field optional, at every depth: the shape of a server-side apply request body."],
+    },
+    {
+      kind: StructureKind.TypeAlias,
+      name: "ApplyConfiguration",
+      isExported: true,
+      typeParameters: [
+        { name: "T", constraint: "{ apiVersion?: string; kind?: string; metadata?: object }" },
+      ],
+      type:
+        'DeepPartial<Omit<T, "apiVersion" | "kind" | "metadata">> & {\n' +
+        '  apiVersion: NonNullable<T["apiVersion"]>;\n' +
+        '  kind: NonNullable<T["kind"]>;\n' +
+        '  metadata: DeepPartial<NonNullable<T["metadata"]>> & { name: string };\n' +
+        "}",
+      docs: [
+        "A typed apply configuration (client-go's applyconfigurations): any subset of the kind's fields, " +
+          "with apiVersion, kind and metadata.name required.",
+      ],
+    },
+  ]);
+}
+
+/** Every api-types module: "<module>.ts" per type module plus the apply-configuration helpers. */
+export function emitTypes(model: ApiModel, onModule?: (path: string) => void): Files {
+  const schemas: Record<string, Schema> = {};
+  for (const m of model.typeModules) for (const d of m.decls) schemas[d.definition] = d.schema;
+  const ctx = context(schemas);
+  const files: Files = new Map();
+  files.set(`${APPLY_MODULE}.ts`, applyModule(model.source));
+  for (const mod of model.typeModules) {
+    files.set(`${mod.path}.ts`, emitTypeModule(mod, ctx, model.source));
+    onModule?.(mod.path);
+  }
+  return files;
+}

@@ -1,0 +1,106 @@
+// load → model → emit, then the only write: into a temporary directory next to the output, swapped
+// in when complete, so a failure leaves the previous output untouched.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { type ClientsetEmitOptions, emitClientset } from "./emit/clientset.js";
+import type { Files } from "./emit/source.js";
+import { emitTypes } from "./emit/types.js";
+import { readSpec, type SpecInput } from "./load/read.js";
+import type { Spec } from "./load/spec.js";
+import { type ApiModel, buildModel } from "./model/model.js";
+
+export type Target = "types" | "clientset";
+
+export interface GenerateOptions {
+  target: Target;
+  /** Output directory (replaced as a whole). */
+  out: string;
+  input: SpecInput;
+  /** clientset: where expansions live; default <out>/../expansions. */
+  expansionsDir?: string;
+  /** clientset: import specifier prefix of the types; default "@org/api-types". */
+  typesPackage?: string;
+  progress?: (line: string) => void;
+}
+
+export interface GenerateResult {
+  source: string;
+  files: number;
+  groupVersions: number;
+  resources: number;
+  subresources: number;
+  typeModules: number;
+  unmapped: string[];
+}
+
+/** Emits the files of one target from a model (pure). */
+export function emit(
+  model: ApiModel,
+  target: Target,
+  options: ClientsetEmitOptions = {},
+  progress?: (line: string) => void,
+): Files {
+  if (target === "types") return emitTypes(model, (path) => progress?.(`types ${path}`));
+  return emitClientset(model, options, (gv) =>
+    progress?.(`clientset ${gv.group || "core"}/${gv.version} (${gv.resources.length} resources)`),
+  );
+}
+
+/** Replaces `out` with exactly `files`: written to a sibling temp directory first, then renamed. */
+export function writeFilesAtomically(out: string, files: Files): void {
+  const target = resolve(out);
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = mkdtempSync(join(dirname(target), `.${basename(target)}.tmp-`));
+  try {
+    for (const [rel, content] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const p = join(tmp, rel);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, content);
+    }
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  const old = `${tmp}-old`;
+  if (existsSync(target)) renameSync(target, old);
+  renameSync(tmp, target);
+  rmSync(old, { recursive: true, force: true });
+}
+
+export function expansionLookup(dir: string): (key: string, kind: string) => boolean {
+  return (key, kind) => {
+    const file = join(dir, `${key}.ts`);
+    if (!existsSync(file)) return false;
+    return new RegExp(`export\\s+(?:interface|type)\\s+${kind}Expansion\\b`).test(readFileSync(file, "utf8"));
+  };
+}
+
+export function summarize(spec: Spec, model: ApiModel, files: number): GenerateResult {
+  const resources = model.groupVersions.flatMap((g) => g.resources);
+  return {
+    source: spec.source,
+    files,
+    groupVersions: model.groupVersions.length,
+    resources: resources.length,
+    subresources: resources.reduce((n, r) => n + r.subresources.length, 0),
+    typeModules: model.typeModules.length,
+    unmapped: model.unmapped,
+  };
+}
+
+export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
+  const spec = await readSpec(opts.input);
+  const model = buildModel(spec);
+  const expansionsDir = opts.expansionsDir ?? join(resolve(opts.out), "..", "expansions");
+  const files = emit(
+    model,
+    opts.target,
+    {
+      hasExpansion: expansionLookup(expansionsDir),
+      ...(opts.typesPackage ? { typesPackage: opts.typesPackage } : {}),
+    },
+    opts.progress,
+  );
+  writeFilesAtomically(opts.out, files);
+  return summarize(spec, model, files.size);
+}

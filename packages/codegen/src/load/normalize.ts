@@ -1,0 +1,251 @@
+// Pure: OpenAPI v2 (swagger) or OpenAPI v3 documents → Spec. No I/O.
+import {
+  type GroupVersionKind,
+  type HttpMethod,
+  type Operation,
+  REF_PREFIX,
+  type Schema,
+  type Spec,
+  SpecError,
+} from "./spec.js";
+
+type Json = Record<string, unknown>;
+const METHODS: readonly HttpMethod[] = ["get", "put", "post", "patch", "delete", "head", "options"];
+
+function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function refName(ref: unknown): string | undefined {
+  if (typeof ref !== "string") return undefined;
+  const i = ref.lastIndexOf("/");
+  return i === -1 ? undefined : ref.slice(i + 1);
+}
+
+/**
+ * One schema in OpenAPI 3 form with Kubernetes' extensions made explicit:
+ * - `$ref`s point at #/components/schemas/ (v2's #/definitions/ rewritten);
+ * - `allOf: [{$ref}]` (how v3 documents wrap a described reference) becomes the plain `$ref`;
+ * - IntOrString (`format: int-or-string` or `x-kubernetes-int-or-string`) becomes `integer | string`;
+ * - `x-kubernetes-preserve-unknown-fields` objects keep unknown fields (`additionalProperties: true`).
+ */
+export function normalizeSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(normalizeSchema);
+  if (!isObject(schema)) return schema;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (k === "$ref" && typeof v === "string") out[k] = REF_PREFIX + refName(v);
+    else if (k === "example" || k === "default" || k === "enum" || k.startsWith("x-")) out[k] = v;
+    else if (k === "properties" && isObject(v)) {
+      const props: Json = {};
+      for (const [name, p] of Object.entries(v)) props[name] = normalizeSchema(p);
+      out[k] = props;
+    } else out[k] = normalizeSchema(v);
+  }
+  const allOf = out.allOf;
+  if (Array.isArray(allOf) && allOf.length === 1 && isObject(allOf[0]) && typeof allOf[0].$ref === "string") {
+    out.$ref = allOf[0].$ref;
+    delete out.allOf;
+  }
+  if (out.format === "int-or-string" || out["x-kubernetes-int-or-string"] === true) {
+    delete out.type;
+    delete out.anyOf;
+    out.anyOf = [{ type: "integer" }, { type: "string" }];
+  }
+  if (
+    out["x-kubernetes-preserve-unknown-fields"] === true &&
+    (out.type === "object" || out.type === undefined) &&
+    out.additionalProperties === undefined &&
+    out.$ref === undefined &&
+    out.anyOf === undefined
+  ) {
+    out.type = "object";
+    out.additionalProperties = true;
+  }
+  return out;
+}
+
+function gvkOf(op: Json): GroupVersionKind | undefined {
+  const g = op["x-kubernetes-group-version-kind"];
+  if (!isObject(g) || typeof g.kind !== "string") return undefined;
+  return { group: String(g.group ?? ""), version: String(g.version ?? ""), kind: g.kind };
+}
+
+function successResponse(op: Json): Json | undefined {
+  const responses = op.responses;
+  if (!isObject(responses)) return undefined;
+  for (const code of ["200", "201", "202"]) {
+    const r = responses[code];
+    if (isObject(r)) return r;
+  }
+  return undefined;
+}
+
+function schemaTarget(schema: unknown): { ref?: string; type?: string } {
+  if (!isObject(schema)) return {};
+  if (typeof schema.$ref === "string") return { ref: refName(schema.$ref) };
+  const allOf = schema.allOf;
+  if (Array.isArray(allOf) && allOf.length === 1 && isObject(allOf[0])) return schemaTarget(allOf[0]);
+  if (typeof schema.type === "string") return { type: schema.type };
+  return {};
+}
+
+function makeOperation(
+  path: string,
+  method: HttpMethod,
+  op: Json,
+  consumes: string[],
+  body: unknown,
+  response: unknown,
+): Operation | undefined {
+  const action = op["x-kubernetes-action"];
+  if (typeof action !== "string") return undefined;
+  const out: Operation = { path, method, action, consumes: [...new Set(consumes)].sort() };
+  const gvk = gvkOf(op);
+  if (gvk) out.gvk = gvk;
+  const req = schemaTarget(body);
+  if (req.ref) out.requestSchema = req.ref;
+  const res = schemaTarget(response);
+  if (res.ref) out.responseSchema = res.ref;
+  else if (res.type) out.responseType = res.type;
+  return out;
+}
+
+function sortOperations(ops: Operation[]): Operation[] {
+  return ops.sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : METHODS.indexOf(a.method) - METHODS.indexOf(b.method),
+  );
+}
+
+function sortedSchemas(schemas: Record<string, Schema>): Record<string, Schema> {
+  const out: Record<string, Schema> = {};
+  for (const name of Object.keys(schemas).sort()) out[name] = schemas[name]!;
+  return out;
+}
+
+function requireKubernetes(spec: Spec): Spec {
+  if (spec.operations.length === 0) {
+    throw new SpecError(
+      `${spec.source} is not a Kubernetes API spec: no operation carries "x-kubernetes-action". ` +
+        "Pass the swagger.json of a Kubernetes release, a directory of /openapi/v3 documents, or use --from-cluster.",
+    );
+  }
+  if (!spec.operations.some((o) => o.gvk !== undefined)) {
+    throw new SpecError(
+      `${spec.source} is not a Kubernetes API spec: no operation carries "x-kubernetes-group-version-kind".`,
+    );
+  }
+  return spec;
+}
+
+/** Swagger 2.0 (`api/openapi-spec/swagger.json` of a Kubernetes release) → Spec. */
+export function fromV2(doc: unknown, source: string): Spec {
+  if (!isObject(doc) || doc.swagger !== "2.0") throw new SpecError(`${source} is not a Swagger 2.0 document`);
+  const definitions = isObject(doc.definitions) ? doc.definitions : {};
+  const schemas: Record<string, Schema> = {};
+  for (const [name, s] of Object.entries(definitions)) schemas[name] = normalizeSchema(s) as Schema;
+  const sharedParams = isObject(doc.parameters) ? doc.parameters : {};
+  const resolveParam = (p: unknown): Json | undefined => {
+    if (!isObject(p)) return undefined;
+    if (typeof p.$ref === "string") {
+      const target = sharedParams[refName(p.$ref) ?? ""];
+      return isObject(target) ? target : undefined;
+    }
+    return p;
+  };
+  const globalConsumes = Array.isArray(doc.consumes) ? (doc.consumes as string[]) : [];
+  const operations: Operation[] = [];
+  for (const [path, item] of Object.entries(isObject(doc.paths) ? doc.paths : {})) {
+    if (!isObject(item)) continue;
+    const pathParams = Array.isArray(item.parameters) ? item.parameters : [];
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!isObject(op)) continue;
+      const params = [...pathParams, ...(Array.isArray(op.parameters) ? op.parameters : [])].map(
+        resolveParam,
+      );
+      const body = params.find((p) => p?.in === "body")?.schema;
+      const consumes = Array.isArray(op.consumes) ? (op.consumes as string[]) : globalConsumes;
+      const o = makeOperation(path, method, op, consumes, body, successResponse(op)?.schema);
+      if (o) operations.push(o);
+    }
+  }
+  return requireKubernetes({
+    source,
+    schemas: sortedSchemas(schemas),
+    operations: sortOperations(operations),
+  });
+}
+
+function firstContentSchema(content: unknown): unknown {
+  if (!isObject(content)) return undefined;
+  for (const key of Object.keys(content).sort()) {
+    const media = content[key];
+    if (isObject(media) && media.schema !== undefined) return media.schema;
+  }
+  return undefined;
+}
+
+/**
+ * OpenAPI 3 documents (one per group-version, as served at /openapi/v3/<path>) → one Spec. Schemas
+ * shared by several documents (ObjectMeta ...) are taken once; paths are merged.
+ */
+export function fromV3(docs: readonly unknown[], source: string): Spec {
+  const schemas: Record<string, Schema> = {};
+  const operations: Operation[] = [];
+  const seen = new Set<string>();
+  if (docs.length === 0) throw new SpecError(`${source}: no OpenAPI v3 documents found`);
+  for (const doc of docs) {
+    if (!isObject(doc) || typeof doc.openapi !== "string" || !doc.openapi.startsWith("3.")) {
+      throw new SpecError(`${source}: expected OpenAPI 3 documents ("openapi": "3.x")`);
+    }
+    const components = isObject(doc.components) ? doc.components : {};
+    for (const [name, s] of Object.entries(isObject(components.schemas) ? components.schemas : {})) {
+      if (!(name in schemas)) schemas[name] = normalizeSchema(s) as Schema;
+    }
+    for (const [path, item] of Object.entries(isObject(doc.paths) ? doc.paths : {})) {
+      if (!isObject(item)) continue;
+      for (const method of METHODS) {
+        const op = item[method];
+        if (!isObject(op)) continue;
+        const key = `${method} ${path}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const requestBody = isObject(op.requestBody) ? op.requestBody : {};
+        const consumes = isObject(requestBody.content) ? Object.keys(requestBody.content) : [];
+        const body = firstContentSchema(requestBody.content);
+        const o = makeOperation(
+          path,
+          method,
+          op,
+          consumes,
+          body,
+          firstContentSchema(successResponse(op)?.content),
+        );
+        if (o) operations.push(o);
+      }
+    }
+  }
+  return requireKubernetes({
+    source,
+    schemas: sortedSchemas(schemas),
+    operations: sortOperations(operations),
+  });
+}
+
+/** A parsed JSON document of either version → Spec. */
+export function fromDocument(doc: unknown, source: string): Spec {
+  if (isObject(doc) && doc.swagger === "2.0") return fromV2(doc, source);
+  if (isObject(doc) && typeof doc.openapi === "string") return fromV3([doc], source);
+  throw new SpecError(
+    `${source} is not an OpenAPI document (no "swagger": "2.0" or "openapi": "3.x" field). ` +
+      "Pass the swagger.json of a Kubernetes release or a directory of /openapi/v3 documents.",
+  );
+}
+
+/** True for the /openapi/v3 discovery index: { paths: { "api/v1": { serverRelativeURL } } }. */
+export function isV3Index(doc: unknown): doc is { paths: Record<string, { serverRelativeURL: string }> } {
+  if (!isObject(doc) || !isObject(doc.paths) || "openapi" in doc || "swagger" in doc) return false;
+  const values = Object.values(doc.paths);
+  return values.length > 0 && values.every((v) => isObject(v) && typeof v.serverRelativeURL === "string");
+}

@@ -1,0 +1,181 @@
+// The I/O edge of the load stage: find and read a spec (file, directory, URL, live cluster) and hand
+// the parsed documents to the pure normalizers.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { fromDocument, fromV3, isV3Index } from "./normalize.js";
+import { type Spec, SpecError } from "./spec.js";
+
+export type SpecInput =
+  | { kind: "path"; path: string }
+  | { kind: "url"; url: string }
+  | { kind: "cluster"; kubeconfig?: string };
+
+/** The directory of the repository root (the package.json with "workspaces") above `from`. */
+export function findRepoRoot(from: string): string | undefined {
+  let dir = resolve(from);
+  for (;;) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg)) {
+      try {
+        if ("workspaces" in JSON.parse(readFileSync(pkg, "utf8"))) return dir;
+      } catch {
+        // not JSON: keep walking
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** The newest `kubernetes-1.N.swagger.json` in `dir`, or undefined. */
+export function newestSnapshot(dir: string): string | undefined {
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const versions = files
+    .map((f) => /^kubernetes-(\d+)\.(\d+)\.swagger\.json$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .sort((a, b) => Number(b[1]) - Number(a[1]) || Number(b[2]) - Number(a[2]));
+  return versions[0] ? join(dir, versions[0][0]) : undefined;
+}
+
+/** The default input: $ORG_CODEGEN_SPEC, else the newest snapshot in <repo root>/../shared/openapi. */
+export function defaultSpecInput(cwd = process.cwd(), env = process.env): SpecInput {
+  const fromEnv = env.ORG_CODEGEN_SPEC;
+  if (fromEnv) return parseSpecArgument(fromEnv);
+  const root = findRepoRoot(cwd) ?? findRepoRoot(import.meta.dirname);
+  const dir = root ? join(root, "..", "shared", "openapi") : undefined;
+  const file = dir ? newestSnapshot(dir) : undefined;
+  if (!file) {
+    throw new SpecError(
+      `no spec given and no kubernetes-1.N.swagger.json found in ${dir ?? "../shared/openapi"}; ` +
+        "pass --spec <file|dir|url>, --from-cluster, or set ORG_CODEGEN_SPEC",
+    );
+  }
+  return { kind: "path", path: file };
+}
+
+export function parseSpecArgument(arg: string): SpecInput {
+  if (/^https?:\/\//i.test(arg)) return { kind: "url", url: arg };
+  return { kind: "path", path: arg };
+}
+
+function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new SpecError(
+      `${source} is not valid JSON (${(err as Error).message}); expected an OpenAPI document`,
+    );
+  }
+}
+
+function jsonFiles(dir: string, out: string[] = []): string[] {
+  for (const e of readdirSync(dir).sort()) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) jsonFiles(p, out);
+    else if (e.endsWith(".json")) out.push(p);
+  }
+  return out;
+}
+
+function readPath(path: string): Spec {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new SpecError(
+      `spec not found: ${path} (pass an existing swagger.json, a directory of OpenAPI v3 documents, or a URL)`,
+    );
+  }
+  if (st.isDirectory()) {
+    const files = jsonFiles(path);
+    if (files.length === 0) throw new SpecError(`no .json OpenAPI v3 documents in directory ${path}`);
+    const source = `${basename(resolve(path))}/`;
+    return fromV3(
+      files.map((f) => parseJson(readFileSync(f, "utf8"), f)),
+      source,
+    );
+  }
+  return fromDocument(parseJson(readFileSync(path, "utf8"), path), basename(path));
+}
+
+async function fetchJson(url: string, fetchImpl: typeof fetch): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetchImpl(url, { headers: { accept: "application/json" } });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new SpecError(`cannot reach ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+  }
+  if (!res.ok) throw new SpecError(`GET ${url} answered ${res.status} ${res.statusText}`);
+  return parseJson(await res.text(), url);
+}
+
+async function readUrl(url: string, fetchImpl: typeof fetch): Promise<Spec> {
+  const doc = await fetchJson(url, fetchImpl);
+  if (isV3Index(doc)) {
+    const paths = Object.keys(doc.paths).sort();
+    const docs = await Promise.all(
+      paths.map((p) => fetchJson(new URL(doc.paths[p]!.serverRelativeURL, url).toString(), fetchImpl)),
+    );
+    return fromV3(docs, url);
+  }
+  return fromDocument(doc, url);
+}
+
+/** The part of @org/rest this module uses (see CONTRACTS.md). */
+interface RestModule {
+  buildConfigFromFlags(masterUrl: string, kubeconfigPath: string): Promise<{ host: string }>;
+  RESTClient: {
+    forConfig(config: unknown): {
+      request<T>(req: { method: "GET"; path: string; query?: Record<string, string> }): Promise<T>;
+    };
+  };
+}
+
+async function readCluster(kubeconfig: string | undefined): Promise<Spec> {
+  const rest = (await import("@org/rest")) as unknown as RestModule;
+  const path =
+    kubeconfig ?? process.env.KUBECONFIG?.split(":")[0] ?? join(process.env.HOME ?? "", ".kube", "config");
+  let client: ReturnType<RestModule["RESTClient"]["forConfig"]>;
+  let host: string;
+  try {
+    const config = await rest.buildConfigFromFlags("", path);
+    host = config.host;
+    client = rest.RESTClient.forConfig(config);
+  } catch (err) {
+    throw new SpecError(`cannot load kubeconfig ${path}: ${(err as Error).message}`);
+  }
+  const get = async (url: string): Promise<unknown> => {
+    const u = new URL(url, "http://cluster");
+    const query: Record<string, string> = {};
+    for (const [k, v] of u.searchParams) query[k] = v;
+    try {
+      return await client.request<unknown>({ method: "GET", path: u.pathname, query });
+    } catch (err) {
+      throw new SpecError(`GET ${host}${u.pathname} failed: ${(err as Error).message}`);
+    }
+  };
+  const index = await get("/openapi/v3");
+  if (!isV3Index(index)) throw new SpecError(`${host}/openapi/v3 did not answer with an OpenAPI v3 index`);
+  const paths = Object.keys(index.paths).sort();
+  const docs = [];
+  for (const p of paths) docs.push(await get(index.paths[p]!.serverRelativeURL));
+  return fromV3(docs, `cluster ${host}/openapi/v3`);
+}
+
+export async function readSpec(input: SpecInput, fetchImpl: typeof fetch = fetch): Promise<Spec> {
+  switch (input.kind) {
+    case "path":
+      return readPath(input.path);
+    case "url":
+      return readUrl(input.url, fetchImpl);
+    case "cluster":
+      return readCluster(input.kubeconfig);
+  }
+}

@@ -1,0 +1,129 @@
+// Naming rules shared by the model and the emitters: where a definition's type lives, and the
+// client-go names (camelCased) of group-versions, resources and interfaces.
+
+const VERSION_RE = /^v\d+(?:(?:alpha|beta)\d+)?$/;
+
+/**
+ * The api-types module of an OpenAPI definition, after the Go package it comes from:
+ * io.k8s.api.core.v1.Pod → "core/v1"; io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta → "meta/v1";
+ * io.k8s.apimachinery.pkg.api.resource.Quantity → "resource"; ...util.intstr.IntOrString → "intstr";
+ * ...pkg.runtime.RawExtension → "runtime"; ...pkg.version.Info → "version";
+ * io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.X → "apiextensions/v1";
+ * any other (CRDs: com.example.stable.v1.CronTab) → "<reversed group>/<version>" ("stable.example.com/v1").
+ */
+export function definitionModule(definition: string): { module: string; name: string } {
+  const parts = definition.split(".");
+  const name = parts.pop() ?? definition;
+  const known: [string, (rest: string[]) => string | undefined][] = [
+    ["io.k8s.api.", (r) => (r.length === 2 ? `${r[0]}/${r[1]}` : undefined)],
+    ["io.k8s.apimachinery.pkg.apis.", (r) => (r.length === 2 ? `${r[0]}/${r[1]}` : undefined)],
+    ["io.k8s.apimachinery.pkg.api.", (r) => (r.length === 1 ? r[0] : undefined)],
+    ["io.k8s.apimachinery.pkg.util.", (r) => (r.length === 1 ? r[0] : undefined)],
+    ["io.k8s.apimachinery.pkg.", (r) => (r.length === 1 ? r[0] : undefined)],
+    ["io.k8s.apiextensions-apiserver.pkg.apis.", (r) => (r.length === 2 ? `${r[0]}/${r[1]}` : undefined)],
+    ["io.k8s.kube-aggregator.pkg.apis.", (r) => (r.length === 2 ? `${r[0]}/${r[1]}` : undefined)],
+  ];
+  const prefix = parts.join(".") + ".";
+  for (const [p, f] of known) {
+    if (prefix.startsWith(p)) {
+      const m = f(prefix.slice(p.length, -1).split("."));
+      if (m) return { module: m, name };
+    }
+  }
+  const last = parts[parts.length - 1];
+  if (last !== undefined && VERSION_RE.test(last)) {
+    const group = parts.slice(0, -1).reverse().join(".");
+    return { module: group === "" ? last : `${group}/${last}`, name };
+  }
+  return { module: parts.length ? [...parts].reverse().join(".") : "unversioned", name };
+}
+
+/** "CSIDriver" → "csiDriver", "APIServices" → "apiServices", "Pods" → "pods". */
+export function lowerCamel(pascal: string): string {
+  const m = /^[A-Z]+/.exec(pascal);
+  if (!m) return pascal;
+  const run = m[0];
+  if (run.length === 1 || run.length === pascal.length)
+    return pascal.slice(0, run.length).toLowerCase() + pascal.slice(run.length);
+  // "CSIDriver": the last capital of the run starts the next word.
+  const cut = /[a-z]/.test(pascal[run.length] ?? "") ? run.length - 1 : run.length;
+  return pascal.slice(0, cut).toLowerCase() + pascal.slice(cut);
+}
+
+export function upperFirst(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/**
+ * The plural of a kind, cased like the kind (client-go's resource getter name before camelCasing):
+ * ("NetworkPolicy", "networkpolicies") → "NetworkPolicies"; ("Endpoints", "endpoints") → "Endpoints".
+ */
+export function pluralKind(kind: string, plural: string): string {
+  const lower = kind.toLowerCase();
+  let i = 0;
+  while (i < lower.length && i < plural.length && lower[i] === plural[i]) i++;
+  if (i === 0) return upperFirst(plural);
+  return kind.slice(0, i) + plural.slice(i);
+}
+
+/** Resource getter on the group interface: pods, nodes, csiDrivers, networkPolicies. */
+export function resourceGetter(kind: string, plural: string): string {
+  return lowerCamel(pluralKind(kind, plural));
+}
+
+/** "v1beta1" → "V1beta1". */
+export function versionSuffix(version: string): string {
+  return upperFirst(version.replace(/[^A-Za-z0-9]/g, ""));
+}
+
+/**
+ * Group-version method names as client-go names them: the group's first DNS label + version
+ * ("" → coreV1, "admissionregistration.k8s.io" v1 → admissionregistrationV1). When two groups share a
+ * first label (a CRD group "apps.example.com" next to "apps"), the Kubernetes group keeps the short
+ * name and the other one gets every label (appsExampleComV1).
+ */
+export function groupMethodNames(groups: readonly { group: string; version: string }[]): Map<string, string> {
+  const label = (g: string) => (g === "" ? "core" : (g.split(".")[0] ?? g));
+  const isKube = (g: string) => g === "" || !g.includes(".") || g.endsWith(".k8s.io");
+  const owners = new Map<string, string>();
+  const sorted = [...new Set(groups.map((g) => g.group))].sort(
+    (a, b) => Number(isKube(b)) - Number(isKube(a)) || (a < b ? -1 : a > b ? 1 : 0),
+  );
+  for (const g of sorted) if (!owners.has(label(g))) owners.set(label(g), g);
+  const out = new Map<string, string>();
+  for (const { group, version } of groups) {
+    const base =
+      owners.get(label(group)) === group
+        ? identifierPart(label(group))
+        : group
+            .split(".")
+            .map((p, i) => (i === 0 ? identifierPart(p) : upperFirst(identifierPart(p))))
+            .join("");
+    out.set(`${group}/${version}`, lowerCamel(base) + versionSuffix(version));
+  }
+  return out;
+}
+
+function identifierPart(s: string): string {
+  return s.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ""));
+}
+
+/** "/" separated module path → PascalCase prefix: "events/v1" → "EventsV1". */
+export function modulePrefix(module: string): string {
+  return module
+    .split(/[/.-]/)
+    .filter(Boolean)
+    .map((p) => upperFirst(identifierPart(p)))
+    .join("");
+}
+
+const VERSION_ORDER = /^v(\d+)(?:(alpha|beta)(\d+))?$/;
+
+/** Kubernetes version priority: GA > beta > alpha, higher numbers first; negative when a sorts first. */
+export function compareVersions(a: string, b: string): number {
+  const ma = VERSION_ORDER.exec(a);
+  const mb = VERSION_ORDER.exec(b);
+  if (!ma || !mb) return ma ? -1 : mb ? 1 : a < b ? -1 : a > b ? 1 : 0;
+  const rank = (m: RegExpExecArray) => (m[2] === undefined ? 3 : m[2] === "beta" ? 2 : 1);
+  return rank(mb) - rank(ma) || Number(mb[1]) - Number(ma[1]) || Number(mb[3] ?? 0) - Number(ma[3] ?? 0);
+}
