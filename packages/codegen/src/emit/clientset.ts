@@ -8,6 +8,7 @@ import {
   StructureKind,
   VariableDeclarationKind,
   type VariableStatementStructure,
+  type WriterFunction,
 } from "ts-morph";
 import type { ApiModel, GroupVersionModel, ResourceModel, TypeRef } from "../model/model.js";
 import { compareVersions, lowerCamel, modulePrefix, upperFirst } from "../model/names.js";
@@ -219,7 +220,7 @@ export function emitGroupVersion(
       },
     ],
   });
-  const statements: (StatementStructures | string)[] = [
+  const statements: (StatementStructures | string | WriterFunction)[] = [
     header(source),
     ...types.structures(opts.typesPackage),
   ];
@@ -234,7 +235,7 @@ export function emitGroupVersion(
   for (const e of expansionImports.sort((a, b) => (a.from < b.from ? -1 : 1))) {
     statements.push(typeImport(e.from, [e.name]));
   }
-  statements.push(...body);
+  statements.push((w) => w.blankLine(), ...body);
   return printFile(statements, true);
 }
 

@@ -8,6 +8,7 @@ import {
   QuoteKind,
   type StatementStructures,
   StructureKind,
+  type WriterFunction,
 } from "ts-morph";
 
 /** Output of an emitter: file path (relative to the output directory, "/" separated) → content. */
@@ -21,7 +22,10 @@ let project: Project | undefined;
 let fileCount = 0;
 
 /** Prints ts-morph statement structures as one file's text (deterministic: no timestamps, fixed format). */
-export function printFile(statements: (StatementStructures | string)[], format = false): string {
+export function printFile(
+  statements: (StatementStructures | string | WriterFunction)[],
+  format = false,
+): string {
   project ??= new Project({
     useInMemoryFileSystem: true,
     skipFileDependencyResolution: true,

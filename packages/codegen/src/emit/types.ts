@@ -225,11 +225,8 @@ function applyModule(source: string): string {
         { name: "T", constraint: "{ apiVersion?: string; kind?: string; metadata?: object }" },
       ],
       type:
-        'DeepPartial<Omit<T, "apiVersion" | "kind" | "metadata">> & {\n' +
-        '  apiVersion: NonNullable<T["apiVersion"]>;\n' +
-        '  kind: NonNullable<T["kind"]>;\n' +
-        '  metadata: DeepPartial<NonNullable<T["metadata"]>> & { name: string };\n' +
-        "}",
+        'DeepPartial<Omit<T, "apiVersion" | "kind" | "metadata">> & { apiVersion: NonNullable<T["apiVersion"]>; ' +
+        'kind: NonNullable<T["kind"]>; metadata: DeepPartial<NonNullable<T["metadata"]>> & { name: string } }',
       docs: [
         "A typed apply configuration (client-go's applyconfigurations): any subset of the kind's fields, " +
           "with apiVersion, kind and metadata.name required.",
