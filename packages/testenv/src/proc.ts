@@ -57,7 +57,8 @@ export interface RunningComponent {
 
 /**
  * Starts `bin args...` with stdout and stderr appended to `logPath`. With `detached`, the process gets
- * its own session and does not keep this process alive (the CLI's `up` returns while it runs).
+ * its own session, so a Ctrl-C in the owner's terminal does not reach it (the CLI's `up` returns while
+ * it runs).
  */
 export function startComponent(
   name: string,
@@ -92,7 +93,8 @@ export function startComponent(
       });
     }),
   };
-  if (detached) child.unref();
+  // Never keep the owning process alive: without `detached` the owner's exit hook (and watchdog) stop it.
+  child.unref();
   return c;
 }
 

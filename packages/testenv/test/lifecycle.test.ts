@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ComponentError, startControlPlane } from "@org/testenv";
-import { isAlive } from "../src/proc.js";
+import { isAlive, tailFile } from "../src/proc.js";
 import { processesMentioning } from "./helpers.js";
 
 function listen(): Promise<{ server: Server; port: number }> {
@@ -30,7 +30,8 @@ test("a taken port is replaced by a free one, and stop() leaves no process and n
         cp.processes.map((p) => p.name),
         ["etcd", "kube-apiserver", "kube-controller-manager"],
       );
-      for (const p of cp.processes) assert.ok(isAlive(p.pid), `${p.name} runs`);
+      for (const p of cp.processes)
+        assert.ok(isAlive(p.pid), `${p.name} runs; its log ends:\n${tailFile(p.logPath)}`);
       assert.ok(existsSync(join(cp.runDir, "kube-apiserver.log")), "logs are kept in the run dir");
     } finally {
       await cp.stop();
