@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { after, describe, it } from "node:test";
+import { generate, writeFilesAtomically } from "./generate.js";
+
+const fixtures = join(import.meta.dirname, "..", "fixtures");
+const mini = join(fixtures, "mini.swagger.json");
+const work = mkdtempSync(join(tmpdir(), "codegen-generate-"));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else out[relative(dir, join(d, e.name))] = readFileSync(join(d, e.name), "utf8");
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe("writeFilesAtomically", () => {
+  it("replaces the whole directory: stale files go, no temp directories stay", () => {
+    const out = join(work, "atomic", "generated");
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, "stale.ts"), "old");
+    writeFilesAtomically(out, new Map([["a/b.ts", "x\n"]]));
+    assert.deepEqual(snapshot(out), { "a/b.ts": "x\n" });
+    assert.deepEqual(readdirSync(join(work, "atomic")), ["generated"]);
+  });
+});
+
+describe("generate", () => {
+  it("writes types and clientset; twice gives identical bytes", async () => {
+    const a = join(work, "a");
+    const b = join(work, "b");
+    for (const dir of [a, b]) {
+      const types = await generate({
+        target: "types",
+        out: join(dir, "types"),
+        input: { kind: "path", path: mini },
+      });
+      const cs = await generate({
+        target: "clientset",
+        out: join(dir, "cs"),
+        input: { kind: "path", path: mini },
+      });
+      assert.deepEqual(
+        [types.groupVersions, types.resources, types.subresources, types.files, cs.files],
+        [2, 5, 7, 8, 3],
+      );
+    }
+    assert.deepEqual(snapshot(join(a, "types")), snapshot(join(b, "types")));
+    assert.deepEqual(snapshot(join(a, "cs")), snapshot(join(b, "cs")));
+  });
+  it("wires in an expansion that exists next to the output", async () => {
+    const root = join(work, "exp");
+    mkdirSync(join(root, "expansions", "core", "v1"), { recursive: true });
+    writeFileSync(join(root, "expansions", "core", "v1", "pod.ts"), "export interface PodExpansion {}\n");
+    await generate({
+      target: "clientset",
+      out: join(root, "generated"),
+      input: { kind: "path", path: mini },
+    });
+    const core = readFileSync(join(root, "generated", "core", "v1.ts"), "utf8");
+    assert.match(core, /import type \{ PodExpansion \} from "\.\.\/\.\.\/expansions\/core\/v1\/pod\.js";/);
+  });
+});
+
+describe("org-codegen CLI", () => {
+  const cli = join(import.meta.dirname, "cli.ts");
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", cli, ...args], {
+      encoding: "utf8",
+      env: { ...process.env, CI: "1" },
+    });
+
+  it("prints usage with --help", () => {
+    const r = run("--help");
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /Usage: org-codegen <types\|clientset> --out <dir>/);
+  });
+  it("fails with a clear message and leaves the previous output untouched", () => {
+    const out = join(work, "cli", "generated");
+    assert.equal(run("types", "--out", out, "--spec", mini).status, 0);
+    const before = snapshot(out);
+    assert.ok(Object.keys(before).length > 0);
+    writeFileSync(join(work, "cli", "bad.json"), "{");
+    writeFileSync(
+      join(work, "cli", "pets.json"),
+      JSON.stringify({ swagger: "2.0", paths: {}, definitions: {} }),
+    );
+    const cases: [string, RegExp][] = [
+      [join(work, "cli", "missing.json"), /spec not found/],
+      [join(work, "cli", "bad.json"), /is not valid JSON/],
+      [join(work, "cli", "pets.json"), /is not a Kubernetes API spec/],
+      ["http://127.0.0.1:9/swagger.json", /cannot reach http:\/\/127\.0\.0\.1:9\/swagger\.json/],
+    ];
+    for (const [spec, message] of cases) {
+      const r = run("types", "--out", out, "--spec", spec);
+      assert.equal(r.status, 1, spec);
+      assert.match(r.stderr, message);
+      assert.match(r.stderr, /^org-codegen: /);
+    }
+    assert.deepEqual(snapshot(out), before);
+    assert.equal(
+      existsSync(join(work, "cli")) && readdirSync(join(work, "cli")).some((e) => e.includes(".tmp-")),
+      false,
+    );
+  });
+  it("rejects unknown options", () => {
+    const r = run("types", "--bogus");
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /Unknown option '--bogus'/);
+  });
+});
