@@ -1,30 +1,52 @@
 // Small helpers shared by the example programs: Go-style flags, durations, sleeping and `panic`.
 import { type ParseArgsConfig, parseArgs } from "node:util";
 
-type Options = NonNullable<ParseArgsConfig["options"]>;
+/** One flag: a string or a boolean, with an optional default. */
+export interface FlagSpec {
+  type: "string" | "boolean";
+  default?: string | boolean;
+}
+
+/** The parsed values: booleans are always set; strings are set when they have a default. */
+export type FlagValues<O extends Record<string, FlagSpec>> = {
+  [K in keyof O]: O[K] extends { type: "boolean" }
+    ? boolean
+    : O[K] extends { default: string }
+      ? string
+      : string | undefined;
+};
 
 /**
  * Parses flags the way Go's `flag` package accepts them: `--name value`, `--name=value`, and also
  * the single-dash long form `-name value` that client-go users type. Unknown flags end the program
  * with the usage text and exit code 2, as Go's flag package does.
  */
-export function parseFlags<O extends Options>(
+export function parseFlags<const O extends Record<string, FlagSpec>>(
   program: string,
   options: O,
   argv: readonly string[] = process.argv.slice(2),
   positionals = "",
-) {
+): { values: FlagValues<O>; positionals: string[] } {
   const args = argv.map((a) => (/^-[a-zA-Z][\w-]+/.test(a) ? `-${a}` : a));
-  const all = { ...options, help: { type: "boolean", short: "h" } } as O & {
-    help: { type: "boolean"; short: "h" };
-  };
   try {
-    const parsed = parseArgs({ args, options: all, strict: true, allowPositionals: positionals !== "" });
-    if (parsed.values.help) {
+    const parsed = parseArgs({
+      args,
+      options: { ...options, help: { type: "boolean", short: "h" } } as NonNullable<
+        ParseArgsConfig["options"]
+      >,
+      strict: true,
+      allowPositionals: positionals !== "",
+    });
+    const values = parsed.values as Record<string, string | boolean | undefined>;
+    if (values.help) {
       console.log(usage(program, options, positionals));
       process.exit(0);
     }
-    return parsed;
+    for (const [name, o] of Object.entries(options)) {
+      if (o.type === "boolean" && values[name] === undefined) values[name] = false;
+    }
+    delete values.help;
+    return { values: values as FlagValues<O>, positionals: parsed.positionals };
   } catch (err) {
     console.error(`${program}: ${(err as Error).message}`);
     console.error(usage(program, options, positionals));
@@ -32,7 +54,7 @@ export function parseFlags<O extends Options>(
   }
 }
 
-function usage(program: string, options: Options, positionals: string): string {
+function usage(program: string, options: Record<string, FlagSpec>, positionals: string): string {
   const lines = [`Usage: ${program} [flags]${positionals ? ` ${positionals}` : ""}`];
   for (const [name, o] of Object.entries(options)) {
     const def = o.default === undefined ? "" : ` (default ${JSON.stringify(o.default)})`;
