@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
+import { createTestNamespace, getControlPlane } from "../src/harness.js";
 import {
   adminCredentials,
   type ControlPlane,
@@ -9,8 +10,7 @@ import {
   kubeFetch,
   makePodRunning,
   registerNode,
-} from "@org/testenv";
-import { createTestNamespace, getControlPlane } from "@org/testenv/harness";
+} from "../src/index.js";
 import { run, waitFor } from "./helpers.js";
 
 let cp: ControlPlane;

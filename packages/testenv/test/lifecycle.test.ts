@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ComponentError, startControlPlane } from "@org/testenv";
+import { ComponentError, startControlPlane } from "../src/index.js";
 import { isAlive, tailFile } from "../src/proc.js";
 import { processesMentioning } from "./helpers.js";
 
