@@ -139,9 +139,16 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** Kills synchronously (for exit hooks and signal handlers): SIGKILL to each live PID. */
-export function killNow(pids: readonly number[], marker?: string): void {
-  for (const pid of pids) if (isAlive(pid, marker)) signal(pid, "SIGKILL");
+/**
+ * Kills synchronously (for exit hooks and signal handlers): SIGKILL to each live PID, then waits (at most
+ * `waitMs`, blocking) until they are gone.
+ */
+export function killNow(pids: readonly number[], marker?: string, waitMs = 2000): void {
+  const live = () => pids.filter((p) => isAlive(p, marker));
+  for (const pid of live()) signal(pid, "SIGKILL");
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + waitMs;
+  while (live().length > 0 && Date.now() < deadline) Atomics.wait(pause, 0, 0, 10);
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once every PID is gone. */

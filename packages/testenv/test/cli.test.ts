@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { processesMentioning, run } from "./helpers.js";
+import { processesMentioning, run, waitFor } from "./helpers.js";
 
 const cliPath = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "org-testenv-cli-"));
@@ -88,7 +88,17 @@ test("Ctrl-C during up leaves no process behind", async () => {
   assert.ok(runDir, stderr);
   const pids = [...stderr.matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
   assert.ok(pids.length >= 2, stderr);
-  assert.deepEqual(processesMentioning(runDir), []);
+  // SIGKILLed processes may take a moment to disappear; none may remain.
+  await waitFor(
+    "the components to be gone",
+    async () => processesMentioning(runDir).length === 0,
+    5000,
+  ).catch(() => {
+    const left = processesMentioning(runDir).map(
+      (p) => `${p}: ${readFileSync(`/proc/${p}/cmdline`, "utf8").slice(0, 120)}`,
+    );
+    assert.deepEqual(left, []);
+  });
   assert.equal(existsSync(runDir), false);
   assert.equal(existsSync(join(dir, "state.json")), false);
   assert.equal(existsSync(join(dir, "up.lock")), false);
