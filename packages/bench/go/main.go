@@ -132,6 +132,9 @@ func main() {
 		case "get":
 			var wg sync.WaitGroup
 			per := *count / *conc
+			if i < *warmup {
+				per = 4 + 16 / *conc // warm-up: a short burst in the same mode, as the TypeScript clients do
+			}
 			errs := make(chan error, *conc)
 			for c := 0; c < *conc; c++ {
 				wg.Add(1)

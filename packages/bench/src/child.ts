@@ -65,19 +65,20 @@ function undiciOps(t: Task): Ops {
     watch: async (expected) => {
       const res = await request(`${base}/pods?watch=true`, { dispatcher, headers });
       if (res.statusCode !== 200) throw new Error(`watch: HTTP ${res.statusCode}`);
+      res.body.setEncoding("utf8");
       let n = 0;
-      let rest: Buffer | null = null;
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        const buf: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
+      let pending = "";
+      for await (const chunk of res.body as AsyncIterable<string>) {
+        const text = pending ? pending + chunk : chunk;
         let start = 0;
-        let nl = buf.indexOf(10, start);
+        let nl = text.indexOf("\n");
         while (nl !== -1) {
-          const ev = JSON.parse(buf.toString("utf8", start, nl)) as { type: string; object: unknown };
+          const ev = JSON.parse(text.slice(start, nl)) as { type: string; object: unknown };
           if (ev.object) n++;
           start = nl + 1;
-          nl = buf.indexOf(10, start);
+          nl = text.indexOf("\n", start);
         }
-        rest = start < buf.length ? buf.subarray(start) : null;
+        pending = start < text.length ? text.slice(start) : "";
       }
       if (n !== expected) throw new Error(`watch: got ${n} events, want ${expected}`);
       return n;
@@ -203,8 +204,12 @@ export async function runTask(t: Task): Promise<ChildResult> {
       return timed(t.reps, t.warmup, () => ops.list());
     case "watch":
       return timed(t.reps, t.warmup, () => ops.watch(t.events ?? 0));
-    case "get":
-      return timed(t.reps, t.warmup, () => concurrentGets(ops, t.count ?? 100, t.concurrency ?? 1));
+    case "get": {
+      const conc = t.concurrency ?? 1;
+      // warm-up: a short burst in the same mode (opens the pool's connections, JIT-compiles the path)
+      for (let i = 0; i < t.warmup; i++) await concurrentGets(ops, 4 * conc + 16, conc);
+      return timed(t.reps, 0, () => concurrentGets(ops, t.count ?? 100, conc));
+    }
     case "heap": {
       // warm the connection and every lazily loaded module on a small request first
       await ops.get();

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { load } from "js-yaml";
 import { Agent, request } from "undici";
 import type { TlsAuth } from "./child.js";
+import { importUntyped } from "./ours.js";
 
 interface KubeconfigYaml {
   clusters?: {
@@ -57,7 +58,7 @@ export async function startRealServer(
   configMap: string,
   log: (s: string) => void,
 ): Promise<{ url: string; kubeconfigPath: string; auth: TlsAuth; stop(): Promise<void> }> {
-  const te = (await import("@org/testenv")) as unknown as TestenvModule;
+  const te = (await importUntyped("@org/testenv")) as TestenvModule;
   if (typeof te.startControlPlane !== "function")
     throw new Error("@org/testenv does not export startControlPlane yet");
   const t0 = performance.now();
