@@ -17,7 +17,13 @@ const NAMESPACE = "kubeless";
 const NODE = "minikube";
 
 function banner(text: string): void {
-  console.log(`\n\x1b[1m=== ${text}\x1b[0m`);
+  console.log(process.stdout.isTTY ? `\n\x1b[1m=== ${text}\x1b[0m` : `\n=== ${text}`);
+}
+
+function kubectl(kubeconfig: string, args: string[]): void {
+  console.log(`$ kubectl ${args.join(" ")}`);
+  const r = spawnSync("kubectl", args, { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: "inherit" });
+  if (r.error) console.log(`(kubectl could not be run: ${r.error.message})`);
 }
 
 let cp: ControlPlane | undefined;
@@ -33,13 +39,17 @@ function cleanup(): Promise<void> {
   })();
   return stopping;
 }
+let interrupted = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
+    interrupted = true;
+    console.log(`\n${signal}: stopping`);
     void cleanup().finally(() => process.exit(130));
   });
 }
 
 async function run(program: string, args: string[], env: Record<string, string> = {}): Promise<void> {
+  if (interrupted) throw new Error("interrupted");
   const shown = Object.entries(env)
     .map(([k, v]) => `${k}=${v} `)
     .join("");
@@ -62,16 +72,19 @@ try {
   const pods = await createTutorialPods(cp, clientset, NAMESPACE, NODE);
   for (const p of pods)
     console.log(`pod ${NAMESPACE}/${p.metadata?.name} ${p.status?.phase} on ${p.spec?.nodeName}`);
-  console.log(
-    "$ kubectl create clusterrolebinding default-view --clusterrole=view --serviceaccount=default:default",
-  );
   await bindView(clientset, "default-view", "default", "default");
+  console.log("clusterrolebinding default-view: ClusterRole view for the service account default:default");
+  console.log(
+    "(what `kubectl create clusterrolebinding default-view --clusterrole=view --serviceaccount=default:default` does)",
+  );
   saDir = await serviceAccountDir(cp, clientset, "default", "default");
   console.log(`service-account token for default:default minted through the TokenRequest API into ${saDir}`);
 
   banner("1. out-of-cluster: authenticate with a kubeconfig file");
   const javaPod = pods.find((p) => p.metadata?.name?.startsWith("get-java-"))?.metadata?.name ?? "";
   await run("out-of-cluster", ["--kubeconfig", cp.kubeconfigPath, "--once", "--pod", javaPod]);
+  console.log("\nThe same program asked for a pod that does not exist:");
+  await run("out-of-cluster", ["--kubeconfig", cp.kubeconfigPath, "--once", "--pod", "example-xxxxx"]);
 
   banner("2. in-cluster: authenticate with the pod's service account (view ClusterRole)");
   await run("in-cluster", ["--once", "--service-account-dir", saDir], serviceEnv(cp));
@@ -79,13 +92,11 @@ try {
   banner("3. namespace-crud: create, get and delete the namespace client-go-test");
   await run("namespace-crud", ["--kubeconfig", cp.kubeconfigPath]);
 
-  banner("For comparison: kubectl get pods -n kubeless");
-  console.log("$ kubectl get pods -n kubeless -o wide");
-  const kubectl = spawnSync("kubectl", ["get", "pods", "-n", NAMESPACE, "-o", "wide"], {
-    env: { ...process.env, KUBECONFIG: cp.kubeconfigPath },
-    stdio: "inherit",
-  });
-  if (kubectl.error) console.log(`(kubectl could not be run: ${kubectl.error.message})`);
+  banner("For comparison: kubectl");
+  kubectl(cp.kubeconfigPath, ["get", "pods", "-n", NAMESPACE, "-o", "wide"]);
+  const sa = "system:serviceaccount:default:default";
+  kubectl(cp.kubeconfigPath, ["auth", "can-i", "list", "pods", "--all-namespaces", `--as=${sa}`]);
+  kubectl(cp.kubeconfigPath, ["auth", "can-i", "create", "pods", "-n", NAMESPACE, `--as=${sa}`]);
 } catch (err) {
   console.error(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
