@@ -58,6 +58,23 @@ test("a component that exits during start fails the start with the tail of its l
   assert.equal(existsSync(runDir), false);
 });
 
+test("a component that is not ready in time fails the start with the tail of its log and leaves nothing", async () => {
+  const runDir = mkdtempSync(join(tmpdir(), "org-testenv-slow-"));
+  await assert.rejects(startControlPlane({ runDir, startTimeoutMs: 1 }), (e: unknown) => {
+    assert.ok(e instanceof ComponentError);
+    // etcd can answer /health within the first poll; then kube-apiserver is the one that is late
+    assert.ok(["etcd", "kube-apiserver"].includes(e.component), e.component);
+    assert.match(
+      e.message,
+      new RegExp(`^${e.component} was not ready within 0\\.001 s \\((/health|/readyz) answered`),
+    );
+    assert.match(e.message, new RegExp(`--- last lines of the ${e.component} log ---`));
+    return true;
+  });
+  assert.deepEqual(processesMentioning(runDir), []);
+  assert.equal(existsSync(runDir), false);
+});
+
 test("kwok is refused with a pointer to registerNode/makePodRunning", async () => {
   await assert.rejects(startControlPlane({ kwok: true }), /registerNode\(\) and makePodRunning\(\)/);
 });
