@@ -1,10 +1,12 @@
 // The three programs of the client-go tutorial, run as child processes against the real control plane.
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import type { Pod } from "@org/api-types/core/v1";
 import { Clientset } from "@org/clientset";
 import { buildConfigFromFlags, inClusterConfig, isForbidden, isNotFound } from "@org/rest";
@@ -233,6 +235,33 @@ describe("in-cluster", () => {
       process.env.KUBERNETES_SERVICE_HOST = saved.host;
       process.env.KUBERNETES_SERVICE_PORT = saved.port;
     }
+  });
+
+  test("the container image's single bundled file runs the same, without node_modules", async () => {
+    const out = join(saDir, "image");
+    await mkdir(out);
+    const bundle = join(out, "in-cluster.mjs");
+    const built = spawnSync(
+      process.execPath,
+      [fileURLToPath(new URL("../scripts/bundle.mjs", import.meta.url)), bundle],
+      {
+        encoding: "utf8",
+      },
+    );
+    assert.equal(built.status, 0, built.stderr);
+    // Run from a directory with no node_modules above it, as in the image.
+    const r = spawnSync(
+      process.execPath,
+      [bundle, "--once", "--namespace", ns.name, "--service-account-dir", saDir],
+      {
+        cwd: out,
+        env: { ...process.env, ...env },
+        encoding: "utf8",
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assertPodTable(r.stdout);
+    assert.match(r.stdout, new RegExp(`^${ns.name}\\s+Active\\s`, "m"));
   });
 
   test("without the service-account files it fails and says so", async () => {

@@ -18,32 +18,57 @@ import { Program } from "./helpers.js";
 class TcpProxy {
   private server: Server | undefined;
   private sockets = new Set<Socket>();
+  private up = true;
+  private waiters: (() => void)[] = [];
+  /** Connections turned away while the "server" was down. */
+  refused = 0;
   port = 0;
   constructor(private readonly target: URL) {}
 
-  async start(): Promise<void> {
+  async listen(): Promise<void> {
     const server = createServer((client) => {
+      client.on("error", () => {});
+      if (!this.up) {
+        client.destroy();
+        this.refused++;
+        for (const w of this.waiters.splice(0)) w();
+        return;
+      }
       const upstream = connect(Number(this.target.port), this.target.hostname);
+      upstream.on("error", () => {});
       for (const s of [client, upstream]) {
         this.sockets.add(s);
         s.on("close", () => this.sockets.delete(s));
-        s.on("error", () => {});
       }
       client.pipe(upstream);
       upstream.pipe(client);
       client.on("close", () => upstream.destroy());
       upstream.on("close", () => client.destroy());
     });
-    await new Promise<void>((resolve) => server.listen(this.port, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     this.port = (server.address() as { port: number }).port;
     this.server = server;
   }
 
-  /** Refuse new connections and cut the open ones. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
+  /** The server goes down: open connections are cut, new ones are closed at once. */
+  down(): void {
+    this.up = false;
     for (const s of this.sockets) s.destroy();
+  }
+
+  /** The server is back. */
+  restore(): void {
+    this.up = true;
+  }
+
+  /** Resolves once `n` connections have been turned away. */
+  async waitForRefused(n: number): Promise<void> {
+    while (this.refused < n) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    this.down();
+    const server = this.server;
     if (server) await new Promise((resolve) => server.close(resolve));
   }
 }
@@ -60,7 +85,7 @@ before(async () => {
   ns = await createTestNamespace("examples-watch");
   await ensureNamespace(admin, ns.name);
   proxy = new TcpProxy(new URL(cp.apiServerURL));
-  await proxy.start();
+  await proxy.listen();
   const kubeconfig = yaml.load(cp.users.admin.kubeconfig) as { clusters: { cluster: { server: string } }[] };
   for (const c of kubeconfig.clusters) c.cluster.server = `https://127.0.0.1:${proxy.port}`;
   dir = await mkdtemp(join(tmpdir(), "examples-watch-"));
@@ -68,7 +93,7 @@ before(async () => {
 });
 
 after(async () => {
-  await proxy.stop();
+  await proxy.close();
   await rm(dir, { recursive: true, force: true });
   await ns.cleanup();
 });
@@ -77,7 +102,7 @@ function pod(name: string) {
   return { metadata: { name }, spec: { containers: [{ name: "c", image: "busybox" }] } };
 }
 
-test("watch-pods lists, watches, and resumes from its last resourceVersion after the server comes back", async () => {
+test("watch-pods lists, watches, and resumes from its last resourceVersion after the server comes back", async (t) => {
   const pods = admin.coreV1().pods(ns.name);
   await pods.create(pod("before-start"));
   const p = new Program("watch-pods", ["--kubeconfig", join(dir, "kubeconfig"), "--namespace", ns.name]);
@@ -90,15 +115,16 @@ test("watch-pods lists, watches, and resumes from its last resourceVersion after
 
     // The server goes away; meanwhile the cluster changes.
     let mark = p.stdout.length;
-    await proxy.stop();
-    await p.waitFor(/^Watch (failed|closed)/m, mark);
+    proxy.down();
+    await p.waitFor(/^Watch failed \(.*\); watching from resourceVersion \d+ in \d+ ms$/m, mark);
     await pods.create(pod("while-down"));
     await pods.delete("before-start", { gracePeriodSeconds: 0 });
-    await p.waitFor(/^Watch failed \(.*\); watching from resourceVersion \d+ in \d+ ms$/m, mark);
+    // The program tries again while the server is still down, and is turned away.
+    await proxy.waitForRefused(1);
 
     // It comes back: the program watches again from where it was and sees what it missed, in order.
     mark = p.stdout.length;
-    await proxy.start();
+    proxy.restore();
     await p.waitFor(/^DELETED +before-start/m, mark);
     const missed = p.stdout.slice(mark);
     assert.ok(missed.indexOf("while-down") < missed.indexOf("DELETED  before-start"), missed);
@@ -110,5 +136,6 @@ test("watch-pods lists, watches, and resumes from its last resourceVersion after
     await p.waitFor(/^DELETED +while-watching/m, mark);
   } finally {
     await p.stop();
+    t.diagnostic(`watch-pods printed:\n${p.stdout}`);
   }
 });
