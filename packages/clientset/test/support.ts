@@ -95,3 +95,70 @@ import { type TestClientset, testGroupVersions } from "./descriptors.js";
 export function testClientset(rest: RESTClient): TestClientset {
   return newClientset<TestClientset>(rest, testGroupVersions);
 }
+
+/** A namespaced CRD `<plural>.<group>` (v1, storage, open schema) ready to use; `remove()` deletes it. */
+export async function installCRD(
+  e: Env,
+  group: string,
+  kind: string,
+  plural: string,
+): Promise<{ gvr: { group: string; version: string; resource: string }; remove(): Promise<void> }> {
+  const crds = e.dynamic.resource({
+    group: "apiextensions.k8s.io",
+    version: "v1",
+    resource: "customresourcedefinitions",
+  });
+  const name = `${plural}.${group}`;
+  await crds.create({
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name },
+    spec: {
+      group,
+      scope: "Namespaced",
+      names: {
+        plural,
+        singular: kind.toLowerCase(),
+        kind,
+        shortNames: [`${kind.toLowerCase().slice(0, 2)}x`],
+      },
+      versions: [
+        {
+          name: "v1",
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              properties: {
+                spec: {
+                  type: "object",
+                  properties: {
+                    cronSpec: { type: "string" },
+                    image: { type: "string" },
+                    replicas: { type: "integer" },
+                  },
+                },
+              },
+            },
+          },
+          subresources: { status: {} },
+        },
+      ],
+    },
+  });
+  const { waitFor } = await import("../src/wait.js");
+  await waitFor(
+    (rv) => crds.watch({ fieldSelector: `metadata.name=${name}`, resourceVersion: rv }),
+    (ev) =>
+      (
+        (ev.object.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ??
+        []
+      ).some((c) => c.type === "Established" && c.status === "True"),
+    { timeoutMs: 60_000 },
+  );
+  return {
+    gvr: { group, version: "v1", resource: plural },
+    remove: () => crds.delete(name).catch(() => {}),
+  };
+}
