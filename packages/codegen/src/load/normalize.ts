@@ -97,10 +97,17 @@ function makeOperation(
   consumes: string[],
   body: unknown,
   response: unknown,
+  params: (Json | undefined)[],
 ): Operation | undefined {
   const action = op["x-kubernetes-action"];
   if (typeof action !== "string") return undefined;
   const out: Operation = { path, method, action, consumes: [...new Set(consumes)].sort() };
+  const query = [
+    ...new Set(
+      params.filter((p) => p?.in === "query" && typeof p.name === "string").map((p) => p!.name as string),
+    ),
+  ].sort();
+  if (query.length) out.query = query;
   const gvk = gvkOf(op);
   if (gvk) out.gvk = gvk;
   const req = schemaTarget(body);
@@ -166,7 +173,7 @@ export function fromV2(doc: unknown, source: string): Spec {
       );
       const body = params.find((p) => p?.in === "body")?.schema;
       const consumes = Array.isArray(op.consumes) ? (op.consumes as string[]) : globalConsumes;
-      const o = makeOperation(path, method, op, consumes, body, successResponse(op)?.schema);
+      const o = makeOperation(path, method, op, consumes, body, successResponse(op)?.schema, params);
       if (o) operations.push(o);
     }
   }
@@ -200,28 +207,33 @@ export function fromV3(docs: readonly unknown[], source: string): Spec {
       throw new SpecError(`${source}: expected OpenAPI 3 documents ("openapi": "3.x")`);
     }
     const components = isObject(doc.components) ? doc.components : {};
+    const sharedParams = isObject(components.parameters) ? components.parameters : {};
+    const resolveParam = (p: unknown): Json | undefined => {
+      if (!isObject(p)) return undefined;
+      if (typeof p.$ref !== "string") return p;
+      const target = sharedParams[refName(p.$ref) ?? ""];
+      return isObject(target) ? target : undefined;
+    };
     for (const [name, s] of Object.entries(isObject(components.schemas) ? components.schemas : {})) {
       if (!(name in schemas)) schemas[name] = normalizeSchema(s) as Schema;
     }
     for (const [path, item] of Object.entries(isObject(doc.paths) ? doc.paths : {})) {
       if (!isObject(item)) continue;
+      const pathParams = Array.isArray(item.parameters) ? item.parameters : [];
       for (const method of METHODS) {
         const op = item[method];
         if (!isObject(op)) continue;
+        const params = [...pathParams, ...(Array.isArray(op.parameters) ? op.parameters : [])].map(
+          resolveParam,
+        );
         const key = `${method} ${path}`;
         if (seen.has(key)) continue;
         seen.add(key);
         const requestBody = isObject(op.requestBody) ? op.requestBody : {};
         const consumes = isObject(requestBody.content) ? Object.keys(requestBody.content) : [];
         const body = firstContentSchema(requestBody.content);
-        const o = makeOperation(
-          path,
-          method,
-          op,
-          consumes,
-          body,
-          firstContentSchema(successResponse(op)?.content),
-        );
+        const response = firstContentSchema(successResponse(op)?.content);
+        const o = makeOperation(path, method, op, consumes, body, response, params);
         if (o) operations.push(o);
       }
     }

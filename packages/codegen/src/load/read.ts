@@ -130,7 +130,10 @@ async function readUrl(url: string, fetchImpl: typeof fetch): Promise<Spec> {
 
 /** The part of @org/rest this module uses (see CONTRACTS.md). */
 interface RestModule {
-  buildConfigFromFlags(masterUrl: string, kubeconfigPath: string): Promise<{ host: string }>;
+  buildConfigFromFlags(
+    masterUrl: string,
+    kubeconfigPath: string,
+  ): Promise<{ host: string; qps?: number; burst?: number }>;
   RESTClient: {
     forConfig(config: unknown): {
       request<T>(req: { method: "GET"; path: string; query?: Record<string, string> }): Promise<T>;
@@ -147,7 +150,8 @@ async function readCluster(kubeconfig: string | undefined): Promise<Spec> {
   try {
     const config = await rest.buildConfigFromFlags("", path);
     host = config.host;
-    client = rest.RESTClient.forConfig(config);
+    // One burst of discovery-like reads: allow it, as kubectl does for discovery.
+    client = rest.RESTClient.forConfig({ ...config, qps: 50, burst: 100 });
   } catch (err) {
     throw new SpecError(`cannot load kubeconfig ${path}: ${(err as Error).message}`);
   }
@@ -164,8 +168,14 @@ async function readCluster(kubeconfig: string | undefined): Promise<Spec> {
   const index = await get("/openapi/v3");
   if (!isV3Index(index)) throw new SpecError(`${host}/openapi/v3 did not answer with an OpenAPI v3 index`);
   const paths = Object.keys(index.paths).sort();
-  const docs = [];
-  for (const p of paths) docs.push(await get(index.paths[p]!.serverRelativeURL));
+  const docs: unknown[] = new Array(paths.length);
+  // A few requests at a time; each document is fetched once (like kubectl's discovery burst).
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < paths.length; i = next++)
+      docs[i] = await get(index.paths[paths[i]!]!.serverRelativeURL);
+  };
+  await Promise.all(Array.from({ length: Math.min(6, paths.length) }, worker));
   return fromV3(docs, `cluster ${host}/openapi/v3`);
 }
 

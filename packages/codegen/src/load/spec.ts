@@ -27,6 +27,8 @@ export interface Operation {
   responseSchema?: string;
   /** Primitive type of the success response ("string" for pods/log), when it is not a $ref. */
   responseType?: string;
+  /** Names of the query parameters (path-level and operation-level), sorted; omitted when none. */
+  query?: string[];
 }
 
 export interface Spec {

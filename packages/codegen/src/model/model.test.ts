@@ -196,4 +196,22 @@ describe("buildModel", () => {
       ],
     );
   });
+  it("infers watch from the list's watch parameter where the documents leave out /watch/ paths (CRDs)", () => {
+    const doc = read("v3/apis/stable.example.com/v1.json");
+    delete doc.paths["/apis/stable.example.com/v1/watch/crontabs"];
+    const list = buildModel(fromV3([doc], "v3/")).groupVersions[0]?.resources[0];
+    assert.equal(list?.verbs.includes("watch"), false);
+    doc.paths["/apis/stable.example.com/v1/namespaces/{namespace}/crontabs"].parameters = [
+      { name: "watch", in: "query", schema: { type: "boolean" } },
+    ];
+    const watched = buildModel(fromV3([doc], "v3/")).groupVersions[0]?.resources[0];
+    assert.equal(watched?.verbs.includes("watch"), true);
+    // componentstatuses' list takes `watch` too, but core/v1 has /watch/ paths: they decide.
+    const core = read("mini.swagger.json");
+    core.paths["/api/v1/componentstatuses"].parameters = [{ name: "watch", in: "query", type: "boolean" }];
+    const cs = buildModel(fromV2(core, "m")).groupVersions[0]?.resources.find(
+      (r) => r.resource === "componentstatuses",
+    );
+    assert.deepEqual(cs?.verbs, ["get", "list"]);
+  });
 });

@@ -255,6 +255,11 @@ export function buildModel(spec: Spec): ApiModel {
     r.ops.push({ op, path });
   }
 
+  // CRD documents leave out the deprecated /watch/ paths; there a list that takes `watch` means watch.
+  const gvsWithWatchPaths = new Set<string>();
+  for (const r of resources.values()) {
+    if (r.ops.some((o) => o.path.watch)) gvsWithWatchPaths.add(`${r.group}/${r.version}`);
+  }
   const unmapped: string[] = [];
   const gvs = new Map<string, { group: string; version: string; resources: ResourceModel[] }>();
   for (const r of resources.values()) {
@@ -274,6 +279,8 @@ export function buildModel(spec: Spec): ApiModel {
         if (op.action === "list") {
           verbs.add("list");
           listDef = op.responseSchema;
+          if (!gvsWithWatchPaths.has(`${r.group}/${r.version}`) && op.query?.includes("watch"))
+            verbs.add("watch");
         } else if (op.action === "post") {
           verbs.add("create");
           typeDef ??= op.requestSchema;
