@@ -112,7 +112,7 @@ describe("emitTypes", () => {
     const crd = emitTypes(buildModel(fromV3([read("v3/apis/stable.example.com/v1.json")], "v3/")));
     const text = crd.get("stable.example.com/v1.ts") ?? "";
     assert.match(text, /apiVersion\?: "stable\.example\.com\/v1";/);
-    assert.match(text, /cronSpec: string;/);
+    assert.match(text, / {2}spec\?: \{\n {4}\/\*\* Cron expression\. \*\/\n {4}cronSpec: string;\n/);
     assert.match(text, /replicas\?: number \| string;/);
     assert.match(text, /extra\?: \{\s*\[key: string\]: unknown;\s*\};/);
     assert.match(text, /export type CronTabApplyConfiguration = ApplyConfiguration<CronTab>;/);

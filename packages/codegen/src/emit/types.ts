@@ -110,6 +110,7 @@ function typeText(schema: unknown, ctx: GlobalContext, scope: Scope, path: strin
   let text = printer.printNode(ts.EmitHint.Unspecified, node, scratch);
   // Small inline object types on one line; nested documented ones (CRD schemas) keep their layout.
   if (!text.includes("/*")) text = text.replace(/\n\s*/g, " ");
+  else text = text.replace(/(\/\*\*|\n\s*\*) @description /g, "$1 ");
   return text.replace(REF_TEXT, (_, def: string) => scope.local(def));
 }
 
@@ -203,7 +204,13 @@ export function emitTypeModule(mod: TypeModule, ctx: GlobalContext, source: stri
       typeImport(relativeImport(mod.path, APPLY_MODULE), [{ name: "ApplyConfiguration", alias: helper }]),
     );
   const statements: (StatementStructures | string)[] = [header(source), ...imports, ...decls];
-  return printFile(statements);
+  // Documented inline object types (CRD schemas) span lines: let the formatter indent those modules.
+  const multiline = decls.some(
+    (d) =>
+      (d.kind === StructureKind.TypeAlias && String(d.type).includes("\n")) ||
+      (d.kind === StructureKind.Interface && (d.properties ?? []).some((p) => String(p.type).includes("\n"))),
+  );
+  return printFile(statements, multiline);
 }
 
 function applyModule(source: string): string {
