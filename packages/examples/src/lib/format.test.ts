@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Pod } from "@org/api-types/core/v1";
-import { fields, formatMap, podTable, prettyPrint, table } from "./format.js";
+import { disagreements, fields, formatMap, podTable, prettyPrint, table } from "./format.js";
 
 test("table aligns every column but the last and keeps no trailing blanks", () => {
   assert.equal(
@@ -74,4 +74,33 @@ test("podTable lists name, phase and creation time", () => {
     "a      Running   2026-01-01T00:00:00Z",
     "bb     Unknown",
   ]);
+});
+
+test("disagreements compares a program's pod listing with kubectl's pods", () => {
+  const out = [
+    "There are 7 pods in the cluster",
+    "There are 2 pods in namespace kubeless",
+    "NAME   STATUS    CREATETIME",
+    "a      Running   2026-01-01T00:00:00Z",
+    "b      Pending   2026-01-01T00:00:00Z",
+  ].join("\n");
+  const kubectl = [
+    { name: "a", phase: "Running" },
+    { name: "b", phase: "Pending" },
+  ];
+  assert.deepEqual(disagreements(out, "kubeless", kubectl), []);
+  assert.deepEqual(
+    disagreements(out, "kubeless", [
+      { name: "a", phase: "Failed" },
+      { name: "c", phase: "Running" },
+      { name: "d", phase: "Running" },
+    ]),
+    [
+      "it counts 2 pods in kubeless, kubectl 3",
+      "it shows pod a as Running, kubectl as Failed",
+      "it does not list pod c",
+      "it does not list pod d",
+    ],
+  );
+  assert.deepEqual(disagreements(out, "web", []), ["it prints no pod count for namespace web"]);
 });

@@ -53,3 +53,26 @@ export function podTable(pods: readonly Pod[]): string {
     ]),
   );
 }
+
+/**
+ * Where a program's pod listing (as printed by podTable, after "There are N pods in namespace X")
+ * differs from what kubectl reports; empty when they agree.
+ */
+export function disagreements(
+  programOutput: string,
+  namespace: string,
+  pods: readonly { name: string; phase: string }[],
+): string[] {
+  const problems: string[] = [];
+  const count = new RegExp(`^There are (\\d+) pods in namespace ${namespace}$`, "m").exec(programOutput)?.[1];
+  if (count === undefined) problems.push(`it prints no pod count for namespace ${namespace}`);
+  else if (Number(count) !== pods.length)
+    problems.push(`it counts ${count} pods in ${namespace}, kubectl ${pods.length}`);
+  const rows = programOutput.split("\n").map((l) => l.split(/\s+/));
+  for (const { name, phase } of pods) {
+    const row = rows.find((r) => r[0] === name);
+    if (!row) problems.push(`it does not list pod ${name}`);
+    else if (row[1] !== phase) problems.push(`it shows pod ${name} as ${row[1]}, kubectl as ${phase}`);
+  }
+  return problems;
+}
