@@ -2,7 +2,8 @@
 // and small helpers. Every test creates its own namespace (createTestNamespace).
 import type { RestConfig } from "@org/rest";
 import { RESTClient } from "@org/rest";
-import { type ControlPlane, getControlPlane } from "@org/testenv/harness";
+import type { ControlPlane } from "@org/testenv";
+import { getControlPlane } from "@org/testenv/harness";
 import { DiscoveryClient } from "../src/discovery/index.js";
 import { DynamicClient } from "../src/dynamic/index.js";
 
@@ -139,6 +140,7 @@ export async function installCRD(
                     replicas: { type: "integer" },
                   },
                 },
+                status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
               },
             },
           },

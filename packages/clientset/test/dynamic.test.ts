@@ -1,0 +1,161 @@
+// A CRD through the dynamic client; discovery (aggregated) and the RESTMapper against the real server.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { isNotFound, PatchType } from "@org/rest";
+import { createTestNamespace } from "@org/testenv/harness";
+import { DiscoveryClient } from "../src/discovery/index.js";
+import { DeferredRESTMapper, RESTMapper } from "../src/restmapper/index.js";
+import { env, installCRD } from "./support.js";
+
+test("a CRD's objects through the dynamic client: create, get, list, update, patch, status, apply, watch, delete", async (t) => {
+  const ns = await createTestNamespace("cs-dynamic");
+  t.after(ns.cleanup);
+  const e = await env();
+  const crd = await installCRD(e, "dyn.clientset.test", "CronTab", "crontabs");
+  t.after(crd.remove);
+  const crontabs = e.dynamic.resource(crd.gvr).namespace(ns.name);
+  const apiVersion = "dyn.clientset.test/v1";
+
+  const created = await crontabs.create({
+    apiVersion,
+    kind: "CronTab",
+    metadata: { name: "nightly", labels: { tier: "batch" } },
+    spec: { cronSpec: "0 3 * * *", image: "backup:1", replicas: 1 },
+  });
+  assert.equal(created.kind, "CronTab");
+  assert.equal(created.metadata?.namespace, ns.name);
+  const got = await crontabs.get("nightly");
+  assert.deepEqual(got.spec, { cronSpec: "0 3 * * *", image: "backup:1", replicas: 1 });
+  (got.spec as { image: string }).image = "backup:2";
+  const updated = await crontabs.update(got);
+  assert.equal((updated.spec as { image: string }).image, "backup:2");
+
+  const patched = await crontabs.patch("nightly", PatchType.Merge, { spec: { replicas: 2 } });
+  assert.equal((patched.spec as { replicas: number }).replicas, 2);
+  const withStatus = await crontabs.updateStatus({ ...patched, status: { lastRun: "never" } });
+  assert.deepEqual(withStatus.status, { lastRun: "never" });
+  assert.deepEqual(
+    (await crontabs.get("nightly", {}, "status")).status,
+    { lastRun: "never" },
+    "get a subresource",
+  );
+
+  const applied = await crontabs.apply(
+    {
+      apiVersion,
+      kind: "CronTab",
+      metadata: { name: "hourly" },
+      spec: { cronSpec: "0 * * * *", image: "x" },
+    },
+    { fieldManager: "dynamic-test" },
+  );
+  assert.equal((applied.metadata?.managedFields?.[0] as { manager?: string }).manager, "dynamic-test");
+
+  const list = await crontabs.list({ labelSelector: "tier=batch" });
+  assert.equal(list.kind, "CronTabList");
+  assert.deepEqual(
+    list.items.map((c) => c.metadata?.name),
+    ["nightly"],
+  );
+  const all = await e.dynamic.resource(crd.gvr).list({ fieldSelector: `metadata.namespace=${ns.name}` });
+  assert.deepEqual(all.items.map((c) => c.metadata?.name).sort(), ["hourly", "nightly"], "across namespaces");
+
+  const w = crontabs.watch({ resourceVersion: applied.metadata?.resourceVersion });
+  await crontabs.delete("nightly");
+  for await (const ev of w) {
+    assert.equal(ev.type, "DELETED");
+    assert.equal(ev.object.metadata?.name, "nightly");
+    w.stop();
+  }
+  await assert.rejects(crontabs.get("nightly"), isNotFound);
+  await crontabs.deleteCollection();
+  assert.equal((await crontabs.list()).items.length, 0);
+});
+
+test("discovery: server version, aggregated groups and resources, preferred resources, cache and invalidate", async () => {
+  const e = await env();
+  const d = new DiscoveryClient(e.rest);
+  const v = await d.serverVersion();
+  assert.equal(v.gitVersion, e.cp.version);
+  assert.equal(await d.usesAggregatedDiscovery(), true);
+  const groups = await d.serverGroups();
+  assert.equal(groups.groups[0]?.name, "", "the core group first");
+  const apps = groups.groups.find((g) => g.name === "apps");
+  assert.equal(apps?.preferredVersion?.groupVersion, "apps/v1");
+  const appsV1 = await d.serverResourcesForGroupVersion("apps/v1");
+  const deployments = appsV1.resources.find((r) => r.name === "deployments");
+  assert.equal(deployments?.kind, "Deployment");
+  assert.equal(deployments?.namespaced, true);
+  assert.deepEqual(deployments?.shortNames, ["deploy"]);
+  assert.ok(deployments?.verbs.includes("watch"));
+  const scale = appsV1.resources.find((r) => r.name === "deployments/scale");
+  assert.deepEqual([scale?.group, scale?.version, scale?.kind], ["autoscaling", "v1", "Scale"]);
+  const core = await d.serverResourcesForGroupVersion("v1");
+  assert.equal(core.resources.find((r) => r.name === "namespaces")?.namespaced, false);
+
+  const preferred = await d.serverPreferredResources();
+  const autoscaling = preferred.filter((l) => l.groupVersion.startsWith("autoscaling/"));
+  assert.deepEqual(
+    autoscaling.map((l) => l.groupVersion),
+    ["autoscaling/v2"],
+    "HPAs once, in the preferred version",
+  );
+  assert.ok(
+    preferred.every((l) => l.resources.every((r) => !r.name.includes("/"))),
+    "no subresources",
+  );
+
+  // A CRD installed after the first discovery shows up after invalidate().
+  const crd = await installCRD(e, "disc.clientset.test", "Gadget", "gadgets");
+  try {
+    assert.equal(
+      (await d.serverGroups()).groups.some((g) => g.name === "disc.clientset.test"),
+      false,
+      "cached",
+    );
+    d.invalidate();
+    assert.equal(
+      (await d.serverGroups()).groups.some((g) => g.name === "disc.clientset.test"),
+      true,
+    );
+  } finally {
+    await crd.remove();
+  }
+});
+
+test("RESTMapper from discovery: kinds, resources, short names, scopes; the deferred mapper finds new CRDs", async () => {
+  const e = await env();
+  const discovery = new DiscoveryClient(e.rest);
+  const m = await RESTMapper.fromDiscovery(discovery);
+  assert.deepEqual(m.kindFor({ resource: "deploy" }), { group: "apps", version: "v1", kind: "Deployment" });
+  assert.deepEqual(m.resourceFor({ resource: "po" }), { group: "", version: "v1", resource: "pods" });
+  assert.deepEqual(m.resourceFor({ resource: "hpa" }), {
+    group: "autoscaling",
+    version: "v2",
+    resource: "horizontalpodautoscalers",
+  });
+  const ns = m.restMapping({ kind: "Namespace" });
+  assert.deepEqual([ns.resource.resource, ns.scope], ["namespaces", "root"]);
+  const cj = m.restMapping({ group: "batch", kind: "CronJob" });
+  assert.deepEqual(
+    [cj.resource, cj.scope],
+    [{ group: "batch", version: "v1", resource: "cronjobs" }, "namespace"],
+  );
+  assert.equal(m.resourceSingularizer("ingresses"), "ingress");
+  assert.equal(m.expandShortName("svc"), "services");
+
+  const deferred = new DeferredRESTMapper(discovery);
+  await deferred.restMapping({ kind: "Pod" });
+  const crd = await installCRD(e, "map.clientset.test", "Sprocket", "sprockets");
+  try {
+    const mapping = await deferred.restMapping({ group: "map.clientset.test", kind: "Sprocket" });
+    assert.deepEqual(mapping.resource, { group: "map.clientset.test", version: "v1", resource: "sprockets" });
+    assert.equal(
+      (await deferred.resourceFor({ resource: "spx" })).resource,
+      "sprockets",
+      "the CRD's short name",
+    );
+  } finally {
+    await crd.remove();
+  }
+});
