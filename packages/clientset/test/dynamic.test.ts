@@ -49,7 +49,8 @@ test("a CRD's objects through the dynamic client: create, get, list, update, pat
     },
     { fieldManager: "dynamic-test" },
   );
-  assert.equal((applied.metadata?.managedFields?.[0] as { manager?: string }).manager, "dynamic-test");
+  const managers = (applied.metadata?.managedFields ?? []) as { manager?: string }[];
+  assert.equal(managers[0]?.manager, "dynamic-test");
 
   const list = await crontabs.list({ labelSelector: "tier=batch" });
   assert.equal(list.kind, "CronTabList");

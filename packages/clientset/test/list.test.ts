@@ -82,7 +82,7 @@ test("paging over 1,200 configmaps with limit/continue returns each exactly once
   // that the namespace's remaining object (kube-root-ca.crt) does not match before reading it.
   assert.ok(requests.length === 12 || requests.length === 13, `pages: ${requests.length}`);
   assert.ok(requests.every((r) => (r.options as { limit?: number }).limit === 100));
-  assert.equal((requests[0]?.options as { continue?: string }).continue, undefined);
+  assert.equal((requests[0]!.options as { continue?: string }).continue, undefined);
   assert.ok(
     requests.slice(1).every((r) => typeof (r.options as { continue?: string }).continue === "string"),
   );
