@@ -120,6 +120,25 @@ describe("Kubernetes snapshots", () => {
         }
       });
 
+      it("types every resource and keeps each generated resource within 25 lines", () => {
+        for (const gv of model.groupVersions) {
+          for (const r of gv.resources) {
+            assert.ok(r.type, `${gv.method}.${r.getter} has its kind's type`);
+            if (r.verbs.includes("list")) assert.ok(r.listType, `${gv.method}.${r.getter} has its list type`);
+            if (r.verbs.includes("apply"))
+              assert.ok(r.applyType, `${gv.method}.${r.getter} has its apply configuration`);
+          }
+          const text = clientset.get(`${gv.path}.ts`)!;
+          for (const block of text.split(/\n(?=\/\*\* [a-z0-9]+: )/).slice(1)) {
+            const lines = block
+              .split(/\n\n\/\*\* \w+Interface: /)[0]!
+              .trimEnd()
+              .split("\n").length;
+            assert.ok(lines <= 25, `${gv.path}: ${lines} lines\n${block}`);
+          }
+        }
+      });
+
       it("gives every non-connect subresource its methods", () => {
         for (const gv of model.groupVersions) {
           const text = clientset.get(`${gv.path}.ts`)!;
