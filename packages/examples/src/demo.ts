@@ -4,7 +4,8 @@
 //      the default service account bound to the `view` ClusterRole
 //   3. run out-of-cluster (admin kubeconfig), in-cluster (a real service-account token from the
 //      TokenRequest API) and namespace-crud, once each
-//   4. show `kubectl get pods -n kubeless` for comparison, and stop the control plane
+//   4. show `kubectl get pods -n kubeless` and `kubectl auth can-i`, check that the programs and kubectl
+//      list the same pods, and stop the control plane (also on Ctrl-C and on failure)
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
