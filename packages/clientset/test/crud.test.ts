@@ -2,14 +2,16 @@
 // (createToken, and the token authenticates), deployments (scale subresource).
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { Pod } from "@org/api-types/core/v1";
 import { isNotFound, PatchType, RESTClient } from "@org/rest";
 import { createTestNamespace, uniqueNamespaceName } from "@org/testenv/harness";
+import { Clientset } from "../src/clientset.js";
 import { retryOnConflict } from "../src/retry.js";
-import { env, type Obj, testClientset, tokenConfig } from "./support.js";
+import { env, type Obj, tokenConfig } from "./support.js";
 
 test("namespaces: create, get, list by label, update, patch, delete", async () => {
   const { rest } = await env();
-  const namespaces = testClientset(rest).coreV1().namespaces();
+  const namespaces = new Clientset(rest).coreV1().namespaces();
   const name = uniqueNamespaceName("cs-ns-crud");
   const created = await namespaces.create({ metadata: { name, labels: { suite: "cs-ns-crud" } } });
   try {
@@ -46,8 +48,8 @@ test("pods: create, get, list, update, patch (strategic merge, JSON), updateStat
   const ns = await createTestNamespace("cs-pods");
   t.after(ns.cleanup);
   const { rest } = await env();
-  const pods = testClientset(rest).coreV1().pods(ns.name);
-  const pod: Obj = {
+  const pods = new Clientset(rest).coreV1().pods(ns.name);
+  const pod: Pod = {
     metadata: { name: "web", labels: { app: "web" } },
     spec: { containers: [{ name: "app", image: "registry.k8s.io/pause:3.10" }] },
   };
@@ -55,7 +57,7 @@ test("pods: create, get, list, update, patch (strategic merge, JSON), updateStat
   assert.equal(created.metadata?.namespace, ns.name);
   assert.equal(created.status?.phase, "Pending");
   const got = await pods.get("web");
-  assert.equal(got.spec.containers[0].image, "registry.k8s.io/pause:3.10");
+  assert.equal(got.spec?.containers[0]?.image, "registry.k8s.io/pause:3.10");
   const list = await pods.list({ labelSelector: "app=web" });
   assert.deepEqual(
     list.items.map((p) => p.metadata?.name),
@@ -67,21 +69,21 @@ test("pods: create, get, list, update, patch (strategic merge, JSON), updateStat
   const smp = await pods.patch("web", PatchType.StrategicMerge, {
     spec: { containers: [{ name: "app", image: "registry.k8s.io/pause:3.9" }] },
   });
-  assert.equal(smp.spec.containers[0].image, "registry.k8s.io/pause:3.9", "merged by container name");
+  assert.equal(smp.spec?.containers[0]?.image, "registry.k8s.io/pause:3.9", "merged by container name");
   const jp = await pods.patch("web", PatchType.JSON, [
     { op: "add", path: "/metadata/annotations", value: { a: "1" } },
   ]);
   assert.equal(jp.metadata?.annotations?.a, "1");
   jp.status = { ...jp.status, phase: "Running", conditions: [{ type: "Ready", status: "True" }] };
   const st = await pods.updateStatus(jp);
-  assert.equal(st.status.phase, "Running");
+  assert.equal(st.status?.phase, "Running");
   const stp = await pods.patch(
     "web",
     PatchType.Merge,
     { status: { message: "patched" } },
     { subresource: "status" },
   );
-  assert.equal(stp.status.message, "patched");
+  assert.equal(stp.status?.message, "patched");
   await pods.delete("web", { gracePeriodSeconds: 0 });
   await assert.rejects(pods.get("web"), isNotFound);
 });
@@ -90,14 +92,14 @@ test("configmaps and secrets: CRUD and deleteCollection", async (t) => {
   const ns = await createTestNamespace("cs-cm");
   t.after(ns.cleanup);
   const { rest } = await env();
-  const core = testClientset(rest).coreV1();
+  const core = new Clientset(rest).coreV1();
   const cms = core.configMaps(ns.name);
   const cm = await cms.create({
     metadata: { name: "settings", labels: { set: "a" } },
     data: { mode: "off" },
   });
   assert.deepEqual(cm.data, { mode: "off" });
-  cm.data.mode = "on";
+  cm.data!.mode = "on";
   assert.deepEqual((await cms.update(cm)).data, { mode: "on" });
   await cms.create({ metadata: { name: "other", labels: { set: "a" } }, data: {} });
 
@@ -108,12 +110,12 @@ test("configmaps and secrets: CRUD and deleteCollection", async (t) => {
     stringData: { password: "hunter2" },
   });
   assert.equal(
-    s.data.password,
+    s.data?.password,
     Buffer.from("hunter2").toString("base64"),
     "stringData is stored base64 in data",
   );
   const got = await secrets.get("creds");
-  assert.equal(Buffer.from(got.data.password, "base64").toString(), "hunter2");
+  assert.equal(Buffer.from(got.data?.password ?? "", "base64").toString(), "hunter2");
   await secrets.delete("creds");
   await assert.rejects(secrets.get("creds"), isNotFound);
 
@@ -126,17 +128,17 @@ test("services: create allocates a cluster IP; update, delete", async (t) => {
   const ns = await createTestNamespace("cs-svc");
   t.after(ns.cleanup);
   const { rest } = await env();
-  const services = testClientset(rest).coreV1().services(ns.name);
+  const services = new Clientset(rest).coreV1().services(ns.name);
   const svc = await services.create({
     metadata: { name: "web" },
     spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 8080 }] },
   });
-  assert.match(svc.spec.clusterIP, /^\d+\.\d+\.\d+\.\d+$/);
-  assert.equal(svc.spec.ports[0].protocol, "TCP", "defaulted by the server");
-  svc.spec.ports[0].port = 81;
+  assert.match(svc.spec?.clusterIP ?? "", /^\d+\.\d+\.\d+\.\d+$/);
+  assert.equal(svc.spec?.ports?.[0]?.protocol, "TCP", "defaulted by the server");
+  svc.spec!.ports![0]!.port = 81;
   const updated = await services.update(svc);
-  assert.equal(updated.spec.ports[0].port, 81);
-  assert.equal(updated.spec.clusterIP, svc.spec.clusterIP);
+  assert.equal(updated.spec?.ports?.[0]?.port, 81);
+  assert.equal(updated.spec?.clusterIP, svc.spec?.clusterIP);
   await services.delete("web");
   await assert.rejects(services.get("web"), isNotFound);
 });
@@ -145,7 +147,7 @@ test("serviceaccounts: CRUD, createToken, and the token authenticates as the Ser
   const ns = await createTestNamespace("cs-sa");
   t.after(ns.cleanup);
   const { cp, rest } = await env();
-  const sas = testClientset(rest).coreV1().serviceAccounts(ns.name);
+  const sas = new Clientset(rest).coreV1().serviceAccounts(ns.name);
   const sa = await sas.create({ metadata: { name: "robot" } });
   assert.equal(sa.metadata?.name, "robot");
   const tr = await sas.createToken("robot", {
@@ -154,16 +156,16 @@ test("serviceaccounts: CRUD, createToken, and the token authenticates as the Ser
     spec: { expirationSeconds: 600 },
   });
   assert.equal(tr.kind, "TokenRequest");
-  assert.equal(typeof tr.status.token, "string");
-  assert.ok(tr.status.expirationTimestamp);
+  assert.equal(typeof tr.status?.token, "string");
+  assert.ok(tr.status?.expirationTimestamp);
 
-  const asRobot = RESTClient.forConfig(tokenConfig(cp, tr.status.token));
+  const asRobot = RESTClient.forConfig(tokenConfig(cp, tr.status?.token ?? ""));
   const review = await asRobot.request<Obj>({
     method: "POST",
     path: "/apis/authentication.k8s.io/v1/selfsubjectreviews",
     body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
   });
-  assert.equal(review.status.userInfo.username, `system:serviceaccount:${ns.name}:robot`);
+  assert.equal(review.status?.userInfo.username, `system:serviceaccount:${ns.name}:robot`);
 
   await sas.delete("robot");
   await assert.rejects(sas.get("robot"), isNotFound);
@@ -173,7 +175,7 @@ test("deployments: CRUD and the scale subresource (getScale, updateScale, applyS
   const ns = await createTestNamespace("cs-deploy");
   t.after(ns.cleanup);
   const { rest } = await env();
-  const deployments = testClientset(rest).appsV1().deployments(ns.name);
+  const deployments = new Clientset(rest).appsV1().deployments(ns.name);
   const d = await deployments.create({
     metadata: { name: "web" },
     spec: {
@@ -185,27 +187,27 @@ test("deployments: CRUD and the scale subresource (getScale, updateScale, applyS
       },
     },
   });
-  assert.equal(d.spec.replicas, 1);
+  assert.equal(d.spec?.replicas, 1);
 
   // The deployment controller writes the status meanwhile: read-modify-write under retryOnConflict.
   const first = await deployments.getScale("web");
   assert.equal(first.kind, "Scale");
   assert.equal(first.apiVersion, "autoscaling/v1");
-  assert.equal(first.spec.replicas, 1);
+  assert.equal(first.spec?.replicas, 1);
   const updated = await retryOnConflict(async () => {
     const scale = await deployments.getScale("web");
-    scale.spec.replicas = 3;
+    scale.spec!.replicas = 3;
     return deployments.updateScale("web", scale);
   });
-  assert.equal(updated.spec.replicas, 3);
-  assert.equal((await deployments.get("web")).spec.replicas, 3, "the deployment follows its scale");
+  assert.equal(updated.spec?.replicas, 3);
+  assert.equal((await deployments.get("web")).spec?.replicas, 3, "the deployment follows its scale");
 
   const applied = await deployments.applyScale(
     "web",
     { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name: "web" }, spec: { replicas: 2 } },
     { fieldManager: "scaler", force: true },
   );
-  assert.equal(applied.spec.replicas, 2);
+  assert.equal(applied.spec?.replicas, 2);
   const patched = await deployments.patch(
     "web",
     PatchType.Merge,
@@ -213,14 +215,14 @@ test("deployments: CRUD and the scale subresource (getScale, updateScale, applyS
     { subresource: "scale" },
   );
   assert.equal(patched.kind, "Scale");
-  assert.equal((await deployments.get("web")).spec.replicas, 4);
+  assert.equal((await deployments.get("web")).spec?.replicas, 4);
 
   const up = await retryOnConflict(async () => {
     const cur = await deployments.get("web");
-    cur.spec.template.spec.containers[0].image = "registry.k8s.io/pause:3.9";
+    cur.spec!.template!.spec!.containers![0]!.image = "registry.k8s.io/pause:3.9";
     return deployments.update(cur);
   });
-  assert.equal(up.spec.template.spec.containers[0].image, "registry.k8s.io/pause:3.9");
+  assert.equal(up.spec?.template.spec?.containers[0]?.image, "registry.k8s.io/pause:3.9");
   await deployments.delete("web", { propagationPolicy: "Background" });
   await assert.rejects(deployments.get("web"), isNotFound);
 });

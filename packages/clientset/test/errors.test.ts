@@ -4,14 +4,15 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { isConflict, isForbidden, isInvalid, isNotFound, RESTClient, StatusError } from "@org/rest";
 import { createTestNamespace } from "@org/testenv/harness";
+import { Clientset } from "../src/clientset.js";
 import { retryOnConflict } from "../src/retry.js";
-import { configMap, env, testClientset, tokenConfig } from "./support.js";
+import { configMap, env, tokenConfig } from "./support.js";
 
 test("a missing object is a 404 StatusError: isNotFound", async (t) => {
   const ns = await createTestNamespace("cs-err404");
   t.after(ns.cleanup);
   const { rest } = await env();
-  const cms = testClientset(rest).coreV1().configMaps(ns.name);
+  const cms = new Clientset(rest).coreV1().configMaps(ns.name);
   const err = await cms.get("nope").then(
     () => assert.fail("expected 404"),
     (e: unknown) => e,
@@ -19,7 +20,7 @@ test("a missing object is a 404 StatusError: isNotFound", async (t) => {
   assert.ok(err instanceof StatusError);
   assert.ok(isNotFound(err));
   assert.equal(err.code, 404);
-  assert.equal(err.status.details?.name, "nope");
+  assert.equal(err.status?.details?.name, "nope");
   await assert.rejects(cms.delete("nope"), isNotFound);
 });
 
@@ -27,12 +28,12 @@ test("an update with a stale resourceVersion is a conflict; retryOnConflict then
   const ns = await createTestNamespace("cs-err409");
   t.after(ns.cleanup);
   const { rest } = await env();
-  const cms = testClientset(rest).coreV1().configMaps(ns.name);
+  const cms = new Clientset(rest).coreV1().configMaps(ns.name);
   const v1 = await cms.create(configMap("counter", { n: "0" }));
   const stale = structuredClone(v1);
-  v1.data.n = "1";
+  v1.data!.n = "1";
   await cms.update(v1);
-  stale.data.n = "stale";
+  stale.data!.n = "stale";
   await assert.rejects(cms.update(stale), isConflict);
 
   let attempts = 0;
@@ -40,19 +41,19 @@ test("an update with a stale resourceVersion is a conflict; retryOnConflict then
     attempts++;
     // The first attempt uses the stale copy (a lost race); the next ones read the current object.
     const cur = attempts === 1 ? stale : await cms.get("counter");
-    cur.data.n = String(Number(cur.data.n === "stale" ? "1" : cur.data.n) + 1);
+    cur.data!.n = String(Number(cur.data?.n === "stale" ? "1" : cur.data?.n) + 1);
     return cms.update(cur);
   });
   assert.equal(attempts, 2);
-  assert.equal(result.data.n, "2");
-  assert.equal((await cms.get("counter")).data.n, "2");
+  assert.equal(result.data?.n, "2");
+  assert.equal((await cms.get("counter")).data?.n, "2");
 });
 
 test("an invalid object is a 422: isInvalid, with the field causes", async (t) => {
   const ns = await createTestNamespace("cs-err422");
   t.after(ns.cleanup);
   const { rest } = await env();
-  const cms = testClientset(rest).coreV1().configMaps(ns.name);
+  const cms = new Clientset(rest).coreV1().configMaps(ns.name);
   const err = await cms.create(configMap("Not_A_Valid_Name")).then(
     () => assert.fail("expected 422"),
     (e: unknown) => e,
@@ -60,19 +61,19 @@ test("an invalid object is a 422: isInvalid, with the field causes", async (t) =
   assert.ok(isInvalid(err));
   assert.ok(err instanceof StatusError);
   assert.equal(err.code, 422);
-  const causes = err.status.details?.causes ?? [];
+  const causes = err.status?.details?.causes ?? [];
   assert.ok(
     causes.some((c) => c.field === "metadata.name" && c.reason === "FieldValueInvalid"),
     `causes: ${JSON.stringify(causes)}`,
   );
-  const pods = testClientset(rest).coreV1().pods(ns.name);
+  const pods = new Clientset(rest).coreV1().pods(ns.name);
   const podErr = await pods.create({ metadata: { name: "p" }, spec: { containers: [{ name: "c" }] } }).then(
     () => assert.fail("expected 422"),
     (e: unknown) => e,
   );
   assert.ok(isInvalid(podErr));
   assert.ok(
-    (podErr as StatusError).status.details?.causes?.some((c) => c.field === "spec.containers[0].image"),
+    (podErr as StatusError).status?.details?.causes?.some((c) => c.field === "spec.containers[0].image"),
     "the missing image is named",
   );
 });
@@ -82,13 +83,13 @@ test("the unprivileged token user gets 403: isForbidden", async (t) => {
   t.after(ns.cleanup);
   const { cp } = await env();
   const bob = RESTClient.forConfig(tokenConfig(cp, cp.users.tokenUser.token!));
-  const cms = testClientset(bob).coreV1().configMaps(ns.name);
+  const cms = new Clientset(bob).coreV1().configMaps(ns.name);
   const err = await cms.list().then(
     () => assert.fail("expected 403"),
     (e: unknown) => e,
   );
   assert.ok(isForbidden(err));
   assert.equal((err as StatusError).code, 403);
-  assert.match((err as StatusError).status.message ?? "", /bob/);
+  assert.match((err as StatusError).status?.message ?? "", /bob/);
   await assert.rejects(cms.create(configMap("x")), isForbidden);
 });

@@ -3,15 +3,16 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { RequestSpec } from "@org/rest";
 import { createTestNamespace } from "@org/testenv/harness";
+import { Clientset } from "../src/clientset.js";
+import { configMapResource } from "../src/generated/core/v1.js";
 import { ResourceClient } from "../src/runtime/resource-client.js";
-import { testGroupVersions } from "./descriptors.js";
-import { configMap, env, inParallel, type Obj, type ObjList, testClientset } from "./support.js";
+import { configMap, env, inParallel, type Obj, type ObjList } from "./support.js";
 
 test("label and field selectors narrow list results", async (t) => {
   const ns = await createTestNamespace("cs-selectors");
   t.after(ns.cleanup);
   const { rest } = await env();
-  const cms = testClientset(rest).coreV1().configMaps(ns.name);
+  const cms = new Clientset(rest).coreV1().configMaps(ns.name);
   await cms.create(configMap("a-web-prod", {}, { app: "web", env: "prod" }));
   await cms.create(configMap("b-web-dev", {}, { app: "web", env: "dev" }));
   await cms.create(configMap("c-db-prod", {}, { app: "db", env: "prod" }));
@@ -27,7 +28,7 @@ test("label and field selectors narrow list results", async (t) => {
     "c-db-prod",
   ]);
 
-  const pods = testClientset(rest).coreV1().pods(ns.name);
+  const pods = new Clientset(rest).coreV1().pods(ns.name);
   const spec = { containers: [{ name: "c", image: "registry.k8s.io/pause:3.10" }] };
   await pods.create({ metadata: { name: "on-n1" }, spec: { ...spec, nodeName: "n1" } });
   await pods.create({ metadata: { name: "unscheduled" }, spec });
@@ -48,7 +49,7 @@ test("paging over 1,200 configmaps with limit/continue returns each exactly once
   t.after(ns.cleanup);
   const { rest } = await env();
   const names = Array.from({ length: 1200 }, (_, i) => `cm-${String(i).padStart(4, "0")}`);
-  const cms = testClientset(rest).coreV1().configMaps(ns.name);
+  const cms = new Clientset(rest).coreV1().configMaps(ns.name);
   await inParallel(names, 16, (n) => cms.create(configMap(n, { i: n }, { paged: "yes" })));
 
   // Count the pages the pager asks for, by observing the RESTClient's requests.
@@ -62,11 +63,7 @@ test("paging over 1,200 configmaps with limit/continue returns each exactly once
     requestStream: rest.requestStream.bind(rest),
     watch: rest.watch.bind(rest),
   };
-  const client = new ResourceClient<Obj, ObjList>(
-    observed,
-    testGroupVersions.coreV1.resources.configMaps,
-    ns.name,
-  );
+  const client = new ResourceClient<Obj, ObjList>(observed, configMapResource, ns.name);
   const seen = new Map<string, number>();
   for await (const cm of client.listAll({ limit: 100, labelSelector: "paged=yes" })) {
     const n = cm.metadata?.name ?? "";

@@ -1,5 +1,6 @@
 // Shared by the integration tests: configs for the test users of the shared control plane, clients,
 // and small helpers. Every test creates its own namespace (createTestNamespace).
+import type { ConfigMap } from "@org/api-types/core/v1";
 import type { RestConfig } from "@org/rest";
 import { RESTClient } from "@org/rest";
 import type { ControlPlane } from "@org/testenv";
@@ -63,14 +64,16 @@ export async function env(): Promise<Env> {
   return { cp, config, rest, dynamic: new DynamicClient(rest), discovery: new DiscoveryClient(rest) };
 }
 
+export type TestConfigMap = ConfigMap & { data: Record<string, string> };
+
 export function configMap(
   name: string,
   data: Record<string, string> = {},
   labels?: Record<string, string>,
-): Obj {
-  const metadata: Obj["metadata"] = { name };
-  if (labels !== undefined) metadata.labels = labels;
-  return { apiVersion: "v1", kind: "ConfigMap", metadata, data };
+): TestConfigMap {
+  const cm: TestConfigMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data };
+  if (labels !== undefined) cm.metadata!.labels = labels;
+  return cm;
 }
 
 /** Runs `fn` over `items` with at most `n` in flight. */
@@ -87,14 +90,6 @@ export async function inParallel<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
-}
-
-import { newClientset } from "../src/runtime/factory.js";
-import { type TestClientset, testGroupVersions } from "./descriptors.js";
-
-/** The generic clientset over the hand-written descriptors (same factory as the generated one). */
-export function testClientset(rest: RESTClient): TestClientset {
-  return newClientset<TestClientset>(rest, testGroupVersions);
 }
 
 /** A namespaced CRD `<plural>.<group>` (v1, storage, open schema) ready to use; `remove()` deletes it. */

@@ -2,30 +2,32 @@
 // (very old) resourceVersion it fails with 410 Gone; waitFor on a real watch.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { ConfigMap } from "@org/api-types/core/v1";
 import { isGone, StatusError, type WatchEvent } from "@org/rest";
 import { createTestNamespace } from "@org/testenv/harness";
+import { Clientset } from "../src/clientset.js";
 import { waitFor } from "../src/wait.js";
-import { configMap, env, installCRD, type Obj, testClientset } from "./support.js";
+import { configMap, env, installCRD } from "./support.js";
 
 test("a watch from a resourceVersion sees every create, update and delete in order", async (t) => {
   const ns = await createTestNamespace("cs-watch");
   t.after(ns.cleanup);
   const { rest } = await env();
-  const cms = testClientset(rest).coreV1().configMaps(ns.name);
+  const cms = new Clientset(rest).coreV1().configMaps(ns.name);
   const start = (await cms.list({ labelSelector: "w=1" })).metadata?.resourceVersion;
   assert.ok(start);
 
   // The changes happen before the watch starts: it replays them from `start`.
   const a = await cms.create(configMap("a", { v: "1" }, { w: "1" }));
   await cms.create(configMap("b", { v: "1" }, { w: "1" }));
-  a.data.v = "2";
+  a.data!.v = "2";
   await cms.update(a);
   await cms.delete("b");
   await cms.create(configMap("not-watched", {}, { w: "0" }));
   await cms.delete("a");
 
   const w = cms.watch({ resourceVersion: start, labelSelector: "w=1" });
-  const events: WatchEvent<Obj>[] = [];
+  const events: WatchEvent<ConfigMap>[] = [];
   for await (const ev of w) {
     events.push(ev);
     if (events.length === 5) w.stop();
@@ -88,14 +90,14 @@ test("a watch from a compacted resourceVersion fails with 410 Gone (isGone)", as
   assert.ok(isGone(err), String(err));
   assert.ok(err instanceof StatusError);
   assert.equal(err.code, 410);
-  assert.match(err.status.message ?? "", /too old resource version: 2/);
+  assert.match(err.status?.message ?? "", /too old resource version: 2/);
 });
 
 test("waitFor reads a real watch until the condition holds", async (t) => {
   const ns = await createTestNamespace("cs-waitfor");
   t.after(ns.cleanup);
   const { rest } = await env();
-  const cms = testClientset(rest).coreV1().configMaps(ns.name);
+  const cms = new Clientset(rest).coreV1().configMaps(ns.name);
   const start = (await cms.list()).metadata?.resourceVersion;
   const waiting = waitFor(
     (rv) => cms.watch({ fieldSelector: "metadata.name=flag", resourceVersion: rv ?? start }),
@@ -103,7 +105,7 @@ test("waitFor reads a real watch until the condition holds", async (t) => {
     { timeoutMs: 60_000 },
   );
   const flag = await cms.create(configMap("flag", { ready: "false" }));
-  flag.data.ready = "true";
+  flag.data!.ready = "true";
   const updated = await cms.update(flag);
   const ev = await waiting;
   assert.equal(ev.type, "MODIFIED");
