@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { RESTClient } from "@org/rest";
+import { Clientset } from "./clientset.js";
+import { DiscoveryClient } from "./discovery/index.js";
+import { groupVersions } from "./generated/index.js";
+import { subresourceMethods } from "./runtime/subresources.js";
+import { RecordingRest } from "./testing/recording-rest.js";
+
+function clientset(rest = new RecordingRest(() => ({}))): { cs: Clientset; rest: RecordingRest } {
+  return { cs: new Clientset(rest as unknown as RESTClient), rest };
+}
+
+test("every generated group-version has its method, returning one group client", () => {
+  const { cs } = clientset();
+  for (const method of Object.keys(groupVersions)) {
+    const fn = (cs as unknown as Record<string, () => unknown>)[method];
+    assert.equal(typeof fn, "function", method);
+    assert.equal(fn!.call(cs), fn!.call(cs), `${method}() returns the same group client`);
+  }
+});
+
+test("every resource client has the verbs and subresource methods of its descriptor, on one RESTClient", () => {
+  const { cs, rest } = clientset();
+  let resources = 0;
+  for (const [method, gv] of Object.entries(groupVersions)) {
+    const group = (
+      cs as unknown as Record<string, () => Record<string, (ns?: string) => Record<string, unknown>>>
+    )[method]!();
+    for (const [getter, d] of Object.entries(gv.resources)) {
+      resources++;
+      const client = group[getter]!(d.namespaced ? "ns" : undefined);
+      assert.equal(client.rest, rest, `${method}().${getter}() uses the clientset's RESTClient`);
+      for (const verb of d.verbs) assert.equal(typeof client[verb], "function", `${getter}.${verb}`);
+      if (d.verbs.includes("list")) assert.equal(typeof client.listAll, "function");
+      for (const sub of d.subresources) {
+        for (const name of Object.keys(subresourceMethods[sub.name] ?? {})) {
+          assert.equal(typeof client[name], "function", `${getter}.${name}`);
+        }
+      }
+    }
+  }
+  assert.ok(resources > 50, `${resources} resources`);
+});
+
+test("typed clients build the right requests", async () => {
+  const { cs, rest } = clientset();
+  await cs.coreV1().pods("web").get("p1");
+  assert.equal(rest.url(), "/api/v1/namespaces/web/pods/p1");
+  await cs.coreV1().nodes().list({ labelSelector: "role=worker" });
+  assert.equal(rest.url(), "/api/v1/nodes?labelSelector=role%3Dworker");
+  await cs.rbacV1().clusterRoles().delete("r1");
+  assert.equal(rest.url(), "/apis/rbac.authorization.k8s.io/v1/clusterroles/r1");
+  await cs.appsV1().statefulSets("db").getScale("pg");
+  assert.equal(rest.url(), "/apis/apps/v1/namespaces/db/statefulsets/pg/scale");
+  await cs
+    .coreV1()
+    .replicationControllers("db")
+    .updateScale("rc", { spec: { replicas: 2 } });
+  assert.equal(rest.url(), "/api/v1/namespaces/db/replicationcontrollers/rc/scale");
+  await cs
+    .certificatesV1()
+    .certificateSigningRequests()
+    .updateApproval("csr", { metadata: { name: "csr" }, spec: { request: "", signerName: "x" } });
+  assert.equal(rest.url(), "/apis/certificates.k8s.io/v1/certificatesigningrequests/csr/approval");
+  await cs.coreV1().pods("web").getLogs("p1", { tailLines: 5 });
+  assert.equal(rest.url(), "/api/v1/namespaces/web/pods/p1/log?tailLines=5");
+  await cs
+    .batchV1()
+    .jobs("ci")
+    .apply({ metadata: { name: "build" } }, { fieldManager: "ci" });
+  assert.equal(rest.url(), "/apis/batch/v1/namespaces/ci/jobs/build?fieldManager=ci");
+});
+
+test("discovery() shares the RESTClient and its cache", () => {
+  const { cs, rest } = clientset();
+  const d = cs.discovery();
+  assert.ok(d instanceof DiscoveryClient);
+  assert.equal(d.rest, rest);
+  assert.equal(cs.discovery(), d);
+});
