@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, describe, it } from "node:test";
 import { generate, writeFilesAtomically } from "./generate.js";
+import { runCli } from "./run.js";
 
 const fixtures = join(import.meta.dirname, "..", "fixtures");
 const mini = join(fixtures, "mini.swagger.json");
@@ -80,21 +81,45 @@ describe("generate", () => {
 });
 
 describe("org-codegen CLI", () => {
-  const cli = join(import.meta.dirname, "cli.ts");
-  const run = (...args: string[]) =>
-    spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", cli, ...args], {
-      encoding: "utf8",
-      env: { ...process.env, CI: "1" },
+  const run = async (...args: string[]) => {
+    let stdout = "";
+    let stderr = "";
+    const status = await runCli(args, {
+      stdout: (t) => {
+        stdout += t;
+      },
+      stderr: (t) => {
+        stderr += t;
+      },
+      isTTY: false,
+      env: {},
+      cwd: work,
     });
+    return { status, stdout, stderr };
+  };
 
-  it("prints usage with --help", () => {
-    const r = run("--help");
+  it("prints usage with --help (also through the process entry)", async () => {
+    const r = await run("--help");
     assert.equal(r.status, 0);
     assert.match(r.stdout, /Usage: org-codegen <types\|clientset> --out <dir>/);
+    const p = spawnSync(
+      process.execPath,
+      ["--conditions=source", "--import", "tsx", join(import.meta.dirname, "cli.ts"), "--help"],
+      { encoding: "utf8" },
+    );
+    assert.equal(p.status, 0);
+    assert.equal(p.stdout, r.stdout);
+    const cliPath = join(import.meta.dirname, "cli.ts");
+    const args = ["types", "--out", join(work, "x"), "--spec", join(work, "nope.json")];
+    const bad = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", cliPath, ...args], {
+      encoding: "utf8",
+    });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /^org-codegen: spec not found: /);
   });
-  it("fails with a clear message and leaves the previous output untouched", () => {
+  it("fails with a clear message and leaves the previous output untouched", async () => {
     const out = join(work, "cli", "generated");
-    assert.equal(run("types", "--out", out, "--spec", mini).status, 0);
+    assert.equal((await run("types", "--out", out, "--spec", mini)).status, 0);
     const before = snapshot(out);
     assert.ok(Object.keys(before).length > 0);
     writeFileSync(join(work, "cli", "bad.json"), "{");
@@ -109,20 +134,34 @@ describe("org-codegen CLI", () => {
       ["http://127.0.0.1:9/swagger.json", /cannot reach http:\/\/127\.0\.0\.1:9\/swagger\.json/],
     ];
     for (const [spec, message] of cases) {
-      const r = run("types", "--out", out, "--spec", spec);
+      const r = await run("types", "--out", out, "--spec", spec);
       assert.equal(r.status, 1, spec);
       assert.match(r.stderr, message);
       assert.match(r.stderr, /^org-codegen: /);
     }
     assert.deepEqual(snapshot(out), before);
     assert.equal(
-      existsSync(join(work, "cli")) && readdirSync(join(work, "cli")).some((e) => e.includes(".tmp-")),
+      readdirSync(join(work, "cli")).some((e) => e.includes(".tmp-")),
       false,
     );
   });
-  it("rejects unknown options", () => {
-    const r = run("types", "--bogus");
-    assert.equal(r.status, 1);
-    assert.match(r.stderr, /Unknown option '--bogus'/);
+  it("resolves relative paths against the working directory, and rejects bad usage", async () => {
+    mkdirSync(join(work, "rel"), { recursive: true });
+    writeFileSync(join(work, "rel", "spec.json"), readFileSync(mini));
+    const ok = await run("clientset", "--out", "rel/out", "--spec", "rel/spec.json");
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.ok(existsSync(join(work, "rel", "out", "index.ts")));
+    const cases: [string[], RegExp][] = [
+      [["nope", "--out", "x"], /expected "types" or "clientset"/],
+      [["types"], /--out <dir> is required/],
+      [["types", "--bogus"], /Unknown option '--bogus'/],
+      [["types", "--out", "x", "--spec", "a.json", "--from-cluster"], /either --spec or --from-cluster/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(...args);
+      assert.equal(r.status, 1, args.join(" "));
+      assert.match(r.stderr, message);
+      assert.match(r.stderr, /Usage: org-codegen/);
+    }
   });
 });

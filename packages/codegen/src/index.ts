@@ -29,3 +29,4 @@ export type { GroupVersionKind, Operation, Schema, Spec } from "./load/spec.js";
 export { SpecError } from "./load/spec.js";
 export * from "./model/model.js";
 export * from "./model/names.js";
+export { type CliIO, runCli, USAGE } from "./run.js";
