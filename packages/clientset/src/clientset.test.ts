@@ -68,7 +68,7 @@ test("typed clients build the right requests", async () => {
   await cs
     .batchV1()
     .jobs("ci")
-    .apply({ metadata: { name: "build" } }, { fieldManager: "ci" });
+    .apply({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "build" } }, { fieldManager: "ci" });
   assert.equal(rest.url(), "/apis/batch/v1/namespaces/ci/jobs/build?fieldManager=ci");
 });
 
