@@ -342,8 +342,7 @@ export class RESTClient {
 
         if (code >= 200 && code < 300) {
           if (streaming) return mode === "watch" ? res : wrapStream(res, desc, cancel, this);
-          const buf = await readBody(res);
-          const text = buf.toString("utf8");
+          const text = await res.body.text();
           if (mode === "text") return text;
           if (text.length === 0) return undefined;
           try {
