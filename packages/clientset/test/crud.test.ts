@@ -226,3 +226,39 @@ test("deployments: CRUD and the scale subresource (getScale, updateScale, applyS
   await deployments.delete("web", { propagationPolicy: "Background" });
   await assert.rejects(deployments.get("web"), isNotFound);
 });
+
+test("pod subresources: bind, updateEphemeralContainers, evict", async (t) => {
+  const ns = await createTestNamespace("cs-podsub");
+  t.after(ns.cleanup);
+  const { rest } = await env();
+  const pods = new Clientset(rest).coreV1().pods(ns.name);
+  const spec = { containers: [{ name: "app", image: "registry.k8s.io/pause:3.10" }] };
+  await pods.create({ metadata: { name: "p" }, spec });
+
+  // bind (pods/binding) is what a scheduler does: the pod gets its node.
+  await pods.bind({
+    apiVersion: "v1",
+    kind: "Binding",
+    metadata: { name: "p" },
+    target: { kind: "Node", name: "node-a" },
+  });
+  const bound = await pods.get("p");
+  assert.equal(bound.spec?.nodeName, "node-a");
+
+  // ephemeral containers can only be added through their subresource.
+  bound.spec!.ephemeralContainers = [{ name: "debug", image: "busybox:1.36", command: ["sh"] }];
+  const withDebug = await pods.updateEphemeralContainers("p", bound);
+  assert.deepEqual(
+    withDebug.spec?.ephemeralContainers?.map((c) => c.name),
+    ["debug"],
+  );
+
+  // An eviction (policy/v1) deletes the pod, respecting disruption budgets (there are none here).
+  await pods.create({ metadata: { name: "q" }, spec });
+  await pods.evict({
+    apiVersion: "policy/v1",
+    kind: "Eviction",
+    metadata: { name: "q", namespace: ns.name },
+  });
+  await assert.rejects(pods.get("q"), isNotFound, "an unscheduled pod goes at once");
+});
