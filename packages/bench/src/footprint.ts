@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Row } from "./report.js";
-import { MB } from "./stats.js";
+import { MB, median } from "./stats.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, "..", "..", "..");
@@ -277,18 +277,39 @@ export async function runFootprint(ctx: FootprintCtx): Promise<void> {
         },
       ]);
     }
-    const ic = "import time (fresh process)";
-    for (const app of apps) {
-      await measure({ scenario: "P6", case: ic, client: app.client, unit: "ms" }, async () => {
-        if (!installed.has(app.client)) throw new Error("install failed");
-        const code = `const t=performance.now();${app.imports.map((m) => `await import(${JSON.stringify(m)});`).join("")}process.stdout.write(String(performance.now()-t));`;
-        const samples: number[] = [];
-        for (let i = 0; i < reps + 1; i++) {
-          const out = await shOk(process.execPath, ["--input-type=module", "-e", code], app.dir);
-          if (i > 0) samples.push(Number(out));
+    // CPU time (user + system) of the imports, measured in the process: on a shared machine it is far
+    // steadier than wall time, which is kept in the note. Rounds interleave the apps; round 0 warms the
+    // file cache and is not counted.
+    const ic = "import time (fresh process, CPU)";
+    const imp = new Map<string, { cpu: number[]; wall: number[]; err?: unknown }>(
+      apps.map((a) => [a.client, { cpu: [], wall: [] }]),
+    );
+    for (let round = 0; round <= reps; round++) {
+      for (const app of apps) {
+        const g = imp.get(app.client);
+        if (!g || g.err !== undefined) continue;
+        try {
+          if (!installed.has(app.client)) throw new Error("install failed");
+          const code = `const c=process.cpuUsage();const t=performance.now();${app.imports.map((m) => `await import(${JSON.stringify(m)});`).join("")}const w=performance.now()-t;const u=process.cpuUsage(c);process.stdout.write(JSON.stringify({w,cpu:(u.user+u.system)/1000}));`;
+          const out = JSON.parse(
+            await shOk(process.execPath, ["--input-type=module", "-e", code], app.dir),
+          ) as { w: number; cpu: number };
+          if (round > 0) {
+            g.cpu.push(out.cpu);
+            g.wall.push(out.w);
+          }
+        } catch (e) {
+          g.err = e;
         }
-        return { samples };
+      }
+    }
+    for (const app of apps) {
+      const g = imp.get(app.client);
+      const row = await measure({ scenario: "P6", case: ic, client: app.client, unit: "ms" }, async () => {
+        if (g?.err !== undefined) throw g.err;
+        return { samples: g?.cpu ?? [] };
       });
+      if (row.median !== null && g) row.note = `wall ${median(g.wall).toFixed(0)} ms`;
     }
     ctx.setRatios("P6", ic, "baseline: raw undici");
     ctx.target("P6", ic, "≥2× faster than client-node", [
@@ -309,9 +330,10 @@ export async function runFootprint(ctx: FootprintCtx): Promise<void> {
       ).devDependencies["@types/node"] ?? "^20";
     const c = "tsc --noEmit, skipLibCheck off";
     const errorsOf = new Map<string, number>();
+    const typecheckable: App[] = [];
+    const rows = new Map<string, Row>();
     for (const app of apps) {
-      let errors = 0;
-      const row = await measure({ scenario: "P7", case: c, client: app.client, unit: "s" }, async () => {
+      const row = await measure({ scenario: "P7", case: c, client: app.client, unit: "s CPU" }, async () => {
         if (!installed.has(app.client)) throw new Error("install failed");
         // @types/node (the repo's version) only for the type-check, after the install size was taken
         await shOk(
@@ -328,21 +350,63 @@ export async function runFootprint(ctx: FootprintCtx): Promise<void> {
           ],
           app.dir,
         );
-        const samples: number[] = [];
-        for (let i = 0; i < reps; i++) {
-          const t0 = performance.now();
-          const r = await sh(process.execPath, [tsc, "-p", "tsconfig.json"], app.dir);
-          samples.push((performance.now() - t0) / 1000);
-          errors = (r.stdout.match(/error TS\d+/g) ?? []).length;
-          if (i === 0 && errors > 0)
-            log(`    ${app.client}: ${r.stdout.trim().split("\n").slice(0, 4).join(" | ")}`);
-        }
-        return { samples };
+        return { samples: [] };
       });
-      if (row.median !== null) {
-        row.note = `${errors} type error${errors === 1 ? "" : "s"}`;
+      if (row.median !== null) typecheckable.push(app);
+      rows.set(app.client, row);
+    }
+    // rounds interleave the apps; CPU time of the tsc process (user + system, from a preload that
+    // reports process.cpuUsage() at exit) is the figure, wall time goes to the note
+    const preload = join(ctx.tmp, "cpu-at-exit.cjs");
+    writeFileSync(
+      preload,
+      'process.on("exit",()=>{const u=process.cpuUsage();require("fs").writeSync(2,"\\n__CPU__ "+((u.user+u.system)/1e6)+"\\n");});\n',
+    );
+    // the floor: the same compiler options on a file that imports nothing, in the undici app
+    // (so @types/node only): what every app pays before any client's types
+    const FLOOR = "floor: @types/node only, no client";
+    const undiciApp = apps[0];
+    const floorApp: App | undefined =
+      undiciApp && typecheckable.includes(undiciApp)
+        ? { ...undiciApp, client: FLOOR, source: "console.log(process.version);\n" }
+        : undefined;
+    if (floorApp) {
+      writeFileSync(join(floorApp.dir, "floor.ts"), floorApp.source);
+      writeFileSync(
+        join(floorApp.dir, "tsconfig.floor.json"),
+        `${JSON.stringify({ ...TSCONFIG, files: ["floor.ts"] }, null, 2)}\n`,
+      );
+    }
+    const cpu = new Map<string, number[]>();
+    const wall = new Map<string, number[]>();
+    for (let round = 0; round < reps; round++) {
+      for (const app of floorApp ? [floorApp, ...typecheckable] : typecheckable) {
+        const t0 = performance.now();
+        const config = app === floorApp ? "tsconfig.floor.json" : "tsconfig.json";
+        const r = await sh(process.execPath, ["-r", preload, tsc, "-p", config], app.dir);
+        const w = (performance.now() - t0) / 1000;
+        const c = Number(/__CPU__ ([\d.]+)/.exec(r.stderr)?.[1] ?? Number.NaN);
+        cpu.set(app.client, [...(cpu.get(app.client) ?? []), c]);
+        wall.set(app.client, [...(wall.get(app.client) ?? []), w]);
+        const errors = (r.stdout.match(/error TS\d+/g) ?? []).length;
+        if (round === 0 && errors > 0)
+          log(`    ${app.client}: ${r.stdout.trim().split("\n").slice(0, 2).join(" | ")}`);
         errorsOf.set(app.client, errors);
       }
+    }
+    if (floorApp) {
+      await measure({ scenario: "P7", case: c, client: FLOOR, unit: "s CPU" }, async () => ({
+        samples: cpu.get(FLOOR) ?? [],
+      }));
+    }
+    for (const app of apps) {
+      const row = rows.get(app.client);
+      if (!row || row.median === null) continue;
+      const samples = cpu.get(app.client) ?? [];
+      const errors = errorsOf.get(app.client) ?? 0;
+      row.samples = samples;
+      row.median = median(samples);
+      row.note = `${errors} type error${errors === 1 ? "" : "s"}; wall ${median(wall.get(app.client) ?? []).toFixed(2)} s`;
     }
     ctx.setRatios("P7", c, "baseline: raw undici");
     ctx.target("P7", c, "≤½ client-node's time, 0 errors", [
