@@ -42,7 +42,9 @@ export function emit(
 ): Files {
   if (target === "types") return emitTypes(model, (path) => progress?.(`types ${path}`));
   return emitClientset(model, options, (gv) =>
-    progress?.(`clientset ${gv.group || "core"}/${gv.version} (${gv.resources.length} resources)`),
+    progress?.(
+      `clientset ${gv.group || "core"}/${gv.version} (${gv.resources.length} resource${gv.resources.length === 1 ? "" : "s"})`,
+    ),
   );
 }
 
