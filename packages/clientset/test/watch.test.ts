@@ -111,3 +111,29 @@ test("waitFor reads a real watch until the condition holds", async (t) => {
   assert.equal(ev.type, "MODIFIED");
   assert.equal(ev.object.metadata?.resourceVersion, updated.metadata?.resourceVersion);
 });
+
+test("an AbortSignal cancels calls and ends watches", async (t) => {
+  const ns = await createTestNamespace("cs-abort");
+  t.after(ns.cleanup);
+  const { rest } = await env();
+  const cms = new Clientset(rest).coreV1().configMaps(ns.name);
+  const aborted = new AbortController();
+  aborted.abort(new Error("caller gave up"));
+  await assert.rejects(cms.list({ signal: aborted.signal }), /caller gave up/);
+  await assert.rejects(cms.create(configMap("never"), { signal: aborted.signal }), /caller gave up/);
+  await assert.rejects(cms.get("never"), (e) => (e as StatusError).code === 404, "nothing was created");
+
+  const ac = new AbortController();
+  const w = cms.watch({ signal: ac.signal });
+  await cms.create(configMap("one"));
+  const seen: string[] = [];
+  const ended = await (async () => {
+    for await (const ev of w) {
+      seen.push(`${ev.type} ${ev.object.metadata?.name}`);
+      if (ev.object.metadata?.name === "one") ac.abort();
+    }
+    return "ended";
+  })().catch((e: unknown) => (e as Error).name);
+  assert.ok(seen.includes("ADDED one"), seen.join(", "));
+  assert.ok(ended === "ended" || ended === "AbortError", `the watch ended: ${ended}`);
+});
