@@ -13,6 +13,12 @@ export function parseWarnings(value: string): string[] {
     const codeStart = i;
     while (i < n && value[i] !== " ") i++;
     const code = value.slice(codeStart, i);
+    if (!/^\d{3}$/.test(code)) {
+      // Not a warning: skip this element.
+      i = value.indexOf(",", codeStart);
+      if (i < 0) break;
+      continue;
+    }
     while (i < n && value[i] === " ") i++;
     while (i < n && value[i] !== " ") i++; // warn-agent
     while (i < n && value[i] === " ") i++;

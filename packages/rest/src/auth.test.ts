@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { mock, test } from "node:test";
+import { Authenticator, authMode, validateAuth } from "./auth.js";
+
+test("a token file is re-read once its copy is a minute old", async () => {
+  const file = join(mkdtempSync(join(tmpdir(), "rest-auth-")), "token");
+  writeFileSync(file, "first\n");
+  mock.timers.enable({ apis: ["Date"], now: 1_000_000 });
+  try {
+    const a = new Authenticator({ host: "https://h", bearerTokenFile: file });
+    assert.equal((await a.credentials()).authorization, "Bearer first");
+    writeFileSync(file, "second");
+    mock.timers.tick(59_000);
+    assert.equal((await a.credentials()).authorization, "Bearer first");
+    mock.timers.tick(1_000);
+    assert.equal((await a.credentials()).authorization, "Bearer second");
+  } finally {
+    mock.timers.reset();
+  }
+});
+
+test("a missing token file names the path and never a token", async () => {
+  const a = new Authenticator({ host: "https://h", bearerTokenFile: "/nonexistent/token" });
+  await assert.rejects(a.credentials(), /cannot read bearer token file \/nonexistent\/token: ENOENT/);
+});
+
+test("credential precedence follows client-go", () => {
+  const exec = { command: "x", apiVersion: "client.authentication.k8s.io/v1" };
+  assert.equal(authMode({ host: "h", bearerToken: "t", bearerTokenFile: "/f" }), "token-file");
+  assert.equal(authMode({ host: "h", bearerToken: "t", exec }), "token");
+  assert.equal(authMode({ host: "h", username: "u", password: "p", exec }), "basic");
+  assert.equal(authMode({ host: "h", exec }), "exec");
+  assert.equal(authMode({ host: "h", exec, tls: { certData: "c", keyData: "k" } }), "none");
+  assert.equal(authMode({ host: "h", authProvider: { name: "oidc" } }), "auth-provider");
+  assert.equal(authMode({ host: "h" }), "none");
+  assert.throws(
+    () => validateAuth({ host: "h", bearerToken: "SECRET", password: "SECRET" }),
+    (e: Error) => !e.message.includes("SECRET"),
+  );
+  assert.throws(
+    () => validateAuth({ host: "h", exec, authProvider: { name: "oidc" } }),
+    /keep only the exec plugin/,
+  );
+  assert.throws(
+    () => validateAuth({ host: "h", authProvider: { name: "azure" } }),
+    /unsupported.*use an exec credential plugin \(kubelogin\)/,
+  );
+});
