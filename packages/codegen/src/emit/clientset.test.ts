@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fromV2 } from "../load/normalize.js";
 import { buildModel } from "../model/model.js";
-import { emitClientset } from "./clientset.js";
+import { emitClientset, emitGroupVersion } from "./clientset.js";
 
 const fixtures = join(import.meta.dirname, "..", "..", "fixtures");
 const spec = fromV2(
@@ -138,5 +138,19 @@ describe("emitClientset", () => {
   it("is deterministic", () => {
     const again = emitClientset(buildModel(spec), { hasExpansion: (key) => key === "core/v1/pod" });
     assert.deepEqual([...again], [...files]);
+  });
+  it("aliases type names that two api-types modules both export", () => {
+    const gv = model.groupVersions.find((g) => g.method === "appsV1")!;
+    const clash = structuredClone(gv);
+    clash.resources[0]!.subresources[0]!.responseType = { module: "autoscaling/v1", name: "Deployment" };
+    clash.resources[0]!.subresources[0]!.requestType = { module: "autoscaling/v1", name: "Deployment" };
+    const text = emitGroupVersion(clash, "clash");
+    assert.ok(
+      text.includes(
+        'import type { Deployment as AutoscalingV1Deployment, ScaleApplyConfiguration } from "@org/api-types/autoscaling/v1";',
+      ),
+      text,
+    );
+    assert.ok(text.includes("Pick<ScaleMethods<AutoscalingV1Deployment, ScaleApplyConfiguration>"), text);
   });
 });

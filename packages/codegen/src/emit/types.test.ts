@@ -119,6 +119,36 @@ describe("emitTypes", () => {
   });
 });
 
+describe("emitTypes name clashes", () => {
+  it("aliases an imported name that the module declares itself", () => {
+    const spec = fromV2(
+      {
+        swagger: "2.0",
+        paths: {
+          "/apis/events.k8s.io/v1/namespaces/{namespace}/events": {
+            post: {
+              "x-kubernetes-action": "post",
+              "x-kubernetes-group-version-kind": { group: "events.k8s.io", version: "v1", kind: "Event" },
+              responses: {},
+            },
+          },
+        },
+        definitions: {
+          "io.k8s.api.core.v1.Event": { type: "object", properties: { reason: { type: "string" } } },
+          "io.k8s.api.events.v1.Event": {
+            type: "object",
+            properties: { deprecatedCore: { $ref: "#/definitions/io.k8s.api.core.v1.Event" } },
+          },
+        },
+      },
+      "clash.json",
+    );
+    const events = emitTypes(buildModel(spec)).get("events/v1.ts") ?? "";
+    assert.ok(events.includes('import type { Event as CoreV1Event } from "../core/v1.js";'), events);
+    assert.ok(events.includes("  deprecatedCore?: CoreV1Event;"), events);
+  });
+});
+
 describe("relativeImport", () => {
   it("links modules in sibling directories, parents and the same directory", () => {
     assert.equal(relativeImport("core/v1", "meta/v1"), "../meta/v1.js");
