@@ -234,7 +234,11 @@ export class RESTClient {
 
   /** Starts a watch (adds watch=true); not rate limited; iterate it with `for await`. */
   watch<T = unknown>(req: RequestSpec): Watch<T> {
-    return new WatchStream<T>(this, req);
+    return new WatchStream<T>(
+      this.config,
+      req,
+      (cancel) => this.#execute(req, "watch", cancel) as Promise<Response>,
+    );
   }
 
   #dispatcherFor(creds: Credentials): Dispatcher {
@@ -251,11 +255,6 @@ export class RESTClient {
     }
     this.#dispatcher ??= createDispatcher(this.config, this.#base);
     return this.#dispatcher;
-  }
-
-  /** @internal Used by WatchStream. */
-  async _execute(req: RequestSpec, mode: Mode, cancel?: Cancellation): Promise<unknown> {
-    return this.#execute(req, mode, cancel);
   }
 
   async #execute(req: RequestSpec, mode: Mode, external?: Cancellation): Promise<unknown> {
@@ -327,6 +326,10 @@ export class RESTClient {
         if (streaming) {
           opts.bodyTimeout = 0;
           if (timeoutMs && timeoutMs > 0) opts.headersTimeout = timeoutMs;
+        } else if (timeoutMs && timeoutMs > 0) {
+          // Our deadline governs, not undici's 300 s defaults.
+          opts.headersTimeout = 0;
+          opts.bodyTimeout = 0;
         }
         res = await send(this.#dispatcherFor(creds), desc, headers, opts);
         this.#warnings(res);
@@ -341,7 +344,7 @@ export class RESTClient {
         }
 
         if (code >= 200 && code < 300) {
-          if (streaming) return mode === "watch" ? res : wrapStream(res, desc, cancel, this);
+          if (streaming) return mode === "watch" ? res : wrapStream(res, desc, cancel);
           const text = await res.body.text();
           if (mode === "text") return text;
           if (text.length === 0) return undefined;
@@ -448,7 +451,6 @@ function wrapStream(
   res: Response,
   desc: RequestDescription,
   cancel: Cancellation,
-  _c: RESTClient,
 ): AsyncIterable<Uint8Array> {
   return {
     async *[Symbol.asyncIterator]() {
@@ -479,12 +481,12 @@ class WatchStream<T> implements Watch<T> {
   #stopped = false;
   #iter?: AsyncGenerator<WatchEvent<T>>;
 
-  constructor(client: RESTClient, req: RequestSpec) {
-    this.#cancel = cancellation(req.signal, req.timeoutMs ?? client.config.timeoutMs);
+  constructor(config: RestConfig, req: RequestSpec, start: (cancel: Cancellation) => Promise<Response>) {
+    this.#cancel = cancellation(req.signal, req.timeoutMs ?? config.timeoutMs);
     let url = "";
     try {
-      url = buildRequest(client.config, { ...req, query: { ...req.query, watch: true } }).url;
-      this.#started = client._execute(req, "watch", this.#cancel) as Promise<Response>;
+      url = buildRequest(config, { ...req, query: { ...req.query, watch: true } }).url;
+      this.#started = start(this.#cancel);
     } catch (err) {
       this.#started = Promise.reject(err);
     }
