@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { PatchType } from "@org/rest";
+import { RecordingRest } from "../testing/recording-rest.js";
+import { DynamicClient } from "./index.js";
+
+const gvr = { group: "stable.example.com", version: "v1", resource: "crontabs" };
+
+test("resource(gvr) acts across namespaces; namespace(ns) narrows", async () => {
+  const rest = new RecordingRest(() => ({ items: [] }));
+  const dyn = new DynamicClient(rest);
+  await dyn.resource(gvr).list({ labelSelector: "a=b" });
+  assert.equal(rest.url(), "/apis/stable.example.com/v1/crontabs?labelSelector=a%3Db");
+  await dyn.resource(gvr).namespace("web").get("c1");
+  assert.equal(rest.url(), "/apis/stable.example.com/v1/namespaces/web/crontabs/c1");
+  await dyn.resource({ group: "", version: "v1", resource: "nodes" }).get("n1");
+  assert.equal(rest.url(), "/api/v1/nodes/n1");
+});
+
+test("the verbs on unstructured objects, subresources as extra arguments", async () => {
+  const rest = new RecordingRest((s) => s.body ?? {});
+  const c = new DynamicClient(rest).resource(gvr).namespace("web");
+  const obj = {
+    apiVersion: "stable.example.com/v1",
+    kind: "CronTab",
+    metadata: { name: "c1" },
+    spec: { x: 1 },
+  };
+  await c.create(obj, { fieldManager: "me" });
+  assert.equal(rest.sent().method, "POST");
+  assert.equal(rest.url(), "/apis/stable.example.com/v1/namespaces/web/crontabs?fieldManager=me");
+  await c.update(obj, {}, "status");
+  assert.equal(rest.sent().method, "PUT");
+  assert.equal(rest.url(), "/apis/stable.example.com/v1/namespaces/web/crontabs/c1/status");
+  await c.get("c1", {}, "scale");
+  assert.equal(rest.url(), "/apis/stable.example.com/v1/namespaces/web/crontabs/c1/scale");
+  await c.apply(obj, { fieldManager: "me", force: true });
+  assert.equal(rest.sent().headers["Content-Type"], PatchType.Apply);
+  assert.equal(
+    rest.url(),
+    "/apis/stable.example.com/v1/namespaces/web/crontabs/c1?fieldManager=me&force=true",
+  );
+  await c.apply(obj, { fieldManager: "me" }, "status");
+  assert.equal(rest.url(), "/apis/stable.example.com/v1/namespaces/web/crontabs/c1/status?fieldManager=me");
+  await c.delete("c1", { propagationPolicy: "Orphan" });
+  assert.deepEqual(JSON.parse(String(rest.sent().body)).propagationPolicy, "Orphan");
+  assert.throws(
+    () => new DynamicClient(rest).resource({ group: "x", version: "", resource: "y" }),
+    /version/,
+  );
+});
