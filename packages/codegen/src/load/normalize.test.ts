@@ -91,6 +91,16 @@ describe("fromV2", () => {
       (e: unknown) => e instanceof SpecError && /pets\.json is not a Kubernetes API spec/.test(e.message),
     );
   });
+  it("spells out apiextensions' JSONSchemaPropsOr* unions", () => {
+    const doc = mini();
+    const ext = "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1";
+    doc.definitions[`${ext}.JSONSchemaPropsOrBool`] = { description: "either" };
+    const spec = fromV2(doc, "m");
+    assert.deepEqual(spec.schemas[`${ext}.JSONSchemaPropsOrBool`], {
+      description: "either",
+      anyOf: [{ $ref: `#/components/schemas/${ext}.JSONSchemaProps` }, { type: "boolean" }],
+    });
+  });
 });
 
 describe("fromV3", () => {

@@ -124,9 +124,29 @@ function sortOperations(ops: Operation[]): Operation[] {
   );
 }
 
+/**
+ * apiextensions' JSONSchemaPropsOr* have custom JSON marshalling, so the spec describes them without a
+ * type; spell out what they hold on the wire (a schema, or an array / a boolean / a string list).
+ */
+function wellKnown(name: string, schema: Schema): Schema {
+  const m =
+    /^(io\.k8s\.apiextensions-apiserver\.pkg\.apis\.apiextensions\.v1(?:beta1)?)\.JSONSchemaPropsOr(Array|Bool|StringArray)$/.exec(
+      name,
+    );
+  if (!m || schema.type !== undefined || schema.anyOf !== undefined) return schema;
+  const props = { $ref: `${REF_PREFIX}${m[1]}.JSONSchemaProps` };
+  const other =
+    m[2] === "Array"
+      ? { type: "array", items: props }
+      : m[2] === "Bool"
+        ? { type: "boolean" }
+        : { type: "array", items: { type: "string" } };
+  return { ...schema, anyOf: [props, other] };
+}
+
 function sortedSchemas(schemas: Record<string, Schema>): Record<string, Schema> {
   const out: Record<string, Schema> = {};
-  for (const name of Object.keys(schemas).sort()) out[name] = schemas[name]!;
+  for (const name of Object.keys(schemas).sort()) out[name] = wellKnown(name, schemas[name]!);
   return out;
 }
 
