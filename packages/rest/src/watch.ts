@@ -45,16 +45,23 @@ export async function* decodeWatchEvents<T>(
   const decoder = new TextDecoder("utf-8", { fatal: false });
   let buf = "";
   for await (const chunk of chunks) {
-    buf += decoder.decode(chunk, { stream: true });
+    const text = decoder.decode(chunk, { stream: true });
+    // Only the new text can hold the next newline: a big event split over many chunks is scanned once.
+    let nl = text.indexOf("\n");
+    if (nl < 0) {
+      buf += text;
+      continue;
+    }
+    nl += buf.length;
+    buf += text;
     let start = 0;
-    for (;;) {
-      const nl = buf.indexOf("\n", start);
-      if (nl < 0) break;
+    while (nl >= 0) {
       const line = buf.slice(start, nl).trim();
       start = nl + 1;
       if (line) yield decodeLine<T>(line, url);
+      nl = buf.indexOf("\n", start);
     }
-    buf = start > 0 ? buf.slice(start) : buf;
+    buf = buf.slice(start);
   }
   buf += decoder.decode();
   const rest = buf.trim();

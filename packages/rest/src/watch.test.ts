@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { DecodeError, isGone, StatusError } from "./errors.js";
+import { decodeWatchEvents } from "./watch.js";
+
+async function* chunks(...parts: (string | Uint8Array)[]): AsyncGenerator<Uint8Array> {
+  for (const p of parts) yield typeof p === "string" ? new TextEncoder().encode(p) : p;
+}
+async function collect(src: AsyncIterable<Uint8Array>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const ev of decodeWatchEvents<{ n: string }>(src, "https://h/w"))
+    out.push(`${ev.type}:${ev.object.n}`);
+  return out;
+}
+const ev = (type: string, n: string) => `${JSON.stringify({ type, object: { n } })}\n`;
+
+test("every split point of a stream decodes to the same events", async () => {
+  const all = new TextEncoder().encode(ev("ADDED", "ä") + ev("BOOKMARK", "b") + ev("DELETED", "€"));
+  for (let cut = 1; cut < all.length; cut++) {
+    assert.deepEqual(await collect(chunks(all.subarray(0, cut), all.subarray(cut))), [
+      "ADDED:ä",
+      "BOOKMARK:b",
+      "DELETED:€",
+    ]);
+  }
+});
+
+test("one byte per chunk; blank lines and CRLF; last line without newline", async () => {
+  const bytes = new TextEncoder().encode(`\n${ev("ADDED", "a")}\r\n${ev("MODIFIED", "b").trimEnd()}`);
+  assert.deepEqual(await collect(chunks(...Array.from(bytes, (b) => new Uint8Array([b])))), [
+    "ADDED:a",
+    "MODIFIED:b",
+  ]);
+});
+
+test("malformed, truncated, unknown type, ERROR", async () => {
+  await assert.rejects(collect(chunks(ev("ADDED", "a"), "not json\n")), DecodeError);
+  await assert.rejects(collect(chunks('{"type":"ADDED","object":{"n"')), DecodeError);
+  await assert.rejects(collect(chunks('{"type":"WHAT","object":{}}\n')), /unknown event type/);
+  await assert.rejects(collect(chunks('{"type":"ADDED"}\n')), /malformed event/);
+  await assert.rejects(
+    collect(
+      chunks(`${JSON.stringify({ type: "ERROR", object: { kind: "Status", code: 410, reason: "Gone" } })}\n`),
+    ),
+    (e: unknown) => e instanceof StatusError && isGone(e) && e.verb === "WATCH",
+  );
+});
