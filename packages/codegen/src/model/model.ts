@@ -2,14 +2,7 @@
 // live, which group-versions and resources exist, their scope, exact verbs and subresources.
 import type { GroupVersionKind, Operation, Schema, Spec } from "../load/spec.js";
 import { SpecError } from "../load/spec.js";
-import {
-  compareVersions,
-  definitionModule,
-  groupMethodNames,
-  resourceGetter,
-  upperFirst,
-  versionSuffix,
-} from "./names.js";
+import { compareVersions, definitionModule, groupMethodNames, resourceGetter, upperFirst } from "./names.js";
 
 /** Verbs on the resource itself, in client-go's names and order. */
 export const VERBS = [
@@ -427,5 +420,3 @@ function assertUnique(names: string[], what: string): void {
     seen.add(n);
   }
 }
-
-export { versionSuffix };
