@@ -311,7 +311,7 @@ describe("subresource methods from the descriptor", () => {
   test("pod logs: getLogs with container/tail/since/timestamps, streamLogs follows line by line", async () => {
     const enc = new TextEncoder();
     const rest = new RecordingRest((s) =>
-      s.query?.follow
+      s.query?.follow || s.query?.limitBytes
         ? (async function* () {
             yield enc.encode("one\ntw");
             yield enc.encode("o\n\u00e9");
@@ -335,6 +335,9 @@ describe("subresource methods from the descriptor", () => {
     for await (const line of c.streamLogs("p", { container: "app" })) lines.push(line);
     assert.deepEqual(lines, ["one", "two", "é", "last"]);
     assert.equal(rest.url(), "/api/v1/namespaces/web/pods/p/log?container=app&follow=true");
+    for await (const _ of c.streamLogs("p", { follow: false, limitBytes: 10 })) break;
+    assert.equal(rest.url(), "/api/v1/namespaces/web/pods/p/log?limitBytes=10");
+    await assert.rejects(c.getLogs("p", { follow: true }), /use streamLogs/);
     assert.equal(client(rest, nodes).getLogs, undefined, "only pods have the pod expansion");
   });
 });

@@ -18,14 +18,16 @@ export interface PodLogOptions extends CallOptions {
   insecureSkipTLSVerifyBackend?: boolean;
   /** "Stdout" | "Stderr" | "All" (needs the PodLogsQuerySplitStreams feature). */
   stream?: string;
+  /** streamLogs only (default true there): keep the stream open for new lines. */
+  follow?: boolean;
 }
 
 export interface PodExpansion {
   /** The pod's log as one text (GET pods/<name>/log). */
   getLogs(name: string, opts?: PodLogOptions): Promise<string>;
   /**
-   * Follows the log (follow=true) and yields it line by line (without the newline) until the
-   * container ends, `signal` aborts, or the loop breaks (which closes the connection).
+   * Streams the log line by line (without the newline), following it (`follow`, default true) until
+   * the container ends, `signal` aborts, or the loop breaks (which closes the connection).
    */
   streamLogs(name: string, opts?: PodLogOptions): AsyncIterable<string>;
 }
@@ -71,6 +73,11 @@ type Client = ResourceClient<unknown, unknown, unknown>;
 export const podExpansion = {
   async getLogs(this: Client, name: string, opts?: PodLogOptions): Promise<string> {
     requireName(name, "getLogs");
+    if (opts?.follow === true) {
+      throw new TypeError(
+        "getLogs returns the whole log and cannot follow it; use streamLogs(name, opts) to follow",
+      );
+    }
     return this.rest.requestText(
       this.spec("GET", {
         ...callOf(opts),
@@ -93,7 +100,7 @@ export const podExpansion = {
         ...callOf(opts),
         name,
         subresource: "log",
-        query: logQuery(opts, true),
+        query: logQuery(opts, opts?.follow ?? true),
         accept: "*/*",
       }),
     );
