@@ -443,6 +443,34 @@ describe("watch over HTTPS", () => {
     }, isForbidden);
   });
 
+  test("a connection reset mid-watch is a TransportError, not a silent end", async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.write(ev("ADDED", "a"));
+      setTimeout(() => res.socket?.destroy(), 30);
+    });
+    const got: string[] = [];
+    await assert.rejects(async () => {
+      for await (const e of client(s).watch<{ metadata: { name: string } }>({ method: "GET", path: "/w" }))
+        got.push(e.object.metadata.name);
+    }, TransportError);
+    assert.deepEqual(got, ["a"]);
+  });
+
+  test("breaking out of the loop closes the connection", async () => {
+    let closed = false;
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.write(ev("ADDED", "a") + ev("ADDED", "b"));
+      res.on("close", () => {
+        closed = true;
+      });
+    });
+    for await (const _ of client(s).watch({ method: "GET", path: "/w" })) break;
+    while (!closed) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(closed);
+  });
+
   test("a watch is not cut off by the request timeout once events flow", async () => {
     const s = await serve(async (_req, res) => {
       res.writeHead(200, { "Content-Type": "application/json" });

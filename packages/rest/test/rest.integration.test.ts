@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
   buildConfigFromFlags,
+  inClusterConfig,
   isAlreadyExists,
   isForbidden,
   isInvalid,
@@ -125,6 +126,29 @@ describe("TLS and authentication against kube-apiserver", () => {
         interactiveMode: "Never",
         env: [{ name: "TOKEN", value: cp.users.tokenUser.token! }],
       },
+    });
+    assert.equal((await whoAmI(c)).username, cp.users.tokenUser.name);
+  });
+
+  test("in-cluster config from a service-account directory", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rest-sa-it-"));
+    writeFileSync(join(dir, "token"), cp.users.tokenUser.token!);
+    writeFileSync(join(dir, "ca.crt"), cp.caData);
+    writeFileSync(join(dir, "namespace"), ns.name);
+    const url = new URL(cp.apiServerURL);
+    const config = await inClusterConfig({
+      serviceAccountDir: dir,
+      env: { KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port },
+    });
+    assert.equal(config.namespace, ns.name);
+    assert.equal((await whoAmI(client(config))).username, cp.users.tokenUser.name);
+  });
+
+  test("an OIDC auth-provider's id-token is sent as the bearer token", async () => {
+    const c = client({
+      host: cp.apiServerURL,
+      tls: { caData: cp.caData },
+      authProvider: { name: "oidc", config: { "id-token": cp.users.tokenUser.token! } },
     });
     assert.equal((await whoAmI(c)).username, cp.users.tokenUser.name);
   });
