@@ -40,13 +40,13 @@ interface FakeKubelet {
   port: number;
   /** Paths (with query) the API server asked for. */
   requests: string[];
-  /** The open follow stream, once the API server opened it. */
-  follow: Promise<ServerResponse>;
+  /** The next follow stream the API server opens. */
+  nextFollow(): Promise<ServerResponse>;
 }
 
 async function fakeKubelet(): Promise<FakeKubelet> {
-  let openFollow!: (res: ServerResponse) => void;
-  const follow = new Promise<ServerResponse>((r) => (openFollow = r));
+  const opened: ServerResponse[] = [];
+  const waiting: ((res: ServerResponse) => void)[] = [];
   const requests: string[] = [];
   const server = createServer(selfSigned(), (req, res) => {
     requests.push(req.url ?? "");
@@ -54,13 +54,19 @@ async function fakeKubelet(): Promise<FakeKubelet> {
     res.writeHead(200, { "Content-Type": "text/plain" });
     if (url.searchParams.get("follow") === "true") {
       res.write("first line\n");
-      openFollow(res);
+      const waiter = waiting.shift();
+      if (waiter) waiter(res);
+      else opened.push(res);
       return;
     }
     res.end(`log of ${url.pathname}\nquery ${url.searchParams.toString()}\n`);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { server, port: (server.address() as AddressInfo).port, requests, follow };
+  const nextFollow = () => {
+    const res = opened.shift();
+    return res ? Promise.resolve(res) : new Promise<ServerResponse>((r) => waiting.push(r));
+  };
+  return { server, port: (server.address() as AddressInfo).port, requests, nextFollow };
 }
 
 test("getLogs and streamLogs through the API server's proxy to the kubelet", async (t) => {
@@ -117,10 +123,9 @@ test("getLogs and streamLogs through the API server's proxy to the kubelet", asy
   assert.equal(forwarded.get("timestamps"), "true");
 
   // Follow: lines arrive as the kubelet writes them, before the stream ends.
-  const ac = new AbortController();
-  const lines = pods.streamLogs("web", { container: "app", signal: ac.signal })[Symbol.asyncIterator]();
+  const lines = pods.streamLogs("web", { container: "app" })[Symbol.asyncIterator]();
   const first = lines.next();
-  const res = await kubelet.follow;
+  const res = await kubelet.nextFollow();
   assert.deepEqual(await first, { done: false, value: "first line" });
   res.write("second ");
   res.write("line\nthird line\n");
@@ -134,4 +139,30 @@ test("getLogs and streamLogs through the API server's proxy to the kubelet", asy
       (r) => r.startsWith(`/containerLogs/${ns.name}/web/app?`) && r.includes("follow=true"),
     ),
   );
+
+  // Leaving the loop early closes the connection, through the API server back to the kubelet.
+  const again = pods.streamLogs("web", { container: "app" });
+  const opening = kubelet.nextFollow();
+  for await (const line of again) {
+    assert.equal(line, "first line");
+    break;
+  }
+  const open = await opening;
+  if (!open.destroyed && !open.writableFinished) await new Promise((r) => open.once("close", r));
+  assert.ok(open.destroyed || open.writableFinished, "the kubelet's stream was closed");
+
+  // An AbortSignal ends a follow in progress.
+  const ac = new AbortController();
+  const aborting = kubelet.nextFollow();
+  const seen: string[] = [];
+  const outcome = await (async () => {
+    for await (const line of pods.streamLogs("web", { container: "app", signal: ac.signal })) {
+      seen.push(line);
+      ac.abort(new Error("stop following"));
+    }
+    return "ended";
+  })().catch((e: unknown) => (e as Error).message);
+  await aborting;
+  assert.deepEqual(seen, ["first line"]);
+  assert.ok(outcome === "ended" || outcome === "stop following", outcome);
 });
