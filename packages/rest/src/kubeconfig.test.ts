@@ -176,6 +176,14 @@ contexts:
     assert.deepEqual(p.config.authProvider, { name: "oidc", config: { "id-token": "abc" } });
   });
 
+  test("YAML 1.1-style booleans and quoted numbers parse as Go's YAML does", () => {
+    const got = configFromKubeconfigText(
+      "current-context: c\nclusters: [{name: k, cluster: {server: 'https://k', insecure-skip-tls-verify: True}}]\nusers: [{name: u, user: {token: '0123'}}]\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n",
+    );
+    assert.equal(got.config.tls?.insecure, true);
+    assert.equal(got.config.bearerToken, "0123");
+  });
+
   test("no credentials for plain-http servers (like client-go)", () => {
     const got = configFromKubeconfigText(
       "current-context: c\nclusters: [{name: k, cluster: {server: 'http://k:8080'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n",

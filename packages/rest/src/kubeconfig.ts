@@ -162,7 +162,7 @@ function describeYamlError(err: unknown): string {
 export function parseKubeconfig(text: string, file: string): Kubeconfig {
   let doc: unknown;
   try {
-    doc = yaml.load(text, { filename: file, schema: yaml.JSON_SCHEMA });
+    doc = yaml.load(text, { filename: file, schema: yaml.CORE_SCHEMA });
   } catch (err) {
     throw new KubeconfigError(
       `kubeconfig ${file} is not valid YAML (${describeYamlError(err)}); fix the file or point KUBECONFIG elsewhere`,

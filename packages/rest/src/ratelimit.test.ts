@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { connect } from "node:net";
+import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from "node:net";
 import { after, describe, test } from "node:test";
 import { RESTClient } from "./client.js";
 import type { RestConfig } from "./config.js";
@@ -140,6 +139,65 @@ describe("proxy", () => {
       await c.close();
       proxy.closeAllConnections();
       await new Promise((r) => proxy.close(r));
+    }
+  });
+
+  test("requests go through a socks5 proxy (kubeconfig proxy-url: socks5://...)", async () => {
+    const s = await startTestServer((_req, res) => json(res, 200, { via: "socks" }));
+    servers.push(s);
+    const targets: string[] = [];
+    const sockets = new Set<Socket>();
+    // A minimal SOCKS5 server: no authentication, CONNECT to an IPv4 address or a domain name.
+    const socks = createTcpServer((sock) => {
+      sockets.add(sock);
+      let stage = 0;
+      let buf = Buffer.alloc(0);
+      const onData = (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        if (stage === 0 && buf.length >= 2 && buf.length >= 2 + buf[1]!) {
+          buf = buf.subarray(2 + buf[1]!);
+          sock.write(Buffer.from([5, 0]));
+          stage = 1;
+        }
+        if (stage === 1 && buf.length >= 5) {
+          const atyp = buf[3]!;
+          const addrLen = atyp === 1 ? 4 : atyp === 3 ? 1 + buf[4]! : 16;
+          if (buf.length < 4 + addrLen + 2) return;
+          const host =
+            atyp === 1 ? [...buf.subarray(4, 8)].join(".") : buf.subarray(5, 4 + addrLen).toString();
+          const port = buf.readUInt16BE(4 + addrLen);
+          const rest = buf.subarray(4 + addrLen + 2);
+          stage = 2;
+          sock.off("data", onData);
+          targets.push(`${host}:${port}`);
+          const up = connect(port, host, () => {
+            sock.write(Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]));
+            if (rest.length) up.write(rest);
+            up.pipe(sock);
+            sock.pipe(up);
+          });
+          sockets.add(up);
+          up.on("error", () => sock.destroy());
+          sock.on("error", () => up.destroy());
+        }
+      };
+      sock.on("data", onData);
+    });
+    await new Promise<void>((r) => socks.listen(0, "127.0.0.1", r));
+    const proxyURL = `socks5://127.0.0.1:${(socks.address() as AddressInfo).port}`;
+    const c = RESTClient.forConfig({
+      host: s.url,
+      tls: { caData: testPKI().caCert },
+      rateLimiter: null,
+      proxyURL,
+    });
+    try {
+      assert.deepEqual(await c.request({ method: "GET", path: "/x" }), { via: "socks" });
+      assert.deepEqual(targets, [`127.0.0.1:${s.port}`]);
+    } finally {
+      await c.close();
+      for (const x of sockets) x.destroy();
+      await new Promise((r) => socks.close(r));
     }
   });
 });

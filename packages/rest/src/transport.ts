@@ -130,9 +130,9 @@ export function createDispatcher(
     } catch {
       throw new ConfigError("the proxy URL is not a valid URL; use http://host:port or https://host:port");
     }
-    if (uri.protocol !== "http:" && uri.protocol !== "https:") {
+    if (!["http:", "https:", "socks5:", "socks:"].includes(uri.protocol)) {
       throw new ConfigError(
-        `proxy scheme ${uri.protocol} is not supported; use an http:// or https:// proxy`,
+        `proxy scheme ${uri.protocol} is not supported; use an http://, https:// or socks5:// proxy`,
       );
     }
     return new ProxyAgent({ uri: uri.toString(), requestTls: tls });
