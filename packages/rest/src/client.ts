@@ -208,13 +208,16 @@ export class RESTClient {
     return this.#limiter;
   }
 
-  /** Closes the connection pool; later forConfig(config) calls make a new client. */
+  /**
+   * Closes the connection pool at once (requests and watches still running fail or end); later
+   * forConfig(config) calls make a new client.
+   */
   async close(): Promise<void> {
     clients.delete(this.config);
     const ds = [this.#dispatcher, this.#certDispatcher?.dispatcher];
     this.#dispatcher = undefined;
     this.#certDispatcher = undefined;
-    await Promise.all(ds.map((d) => d?.close().catch(() => {})));
+    await Promise.all(ds.map((d) => d?.destroy().catch(() => {})));
   }
 
   /** Sends the request and decodes the JSON response (one JSON.parse of the whole body). */
@@ -325,7 +328,8 @@ export class RESTClient {
         const opts: Parameters<typeof send>[3] = { signal };
         if (streaming) {
           opts.bodyTimeout = 0;
-          if (timeoutMs && timeoutMs > 0) opts.headersTimeout = timeoutMs;
+          // No timeout configured: no client-side limit at all (a follow stream may stay quiet).
+          opts.headersTimeout = timeoutMs && timeoutMs > 0 ? timeoutMs : 0;
         } else if (timeoutMs && timeoutMs > 0) {
           // Our deadline governs, not undici's 300 s defaults.
           opts.headersTimeout = 0;
