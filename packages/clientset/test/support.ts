@@ -154,6 +154,18 @@ export async function installCRD(
       ).some((c) => c.type === "Established" && c.status === "True"),
     { timeoutMs: 60_000 },
   );
+  // Established does not mean discovery shows it yet: the aggregated document is updated
+  // asynchronously. Wait for it, so tests of discovery and mappers see a settled server.
+  for (let tries = 0; ; tries++) {
+    const fresh = new DiscoveryClient(e.rest);
+    const groups = await fresh.serverGroups();
+    if (groups.groups.some((g) => g.name === group)) {
+      const list = await fresh.serverResourcesForGroupVersion(`${group}/v1`);
+      if (list.resources.some((r) => r.name === plural)) break;
+    }
+    if (tries > 600) throw new Error(`${name} is Established but discovery does not show it after 30 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return {
     gvr: { group, version: "v1", resource: plural },
     remove: () => crds.delete(name).catch(() => {}),
