@@ -227,7 +227,7 @@ test("deployments: CRUD and the scale subresource (getScale, updateScale, applyS
   await assert.rejects(deployments.get("web"), isNotFound);
 });
 
-test("pod subresources: bind, updateEphemeralContainers, evict", async (t) => {
+test("pod subresources: bind, updateEphemeralContainers, updateResize, evict", async (t) => {
   const ns = await createTestNamespace("cs-podsub");
   t.after(ns.cleanup);
   const { rest } = await env();
@@ -252,6 +252,24 @@ test("pod subresources: bind, updateEphemeralContainers, evict", async (t) => {
     withDebug.spec?.ephemeralContainers?.map((c) => c.name),
     ["debug"],
   );
+
+  // resize changes container resources in place (the kubelet would then apply them).
+  await pods.create({
+    metadata: { name: "r" },
+    spec: {
+      containers: [
+        {
+          name: "app",
+          image: "registry.k8s.io/pause:3.10",
+          resources: { requests: { cpu: "100m" }, limits: { cpu: "200m" } },
+        },
+      ],
+    },
+  });
+  const r = await pods.get("r");
+  r.spec!.containers[0]!.resources = { requests: { cpu: "150m" }, limits: { cpu: "200m" } };
+  const resized = await pods.updateResize("r", r);
+  assert.equal(resized.spec?.containers[0]?.resources?.requests?.cpu, "150m");
 
   // An eviction (policy/v1) deletes the pod, respecting disruption budgets (there are none here).
   await pods.create({ metadata: { name: "q" }, spec });
