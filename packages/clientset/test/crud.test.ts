@@ -1,6 +1,10 @@
 // CRUD against the real API server: namespaces, pods, configmaps, secrets, services, serviceaccounts
 // (createToken, and the token authenticates), deployments (scale subresource).
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import type { Pod } from "@org/api-types/core/v1";
 import { isNotFound, PatchType, RESTClient } from "@org/rest";
@@ -279,4 +283,61 @@ test("pod subresources: bind, updateEphemeralContainers, updateResize, evict", a
     metadata: { name: "q", namespace: ns.name },
   });
   await assert.rejects(pods.get("q"), isNotFound, "an unscheduled pod goes at once");
+});
+
+test("certificatesigningrequests.updateApproval and namespaces.finalize", async (t) => {
+  const { rest } = await env();
+  const cs = new Clientset(rest);
+
+  // A CSR (PEM from openssl) for a custom signer, approved through the approval subresource.
+  const dir = mkdtempSync(join(tmpdir(), "cs-csr-"));
+  let csrPem: string;
+  try {
+    execFileSync(
+      "openssl",
+      ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"].concat([
+        "-subj",
+        "/CN=approval-test",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "csr.pem"),
+      ]),
+      { stdio: "ignore" },
+    );
+    csrPem = readFileSync(join(dir, "csr.pem"), "utf8");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const csrs = cs.certificatesV1().certificateSigningRequests();
+  const name = uniqueNamespaceName("cs-csr");
+  const csr = await csrs.create({
+    metadata: { name },
+    spec: {
+      request: Buffer.from(csrPem).toString("base64"),
+      signerName: "example.com/test-signer",
+      usages: ["client auth"],
+    },
+  });
+  t.after(() => csrs.delete(name));
+  csr.status = {
+    conditions: [
+      { type: "Approved", status: "True", reason: "TestApproval", message: "approved by the clientset test" },
+    ],
+  };
+  const approved = await csrs.updateApproval(name, csr);
+  assert.deepEqual(
+    approved.status?.conditions?.map((c) => [c.type, c.status, c.reason]),
+    [["Approved", "True", "TestApproval"]],
+  );
+
+  // finalize replaces a namespace's spec.finalizers (what the namespace controller does last).
+  const namespaces = cs.coreV1().namespaces();
+  const nsName = uniqueNamespaceName("cs-finalize");
+  const ns = await namespaces.create({ metadata: { name: nsName } });
+  t.after(() => namespaces.delete(nsName).catch(() => {}));
+  assert.deepEqual(ns.spec?.finalizers, ["kubernetes"]);
+  const finalized = await namespaces.finalize({ ...ns, spec: { finalizers: [] } });
+  assert.equal(finalized.spec?.finalizers, undefined);
+  assert.equal((await namespaces.get(nsName)).spec?.finalizers, undefined);
 });
