@@ -55,6 +55,12 @@ test("server-side apply: a conflict between two field managers, then force wins"
   assert.equal(dry.data?.owner, "gamma");
   assert.equal((await cms.get("shared")).data?.owner, "beta", "a dry-run apply persists nothing");
   await assert.rejects(cms.apply(desired("x"), { fieldManager: "" }), /field manager/);
+
+  // The same through patch() with the apply patch type and a YAML body, as kubectl sends it.
+  const yaml = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\ndata:\n  owner: delta\n  extra: "1"\n`;
+  await assert.rejects(cms.patch("shared", PatchType.Apply, yaml, { fieldManager: "delta" }), isConflict);
+  const viaPatch = await cms.patch("shared", PatchType.Apply, yaml, { fieldManager: "delta", force: true });
+  assert.deepEqual(viaPatch.data, { owner: "delta", extra: "1" });
 });
 
 test("dry run validates and persists nothing: create, update, patch, delete", async (t) => {

@@ -93,3 +93,22 @@ test("the unprivileged token user gets 403: isForbidden", async (t) => {
   assert.match((err as StatusError).status?.message ?? "", /bob/);
   await assert.rejects(cms.create(configMap("x")), isForbidden);
 });
+
+test("delete preconditions: a wrong uid or resourceVersion is a conflict, the right ones delete", async (t) => {
+  const ns = await createTestNamespace("cs-precond");
+  t.after(ns.cleanup);
+  const { rest } = await env();
+  const cms = new Clientset(rest).coreV1().configMaps(ns.name);
+  const cm = await cms.create(configMap("guarded"));
+  await assert.rejects(
+    cms.delete("guarded", { preconditions: { uid: "00000000-0000-0000-0000-000000000000" } }),
+    isConflict,
+  );
+  await assert.rejects(cms.delete("guarded", { preconditions: { resourceVersion: "1" } }), isConflict);
+  assert.equal((await cms.get("guarded")).metadata?.uid, cm.metadata?.uid, "still there");
+  await cms.delete("guarded", {
+    preconditions: { uid: cm.metadata?.uid, resourceVersion: cm.metadata?.resourceVersion },
+    gracePeriodSeconds: 0,
+  });
+  await assert.rejects(cms.get("guarded"), isNotFound);
+});
