@@ -68,6 +68,24 @@ describe("out-of-cluster", () => {
     assertPodTable(r.stdout);
   });
 
+  test("without --once it repeats every --interval", async () => {
+    const p = new Program("out-of-cluster", [
+      "--kubeconfig",
+      cp.kubeconfigPath,
+      "--namespace",
+      ns.name,
+      "--interval",
+      "100ms",
+    ]);
+    try {
+      const first = await p.waitFor(/^There are 3 pods in namespace .*$/m);
+      await p.waitFor(/^There are 3 pods in namespace .*$/m, first.index + first[0].length);
+      assert.equal(p.child.exitCode, null, "the program ended instead of looping");
+    } finally {
+      await p.stop();
+    }
+  });
+
   test("--pod prints the found pod's fields in one column", async () => {
     const pod = pods.find((p) => p.metadata?.name?.startsWith("get-java-"))!;
     const name = pod.metadata?.name ?? "";
