@@ -137,3 +137,33 @@ test("an AbortSignal cancels calls and ends watches", async (t) => {
   assert.ok(seen.includes("ADDED one"), seen.join(", "));
   assert.ok(ended === "ended" || ended === "AbortError", `the watch ended: ${ended}`);
 });
+
+test("waitFor with a factory resumes after the server closes a watch", async (t) => {
+  const ns = await createTestNamespace("cs-waitfor-resume");
+  t.after(ns.cleanup);
+  const { rest } = await env();
+  const cms = new Clientset(rest).coreV1().configMaps(ns.name);
+  const seed = await cms.create(configMap("flag", { ready: "false" }));
+  const starts: (string | undefined)[] = [];
+  let resumed!: () => void;
+  const secondWatch = new Promise<void>((r) => (resumed = r));
+  const waiting = waitFor(
+    (rv) => {
+      starts.push(rv);
+      if (starts.length === 2) resumed();
+      // The server ends each of these watches after a second.
+      return cms.watch({
+        fieldSelector: "metadata.name=flag",
+        resourceVersion: rv ?? seed.metadata?.resourceVersion,
+        timeoutSeconds: 1,
+      });
+    },
+    (ev) => ev.object.data?.ready === "true",
+  );
+  await secondWatch; // the first watch was closed by the server and waitFor opened another
+  seed.data!.ready = "true";
+  const updated = await cms.update(seed);
+  const ev = await waiting;
+  assert.equal(ev.object.metadata?.resourceVersion, updated.metadata?.resourceVersion);
+  assert.ok(starts.length >= 2);
+});
