@@ -131,9 +131,13 @@ describe("out-of-cluster", () => {
   });
 
   test("another API error prints the server's Status message", async () => {
-    // alice may list pods everywhere but get none: the get answers 403 Forbidden.
+    // A service account of this test's own that may list pods everywhere but get none: the get
+    // answers 403 Forbidden. (Not the shared certificate user: other suites rely on its having no rights.)
     const name = `examples-list-pods-${suffix()}`;
-    const user = cp.users.certUser;
+    await admin
+      .coreV1()
+      .serviceAccounts(ns.name)
+      .create({ metadata: { name: "lister" } });
     await admin
       .rbacV1()
       .clusterRoles()
@@ -148,13 +152,33 @@ describe("out-of-cluster", () => {
       .create({
         metadata: { name },
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
-        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user.name }],
+        subjects: [{ kind: "ServiceAccount", name: "lister", namespace: ns.name }],
       });
     cleanups.push(() => admin.rbacV1().clusterRoleBindings().delete(name));
+    const saDir = await serviceAccountDir(cp, admin, ns.name, "lister");
+    cleanups.push(() => rm(saDir, { recursive: true, force: true }));
+    const user = { name: `system:serviceaccount:${ns.name}:lister` };
+    const kubeconfigPath = join(saDir, "kubeconfig");
+    await writeFile(
+      kubeconfigPath,
+      yaml.dump({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [
+          {
+            name: "testenv",
+            cluster: { server: cp.apiServerURL, "certificate-authority": join(saDir, "ca.crt") },
+          },
+        ],
+        users: [{ name: "lister", user: { tokenFile: join(saDir, "token") } }],
+        contexts: [{ name: "lister", context: { cluster: "testenv", user: "lister" } }],
+        "current-context": "lister",
+      }),
+    );
     const target = pods[0]?.metadata?.name ?? "";
     const r = await runProgram("out-of-cluster", [
       "--kubeconfig",
-      user.kubeconfigPath,
+      kubeconfigPath,
       "--namespace",
       ns.name,
       "--pod",
