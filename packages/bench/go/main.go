@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
@@ -85,11 +86,44 @@ func toProto() {
 	}
 }
 
+var clientsets = map[string]*kubernetes.Clientset{}
+
+// cachedClientset keeps one clientset (one transport, one connection pool) per kubeconfig and
+// content type for the life of the process, as an application does.
+func cachedClientset(kubeconfig string, proto bool) *kubernetes.Clientset {
+	key := fmt.Sprintf("%s %v", kubeconfig, proto)
+	if cs, ok := clientsets[key]; ok {
+		return cs
+	}
+	cs := clientset(kubeconfig, proto)
+	clientsets[key] = cs
+	return cs
+}
+
 func main() {
 	if len(os.Args) < 2 {
-		fail("usage: bench-go list|watch|get|toproto [flags]")
+		fail("usage: bench-go list|watch|get|toproto|serve [flags]")
 	}
-	mode := os.Args[1]
+	switch os.Args[1] {
+	case "toproto":
+		toProto()
+	case "serve":
+		// one JSON array of arguments per stdin line, one JSON result per stdout line
+		sc := bufio.NewScanner(os.Stdin)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var args []string
+			if err := json.Unmarshal(sc.Bytes(), &args); err != nil || len(args) == 0 {
+				fail("serve: want a JSON array of arguments per line, got %q", sc.Text())
+			}
+			emit(run(args[0], args[1:]))
+		}
+	default:
+		emit(run(os.Args[1], os.Args[2:]))
+	}
+}
+
+func run(mode string, argv []string) result {
 	fs := flag.NewFlagSet(mode, flag.ExitOnError)
 	kubeconfig := fs.String("kubeconfig", "", "kubeconfig of the server")
 	ns := fs.String("namespace", "bench", "namespace")
@@ -99,12 +133,8 @@ func main() {
 	warmup := fs.Int("warmup", 1, "untimed repetitions first")
 	count := fs.Int("count", 1000, "requests per repetition (get)")
 	conc := fs.Int("concurrency", 1, "concurrent requests (get)")
-	_ = fs.Parse(os.Args[2:])
-	if mode == "toproto" {
-		toProto()
-		return
-	}
-	cs := clientset(*kubeconfig, *proto)
+	_ = fs.Parse(argv)
+	cs := cachedClientset(*kubeconfig, *proto)
 	ctx := context.Background()
 	var r result
 	for i := 0; i < *warmup+*reps; i++ {
@@ -161,5 +191,5 @@ func main() {
 			r.Ms = append(r.Ms, since(start))
 		}
 	}
-	emit(r)
+	return r
 }

@@ -11,11 +11,12 @@ import type { ChildResult, Task, TlsAuth } from "./child.js";
 import { runCodegen } from "./codegen.js";
 import { configMapJSON, podListJSON, watchStream } from "./fixtures.js";
 import { runFootprint } from "./footprint.js";
-import { ensureGoBinary, goToProto, runGo } from "./gopeer.js";
+import { ensureGoBinary, goToProto } from "./gopeer.js";
 import { startRealServer } from "./real.js";
 import { markdownTable, type Results, type Row } from "./report.js";
 import { startServer } from "./server.js";
 import { MB, median } from "./stats.js";
+import { GoWorker, NodeWorker } from "./workers.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const benchDir = join(here, "..");
@@ -78,45 +79,104 @@ export async function measure(
     row = { ...base, median: null, samples: [], ratio: null, note: errNote(e) };
     log(`  ${base.scenario} ${base.case} ${base.client}: ${row.note}`);
   }
-  if (row.median !== null)
+  if (row.median !== null && !Number.isNaN(row.median))
     log(`  ${row.scenario} ${row.case} ${row.client}: ${row.median.toFixed(2)} ${row.unit}`);
   rows.push(row);
   return row;
 }
 
-type Sampler = () => Promise<{ samples: number[]; n?: number }>;
+type Samples = { samples: number[]; n?: number };
+
+/** One client in a case: started (and warmed) once, sampled once per round, stopped at the end. */
+export interface Contender {
+  client: string;
+  start?(): Promise<void>;
+  sample(): Promise<Samples>;
+  stop?(): void;
+}
 
 /**
- * Runs REPS rounds; each round runs every client once, in order, so that load from elsewhere on
- * the machine falls on all clients alike. A client that fails is dropped and reported with the reason.
+ * Starts every contender, then runs REPS rounds; each round samples every client once, in order,
+ * so that load from elsewhere on the machine falls on all clients alike. A client that fails is
+ * dropped and reported with the reason.
  */
 export async function interleaved(
   base: Omit<Row, "median" | "samples" | "ratio" | "client">,
-  clients: [string, Sampler][],
+  contenders: Contender[],
 ): Promise<void> {
   const got = new Map<string, { samples: number[]; n?: number; err?: unknown }>(
-    clients.map(([c]) => [c, { samples: [] }]),
+    contenders.map((c) => [c.client, { samples: [] }]),
   );
-  for (let round = 0; round < REPS; round++) {
-    for (const [client, fn] of clients) {
-      const g = got.get(client);
-      if (!g || g.err !== undefined) continue;
+  try {
+    for (const c of contenders) {
       try {
-        const r = await fn();
-        g.samples.push(...r.samples);
-        g.n = r.n;
+        await c.start?.();
       } catch (e) {
-        g.err = e;
+        (got.get(c.client) ?? { samples: [] }).err = e;
       }
     }
+    for (let round = 0; round < REPS; round++) {
+      for (const c of contenders) {
+        const g = got.get(c.client);
+        if (!g || g.err !== undefined) continue;
+        try {
+          const r = await c.sample();
+          g.samples.push(...r.samples);
+          g.n = r.n;
+        } catch (e) {
+          g.err = e;
+        }
+      }
+    }
+  } finally {
+    for (const c of contenders) c.stop?.();
   }
-  for (const [client] of clients) {
-    const g = got.get(client) ?? { samples: [] };
-    await measure({ ...base, client }, async () => {
+  for (const c of contenders) {
+    const g = got.get(c.client) ?? { samples: [] };
+    await measure({ ...base, client: c.client }, async () => {
       if (g.err !== undefined) throw g.err;
       return { samples: g.samples, n: g.n };
     });
   }
+}
+
+/** A TypeScript client in a long-lived worker; `t.warmup` untimed repetitions at start. */
+function nodeContender(client: string, t: Task): Contender {
+  let w: NodeWorker | undefined;
+  return {
+    client,
+    start: async () => {
+      w = new NodeWorker(childJs, benchDir);
+      await w.run({ ...t, reps: 0 });
+    },
+    sample: async () => {
+      if (!w) throw new Error("worker not started");
+      return ms(await w.run({ ...t, reps: 1, warmup: 0 }));
+    },
+    stop: () => w?.close(),
+  };
+}
+
+let goBin: string | undefined;
+let goErr = "client-go peer not built";
+
+/** client-go in a long-lived `bench-go serve` process; `warmup` untimed repetitions at start. */
+function goContender(client: string, args: string[], warmup: number): Contender {
+  let w: GoWorker | undefined;
+  return {
+    client,
+    start: async () => {
+      if (!goBin) throw new Error(goErr);
+      w = new GoWorker(goBin);
+      await w.run([...args, "-reps", "0", "-warmup", String(warmup)]);
+    },
+    sample: async () => {
+      if (!w) throw new Error("worker not started");
+      const r = await w.run([...args, "-reps", "1", "-warmup", "0"]);
+      return { samples: r.ms, n: r.n };
+    },
+    stop: () => w?.close(),
+  };
 }
 
 export function setRatios(scenario: string, caseName: string, baselineClient: string): void {
@@ -168,19 +228,12 @@ const tmp = mkdtempSync(join(tmpdir(), "org-bench-"));
 
 async function main(): Promise<void> {
   log(`reps=${REPS} (median of ${REPS}, 1 warm-up), scenarios ${[...only].join(",")}; scratch ${tmp}`);
-  let goBin: string | undefined;
-  let goErr = "client-go peer not built";
   try {
     goBin = await ensureGoBinary(log);
   } catch (e) {
     goErr = errNote(e);
     log(`client-go peer unavailable: ${goErr}`);
   }
-  const go = async (args: string[]) => {
-    if (!goBin) throw new Error(goErr);
-    const r = await runGo(goBin, args);
-    return { samples: r.ms, n: r.n };
-  };
 
   const needServer = ["P1", "P2", "P3", "P4"].some((s) => only.has(s));
   if (needServer) {
@@ -236,21 +289,15 @@ async function main(): Promise<void> {
         const c = `list ${POD_COUNT} pods`;
         const one = { reps: 1, warmup: 1 };
         await interleaved({ scenario: "P1", case: c, unit: "ms" }, [
-          [
+          nodeContender(
             "baseline: JSON.parse",
-            async () => ms(await runChild(task({ ...one, kind: "parse", client: "baseline", listFile }))),
-          ],
-          [
-            "undici GET + JSON.parse",
-            async () => ms(await runChild(task({ ...one, kind: "list", client: "undici" }))),
-          ],
-          ["ours", async () => ms(await runChild(task({ ...one, kind: "list", client: "ours" })))],
-          [CN, async () => ms(await runChild(task({ ...one, kind: "list", client: "client-node" })))],
-          [`${GO} JSON`, () => go(["list", ...kc, "-namespace", NS, "-reps", "1", "-warmup", "1"])],
-          [
-            `${GO} protobuf`,
-            () => go(["list", ...kc, "-namespace", NS, "-proto", "-reps", "1", "-warmup", "1"]),
-          ],
+            task({ ...one, kind: "parse", client: "baseline", listFile }),
+          ),
+          nodeContender("undici GET + JSON.parse", task({ ...one, kind: "list", client: "undici" })),
+          nodeContender("ours", task({ ...one, kind: "list", client: "ours" })),
+          nodeContender(CN, task({ ...one, kind: "list", client: "client-node" })),
+          goContender(`${GO} JSON`, ["list", ...kc, "-namespace", NS], 1),
+          goContender(`${GO} protobuf`, ["list", ...kc, "-namespace", NS, "-proto"], 1),
         ]);
         setRatios("P1", c, "baseline: JSON.parse");
         const transport = find("P1", c, "undici GET + JSON.parse");
@@ -273,16 +320,13 @@ async function main(): Promise<void> {
       if (only.has("P2")) {
         log(`P2: watch stream of ${WATCH_EVENTS} events`);
         const c = `watch ${WATCH_EVENTS} events`;
-        // one stream per process: 50,000 events warm every JIT tier within the stream itself
+        // no warm-up stream: 50,000 events warm every JIT tier within the first stream itself
         const w = { kind: "watch" as const, events: WATCH_EVENTS, reps: 1, warmup: 0 };
         await interleaved({ scenario: "P2", case: c, unit: "ms" }, [
-          [
-            "baseline: undici + split + JSON.parse",
-            async () => ms(await runChild(task({ ...w, client: "baseline" }))),
-          ],
-          ["ours", async () => ms(await runChild(task({ ...w, client: "ours" })))],
-          [CN, async () => ms(await runChild(task({ ...w, client: "client-node" })))],
-          [`${GO} JSON`, () => go(["watch", ...kc, "-namespace", NS, "-reps", "1", "-warmup", "0"])],
+          nodeContender("baseline: undici + split + JSON.parse", task({ ...w, client: "baseline" })),
+          nodeContender("ours", task({ ...w, client: "ours" })),
+          nodeContender(CN, task({ ...w, client: "client-node" })),
+          goContender(`${GO} JSON`, ["watch", ...kc, "-namespace", NS], 0),
         ]);
         setRatios("P2", c, "baseline: undici + split + JSON.parse");
         target("P2", c, "≥0.85× baseline throughput (≤1.18× its time)", [
@@ -291,7 +335,7 @@ async function main(): Promise<void> {
       }
       if (only.has("P3")) {
         log("P3: GET ConfigMap against the bench's static HTTPS server");
-        await p3("static server", task, kc, 300, 1600, go);
+        await p3("static server", task, kc, 300, 1600);
       }
       if (only.has("P4")) {
         log(`P4: heap held by a ${HEAP_POD_COUNT}-pod list`);
@@ -300,10 +344,11 @@ async function main(): Promise<void> {
           const r = await runChild(task({ kind: "heap", client, namespace: NS_10K }), true);
           return { samples: [(r.bytes?.[0] ?? 0) / MB] };
         };
+        // a fresh process per sample: the heap figure must not carry anything from a previous list
         await interleaved({ scenario: "P4", case: c, unit: "MB" }, [
-          ["baseline: plain JSON.parse objects", () => heap("baseline")],
-          ["ours", () => heap("ours")],
-          [CN, () => heap("client-node")],
+          { client: "baseline: plain JSON.parse objects", sample: () => heap("baseline") },
+          { client: "ours", sample: () => heap("ours") },
+          { client: CN, sample: () => heap("client-node") },
         ]);
         setRatios("P4", c, "baseline: plain JSON.parse objects");
         target("P4", c, "≤1.1× plain parsed objects", [
@@ -330,7 +375,7 @@ async function main(): Promise<void> {
           ...t,
         });
         const rkc = ["-kubeconfig", r.kubeconfigPath];
-        await p3("real API server", rtask, rkc, 200, 800, go);
+        await p3("real API server", rtask, rkc, 200, 800);
       } catch (e) {
         for (const client of ["baseline: raw undici", "ours", CN, GO]) {
           rows.push({
@@ -367,7 +412,6 @@ async function p3(
   kc: string[],
   seqCount: number,
   concCount: number,
-  go: (args: string[]) => Promise<{ samples: number[]; n?: number }>,
 ): Promise<void> {
   for (const [mode, count, conc] of [
     ["sequential", seqCount, 1],
@@ -388,10 +432,10 @@ async function p3(
       String(conc),
     ];
     await interleaved({ scenario: "P3", case: c, unit: "ms" }, [
-      ["baseline: raw undici", async () => ms(await runChild(task({ ...g, client: "baseline" })))],
-      ["ours", async () => ms(await runChild(task({ ...g, client: "ours" })))],
-      [CN, async () => ms(await runChild(task({ ...g, client: "client-node" })))],
-      [GO, () => go([...goArgs, "-reps", "1", "-warmup", "1"])],
+      nodeContender("baseline: raw undici", task({ ...g, client: "baseline" })),
+      nodeContender("ours", task({ ...g, client: "ours" })),
+      nodeContender(CN, task({ ...g, client: "client-node" })),
+      goContender(GO, goArgs, 1),
     ]);
     setRatios("P3", c, "baseline: raw undici");
     const goMed = med("P3", c, GO);
@@ -414,7 +458,7 @@ main()
     const outDir = join(benchDir, "results");
     mkdirSync(outDir, { recursive: true });
     const table = markdownTable(rows);
-    const header = `# @org/bench results\n\n${results.startedAt}, ${results.machine.cpus} CPUs, Node ${results.machine.node}, median of ${REPS} (1 warm-up), ${results.durationSec.toFixed(0)} s in all.\nLower is better for every median and ratio; "per second" is events or requests per second.\n\n`;
+    const header = `# @org/bench results\n\n${results.startedAt}, ${results.machine.cpus} CPUs, Node ${results.machine.node}, median of ${REPS} interleaved repetitions, ${results.durationSec.toFixed(0)} s in all.\nLower is better for every median and ratio; "per second" is events or requests per second.\n\n`;
     writeFileSync(join(outDir, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(outDir, "latest.md"), header + table);
     process.stdout.write(`\n${header}${table}`);
