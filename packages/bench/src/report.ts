@@ -32,7 +32,9 @@ export function markdownTable(rows: readonly Row[]): string {
     "| scenario | case | client | median | × baseline | per second | target (our client) | met | note |",
     "|---|---|---|---:|---:|---:|---|:-:|---|",
   ];
-  for (const r of rows) {
+  // by scenario (P3's real-server cases run after P4, when the bench's own server is down)
+  const sorted = [...rows].sort((a, b) => a.scenario.localeCompare(b.scenario));
+  for (const r of sorted) {
     const median = r.median === null ? "n/a" : `${fmt(r.median)} ${r.unit}`;
     const ratio = r.ratio === null ? "" : `${r.ratio.toFixed(2)}×`;
     const ps = r.perSecond === undefined ? "" : fmt(r.perSecond);
