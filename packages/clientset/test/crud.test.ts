@@ -157,7 +157,7 @@ test("serviceaccounts: CRUD, createToken, and the token authenticates as the Ser
   const tr = await sas.createToken("robot", {
     apiVersion: "authentication.k8s.io/v1",
     kind: "TokenRequest",
-    spec: { expirationSeconds: 600 },
+    spec: { audiences: [], expirationSeconds: 600 }, // audiences is required in the 1.32 types
   });
   assert.equal(tr.kind, "TokenRequest");
   assert.equal(typeof tr.status?.token, "string");

@@ -5,7 +5,14 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { defaultSpecInput, findRepoRoot, newestSnapshot, parseSpecArgument, readSpec } from "./read.js";
+import {
+  defaultSpecInput,
+  findRepoRoot,
+  newestSnapshot,
+  parseSpecArgument,
+  readSpec,
+  SAVED_SPEC_FILE,
+} from "./read.js";
 import { SpecError } from "./spec.js";
 
 const fixtures = join(import.meta.dirname, "..", "..", "fixtures");
@@ -127,6 +134,23 @@ describe("default input", () => {
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it("uses the input saved by `npm run generate -- …`, below ORG_CODEGEN_SPEC", () => {
+    const repo = mkdtempSync(join(tmpdir(), "codegen-saved-"));
+    try {
+      writeFileSync(join(repo, "package.json"), JSON.stringify({ workspaces: ["packages/*"] }));
+      const saved = { kind: "cluster", kubeconfig: "/home/u/.kube/config" };
+      writeFileSync(join(repo, SAVED_SPEC_FILE), JSON.stringify(saved));
+      assert.deepEqual(defaultSpecInput(repo, {}), saved);
+      assert.deepEqual(defaultSpecInput(repo, { ORG_CODEGEN_SPEC: "/s.json" }), {
+        kind: "path",
+        path: "/s.json",
+      });
+      writeFileSync(join(repo, SAVED_SPEC_FILE), "not json");
+      assert.throws(() => defaultSpecInput(repo, {}), /\.codegen-spec is not a saved spec choice/);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
     }
   });
   it("honours ORG_CODEGEN_SPEC", () => {

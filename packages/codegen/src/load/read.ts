@@ -43,11 +43,38 @@ export function newestSnapshot(dir: string): string | undefined {
   return versions[0] ? join(dir, versions[0][0]) : undefined;
 }
 
-/** The default input: $ORG_CODEGEN_SPEC, else the newest snapshot in <repo root>/../shared/openapi. */
+/**
+ * Where `npm run generate -- --spec …|--from-cluster …` records the chosen input (a SpecInput as
+ * JSON, git-ignored, part of turbo's hash), so that later builds generate from the same input.
+ */
+export const SAVED_SPEC_FILE = ".codegen-spec";
+
+function savedSpecInput(root: string): SpecInput | undefined {
+  const file = join(root, SAVED_SPEC_FILE);
+  if (!existsSync(file)) return undefined;
+  let saved: unknown;
+  try {
+    saved = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    saved = undefined;
+  }
+  const kind = (saved as { kind?: unknown } | undefined)?.kind;
+  if (kind !== "path" && kind !== "url" && kind !== "cluster") {
+    throw new SpecError(`${file} is not a saved spec choice; delete it or run \`npm run generate\` again`);
+  }
+  return saved as SpecInput;
+}
+
+/**
+ * The default input: $ORG_CODEGEN_SPEC, else the input saved by the last `npm run generate -- …`
+ * (<repo root>/.codegen-spec), else the newest snapshot in <repo root>/../shared/openapi.
+ */
 export function defaultSpecInput(cwd = process.cwd(), env = process.env): SpecInput {
   const fromEnv = env.ORG_CODEGEN_SPEC;
   if (fromEnv) return parseSpecArgument(fromEnv);
   const root = findRepoRoot(cwd) ?? findRepoRoot(import.meta.dirname);
+  const saved = root ? savedSpecInput(root) : undefined;
+  if (saved) return saved;
   const dir = root ? join(root, "..", "shared", "openapi") : undefined;
   const file = dir ? newestSnapshot(dir) : undefined;
   if (!file) {

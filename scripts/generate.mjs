@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// `npm run generate [-- --spec <file|dir|url> | --from-cluster [--kubeconfig <path>]]`
+// Records the chosen input in .codegen-spec (git-ignored, part of turbo's hash for `generate`), so
+// that a later `npm run build` / `npm test` builds from the same input instead of the default, then
+// regenerates both packages (forced: a live cluster or a URL may have changed since the last run).
+// With no arguments it goes back to the default (ORG_CODEGEN_SPEC, else the newest ../shared snapshot).
+import { spawnSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+const root = join(import.meta.dirname, "..");
+const saved = join(root, ".codegen-spec");
+const cwd = process.env.INIT_CWD ?? process.cwd();
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      spec: { type: "string" },
+      "from-cluster": { type: "boolean" },
+      kubeconfig: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  }));
+} catch (err) {
+  console.error(
+    `npm run generate: ${err.message}\nusage: npm run generate -- [--spec <file|dir|url> | --from-cluster [--kubeconfig <path>]]`,
+  );
+  process.exit(2);
+}
+if (values.help) {
+  spawnSync(process.execPath, [join(root, "packages/codegen/dist/cli.js"), "--help"], { stdio: "inherit" });
+  process.exit(0);
+}
+if (values.spec && values["from-cluster"]) {
+  console.error("npm run generate: use either --spec or --from-cluster, not both");
+  process.exit(2);
+}
+if (values.spec) {
+  const spec = /^https?:\/\//i.test(values.spec)
+    ? { kind: "url", url: values.spec }
+    : { kind: "path", path: resolve(cwd, values.spec) };
+  writeFileSync(saved, `${JSON.stringify(spec)}\n`);
+} else if (values["from-cluster"]) {
+  // turbo hides KUBECONFIG from tasks: record the file that kubectl would use.
+  const kubeconfig = values.kubeconfig
+    ? resolve(cwd, values.kubeconfig)
+    : (process.env.KUBECONFIG?.split(delimiter).find(Boolean) ?? join(homedir(), ".kube", "config"));
+  writeFileSync(saved, `${JSON.stringify({ kind: "cluster", kubeconfig })}\n`);
+} else {
+  rmSync(saved, { force: true });
+}
+const r = spawnSync("npx", ["turbo", "run", "generate", "--force", "--output-logs=errors-only"], {
+  cwd: root,
+  stdio: "inherit",
+});
+process.exit(r.status ?? 1);
