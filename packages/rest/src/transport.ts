@@ -4,7 +4,19 @@
 
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
-import { Agent, type Dispatcher, ProxyAgent } from "undici";
+import type { Dispatcher } from "undici";
+import api from "undici/lib/api/index.js";
+// undici's own modules, not its index: the index also loads fetch, WebSocket, EventSource, caches
+// and mocks, which we never use and which were 40% of a bundled app (packages/bench, P6). These paths
+// are undici 7's layout, which is why undici is pinned to ~7.30 (types: undici-modules.d.ts).
+import Agent from "undici/lib/dispatcher/agent.js";
+import DispatcherClass from "undici/lib/dispatcher/dispatcher.js";
+import ProxyAgent from "undici/lib/dispatcher/proxy-agent.js";
+
+// What undici's index does on load: the request/connect/stream API are methods of every dispatcher
+// (ProxyAgent's CONNECT tunnel calls them too). Same functions, so loading the index as well is harmless.
+Object.assign(DispatcherClass.prototype, api);
+
 import type { RestConfig } from "./config.js";
 import { ConfigError } from "./errors.js";
 import type { RequestDescription } from "./request.js";
