@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { RESTClient } from "./client.js";
+import { maxConnectionRetries, RESTClient } from "./client.js";
 import type { RestConfig } from "./config.js";
 import {
   DecodeError,
@@ -236,6 +236,14 @@ describe("RESTClient over HTTPS", () => {
       return true;
     });
     assert.equal(s.requests.filter((r) => r.url === "/b").length, 1);
+  });
+
+  test("a GET that keeps failing without a response is retried maxConnectionRetries times, then fails", async () => {
+    const s = await serve((_req, res) => {
+      res.socket?.destroy();
+    });
+    await assert.rejects(client(s).request({ method: "GET", path: "/down" }), TransportError);
+    assert.equal(s.requests.length, 1 + maxConnectionRetries);
   });
 
   test("connection refused is retried, then reported as a TransportError", async () => {

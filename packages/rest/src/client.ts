@@ -25,6 +25,12 @@ import { decodeWatchEvents } from "./watch.js";
 export const defaultQPS = 5;
 export const defaultBurst = 10;
 export const defaultMaxRetries = 10;
+/**
+ * Retries after a failure without a response (refused, or a reset/EOF on a GET): few and quick, so a
+ * server that is down fails the call in about 1.5 s, as kubectl's does, instead of after the full
+ * Retry-After budget.
+ */
+export const maxConnectionRetries = 3;
 
 type Mode = "json" | "text" | "stream" | "watch";
 
@@ -314,6 +320,7 @@ export class RESTClient {
     const explicitAuth = hasHeader(desc.headers, "Authorization");
     let retried401 = false;
     let retries = 0;
+    let connectionRetries = 0;
     for (;;) {
       const signal = cancel.signal;
       let res: Response | undefined;
@@ -375,10 +382,14 @@ export class RESTClient {
       } catch (err) {
         if (res === undefined || !(err instanceof StatusError || err instanceof DecodeError)) {
           // A failure without a (complete) response.
-          if (!signal.aborted && retries < this.#maxRetries && this.#retryable(desc.method, err)) {
-            retries++;
+          if (
+            !signal.aborted &&
+            connectionRetries < Math.min(maxConnectionRetries, this.#maxRetries) &&
+            this.#retryable(desc.method, err)
+          ) {
+            connectionRetries++;
             try {
-              await sleep(backoffMs(retries), signal);
+              await sleep(backoffMs(connectionRetries), signal);
             } catch (abortErr) {
               throw this.#transportError(desc, abortErr, cancel);
             }

@@ -1,4 +1,11 @@
-export { defaultBurst, defaultMaxRetries, defaultQPS, parseRetryAfter, RESTClient } from "./client.js";
+export {
+  defaultBurst,
+  defaultMaxRetries,
+  defaultQPS,
+  maxConnectionRetries,
+  parseRetryAfter,
+  RESTClient,
+} from "./client.js";
 export type { AuthProviderConfig, ExecConfig, ImpersonationConfig, RestConfig, TLSConfig } from "./config.js";
 export * from "./errors.js";
 export { clearExecCache, ExecPluginError, execRuns } from "./exec.js";
