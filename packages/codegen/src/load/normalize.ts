@@ -165,38 +165,48 @@ function requireKubernetes(spec: Spec): Spec {
   return spec;
 }
 
+/**
+ * Calls `visit` for every operation of a `paths` object, with its path-level and operation-level
+ * parameters, `$ref`s to the document's shared parameters resolved (the same in v2 and v3).
+ */
+function forEachOperation(
+  paths: unknown,
+  sharedParameters: unknown,
+  visit: (path: string, method: (typeof METHODS)[number], op: Json, params: (Json | undefined)[]) => void,
+): void {
+  const shared = isObject(sharedParameters) ? sharedParameters : {};
+  const resolveParam = (p: unknown): Json | undefined => {
+    if (!isObject(p)) return undefined;
+    if (typeof p.$ref !== "string") return p;
+    const target = shared[refName(p.$ref) ?? ""];
+    return isObject(target) ? target : undefined;
+  };
+  for (const [path, item] of Object.entries(isObject(paths) ? paths : {})) {
+    if (!isObject(item)) continue;
+    const pathParams = Array.isArray(item.parameters) ? item.parameters : [];
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!isObject(op)) continue;
+      const opParams = Array.isArray(op.parameters) ? op.parameters : [];
+      visit(path, method, op, [...pathParams, ...opParams].map(resolveParam));
+    }
+  }
+}
+
 /** Swagger 2.0 (`api/openapi-spec/swagger.json` of a Kubernetes release) → Spec. */
 export function fromV2(doc: unknown, source: string): Spec {
   if (!isObject(doc) || doc.swagger !== "2.0") throw new SpecError(`${source} is not a Swagger 2.0 document`);
   const definitions = isObject(doc.definitions) ? doc.definitions : {};
   const schemas: Record<string, Schema> = {};
   for (const [name, s] of Object.entries(definitions)) schemas[name] = normalizeSchema(s) as Schema;
-  const sharedParams = isObject(doc.parameters) ? doc.parameters : {};
-  const resolveParam = (p: unknown): Json | undefined => {
-    if (!isObject(p)) return undefined;
-    if (typeof p.$ref === "string") {
-      const target = sharedParams[refName(p.$ref) ?? ""];
-      return isObject(target) ? target : undefined;
-    }
-    return p;
-  };
   const globalConsumes = Array.isArray(doc.consumes) ? (doc.consumes as string[]) : [];
   const operations: Operation[] = [];
-  for (const [path, item] of Object.entries(isObject(doc.paths) ? doc.paths : {})) {
-    if (!isObject(item)) continue;
-    const pathParams = Array.isArray(item.parameters) ? item.parameters : [];
-    for (const method of METHODS) {
-      const op = item[method];
-      if (!isObject(op)) continue;
-      const params = [...pathParams, ...(Array.isArray(op.parameters) ? op.parameters : [])].map(
-        resolveParam,
-      );
-      const body = params.find((p) => p?.in === "body")?.schema;
-      const consumes = Array.isArray(op.consumes) ? (op.consumes as string[]) : globalConsumes;
-      const o = makeOperation(path, method, op, consumes, body, successResponse(op)?.schema, params);
-      if (o) operations.push(o);
-    }
-  }
+  forEachOperation(doc.paths, doc.parameters, (path, method, op, params) => {
+    const body = params.find((p) => p?.in === "body")?.schema;
+    const consumes = Array.isArray(op.consumes) ? (op.consumes as string[]) : globalConsumes;
+    const o = makeOperation(path, method, op, consumes, body, successResponse(op)?.schema, params);
+    if (o) operations.push(o);
+  });
   return requireKubernetes({
     source,
     schemas: sortedSchemas(schemas),
@@ -227,36 +237,20 @@ export function fromV3(docs: readonly unknown[], source: string): Spec {
       throw new SpecError(`${source}: expected OpenAPI 3 documents ("openapi": "3.x")`);
     }
     const components = isObject(doc.components) ? doc.components : {};
-    const sharedParams = isObject(components.parameters) ? components.parameters : {};
-    const resolveParam = (p: unknown): Json | undefined => {
-      if (!isObject(p)) return undefined;
-      if (typeof p.$ref !== "string") return p;
-      const target = sharedParams[refName(p.$ref) ?? ""];
-      return isObject(target) ? target : undefined;
-    };
     for (const [name, s] of Object.entries(isObject(components.schemas) ? components.schemas : {})) {
       if (!(name in schemas)) schemas[name] = normalizeSchema(s) as Schema;
     }
-    for (const [path, item] of Object.entries(isObject(doc.paths) ? doc.paths : {})) {
-      if (!isObject(item)) continue;
-      const pathParams = Array.isArray(item.parameters) ? item.parameters : [];
-      for (const method of METHODS) {
-        const op = item[method];
-        if (!isObject(op)) continue;
-        const params = [...pathParams, ...(Array.isArray(op.parameters) ? op.parameters : [])].map(
-          resolveParam,
-        );
-        const key = `${method} ${path}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const requestBody = isObject(op.requestBody) ? op.requestBody : {};
-        const consumes = isObject(requestBody.content) ? Object.keys(requestBody.content) : [];
-        const body = firstContentSchema(requestBody.content);
-        const response = firstContentSchema(successResponse(op)?.content);
-        const o = makeOperation(path, method, op, consumes, body, response, params);
-        if (o) operations.push(o);
-      }
-    }
+    forEachOperation(doc.paths, components.parameters, (path, method, op, params) => {
+      const key = `${method} ${path}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      const requestBody = isObject(op.requestBody) ? op.requestBody : {};
+      const consumes = isObject(requestBody.content) ? Object.keys(requestBody.content) : [];
+      const body = firstContentSchema(requestBody.content);
+      const response = firstContentSchema(successResponse(op)?.content);
+      const o = makeOperation(path, method, op, consumes, body, response, params);
+      if (o) operations.push(o);
+    });
   }
   return requireKubernetes({
     source,
