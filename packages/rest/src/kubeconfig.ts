@@ -310,36 +310,33 @@ function resolveConfig(m: Merged, overrides: KubeconfigOverrides = {}): LoadedKu
   const userName = overrides.user || ctx.user || "";
   const ctxDesc = contextName ? `context ${JSON.stringify(contextName)} (in ${ctxFile})` : "the overrides";
 
-  let cluster: KubeconfigCluster = {};
-  let clusterFile = ctxFile;
-  if (clusterName) {
-    const e = m.clusters.get(clusterName);
+  // A named cluster or user: a copy of its entry and the file that defines it (paths in it are
+  // relative to that file); none named → empty, relative to the context's file.
+  const lookup = <T extends object>(
+    what: "cluster" | "user",
+    name: string,
+    entries: Named<T>,
+    overridden: boolean,
+  ): [T, string] => {
+    if (!name) return [{} as T, ctxFile];
+    const e = entries.get(name);
     if (!e) {
       throw new KubeconfigError(
-        `cluster ${JSON.stringify(clusterName)}, used by ${overrides.cluster ? "the cluster override" : ctxDesc}, ` +
-          `is not defined in ${where(files)} (clusters: ${names(m.clusters)}); add it or use another cluster`,
+        `${what} ${JSON.stringify(name)}, used by ${overridden ? `the ${what} override` : ctxDesc}, ` +
+          `is not defined in ${where(files)} (${what}s: ${names(entries)}); add it or use another ${what}`,
         files,
-        `cluster ${clusterName}`,
+        `${what} ${name}`,
       );
     }
-    cluster = { ...e.value };
-    clusterFile = e.origin.file;
-  }
-  let user: KubeconfigUser = {};
-  let userFile = ctxFile;
-  if (userName) {
-    const e = m.users.get(userName);
-    if (!e) {
-      throw new KubeconfigError(
-        `user ${JSON.stringify(userName)}, used by ${overrides.user ? "the user override" : ctxDesc}, ` +
-          `is not defined in ${where(files)} (users: ${names(m.users)}); add it or use another user`,
-        files,
-        `user ${userName}`,
-      );
-    }
-    user = { ...e.value };
-    userFile = e.origin.file;
-  }
+    return [{ ...e.value }, e.origin.file];
+  };
+  const [cluster, clusterFile] = lookup<KubeconfigCluster>(
+    "cluster",
+    clusterName,
+    m.clusters,
+    !!overrides.cluster,
+  );
+  const [user, userFile] = lookup<KubeconfigUser>("user", userName, m.users, !!overrides.user);
 
   // Cluster overrides, as client-go's getCluster applies them.
   if (overrides.server) cluster.server = overrides.server;
