@@ -2,7 +2,7 @@
 // It asks for aggregated discovery (apidiscovery.k8s.io/v2: all groups and resources in two
 // requests, /api and /apis) and falls back to one request per group-version on older servers.
 import { type CallOptions, RESTClient, type RestConfig } from "@org/rest";
-import type { RestInterface } from "../runtime/rest.js";
+import { callOptions, type RestInterface } from "../runtime/rest.js";
 import type {
   APIGroup,
   APIGroupDiscovery,
@@ -124,13 +124,6 @@ function coreGroup(versions: APIVersions): APIGroup {
   return g;
 }
 
-function callOnly(opts: CallOptions | undefined): CallOptions {
-  const c: CallOptions = {};
-  if (opts?.signal !== undefined) c.signal = opts.signal;
-  if (opts?.timeoutMs !== undefined) c.timeoutMs = opts.timeoutMs;
-  return c;
-}
-
 export interface DiscoveryOptions {
   /** Ask for aggregated discovery (default true). */
   aggregated?: boolean;
@@ -165,7 +158,7 @@ export class DiscoveryClient {
 
   /** GET /version (never cached). */
   serverVersion(opts?: CallOptions): Promise<VersionInfo> {
-    return this.rest.request<VersionInfo>({ method: "GET", path: "/version", ...callOnly(opts) });
+    return this.rest.request<VersionInfo>({ method: "GET", path: "/version", ...callOptions(opts) });
   }
 
   /** Every API group the server serves, the core group ("") first. */
@@ -184,7 +177,7 @@ export class DiscoveryClient {
     let p = this.#lists.get(groupVersion);
     if (p === undefined) {
       const path = groupVersion.includes("/") ? `/apis/${groupVersion}` : `/api/${groupVersion}`;
-      p = this.rest.request<APIResourceList>({ method: "GET", path, ...callOnly(opts) });
+      p = this.rest.request<APIResourceList>({ method: "GET", path, ...callOptions(opts) });
       this.#lists.set(groupVersion, p);
       p.catch(() => this.#lists.delete(groupVersion));
     }
@@ -264,7 +257,7 @@ export class DiscoveryClient {
   }
 
   async #fetch(opts: CallOptions | undefined): Promise<Snapshot> {
-    const call = callOnly(opts);
+    const call = callOptions(opts);
     const accept = this.#aggregated ? AGGREGATED_DISCOVERY_ACCEPT : "application/json";
     const [api, apis] = await Promise.all([
       this.rest.request<APIGroupDiscoveryList | APIVersions>({

@@ -3,7 +3,6 @@
 // returned exactly as the RESTClient decoded them: no walking, copying or converting.
 import {
   type ApplyOptions,
-  type CallOptions,
   type CreateOptions,
   type DeleteOptions,
   type GetOptions,
@@ -15,7 +14,7 @@ import {
   type Watch,
 } from "@org/rest";
 import type { ResourceMethods } from "./methods.js";
-import { type RestInterface, splitCallOptions } from "./rest.js";
+import { callOptions, type RestInterface, splitCallOptions } from "./rest.js";
 
 /** Where a resource lives: the URL coordinates the runtime needs (a ResourceDescriptor has them). */
 export interface ResourceTarget {
@@ -39,7 +38,8 @@ interface ListMeta {
 /** Default page size of `listAll` (client-go's pager uses 500). */
 export const DEFAULT_PAGE_SIZE = 500;
 
-function requireName(name: string | undefined, what: string): string {
+/** Throws a TypeError naming the call when `name` is empty. */
+export function requireName(name: string | undefined, what: string): string {
   if (typeof name !== "string" || name === "") {
     throw new TypeError(`${what}: resource name may not be empty; pass the object's name (metadata.name)`);
   }
@@ -67,13 +67,6 @@ export function deleteOptionsBody(opts: DeleteOptions | undefined): Record<strin
   if (opts.preconditions !== undefined) body.preconditions = opts.preconditions;
   if (opts.dryRun !== undefined) body.dryRun = ["All"];
   return body;
-}
-
-function callOf(opts: CallOptions | undefined): CallOptions {
-  const call: CallOptions = {};
-  if (opts?.signal !== undefined) call.signal = opts.signal;
-  if (opts?.timeoutMs !== undefined) call.timeoutMs = opts.timeoutMs;
-  return call;
 }
 
 function applyQuery(opts: ApplyOptions): PatchOptions {
@@ -124,12 +117,14 @@ export class ResourceClient<T, TList, TApply = T> implements ResourceMethods<T, 
 
   async delete(name: string, opts?: DeleteOptions): Promise<void> {
     requireName(name, "delete");
-    await this.rest.request(this.spec("DELETE", { ...callOf(opts), name, body: deleteOptionsBody(opts) }));
+    await this.rest.request(
+      this.spec("DELETE", { ...callOptions(opts), name, body: deleteOptionsBody(opts) }),
+    );
   }
 
   async deleteCollection(opts?: DeleteOptions, listOpts?: ListOptions): Promise<void> {
     const { query } = splitCallOptions(listOpts);
-    const call = { ...callOf(listOpts), ...callOf(opts) };
+    const call = { ...callOptions(listOpts), ...callOptions(opts) };
     await this.rest.request(this.spec("DELETE", { ...call, options: query, body: deleteOptionsBody(opts) }));
   }
 
@@ -240,7 +235,7 @@ export class ResourceClient<T, TList, TApply = T> implements ResourceMethods<T, 
   ): Promise<R> {
     requireFieldManager(opts, subresource === undefined ? "apply" : `apply ${subresource}`);
     const extra: Partial<RequestSpec> = {
-      ...callOf(opts),
+      ...callOptions(opts),
       name,
       options: applyQuery(opts),
       body: config,

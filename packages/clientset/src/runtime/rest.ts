@@ -5,14 +5,19 @@ import type { CallOptions, RESTClient } from "@org/rest";
 
 export type RestInterface = Pick<RESTClient, "request" | "requestText" | "requestStream" | "watch">;
 
+/** Only the per-call options (signal, timeout) of an options object. */
+export function callOptions(opts: CallOptions | undefined): CallOptions {
+  const call: CallOptions = {};
+  if (opts?.signal !== undefined) call.signal = opts.signal;
+  if (opts?.timeoutMs !== undefined) call.timeoutMs = opts.timeoutMs;
+  return call;
+}
+
 /** Splits the per-call options (signal, timeout) off the ones that become query parameters. */
 export function splitCallOptions<O extends CallOptions>(
   opts: O | undefined,
 ): { call: CallOptions; query: Omit<O, keyof CallOptions> | undefined } {
   if (opts === undefined) return { call: {}, query: undefined };
-  const { signal, timeoutMs, ...query } = opts;
-  const call: CallOptions = {};
-  if (signal !== undefined) call.signal = signal;
-  if (timeoutMs !== undefined) call.timeoutMs = timeoutMs;
-  return { call, query: query as Omit<O, keyof CallOptions> };
+  const { signal: _signal, timeoutMs: _timeoutMs, ...query } = opts;
+  return { call: callOptions(opts), query: query as Omit<O, keyof CallOptions> };
 }

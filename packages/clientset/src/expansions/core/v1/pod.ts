@@ -1,6 +1,7 @@
 // Pod logs (client-go's PodExpansion GetLogs): the whole text, or a stream of lines with follow.
 import type { CallOptions } from "@org/rest";
-import type { ResourceClient } from "../../../runtime/resource-client.js";
+import { type ResourceClient, requireName } from "../../../runtime/resource-client.js";
+import { callOptions } from "../../../runtime/rest.js";
 
 /** core/v1 PodLogOptions (query parameters of pods/<name>/log) plus the per-call options. */
 export interface PodLogOptions extends CallOptions {
@@ -56,17 +57,6 @@ function logQuery(opts: PodLogOptions | undefined, follow: boolean): Query {
   return q;
 }
 
-function callOf(opts: PodLogOptions | undefined): CallOptions {
-  const call: CallOptions = {};
-  if (opts?.signal !== undefined) call.signal = opts.signal;
-  if (opts?.timeoutMs !== undefined) call.timeoutMs = opts.timeoutMs;
-  return call;
-}
-
-function requireName(name: string, what: string): void {
-  if (typeof name !== "string" || name === "") throw new TypeError(`${what}: pod name may not be empty`);
-}
-
 type Client = ResourceClient<unknown, unknown, unknown>;
 
 /** The runtime's implementation, installed on every PodInterface. */
@@ -80,7 +70,7 @@ export const podExpansion = {
     }
     return this.rest.requestText(
       this.spec("GET", {
-        ...callOf(opts),
+        ...callOptions(opts),
         name,
         subresource: "log",
         query: logQuery(opts, false),
@@ -97,7 +87,7 @@ export const podExpansion = {
     requireName(name, "streamLogs");
     const stream = await this.rest.requestStream(
       this.spec("GET", {
-        ...callOf(opts),
+        ...callOptions(opts),
         name,
         subresource: "log",
         query: logQuery(opts, opts?.follow ?? true),
