@@ -1,5 +1,5 @@
 // client-go's util/retry: run an update again when it lost a race (409 Conflict).
-import { isConflict } from "@org/rest";
+import { isConflict, sleep } from "@org/rest";
 
 /** client-go's wait.Backoff. Each step sleeps `durationMs`, then multiplies it by `factor`. */
 export interface Backoff {
@@ -30,24 +30,6 @@ export const DefaultBackoff: Readonly<Backoff> = Object.freeze({
   factor: 5,
   jitter: 0.1,
 });
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /**
  * Runs `fn` until it succeeds, throws an error `retriable` rejects, or `backoff.steps` runs have

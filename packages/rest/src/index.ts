@@ -5,6 +5,7 @@ export {
   maxConnectionRetries,
   parseRetryAfter,
   RESTClient,
+  sleep,
 } from "./client.js";
 export type { AuthProviderConfig, ExecConfig, ImpersonationConfig, RestConfig, TLSConfig } from "./config.js";
 export * from "./errors.js";
