@@ -168,12 +168,14 @@ export function send(
   headers: Record<string, string>,
   opts: SendOptions,
 ): Promise<Response> {
-  const u = new URL(desc.url);
+  // buildRequest made the URL as origin + path, already encoded: split it instead of parsing it again.
+  const url = desc.url;
+  const slash = url.indexOf("/", url.indexOf("//") + 2);
   const h: Record<string, string | string[]> = { ...headers };
   if (desc.repeatedHeaders) Object.assign(h, desc.repeatedHeaders);
   const req: Dispatcher.RequestOptions = {
-    origin: u.origin,
-    path: u.pathname + u.search,
+    origin: slash < 0 ? url : url.slice(0, slash),
+    path: slash < 0 ? "/" : url.slice(slash),
     method: desc.method as Dispatcher.HttpMethod,
     headers: h,
     signal: opts.signal,
