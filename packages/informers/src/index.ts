@@ -1,0 +1,2 @@
+// @org/informers
+export {};
