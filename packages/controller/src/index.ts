@@ -1,2 +1,3 @@
-// @org/controller
-export {};
+// @org/controller: client-go's controller toolkit: workqueue, leader election, events, Controller runner.
+export { type Clock, type ClockTimer, FakeClock, realClock } from "./clock.js";
+export * from "./workqueue/index.js";

@@ -1,0 +1,159 @@
+// client-go's util/workqueue Typed queue: a FIFO with a dirty set and a processing set, so that
+//   - an item added several times before it is taken is processed once (dedupe);
+//   - an item is handed to at most one worker at a time;
+//   - an item added while it is being processed is queued again when that worker calls done().
+import { type Clock, type ClockTimer, realClock } from "../clock.js";
+import { type MetricsProvider, QueueMetrics, unfinishedWorkUpdatePeriodMs } from "./metrics.js";
+
+/** What get() resolves to: the next item, or `shutdown: true` once the queue is shut down and empty. */
+export type QueueGetResult<T> = { item: T; shutdown: false } | { item: undefined; shutdown: true };
+
+/**
+ * A work queue of typed items (client-go's TypedInterface). Items are compared like Set members:
+ * strings and numbers by value, objects by identity, so queue keys ("namespace/name"), not objects.
+ */
+export interface Queue<T> {
+  /** Marks the item as needing processing. Ignored once the queue is shutting down. */
+  add(item: T): void;
+  /** Number of items waiting to be taken (not counting those being processed). */
+  len(): number;
+  /**
+   * Takes the next item, waiting until one is available. Resolves with `shutdown: true` once the queue
+   * is shut down and nothing is left to take; items queued before the shutdown are still handed out.
+   */
+  get(): Promise<QueueGetResult<T>>;
+  /** Tells the queue that processing of the item has finished; re-queues it if it was added meanwhile. */
+  done(item: T): void;
+  /** Stops accepting items and wakes every waiting get(). */
+  shutDown(): void;
+  /** Like shutDown, then resolves once every item taken with get() has been marked done. */
+  shutDownWithDrain(): Promise<void>;
+  shuttingDown(): boolean;
+}
+
+/** Options of a queue (client-go's TypedQueueConfig). */
+export interface QueueConfig {
+  /** Names the queue's metrics; metrics are recorded only for a named queue with a provider. */
+  name?: string;
+  metricsProvider?: MetricsProvider;
+  /** Time source for metrics and delays (a FakeClock in tests). */
+  clock?: Clock;
+}
+
+/** A FIFO of items over an array with a moving head (amortized O(1) push and shift). */
+class Fifo<T> {
+  #items: T[] = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+  }
+
+  shift(): T {
+    const item = this.#items[this.#head] as T;
+    this.#items[this.#head] = undefined as T;
+    this.#head++;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+}
+
+export class TypedQueue<T> implements Queue<T> {
+  protected readonly clock: Clock;
+  readonly #queue = new Fifo<T>();
+  readonly #dirty = new Set<T>();
+  readonly #processing = new Set<T>();
+  readonly #waiters: ((r: QueueGetResult<T>) => void)[] = [];
+  readonly #drained: (() => void)[] = [];
+  readonly #metrics: QueueMetrics<T> | undefined;
+  #metricsTimer: ClockTimer | undefined;
+  #shuttingDown = false;
+
+  constructor(config: QueueConfig = {}) {
+    this.clock = config.clock ?? realClock;
+    if (config.metricsProvider && config.name) {
+      this.#metrics = new QueueMetrics(config.name, config.metricsProvider, this.clock);
+      this.#scheduleMetrics();
+    }
+  }
+
+  #scheduleMetrics(): void {
+    this.#metricsTimer = this.clock.setTimeout(() => {
+      this.#metrics?.updateUnfinishedWork();
+      if (!this.#shuttingDown || this.#processing.size > 0) this.#scheduleMetrics();
+    }, unfinishedWorkUpdatePeriodMs);
+  }
+
+  add(item: T): void {
+    if (this.#shuttingDown || this.#dirty.has(item)) return;
+    this.#metrics?.add(item);
+    this.#dirty.add(item);
+    if (this.#processing.has(item)) return;
+    const waiter = this.#waiters.shift();
+    if (waiter) waiter(this.#take(item));
+    else this.#queue.push(item);
+  }
+
+  len(): number {
+    return this.#queue.length;
+  }
+
+  #take(item: T): QueueGetResult<T> {
+    this.#metrics?.get(item);
+    this.#processing.add(item);
+    this.#dirty.delete(item);
+    return { item, shutdown: false };
+  }
+
+  get(): Promise<QueueGetResult<T>> {
+    if (this.#queue.length > 0) return Promise.resolve(this.#take(this.#queue.shift()));
+    if (this.#shuttingDown) return Promise.resolve({ item: undefined, shutdown: true });
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  done(item: T): void {
+    this.#metrics?.done(item);
+    if (!this.#processing.delete(item)) return;
+    if (this.#dirty.has(item)) {
+      const waiter = this.#waiters.shift();
+      if (waiter) waiter(this.#take(item));
+      else this.#queue.push(item);
+    } else if (this.#processing.size === 0 && this.#drained.length > 0) {
+      for (const resolve of this.#drained.splice(0)) resolve();
+    }
+  }
+
+  shutDown(): void {
+    if (this.#shuttingDown) return;
+    this.#shuttingDown = true;
+    for (const waiter of this.#waiters.splice(0)) waiter({ item: undefined, shutdown: true });
+    this.onShutDown();
+  }
+
+  /** Hook for subclasses: stop timers when the queue shuts down. */
+  protected onShutDown(): void {
+    if (this.#metricsTimer && this.#processing.size === 0) this.clock.clearTimeout(this.#metricsTimer);
+  }
+
+  shutDownWithDrain(): Promise<void> {
+    this.shutDown();
+    if (this.#processing.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
+  }
+
+  shuttingDown(): boolean {
+    return this.#shuttingDown;
+  }
+}
+
+/** A new queue (client-go's workqueue.NewTypedWithConfig). */
+export function newTyped<T>(config: QueueConfig = {}): Queue<T> {
+  return new TypedQueue<T>(config);
+}
