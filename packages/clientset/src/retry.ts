@@ -1,5 +1,6 @@
 // client-go's util/retry: run an update again when it lost a race (409 Conflict).
-import { isConflict, sleep } from "@org/rest";
+import { setTimeout as pause } from "node:timers/promises";
+import { isConflict } from "@org/rest";
 
 /** client-go's wait.Backoff. Each step sleeps `durationMs`, then multiplies it by `factor`. */
 export interface Backoff {
@@ -52,7 +53,11 @@ export async function onError<T>(
     let wait = delay;
     if (backoff.jitter > 0) wait += Math.random() * backoff.jitter * delay;
     if (backoff.capMs !== undefined) wait = Math.min(wait, backoff.capMs);
-    await sleep(wait, opts?.signal);
+    const signal = opts?.signal;
+    // Node's abortable timer; an abort ends the wait with the signal's own reason.
+    await pause(wait, undefined, signal && { signal }).catch((err: unknown) => {
+      throw signal?.aborted ? signal.reason : err;
+    });
     delay *= backoff.factor;
     if (backoff.capMs !== undefined) delay = Math.min(delay, backoff.capMs);
   }

@@ -3,28 +3,32 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mock, test } from "node:test";
-import { Authenticator, authMode, validateAuth } from "./auth.js";
+import { credentialFor, credentialSource } from "./auth.js";
+import type { RestConfig } from "./config.js";
+
+/** The name of the source a config's credential comes from. */
+const authMode = (c: RestConfig) => credentialSource(c)?.name ?? "none";
 
 test("a token file is re-read once its copy is a minute old", async () => {
   const file = join(mkdtempSync(join(tmpdir(), "rest-auth-")), "token");
   writeFileSync(file, "first\n");
   mock.timers.enable({ apis: ["Date"], now: 1_000_000 });
   try {
-    const a = new Authenticator({ host: "https://h", bearerTokenFile: file });
-    assert.equal((await a.credentials()).authorization, "Bearer first");
+    const a = credentialFor({ host: "https://h", bearerTokenFile: file });
+    assert.equal((await a.refresh!()).authorization, "Bearer first");
     writeFileSync(file, "second");
     mock.timers.tick(59_000);
-    assert.equal((await a.credentials()).authorization, "Bearer first");
+    assert.equal((await a.refresh!()).authorization, "Bearer first");
     mock.timers.tick(1_000);
-    assert.equal((await a.credentials()).authorization, "Bearer second");
+    assert.equal((await a.refresh!()).authorization, "Bearer second");
   } finally {
     mock.timers.reset();
   }
 });
 
 test("a missing token file names the path and never a token", async () => {
-  const a = new Authenticator({ host: "https://h", bearerTokenFile: "/nonexistent/token" });
-  await assert.rejects(a.credentials(), /cannot read bearer token file \/nonexistent\/token: ENOENT/);
+  const a = credentialFor({ host: "https://h", bearerTokenFile: "/nonexistent/token" });
+  await assert.rejects(a.refresh!(), /cannot read bearer token file \/nonexistent\/token: ENOENT/);
 });
 
 test("credential precedence follows client-go", () => {
@@ -37,15 +41,15 @@ test("credential precedence follows client-go", () => {
   assert.equal(authMode({ host: "h", authProvider: { name: "oidc" } }), "auth-provider");
   assert.equal(authMode({ host: "h" }), "none");
   assert.throws(
-    () => validateAuth({ host: "h", bearerToken: "SECRET", password: "SECRET" }),
+    () => credentialFor({ host: "h", bearerToken: "SECRET", password: "SECRET" }),
     (e: Error) => !e.message.includes("SECRET"),
   );
   assert.throws(
-    () => validateAuth({ host: "h", exec, authProvider: { name: "oidc" } }),
+    () => credentialFor({ host: "h", exec, authProvider: { name: "oidc" } }),
     /keep only the exec plugin/,
   );
   assert.throws(
-    () => validateAuth({ host: "h", authProvider: { name: "azure" } }),
+    () => credentialFor({ host: "h", authProvider: { name: "azure" } }),
     /unsupported.*use an exec credential plugin \(kubelogin\)/,
   );
 });

@@ -1,151 +1,112 @@
-// Credentials: which Authorization header a request carries. Static ones (bearer token, basic auth,
-// OIDC id-token) are known without I/O and go into buildRequest; token files and exec plugins are
-// resolved per request by the Authenticator (token file re-read at least once a minute).
+// Credentials as an ordered list of sources, in client-go's precedence. The first source that applies
+// to a config is picked once per client; a new authentication method is one new source. A source's
+// credential either knows its Authorization header without I/O (token, basic, OIDC id-token: the
+// request builder puts it in) or is refreshed before each attempt (token file, exec plugin).
 
 import { readFile } from "node:fs/promises";
 import type { RestConfig } from "./config.js";
 import { ConfigError } from "./errors.js";
 import { type ExecCredential, getExecCredential } from "./exec.js";
 
-/** Checks that the config's authentication settings can work together; throws ConfigError. */
-export function validateAuth(config: RestConfig): void {
-  const hasToken = !!(config.bearerToken || config.bearerTokenFile);
-  const hasBasic = !!(config.username || config.password);
-  if (hasToken && hasBasic) {
-    throw new ConfigError("username/password and a bearer token are both set; keep only one of them");
-  }
-  if (config.exec && config.authProvider) {
-    throw new ConfigError("both an exec plugin and an auth-provider are set; keep only the exec plugin");
-  }
-  if (authMode(config) === "auth-provider") providerToken(config.authProvider!);
-}
-
-function providerToken(p: NonNullable<RestConfig["authProvider"]>): string {
-  if (p.name !== "oidc") {
-    const hint = p.name === "gcp" ? " (gke-gcloud-auth-plugin)" : p.name === "azure" ? " (kubelogin)" : "";
-    throw new ConfigError(
-      `auth-provider ${JSON.stringify(p.name)} is unsupported (legacy auth providers were removed from client-go); ` +
-        `use an exec credential plugin${hint} in the kubeconfig user instead`,
-    );
-  }
-  const token = p.config?.["id-token"];
-  if (!token) {
-    throw new ConfigError(
-      "auth-provider oidc has no id-token in its config; log in again to get one, or use an exec credential plugin (e.g. kubelogin)",
-    );
-  }
-  return token;
-}
-
-export type AuthMode = "token-file" | "token" | "basic" | "exec" | "auth-provider" | "none";
-
-/**
- * Which credential a config uses, in client-go's precedence: a bearer token (file first), basic auth,
- * then an exec plugin (ignored when a token, basic auth or a client certificate is set, as in
- * client-go), then an auth-provider.
- */
-export function authMode(config: RestConfig): AuthMode {
-  if (config.bearerTokenFile) return "token-file";
-  if (config.bearerToken) return "token";
-  if (config.username || config.password) return "basic";
-  const t = config.tls;
-  const hasCert = !!(t && (t.certData || t.certFile));
-  if (config.exec && !hasCert) return "exec";
-  if (config.authProvider && !config.exec) return "auth-provider";
-  return "none";
-}
-
-/** The Authorization header value known without I/O, or undefined. */
-export function staticAuthorization(config: RestConfig): string | undefined {
-  switch (authMode(config)) {
-    case "token":
-      return `Bearer ${config.bearerToken}`;
-    case "basic":
-      return `Basic ${Buffer.from(`${config.username ?? ""}:${config.password ?? ""}`).toString("base64")}`;
-    case "auth-provider":
-      return `Bearer ${providerToken(config.authProvider!)}`;
-    default:
-      return undefined;
-  }
-}
-
+/** What one attempt carries: an Authorization header and/or a client certificate. */
 export interface Credentials {
   authorization?: string;
   /** A client certificate from an exec plugin (PEM). */
   clientCert?: { cert: string; key: string };
-  /** Opaque: handed back to `unauthorized` after a 401. */
+  /** Opaque: handed back to `onUnauthorized` after a 401. */
   handle?: unknown;
+}
+
+/** The credential of one client, made by its source. */
+export interface Credential {
+  /** The Authorization header when it is known without I/O; the request builder adds it. */
+  readonly header?: string;
+  /** Sources that need I/O: the credentials for the next attempt (re-read or re-run when stale). */
+  refresh?(): Promise<Credentials>;
+  /** After a 401 answered to `used`: resolves true when a newer credential is worth one more try. */
+  onUnauthorized?(used: Credentials): Promise<boolean>;
+}
+
+/** One way to authenticate. */
+export interface CredentialSource {
+  /** "token-file", "token", "basic", "exec", "auth-provider". */
+  readonly name: string;
+  /** Whether a config authenticates this way (when no earlier source of the list applies). */
+  applies(config: RestConfig): boolean;
+  /** The credential of one client; throws ConfigError when the source's settings cannot work. */
+  create(config: RestConfig): Credential;
+}
+
+/** The credential fields of a config (a kubeconfig user maps to these). */
+export type CredentialFields = Pick<
+  RestConfig,
+  "bearerToken" | "bearerTokenFile" | "username" | "password" | "exec" | "authProvider"
+>;
+
+/**
+ * The one check of credential fields that cannot work together: what is wrong, as the rest of a
+ * sentence about the config or kubeconfig user ("has ..."), never with a secret; undefined when fine.
+ */
+export function credentialConflict(c: CredentialFields): string | undefined {
+  if ((c.bearerToken || c.bearerTokenFile) && (c.username || c.password))
+    return "has more than one authentication method (token, basic auth); keep only one";
+  if (c.exec && c.authProvider)
+    return "has both an exec plugin and an auth-provider; keep only the exec plugin";
+  if (c.exec && !c.exec.command) return "has an exec section without a command; set exec.command";
+  return undefined;
 }
 
 const tokenFileTTL = 60_000;
 
-/** Per-config credential source for what buildRequest cannot know. */
-export class Authenticator {
-  readonly #config: RestConfig;
-  #file?: { token: string; readAt: number };
+const tokenFile: CredentialSource = {
+  name: "token-file",
+  applies: (c) => !!c.bearerTokenFile,
+  create(config) {
+    const path = config.bearerTokenFile!;
+    let last: { token: string; readAt: number } | undefined;
+    const read = async (force: boolean): Promise<string> => {
+      const now = Date.now();
+      if (!force && last && now - last.readAt < tokenFileTTL) return last.token;
+      try {
+        const token = (await readFile(path, "utf8")).trim();
+        if (!token) throw new ConfigError(`bearer token file ${path} is empty; write the token into it`);
+        last = { token, readAt: now };
+        return token;
+      } catch (err) {
+        if (err instanceof ConfigError) throw err;
+        // Keep using the last good token when a rotation briefly removes the file.
+        if (last) return last.token;
+        throw new ConfigError(
+          `cannot read bearer token file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; ` +
+            "check the path (bearerTokenFile / the kubeconfig user's tokenFile)",
+        );
+      }
+    };
+    return {
+      async refresh() {
+        const token = await read(false);
+        return { authorization: `Bearer ${token}`, handle: token };
+      },
+      async onUnauthorized(used) {
+        return (await read(true)) !== used.handle;
+      },
+    };
+  },
+};
 
-  constructor(config: RestConfig) {
-    this.#config = config;
-  }
+const token: CredentialSource = {
+  name: "token",
+  applies: (c) => !!c.bearerToken,
+  create: (c) => ({ header: `Bearer ${c.bearerToken}` }),
+};
 
-  /** True when credentials need I/O (exec plugin, token file). */
-  get dynamic(): boolean {
-    const m = authMode(this.#config);
-    return m === "exec" || m === "token-file";
-  }
-
-  async credentials(): Promise<Credentials> {
-    const c = this.#config;
-    const mode = authMode(c);
-    if (mode === "exec") {
-      const cred = await getExecCredential(c);
-      return fromExec(cred);
-    }
-    if (mode === "token-file") {
-      const token = await this.#readTokenFile(false);
-      return { authorization: `Bearer ${token}`, handle: token };
-    }
-    return {};
-  }
-
-  /**
-   * After a 401: refresh what can be refreshed. Resolves true when new credentials are available and
-   * the request is worth one more try.
-   */
-  async unauthorized(used: Credentials): Promise<boolean> {
-    const c = this.#config;
-    const mode = authMode(c);
-    if (mode === "exec") {
-      const cred = await getExecCredential(c, used.handle as ExecCredential);
-      return cred !== used.handle;
-    }
-    if (mode === "token-file") {
-      const token = await this.#readTokenFile(true);
-      return token !== used.handle;
-    }
-    return false;
-  }
-
-  async #readTokenFile(force: boolean): Promise<string> {
-    const path = this.#config.bearerTokenFile!;
-    const now = Date.now();
-    if (!force && this.#file && now - this.#file.readAt < tokenFileTTL) return this.#file.token;
-    try {
-      const token = (await readFile(path, "utf8")).trim();
-      if (!token) throw new ConfigError(`bearer token file ${path} is empty; write the token into it`);
-      this.#file = { token, readAt: now };
-      return token;
-    } catch (err) {
-      if (err instanceof ConfigError) throw err;
-      // Keep using the last good token when a rotation briefly removes the file.
-      if (this.#file) return this.#file.token;
-      throw new ConfigError(
-        `cannot read bearer token file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; ` +
-          "check the path (bearerTokenFile / the kubeconfig user's tokenFile)",
-      );
-    }
-  }
-}
+const basic: CredentialSource = {
+  name: "basic",
+  applies: (c) => !!(c.username || c.password),
+  create: (c) => ({
+    header: `Basic ${Buffer.from(`${c.username ?? ""}:${c.password ?? ""}`).toString("base64")}`,
+  }),
+};
 
 function fromExec(cred: ExecCredential): Credentials {
   const out: Credentials = { handle: cred };
@@ -154,4 +115,53 @@ function fromExec(cred: ExecCredential): Credentials {
     out.clientCert = { cert: cred.clientCertificateData, key: cred.clientKeyData };
   }
   return out;
+}
+
+const exec: CredentialSource = {
+  name: "exec",
+  // Ignored when a client certificate is configured, as in client-go.
+  applies: (c) => !!c.exec && !(c.tls?.certData || c.tls?.certFile),
+  create: (config) => ({
+    refresh: async () => fromExec(await getExecCredential(config)),
+    onUnauthorized: async (used) =>
+      (await getExecCredential(config, used.handle as ExecCredential)) !== used.handle,
+  }),
+};
+
+/** The legacy auth-provider: only oidc's id-token is supported (client-go removed the others). */
+const authProvider: CredentialSource = {
+  name: "auth-provider",
+  applies: (c) => !!c.authProvider && !c.exec,
+  create(config) {
+    const p = config.authProvider!;
+    if (p.name !== "oidc") {
+      const hint = p.name === "gcp" ? " (gke-gcloud-auth-plugin)" : p.name === "azure" ? " (kubelogin)" : "";
+      throw new ConfigError(
+        `auth-provider ${JSON.stringify(p.name)} is unsupported (legacy auth providers were removed from client-go); ` +
+          `use an exec credential plugin${hint} in the kubeconfig user instead`,
+      );
+    }
+    const idToken = p.config?.["id-token"];
+    if (!idToken) {
+      throw new ConfigError(
+        "auth-provider oidc has no id-token in its config; log in again to get one, or use an exec credential plugin (e.g. kubelogin)",
+      );
+    }
+    return { header: `Bearer ${idToken}` };
+  },
+};
+
+/** Every credential source, in client-go's precedence: the first that applies is used. */
+export const credentialSources: readonly CredentialSource[] = [tokenFile, token, basic, exec, authProvider];
+
+/** The source a config uses, or undefined for none (anonymous, or a client certificate only). */
+export function credentialSource(config: RestConfig): CredentialSource | undefined {
+  return credentialSources.find((s) => s.applies(config));
+}
+
+/** The credential of one client of `config`: checked once, then made by the source that applies. */
+export function credentialFor(config: RestConfig): Credential {
+  const conflict = credentialConflict(config);
+  if (conflict) throw new ConfigError(`the config ${conflict}`);
+  return credentialSource(config)?.create(config) ?? {};
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { maxConnectionRetries, RESTClient } from "./client.js";
+import { RESTClient } from "./client.js";
 import type { RestConfig } from "./config.js";
 import {
   DecodeError,
@@ -15,6 +15,7 @@ import {
   StatusError,
   TransportError,
 } from "./errors.js";
+import { maxConnectionRetries } from "./retry.js";
 import { json, startTestServer, type TestServer, testPKI } from "./testing/tls.js";
 
 const servers: TestServer[] = [];

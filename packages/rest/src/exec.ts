@@ -6,7 +6,6 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { ExecConfig, RestConfig } from "./config.js";
-import { ConfigError } from "./errors.js";
 
 export const execApiVersions = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"];
 
@@ -238,9 +237,4 @@ function parseCredential(out: string, exec: ExecConfig): ExecCredential {
     cred.expiresAt = t;
   }
   return cred;
-}
-
-export function assertExecConfig(exec: ExecConfig): void {
-  if (!exec.command)
-    throw new ConfigError("exec plugin has no command: set exec.command in the kubeconfig user");
 }

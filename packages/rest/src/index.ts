@@ -1,12 +1,4 @@
-export {
-  defaultBurst,
-  defaultMaxRetries,
-  defaultQPS,
-  maxConnectionRetries,
-  parseRetryAfter,
-  RESTClient,
-  sleep,
-} from "./client.js";
+export { defaultBurst, defaultQPS, RESTClient } from "./client.js";
 export type { AuthProviderConfig, ExecConfig, ImpersonationConfig, RestConfig, TLSConfig } from "./config.js";
 export * from "./errors.js";
 export { clearExecCache, ExecPluginError, execRuns } from "./exec.js";
@@ -35,15 +27,13 @@ export * from "./options.js";
 export { type RateLimiter, TokenBucketRateLimiter } from "./ratelimit.js";
 export {
   buildRequest,
+  callOptionsOf,
   defaultAccept,
   defaultUserAgent,
-  encodeQuery,
   type QueryValue,
-  queryEscape,
   type RequestDescription,
   type RequestSpec,
-  requestPath,
 } from "./request.js";
-export { noProxyMatches, proxyFor } from "./transport.js";
+export { defaultMaxRetries, maxConnectionRetries, parseRetryAfter } from "./retry.js";
 export { defaultWarningHandler, parseWarnings } from "./warnings.js";
 export { decodeWatchEvents } from "./watch.js";

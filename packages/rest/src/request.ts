@@ -1,13 +1,16 @@
 // The request builder, the counterpart of client-go's rest.Request: turns a RequestSpec into a
 // RequestDescription (method, URL, headers, body) without any I/O, so URL and header logic is tested
-// with plain asserts. RESTClient adds the credentials that need I/O (token files, exec plugins).
+// with plain asserts. What every request of a config shares (the parsed server URL, the fixed headers,
+// the credential) is a RequestTarget, worked out once per client. RESTClient adds the credentials that
+// need I/O (token files, exec plugins).
 
-import { staticAuthorization } from "./auth.js";
+import { type Credential, credentialFor } from "./auth.js";
 import type { RestConfig } from "./config.js";
 import type {
   ApplyOptions,
   CallOptions,
   CreateOptions,
+  DeleteOptions,
   GetOptions,
   ListOptions,
   PatchOptions,
@@ -29,11 +32,19 @@ export interface RequestSpec extends CallOptions {
   resource?: string;
   name?: string;
   subresource?: string;
-  /** Become query parameters (signal and timeoutMs are not sent). */
+  /**
+   * The call's options, whole: their fields become query parameters by their API names; their
+   * `signal` and `timeoutMs` are the call's (see callOptionsOf) and never sent.
+   */
   options?: ListOptions | GetOptions | CreateOptions | UpdateOptions | PatchOptions | ApplyOptions;
   /** Extra raw query parameters; arrays repeat the key. */
   query?: Record<string, QueryValue>;
-  /** An object is sent as JSON; a string or Uint8Array as is. DeleteOptions go here. */
+  /**
+   * Sent as the body, a meta.k8s.io/v1 DeleteOptions (as client-go does); its `signal` and `timeoutMs`
+   * are the call's. Not together with `body`.
+   */
+  deleteOptions?: DeleteOptions;
+  /** An object is sent as JSON; a string or Uint8Array as is. */
   body?: unknown;
   /** Default "application/json" when there is a body; PATCH needs a PatchType. */
   contentType?: string;
@@ -62,7 +73,30 @@ export function queryEscape(s: string): string {
     .replace(/%20/g, "+");
 }
 
-const callOptionKeys = new Set(["signal", "timeoutMs"]);
+const callOptionKeys = new Set<string>(["signal", "timeoutMs"] satisfies (keyof CallOptions)[]);
+
+/**
+ * The call options of a spec, the one place they are peeled off: the spec's own `signal` and
+ * `timeoutMs`, else those of its `deleteOptions`, else those of its `options`.
+ */
+export function callOptionsOf(spec: RequestSpec): CallOptions {
+  const call: CallOptions = {};
+  const signal = spec.signal ?? spec.deleteOptions?.signal ?? spec.options?.signal;
+  const timeoutMs = spec.timeoutMs ?? spec.deleteOptions?.timeoutMs ?? spec.options?.timeoutMs;
+  if (signal !== undefined) call.signal = signal;
+  if (timeoutMs !== undefined) call.timeoutMs = timeoutMs;
+  return call;
+}
+
+/** A meta.k8s.io/v1 DeleteOptions body from DeleteOptions (without the call options). */
+function deleteOptionsBody(opts: DeleteOptions): Record<string, unknown> {
+  const body: Record<string, unknown> = { apiVersion: "v1", kind: "DeleteOptions" };
+  if (opts.gracePeriodSeconds !== undefined) body.gracePeriodSeconds = opts.gracePeriodSeconds;
+  if (opts.propagationPolicy !== undefined) body.propagationPolicy = opts.propagationPolicy;
+  if (opts.preconditions !== undefined) body.preconditions = opts.preconditions;
+  if (opts.dryRun !== undefined) body.dryRun = ["All"];
+  return body;
+}
 
 /** Query parameters from options + raw query, sorted by key like Go's url.Values.Encode. */
 export function encodeQuery(
@@ -99,8 +133,8 @@ function segment(kind: string, value: string): string {
   return encodeURIComponent(value).replace(/%3A/gi, ":").replace(/%40/g, "@");
 }
 
-/** The server URL without a trailing slash; bare hosts get https when TLS is configured, like client-go. */
-export function normalizeHost(config: RestConfig): URL {
+/** The server URL; bare hosts get https when TLS is configured, like client-go. */
+function serverURL(config: RestConfig): URL {
   let host = config.host?.trim();
   if (!host)
     throw new TypeError(
@@ -119,7 +153,7 @@ export function normalizeHost(config: RestConfig): URL {
 }
 
 /** The path of a RequestSpec (without the host's own path prefix). */
-export function requestPath(config: Pick<RestConfig, "apiPath">, req: RequestSpec): string {
+function requestPath(config: Pick<RestConfig, "apiPath">, req: RequestSpec): string {
   if (req.path !== undefined) {
     if (!req.path.startsWith("/"))
       throw new TypeError(`request path must be absolute: ${JSON.stringify(req.path)}`);
@@ -157,19 +191,67 @@ export function headerKeyEscape(key: string): string {
   return out;
 }
 
+/** What every request of one config shares, worked out once (a RESTClient keeps one). */
+export interface RequestTarget {
+  /** The parsed server URL (a bare host:port made https or http, as client-go does). */
+  readonly server: URL;
+  /** origin + the server's path prefix, without a trailing slash. */
+  readonly base: string;
+  readonly apiPath: RestConfig["apiPath"];
+  /** User-Agent, the credential's static Authorization, Impersonate-User / -Uid. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly repeatedHeaders: Readonly<Record<string, string[]>> | undefined;
+  /** The config's credential, from the source picked for it. */
+  readonly credential: Credential;
+}
+
+/** Parses the server URL and picks the credential of `config`; throws TypeError / ConfigError. */
+export function requestTarget(config: RestConfig): RequestTarget {
+  const server = serverURL(config);
+  const credential = credentialFor(config);
+  const headers: Record<string, string> = { "User-Agent": config.userAgent ?? defaultUserAgent };
+  if (credential.header) headers.Authorization = credential.header;
+  let repeated: Record<string, string[]> | undefined;
+  const imp = config.impersonate;
+  if (imp) {
+    if (imp.user) headers["Impersonate-User"] = imp.user;
+    if (imp.uid) headers["Impersonate-Uid"] = imp.uid;
+    if (imp.groups?.length) {
+      repeated ??= {};
+      repeated["Impersonate-Group"] = [...imp.groups];
+    }
+    for (const [k, vs] of Object.entries(imp.extra ?? {})) {
+      if (!vs.length) continue;
+      repeated ??= {};
+      repeated[`Impersonate-Extra-${headerKeyEscape(k)}`] = [...vs];
+    }
+  }
+  return {
+    server,
+    base: `${server.origin}${server.pathname.replace(/\/+$/, "")}`,
+    apiPath: config.apiPath,
+    headers,
+    repeatedHeaders: repeated,
+    credential,
+  };
+}
+
 /** Builds the request a RESTClient would send. Pure: no I/O, no clock. */
 export function buildRequest(config: RestConfig, req: RequestSpec): RequestDescription {
-  const base = normalizeHost(config);
-  const prefix = base.pathname.replace(/\/+$/, "");
-  const query = encodeQuery(req.options, req.query);
-  const url = `${base.origin}${prefix}${requestPath(config, req)}${query ? `?${query}` : ""}`;
+  return describeRequest(requestTarget(config), req);
+}
 
-  const headers: Record<string, string> = {
-    Accept: req.accept ?? defaultAccept,
-    "User-Agent": config.userAgent ?? defaultUserAgent,
-  };
+/** The request `req` against `target`. Pure: no I/O, no clock. */
+export function describeRequest(target: RequestTarget, req: RequestSpec): RequestDescription {
+  const query = encodeQuery(req.options, req.query);
+  const url = `${target.base}${requestPath(target, req)}${query ? `?${query}` : ""}`;
+
+  const headers: Record<string, string> = { Accept: req.accept ?? defaultAccept, ...target.headers };
   let body: string | Uint8Array | undefined;
-  if (req.body !== undefined && req.body !== null) {
+  if (req.deleteOptions !== undefined) {
+    if (req.body !== undefined) throw new TypeError("a request has either deleteOptions or a body, not both");
+    body = JSON.stringify(deleteOptionsBody(req.deleteOptions));
+  } else if (req.body !== undefined && req.body !== null) {
     if (typeof req.body === "string" || req.body instanceof Uint8Array) body = req.body;
     else body = JSON.stringify(req.body);
   }
@@ -187,24 +269,6 @@ export function buildRequest(config: RestConfig, req: RequestSpec): RequestDescr
     headers["Content-Type"] = req.contentType;
   }
 
-  const auth = staticAuthorization(config);
-  if (auth) headers.Authorization = auth;
-
-  let repeated: Record<string, string[]> | undefined;
-  const imp = config.impersonate;
-  if (imp) {
-    if (imp.user) headers["Impersonate-User"] = imp.user;
-    if (imp.uid) headers["Impersonate-Uid"] = imp.uid;
-    if (imp.groups?.length) {
-      repeated ??= {};
-      repeated["Impersonate-Group"] = [...imp.groups];
-    }
-    for (const [k, vs] of Object.entries(imp.extra ?? {})) {
-      if (!vs.length) continue;
-      repeated ??= {};
-      repeated[`Impersonate-Extra-${headerKeyEscape(k)}`] = [...vs];
-    }
-  }
   // Caller headers last: they may replace any of the above (an explicit Authorization included).
   for (const [k, v] of Object.entries(req.headers ?? {})) {
     for (const existing of Object.keys(headers)) {
@@ -215,6 +279,6 @@ export function buildRequest(config: RestConfig, req: RequestSpec): RequestDescr
 
   const desc: RequestDescription = { method: req.method, url, headers };
   if (body !== undefined) desc.body = body;
-  if (repeated) desc.repeatedHeaders = repeated;
+  if (target.repeatedHeaders) desc.repeatedHeaders = { ...target.repeatedHeaders };
   return desc;
 }

@@ -154,13 +154,50 @@ export function createDispatcher(
 
 export interface SendOptions {
   signal: AbortSignal;
-  /** ms until the response headers; undefined = undici's default. */
-  headersTimeout?: number;
-  /** ms between body chunks; 0 = never (watches, streams). */
-  bodyTimeout?: number;
+  /** A watch or log stream: no limit between body chunks. */
+  streaming: boolean;
+  /** The call's deadline (enforced by `signal`); streams: also the limit until the response headers. */
+  timeoutMs: number | undefined;
 }
 
 export type Response = Dispatcher.ResponseData;
+
+/** The errno / undici code of a failed send (its own or its cause's). */
+export function errorCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  if (typeof e?.code === "string") return e.code;
+  if (typeof e?.cause?.code === "string") return e.cause.code;
+  return undefined;
+}
+
+/** What a failed send means, in words that say what to check; `host` is the API server's. */
+export function describeFailure(err: unknown, host: string): string {
+  const code = errorCode(err);
+  const msg = (err as Error)?.message ?? String(err);
+  switch (code) {
+    case "ECONNREFUSED":
+      return `connection refused: is the API server running at ${host}?`;
+    case "ECONNRESET":
+    case "UND_ERR_SOCKET":
+    case "EPIPE":
+      return `connection reset by the server (${msg})`;
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `cannot resolve ${host}: check the server address`;
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return `connecting to ${host} timed out`;
+    case "DEPTH_ZERO_SELF_SIGNED_CERT":
+    case "SELF_SIGNED_CERT_IN_CHAIN":
+    case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
+    case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
+    case "CERT_SIGNATURE_FAILURE":
+    case "ERR_TLS_CERT_ALTNAME_INVALID":
+    case "CERT_HAS_EXPIRED":
+      return `TLS: the server certificate is not trusted (${code}: ${msg}); check the certificate authority (caData/caFile, the kubeconfig's certificate-authority) and serverName`;
+    default:
+      return code ? `${msg} (${code})` : msg;
+  }
+}
 
 export function send(
   dispatcher: Dispatcher,
@@ -181,7 +218,15 @@ export function send(
     signal: opts.signal,
   };
   if (desc.body !== undefined) req.body = desc.body;
-  if (opts.headersTimeout !== undefined) req.headersTimeout = opts.headersTimeout;
-  if (opts.bodyTimeout !== undefined) req.bodyTimeout = opts.bodyTimeout;
+  const deadline = opts.timeoutMs !== undefined && opts.timeoutMs > 0;
+  if (opts.streaming) {
+    req.bodyTimeout = 0;
+    // No timeout configured: no client-side limit at all (a follow stream may stay quiet).
+    req.headersTimeout = deadline ? opts.timeoutMs! : 0;
+  } else if (deadline) {
+    // Our deadline governs, not undici's 300 s defaults.
+    req.headersTimeout = 0;
+    req.bodyTimeout = 0;
+  }
   return dispatcher.request(req);
 }

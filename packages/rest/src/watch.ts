@@ -1,9 +1,13 @@
-// Watch stream decoding: the API server sends one JSON event per line ({"type":..,"object":..}).
-// Lines may be split across chunks (and UTF-8 characters across chunk boundaries); a line that is
-// not a valid event is an error, never dropped; an ERROR event becomes a StatusError.
+// Streamed responses: watches and log streams. Reading a body stream fails in one way for both
+// (streamBody); a watch decodes it incrementally: the API server sends one JSON event per line
+// ({"type":..,"object":..}). Lines may be split across chunks (and UTF-8 characters across chunk
+// boundaries); a line that is not a valid event is an error, never dropped; an ERROR event becomes a
+// StatusError.
 
-import { DecodeError, type Status, StatusError } from "./errors.js";
-import type { WatchEvent, WatchEventType } from "./options.js";
+import type { Cancellation } from "./cancel.js";
+import { DecodeError, type Status, StatusError, TransportError } from "./errors.js";
+import type { Watch, WatchEvent, WatchEventType } from "./options.js";
+import { errorCode, type Response } from "./transport.js";
 
 const eventTypes = new Set<string>(["ADDED", "MODIFIED", "DELETED", "BOOKMARK"]);
 
@@ -66,4 +70,94 @@ export async function* decodeWatchEvents<T>(
   buf += decoder.decode();
   const rest = buf.trim();
   if (rest) yield decodeLine<T>(rest, url);
+}
+
+/** How a stream that was cut short is reported: "<what>: <cause>" on the request's URL. */
+export interface StreamLabel {
+  /** "watch <url>: connection broken", "GET <url>: stream broken". */
+  what: string;
+  url: string;
+  /** A watch ends normally when it is stopped or its signal aborts; a log stream throws the reason. */
+  abortEnds: boolean;
+}
+
+/**
+ * Yields `items` read from the body of `res`. The one place a streamed body fails: an abort ends it
+ * (or throws the signal's reason), a StatusError or DecodeError from decoding is thrown as it is,
+ * anything else is a TransportError. Always releases the connection and the cancellation.
+ */
+export async function* streamBody<T>(
+  res: Response,
+  items: AsyncIterable<T>,
+  cancel: Cancellation,
+  label: StreamLabel,
+): AsyncGenerator<T> {
+  const aborted = () => cancel.signal.aborted && !cancel.timedOut();
+  try {
+    for await (const item of items) {
+      if (label.abortEnds && aborted()) return;
+      yield item;
+    }
+  } catch (err) {
+    if (aborted()) {
+      if (label.abortEnds) return;
+      throw cancel.signal.reason;
+    }
+    if (err instanceof StatusError || err instanceof DecodeError) throw err;
+    const code = errorCode(err);
+    throw new TransportError(
+      `${label.what}: ${(err as Error).message}`,
+      label.url,
+      err,
+      code ? { code } : {},
+    );
+  } finally {
+    cancel.dispose();
+    if (!res.body.destroyed) res.body.destroy();
+  }
+}
+
+/** A running watch: the request started when it was made; iterating decodes its events. */
+export class WatchStream<T> implements Watch<T> {
+  readonly #cancel: Cancellation;
+  readonly #url: string;
+  readonly #started: Promise<Response>;
+  #iter?: AsyncGenerator<WatchEvent<T>>;
+
+  /** `started` is the request (its response headers), under `cancel`; `url` names it in errors. */
+  constructor(url: string, cancel: Cancellation, started: Promise<Response>) {
+    this.#url = url;
+    this.#cancel = cancel;
+    this.#started = started;
+    this.#started.catch(() => {}); // reported when iterated
+  }
+
+  stop(): void {
+    this.#cancel.controller.abort();
+    this.#cancel.dispose();
+    this.#started.then(
+      (res) => res.body.destroy(),
+      () => {},
+    );
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<WatchEvent<T>> {
+    this.#iter ??= this.#run();
+    return this.#iter;
+  }
+
+  async *#run(): AsyncGenerator<WatchEvent<T>> {
+    let res: Response;
+    try {
+      res = await this.#started;
+    } catch (err) {
+      if (this.#cancel.signal.aborted && !this.#cancel.timedOut()) return;
+      throw err;
+    }
+    yield* streamBody(res, decodeWatchEvents<T>(res.body, this.#url), this.#cancel, {
+      what: `watch ${this.#url}: connection broken`,
+      url: this.#url,
+      abortEnds: true,
+    });
+  }
 }

@@ -1,0 +1,78 @@
+// The retry policy of one call: a 429 or 5xx with Retry-After waits and tries again (the server did
+// not process it, so every verb may); a failure without a response is retried a few times quickly,
+// and only when the request cannot have been processed twice (refused: nothing was sent; a reset or
+// premature EOF: only for GET).
+
+import { DecodeError, StatusError, TransportError } from "./errors.js";
+import { errorCode } from "./transport.js";
+
+export const defaultMaxRetries = 10;
+/**
+ * Retries after a failure without a response (refused, or a reset/EOF on a GET): few and quick, so a
+ * server that is down fails the call in about 1.5 s, as kubectl's does, instead of after the full
+ * Retry-After budget.
+ */
+export const maxConnectionRetries = 3;
+
+/**
+ * Where an attempt failed: `prepare` before anything was sent (rate limiter, credentials), `send`
+ * while sending or waiting for the response headers, `read` while reading a response.
+ */
+export type AttemptStage = "prepare" | "send" | "read";
+
+const retryableGetCodes = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "UND_ERR_SOCKET",
+  "ECONNREFUSED",
+  "UND_ERR_CLOSED",
+]);
+
+/** Retry-After as seconds (integer or HTTP date), or undefined. */
+export function parseRetryAfter(v: string | undefined, now = Date.now()): number | undefined {
+  if (v === undefined) return undefined;
+  const s = v.trim();
+  if (/^\d+$/.test(s)) return Number(s);
+  const t = Date.parse(s);
+  if (!Number.isNaN(t)) return Math.max(0, Math.ceil((t - now) / 1000));
+  return undefined;
+}
+
+/** 200ms, 400ms, 800ms, 1.6s, then 2s (plus up to 20% jitter). */
+function backoffMs(attempt: number): number {
+  const base = Math.min(2000, 200 * 2 ** (attempt - 1));
+  return base + Math.random() * base * 0.2;
+}
+
+/** The retries of one call: each answer says how long to wait before the next attempt, or undefined to stop. */
+export class RetryPolicy {
+  readonly #maxRetries: number;
+  #responses = 0;
+  #failures = 0;
+
+  constructor(maxRetries: number) {
+    this.#maxRetries = maxRetries;
+  }
+
+  /** After an error response: wait Retry-After for a 429 or 5xx that has one, at most maxRetries times. */
+  afterResponse(code: number, retryAfterSeconds: number | undefined): number | undefined {
+    if ((code !== 429 && code < 500) || retryAfterSeconds === undefined) return undefined;
+    if (this.#responses >= this.#maxRetries) return undefined;
+    this.#responses++;
+    return retryAfterSeconds * 1000;
+  }
+
+  /** After a failure without a (complete) response: back off when the request cannot run twice. */
+  afterFailure(method: string, stage: AttemptStage, err: unknown): number | undefined {
+    if (stage === "prepare") return undefined;
+    if (this.#failures >= Math.min(maxConnectionRetries, this.#maxRetries)) return undefined;
+    if (err instanceof StatusError || err instanceof DecodeError || err instanceof TransportError)
+      return undefined;
+    const code = errorCode(err);
+    // Refused: nothing was sent, safe for every verb. Reset/EOF: ambiguous, only for GET.
+    if (code !== "ECONNREFUSED" && !(method === "GET" && code !== undefined && retryableGetCodes.has(code)))
+      return undefined;
+    this.#failures++;
+    return backoffMs(this.#failures);
+  }
+}
