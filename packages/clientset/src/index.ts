@@ -3,6 +3,7 @@
 export { Clientset } from "./clientset.js";
 export * from "./discovery/index.js";
 export * from "./dynamic/index.js";
+export * from "./metadata/index.js";
 export type { PodExpansion, PodLogOptions } from "./expansions/core/v1/pod.js";
 // The generated interfaces (CoreV1Interface, PodInterface ...) and descriptors table.
 export type * from "./generated/index.js";
@@ -10,13 +11,8 @@ export { groupVersions } from "./generated/index.js";
 export * from "./restmapper/index.js";
 export { type Backoff, DefaultBackoff, DefaultRetry, onError, retryOnConflict } from "./retry.js";
 export type * from "./runtime/descriptor.js";
-export { newClientset, newGroupClient, newResourceClient, resourceClientClass } from "./runtime/factory.js";
+export { newClientset, newGroupClient, newResourceClient } from "./runtime/factory.js";
 export type * from "./runtime/methods.js";
-export {
-  DEFAULT_PAGE_SIZE,
-  deleteOptionsBody,
-  ResourceClient,
-  type ResourceTarget,
-} from "./runtime/resource-client.js";
+export { DEFAULT_PAGE_SIZE, ResourceClient, type ResourceTarget } from "./runtime/resource-client.js";
 export type { RestInterface } from "./runtime/rest.js";
 export { type WaitOptions, WaitTimeoutError, WatchClosedError, type WatchFactory, waitFor } from "./wait.js";

@@ -1,2 +1,69 @@
-// @org/informers
-export {};
+// @org/informers: client-go's tools/cache for TypeScript — Reflector, Store/Indexer,
+// SharedIndexInformer, informer factories (typed, dynamic, metadata-only) and listers.
+export { Backoff, type BackoffOptions } from "./backoff.js";
+export {
+  DynamicSharedInformerFactory,
+  type FactoryGroups,
+  type GenericInformer,
+  type GroupInformers,
+  type ListerOf,
+  MetadataSharedInformerFactory,
+  type ObjectOf,
+  type ResourceInformer,
+  SharedInformerFactory,
+  type SharedInformerFactoryOptions,
+} from "./factory.js";
+export {
+  type HandlerOptions,
+  type Notification,
+  type ResourceEventHandler,
+  type ResourceEventHandlerRegistration,
+  SharedIndexInformer,
+  type SharedIndexInformerOptions,
+  waitForCacheSync,
+} from "./informer.js";
+export {
+  everything,
+  parseSelector,
+  type Requirement,
+  type Selector,
+  SelectorError,
+  selectorFromSet,
+} from "./labels.js";
+export {
+  type Lister,
+  type NamespaceLister,
+  newLister,
+  newNamespaceLister,
+  type SelectorInput,
+} from "./lister.js";
+export {
+  defaultWatchErrorHandler,
+  IdleWatchError,
+  type ListerWatcher,
+  type ObjectList,
+  Reflector,
+  type ReflectorHealth,
+  type ReflectorOptions,
+  type ReflectorState,
+  type ReflectorStats,
+  type ReflectorStore,
+  ShortWatchError,
+  type TransformFunc,
+  type WatchErrorHandler,
+} from "./reflector.js";
+export {
+  DeletedFinalStateUnknown,
+  IndexError,
+  Indexer,
+  type Indexers,
+  type IndexFunc,
+  KeyError,
+  type KeyFunc,
+  metaNamespaceIndexFunc,
+  metaNamespaceKeyFunc,
+  NamespaceIndex,
+  type ObjectWithMeta,
+  splitMetaNamespaceKey,
+} from "./store.js";
+export { dropManagedFields } from "./transform.js";

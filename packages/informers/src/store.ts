@@ -1,0 +1,240 @@
+// client-go's cache.Store, cache.Indexer and ThreadSafeStore in one: objects by key
+// ("namespace/name", or "name" for cluster-scoped objects), plus named indices. Objects are stored
+// exactly as given (as decoded from the wire, after the informer's transform): never copied.
+
+/** The object fields the store reads. Every Kubernetes object has them. */
+export interface ObjectWithMeta {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+}
+
+/** client-go's cache.DeletedFinalStateUnknown: an object deleted while the informer was not watching. */
+export class DeletedFinalStateUnknown<T> {
+  /** `key` is the store key of the object; `obj` is its last known state. */
+  constructor(
+    readonly key: string,
+    readonly obj: T,
+  ) {}
+}
+
+/** A function that returns the store key of an object. */
+export type KeyFunc<T> = (obj: T) => string;
+
+/** Thrown when an object has no metadata.name, so it has no key. */
+export class KeyError extends Error {
+  override name = "KeyError";
+  constructor(
+    message: string,
+    readonly obj: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * client-go's MetaNamespaceKeyFunc: "namespace/name", or "name" for cluster-scoped objects.
+ * A DeletedFinalStateUnknown gives its key.
+ */
+export function metaNamespaceKeyFunc(obj: ObjectWithMeta | DeletedFinalStateUnknown<unknown>): string {
+  if (obj instanceof DeletedFinalStateUnknown) return obj.key;
+  const name = obj?.metadata?.name;
+  if (typeof name !== "string" || name === "") {
+    throw new KeyError("object has no metadata.name, so it has no store key", obj);
+  }
+  const ns = obj.metadata?.namespace;
+  return ns ? `${ns}/${name}` : name;
+}
+
+/** client-go's SplitMetaNamespaceKey: { namespace: "" } for cluster-scoped keys. */
+export function splitMetaNamespaceKey(key: string): { namespace: string; name: string } {
+  const parts = key.split("/");
+  if (parts.length === 1) return { namespace: "", name: key };
+  if (parts.length === 2) return { namespace: parts[0]!, name: parts[1]! };
+  throw new KeyError(`unexpected key format: ${JSON.stringify(key)} (want "name" or "namespace/name")`, key);
+}
+
+/** Returns the index values of an object (e.g. its namespace, its node name, its owner). */
+export type IndexFunc<T> = (obj: T) => readonly string[];
+
+/** Index functions by index name. */
+export type Indexers<T> = Record<string, IndexFunc<T>>;
+
+/** The name of the built-in namespace index (client-go's cache.NamespaceIndex). */
+export const NamespaceIndex = "namespace";
+
+/** client-go's MetaNamespaceIndexFunc: the object's namespace ("" for cluster-scoped objects is not indexed). */
+export function metaNamespaceIndexFunc(obj: ObjectWithMeta): string[] {
+  const ns = obj?.metadata?.namespace;
+  return ns ? [ns] : [];
+}
+
+/** Thrown for an unknown index name or an index added after objects were stored. */
+export class IndexError extends Error {
+  override name = "IndexError";
+}
+
+/** client-go's cache.Indexer: a Store with named indices. */
+export class Indexer<T extends ObjectWithMeta> {
+  readonly #items = new Map<string, T>();
+  readonly #indexers = new Map<string, IndexFunc<T>>();
+  /** index name → index value → keys */
+  readonly #indices = new Map<string, Map<string, Set<string>>>();
+  readonly keyFunc: KeyFunc<T>;
+
+  constructor(indexers: Indexers<T> = {}, keyFunc: KeyFunc<T> = metaNamespaceKeyFunc) {
+    this.keyFunc = keyFunc;
+    this.addIndexers({ [NamespaceIndex]: metaNamespaceIndexFunc, ...indexers });
+  }
+
+  /** Adds index functions. Allowed while the store is empty (client-go refuses them after it started). */
+  addIndexers(indexers: Indexers<T>): void {
+    if (this.#items.size > 0) {
+      throw new IndexError(
+        `cannot add indexers ${Object.keys(indexers).join(", ")} to a store that already holds objects; add them before the informer runs`,
+      );
+    }
+    for (const [name, fn] of Object.entries(indexers)) {
+      if (typeof fn !== "function") throw new IndexError(`indexer ${JSON.stringify(name)} is not a function`);
+      this.#indexers.set(name, fn);
+      this.#indices.set(name, new Map());
+    }
+  }
+
+  /** The index functions by name. */
+  getIndexers(): Indexers<T> {
+    return Object.fromEntries(this.#indexers);
+  }
+
+  get size(): number {
+    return this.#items.size;
+  }
+
+  /** Adds or replaces the object under its key; returns the object it replaced. */
+  add(obj: T): T | undefined {
+    const key = this.keyFunc(obj);
+    const old = this.#items.get(key);
+    this.#items.set(key, obj);
+    if (old !== undefined) this.#unindex(key, old);
+    this.#index(key, obj);
+    return old;
+  }
+
+  /** Same as add (client-go's Update). */
+  update(obj: T): T | undefined {
+    return this.add(obj);
+  }
+
+  /** Removes the object with the key of `obj`; returns what was stored. */
+  delete(obj: T): T | undefined {
+    return this.deleteByKey(this.keyFunc(obj));
+  }
+
+  /** Removes the object under `key`; returns what was stored. */
+  deleteByKey(key: string): T | undefined {
+    const old = this.#items.get(key);
+    if (old === undefined) return undefined;
+    this.#items.delete(key);
+    this.#unindex(key, old);
+    return old;
+  }
+
+  /** The stored object with the key of `obj`. */
+  get(obj: T): T | undefined {
+    return this.#items.get(this.keyFunc(obj));
+  }
+
+  /** The stored object under `key` ("namespace/name" or "name"). */
+  getByKey(key: string): T | undefined {
+    return this.#items.get(key);
+  }
+
+  /** Every stored object (a new array; the objects themselves are the stored ones). */
+  list(): T[] {
+    return [...this.#items.values()];
+  }
+
+  /** Every key. */
+  listKeys(): string[] {
+    return [...this.#items.keys()];
+  }
+
+  /** Iterates the entries without copying. */
+  entries(): IterableIterator<[string, T]> {
+    return this.#items.entries();
+  }
+
+  /** Replaces the whole content (indices rebuilt). */
+  replace(objs: readonly T[]): void {
+    this.#items.clear();
+    for (const idx of this.#indices.values()) idx.clear();
+    for (const obj of objs) {
+      const key = this.keyFunc(obj);
+      this.#items.set(key, obj);
+      this.#index(key, obj);
+    }
+  }
+
+  /** The objects whose `indexName` values include `indexedValue` (client-go's ByIndex). */
+  byIndex(indexName: string, indexedValue: string): T[] {
+    const keys = this.#indexOf(indexName).get(indexedValue);
+    if (keys === undefined) return [];
+    const out: T[] = [];
+    for (const k of keys) out.push(this.#items.get(k)!);
+    return out;
+  }
+
+  /** The keys whose `indexName` values include `indexedValue` (client-go's IndexKeys). */
+  indexKeys(indexName: string, indexedValue: string): string[] {
+    const keys = this.#indexOf(indexName).get(indexedValue);
+    return keys === undefined ? [] : [...keys];
+  }
+
+  /** The objects sharing any `indexName` value with `obj` (client-go's Index). */
+  index(indexName: string, obj: T): T[] {
+    const fn = this.#indexers.get(indexName);
+    if (fn === undefined) throw this.#unknownIndex(indexName);
+    const idx = this.#indices.get(indexName)!;
+    const keys = new Set<string>();
+    for (const v of fn(obj)) for (const k of idx.get(v) ?? []) keys.add(k);
+    return [...keys].map((k) => this.#items.get(k)!);
+  }
+
+  /** Every value of an index (client-go's ListIndexFuncValues). */
+  listIndexFuncValues(indexName: string): string[] {
+    return [...this.#indexOf(indexName).keys()];
+  }
+
+  #indexOf(indexName: string): Map<string, Set<string>> {
+    const idx = this.#indices.get(indexName);
+    if (idx === undefined) throw this.#unknownIndex(indexName);
+    return idx;
+  }
+
+  #unknownIndex(indexName: string): IndexError {
+    return new IndexError(
+      `index ${JSON.stringify(indexName)} does not exist (indices: ${[...this.#indexers.keys()].join(", ")}); add it with addIndexers before the informer runs`,
+    );
+  }
+
+  #index(key: string, obj: T): void {
+    for (const [name, fn] of this.#indexers) {
+      const idx = this.#indices.get(name)!;
+      for (const v of fn(obj)) {
+        const keys = idx.get(v);
+        if (keys === undefined) idx.set(v, new Set([key]));
+        else keys.add(key);
+      }
+    }
+  }
+
+  #unindex(key: string, obj: T): void {
+    for (const [name, fn] of this.#indexers) {
+      const idx = this.#indices.get(name)!;
+      for (const v of fn(obj)) {
+        const keys = idx.get(v);
+        if (keys === undefined) continue;
+        keys.delete(key);
+        if (keys.size === 0) idx.delete(v);
+      }
+    }
+  }
+}
