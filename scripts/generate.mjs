@@ -43,11 +43,14 @@ if (values.spec) {
     : { kind: "path", path: resolve(cwd, values.spec) };
   writeFileSync(saved, `${JSON.stringify(spec)}\n`);
 } else if (values["from-cluster"]) {
-  // turbo hides KUBECONFIG from tasks: record the file that kubectl would use.
-  const kubeconfig = values.kubeconfig
-    ? resolve(cwd, values.kubeconfig)
-    : (process.env.KUBECONFIG?.split(delimiter).find(Boolean) ?? join(homedir(), ".kube", "config"));
-  writeFileSync(saved, `${JSON.stringify({ kind: "cluster", kubeconfig })}\n`);
+  // turbo hides KUBECONFIG from tasks: record what kubectl would load (its whole list, made absolute).
+  const list = process.env.KUBECONFIG?.split(delimiter).map((f) => f && resolve(cwd, f)).join(delimiter);
+  const choice = values.kubeconfig
+    ? { kubeconfig: resolve(cwd, values.kubeconfig) }
+    : list
+      ? { kubeconfigList: list }
+      : { kubeconfig: join(homedir(), ".kube", "config") };
+  writeFileSync(saved, `${JSON.stringify({ kind: "cluster", ...choice })}\n`);
 } else {
   rmSync(saved, { force: true });
 }

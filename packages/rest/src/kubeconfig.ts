@@ -11,7 +11,8 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import yaml from "js-yaml";
-import type { ExecConfig, RestConfig } from "./config.js";
+import { type CredentialFields, credentialConflict } from "./auth.js";
+import type { AuthProviderConfig, ExecConfig, ImpersonationConfig, RestConfig, TLSConfig } from "./config.js";
 import { ConfigError } from "./errors.js";
 import { inClusterConfig } from "./incluster.js";
 
@@ -272,73 +273,110 @@ function decodeData(value: string, file: string, entry: string, field: string): 
   return Buffer.from(clean, "base64");
 }
 
-/** Resolves a merged kubeconfig + overrides into a RestConfig (client-go's DirectClientConfig). */
-function resolveConfig(m: Merged, overrides: KubeconfigOverrides = {}): LoadedKubeconfig {
+/** The context a configuration is resolved from, and where it is defined. */
+interface SelectedContext {
+  /** "" when no context is used (a cluster or server override stands in). */
+  name: string;
+  context: KubeconfigContext;
+  /** Paths in entries without a file of their own are relative to this one. */
+  file: string;
+  /** How messages name it: `context "prod" (in /path)` or "the overrides". */
+  label: string;
+}
+
+/** A named cluster or user: a copy of its entry (overrides change the copy), its file and its name in messages. */
+interface Entry<T> {
+  name: string;
+  value: T;
+  file: string;
+  label: string;
+}
+
+/** Step 1: the context override, else current-context; none only when a cluster or server override is given. */
+function selectContext(m: Merged, overrides: KubeconfigOverrides): SelectedContext {
   const files = m.files;
-  const contextName = overrides.context || m.currentContext?.value || "";
-  let ctx: KubeconfigContext = {};
-  let ctxFile = files[0] ?? "";
-  if (contextName) {
-    const e = m.contexts.get(contextName);
+  const name = overrides.context || m.currentContext?.value || "";
+  if (name) {
+    const e = m.contexts.get(name);
     if (!e) {
       throw new KubeconfigError(
-        `context ${JSON.stringify(contextName)} not found in ${where(files)} (contexts: ${names(m.contexts)}); ` +
+        `context ${JSON.stringify(name)} not found in ${where(files)} (contexts: ${names(m.contexts)}); ` +
           (overrides.context
             ? "pick one of those contexts"
             : "fix current-context (kubectl config use-context NAME) or pick a context explicitly"),
         files,
-        `context ${contextName}`,
+        `context ${name}`,
       );
     }
-    ctx = e.value;
-    ctxFile = e.origin.file;
-  } else if (!overrides.cluster && !overrides.server) {
-    if (files.length === 0 || (m.clusters.size === 0 && m.contexts.size === 0)) {
-      throw new KubeconfigError(
-        `no configuration found in ${files.length ? where(files) : "any kubeconfig"}; ` +
-          "set KUBECONFIG or pass a kubeconfig path (or use inClusterConfig() inside a pod)",
-        files,
-      );
-    }
+    return {
+      name,
+      context: e.value,
+      file: e.origin.file,
+      label: `context ${JSON.stringify(name)} (in ${e.origin.file})`,
+    };
+  }
+  if (overrides.cluster || overrides.server)
+    return { name, context: {}, file: files[0] ?? "", label: "the overrides" };
+  if (files.length === 0 || (m.clusters.size === 0 && m.contexts.size === 0)) {
     throw new KubeconfigError(
-      `${where(files)} has no current-context (contexts: ${names(m.contexts)}); ` +
-        "set one with kubectl config use-context NAME or pick a context explicitly",
+      `no configuration found in ${files.length ? where(files) : "any kubeconfig"}; ` +
+        "set KUBECONFIG or pass a kubeconfig path (or use inClusterConfig() inside a pod)",
       files,
     );
   }
-  const clusterName = overrides.cluster || ctx.cluster || "";
-  const userName = overrides.user || ctx.user || "";
-  const ctxDesc = contextName ? `context ${JSON.stringify(contextName)} (in ${ctxFile})` : "the overrides";
+  throw new KubeconfigError(
+    `${where(files)} has no current-context (contexts: ${names(m.contexts)}); ` +
+      "set one with kubectl config use-context NAME or pick a context explicitly",
+    files,
+  );
+}
 
-  // A named cluster or user: a copy of its entry and the file that defines it (paths in it are
-  // relative to that file); none named → empty, relative to the context's file.
+/** Step 2: the cluster and user the overrides or the context name; an unnamed one is empty. */
+function lookUpEntries(
+  m: Merged,
+  ctx: SelectedContext,
+  overrides: KubeconfigOverrides,
+): { cluster: Entry<KubeconfigCluster>; user: Entry<KubeconfigUser> } {
   const lookup = <T extends object>(
     what: "cluster" | "user",
     name: string,
     entries: Named<T>,
     overridden: boolean,
-  ): [T, string] => {
-    if (!name) return [{} as T, ctxFile];
+  ): { value: T; file: string } => {
+    if (!name) return { value: {} as T, file: ctx.file };
     const e = entries.get(name);
     if (!e) {
       throw new KubeconfigError(
-        `${what} ${JSON.stringify(name)}, used by ${overridden ? `the ${what} override` : ctxDesc}, ` +
-          `is not defined in ${where(files)} (${what}s: ${names(entries)}); add it or use another ${what}`,
-        files,
+        `${what} ${JSON.stringify(name)}, used by ${overridden ? `the ${what} override` : ctx.label}, ` +
+          `is not defined in ${where(m.files)} (${what}s: ${names(entries)}); add it or use another ${what}`,
+        m.files,
         `${what} ${name}`,
       );
     }
-    return [{ ...e.value }, e.origin.file];
+    return { value: { ...e.value }, file: e.origin.file };
   };
-  const [cluster, clusterFile] = lookup<KubeconfigCluster>(
-    "cluster",
-    clusterName,
-    m.clusters,
-    !!overrides.cluster,
-  );
-  const [user, userFile] = lookup<KubeconfigUser>("user", userName, m.users, !!overrides.user);
+  const clusterName = overrides.cluster || ctx.context.cluster || "";
+  const userName = overrides.user || ctx.context.user || "";
+  return {
+    cluster: {
+      name: clusterName,
+      ...lookup("cluster", clusterName, m.clusters, !!overrides.cluster),
+      label: clusterName ? `cluster ${JSON.stringify(clusterName)}` : "the cluster",
+    },
+    user: {
+      name: userName,
+      ...lookup("user", userName, m.users, !!overrides.user),
+      label: `user ${JSON.stringify(userName)}`,
+    },
+  };
+}
 
-  // Cluster overrides, as client-go's getCluster applies them.
+/** Step 3: kubectl's flags, as client-go's getCluster and getAuthInfo apply them. */
+function applyOverrides(
+  cluster: KubeconfigCluster,
+  user: KubeconfigUser,
+  overrides: KubeconfigOverrides,
+): void {
   if (overrides.server) cluster.server = overrides.server;
   if (overrides.insecureSkipTLSVerify || overrides.certificateAuthority) {
     cluster["insecure-skip-tls-verify"] = !!overrides.insecureSkipTLSVerify;
@@ -350,113 +388,114 @@ function resolveConfig(m: Merged, overrides: KubeconfigOverrides = {}): LoadedKu
   if (overrides.impersonate) user.as = overrides.impersonate;
   if (overrides.impersonateUid) user["as-uid"] = overrides.impersonateUid;
   if (overrides.impersonateGroups?.length) user["as-groups"] = overrides.impersonateGroups;
+}
 
-  const clusterEntry = clusterName ? `cluster ${JSON.stringify(clusterName)}` : "the cluster";
-  if (!cluster.server) {
+/** Step 4: the server and how to trust it (CA, insecure, server name) and reach it (proxy). */
+function clusterConfig(cluster: Entry<KubeconfigCluster>, files: string[]): RestConfig {
+  const c = cluster.value;
+  if (!c.server) {
     throw new KubeconfigError(
-      `${clusterEntry} in ${clusterName ? clusterFile : where(files)} has no server; set clusters[].cluster.server ` +
+      `${cluster.label} in ${cluster.name ? cluster.file : where(files)} has no server; set clusters[].cluster.server ` +
         "(kubectl config set-cluster NAME --server=https://HOST:PORT) or pass a server override",
       files,
-      clusterEntry,
+      cluster.label,
     );
   }
-
-  const config: RestConfig = { host: cluster.server };
-  const tls: NonNullable<RestConfig["tls"]> = {};
-  if (cluster["certificate-authority-data"]) {
+  const config: RestConfig = { host: c.server };
+  const tls: TLSConfig = {};
+  if (c["certificate-authority-data"]) {
     tls.caData = decodeData(
-      cluster["certificate-authority-data"],
-      clusterFile,
-      clusterEntry,
+      c["certificate-authority-data"],
+      cluster.file,
+      cluster.label,
       "certificate-authority-data",
     );
-  } else if (cluster["certificate-authority"]) tls.caFile = cluster["certificate-authority"];
-  if (cluster["insecure-skip-tls-verify"]) tls.insecure = true;
-  if (cluster["tls-server-name"]) tls.serverName = cluster["tls-server-name"];
-  if (cluster["proxy-url"]) config.proxyURL = cluster["proxy-url"];
-
-  // Like client-go: credentials only go to TLS servers.
-  const secure = !/^http:\/\//i.test(cluster.server);
-  const userEntry = `user ${JSON.stringify(userName)}`;
-  if (secure) {
-    if (user["client-certificate-data"]) {
-      tls.certData = decodeData(
-        user["client-certificate-data"],
-        userFile,
-        userEntry,
-        "client-certificate-data",
-      );
-    } else if (user["client-certificate"]) tls.certFile = user["client-certificate"];
-    if (user["client-key-data"])
-      tls.keyData = decodeData(user["client-key-data"], userFile, userEntry, "client-key-data");
-    else if (user["client-key"]) tls.keyFile = user["client-key"];
-    if (user.token) config.bearerToken = user.token;
-    if (user.tokenFile) config.bearerTokenFile = user.tokenFile;
-    if (user.username || user.password) {
-      if (user.username) config.username = user.username;
-      if (user.password) config.password = user.password;
-    }
-    if (user["auth-provider"]) {
-      const ap: NonNullable<RestConfig["authProvider"]> = { name: user["auth-provider"].name };
-      if (user["auth-provider"].config) ap.config = user["auth-provider"].config;
-      config.authProvider = ap;
-    }
-    if (user.exec) {
-      const x = user.exec;
-      if (!x.command) {
-        throw new KubeconfigError(
-          `kubeconfig ${userFile}: ${userEntry} has an exec section without a command; set exec.command`,
-          [userFile],
-          userEntry,
-        );
-      }
-      const exec: ExecConfig = { command: x.command, apiVersion: x.apiVersion };
-      if (x.args) exec.args = x.args;
-      if (x.env) exec.env = x.env;
-      if (x.installHint) exec.installHint = x.installHint;
-      if (x.provideClusterInfo) exec.provideClusterInfo = true;
-      if (x.interactiveMode) exec.interactiveMode = x.interactiveMode;
-      const ext = cluster.extensions?.find((e) => e.name === "client.authentication.k8s.io/exec");
-      if (ext) exec.clusterConfig = ext.extension;
-      exec.workingDir = dirname(userFile);
-      config.exec = exec;
-    }
-    if (user.as || user["as-uid"] || user["as-groups"]?.length || user["as-user-extra"]) {
-      const imp: NonNullable<RestConfig["impersonate"]> = {};
-      if (user.as) imp.user = user.as;
-      if (user["as-uid"]) imp.uid = user["as-uid"];
-      if (user["as-groups"]?.length) imp.groups = user["as-groups"];
-      if (user["as-user-extra"]) imp.extra = user["as-user-extra"];
-      config.impersonate = imp;
-    }
-  }
+  } else if (c["certificate-authority"]) tls.caFile = c["certificate-authority"];
+  if (c["insecure-skip-tls-verify"]) tls.insecure = true;
+  if (c["tls-server-name"]) tls.serverName = c["tls-server-name"];
   if (Object.keys(tls).length) config.tls = tls;
-  const namespace = overrides.namespace || ctx.namespace || "default";
+  if (c["proxy-url"]) config.proxyURL = c["proxy-url"];
+  return config;
+}
+
+/** The user's exec section as an ExecConfig; the cluster's exec extension goes to the plugin. */
+function execConfig(
+  x: NonNullable<KubeconfigUser["exec"]>,
+  cluster: KubeconfigCluster,
+  userFile: string,
+): ExecConfig {
+  const exec: ExecConfig = { command: x.command, apiVersion: x.apiVersion };
+  if (x.args) exec.args = x.args;
+  if (x.env) exec.env = x.env;
+  if (x.installHint) exec.installHint = x.installHint;
+  if (x.provideClusterInfo) exec.provideClusterInfo = true;
+  if (x.interactiveMode) exec.interactiveMode = x.interactiveMode;
+  const ext = cluster.extensions?.find((e) => e.name === "client.authentication.k8s.io/exec");
+  if (ext) exec.clusterConfig = ext.extension;
+  exec.workingDir = dirname(userFile);
+  return exec;
+}
+
+/**
+ * Step 5: the user's credentials (checked by the one credential validation), client certificate and
+ * impersonation. Like client-go, they only go to TLS servers.
+ */
+function userCredentials(config: RestConfig, user: Entry<KubeconfigUser>, cluster: KubeconfigCluster): void {
+  const u = user.value;
+  const creds: CredentialFields = {};
+  if (u.token) creds.bearerToken = u.token;
+  if (u.tokenFile) creds.bearerTokenFile = u.tokenFile;
+  if (u.username) creds.username = u.username;
+  if (u.password) creds.password = u.password;
+  if (u["auth-provider"]) {
+    const ap: AuthProviderConfig = { name: u["auth-provider"].name };
+    if (u["auth-provider"].config) ap.config = u["auth-provider"].config;
+    creds.authProvider = ap;
+  }
+  if (u.exec) creds.exec = execConfig(u.exec, cluster, user.file);
+  const conflict = credentialConflict(creds);
+  if (conflict)
+    throw new KubeconfigError(`kubeconfig ${user.file}: ${user.label} ${conflict}`, [user.file], user.label);
+
+  if (/^http:\/\//i.test(config.host)) return;
+  const tls: TLSConfig = {};
+  if (u["client-certificate-data"]) {
+    tls.certData = decodeData(u["client-certificate-data"], user.file, user.label, "client-certificate-data");
+  } else if (u["client-certificate"]) tls.certFile = u["client-certificate"];
+  if (u["client-key-data"])
+    tls.keyData = decodeData(u["client-key-data"], user.file, user.label, "client-key-data");
+  else if (u["client-key"]) tls.keyFile = u["client-key"];
+  if (Object.keys(tls).length) config.tls = { ...config.tls, ...tls };
+  Object.assign(config, creds);
+  if (u.as || u["as-uid"] || u["as-groups"]?.length || u["as-user-extra"]) {
+    const imp: ImpersonationConfig = {};
+    if (u.as) imp.user = u.as;
+    if (u["as-uid"]) imp.uid = u["as-uid"];
+    if (u["as-groups"]?.length) imp.groups = u["as-groups"];
+    if (u["as-user-extra"]) imp.extra = u["as-user-extra"];
+    config.impersonate = imp;
+  }
+}
+
+/**
+ * Resolves a merged kubeconfig + overrides into a RestConfig (client-go's DirectClientConfig):
+ * select the context → look up its cluster and user → apply the overrides → cluster TLS → user credentials.
+ */
+function resolveConfig(m: Merged, overrides: KubeconfigOverrides = {}): LoadedKubeconfig {
+  const ctx = selectContext(m, overrides);
+  const { cluster, user } = lookUpEntries(m, ctx, overrides);
+  applyOverrides(cluster.value, user.value, overrides);
+  const config = clusterConfig(cluster, m.files);
+  userCredentials(config, user, cluster.value);
+  const namespace = overrides.namespace || ctx.context.namespace || "default";
   config.namespace = namespace;
-
-  // clientcmd's validation: a token and basic auth exclude each other; so do exec and an auth-provider.
-  if ((user.token || overrides.token) && (user.username || user.password)) {
-    throw new KubeconfigError(
-      `kubeconfig ${userFile}: ${userEntry} has more than one authentication method (token, basic auth); keep only one`,
-      [userFile],
-      userEntry,
-    );
-  }
-  if (user.exec && user["auth-provider"]) {
-    throw new KubeconfigError(
-      `kubeconfig ${userFile}: ${userEntry} has both an exec plugin and an auth-provider; keep only the exec plugin`,
-      [userFile],
-      userEntry,
-    );
-  }
-
   return {
     config,
     namespace,
-    context: contextName,
-    cluster: clusterName,
-    user: userName,
-    files,
+    context: ctx.name,
+    cluster: cluster.name,
+    user: user.name,
+    files: m.files,
     kubeconfig: toKubeconfig(m),
   };
 }

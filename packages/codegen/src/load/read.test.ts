@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   defaultSpecInput,
@@ -100,6 +100,29 @@ describe("readSpec from a URL", () => {
     const spec = await readSpec({ kind: "url", url: `${base}/openapi/v3` });
     assert.ok(spec.operations.some((o) => o.path.includes("crontabs")));
     assert.ok(spec.operations.some((o) => o.path.includes("configmaps")));
+  });
+  it("reads a cluster through a KUBECONFIG list merged as kubectl merges it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "codegen-kc-"));
+    try {
+      // The first file picks the context, the second defines it: kubectl uses both.
+      const first = join(dir, "first");
+      const second = join(dir, "second");
+      writeFileSync(first, "current-context: c\n");
+      writeFileSync(
+        second,
+        `clusters: [{name: k, cluster: {server: "${base}"}}]\ncontexts: [{name: c, context: {cluster: k}}]\n`,
+      );
+      const spec = await readSpec({ kind: "cluster", kubeconfigList: [first, second].join(delimiter) });
+      assert.equal(spec.source, `cluster ${base}/openapi/v3`);
+      assert.ok(spec.operations.some((o) => o.path.includes("crontabs")));
+      await assert.rejects(
+        readSpec({ kind: "cluster", kubeconfigList: first }),
+        (e: unknown) =>
+          e instanceof SpecError && /context "c" not found in kubeconfig .*first/.test(e.message),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it("reports HTTP errors and unreachable hosts", async () => {
     await assert.rejects(readSpec({ kind: "url", url: `${base}/missing.json` }), /answered 404/);

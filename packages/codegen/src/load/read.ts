@@ -2,13 +2,20 @@
 // the parsed documents to the pure normalizers.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import type { RESTClient } from "@org/rest";
 import { fromDocument, fromV3, isV3Index } from "./normalize.js";
 import { type Spec, SpecError } from "./spec.js";
 
 export type SpecInput =
   | { kind: "path"; path: string }
   | { kind: "url"; url: string }
-  | { kind: "cluster"; kubeconfig?: string };
+  | {
+      kind: "cluster";
+      /** An explicit kubeconfig file (kubectl's --kubeconfig); without it, kubectl's loading rules. */
+      kubeconfig?: string;
+      /** The KUBECONFIG path list those rules load (default: this process's KUBECONFIG). */
+      kubeconfigList?: string;
+    };
 
 /** The directory of the repository root (the package.json with "workspaces") above `from`. */
 export function findRepoRoot(from: string): string | undefined {
@@ -155,32 +162,26 @@ async function readUrl(url: string, fetchImpl: typeof fetch): Promise<Spec> {
   return fromDocument(doc, url);
 }
 
-/** The part of @org/rest this module uses (see CONTRACTS.md). */
-interface RestModule {
-  buildConfigFromFlags(
-    masterUrl: string,
-    kubeconfigPath: string,
-  ): Promise<{ host: string; qps?: number; burst?: number }>;
-  RESTClient: {
-    forConfig(config: unknown): {
-      request<T>(req: { method: "GET"; path: string; query?: Record<string, string> }): Promise<T>;
-    };
-  };
-}
-
-async function readCluster(kubeconfig: string | undefined): Promise<Spec> {
-  const rest = (await import("@org/rest")) as unknown as RestModule;
-  const path =
-    kubeconfig ?? process.env.KUBECONFIG?.split(":")[0] ?? join(process.env.HOME ?? "", ".kube", "config");
-  let client: ReturnType<RestModule["RESTClient"]["forConfig"]>;
+async function readCluster(input: Extract<SpecInput, { kind: "cluster" }>): Promise<Spec> {
+  // Loaded only here: generating from a file or URL never loads the HTTP client.
+  const rest = await import("@org/rest");
+  let client: RESTClient;
   let host: string;
   try {
-    const config = await rest.buildConfigFromFlags("", path);
+    // @org/rest's loader: an explicit file, else every file of the KUBECONFIG list merged by
+    // kubectl's rules (the platform's path-list separator), else ~/.kube/config.
+    const { config } = await rest.loadKubeconfig(
+      input.kubeconfig !== undefined
+        ? { path: input.kubeconfig }
+        : input.kubeconfigList !== undefined
+          ? { env: { ...process.env, KUBECONFIG: input.kubeconfigList } }
+          : {},
+    );
     host = config.host;
     // One burst of discovery-like reads: allow it, as kubectl does for discovery.
     client = rest.RESTClient.forConfig({ ...config, qps: 50, burst: 100 });
   } catch (err) {
-    throw new SpecError(`cannot load kubeconfig ${path}: ${(err as Error).message}`);
+    throw new SpecError(`cannot load the kubeconfig for --from-cluster: ${(err as Error).message}`);
   }
   const get = async (url: string): Promise<unknown> => {
     const u = new URL(url, "http://cluster");
@@ -213,6 +214,6 @@ export async function readSpec(input: SpecInput, fetchImpl: typeof fetch = fetch
     case "url":
       return readUrl(input.url, fetchImpl);
     case "cluster":
-      return readCluster(input.kubeconfig);
+      return readCluster(input);
   }
 }
