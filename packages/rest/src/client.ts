@@ -39,7 +39,9 @@ import {
 import { defaultWarningHandler, parseWarnings } from "./warnings.js";
 import { streamBody, WatchStream } from "./watch.js";
 
+/** Requests per second of a config's token bucket when `qps` is unset. */
 export const defaultQPS = 5;
+/** The bucket size when `burst` is unset. */
 export const defaultBurst = 10;
 
 const clients = new WeakMap<RestConfig, RESTClient>();

@@ -6,6 +6,7 @@
 import { DecodeError, StatusError, TransportError } from "./errors.js";
 import { errorCode } from "./transport.js";
 
+/** Retries of 429/5xx-with-Retry-After responses when `maxRetries` is unset. */
 export const defaultMaxRetries = 10;
 /**
  * Retries after a failure without a response (refused, or a reset/EOF on a GET): few and quick, so a
