@@ -2,7 +2,7 @@
 // It asks for aggregated discovery (apidiscovery.k8s.io/v2: all groups and resources in two
 // requests, /api and /apis) and falls back to one request per group-version on older servers.
 import { type CallOptions, RESTClient, type RestConfig } from "@org/rest";
-import { callOptions, type RestInterface } from "../runtime/rest.js";
+import type { RestInterface } from "../runtime/rest.js";
 import type {
   APIGroup,
   APIGroupDiscovery,
@@ -158,7 +158,7 @@ export class DiscoveryClient {
 
   /** GET /version (never cached). */
   serverVersion(opts?: CallOptions): Promise<VersionInfo> {
-    return this.rest.request<VersionInfo>({ method: "GET", path: "/version", ...callOptions(opts) });
+    return this.rest.request<VersionInfo>({ method: "GET", path: "/version", options: opts });
   }
 
   /** Every API group the server serves, the core group ("") first. */
@@ -177,7 +177,7 @@ export class DiscoveryClient {
     let p = this.#lists.get(groupVersion);
     if (p === undefined) {
       const path = groupVersion.includes("/") ? `/apis/${groupVersion}` : `/api/${groupVersion}`;
-      p = this.rest.request<APIResourceList>({ method: "GET", path, ...callOptions(opts) });
+      p = this.rest.request<APIResourceList>({ method: "GET", path, options: opts });
       this.#lists.set(groupVersion, p);
       p.catch(() => this.#lists.delete(groupVersion));
     }
@@ -257,20 +257,19 @@ export class DiscoveryClient {
   }
 
   async #fetch(opts: CallOptions | undefined): Promise<Snapshot> {
-    const call = callOptions(opts);
     const accept = this.#aggregated ? AGGREGATED_DISCOVERY_ACCEPT : "application/json";
     const [api, apis] = await Promise.all([
       this.rest.request<APIGroupDiscoveryList | APIVersions>({
         method: "GET",
         path: "/api",
         accept,
-        ...call,
+        options: opts,
       }),
       this.rest.request<APIGroupDiscoveryList | APIGroupList>({
         method: "GET",
         path: "/apis",
         accept,
-        ...call,
+        options: opts,
       }),
     ]);
     const snap: Snapshot = { aggregated: false, groups: [], resources: new Map(), stale: new Map() };
@@ -287,7 +286,7 @@ export class DiscoveryClient {
             method: "GET",
             path: "/api",
             accept: "application/json",
-            ...call,
+            options: opts,
           })
         : (api as APIVersions);
     const legacyApis =
@@ -296,7 +295,7 @@ export class DiscoveryClient {
             method: "GET",
             path: "/apis",
             accept: "application/json",
-            ...call,
+            options: opts,
           })
         : (apis as APIGroupList);
     snap.groups.push(coreGroup(legacyApi));

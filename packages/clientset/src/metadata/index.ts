@@ -16,7 +16,6 @@ import {
 import type { GroupVersionResource } from "../dynamic/index.js";
 import { ResourceClient, requireName } from "../runtime/resource-client.js";
 import type { RestInterface } from "../runtime/rest.js";
-import { splitCallOptions } from "../runtime/rest.js";
 
 /** meta.k8s.io/v1 PartialObjectMetadata: an object's type and metadata, nothing else. */
 export interface PartialObjectMetadata {
@@ -65,24 +64,15 @@ export interface NamespaceableMetadataResourceInterface extends MetadataResource
 class MetadataResourceClient extends ResourceClient<PartialObjectMetadata, PartialObjectMetadataList, never> {
   override async get(name: string, opts?: GetOptions): Promise<PartialObjectMetadata> {
     requireName(name, "get");
-    const { call, query } = splitCallOptions(opts);
-    return this.rest.request(
-      this.spec("GET", { ...call, name, options: query, accept: partialObjectMetadataAccept }),
-    );
+    return this.rest.request(this.spec("GET", { name, options: opts, accept: partialObjectMetadataAccept }));
   }
 
   override async list(opts?: ListOptions): Promise<PartialObjectMetadataList> {
-    const { call, query } = splitCallOptions(opts);
-    return this.rest.request(
-      this.spec("GET", { ...call, options: query, accept: partialObjectMetadataListAccept }),
-    );
+    return this.rest.request(this.spec("GET", { options: opts, accept: partialObjectMetadataListAccept }));
   }
 
   override watch(opts?: ListOptions): Watch<PartialObjectMetadata> {
-    const { call, query } = splitCallOptions(opts);
-    return this.rest.watch(
-      this.spec("GET", { ...call, options: query, accept: partialObjectMetadataAccept }),
-    );
+    return this.rest.watch(this.spec("GET", { options: opts, accept: partialObjectMetadataAccept }));
   }
 
   override async patch(
@@ -92,11 +82,9 @@ class MetadataResourceClient extends ResourceClient<PartialObjectMetadata, Parti
     opts?: PatchOptions & { subresource?: string },
   ): Promise<PartialObjectMetadata> {
     requireName(name, "patch");
-    const { call, query } = splitCallOptions(opts);
-    const { subresource, ...options } = (query ?? {}) as PatchOptions & { subresource?: string };
+    const { subresource, ...options } = opts ?? {};
     return this.rest.request(
       this.spec("PATCH", {
-        ...call,
         name,
         options,
         body: data,
