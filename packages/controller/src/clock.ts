@@ -1,7 +1,5 @@
 // The clock every timed part of the toolkit reads (k8s.io/utils/clock): the real one by default, a
 // FakeClock in tests so that delays, backoffs and lease timings are checked without waiting.
-import { sleep } from "@org/rest";
-
 /** A timer started by a Clock; pass it to clearTimeout. */
 export interface ClockTimer {
   readonly id: number;
@@ -11,14 +9,36 @@ export interface ClockTimer {
 export interface Clock {
   /** Monotonic milliseconds (not wall time: only differences are meaningful). */
   now(): number;
-  /** Calls `fn` once after `ms` milliseconds; the timer does not keep the process alive. */
-  setTimeout(fn: () => void, ms: number): ClockTimer;
+  /**
+   * Calls `fn` once after `ms` milliseconds. The timer keeps the process alive unless `keepAlive` is
+   * false (a background refresh that must not hold a finished program open).
+   */
+  setTimeout(fn: () => void, ms: number, keepAlive?: boolean): ClockTimer;
   clearTimeout(timer: ClockTimer): void;
   /** Waits `ms`; rejects with the signal's reason as soon as it aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 let nextTimerId = 1;
+
+/** Waits `ms` on the clock's timers; rejects with the signal's reason as soon as it aborts. */
+function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clock.clearTimeout(t);
+      reject(signal?.reason);
+    };
+    const t = clock.setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
 
 class RealClock implements Clock {
   readonly #timers = new Map<number, NodeJS.Timeout>();
@@ -27,7 +47,7 @@ class RealClock implements Clock {
     return performance.now();
   }
 
-  setTimeout(fn: () => void, ms: number): ClockTimer {
+  setTimeout(fn: () => void, ms: number, keepAlive = true): ClockTimer {
     const id = nextTimerId++;
     const t = setTimeout(
       () => {
@@ -36,7 +56,7 @@ class RealClock implements Clock {
       },
       Math.max(0, ms),
     );
-    t.unref();
+    if (!keepAlive) t.unref();
     this.#timers.set(id, t);
     return { id };
   }
@@ -50,11 +70,11 @@ class RealClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return sleep(ms, signal);
+    return sleepOn(this, ms, signal);
   }
 }
 
-/** The process's clock (performance.now and unref'd timers). */
+/** The process's clock (performance.now and Node's timers). */
 export const realClock: Clock = new RealClock();
 
 interface FakeTimer {
@@ -92,21 +112,7 @@ export class FakeClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const onAbort = () => {
-        this.clearTimeout(t);
-        reject(signal?.reason);
-      };
-      const t = this.setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
+    return sleepOn(this, ms, signal);
   }
 
   /** Number of timers not yet fired (lets a test wait until code under test has started its timer). */

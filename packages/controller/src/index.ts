@@ -1,3 +1,6 @@
 // @org/controller: client-go's controller toolkit: workqueue, leader election, events, Controller runner.
 export { type Clock, type ClockTimer, FakeClock, realClock } from "./clock.js";
+export * from "./events/index.js";
+export * from "./leaderelection/index.js";
+export { discardLogger, type Logger, stderrLogger } from "./logger.js";
 export * from "./workqueue/index.js";

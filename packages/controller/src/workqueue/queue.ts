@@ -85,10 +85,14 @@ export class TypedQueue<T> implements Queue<T> {
   }
 
   #scheduleMetrics(): void {
-    this.#metricsTimer = this.clock.setTimeout(() => {
-      this.#metrics?.updateUnfinishedWork();
-      if (!this.#shuttingDown || this.#processing.size > 0) this.#scheduleMetrics();
-    }, unfinishedWorkUpdatePeriodMs);
+    this.#metricsTimer = this.clock.setTimeout(
+      () => {
+        this.#metrics?.updateUnfinishedWork();
+        if (!this.#shuttingDown || this.#processing.size > 0) this.#scheduleMetrics();
+      },
+      unfinishedWorkUpdatePeriodMs,
+      false,
+    );
   }
 
   add(item: T): void {
