@@ -80,6 +80,11 @@ export interface StartOptions {
   apiServerFlags?: readonly string[];
   /** Extra or overriding kube-controller-manager flags. */
   controllerManagerFlags?: readonly string[];
+  /**
+   * Turn API Priority and Fairness on with these in-flight limits, so the server answers 429 under
+   * load (see addRejectingPriorityLevel). Default: APF off and no limits, so parallel suites get no 429s.
+   */
+  priorityAndFairness?: { maxRequestsInflight: number; maxMutatingRequestsInflight: number };
   /** How long each component may take to become ready (default 60 000). */
   startTimeoutMs?: number;
   /** Start the components in their own session, not tied to this process (the CLI's `up`). */
@@ -202,6 +207,11 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
     const c = startComponent(name, join(binDir, name), args, join(runDir, `${name}.log`), detached);
     started.push(c);
     writeFileSync(join(runDir, `${name}.pid`), `${c.pid}\n`);
+    // How it was started, so faults.ts can restart it with the same binary and flags.
+    writeFileSync(
+      join(runDir, `${name}.args.json`),
+      JSON.stringify({ bin: join(binDir, name), args, detached }),
+    );
     progress(`[testenv] started ${name} (pid ${c.pid})`);
     return c;
   };
@@ -343,9 +353,17 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
             // the loopback address cannot be published as the endpoint of the "kubernetes" Service
             "--endpoint-reconciler-type=none",
             // no API Priority and Fairness queuing and no in-flight limits: parallel suites get no 429s
-            "--enable-priority-and-fairness=false",
-            "--max-requests-inflight=0",
-            "--max-mutating-requests-inflight=0",
+            ...(opts.priorityAndFairness
+              ? [
+                  "--enable-priority-and-fairness=true",
+                  `--max-requests-inflight=${opts.priorityAndFairness.maxRequestsInflight}`,
+                  `--max-mutating-requests-inflight=${opts.priorityAndFairness.maxMutatingRequestsInflight}`,
+                ]
+              : [
+                  "--enable-priority-and-fairness=false",
+                  "--max-requests-inflight=0",
+                  "--max-mutating-requests-inflight=0",
+                ]),
             "--profiling=false",
           ],
           opts.apiServerFlags ?? [],

@@ -20,6 +20,20 @@ export {
   stateAlive,
   type TestUser,
 } from "./controlplane.js";
+export {
+  addRejectingPriorityLevel,
+  apiServerRequestCount,
+  compactEtcd,
+  etcdRevision,
+  pauseAPIServer,
+  type RequestCountFilter,
+  type RestartResult,
+  restartAPIServer,
+  resumeAPIServer,
+  startTcpProxy,
+  TcpProxy,
+  waitForAPIServerReady,
+} from "./faults.js";
 export { type Credentials, KubeRequestError, type KubeResponse, kubeCall, kubeFetch } from "./http.js";
 export { kubeconfigYaml } from "./kubeconfig.js";
 export { makePodRunning, type NodeOptions, registerNode } from "./nodes.js";
