@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 // @org/codegen: load → model → emit, each stage usable on its own.
 export {
   type ClientsetEmitOptions,

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 // @org/controller: client-go's controller toolkit: workqueue, leader election, events, Controller runner.
 export { type Clock, type ClockTimer, FakeClock, realClock } from "./clock.js";
 export * from "./events/index.js";
