@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 // @org/clientset: the typed clientset and its handwritten runtime, DynamicClient, DiscoveryClient,
 // RESTMapper and the helpers client-go users expect.
 export { Clientset } from "./clientset.js";

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 // @org/informers: client-go's tools/cache for TypeScript — Reflector, Store/Indexer,
 // SharedIndexInformer, informer factories (typed, dynamic, metadata-only) and listers.
 export { Backoff, type BackoffOptions } from "./backoff.js";

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 export { defaultBurst, defaultQPS, RESTClient } from "./client.js";
 export type { AuthProviderConfig, ExecConfig, ImpersonationConfig, RestConfig, TLSConfig } from "./config.js";
 export * from "./errors.js";
