@@ -1,6 +1,15 @@
 /// <reference types="node" preserve="true" />
 // @org/controller: client-go's controller toolkit: workqueue, leader election, events, Controller runner.
 export { type Clock, type ClockTimer, FakeClock, realClock } from "./clock.js";
+export {
+  Controller,
+  type ControllerLeaderElection,
+  type ControllerOptions,
+  type EventSource,
+  type ReconcileResult,
+  type Reconciler,
+  type WatchOptions,
+} from "./controller.js";
 export * from "./events/index.js";
 export * from "./leaderelection/index.js";
 export { discardLogger, type Logger, stderrLogger } from "./logger.js";
