@@ -113,7 +113,7 @@ describe("Kubernetes snapshots", () => {
             const picked = pick?.[1]?.split(" | ").map((s) => JSON.parse(s) as string) ?? [];
             assert.deepEqual(
               picked,
-              r.verbs.flatMap((v) => (v === "list" ? ["list", "listAll"] : [v])),
+              r.verbs.flatMap((v) => (v === "list" ? ["list", "listAll", "listPages"] : [v])),
               r.interfaceName,
             );
           }

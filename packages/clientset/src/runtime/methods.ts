@@ -26,6 +26,8 @@ export interface ResourceMethods<T, TList, TApply> {
   list(opts?: ListOptions): Promise<TList>;
   /** Pager over list: yields every item, following `continue` with `limit` per page (default 500). */
   listAll(opts?: ListOptions): AsyncIterable<T>;
+  /** Pager over list, a page at a time: each yielded list holds up to `limit` items (default 500). */
+  listPages(opts?: ListOptions): AsyncIterable<TList>;
   watch(opts?: ListOptions): Watch<T>;
   /** `subresource` patches e.g. "status" or "scale". */
   patch(
@@ -39,7 +41,7 @@ export interface ResourceMethods<T, TList, TApply> {
 }
 
 /** Verbs that come with the "list" verb (the pager) and "watch". */
-export type ListVerbs = "list" | "listAll";
+export type ListVerbs = "list" | "listAll" | "listPages";
 
 /** `/scale` (deployments, statefulsets, replicasets, replicationcontrollers). */
 export interface ScaleMethods<TScale, TScaleApply> {

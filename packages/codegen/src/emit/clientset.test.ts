@@ -36,7 +36,7 @@ describe("emitClientset", () => {
       "};\n\n" +
       "/** DeploymentInterface has methods to work with Deployment resources (apps/v1). */\n" +
       "export interface DeploymentInterface extends\n" +
-      '  Pick<ResourceMethods<Deployment, DeploymentList, DeploymentApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listAll" | "watch" | "patch" | "apply">,\n' +
+      '  Pick<ResourceMethods<Deployment, DeploymentList, DeploymentApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listAll" | "listPages" | "watch" | "patch" | "apply">,\n' +
       '  Pick<ScaleMethods<Scale, ScaleApplyConfiguration>, "getScale" | "updateScale" | "applyScale"> {\n' +
       "}\n";
     assert.ok(file("apps/v1.ts").includes(want), file("apps/v1.ts"));
@@ -58,7 +58,7 @@ describe("emitClientset", () => {
     assert.ok(
       core.includes(
         "export interface PodInterface extends\n" +
-          '  Pick<ResourceMethods<Pod, PodList, PodApplyConfiguration>, "create" | "update" | "updateStatus" | "delete" | "deleteCollection" | "get" | "list" | "listAll" | "watch" | "patch" | "apply" | "applyStatus">,\n' +
+          '  Pick<ResourceMethods<Pod, PodList, PodApplyConfiguration>, "create" | "update" | "updateStatus" | "delete" | "deleteCollection" | "get" | "list" | "listAll" | "listPages" | "watch" | "patch" | "apply" | "applyStatus">,\n' +
           '  Pick<SubresourceMethods<Binding, Binding>, "bind">,\n' +
           '  Pick<SubresourceMethods<Eviction, Eviction>, "evict">,\n' +
           "  PodExpansion {\n}\n",
@@ -74,7 +74,7 @@ describe("emitClientset", () => {
     );
     assert.ok(
       core.includes(
-        'Pick<ResourceMethods<ComponentStatus, ComponentStatusList, never>, "get" | "list" | "listAll">',
+        'Pick<ResourceMethods<ComponentStatus, ComponentStatusList, never>, "get" | "list" | "listAll" | "listPages">',
       ),
     );
     assert.ok(core.includes('Pick<SubresourceMethods<Namespace, Namespace>, "finalize">'));

@@ -97,7 +97,7 @@ function resourceStatements(
   const verbs: string[] = [];
   for (const v of r.verbs) {
     verbs.push(v);
-    if (v === "list") verbs.push("listAll");
+    if (v === "list") verbs.push("listAll", "listPages");
   }
   if (verbs.length) {
     methods.add("ResourceMethods");
