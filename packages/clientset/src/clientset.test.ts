@@ -4,7 +4,6 @@ import type { RESTClient } from "@org/rest";
 import { Clientset } from "./clientset.js";
 import { DiscoveryClient } from "./discovery/index.js";
 import { groupVersions } from "./generated/index.js";
-import { subresourceMethods } from "./runtime/subresources.js";
 import { RecordingRest } from "./testing/recording-rest.js";
 
 function clientset(rest = new RecordingRest(() => ({}))): { cs: Clientset; rest: RecordingRest } {
@@ -33,14 +32,44 @@ test("every resource client has the verbs and subresource methods of its descrip
       assert.equal(client.rest, rest, `${method}().${getter}() uses the clientset's RESTClient`);
       for (const verb of d.verbs) assert.equal(typeof client[verb], "function", `${getter}.${verb}`);
       if (d.verbs.includes("list")) assert.equal(typeof client.listAll, "function");
-      for (const sub of d.subresources) {
-        for (const name of Object.keys(subresourceMethods[sub.name] ?? {})) {
-          assert.equal(typeof client[name], "function", `${getter}.${name}`);
-        }
+      for (const row of d.methods) {
+        assert.equal(typeof client[row.method], "function", `${getter}.${row.method}`);
+      }
+      for (const name of Object.keys(d.expansion ?? {})) {
+        assert.equal(typeof client[name], "function", `${getter}.${name}`);
       }
     }
   }
   assert.ok(resources > 50, `${resources} resources`);
+});
+
+test("descriptors' reflection data agrees with their rows and group-versions", () => {
+  const scale = { group: "autoscaling", version: "v1", kind: "Scale" };
+  let scales = 0;
+  for (const gv of Object.values(groupVersions)) {
+    for (const [getter, d] of Object.entries(gv.resources)) {
+      assert.deepEqual([d.group, d.version], [gv.group, gv.version], getter);
+      if (d.verbs.includes("list")) assert.equal(d.listKind, `${d.kind}List`, `${getter} list kind`);
+      for (const row of d.methods) {
+        // Each row's verb is one the server serves on its subresource (apply is a patch).
+        const sub = d.subresources.find((s) => s.name === row.subresource);
+        assert.ok(sub, `${getter}.${row.method}: ${row.subresource} is listed`);
+        assert.ok(sub.verbs.includes(row.verb === "apply" ? "patch" : row.verb), `${getter}.${row.method}`);
+      }
+      const scaleSub = d.subresources.find((s) => s.name === "scale");
+      if (scaleSub !== undefined && d.group !== "") {
+        scales++;
+        assert.deepEqual(scaleSub.kind, scale, `${getter}/scale takes an autoscaling/v1 Scale`);
+      }
+    }
+  }
+  assert.ok(scales >= 3, `${scales} scale subresources outside core`);
+  const pods = groupVersions.coreV1.resources.pods;
+  assert.deepEqual(
+    pods?.methods.map((m) => m.method),
+    ["bind", "updateEphemeralContainers", "evict", "updateResize"],
+  );
+  assert.deepEqual([pods?.kind, pods?.listKind], ["Pod", "PodList"]);
 });
 
 test("typed clients build the right requests", async () => {

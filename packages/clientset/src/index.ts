@@ -4,11 +4,11 @@
 export { Clientset } from "./clientset.js";
 export * from "./discovery/index.js";
 export * from "./dynamic/index.js";
-export * from "./metadata/index.js";
 export type { PodExpansion, PodLogOptions } from "./expansions/core/v1/pod.js";
 // The generated interfaces (CoreV1Interface, PodInterface ...) and descriptors table.
 export type * from "./generated/index.js";
 export { groupVersions } from "./generated/index.js";
+export * from "./metadata/index.js";
 export * from "./restmapper/index.js";
 export { type Backoff, DefaultBackoff, DefaultRetry, onError, retryOnConflict } from "./retry.js";
 export type * from "./runtime/descriptor.js";

@@ -60,23 +60,37 @@ describe("generate", () => {
       });
       assert.deepEqual(
         [types.groupVersions, types.resources, types.subresources, types.files, cs.files],
-        [2, 5, 7, 8, 3],
+        [2, 5, 7, 8, 4],
       );
     }
     assert.deepEqual(snapshot(join(a, "types")), snapshot(join(b, "types")));
     assert.deepEqual(snapshot(join(a, "cs")), snapshot(join(b, "cs")));
+    const readme = readFileSync(join(a, "cs", "README.md"), "utf8");
+    assert.match(readme, /^# Generated code: do not edit\n/);
+    assert.match(readme, /from mini\.swagger\.json/);
+    assert.match(readme, /replaces this directory as a whole on every run, so edits here are lost/);
+    assert.match(readme, /`npm run build`/);
+    assert.match(readFileSync(join(a, "types", "README.md"), "utf8"), /`org-codegen types --out/);
   });
   it("wires in an expansion that exists next to the output", async () => {
     const root = join(work, "exp");
     mkdirSync(join(root, "expansions", "core", "v1"), { recursive: true });
-    writeFileSync(join(root, "expansions", "core", "v1", "pod.ts"), "export interface PodExpansion {}\n");
+    writeFileSync(
+      join(root, "expansions", "core", "v1", "pod.ts"),
+      "export interface PodExpansion {}\nexport const podExpansion = {};\n",
+    );
     await generate({
       target: "clientset",
       out: join(root, "generated"),
       input: { kind: "path", path: mini },
     });
     const core = readFileSync(join(root, "generated", "core", "v1.ts"), "utf8");
-    assert.match(core, /import type \{ PodExpansion \} from "\.\.\/\.\.\/expansions\/core\/v1\/pod\.js";/);
+    assert.match(
+      core,
+      /import \{ type PodExpansion, podExpansion \} from "\.\.\/\.\.\/expansions\/core\/v1\/pod\.js";/,
+    );
+    assert.match(core, /expansion: podExpansion,\n\};/);
+    assert.doesNotMatch(core, /NamespaceExpansion|namespaceExpansion/);
   });
 });
 

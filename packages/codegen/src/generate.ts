@@ -1,6 +1,6 @@
 // load → model → emit, then the only write: into a temporary directory next to the output, swapped
 // in when complete, so a failure leaves the previous output untouched.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { type ClientsetEmitOptions, emitClientset } from "./emit/clientset.js";
 import type { Files } from "./emit/source.js";
@@ -25,6 +25,7 @@ export interface GenerateOptions {
 
 export interface GenerateResult {
   source: string;
+  /** TypeScript modules written (the directory also gets a README.md). */
   files: number;
   groupVersions: number;
   resources: number;
@@ -69,12 +70,36 @@ export function writeFilesAtomically(out: string, files: Files): void {
   rmSync(old, { recursive: true, force: true });
 }
 
+/**
+ * Which expansions exist under `dir`: `<gv path>/<kind lowercased>.ts`. The generator imports that
+ * module's `<Kind>Expansion` interface and its implementation `<kind>Expansion` (the compiler reports a
+ * module that lacks either).
+ */
 export function expansionLookup(dir: string): (key: string, kind: string) => boolean {
-  return (key, kind) => {
-    const file = join(dir, `${key}.ts`);
-    if (!existsSync(file)) return false;
-    return new RegExp(`export\\s+(?:interface|type)\\s+${kind}Expansion\\b`).test(readFileSync(file, "utf8"));
-  };
+  return (key) => existsSync(join(dir, `${key}.ts`));
+}
+
+/** The README.md the generator writes into every output directory. */
+export function generatedReadme(target: Target, source: string): string {
+  const what =
+    target === "types"
+      ? "the API types: one module per group-version (`core/v1.ts`, `apps/v1.ts` ...), types only."
+      : "the typed part of the clientset: per group-version a module with every resource's descriptor (data " +
+        "the runtime in `../runtime` builds clients from) and its named interface, plus `index.ts` " +
+        "(`GeneratedClientset`, `groupVersions`).";
+  return (
+    "# Generated code: do not edit\n\n" +
+    `Written by @org/codegen (\`org-codegen ${target}\`) from ${source.replace(/[\r\n]/g, " ")}: ${what}\n\n` +
+    "The generator replaces this directory as a whole on every run, so edits here are lost. It is a build\n" +
+    "output: git-ignored, excluded from lint and formatting, marked generated in `.gitattributes`.\n\n" +
+    "Regenerate it in this repository with `npm run build` (turbo runs the package's `generate` script first)\n" +
+    "or `npm run generate -- --spec <file|dir|url>` for another spec; elsewhere with\n" +
+    `\`org-codegen ${target} --out <this directory> [--spec <file|dir|url> | --from-cluster]\`.\n\n` +
+    "To change what is here, change the generator (`@org/codegen`)" +
+    (target === "clientset"
+      ? ", the runtime (`../runtime`) or an expansion (`../expansions/<group>/<version>/<kind>.ts`).\n"
+      : ".\n")
+  );
 }
 
 export function summarize(spec: Spec, model: ApiModel, files: number): GenerateResult {
@@ -103,6 +128,9 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
     },
     opts.progress,
   );
-  writeFilesAtomically(opts.out, files);
+  writeFilesAtomically(
+    opts.out,
+    new Map([...files, ["README.md", generatedReadme(opts.target, spec.source)]]),
+  );
   return summarize(spec, model, files.size);
 }

@@ -5,6 +5,8 @@ export {
   emitClientset,
   emitClientsetIndex,
   emitGroupVersion,
+  emitSubresourceMethods,
+  SUBRESOURCE_METHODS_MODULE,
 } from "./emit/clientset.js";
 export { type Files, header } from "./emit/source.js";
 export { APPLY_MODULE, emitTypes } from "./emit/types.js";
@@ -14,6 +16,7 @@ export {
   type GenerateOptions,
   type GenerateResult,
   generate,
+  generatedReadme,
   type Target,
   writeFilesAtomically,
 } from "./generate.js";
@@ -30,4 +33,5 @@ export type { GroupVersionKind, Operation, Schema, Spec } from "./load/spec.js";
 export { SpecError } from "./load/spec.js";
 export * from "./model/model.js";
 export * from "./model/names.js";
+export * from "./model/subresources.js";
 export { type CliIO, runCli, USAGE } from "./run.js";

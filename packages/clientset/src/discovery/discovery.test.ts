@@ -196,8 +196,10 @@ describe("DiscoveryClient with aggregated discovery", () => {
 
 describe("DiscoveryClient with legacy discovery", () => {
   test("falls back to /api, /apis and one request per group-version, each cached", async () => {
-    const rest = new RecordingRest((s) => {
-      switch (s.path) {
+    // The path as sent (group-version lists are addressed by coordinates, not a path string).
+    const rest: RecordingRest = new RecordingRest(() => {
+      const path = rest.url();
+      switch (path) {
         case "/api":
           return { kind: "APIVersions", versions: ["v1"] };
         case "/apis":
@@ -242,7 +244,7 @@ describe("DiscoveryClient with legacy discovery", () => {
             ],
           };
       }
-      throw new Error(`unexpected ${s.path}`);
+      throw new Error(`unexpected ${path}`);
     });
     const d = new DiscoveryClient(rest);
     assert.equal(await d.usesAggregatedDiscovery(), false);

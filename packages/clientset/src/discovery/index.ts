@@ -56,8 +56,17 @@ interface Snapshot {
   stale: Map<string, Error>;
 }
 
+/** "apps/v1" for group "apps" and version "v1"; "v1" for the core group. */
 export function groupVersionString(group: string, version: string): string {
   return group === "" ? version : `${group}/${version}`;
+}
+
+/** The inverse of groupVersionString: "apps/v1" → apps and v1, "v1" → the core group. */
+export function parseGroupVersion(groupVersion: string): { group: string; version: string } {
+  const slash = groupVersion.indexOf("/");
+  return slash === -1
+    ? { group: "", version: groupVersion }
+    : { group: groupVersion.slice(0, slash), version: groupVersion.slice(slash + 1) };
 }
 
 function convertResource(r: APIResourceDiscovery): APIResource[] {
@@ -176,8 +185,8 @@ export class DiscoveryClient {
     if (stale !== undefined) throw stale;
     let p = this.#lists.get(groupVersion);
     if (p === undefined) {
-      const path = groupVersion.includes("/") ? `/apis/${groupVersion}` : `/api/${groupVersion}`;
-      p = this.rest.request<APIResourceList>({ method: "GET", path, options: opts });
+      const { group, version } = parseGroupVersion(groupVersion);
+      p = this.rest.request<APIResourceList>({ method: "GET", group, version, options: opts });
       this.#lists.set(groupVersion, p);
       p.catch(() => this.#lists.delete(groupVersion));
     }

@@ -1,11 +1,10 @@
 // Builds clients from descriptors: a resource client class per descriptor (the generic verbs plus
-// the named subresource methods and expansions the resource has), group clients whose getters create
-// resource clients, and a clientset whose group methods return one group client each.
-import { expansionKey, expansionMethods } from "../expansions/index.js";
-import type { GroupVersionDescriptor, ResourceDescriptor } from "./descriptor.js";
+// the named subresource methods and the expansion the descriptor carries), group clients whose getters
+// create resource clients, and a clientset whose group methods return one group client each.
+import type { ClientMethod, GroupVersionDescriptor, ResourceDescriptor } from "./descriptor.js";
 import { ResourceClient } from "./resource-client.js";
 import type { RestInterface } from "./rest.js";
-import { subresourceMethods } from "./subresources.js";
+import { subresourceMethod } from "./subresources.js";
 
 type ResourceClientClass = new (
   rest: RestInterface,
@@ -15,10 +14,13 @@ type ResourceClientClass = new (
 
 const classes = new WeakMap<ResourceDescriptor, ResourceClientClass>();
 
-function install(proto: object, methods: Readonly<Record<string, Function>>): void {
-  for (const [name, fn] of Object.entries(methods)) {
-    Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true, enumerable: false });
+function install(proto: object, d: ResourceDescriptor, name: string, fn: ClientMethod): void {
+  if (name in proto) {
+    throw new TypeError(
+      `descriptor of ${d.resource} (${d.group || "core"}/${d.version}): a second method named ${name}`,
+    );
   }
+  Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true, enumerable: false });
 }
 
 /** The client class of one resource: built once per descriptor, its methods on the prototype. */
@@ -26,12 +28,8 @@ export function resourceClientClass(d: ResourceDescriptor): ResourceClientClass 
   let cls = classes.get(d);
   if (cls !== undefined) return cls;
   cls = class extends ResourceClient<unknown, unknown, unknown> {};
-  for (const sub of d.subresources) {
-    const methods = subresourceMethods[sub.name];
-    if (methods !== undefined) install(cls.prototype, methods);
-  }
-  const expansion = expansionMethods[expansionKey(d.group, d.version, d.kind)];
-  if (expansion !== undefined) install(cls.prototype, expansion);
+  for (const row of d.methods) install(cls.prototype, d, row.method, subresourceMethod(row));
+  for (const [name, fn] of Object.entries(d.expansion ?? {})) install(cls.prototype, d, name, fn);
   classes.set(d, cls);
   return cls;
 }

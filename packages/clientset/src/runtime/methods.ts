@@ -2,7 +2,7 @@
 // its resource supports, e.g.
 //   export interface PodInterface
 //     extends Pick<ResourceMethods<Pod, PodList, PodApplyConfiguration>, "create" | "get" | ...>,
-//       Pick<SubresourceMethods<...>, ...>, PodExpansion {}
+//       Pick<SubresourceMethods<Eviction, Eviction>, "evict">, PodExpansion {}
 // and the runtime builds the object from the resource's descriptor.
 import type {
   ApplyOptions,
@@ -15,6 +15,7 @@ import type {
   UpdateOptions,
   Watch,
 } from "@org/rest";
+import type { ResourceClient } from "./resource-client.js";
 
 export interface ResourceMethods<T, TList, TApply> {
   create(obj: T, opts?: CreateOptions): Promise<T>;
@@ -43,18 +44,16 @@ export interface ResourceMethods<T, TList, TApply> {
 /** Verbs that come with the "list" verb (the pager) and "watch". */
 export type ListVerbs = "list" | "listAll" | "listPages";
 
-/** `/scale` (deployments, statefulsets, replicasets, replicationcontrollers). */
-export interface ScaleMethods<TScale, TScaleApply> {
-  getScale(name: string, opts?: GetOptions): Promise<TScale>;
-  updateScale(name: string, scale: TScale, opts?: UpdateOptions): Promise<TScale>;
-  applyScale(name: string, scale: TScaleApply, opts: ApplyOptions): Promise<TScale>;
-}
-
 /**
- * Named subresource methods, as client-go names them. `TBody` is the subresource's request kind and
- * `TResult` its response kind (both from the spec).
+ * Named subresource methods, as client-go names them: one line per row of codegen's subresource
+ * method table. `TBody` is the subresource's request kind, `TResult` its response kind and `TApply`
+ * its apply configuration (all from the spec).
  */
-export interface SubresourceMethods<TBody, TResult> {
+export interface SubresourceMethods<TBody, TResult, TApply = never> {
+  /** `/scale` (deployments, statefulsets, replicasets, replicationcontrollers, CRDs with scale) */
+  getScale(name: string, opts?: GetOptions): Promise<TResult>;
+  updateScale(name: string, scale: TBody, opts?: UpdateOptions): Promise<TResult>;
+  applyScale(name: string, scale: TApply, opts: ApplyOptions): Promise<TResult>;
   /** pods/binding */
   bind(binding: TBody, opts?: CreateOptions): Promise<void>;
   /** pods/eviction */
@@ -70,3 +69,14 @@ export interface SubresourceMethods<TBody, TResult> {
   /** namespaces/finalize */
   finalize(namespace: TBody, opts?: UpdateOptions): Promise<TResult>;
 }
+
+/**
+ * The implementation of a handwritten `<Kind>Expansion` interface: each of its methods, called with
+ * the resource client as `this`. `export const podExpansion: Expansion<PodExpansion> = { ... }` ties
+ * the implementation to the interface the generated `PodInterface` extends.
+ */
+export type Expansion<E> = {
+  readonly [K in keyof E]: E[K] extends (...args: infer A) => infer R
+    ? (this: ResourceClient<unknown, unknown, unknown>, ...args: A) => R
+    : never;
+};

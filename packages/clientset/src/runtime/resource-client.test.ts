@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { PatchType } from "@org/rest";
+import { podExpansion } from "../expansions/core/v1/pod.js";
+import * as sub from "../generated/subresource-methods.js";
 import { RecordingRest } from "../testing/recording-rest.js";
 import type { GroupVersionDescriptor, ResourceDescriptor } from "./descriptor.js";
 import { newGroupClient, newResourceClient } from "./factory.js";
@@ -36,6 +38,7 @@ const deployments: ResourceDescriptor = {
       kind: { group: "autoscaling", version: "v1", kind: "Scale" },
     },
   ],
+  methods: [sub.getScale, sub.updateScale, sub.applyScale],
 };
 const pods: ResourceDescriptor = {
   group: "",
@@ -53,6 +56,8 @@ const pods: ResourceDescriptor = {
     { name: "ephemeralcontainers", verbs: ["get", "update", "patch"] },
     { name: "resize", verbs: ["get", "update", "patch"] },
   ],
+  methods: [sub.bind, sub.updateEphemeralContainers, sub.evict, sub.updateResize],
+  expansion: podExpansion,
 };
 const nodes: ResourceDescriptor = {
   group: "",
@@ -63,6 +68,7 @@ const nodes: ResourceDescriptor = {
   namespaced: false,
   verbs: allVerbs,
   subresources: [{ name: "status", verbs: ["get", "update", "patch"] }],
+  methods: [],
 };
 const namespaces: ResourceDescriptor = {
   ...nodes,
@@ -70,9 +76,11 @@ const namespaces: ResourceDescriptor = {
   listKind: "NamespaceList",
   resource: "namespaces",
   subresources: [{ name: "finalize", verbs: ["update"] }],
+  methods: [sub.finalize],
 };
+const { expansion: _pods, ...podCoordinates } = pods;
 const serviceaccounts: ResourceDescriptor = {
-  ...pods,
+  ...podCoordinates,
   kind: "ServiceAccount",
   listKind: "ServiceAccountList",
   resource: "serviceaccounts",
@@ -83,6 +91,7 @@ const serviceaccounts: ResourceDescriptor = {
       kind: { group: "authentication.k8s.io", version: "v1", kind: "TokenRequest" },
     },
   ],
+  methods: [sub.createToken],
 };
 const csrs: ResourceDescriptor = {
   group: "certificates.k8s.io",
@@ -96,6 +105,7 @@ const csrs: ResourceDescriptor = {
     { name: "approval", verbs: ["get", "update", "patch"] },
     { name: "status", verbs: ["get", "update", "patch"] },
   ],
+  methods: [sub.updateApproval],
 };
 
 type Obj = { metadata?: { name?: string; resourceVersion?: string }; spec?: unknown };
@@ -306,6 +316,21 @@ describe("subresource methods from the descriptor", () => {
     await client(rest, namespaces).finalize({ metadata: { name: "ns1" } });
     assert.equal(rest.sent().method, "PUT");
     assert.equal(rest.url(), "/api/v1/namespaces/ns1/finalize");
+  });
+
+  test("a row's builder is its verb's: the name from the body, no result with 'none'", async () => {
+    const rest = new RecordingRest(() => ({ kind: "Status" }));
+    assert.equal(await client(rest, pods).evict({ metadata: { name: "p" } }), undefined);
+    assert.deepEqual(await client(rest, serviceaccounts).createToken("sa", {}), { kind: "Status" });
+    const bad = (methods: ResourceDescriptor["methods"]) => newResourceClient(rest, { ...nodes, methods });
+    assert.throws(
+      () => bad([{ method: "exec", subresource: "exec", verb: "connect" as "get" }]),
+      /subresource method exec \(exec\) has verb "connect"; the runtime builds get, create, update, apply/,
+    );
+    assert.throws(
+      () => bad([{ method: "get", subresource: "status", verb: "get" }]),
+      /descriptor of nodes \(core\/v1\): a second method named get/,
+    );
   });
 
   test("pod logs: getLogs with container/tail/since/timestamps, streamLogs follows line by line", async () => {

@@ -23,7 +23,6 @@ export interface ResourceTarget {
   /** Plural resource name, the URL segment: "pods". */
   resource: string;
   namespaced: boolean;
-  kind?: string;
 }
 
 /** The fields of an object the runtime reads: its name (for update/apply) and list metadata. */
@@ -46,7 +45,8 @@ export function requireName(name: string | undefined, what: string): string {
   return name;
 }
 
-function nameOf(obj: unknown, what: string): string {
+/** The object's metadata.name, or a TypeError naming the call when it has none. */
+export function nameOf(obj: unknown, what: string): string {
   return requireName((obj as Named | null | undefined)?.metadata?.name, what);
 }
 

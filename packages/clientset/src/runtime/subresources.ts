@@ -1,69 +1,52 @@
-// The named subresource methods (client-go's names), each built on ResourceClient's generic
-// subresource calls. A resource gets the ones its descriptor lists.
+// The builders of named subresource methods, one per verb, over ResourceClient's generic subresource
+// calls. Which methods a resource has is data: its descriptor's `methods` rows, generated from the one
+// table in codegen (packages/codegen/src/model/subresources.ts); their types are SubresourceMethods.
 import type { ApplyOptions, CreateOptions, GetOptions, UpdateOptions } from "@org/rest";
-import type { ResourceClient } from "./resource-client.js";
+import type { ClientMethod, SubresourceMethod, SubresourceVerb } from "./descriptor.js";
+import { nameOf, type ResourceClient } from "./resource-client.js";
 
 type Client = ResourceClient<unknown, unknown, unknown>;
+type Send<O> = (client: Client, name: string, body: unknown, opts: O | undefined) => Promise<unknown>;
 
-function metadataName(obj: unknown, what: string): string {
-  const name = (obj as { metadata?: { name?: string } } | null | undefined)?.metadata?.name;
-  if (typeof name !== "string" || name === "") {
-    throw new TypeError(`${what}: the body needs metadata.name (the name of the object it acts on)`);
-  }
-  return name;
+/** `(name, body, opts)`, or `(body, opts)` when the name comes from the body; no result with "none". */
+function withBody<O>(row: SubresourceMethod, send: Send<O>): ClientMethod {
+  const { method, nameFromBody, result } = row;
+  return async function (this: Client, ...args: unknown[]): Promise<unknown> {
+    const [name, body, opts] = nameFromBody
+      ? [nameOf(args[0], method), args[0], args[1]]
+      : [args[0] as string, args[1], args[2]];
+    const response = await send(this, name, body, opts as O | undefined);
+    return result === "none" ? undefined : response;
+  };
 }
 
-const scale = {
-  async getScale(this: Client, name: string, opts?: GetOptions) {
-    return this.getSubresource(name, "scale", opts);
-  },
-  async updateScale(this: Client, name: string, body: unknown, opts?: UpdateOptions) {
-    return this.updateSubresource(name, "scale", body, opts);
-  },
-  async applyScale(this: Client, name: string, body: unknown, opts: ApplyOptions) {
-    return this.applySubresource(name, "scale", body, opts);
-  },
+const builders: { readonly [V in SubresourceVerb]: (row: SubresourceMethod) => ClientMethod } = {
+  get: ({ subresource }) =>
+    async function (this: Client, name: string, opts?: GetOptions) {
+      return this.getSubresource(name, subresource, opts);
+    },
+  create: (row) =>
+    withBody<CreateOptions>(row, (c, name, body, opts) =>
+      c.createSubresource(name, row.subresource, body, opts),
+    ),
+  update: (row) =>
+    withBody<UpdateOptions>(row, (c, name, body, opts) =>
+      c.updateSubresource(name, row.subresource, body, opts),
+    ),
+  apply: ({ subresource }) =>
+    async function (this: Client, name: string, config: unknown, opts: ApplyOptions) {
+      return this.applySubresource(name, subresource, config, opts);
+    },
 };
 
-/** Methods per subresource name (the URL segment). "status" is covered by updateStatus/applyStatus. */
-export const subresourceMethods: Readonly<Record<string, Readonly<Record<string, Function>>>> = {
-  scale,
-  token: {
-    async createToken(this: Client, name: string, request: unknown, opts?: CreateOptions) {
-      return this.createSubresource(name, "token", request, opts);
-    },
-  },
-  eviction: {
-    /** POST pods/<eviction.metadata.name>/eviction with a policy/v1 Eviction. */
-    async evict(this: Client, eviction: unknown, opts?: CreateOptions) {
-      await this.createSubresource(metadataName(eviction, "evict"), "eviction", eviction, opts);
-    },
-  },
-  binding: {
-    /** POST pods/<binding.metadata.name>/binding with a core/v1 Binding. */
-    async bind(this: Client, binding: unknown, opts?: CreateOptions) {
-      await this.createSubresource(metadataName(binding, "bind"), "binding", binding, opts);
-    },
-  },
-  ephemeralcontainers: {
-    async updateEphemeralContainers(this: Client, name: string, pod: unknown, opts?: UpdateOptions) {
-      return this.updateSubresource(name, "ephemeralcontainers", pod, opts);
-    },
-  },
-  resize: {
-    async updateResize(this: Client, name: string, pod: unknown, opts?: UpdateOptions) {
-      return this.updateSubresource(name, "resize", pod, opts);
-    },
-  },
-  approval: {
-    async updateApproval(this: Client, name: string, csr: unknown, opts?: UpdateOptions) {
-      return this.updateSubresource(name, "approval", csr, opts);
-    },
-  },
-  finalize: {
-    /** PUT namespaces/<namespace.metadata.name>/finalize. */
-    async finalize(this: Client, namespace: unknown, opts?: UpdateOptions) {
-      return this.updateSubresource(metadataName(namespace, "finalize"), "finalize", namespace, opts);
-    },
-  },
-};
+/** The method of one descriptor row; a verb without a builder is a TypeError naming the row. */
+export function subresourceMethod(row: SubresourceMethod): ClientMethod {
+  const build = Object.hasOwn(builders, row.verb) ? builders[row.verb] : undefined;
+  if (build === undefined) {
+    throw new TypeError(
+      `subresource method ${row.method} (${row.subresource}) has verb ${JSON.stringify(row.verb)}; ` +
+        `the runtime builds ${Object.keys(builders).join(", ")}`,
+    );
+  }
+  return build(row);
+}

@@ -1,6 +1,7 @@
 // Pure: model → the generated part of @org/clientset. Per group-version one module with, for every
-// resource, a descriptor (data) and a named interface that picks exactly the resource's methods;
-// plus index.ts with GeneratedClientset and the groupVersions table. No method bodies (DESIGN rule 1).
+// resource, a descriptor (data: coordinates, verbs, its rows of the subresource method table, its
+// expansion) and a named interface that picks exactly the resource's methods; plus index.ts with
+// GeneratedClientset and the groupVersions table. No method bodies (DESIGN rule 1).
 import {
   type CodeBlockWriter,
   type InterfaceDeclarationStructure,
@@ -12,7 +13,18 @@ import {
 } from "ts-morph";
 import type { ApiModel, GroupVersionModel, ResourceModel, TypeRef } from "../model/model.js";
 import { compareVersions, lowerCamel, modulePrefix, upperFirst } from "../model/names.js";
-import { type Files, header, printFile, relativeImport, typeImport } from "./source.js";
+import { SUBRESOURCE_METHODS, subresourceMethodRow } from "../model/subresources.js";
+import {
+  type Files,
+  fillList,
+  header,
+  LINE_WIDTH,
+  namedList,
+  packTokens,
+  printFile,
+  relativeImport,
+  typeImport,
+} from "./source.js";
 
 export interface ClientsetEmitOptions {
   /** Package the types come from: "@org/api-types" → "@org/api-types/core/v1". */
@@ -21,7 +33,10 @@ export interface ClientsetEmitOptions {
   runtimeDir?: string;
   /** The expansions directory, relative to the output directory. */
   expansionsDir?: string;
-  /** Which expansions exist: called with "<gv path>/<kind lowercased>" ("core/v1/pod") and the kind. */
+  /**
+   * Which expansions exist: called with "<gv path>/<kind lowercased>" ("core/v1/pod") and the kind.
+   * That module exports the interface `<Kind>Expansion` and its implementation `<kind>Expansion`.
+   */
   hasExpansion?: (key: string, kind: string) => boolean;
 }
 
@@ -46,7 +61,7 @@ class TypeImports {
     names.set(ref.name, alias);
     return alias;
   }
-  structures(pkg: string): StatementStructures[] {
+  structures(pkg: string): string[] {
     return [...this.byModule.keys()].sort().map((m) =>
       typeImport(
         `${pkg}/${m}`,
@@ -58,27 +73,91 @@ class TypeImports {
 
 const q = (v: unknown): string => JSON.stringify(v);
 
-function descriptorText(r: ResourceModel): string {
-  const subs = r.subresources
+/** The generated module with every row of the subresource method table, as data. */
+export const SUBRESOURCE_METHODS_MODULE = "subresource-methods";
+/** The local name of that module's namespace import in a group-version module. */
+const ROWS = "sub";
+
+/** The descriptor's initializer: several properties per line, every list filled to the line width. */
+function descriptorText(r: ResourceModel, expansion: string | undefined): string {
+  const props = (items: string[], column = 2, indent = "  ", tail = 1) =>
+    fillList(items, ",", column, indent, tail);
+  const subresources = r.subresources
     .filter((s) => !s.connect)
     .map((s) => {
-      const kind = s.kind
-        ? `, kind: { group: ${q(s.kind.group)}, version: ${q(s.kind.version)}, kind: ${q(s.kind.kind)} }`
-        : "";
-      return `    { name: ${q(s.name)}, verbs: [${s.verbs.map(q).join(", ")}]${kind} },\n`;
+      const items = [`name: ${q(s.name)}`, `verbs: [${s.verbs.map(q).join(", ")}]`];
+      if (s.kind) {
+        items.push(
+          `kind: { group: ${q(s.kind.group)}, version: ${q(s.kind.version)}, kind: ${q(s.kind.kind)} }`,
+        );
+      }
+      return `    ${objectText(items, 4, "    ")},\n`;
     });
+  const rows = r.subresources.flatMap((s) => s.methods.map((m) => `${ROWS}.${m}`));
+  const methods = `methods: [${fillList(rows, ",", 2 + "methods: [".length, "    ", 2)}]`;
+  const last = expansion && !methods.includes("\n") ? [methods, `expansion: ${expansion}`] : [methods];
   return (
     "{\n" +
-    `  group: ${q(r.group)}, version: ${q(r.version)}, kind: ${q(r.kind)}, listKind: ${q(r.listKind)},\n` +
-    `  resource: ${q(r.resource)}, namespaced: ${r.namespaced},\n` +
-    `  verbs: [${r.verbs.map(q).join(", ")}],\n` +
-    (subs.length ? `  subresources: [\n${subs.join("")}  ],\n` : "  subresources: [],\n") +
+    `  ${props([
+      `group: ${q(r.group)}`,
+      `version: ${q(r.version)}`,
+      `kind: ${q(r.kind)}`,
+      `listKind: ${q(r.listKind)}`,
+      `resource: ${q(r.resource)}`,
+      `namespaced: ${r.namespaced}`,
+    ])},\n` +
+    `  verbs: [${fillList(r.verbs.map(q), ",", 2 + "verbs: [".length, "    ", 2)}],\n` +
+    (subresources.length ? `  subresources: [\n${subresources.join("")}  ],\n` : "  subresources: [],\n") +
+    `  ${props(last)},\n` +
+    (expansion && last.length === 1 ? `  expansion: ${expansion},\n` : "") +
     "}"
   );
 }
 
-function union(names: string[]): string {
-  return names.map(q).join(" | ");
+/**
+ * `{ a, b }` when it fits on the line from `column` (plus the comma after it), else a block whose
+ * properties are filled at `indent` + 2.
+ */
+function objectText(items: string[], column: number, indent: string): string {
+  const oneLine = `{ ${items.join(", ")} }`;
+  if (column + oneLine.length + 1 <= LINE_WIDTH) return oneLine;
+  const inner = `${indent}  `;
+  return `{\n${inner}${fillList(items, ",", inner.length, inner, 1)},\n${indent}}`;
+}
+
+/** The module of every subresource method row, each exported under its method name. */
+export function emitSubresourceMethods(source: string, runtimeDir = "../runtime"): string {
+  return printFile([
+    header(source),
+    typeImport(relativeImport(SUBRESOURCE_METHODS_MODULE, `${runtimeDir}/descriptor`), ["SubresourceMethod"]),
+    ...SUBRESOURCE_METHODS.map(
+      (row): VariableStatementStructure => ({
+        kind: StructureKind.VariableStatement,
+        isExported: true,
+        declarationKind: VariableDeclarationKind.Const,
+        docs: [`${row.subresource}: ${row.method} (${row.verb}).`],
+        declarations: [
+          {
+            name: row.method,
+            type: "SubresourceMethod",
+            initializer: objectText(
+              Object.entries(row).map(([k, v]) => `${k}: ${q(v)}`),
+              `export const ${row.method}: SubresourceMethod = `.length,
+              "",
+            ),
+          },
+        ],
+      }),
+    ),
+  ]);
+}
+
+/** `Pick<<name><args>, "a" | "b" ...>` as an extends clause item, filled to the line width. */
+function pick(name: string, args: string[], names: string[]): string {
+  const tokens = args.map((a, i) => (i < args.length - 1 ? `${a},` : `${a}>,`));
+  tokens[0] = `Pick<${name}<${tokens[0]}`;
+  const union = names.map((n, i) => `${i > 0 ? "| " : ""}${q(n)}${i === names.length - 1 ? ">" : ""}`);
+  return packTokens([...tokens, ...union], 2, "    ", 2);
 }
 
 function resourceStatements(
@@ -86,7 +165,7 @@ function resourceStatements(
   r: ResourceModel,
   types: TypeImports,
   methods: Set<string>,
-  expansionImports: { name: string; from: string }[],
+  expansionImports: { names: string[]; from: string }[],
   opts: Required<ClientsetEmitOptions>,
 ): [VariableStatementStructure, InterfaceDeclarationStructure] {
   const T = types.use(r.type, "unknown");
@@ -101,35 +180,33 @@ function resourceStatements(
   }
   if (verbs.length) {
     methods.add("ResourceMethods");
-    extendsList.push(`Pick<ResourceMethods<${T}, ${TList}, ${TApply}>, ${union(verbs)}>`);
+    extendsList.push(pick("ResourceMethods", [T, TList, TApply], verbs));
   }
-  const byTypes = new Map<string, string[]>();
+  // SubresourceMethods<TBody, TResult[, TApply]>: one Pick per distinct set of type arguments.
+  const byTypes = new Map<string, { args: string[]; names: string[] }>();
   for (const s of r.subresources) {
-    if (s.connect || s.methods.length === 0) continue;
-    if (s.name === "scale") {
-      methods.add("ScaleMethods");
-      const scale = types.use(
-        s.responseType === "string" ? undefined : (s.responseType ?? s.requestType),
-        "unknown",
-      );
-      const apply = s.applyType ? types.use(s.applyType, "never") : "never";
-      extendsList.push(`Pick<ScaleMethods<${scale}, ${apply}>, ${union(s.methods)}>`);
-      continue;
-    }
-    const body = types.use(s.requestType, "unknown");
-    const result = s.responseType === "string" ? "string" : types.use(s.responseType, "unknown");
-    const key = `${body}, ${result}`;
-    byTypes.set(key, [...(byTypes.get(key) ?? []), ...s.methods]);
+    if (s.methods.length === 0) continue;
+    const args = [
+      types.use(s.requestType, "unknown"),
+      s.responseType === "string" ? "string" : types.use(s.responseType, "unknown"),
+    ];
+    if (s.methods.some((m) => subresourceMethodRow(m).verb === "apply"))
+      args.push(types.use(s.applyType, "never"));
+    const group = byTypes.get(args.join()) ?? { args, names: [] };
+    group.names.push(...s.methods);
+    byTypes.set(args.join(), group);
   }
-  for (const [key, names] of byTypes) {
+  for (const { args, names } of byTypes.values()) {
     methods.add("SubresourceMethods");
-    extendsList.push(`Pick<SubresourceMethods<${key}>, ${union(names)}>`);
+    extendsList.push(pick("SubresourceMethods", args, names));
   }
   const expansionKey = `${gv.path}/${r.kind.toLowerCase()}`;
+  let expansion: string | undefined;
   if (opts.hasExpansion(expansionKey, r.kind)) {
-    const name = `${r.kind}Expansion`;
-    expansionImports.push({ name, from: relativeImport(gv.path, `${opts.expansionsDir}/${expansionKey}`) });
-    extendsList.push(name);
+    expansion = expansionValueName(r);
+    const from = relativeImport(gv.path, `${opts.expansionsDir}/${expansionKey}`);
+    expansionImports.push({ names: [`type ${r.kind}Expansion`, expansion], from });
+    extendsList.push(`${r.kind}Expansion`);
   }
   const scope = r.namespaced ? "namespaced" : "cluster-scoped";
   const descriptor: VariableStatementStructure = {
@@ -137,7 +214,9 @@ function resourceStatements(
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
     docs: [`${r.resource}: ${gv.group || "core"}/${gv.version} ${r.kind}, ${scope}.`],
-    declarations: [{ name: descriptorName(r), type: "ResourceDescriptor", initializer: descriptorText(r) }],
+    declarations: [
+      { name: descriptorName(r), type: "ResourceDescriptor", initializer: descriptorText(r, expansion) },
+    ],
   };
   const iface: InterfaceDeclarationStructure = {
     kind: StructureKind.Interface,
@@ -161,6 +240,11 @@ function resourceStatements(
   return [descriptor, iface];
 }
 
+/** The implementation an expansion module exports next to its interface: "podExpansion". */
+function expansionValueName(r: ResourceModel): string {
+  return `${lowerCamel(r.kind)}Expansion`;
+}
+
 function descriptorName(r: ResourceModel): string {
   return `${lowerCamel(r.kind)}Resource`;
 }
@@ -182,13 +266,18 @@ export function emitGroupVersion(
     "ResourceDescriptor",
     "GroupVersionDescriptor",
     "ResourceMethods",
-    "ScaleMethods",
     "SubresourceMethods",
-    ...gv.resources.flatMap((r) => [r.interfaceName, descriptorName(r), `${r.kind}Expansion`]),
+    ROWS,
+    ...gv.resources.flatMap((r) => [
+      r.interfaceName,
+      descriptorName(r),
+      `${r.kind}Expansion`,
+      expansionValueName(r),
+    ]),
   ];
   const types = new TypeImports(reserved);
   const methods = new Set<string>();
-  const expansionImports: { name: string; from: string }[] = [];
+  const expansionImports: { names: string[]; from: string }[] = [];
   const body: StatementStructures[] = [];
   for (const r of gv.resources)
     body.push(...resourceStatements(gv, r, types, methods, expansionImports, opts));
@@ -232,11 +321,13 @@ export function emitGroupVersion(
   );
   if (methods.size)
     statements.push(typeImport(relativeImport(gv.path, `${opts.runtimeDir}/methods`), methods));
+  if (gv.resources.some((r) => r.subresources.some((x) => x.methods.length > 0)))
+    statements.push(`import * as ${ROWS} from "${relativeImport(gv.path, SUBRESOURCE_METHODS_MODULE)}";`);
   for (const e of expansionImports.sort((a, b) => (a.from < b.from ? -1 : 1))) {
-    statements.push(typeImport(e.from, [e.name]));
+    statements.push(namedList("import", e.names, e.from));
   }
   statements.push((w) => w.blankLine(), ...body);
-  return printFile(statements, true);
+  return printFile(statements);
 }
 
 /** index.ts: GeneratedClientset, groupVersions, and every interface re-exported. */
@@ -244,11 +335,7 @@ export function emitClientsetIndex(model: ApiModel): string {
   const statements: (StatementStructures | string)[] = [header(model.source)];
   const gvs = model.groupVersions;
   for (const gv of gvs) {
-    statements.push({
-      kind: StructureKind.ImportDeclaration,
-      moduleSpecifier: `./${gv.path}.js`,
-      namedImports: [{ name: gv.method }, { name: gv.interfaceName, isTypeOnly: true }],
-    });
+    statements.push(namedList("import", [gv.method, `type ${gv.interfaceName}`], `./${gv.path}.js`));
   }
   // Bare names for every interface; when several group-versions declare one (EventInterface in core/v1
   // and events.k8s.io/v1), the preferred one takes it: core group first, then GA > beta > alpha.
@@ -266,12 +353,7 @@ export function emitClientsetIndex(model: ApiModel): string {
     const names = [gv.interfaceName, ...gv.resources.map((r) => r.interfaceName)].filter(
       (n) => owner.get(n) === gv,
     );
-    statements.push({
-      kind: StructureKind.ExportDeclaration,
-      isTypeOnly: true,
-      moduleSpecifier: `./${gv.path}.js`,
-      namedExports: names.sort().map((name) => ({ name })),
-    });
+    statements.push(namedList("export type", names.sort(), `./${gv.path}.js`));
   }
   for (const gv of gvs) statements.push(`export type * as ${upperFirst(gv.method)} from "./${gv.path}.js";`);
   statements.push({
@@ -290,7 +372,7 @@ export function emitClientsetIndex(model: ApiModel): string {
       { name: "groupVersions", initializer: `{\n${gvs.map((gv) => `  ${gv.method},\n`).join("")}} as const` },
     ],
   });
-  return printFile(statements, true);
+  return printFile(statements);
 }
 
 export function emitClientset(
@@ -304,5 +386,6 @@ export function emitClientset(
     onGroupVersion?.(gv);
   }
   files.set("index.ts", emitClientsetIndex(model));
+  files.set(`${SUBRESOURCE_METHODS_MODULE}.ts`, emitSubresourceMethods(model.source, options.runtimeDir));
   return files;
 }

@@ -63,7 +63,10 @@ describe("emitTypes", () => {
           "  spec?: PodSpec;\n" +
           "  status?: PodStatus;\n" +
           "}\n\n" +
-          "/** PodApplyConfiguration is what server-side apply of a Pod sends: any subset of its fields, with apiVersion, kind and metadata.name required. */\n" +
+          "/**\n" +
+          " * PodApplyConfiguration is what server-side apply of a Pod sends: any subset of its fields, with apiVersion,\n" +
+          " * kind and metadata.name required.\n" +
+          " */\n" +
           "export type PodApplyConfiguration = ApplyConfiguration<Pod>;\n",
       ),
     );

@@ -5,7 +5,6 @@ import {
   type InterfaceDeclarationStructure,
   type OptionalKind,
   type PropertySignatureStructure,
-  type StatementStructures,
   StructureKind,
   type TypeAliasDeclarationStructure,
 } from "ts-morph";
@@ -18,6 +17,7 @@ import {
   docText,
   type Files,
   header,
+  LINE_WIDTH,
   printFile,
   propertyName,
   relativeImport,
@@ -94,7 +94,7 @@ class Scope {
     return alias;
   }
 
-  importStructures(): StatementStructures[] {
+  importStructures(): string[] {
     return [...this.imports.keys()].sort().map((m) =>
       typeImport(
         relativeImport(this.module, m),
@@ -125,6 +125,14 @@ function isInterfaceSchema(schema: Schema): boolean {
     schema.oneOf === undefined &&
     schema.$ref === undefined
   );
+}
+
+/** The type of `export type <name> = <type>;`, moved to its own line when the one line is too long. */
+function aliasType(name: string, type: string): string {
+  const firstLine = type.split("\n")[0]!;
+  return `export type ${name} = ${firstLine};`.length > LINE_WIDTH && !type.includes("\n")
+    ? `\n  ${type}`
+    : type;
 }
 
 function declaration(
@@ -169,7 +177,7 @@ function declaration(
       kind: StructureKind.TypeAlias,
       name: decl.name,
       isExported: true,
-      type: typeText(schema, ctx, scope, path),
+      type: aliasType(decl.name, typeText(schema, ctx, scope, path)),
       ...(docs ? { docs: [docs] } : {}),
     });
   }
@@ -178,7 +186,7 @@ function declaration(
       kind: StructureKind.TypeAlias,
       name: `${decl.name}ApplyConfiguration`,
       isExported: true,
-      type: `${helper}<${decl.name}>`,
+      type: aliasType(`${decl.name}ApplyConfiguration`, `${helper}<${decl.name}>`),
       docs: [
         `${decl.name}ApplyConfiguration is what server-side apply of a ${decl.name} sends: any subset of its ` +
           "fields, with apiVersion, kind and metadata.name required.",
@@ -203,14 +211,7 @@ export function emitTypeModule(mod: TypeModule, ctx: GlobalContext, source: stri
     imports.push(
       typeImport(relativeImport(mod.path, APPLY_MODULE), [{ name: "ApplyConfiguration", alias: helper }]),
     );
-  const statements: (StatementStructures | string)[] = [header(source), ...imports, ...decls];
-  // Documented inline object types (CRD schemas) span lines: let the formatter indent those modules.
-  const multiline = decls.some(
-    (d) =>
-      (d.kind === StructureKind.TypeAlias && String(d.type).includes("\n")) ||
-      (d.kind === StructureKind.Interface && (d.properties ?? []).some((p) => String(p.type).includes("\n"))),
-  );
-  return printFile(statements, multiline);
+  return printFile([header(source), ...imports, ...decls]);
 }
 
 function applyModule(source: string): string {
@@ -221,7 +222,9 @@ function applyModule(source: string): string {
       name: "DeepPartial",
       isExported: true,
       typeParameters: ["T"],
-      type: "T extends readonly (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T",
+      type:
+        "\n  T extends readonly (infer U)[]\n    ? DeepPartial<U>[]\n    : T extends object\n" +
+        "      ? { [K in keyof T]?: DeepPartial<T[K]> }\n      : T",
       docs: ["Every field optional, at every depth: the shape of a server-side apply request body."],
     },
     {
@@ -232,8 +235,9 @@ function applyModule(source: string): string {
         { name: "T", constraint: "{ apiVersion?: string; kind?: string; metadata?: object }" },
       ],
       type:
-        'DeepPartial<Omit<T, "apiVersion" | "kind" | "metadata">> & { apiVersion: NonNullable<T["apiVersion"]>; ' +
-        'kind: NonNullable<T["kind"]>; metadata: DeepPartial<NonNullable<T["metadata"]>> & { name: string } }',
+        '\n  DeepPartial<Omit<T, "apiVersion" | "kind" | "metadata">> & {\n' +
+        '    apiVersion: NonNullable<T["apiVersion"]>;\n    kind: NonNullable<T["kind"]>;\n' +
+        '    metadata: DeepPartial<NonNullable<T["metadata"]>> & { name: string };\n  }',
       docs: [
         "A typed apply configuration (client-go's applyconfigurations): any subset of the kind's fields, " +
           "with apiVersion, kind and metadata.name required.",

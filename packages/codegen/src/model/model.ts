@@ -3,6 +3,11 @@
 import type { GroupVersionKind, Operation, Schema, Spec } from "../load/spec.js";
 import { SpecError } from "../load/spec.js";
 import { compareVersions, definitionModule, groupMethodNames, resourceGetter, upperFirst } from "./names.js";
+import {
+  SUBRESOURCE_METHODS,
+  SUBRESOURCES_WITHOUT_ROWS,
+  type SubresourceMethodVerb,
+} from "./subresources.js";
 
 /** Verbs on the resource itself, in client-go's names and order. */
 export const VERBS = [
@@ -60,7 +65,7 @@ export interface SubresourceModel {
   applyType?: TypeRef;
   /** Whether a patch accepts application/apply-patch+yaml. */
   apply: boolean;
-  /** Client methods generated for it, in client-go's names (status: none, it adds resource verbs). */
+  /** Its rows of SUBRESOURCE_METHODS the spec serves, by method name (status: none, it adds resource verbs). */
   methods: string[];
 }
 
@@ -102,21 +107,6 @@ export interface ApiModel {
   /** Non-connect subresources that have no client method (unknown names); reported, not dropped. */
   unmapped: string[];
 }
-
-/** Client-go's method names per subresource, by the HTTP-level verb ("apply": patch with apply). */
-export const SUBRESOURCE_METHODS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  scale: { get: "getScale", update: "updateScale", apply: "applyScale" },
-  binding: { create: "bind" },
-  eviction: { create: "evict" },
-  token: { create: "createToken" },
-  ephemeralcontainers: { update: "updateEphemeralContainers" },
-  resize: { update: "updateResize" },
-  approval: { update: "updateApproval" },
-  finalize: { update: "finalize" },
-};
-
-/** Subresources served by handwritten expansions (`<Kind>Expansion`) rather than generated methods. */
-export const EXPANSION_SUBRESOURCES: Readonly<Record<string, string>> = { log: "getLogs" };
 
 const APPLY_PATCH = "application/apply-patch+yaml";
 
@@ -338,15 +328,17 @@ export function buildModel(spec: Spec): ApiModel {
       if (name === "status") {
         if (sv.has("update")) verbs.add("updateStatus");
         if (apply) verbs.add("applyStatus");
-      } else if (!connect) {
-        const table = SUBRESOURCE_METHODS[name];
-        if (table) {
-          for (const v of ["get", "create", "update"] as const)
-            if (sv.has(v) && table[v]) sub.methods.push(table[v]);
-          if (apply && table.apply) sub.methods.push(table.apply);
-        } else if (!(name in EXPANSION_SUBRESOURCES)) {
-          unmapped.push(`${r.group || "core"}/${r.version} ${r.plural}/${name}`);
-        }
+      }
+      const rows = SUBRESOURCE_METHODS.filter((row) => row.subresource === name);
+      const served: Record<SubresourceMethodVerb, boolean> = {
+        get: sv.has("get"),
+        create: sv.has("create"),
+        update: sv.has("update"),
+        apply,
+      };
+      for (const row of rows) if (served[row.verb]) sub.methods.push(row.method);
+      if (rows.length === 0 && !connect && !(name in SUBRESOURCES_WITHOUT_ROWS)) {
+        unmapped.push(`${r.group || "core"}/${r.version} ${r.plural}/${name}`);
       }
       subresources.push(sub);
     }

@@ -1,5 +1,6 @@
 // Pod logs (client-go's PodExpansion GetLogs): the whole text, or a stream of lines with follow.
 import type { CallOptions } from "@org/rest";
+import type { Expansion } from "../../../runtime/methods.js";
 import { type ResourceClient, requireName } from "../../../runtime/resource-client.js";
 import { callOptions } from "../../../runtime/rest.js";
 
@@ -59,8 +60,8 @@ function logQuery(opts: PodLogOptions | undefined, follow: boolean): Query {
 
 type Client = ResourceClient<unknown, unknown, unknown>;
 
-/** The runtime's implementation, installed on every PodInterface. */
-export const podExpansion = {
+/** The implementation of PodExpansion; the generated pods descriptor carries it. */
+export const podExpansion: Expansion<PodExpansion> = {
   async getLogs(this: Client, name: string, opts?: PodLogOptions): Promise<string> {
     requireName(name, "getLogs");
     if (opts?.follow === true) {
@@ -108,4 +109,4 @@ export const podExpansion = {
     rest += decoder.decode();
     if (rest !== "") yield rest;
   },
-} satisfies Record<keyof PodExpansion, Function>;
+};
