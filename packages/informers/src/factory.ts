@@ -6,6 +6,7 @@
 // Pod) with mapped types, so no per-resource code exists anywhere:
 //   factory.coreV1().pods().informer()   SharedIndexInformer<Pod>
 //   factory.coreV1().pods().lister()     Lister<Pod> & { pods(namespace): NamespaceLister<Pod> }
+import { setMaxListeners } from "node:events";
 import {
   type Clientset,
   type DynamicClient,
@@ -126,8 +127,15 @@ abstract class FactoryBase {
 
   /** Runs every informer asked for so far (and any asked for later) until `signal` aborts. */
   start(signal: AbortSignal): void {
-    this.#signal = signal;
-    for (const e of this.#informers.values()) this.#start(e, signal);
+    if (this.#signal === undefined) {
+      // The informers listen to one signal of the factory's: one listener on the caller's.
+      const inner = new AbortController();
+      setMaxListeners(0, inner.signal);
+      if (signal.aborted) inner.abort(signal.reason);
+      else signal.addEventListener("abort", () => inner.abort(signal.reason), { once: true });
+      this.#signal = inner.signal;
+    }
+    for (const e of this.#informers.values()) this.#start(e, this.#signal);
   }
 
   /** Resolves once every started informer stopped (after the start signal aborted). */

@@ -103,7 +103,7 @@ export interface ReflectorHealth {
   lastSyncResourceVersion: string;
   /** When the last event or bookmark arrived (ms since the epoch), 0 before the first. */
   lastEventTime: number;
-  /** The last error and when it happened (ms since the epoch); cleared by the next event. */
+  /** The last error and when it happened (ms since the epoch); kept after recovery (see consecutiveErrors). */
   lastError?: unknown;
   lastErrorTime?: number;
   /** Errors since the last event. */
@@ -265,10 +265,16 @@ export class Reflector<T> {
   }
 
   /** Lists and watches until `signal` aborts. Never throws for server or connection errors. */
-  async run(signal: AbortSignal): Promise<void> {
+  async run(outer: AbortSignal): Promise<void> {
     if (this.#state !== "idle" && this.#state !== "stopped") {
       throw new Error(`Reflector for ${this.name} is already running`);
     }
+    // One listener on the caller's signal however many requests run (many informers share one signal).
+    const inner = new AbortController();
+    const onAbort = () => inner.abort(outer.reason);
+    if (outer.aborted) inner.abort(outer.reason);
+    else outer.addEventListener("abort", onAbort, { once: true });
+    const signal = inner.signal;
     try {
       while (!signal.aborted) {
         try {
@@ -283,6 +289,7 @@ export class Reflector<T> {
         }
       }
     } finally {
+      outer.removeEventListener("abort", onAbort);
       this.#setState("stopped");
     }
   }

@@ -3,7 +3,12 @@
 // told, and the check that compares the two.
 import type { ConfigMap } from "@org/api-types/core/v1";
 import type { ConfigMapInterface } from "@org/clientset";
-import { DeletedFinalStateUnknown, type ResourceEventHandler } from "@org/informers";
+import {
+  DeletedFinalStateUnknown,
+  type ResourceEventHandler,
+  SharedIndexInformer,
+  type SharedIndexInformerOptions,
+} from "@org/informers";
 import { isAlreadyExists, isConflict, isNotFound, type RestConfig } from "@org/rest";
 import type { ControlPlane } from "@org/testenv";
 
@@ -276,7 +281,10 @@ export interface Comparison {
   lost: number;
   /** Notifications delivered twice or out of order. */
   duplicates: number;
-  /** Intermediate versions never delivered (superseded while a relist replaced the store). */
+  /**
+   * Versions never delivered because a relist replaced the store: intermediate ones superseded while
+   * disconnected, and objects created and deleted meanwhile. Zero whenever no relist happened.
+   */
   skipped: number;
   inconsistent: number;
   details: string[];
@@ -295,6 +303,11 @@ export function compare(writer: Writer, rec: Recorder): Comparison {
   for (const [name, w] of writer.log) {
     out.keys++;
     const h = rec.seen.get(name) ?? [];
+    if (h.length === 0 && w.at(-1) === DELETED) {
+      // Created and deleted while a relist replaced the store: no client could have seen it.
+      out.skipped += w.length;
+      continue;
+    }
     // Where the handler started observing the key: its first notification (an initial add of a later
     // version, when the key existed before the informer started).
     let j = h.length ? w.indexOf(h[0]!) : 0;
@@ -356,4 +369,115 @@ export async function flush(writer: Writer, rec: Recorder, name: string): Promis
   await writer.create(name);
   await rec.waitFor(name);
   return Date.now() - t0;
+}
+
+/** A namespace on a control plane of a test's own (no service-account wait: only ConfigMaps live there). */
+export async function namespaceOn(
+  cs: { coreV1(): { namespaces(): { create(o: object): Promise<unknown> } } },
+  name: string,
+): Promise<string> {
+  await cs.coreV1().namespaces().create({ metadata: { name } });
+  return name;
+}
+
+/** Per-fault figures for the report. */
+export interface FaultReport {
+  fault: string;
+  lost: number;
+  duplicates: number;
+  skipped: number;
+  tombstones: number;
+  recoveryMs: number;
+  writes: number;
+  errors: string[];
+}
+
+/** One line for the test output. */
+export function formatReport(r: FaultReport): string {
+  const kinds = new Map<string, number>();
+  for (const e of r.errors) kinds.set(e, (kinds.get(e) ?? 0) + 1);
+  return `${r.fault}: lost ${r.lost}, duplicates ${r.duplicates}, superseded-by-relist ${r.skipped}, tombstones ${r.tombstones}, recovery ${r.recoveryMs} ms, ${r.writes} writes; errors: ${[...kinds].map(([k, n]) => `${k}×${n}`).join(", ") || "none"}`;
+}
+
+/** A short name for an error kind: "410", "429", "TransportError", "IdleWatchError" ... */
+export function errorKind(e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === "number") return String(code);
+  return (e as Error)?.name ?? typeof e;
+}
+
+/** An error the informer reported, and when. */
+export interface TimedError {
+  at: number;
+  err: unknown;
+}
+
+export interface FaultRun {
+  report: FaultReport;
+  informer: SharedIndexInformer<ConfigMap>;
+  errors: TimedError[];
+  writer: Writer;
+  recorder: Recorder;
+  /** When `inject` returned (the fault cleared). */
+  clearedAt: number;
+  /** When `inject` started. */
+  startedAt: number;
+}
+
+/**
+ * The fault scenario: `initial` ConfigMaps, an informer (through `informerClient`) synced, writes
+ * going on (through `writerClient`) before, during and after `inject` (which returns once the fault is
+ * cleared), then a marker write whose arrival is the recovery time, more writes, a final marker, and the
+ * comparison of the handler's record with the writer's log and of the store with a fresh LIST.
+ */
+export async function runFault(opts: {
+  fault: string;
+  writerClient: ConfigMapInterface;
+  informerClient: ConfigMapInterface;
+  initial?: number;
+  informerOptions?: SharedIndexInformerOptions<ConfigMap>;
+  inject: (run: Omit<FaultRun, "report" | "clearedAt" | "startedAt">) => Promise<void>;
+  signal: AbortSignal;
+}): Promise<FaultRun> {
+  const writer = new Writer(opts.writerClient, "cm", opts.fault.length);
+  await writer.createMany(opts.initial ?? 300, 8);
+  const informer = new SharedIndexInformer<ConfigMap>(opts.informerClient, {
+    name: `configmaps (${opts.fault})`,
+    ...opts.informerOptions,
+  });
+  const errors: TimedError[] = [];
+  informer.setWatchErrorHandler((err) => errors.push({ at: Date.now(), err }));
+  const recorder = new Recorder();
+  informer.addEventHandler(recorder);
+  void informer.run(opts.signal);
+  if (!(await informer.waitForSync(opts.signal))) throw new Error(`${opts.fault}: the informer did not sync`);
+
+  const writing = new AbortController();
+  const writes = writer.until(writing.signal, 4, 20);
+  await new Promise((r) => setTimeout(r, 1500));
+  const startedAt = Date.now();
+  await opts.inject({ informer, errors, writer, recorder });
+  const clearedAt = Date.now();
+  const recoveryMs = await flush(writer, recorder, "marker-recovered");
+  await new Promise((r) => setTimeout(r, 1500));
+  writing.abort();
+  await writes;
+  await flush(writer, recorder, "marker-final");
+  const diff = await storeMatchesList(opts.writerClient, informer.getIndexer().entries());
+  if (diff) throw new Error(`${opts.fault}: the store differs from a fresh LIST: ${diff}`);
+  const c = compare(writer, recorder);
+  const report: FaultReport = {
+    fault: opts.fault,
+    lost: c.lost,
+    duplicates: c.duplicates + c.inconsistent,
+    skipped: c.skipped,
+    tombstones: recorder.tombstones,
+    recoveryMs,
+    writes: writer.writes,
+    errors: errors.map((e) => errorKind(e.err)),
+  };
+  if (c.details.some((d) => !d.startsWith("kube-root-ca.crt"))) {
+    report.errors.push(...c.details.filter((d) => !d.startsWith("kube-root-ca.crt")).slice(0, 5));
+  }
+  return { report, informer, errors, writer, recorder, clearedAt, startedAt };
 }
