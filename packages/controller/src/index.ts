@@ -12,5 +12,5 @@ export {
 } from "./controller.js";
 export * from "./events/index.js";
 export * from "./leaderelection/index.js";
-export { discardLogger, type Logger, stderrLogger } from "./logger.js";
+export { discardLogger, type Logger, stderrLogger, textLogger } from "./logger.js";
 export * from "./workqueue/index.js";

@@ -15,11 +15,16 @@ function line(level: string, message: string, fields?: Record<string, unknown>):
   return `${s}\n`;
 }
 
-/** Writes `I<time> message key="value"` (and `E...` for errors) lines to stderr. */
-export const stderrLogger: Logger = {
-  info: (message, fields) => process.stderr.write(line("I", message, fields)),
-  error: (message, fields) => process.stderr.write(line("E", message, fields)),
-};
+/** A logger writing `I<time> message key="value"` (and `E...` for errors) lines to `out`. */
+export function textLogger(out: { write(text: string): unknown }): Logger {
+  return {
+    info: (message, fields) => out.write(line("I", message, fields)),
+    error: (message, fields) => out.write(line("E", message, fields)),
+  };
+}
+
+/** The default: textLogger(process.stderr). */
+export const stderrLogger: Logger = textLogger(process.stderr);
 
 /** Logs nothing. */
 export const discardLogger: Logger = { info() {}, error() {} };
