@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver, kube-controller-manager and etcd for one Kubernetes version from Go modules
-# into $CACHE/bin (default ~/.cache/org-testenv/<version>/bin). Idempotent: an existing complete build is
-# kept. Concurrent runs for the same version wait for each other (flock). Prints the bin dir on stdout;
+# into $CACHE/bin (default ~/.cache/org-testenv/<version>/bin), and node-agent (../agent, testenv's
+# kubelet stand-in) against the same version's modules. Idempotent: an existing complete build is
+# kept; node-agent is rebuilt when its sources change (their sha256 is kept in node-agent.sha256). Concurrent runs for the same version wait for each other (flock). Prints the bin dir on stdout;
 # progress goes to stderr as "[testenv] ..." lines; a failing step is reported as
 # "[testenv] FAILED (exit N): <command>".
 # Usage: build-binaries.sh [K8S_VERSION]   (default $K8S_VERSION, else v1.36.3)
@@ -20,7 +21,10 @@ trap 'rc=$?; echo "[testenv] FAILED (exit $rc): $BASH_COMMAND" >&2' ERR
 
 command -v go >/dev/null || { echo "Go is not installed (no 'go' on PATH): install Go >= 1.26 from https://go.dev/dl (or your package manager), or put prebuilt kube-apiserver, kube-controller-manager and etcd into $BIN" >&2; exit 3; }
 
-complete() { [ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/kube-controller-manager" ] && [ -x "$BIN/etcd" ]; }
+AGENT_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../agent" && pwd)
+agent_hash() { (cd "$AGENT_SRC" && LC_ALL=C ls -- *.go | LC_ALL=C sort | xargs cat) | sha256sum | cut -d' ' -f1; }
+agent_fresh() { [ -x "$BIN/node-agent" ] && [ "$(cat "$BIN/node-agent.sha256" 2>/dev/null)" = "$(agent_hash)" ]; }
+complete() { [ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/kube-controller-manager" ] && [ -x "$BIN/etcd" ] && agent_fresh; }
 if complete; then echo "$BIN"; exit 0; fi
 mkdir -p "$CACHE/k8smod" "$CACHE/etcdmod" "$BIN"
 if command -v flock >/dev/null; then
@@ -30,7 +34,7 @@ if command -v flock >/dev/null; then
 fi
 
 cd "$CACHE/k8smod"
-if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kube-controller-manager" ]; then
+if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kube-controller-manager" ] || [ ! -f go.mod ]; then
   step "resolving k8s.io/kubernetes@$K8S"
   KMOD=$(cd /tmp && go mod download -json "k8s.io/kubernetes@$K8S" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p') || true
   [ -n "$KMOD" ] && [ -f "$KMOD" ] || { echo "could not download k8s.io/kubernetes@$K8S from the Go module proxy ($(go env GOPROXY)): check the version ('go list -m -versions k8s.io/kubernetes') and the network" >&2; exit 4; }
@@ -66,6 +70,19 @@ if [ ! -x "$BIN/etcd" ]; then
   go get -tool "go.etcd.io/etcd/server/v3@$E" >&2
   go build -trimpath -ldflags "-s -w" -o "$BIN/etcd.tmp" go.etcd.io/etcd/server/v3 >&2
   mv "$BIN/etcd.tmp" "$BIN/etcd"
+fi
+if ! agent_fresh; then
+  # Its own module, pinned to the same dependency versions as the components (so the Go build cache
+  # of the kube-apiserver build serves it): k8s.io/kubernetes's go.mod with the staging replaces.
+  step "building node-agent against k8s.io/cri-streaming $STG"
+  mkdir -p "$CACHE/agentmod" && cd "$CACHE/agentmod"
+  sed -e 's#^module .*#module local.test/testenv-node-agent#' -e '/^tool (/,/^)/d' "$CACHE/k8smod/go.mod" > go.mod
+  cp "$CACHE/k8smod/go.sum" go.sum
+  rm -f -- *.go && cp "$AGENT_SRC"/*.go .
+  H=$(agent_hash)
+  go build -trimpath -ldflags "-s -w" -o "$BIN/node-agent.tmp" . >&2
+  mv "$BIN/node-agent.tmp" "$BIN/node-agent"
+  echo "$H" > "$BIN/node-agent.sha256"
 fi
 step "binaries ready in $BIN"
 echo "$BIN"

@@ -1,6 +1,7 @@
 // Locating (and on first use building) kube-apiserver, kube-controller-manager and etcd for a version.
 import { spawn } from "node:child_process";
-import { accessSync, constants, createWriteStream, mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { accessSync, constants, createWriteStream, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +35,28 @@ export function binDirFor(version: string): string {
 }
 
 export const buildScript = fileURLToPath(new URL("../scripts/build-binaries.sh", import.meta.url));
+
+/** The node agent's Go sources (built by the build script into `<binDir>/node-agent`). */
+export const agentSourceDir = fileURLToPath(new URL("../agent/", import.meta.url));
+
+/**
+ * True when `<binDir>/node-agent` exists and was built from the current agent sources (the build
+ * script records their sha256, over the `*.go` files in name order, in node-agent.sha256).
+ */
+export function nodeAgentFresh(binDir: string): boolean {
+  if (!executable(join(binDir, "node-agent"))) return false;
+  const h = createHash("sha256");
+  for (const f of readdirSync(agentSourceDir)
+    .filter((n) => n.endsWith(".go"))
+    .sort()) {
+    h.update(readFileSync(join(agentSourceDir, f)));
+  }
+  try {
+    return readFileSync(join(binDir, "node-agent.sha256"), "utf8").trim() === h.digest("hex");
+  } catch {
+    return false;
+  }
+}
 
 function executable(path: string): boolean {
   try {
@@ -77,7 +100,7 @@ export async function ensureBinaries(
     return given;
   }
   const binDir = binDirFor(version);
-  if (missingBinaries(binDir).length === 0) return binDir;
+  if (missingBinaries(binDir).length === 0 && nodeAgentFresh(binDir)) return binDir;
 
   const logDir = join(cacheRoot(), version);
   mkdirSync(logDir, { recursive: true });

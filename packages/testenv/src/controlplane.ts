@@ -1,7 +1,15 @@
 // startControlPlane: etcd + kube-apiserver + kube-controller-manager on loopback ports, with a fresh
 // run directory and PKI per call.
 import { randomBytes } from "node:crypto";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { get as httpGet } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -38,7 +46,7 @@ export interface TestUser {
 }
 
 export interface ProcessInfo {
-  name: "etcd" | "kube-apiserver" | "kube-controller-manager";
+  name: "etcd" | "kube-apiserver" | "kube-controller-manager" | "node-agent";
   pid: number;
   logPath: string;
 }
@@ -59,8 +67,19 @@ export interface ControlPlane {
   /** The JSON state file describing this control plane (see attachControlPlane). */
   statePath: string;
   processes: ProcessInfo[];
+  /** The node agent (kubelet stand-in) that registerNode points Nodes at; absent without its binary. */
+  nodeAgent?: NodeAgentInfo;
   /** Kills the components by PID (SIGTERM, then SIGKILL) and removes the run directory. Idempotent. */
   stop(): Promise<void>;
+}
+
+/** Where the node agent serves the kubelet API (mutual TLS with the cluster CA; see nodes.ts). */
+export interface NodeAgentInfo {
+  /** https://127.0.0.1:<port> */
+  url: string;
+  port: number;
+  /** Pod directories and container logs. */
+  rootDir: string;
 }
 
 export interface StartOptions {
@@ -129,6 +148,7 @@ export interface ControlPlaneState {
   runDir: string;
   users: { admin: TestUser; certUser: TestUser; tokenUser: TestUser };
   processes: ProcessInfo[];
+  nodeAgent?: NodeAgentInfo;
   watchdogPid?: number;
   ownerPid: number;
   detached: boolean;
@@ -280,7 +300,12 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
 
     // PKI and auth files.
     const pki = await generatePki({
-      clients: [{ user: "admin", groups: ["system:masters"] }, { user: "alice" }],
+      clients: [
+        { user: "admin", groups: ["system:masters"] },
+        { user: "alice" },
+        // the API server's client certificate towards kubelets (here: the node agent)
+        { user: "kube-apiserver-kubelet-client", groups: ["system:masters"] },
+      ],
     });
     const p = (f: string) => join(pkiDir, f);
     writeFileSync(p("ca.crt"), pki.ca.cert);
@@ -328,6 +353,22 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
     );
     const etcdURL = `http://127.0.0.1:${etcd.ports.client}`;
 
+    // node agent: the kubelet API for registered nodes; it starts while the API server does
+    const agentBin = join(binDir, "node-agent");
+    const agentPortFile = join(runDir, "node-agent.port");
+    const agentRoot = join(runDir, "node-agent");
+    const agent = existsSync(agentBin)
+      ? launch("node-agent", [
+          "--listen=127.0.0.1:0",
+          `--tls-cert-file=${p("apiserver.crt")}`,
+          `--tls-private-key-file=${p("apiserver.key")}`,
+          `--client-ca-file=${p("ca.crt")}`,
+          `--root-dir=${agentRoot}`,
+          `--port-file=${agentPortFile}`,
+          "--admin-cn=admin",
+        ])
+      : undefined;
+
     // kube-apiserver
     const apiserver = await startWithPorts(
       "kube-apiserver",
@@ -365,6 +406,11 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
                   "--max-mutating-requests-inflight=0",
                 ]),
             "--profiling=false",
+            // kubelets (the node agent) over mutual TLS, reached at a Node's InternalIP
+            `--kubelet-client-certificate=${p("kube-apiserver-kubelet-client.crt")}`,
+            `--kubelet-client-key=${p("kube-apiserver-kubelet-client.key")}`,
+            `--kubelet-certificate-authority=${p("ca.crt")}`,
+            "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
           ],
           opts.apiServerFlags ?? [],
         ),
@@ -374,6 +420,12 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
           .statusCode === 200,
     );
     const apiServerURL = `https://127.0.0.1:${apiserver.ports}`;
+    let nodeAgent: NodeAgentInfo | undefined;
+    if (agent) {
+      await waitReady(agent, "it wrote its port", async () => existsSync(agentPortFile));
+      const port = Number(readFileSync(agentPortFile, "utf8").trim());
+      nodeAgent = { url: `https://127.0.0.1:${port}`, port, rootDir: agentRoot };
+    }
 
     // kubeconfigs
     const mkUser = (
@@ -462,6 +514,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
       runDir,
       users,
       processes,
+      ...(nodeAgent ? { nodeAgent } : {}),
       ...(watchdogPid ? { watchdogPid } : {}),
       ownerPid: process.pid,
       detached,
@@ -511,6 +564,7 @@ export function controlPlaneFromState(
     etcdURL: state.etcdURL,
     statePath,
     processes: state.processes,
+    ...(state.nodeAgent ? { nodeAgent: state.nodeAgent } : {}),
     stop() {
       if (opts.ownsProcesses === false) return Promise.resolve();
       stopped ??= (async () => {

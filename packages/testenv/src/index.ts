@@ -14,6 +14,7 @@ export {
   type ControlPlane,
   type ControlPlaneState,
   DEFAULT_CONTROLLERS,
+  type NodeAgentInfo,
   type ProcessInfo,
   readState,
   type StartOptions,
@@ -37,4 +38,10 @@ export {
 } from "./faults.js";
 export { type Credentials, KubeRequestError, type KubeResponse, kubeCall, kubeFetch } from "./http.js";
 export { kubeconfigYaml } from "./kubeconfig.js";
-export { makePodRunning, type NodeOptions, registerNode } from "./nodes.js";
+export {
+  makePodRunning,
+  type NodeAgentProcess,
+  type NodeOptions,
+  nodeAgentProcesses,
+  registerNode,
+} from "./nodes.js";
