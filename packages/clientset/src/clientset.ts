@@ -1,9 +1,11 @@
 // The typed clientset (client-go's kubernetes.Clientset): one method per generated group-version,
-// all sharing one RESTClient (one transport, one rate limiter), plus discovery.
+// all sharing one RESTClient (one transport, one rate limiter), plus discovery. Any RestInterface
+// will do: the fake clientset (@org/clientset/fake) passes its in-process one.
 import { RESTClient, type RestConfig } from "@org/rest";
 import { DiscoveryClient } from "./discovery/index.js";
 import { type GeneratedClientset, groupVersions } from "./generated/index.js";
 import { installGroupClients } from "./runtime/factory.js";
+import type { RestInterface } from "./runtime/rest.js";
 
 // The group methods (coreV1(), appsV1() ...) are declared by the generated interface and installed
 // from the generated descriptors in the constructor.
@@ -11,7 +13,7 @@ export interface Clientset extends GeneratedClientset {}
 
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above
 export class Clientset {
-  readonly restClient: RESTClient;
+  readonly restClient: RestInterface;
   #discovery: DiscoveryClient | undefined;
 
   /** client-go's kubernetes.NewForConfig: one RESTClient for every group. */
@@ -19,8 +21,11 @@ export class Clientset {
     return new Clientset(RESTClient.forConfig(config));
   }
 
-  /** client-go's kubernetes.New: a clientset over an existing RESTClient (shares its transport and limiter). */
-  constructor(restClient: RESTClient) {
+  /**
+   * client-go's kubernetes.New: a clientset over an existing RESTClient (shares its transport and
+   * limiter), or over any RestInterface.
+   */
+  constructor(restClient: RestInterface) {
     this.restClient = restClient;
     installGroupClients(this, restClient, groupVersions);
   }

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   // kind → resource from discovery (client-go's DeferredDiscoveryRESTMapper): loaded on first use,
   // reloaded once when a kind is missing, e.g. a CRD applied by an earlier document of this file.
   const mapper = new DeferredRESTMapper(clientset.discovery());
-  const dynamic = DynamicClient.forConfig(clientset.restClient);
+  const dynamic = new DynamicClient(clientset.restClient);
   const defaultNamespace = flags.namespace ?? config.namespace ?? "default";
 
   let failed = 0;

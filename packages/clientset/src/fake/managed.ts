@@ -1,0 +1,376 @@
+// Field ownership (metadata.managedFields, FieldsV1) and server-side apply. A field set is kept in
+// FieldsV1's own shape: {"f:data": {"f:key": {}}, "f:spec": {"f:containers": {"k:{\"name\":\"c\"}":
+// {".": {}, "f:image": {}}}}}. Simpler than structured-merge-diff in the ways the package README
+// lists: no type conversion between versions, lists without schema data are atomic, and a field
+// conflicts when another manager owns it and the applied value differs from the live one.
+import { jsonEqual } from "./patch.js";
+import type { Obj } from "./resources.js";
+import { type FieldMeta, fieldOf, type SchemaTable, typeIsAtomic } from "./schema.js";
+
+/** A FieldsV1 tree. */
+export type FieldSet = { [element: string]: FieldSet };
+
+/** One metadata.managedFields entry. */
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: "Apply" | "Update";
+  apiVersion: string;
+  time: string;
+  fieldsType: "FieldsV1";
+  fieldsV1: FieldSet;
+  subresource?: string;
+}
+
+function isObject(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** metadata fields nobody owns (set by the server). */
+const serverMetadata = new Set([
+  "name",
+  "namespace",
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "managedFields",
+  "selfLink",
+]);
+
+function itemKey(item: Obj, keys: string[]): string {
+  const o: Obj = {};
+  for (const k of [...keys].sort()) o[k] = item[k];
+  return `k:${JSON.stringify(o)}`;
+}
+
+/** Where a type is used: a struct, a map or an atomic value. */
+interface Ctx {
+  schema: SchemaTable;
+  /** Add "." to map nodes (Update operations record maps they create). */
+  mapMarkers: boolean;
+}
+
+function setOfValue(v: unknown, meta: FieldMeta | undefined, ctx: Ctx, isMapValue = false): FieldSet {
+  const type = meta?.ref;
+  if (Array.isArray(v)) {
+    if (meta?.list === "map" && meta.keys !== undefined && meta.keys.length > 0) {
+      const out: FieldSet = {};
+      for (const item of v) {
+        if (!isObject(item)) continue;
+        out[itemKey(item, meta.keys)] = { ".": {}, ...setOfObject(item, type, ctx) };
+      }
+      return out;
+    }
+    if (meta?.list === "set") {
+      const out: FieldSet = {};
+      for (const item of v) out[`v:${JSON.stringify(item)}`] = {};
+      return out;
+    }
+    return {};
+  }
+  if (isObject(v)) {
+    if (meta?.atomic || typeIsAtomic(ctx.schema, type)) return {};
+    if (meta?.map && !isMapValue) {
+      const out: FieldSet = ctx.mapMarkers && Object.keys(v).length > 0 ? { ".": {} } : {};
+      for (const [k, x] of Object.entries(v)) {
+        out[`f:${k}`] = setOfValue(x, type === undefined ? undefined : { ref: type }, ctx, true);
+      }
+      return out;
+    }
+    return setOfObject(v, type, ctx);
+  }
+  return {};
+}
+
+function setOfObject(obj: Obj, type: string | undefined, ctx: Ctx): FieldSet {
+  const out: FieldSet = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined || v === null) continue;
+    out[`f:${k}`] = setOfValue(v, fieldOf(ctx.schema, type, k), ctx);
+  }
+  return out;
+}
+
+/**
+ * The fields an object sets, without apiVersion/kind, the server's metadata and, unless
+ * `withStatus`, its status.
+ */
+export function fieldSetOf(obj: Obj, schema: SchemaTable, type: string | undefined, opts: { mapMarkers: boolean; only?: "status" | "main" }): FieldSet {
+  const ctx: Ctx = { schema, mapMarkers: opts.mapMarkers };
+  const o: Obj = { ...obj };
+  delete o.apiVersion;
+  delete o.kind;
+  if (opts.only === "main") delete o.status;
+  if (isObject(o.metadata)) {
+    const m: Obj = {};
+    for (const [k, v] of Object.entries(o.metadata)) if (!serverMetadata.has(k)) m[k] = v;
+    if (Object.keys(m).length === 0) delete o.metadata;
+    else o.metadata = m;
+  }
+  if (opts.only === "status") return o.status === undefined ? {} : { "f:status": setOfValue(o.status, fieldOf(schema, type, "status"), ctx) };
+  return setOfObject(o, type, ctx);
+}
+
+/** Every leaf path of a set ("." leaves included). */
+export function leaves(set: FieldSet, prefix: string[] = []): string[][] {
+  const out: string[][] = [];
+  for (const [k, child] of Object.entries(set)) {
+    const p = [...prefix, k];
+    if (Object.keys(child).length === 0) out.push(p);
+    else out.push(...leaves(child, p));
+  }
+  return out;
+}
+
+function hasPath(set: FieldSet, path: string[]): boolean {
+  let cur: FieldSet | undefined = set;
+  for (const e of path) {
+    cur = cur[e];
+    if (cur === undefined) return false;
+  }
+  return true;
+}
+
+/** Whether the set holds `path` as a leaf. */
+export function ownsLeaf(set: FieldSet, path: string[]): boolean {
+  let cur: FieldSet | undefined = set;
+  for (const e of path) {
+    cur = cur[e];
+    if (cur === undefined) return false;
+  }
+  return Object.keys(cur).length === 0;
+}
+
+function addPath(set: FieldSet, path: string[]): void {
+  let cur = set;
+  for (const e of path) cur = cur[e] ??= {};
+}
+
+function removePath(set: FieldSet, path: string[]): void {
+  const stack: FieldSet[] = [set];
+  let cur = set;
+  for (const e of path.slice(0, -1)) {
+    const next = cur[e];
+    if (next === undefined) return;
+    stack.push(next);
+    cur = next;
+  }
+  delete cur[path[path.length - 1]!];
+  // Drop parents left empty (they would otherwise read as owned leaves).
+  for (let i = path.length - 2; i >= 0; i--) {
+    const node = stack[i + 1]!;
+    if (Object.keys(node).length > 0) break;
+    delete stack[i]![path[i]!];
+  }
+}
+
+/** The value a path points at (undefined when absent). */
+function valueAt(obj: unknown, path: string[]): unknown {
+  let cur: unknown = obj;
+  for (const e of path) {
+    if (e === ".") return cur;
+    if (cur === undefined || cur === null) return undefined;
+    if (e.startsWith("f:")) cur = isObject(cur) ? cur[e.slice(2)] : undefined;
+    else if (e.startsWith("k:")) {
+      const want = JSON.parse(e.slice(2)) as Obj;
+      cur = Array.isArray(cur)
+        ? cur.find((x) => isObject(x) && Object.entries(want).every(([k, v]) => jsonEqual(x[k], v)))
+        : undefined;
+    } else if (e.startsWith("v:")) {
+      const want = JSON.parse(e.slice(2));
+      cur = Array.isArray(cur) ? cur.find((x) => jsonEqual(x, want)) : undefined;
+    } else return undefined;
+  }
+  return cur;
+}
+
+/** `.spec.containers[name="c"].image`, as structured-merge-diff prints a path. */
+export function renderPath(path: string[]): string {
+  let out = "";
+  for (const e of path) {
+    if (e === ".") continue;
+    if (e.startsWith("f:")) out += `.${e.slice(2)}`;
+    else if (e.startsWith("k:")) {
+      const o = JSON.parse(e.slice(2)) as Obj;
+      out += `[${Object.entries(o)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(",")}]`;
+    } else if (e.startsWith("v:")) out += `[=${e.slice(2)}]`;
+  }
+  return out;
+}
+
+function removeValue(obj: Obj, path: string[]): void {
+  const parentPath = path.slice(0, -1);
+  const last = path[path.length - 1]!;
+  if (last === ".") {
+    removeValue(obj, parentPath);
+    return;
+  }
+  const parent = valueAt(obj, parentPath);
+  if (last.startsWith("f:") && isObject(parent)) delete parent[last.slice(2)];
+  else if (Array.isArray(parent)) {
+    const item = valueAt(parent, [last]);
+    const i = parent.indexOf(item);
+    if (i >= 0) parent.splice(i, 1);
+  }
+}
+
+/** Merges an applied configuration into the live object: objects and list maps by key, sets as unions. */
+function mergeApplied(live: unknown, cfg: unknown, meta: FieldMeta | undefined, schema: SchemaTable, isMapValue = false): unknown {
+  const type = meta?.ref;
+  if (Array.isArray(cfg)) {
+    if (!Array.isArray(live)) return structuredClone(cfg);
+    if (meta?.list === "map" && meta.keys !== undefined && meta.keys.length > 0) {
+      const keys = meta.keys;
+      const out = live.map((x) => structuredClone(x));
+      for (const item of cfg) {
+        if (!isObject(item)) continue;
+        const i = out.findIndex((x) => isObject(x) && keys.every((k) => jsonEqual(x[k], item[k])));
+        if (i >= 0) out[i] = mergeApplied(out[i], item, { ref: type }, schema);
+        else out.push(structuredClone(item));
+      }
+      return out;
+    }
+    if (meta?.list === "set") {
+      const out = live.map((x) => structuredClone(x));
+      for (const x of cfg) if (!out.some((o) => jsonEqual(o, x))) out.push(structuredClone(x));
+      return out;
+    }
+    return structuredClone(cfg);
+  }
+  if (isObject(cfg) && isObject(live) && !meta?.atomic && !typeIsAtomic(schema, type)) {
+    const out: Obj = { ...live };
+    for (const [k, v] of Object.entries(cfg)) {
+      if (v === null || v === undefined) continue;
+      const fm = meta?.map && !isMapValue ? (type === undefined ? undefined : { ref: type }) : fieldOf(schema, type, k);
+      out[k] = mergeApplied(out[k], v, fm, schema, meta?.map === true && !isMapValue);
+    }
+    return out;
+  }
+  return structuredClone(cfg);
+}
+
+export interface ApplyInput {
+  live: Obj | undefined;
+  config: Obj;
+  manager: string;
+  apiVersion: string;
+  subresource?: string;
+  force: boolean;
+  schema: SchemaTable;
+  type: string | undefined;
+  now: string;
+}
+
+/** A field another manager owns with a different value. */
+export interface ApplyConflict {
+  /** `"manager"` or `"manager" using v1` (Update operations), as the server quotes it. */
+  manager: string;
+  field: string;
+}
+
+function managerLabel(e: ManagedFieldsEntry): string {
+  return e.operation === "Apply" ? `"${e.manager}"` : `"${e.manager}" using ${e.apiVersion}`;
+}
+
+function sameOwner(e: ManagedFieldsEntry, manager: string, operation: string, subresource: string | undefined): boolean {
+  return e.manager === manager && e.operation === operation && (e.subresource ?? "") === (subresource ?? "");
+}
+
+/** The result of a server-side apply: the new object and its managedFields, or the conflicts. */
+export function serverSideApply(input: ApplyInput): { object: Obj } | { conflicts: ApplyConflict[] } {
+  const { config, schema, type, manager } = input;
+  const live: Obj = input.live === undefined ? {} : structuredClone(input.live);
+  const entries: ManagedFieldsEntry[] = structuredClone((live.metadata?.managedFields ?? []) as ManagedFieldsEntry[]);
+  const only = input.subresource === "status" ? "status" : "main";
+  const cfg: Obj = { ...config };
+  if (only === "main" && input.subresource === undefined) delete cfg.status;
+  const applied = fieldSetOf(cfg, schema, type, { mapMarkers: false, only: input.subresource === "status" ? "status" : undefined });
+  const appliedLeaves = leaves(applied);
+
+  const conflicts: ApplyConflict[] = [];
+  for (const e of entries) {
+    if (sameOwner(e, manager, "Apply", input.subresource)) continue;
+    for (const p of appliedLeaves) {
+      if (p[p.length - 1] === ".") continue;
+      if (!ownsLeaf(e.fieldsV1, p)) continue;
+      if (!jsonEqual(valueAt(live, p), valueAt(cfg, p))) {
+        if (input.force) removePath(e.fieldsV1, p);
+        else conflicts.push({ manager: managerLabel(e), field: renderPath(p) });
+      }
+    }
+  }
+  if (conflicts.length > 0) return { conflicts };
+
+  let merged = mergeApplied(live, cfg, type === undefined ? undefined : { ref: type }, schema) as Obj;
+  const mine = entries.find((e) => sameOwner(e, manager, "Apply", input.subresource));
+  if (mine !== undefined) {
+    // Fields this manager applied before and no longer applies: removed unless someone else owns them.
+    const dropped = leaves(mine.fieldsV1).filter((p) => !hasPath(applied, p));
+    dropped.sort((a, b) => b.length - a.length);
+    for (const p of dropped) {
+      const others = entries.some((e) => e !== mine && hasPath(e.fieldsV1, p));
+      if (!others) removeValue(merged, p);
+    }
+  }
+  const next = entries.filter((e) => e !== mine);
+  const entry: ManagedFieldsEntry = {
+    manager,
+    operation: "Apply",
+    apiVersion: input.apiVersion,
+    time: input.now,
+    fieldsType: "FieldsV1",
+    fieldsV1: applied,
+  };
+  if (input.subresource !== undefined) entry.subresource = input.subresource;
+  // Apply entries come first, as the server sorts them.
+  const insertAt = mine === undefined ? next.filter((e) => e.operation === "Apply").length : entries.indexOf(mine);
+  next.splice(Math.min(insertAt, next.length), 0, entry);
+  merged = { ...merged, metadata: { ...(merged.metadata ?? {}) } };
+  merged.metadata.managedFields = next.filter((e) => Object.keys(e.fieldsV1).length > 0);
+  return { object: merged };
+}
+
+/**
+ * Ownership after a non-apply write (create, update, patch): fields the write added or changed
+ * become the manager's (taken from others without conflict), removed fields leave every set.
+ */
+export function updateManagedFields(input: {
+  old: Obj | undefined;
+  next: Obj;
+  manager: string;
+  apiVersion: string;
+  subresource?: string;
+  schema: SchemaTable;
+  type: string | undefined;
+  now: string;
+}): ManagedFieldsEntry[] {
+  const { old, next, schema, type } = input;
+  const entries: ManagedFieldsEntry[] = structuredClone((old?.metadata?.managedFields ?? []) as ManagedFieldsEntry[]);
+  const only = input.subresource === "status" ? "status" : undefined;
+  const newSet = fieldSetOf(next, schema, type, { mapMarkers: true, only });
+  const oldSet = old === undefined ? {} : fieldSetOf(old, schema, type, { mapMarkers: true, only });
+  const changed = leaves(newSet).filter((p) => {
+    if (p[p.length - 1] === ".") return !hasPath(oldSet, p);
+    return old === undefined || !jsonEqual(valueAt(old, p), valueAt(next, p)) || !hasPath(oldSet, p);
+  });
+  const removed = leaves(oldSet).filter((p) => !hasPath(newSet, p));
+  for (const e of entries) {
+    for (const p of removed) removePath(e.fieldsV1, p);
+    for (const p of changed) if (ownsLeaf(e.fieldsV1, p)) removePath(e.fieldsV1, p);
+  }
+  if (changed.length > 0) {
+    let mine = entries.find((e) => sameOwner(e, input.manager, "Update", input.subresource) && e.apiVersion === input.apiVersion);
+    if (mine === undefined) {
+      mine = { manager: input.manager, operation: "Update", apiVersion: input.apiVersion, time: input.now, fieldsType: "FieldsV1", fieldsV1: {} };
+      if (input.subresource !== undefined) mine.subresource = input.subresource;
+      entries.push(mine);
+    }
+    mine.time = input.now;
+    for (const p of changed) addPath(mine.fieldsV1, p);
+  }
+  return entries.filter((e) => Object.keys(e.fieldsV1).length > 0);
+}

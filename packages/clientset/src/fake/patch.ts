@@ -1,0 +1,259 @@
+// The three non-apply patch kinds: JSON patch (RFC 6902), JSON merge patch (RFC 7386) and
+// strategic merge patch (merge keys and patch strategies from the spec, with the $patch,
+// $retainKeys, $deleteFromPrimitiveList and $setElementOrder directives).
+import type { Obj } from "./resources.js";
+import { fieldOf, type SchemaTable } from "./schema.js";
+
+/** A patch that cannot be applied. */
+export class PatchError extends Error {
+  override name = "PatchError";
+}
+
+function isObject(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function clone<T>(v: T): T {
+  return v === undefined ? v : structuredClone(v);
+}
+
+/** Deep equality of JSON values. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
+  }
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+// --- JSON patch ---
+
+function pointer(path: string): string[] {
+  if (path === "") return [];
+  if (!path.startsWith("/")) throw new PatchError(`invalid JSON pointer: ${JSON.stringify(path)}`);
+  return path
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+function parentOf(doc: unknown, parts: string[], path: string): { parent: Obj | unknown[]; key: string } {
+  let cur: unknown = doc;
+  for (const p of parts.slice(0, -1)) {
+    if (Array.isArray(cur)) cur = cur[Number(p)];
+    else if (isObject(cur)) cur = cur[p];
+    else cur = undefined;
+    if (cur === undefined) {
+      throw new PatchError(`doc is missing path: "${path}": missing value`);
+    }
+  }
+  if (!Array.isArray(cur) && !isObject(cur)) throw new PatchError(`doc is missing path: "${path}": missing value`);
+  return { parent: cur, key: parts[parts.length - 1]! };
+}
+
+function getAt(doc: unknown, path: string): unknown {
+  let cur: unknown = doc;
+  for (const p of pointer(path)) {
+    if (Array.isArray(cur)) cur = cur[Number(p)];
+    else if (isObject(cur)) cur = Object.hasOwn(cur, p) ? cur[p] : undefined;
+    else cur = undefined;
+    if (cur === undefined) throw new PatchError(`doc is missing path: "${path}": missing value`);
+  }
+  return cur;
+}
+
+function arrayIndex(arr: unknown[], key: string, path: string, forAdd: boolean): number {
+  if (forAdd && key === "-") return arr.length;
+  if (!/^\d+$/.test(key)) throw new PatchError(`doc is missing path: "${path}": missing value`);
+  const i = Number(key);
+  if (i > arr.length || (!forAdd && i === arr.length)) {
+    throw new PatchError(`doc is missing path: "${path}": missing value`);
+  }
+  return i;
+}
+
+function addAt(doc: unknown, path: string, value: unknown): unknown {
+  const parts = pointer(path);
+  if (parts.length === 0) return clone(value);
+  const { parent, key } = parentOf(doc, parts, path);
+  if (Array.isArray(parent)) parent.splice(arrayIndex(parent, key, path, true), 0, clone(value));
+  else parent[key] = clone(value);
+  return doc;
+}
+
+function removeAt(doc: unknown, path: string): unknown {
+  const parts = pointer(path);
+  const { parent, key } = parentOf(doc, parts, path);
+  if (Array.isArray(parent)) parent.splice(arrayIndex(parent, key, path, false), 1);
+  else {
+    if (!Object.hasOwn(parent, key)) {
+      throw new PatchError(`Unable to remove nonexistent key: ${key}: missing value`);
+    }
+    delete parent[key];
+  }
+  return doc;
+}
+
+/** Applies an RFC 6902 JSON patch to a copy of `doc`. */
+export function applyJSONPatch(doc: Obj, ops: unknown): Obj {
+  if (!Array.isArray(ops)) throw new PatchError("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+  let out: unknown = clone(doc);
+  for (const raw of ops) {
+    if (!isObject(raw)) throw new PatchError("json: cannot unmarshal into Go value of type jsonpatch.Operation");
+    const op = raw.op;
+    const path = String(raw.path ?? "");
+    switch (op) {
+      case "add":
+        out = addAt(out, path, raw.value);
+        break;
+      case "remove":
+        out = removeAt(out, path);
+        break;
+      case "replace": {
+        getAt(out, path);
+        const parts = pointer(path);
+        if (parts.length === 0) out = clone(raw.value);
+        else {
+          const { parent, key } = parentOf(out, parts, path);
+          if (Array.isArray(parent)) parent[arrayIndex(parent, key, path, false)] = clone(raw.value);
+          else parent[key] = clone(raw.value);
+        }
+        break;
+      }
+      case "move": {
+        const from = String(raw.from ?? "");
+        const v = getAt(out, from);
+        out = removeAt(out, from);
+        out = addAt(out, path, v);
+        break;
+      }
+      case "copy":
+        out = addAt(out, path, getAt(out, String(raw.from ?? "")));
+        break;
+      case "test": {
+        let cur: unknown;
+        try {
+          cur = getAt(out, path);
+        } catch {
+          cur = undefined;
+        }
+        if (!jsonEqual(cur, raw.value)) throw new PatchError(`testing value ${path} failed: test failed`);
+        break;
+      }
+      default:
+        throw new PatchError(`Unexpected kind: ${String(op)}`);
+    }
+  }
+  if (!isObject(out)) throw new PatchError("the patch did not produce an object");
+  return out;
+}
+
+// --- merge patch ---
+
+/** RFC 7386: objects merge, null deletes, everything else (arrays included) replaces. */
+export function applyMergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObject(patch)) return clone(patch);
+  const out: Obj = isObject(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = applyMergePatch(out[k], v);
+  }
+  return out;
+}
+
+// --- strategic merge patch ---
+
+const directive = "$patch";
+
+function mergeStrategic(original: unknown, patch: unknown, schema: SchemaTable, type: string | undefined): unknown {
+  if (!isObject(patch)) return clone(patch);
+  if (patch[directive] === "replace") {
+    const { [directive]: _d, ...rest } = patch;
+    return stripDirectives(rest);
+  }
+  if (patch[directive] === "delete") return undefined;
+  const out: Obj = isObject(original) ? { ...original } : {};
+  const retain = patch.$retainKeys;
+  for (const [k, v] of Object.entries(patch)) {
+    if (k === directive || k === "$retainKeys" || k.startsWith("$setElementOrder/")) continue;
+    if (k.startsWith("$deleteFromPrimitiveList/")) {
+      const field = k.slice("$deleteFromPrimitiveList/".length);
+      if (Array.isArray(out[field]) && Array.isArray(v)) {
+        out[field] = (out[field] as unknown[]).filter((x) => !v.some((d) => jsonEqual(d, x)));
+      }
+      continue;
+    }
+    if (v === null) {
+      delete out[k];
+      continue;
+    }
+    const meta = fieldOf(schema, type, k);
+    if (Array.isArray(v)) {
+      out[k] = mergeList(out[k], v, schema, meta?.ref, meta?.strategy ?? "", meta?.mergeKey);
+    } else if (isObject(v) && !meta?.atomic) {
+      const merged = mergeStrategic(out[k], v, schema, meta?.map ? undefined : meta?.ref);
+      if (merged === undefined) delete out[k];
+      else out[k] = merged;
+    } else out[k] = clone(v);
+  }
+  if (Array.isArray(retain)) {
+    for (const k of Object.keys(out)) if (!retain.includes(k) && !Object.hasOwn(patch, k)) delete out[k];
+  }
+  return out;
+}
+
+function stripDirectives(v: unknown): unknown {
+  if (Array.isArray(v)) return v.filter((x) => !(isObject(x) && x[directive] !== undefined && Object.keys(x).length === 1)).map(stripDirectives);
+  if (!isObject(v)) return v;
+  const out: Obj = {};
+  for (const [k, x] of Object.entries(v)) if (!k.startsWith("$")) out[k] = stripDirectives(x);
+  return out;
+}
+
+function mergeList(
+  original: unknown,
+  patch: unknown[],
+  schema: SchemaTable,
+  itemType: string | undefined,
+  strategy: string,
+  mergeKey: string | undefined,
+): unknown[] {
+  const orig = Array.isArray(original) ? original : [];
+  const replaceAll = patch.find((x) => isObject(x) && x[directive] === "replace");
+  if (replaceAll !== undefined) return stripDirectives(patch.filter((x) => x !== replaceAll)) as unknown[];
+  if (!strategy.split(",").includes("merge")) return stripDirectives(patch) as unknown[];
+  if (mergeKey === undefined) {
+    // A merging list of scalars: the union, the patch's values first.
+    const out = patch.map((x) => clone(x));
+    for (const x of orig) if (!out.some((o) => jsonEqual(o, x))) out.push(clone(x));
+    return out;
+  }
+  // The patch's items first, in its order (merged with the originals they name), then the original
+  // items the patch does not mention, as apimachinery's normalizeElementOrder orders them.
+  const merged: unknown[] = [];
+  const named = new Set<number>();
+  for (const item of patch) {
+    if (!isObject(item)) continue;
+    const key = item[mergeKey];
+    const i = orig.findIndex((o) => isObject(o) && jsonEqual(o[mergeKey], key));
+    if (i >= 0) named.add(i);
+    if (item[directive] === "delete") continue;
+    merged.push(i >= 0 ? mergeStrategic(orig[i], item, schema, itemType) : stripDirectives(mergeStrategic(undefined, item, schema, itemType)));
+  }
+  orig.forEach((o, i) => {
+    if (!named.has(i)) merged.push(clone(o));
+  });
+  return merged;
+}
+
+/** Applies a strategic merge patch to `doc` whose root type is `type` (a definition name). */
+export function applyStrategicMergePatch(doc: Obj, patch: unknown, schema: SchemaTable, type: string | undefined): Obj {
+  if (!isObject(patch)) throw new PatchError("json: cannot unmarshal into Go value of type map[string]interface {}");
+  const out = mergeStrategic(doc, patch, schema, type);
+  return isObject(out) ? out : {};
+}

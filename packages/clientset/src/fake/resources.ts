@@ -1,0 +1,228 @@
+// What the fake serves: one entry per group/resource, built from the generated descriptors table
+// (scope, kind, verbs, subresources) and from the CRDs created in it. Field-selector support per
+// resource is server behaviour (each registry's GetAttrs), not part of the spec, so it is listed here.
+import type { GroupVersionDescriptor } from "../runtime/descriptor.js";
+
+/** A subresource the fake serves ("status", "scale", ...). */
+export interface FakeSubresource {
+  name: string;
+  /** HTTP-level verbs: get, create, update, patch. */
+  verbs: readonly string[];
+  kind?: { group: string; version: string; kind: string };
+}
+
+/** One served resource (all its versions share one store, as in the API server). */
+export interface FakeResource {
+  group: string;
+  /** Served versions, the preferred first. */
+  versions: string[];
+  kind: string;
+  listKind: string;
+  /** Plural, the URL segment. */
+  resource: string;
+  singular: string;
+  namespaced: boolean;
+  /** Discovery verbs: create, delete, deletecollection, get, list, patch, update, watch. */
+  verbs: string[];
+  subresources: FakeSubresource[];
+  shortNames?: string[];
+  categories?: string[];
+  /** The CRD this resource comes from, when it is a custom resource. */
+  crd?: string;
+  /** Extra field selectors (besides metadata.name / metadata.namespace), as JSON paths. */
+  selectableFields: Readonly<Record<string, (obj: Obj) => string>>;
+}
+
+/** Any stored object. */
+// biome-ignore lint/suspicious/noExplicitAny: objects of every kind
+export type Obj = Record<string, any>;
+
+const verbMap: Record<string, string> = {
+  create: "create",
+  update: "update",
+  delete: "delete",
+  deleteCollection: "deletecollection",
+  get: "get",
+  list: "list",
+  watch: "watch",
+  patch: "patch",
+  apply: "patch",
+};
+const verbOrder = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+
+/** A field read as the server does for field selectors (empty string when absent). */
+function str(path: string): (obj: Obj) => string {
+  const parts = path.split(".");
+  return (obj) => {
+    let v: unknown = obj;
+    for (const p of parts) v = v === null || typeof v !== "object" ? undefined : (v as Obj)[p];
+    if (v === undefined || v === null) return "";
+    return String(v);
+  };
+}
+
+function fields(...paths: string[]): Record<string, (obj: Obj) => string> {
+  return Object.fromEntries(paths.map((p) => [p, str(p)]));
+}
+
+/** Field selectors per group/resource beyond metadata.name and metadata.namespace (kube-apiserver 1.36). */
+const selectable: Record<string, Record<string, (obj: Obj) => string>> = {
+  "/pods": {
+    ...fields(
+      "spec.nodeName",
+      "spec.restartPolicy",
+      "spec.schedulerName",
+      "spec.serviceAccountName",
+      "status.phase",
+      "status.podIP",
+      "status.nominatedNodeName",
+    ),
+    "spec.hostNetwork": (o) => String(o.spec?.hostNetwork === true),
+    "status.podIPs": (o) => (o.status?.podIPs ?? []).map((p: { ip: string }) => p.ip).join(","),
+  },
+  "/events": {
+    ...fields(
+      "involvedObject.kind",
+      "involvedObject.namespace",
+      "involvedObject.name",
+      "involvedObject.uid",
+      "involvedObject.apiVersion",
+      "involvedObject.resourceVersion",
+      "involvedObject.fieldPath",
+      "reason",
+      "reportingComponent",
+      "type",
+    ),
+    source: (o) => o.source?.component ?? o.reportingComponent ?? "",
+  },
+  "/secrets": fields("type"),
+  "/namespaces": fields("status.phase"),
+  "/nodes": { "spec.unschedulable": (o) => String(o.spec?.unschedulable === true) },
+  "/replicationcontrollers": fields("status.replicas"),
+  "apps/replicasets": fields("status.replicas"),
+  "batch/jobs": fields("status.successful"),
+  "certificates.k8s.io/certificatesigningrequests": fields("spec.signerName"),
+  "/services": fields("spec.clusterIP", "spec.type"),
+};
+
+const versionRank = (v: string): number => {
+  const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+  if (m === null) return 0;
+  const major = Number(m[1]);
+  const stage = m[2] === undefined ? 3 : m[2] === "beta" ? 2 : 1;
+  return stage * 1e6 + major * 1e3 + Number(m[3] ?? 0);
+};
+
+/** Sorts versions as the API server prefers them: GA, then beta, then alpha, higher first. */
+export function sortVersions(vs: string[]): string[] {
+  return [...new Set(vs)].sort((a, b) => versionRank(b) - versionRank(a));
+}
+
+export function resourceKey(group: string, resource: string): string {
+  return `${group}/${resource}`;
+}
+
+/** The resources of the generated descriptors table, keyed by group/resource. */
+export function resourcesFromDescriptors(
+  groupVersions: Readonly<Record<string, GroupVersionDescriptor>>,
+): Map<string, FakeResource> {
+  const out = new Map<string, FakeResource>();
+  for (const gv of Object.values(groupVersions)) {
+    for (const d of Object.values(gv.resources)) {
+      const key = resourceKey(d.group, d.resource);
+      let r = out.get(key);
+      if (r === undefined) {
+        r = {
+          group: d.group,
+          versions: [],
+          kind: d.kind,
+          listKind: d.listKind,
+          resource: d.resource,
+          singular: d.kind.toLowerCase(),
+          namespaced: d.namespaced,
+          verbs: [],
+          subresources: [],
+          selectableFields: selectable[key] ?? {},
+        };
+        out.set(key, r);
+      }
+      r.versions = sortVersions([...r.versions, d.version]);
+      const verbs = new Set(r.verbs);
+      for (const v of d.verbs) if (verbMap[v] !== undefined) verbs.add(verbMap[v]);
+      r.verbs = verbOrder.filter((v) => verbs.has(v));
+      for (const s of d.subresources) {
+        if (r.subresources.some((x) => x.name === s.name)) continue;
+        const sub: FakeSubresource = { name: s.name, verbs: [...s.verbs] };
+        if (s.kind !== undefined) sub.kind = { ...s.kind };
+        r.subresources.push(sub);
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether the resource has a status subresource (then update ignores status, updateStatus only sets it). */
+export function hasStatus(r: FakeResource): boolean {
+  return r.subresources.some((s) => s.name === "status");
+}
+
+/** Resources with a status subresource whose registry does not set metadata.generation. */
+const noGeneration = new Set([
+  "/namespaces",
+  "/nodes",
+  "/persistentvolumes",
+  "/persistentvolumeclaims",
+  "/services",
+  "/resourcequotas",
+  "certificates.k8s.io/certificatesigningrequests",
+  "apiregistration.k8s.io/apiservices",
+  "flowcontrol.apiserver.k8s.io/flowschemas",
+  "flowcontrol.apiserver.k8s.io/prioritylevelconfigurations",
+]);
+
+/** Whether the registry sets and bumps metadata.generation (every CRD-based and spec+status resource). */
+export function setsGeneration(r: FakeResource): boolean {
+  if (r.crd !== undefined) return true;
+  if (r.group === "apiextensions.k8s.io" && r.resource === "customresourcedefinitions") return true;
+  return hasStatus(r) && !noGeneration.has(resourceKey(r.group, r.resource));
+}
+
+/** A FakeResource for one CRD (apiextensions.k8s.io/v1 CustomResourceDefinition), or undefined if it serves nothing. */
+export function resourceFromCRD(crd: Obj): FakeResource | undefined {
+  const spec = crd.spec ?? {};
+  const names = spec.names ?? {};
+  const served = (spec.versions ?? []).filter((v: Obj) => v.served);
+  if (served.length === 0 || typeof names.plural !== "string") return undefined;
+  const versions = sortVersions(served.map((v: Obj) => v.name as string));
+  const first = served.find((v: Obj) => v.name === versions[0]) ?? served[0];
+  const subs: FakeSubresource[] = [];
+  if (first.subresources?.status !== undefined) subs.push({ name: "status", verbs: ["get", "patch", "update"] });
+  if (first.subresources?.scale !== undefined) {
+    subs.push({
+      name: "scale",
+      verbs: ["get", "patch", "update"],
+      kind: { group: "autoscaling", version: "v1", kind: "Scale" },
+    });
+  }
+  const sel: Record<string, (obj: Obj) => string> = {};
+  for (const f of first.selectableFields ?? []) {
+    const path = String(f.jsonPath ?? "").replace(/^\./, "");
+    if (path) sel[path] = str(path);
+  }
+  const r: FakeResource = {
+    group: spec.group,
+    versions,
+    kind: names.kind,
+    listKind: names.listKind ?? `${names.kind}List`,
+    resource: names.plural,
+    singular: names.singular ?? String(names.kind).toLowerCase(),
+    namespaced: spec.scope !== "Cluster",
+    verbs: [...verbOrder],
+    subresources: subs,
+    crd: crd.metadata?.name,
+    selectableFields: sel,
+  };
+  if (Array.isArray(names.shortNames)) r.shortNames = [...names.shortNames];
+  if (Array.isArray(names.categories)) r.categories = [...names.categories];
+  return r;
+}

@@ -1,0 +1,1350 @@
+// The fake API server: routes a request (method, path, query, body, content type) to the object
+// store with kube-apiserver's semantics (validation, optimistic concurrency, status subresources,
+// deletion with finalizers and garbage collection, selectors, paging, watch, the four patch kinds,
+// dry runs) and answers with the server's status and body, or a watch stream. The RestInterface
+// adapter and serveFake's HTTPS server both go through `handle`.
+import { randomUUID } from "node:crypto";
+import type { GroupVersionDescriptor } from "../runtime/descriptor.js";
+import { discoveryDocument, type DiscoveryRoute, discoveryRoute } from "./discovery.js";
+import { serverSideApply, updateManagedFields } from "./managed.js";
+import { applyJSONPatch, applyMergePatch, applyStrategicMergePatch, jsonEqual, PatchError } from "./patch.js";
+import {
+  type FakeResource,
+  hasStatus,
+  type Obj,
+  resourceFromCRD,
+  resourceKey,
+  resourcesFromDescriptors,
+  setsGeneration,
+} from "./resources.js";
+import { emptySchema, type SchemaTable } from "./schema.js";
+import { parseFieldSelector, parseLabelSelector, SelectorError } from "./selectors.js";
+import * as st from "./status.js";
+import { ApiError } from "./status.js";
+import { type Change, Store } from "./store.js";
+import { tableFor, wantsTable } from "./table.js";
+import { validateObject } from "./validation.js";
+import { WatchStream } from "./watch.js";
+
+/** A request to the fake server, as it would arrive over HTTP. */
+export interface FakeRequest {
+  method: string;
+  /** The path without query: "/api/v1/namespaces/web/configmaps". */
+  path: string;
+  query: URLSearchParams;
+  body?: string | Uint8Array;
+  contentType?: string;
+  accept?: string;
+  userAgent?: string;
+}
+
+/** The fake server's answer: a body (JSON object, or text) with its HTTP code, or a watch stream. */
+export type FakeResponse =
+  | { code: number; body: unknown; contentType?: string; watch?: undefined }
+  | { code: 200; watch: WatchStream; table?: boolean };
+
+/** What a request does, in client-go testing's terms (testing.Action). */
+export interface Action {
+  /** get, list, watch, create, update, patch, delete, deletecollection. */
+  verb: string;
+  resource: { group: string; version: string; resource: string };
+  subresource: string;
+  namespace: string;
+  name: string;
+  /** The decoded request body (create, update; the patch for patch). */
+  object?: unknown;
+  patchType?: string;
+  query: Record<string, string>;
+}
+
+/** A reactor's answer: `handled` ends the request with `object` (200) or `error`. */
+export interface Reaction {
+  handled: boolean;
+  object?: unknown;
+  error?: unknown;
+}
+
+/** client-go's testing.ReactionFunc: return undefined (or handled false) to pass the request on. */
+export type ReactionFunc = (action: Action) => Reaction | undefined;
+
+export interface FakeServerOptions {
+  /** The descriptors the fake serves (default: the generated `groupVersions` table). */
+  groupVersions: Readonly<Record<string, GroupVersionDescriptor>>;
+  /** Patch strategies, merge keys and list types from the spec (default: none, every list atomic). */
+  schema?: SchemaTable;
+  /** How many changes the history keeps for watches and lists at old resourceVersions (default 10000). */
+  historyWindow?: number;
+  /** The first resourceVersion the fake assigns is this + 1 (default 1000); older ones are 410 Gone. */
+  startResourceVersion?: number;
+  /** Clock, for creationTimestamp and deletionTimestamp (default Date.now). */
+  now?: () => number;
+  /** The git version /version reports (default "v1.36.0-fake"). */
+  version?: string;
+}
+
+interface Route {
+  res: FakeResource;
+  version: string;
+  namespace: string;
+  name: string;
+  subresource: string;
+}
+
+/** The RFC 3339 seconds form the API server uses for timestamps. */
+function timestamp(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z");
+}
+
+function isObject(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+const generateNameChars = "bcdfghjklmnpqrstvwxz2456789";
+
+function randomSuffix(): string {
+  let s = "";
+  for (let i = 0; i < 5; i++) s += generateNameChars[Math.floor(Math.random() * generateNameChars.length)];
+  return s;
+}
+
+function gv(group: string, version: string): string {
+  return group === "" ? version : `${group}/${version}`;
+}
+
+const patchTypes = [
+  "application/json-patch+json",
+  "application/merge-patch+json",
+  "application/strategic-merge-patch+json",
+  "application/apply-patch+yaml",
+];
+
+function bodyText(b: string | Uint8Array | undefined): string {
+  if (b === undefined) return "";
+  return typeof b === "string" ? b : new TextDecoder().decode(b);
+}
+
+function parseJSON(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw st.badRequest(`error decoding ${what}: ${(err as Error).message}`);
+  }
+}
+
+/** DeleteOptions from the body and the query (the query wins, as the server's decoder does). */
+interface DeleteOpts {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: string;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun: boolean;
+}
+
+/** Annotation on the bookmark that ends the initial events of a watch list. */
+export const initialEventsEndAnnotation = "k8s.io/initial-events-end";
+
+export class FakeServer {
+  readonly store: Store;
+  readonly schema: SchemaTable;
+  readonly #resources: Map<string, FakeResource>;
+  readonly #builtIn: Set<string>;
+  readonly #now: () => number;
+  readonly version: string;
+  readonly #reactors: { verb: string; resource: string; fn: ReactionFunc }[] = [];
+  readonly #actions: Action[] = [];
+  #controllersScheduled = false;
+  /** Namespaces (by uid) that already got their "default" ServiceAccount and root CA ConfigMap. */
+  readonly #populated = new Set<string>();
+  /** The CA bundle published in every namespace's kube-root-ca.crt (serveFake sets its own CA). */
+  rootCA = "";
+  /** Bumped when the set of served resources changes (CRDs), so discovery caches can tell. */
+  discoveryGeneration = 0;
+  /** Serves /openapi/v2 and /openapi/v3[/...] when set (serveFake sets it from the spec). */
+  openapi: ((path: string) => unknown) | undefined;
+
+  constructor(opts: FakeServerOptions) {
+    this.schema = opts.schema ?? emptySchema;
+    this.#resources = resourcesFromDescriptors(opts.groupVersions);
+    this.#builtIn = new Set(this.#resources.keys());
+    this.#now = opts.now ?? Date.now;
+    this.version = opts.version ?? "v1.36.0-fake";
+    this.store = new Store({
+      startRV: opts.startResourceVersion ?? 1000,
+      historyWindow: opts.historyWindow ?? 10000,
+    });
+  }
+
+  /** Every resource the fake serves now (built-in and from CRDs). */
+  resources(): FakeResource[] {
+    return [...this.#resources.values()];
+  }
+
+  // --- client-go testing hooks ---
+
+  /** Runs `fn` before the server for matching requests ("*" matches any verb or resource). */
+  prependReactor(verb: string, resource: string, fn: ReactionFunc): void {
+    this.#reactors.unshift({ verb, resource, fn });
+  }
+
+  /** Runs `fn` after the other reactors, still before the server. */
+  addReactor(verb: string, resource: string, fn: ReactionFunc): void {
+    this.#reactors.push({ verb, resource, fn });
+  }
+
+  /** The resource requests received so far, in order. */
+  actions(): Action[] {
+    return [...this.#actions];
+  }
+
+  clearActions(): void {
+    this.#actions.length = 0;
+  }
+
+  // --- seeding ---
+
+  /** Stores objects as they are (client-go's tracker.Add): they must carry apiVersion, kind and metadata.name. */
+  add(...objects: Obj[]): void {
+    for (const raw of objects) {
+      const o = clone(raw);
+      const apiVersion = String(o.apiVersion ?? "");
+      const slash = apiVersion.indexOf("/");
+      const group = slash < 0 ? "" : apiVersion.slice(0, slash);
+      const res = this.resources().find((r) => r.group === group && r.kind === o.kind);
+      if (res === undefined || !o.metadata?.name) {
+        throw new TypeError(
+          `newFakeClientset: cannot store ${JSON.stringify(o.kind)} ${JSON.stringify(apiVersion)} ${JSON.stringify(o.metadata?.name ?? "")}: ` +
+            "each object needs apiVersion, kind and metadata.name of a resource the fake serves",
+        );
+      }
+      o.metadata.uid ??= randomUUID();
+      o.metadata.creationTimestamp ??= timestamp(this.#now());
+      if (setsGeneration(res)) o.metadata.generation ??= 1;
+      if (!res.namespaced) delete o.metadata.namespace;
+      else o.metadata.namespace ??= "default";
+      if (res.group === "" && res.resource === "namespaces") this.#defaultNamespace(o);
+      delete o.metadata.resourceVersion;
+      this.store.commit("ADDED", resourceKey(res.group, res.resource), o, undefined);
+      this.#afterCommit(res, o);
+    }
+    // Objects given at construction are the state the history starts from.
+    this.store.oldestRV = this.store.rv;
+  }
+
+  // --- routing ---
+
+  /** Answers one request. Never throws for API errors: they are Status responses. */
+  handle(req: FakeRequest): FakeResponse {
+    try {
+      return this.#handle(req);
+    } catch (err) {
+      if (err instanceof ApiError) return { code: err.status.code ?? 500, body: err.status };
+      if (err instanceof SelectorError) {
+        const e = st.badRequest(err.message);
+        return { code: 400, body: e.status };
+      }
+      const e = st.internal((err as Error)?.message ?? String(err));
+      return { code: 500, body: e.status };
+    }
+  }
+
+  #handle(req: FakeRequest): FakeResponse {
+    const d: DiscoveryRoute | undefined = discoveryRoute(req.path);
+    if (d !== undefined) {
+      if (req.method !== "GET") throw st.methodNotAllowed();
+      return discoveryDocument(this, d, req.accept ?? "");
+    }
+    const route = this.#route(req.path);
+    const verb = this.#verb(req, route);
+    const action: Action = {
+      verb,
+      resource: { group: route.res.group, version: route.version, resource: route.res.resource },
+      subresource: route.subresource,
+      namespace: route.namespace,
+      name: route.name,
+      query: Object.fromEntries(req.query),
+    };
+    if (req.body !== undefined && req.body !== "") {
+      try {
+        action.object = JSON.parse(bodyText(req.body));
+      } catch {
+        action.object = bodyText(req.body);
+      }
+    }
+    if (verb === "patch" && req.contentType !== undefined) action.patchType = req.contentType.split(";")[0]!.trim();
+    this.#actions.push(action);
+    for (const r of this.#reactors) {
+      if (r.verb !== "*" && r.verb !== verb) continue;
+      if (r.resource !== "*" && r.resource !== route.res.resource && r.resource !== `${route.res.resource}/${route.subresource}`) continue;
+      const result = r.fn(clone(action));
+      if (result === undefined || !result.handled) continue;
+      if (result.error !== undefined) {
+        const e = result.error as { status?: unknown };
+        if (e instanceof ApiError) throw e;
+        if (isObject(e?.status) && (e.status as Obj).kind === "Status") {
+          const s = e.status as Obj;
+          return { code: Number(s.code ?? 500), body: s };
+        }
+        throw st.internal((result.error as Error)?.message ?? String(result.error));
+      }
+      return { code: 200, body: clone(result.object ?? {}) };
+    }
+    return this.#dispatch(verb, route, req);
+  }
+
+  #verb(req: FakeRequest, route: Route): string {
+    switch (req.method) {
+      case "GET":
+        if (route.name === "") return req.query.get("watch") === "true" || req.query.get("watch") === "1" ? "watch" : "list";
+        return "get";
+      case "POST":
+        return "create";
+      case "PUT":
+        return "update";
+      case "PATCH":
+        return "patch";
+      case "DELETE":
+        return route.name === "" ? "deletecollection" : "delete";
+      default:
+        throw st.methodNotAllowed();
+    }
+  }
+
+  #route(path: string): Route {
+    const parts = path.split("/").filter((p) => p !== "").map(decodeURIComponent);
+    let group = "";
+    let version: string | undefined;
+    let rest: string[];
+    if (parts[0] === "api") {
+      version = parts[1];
+      rest = parts.slice(2);
+    } else if (parts[0] === "apis") {
+      group = parts[1] ?? "";
+      version = parts[2];
+      rest = parts.slice(3);
+    } else throw st.pathNotFound();
+    if (version === undefined || rest.length === 0) throw st.pathNotFound();
+    let namespace = "";
+    if (rest[0] === "namespaces" && rest.length >= 3 && !(group === "" && (rest[2] === "status" || rest[2] === "finalize"))) {
+      namespace = rest[1]!;
+      rest = rest.slice(2);
+    }
+    const resource = rest[0]!;
+    const res = this.#resources.get(resourceKey(group, resource));
+    if (res === undefined || !res.versions.includes(version)) throw st.pathNotFound();
+    if (namespace !== "" && !res.namespaced) throw st.pathNotFound();
+    const name = rest[1] ?? "";
+    const subresource = rest.slice(2).join("/");
+    if (subresource !== "" && !res.subresources.some((s) => s.name === subresource)) throw st.pathNotFound();
+    return { res, version, namespace, name, subresource };
+  }
+
+  #dispatch(verb: string, route: Route, req: FakeRequest): FakeResponse {
+    const { res, subresource } = route;
+    const serverVerb = verb === "watch" || verb === "list" ? verb : verb;
+    if (subresource === "") {
+      if (!res.verbs.includes(serverVerb)) throw st.methodNotAllowed();
+    } else {
+      const sub = res.subresources.find((s) => s.name === subresource)!;
+      const httpVerb = verb === "get" ? "get" : verb === "create" ? "create" : verb === "update" ? "update" : verb === "patch" ? "patch" : "";
+      if (!sub.verbs.includes(httpVerb)) throw st.methodNotAllowed();
+    }
+    const q = req.query;
+    const dryRun = q.getAll("dryRun").includes("All");
+    const manager = q.get("fieldManager") || (req.userAgent ?? "").split("/")[0] || "unknown";
+    switch (verb) {
+      case "get":
+        return this.#respond(req, route, this.#get(route, q));
+      case "list":
+        return this.#respond(req, route, this.#list(route, q));
+      case "watch":
+        return { code: 200, watch: this.#watch(route, q), table: wantsTable(req.accept) };
+      case "create": {
+        const body = parseJSON(bodyText(req.body), "the request body");
+        if (subresource !== "") return this.#createSubresource(route, body, dryRun);
+        return { code: 201, body: this.#create(route, body, { dryRun, manager }) };
+      }
+      case "update": {
+        const body = parseJSON(bodyText(req.body), "the request body");
+        return this.#update(route, body, { dryRun, manager });
+      }
+      case "patch":
+        return this.#patch(route, req, { dryRun, manager, force: q.get("force") === "true" });
+      case "delete":
+        return this.#delete(route, this.#deleteOptions(req), dryRun);
+      case "deletecollection":
+        return { code: 200, body: this.#deleteCollection(route, q, this.#deleteOptions(req), dryRun) };
+      default:
+        throw st.methodNotAllowed();
+    }
+  }
+
+  #respond(req: FakeRequest, route: Route, body: Obj): FakeResponse {
+    if (wantsTable(req.accept)) return { code: 200, body: tableFor(this, route.res, body, req.query, this.#now()) };
+    return { code: 200, body };
+  }
+
+  // --- objects ---
+
+  #gr(res: FakeResource): string {
+    return resourceKey(res.group, res.resource);
+  }
+
+  /** The object as the server returns it: a copy with this version's apiVersion and kind first. */
+  #out(res: FakeResource, version: string, o: Obj): Obj {
+    const { apiVersion: _a, kind: _k, ...rest } = o;
+    return clone({ kind: res.kind, apiVersion: gv(res.group, version), ...rest });
+  }
+
+  #existing(route: Route): Obj {
+    const o = this.store.get(this.#gr(route.res), route.namespace, route.name);
+    if (o === undefined) throw st.notFound(route.res.group, route.res.resource, route.name);
+    return o;
+  }
+
+  #get(route: Route, q: URLSearchParams): Obj {
+    const rv = q.get("resourceVersion");
+    if (rv !== null && rv !== "" && rv !== "0") {
+      const n = this.#parseRV(rv);
+      if (n > this.store.rv) throw st.tooLargeResourceVersion();
+    }
+    const o = this.#existing(route);
+    if (route.subresource === "scale") return this.#scaleOf(route.res, o);
+    return this.#out(route.res, route.version, o);
+  }
+
+  #parseRV(rv: string): number {
+    if (!/^\d+$/.test(rv)) throw st.badRequest(`invalid resource version "${rv}"`);
+    return Number(rv);
+  }
+
+  /** Field selector validation for one resource: the server's error for unsupported fields. */
+  #fieldSelector(res: FakeResource, selector: string | null) {
+    const fs = parseFieldSelector(selector ?? "");
+    for (const r of fs.requirements) {
+      if (r.field === "metadata.name" || r.field === "metadata.namespace") continue;
+      if (res.selectableFields[r.field] !== undefined) continue;
+      throw st.badRequest(unsupportedFieldMessage(res, r.field));
+    }
+    return fs;
+  }
+
+  #matcher(res: FakeResource, q: URLSearchParams): (o: Obj) => boolean {
+    const ls = parseLabelSelector(q.get("labelSelector") ?? "");
+    const fs = this.#fieldSelector(res, q.get("fieldSelector"));
+    if (ls.empty && fs.requirements.length === 0) return () => true;
+    return (o) => {
+      if (!ls.matches(o.metadata?.labels)) return false;
+      if (fs.requirements.length === 0) return true;
+      const fields: Record<string, string> = {
+        "metadata.name": o.metadata?.name ?? "",
+        "metadata.namespace": o.metadata?.namespace ?? "",
+      };
+      for (const r of fs.requirements) {
+        const f = res.selectableFields[r.field];
+        if (f !== undefined) fields[r.field] = f(o);
+      }
+      return fs.matches(fields);
+    };
+  }
+
+  #list(route: Route, q: URLSearchParams): Obj {
+    const { res } = route;
+    const match = this.#matcher(res, q);
+    const limit = Number(q.get("limit") ?? "0") || 0;
+    const cont = q.get("continue") ?? "";
+    const rvParam = q.get("resourceVersion") ?? "";
+    const rvMatch = q.get("resourceVersionMatch") ?? "";
+    const ns = route.namespace === "" ? undefined : route.namespace;
+    let atRV = this.store.rv;
+    let start = "";
+    if (cont !== "") {
+      if (rvParam !== "") throw st.badRequest("specifying resource version is not allowed when using continue");
+      let token: { v?: string; rv?: number; start?: string };
+      try {
+        if (!/^[A-Za-z0-9_-]*$/.test(cont)) throw new Error("illegal base64 data");
+        token = JSON.parse(Buffer.from(cont, "base64url").toString("utf8"));
+      } catch {
+        throw st.badRequest("invalid continue token: continue key is not valid: illegal base64 data");
+      }
+      if (token.v !== "meta.k8s.io/v1" || typeof token.rv !== "number") {
+        throw st.badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+      }
+      atRV = token.rv;
+      start = token.start ?? "";
+    } else if (rvParam !== "" && rvParam !== "0") {
+      const n = this.#parseRV(rvParam);
+      if (rvMatch === "Exact" || (rvMatch === "" && limit > 0)) atRV = n;
+      else if (n > this.store.rv) throw st.tooLargeResourceVersion();
+    } else if (rvMatch !== "" && rvParam === "") {
+      throw st.invalid("meta.k8s.io", "ListOptions", "", [
+        st.forbiddenField("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"),
+      ]);
+    }
+    if (atRV > this.store.rv) throw st.tooLargeResourceVersion();
+    if (atRV < this.store.oldestRV) {
+      throw cont !== ""
+        ? st.expired(
+            "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+          )
+        : st.expired(`too old resource version: ${atRV} (${this.store.oldestRV})`);
+    }
+    const objects = atRV === this.store.rv ? this.store.list(this.#gr(res), ns) : this.store.listAt(this.#gr(res), ns, atRV);
+    const keyOf = (o: Obj) => (ns === undefined && res.namespaced ? `${o.metadata.namespace}/${o.metadata.name}` : `/${o.metadata.name}`);
+    const items: Obj[] = [];
+    let next = "";
+    let remaining = 0;
+    for (const o of objects) {
+      const k = keyOf(o);
+      if (start !== "" && k < start) continue;
+      if (!match(o)) continue;
+      if (limit > 0 && items.length >= limit) {
+        if (next === "") next = `${keyOf(items[items.length - 1]!)}\u0000`;
+        remaining++;
+        continue;
+      }
+      items.push(o);
+    }
+    const meta: Obj = { resourceVersion: String(atRV) };
+    if (next !== "") {
+      meta.continue = Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv: atRV, start: next })).toString("base64url");
+      if ((q.get("labelSelector") ?? "") === "" && (q.get("fieldSelector") ?? "") === "") meta.remainingItemCount = remaining;
+    }
+    return {
+      kind: res.listKind,
+      apiVersion: gv(res.group, route.version),
+      metadata: meta,
+      items: items.map((o) => this.#item(res, route.version, o)),
+    };
+  }
+
+  /** A list item: typed lists carry no apiVersion/kind per item; custom resources do. */
+  #item(res: FakeResource, version: string, o: Obj): Obj {
+    if (res.crd !== undefined) return this.#out(res, version, o);
+    const { apiVersion: _a, kind: _k, ...rest } = o;
+    return clone(rest);
+  }
+
+  #watch(route: Route, q: URLSearchParams): WatchStream {
+    const { res } = route;
+    const match = this.#matcher(res, q);
+    const gr = this.#gr(res);
+    const ns = route.namespace;
+    const stream = new WatchStream();
+    const rvParam = q.get("resourceVersion") ?? "";
+    const sendInitial = q.get("sendInitialEvents");
+    const bookmarks = q.get("allowWatchBookmarks") === "true";
+    const out = (o: Obj) => this.#out(res, route.version, o);
+    if (sendInitial !== null && q.get("resourceVersionMatch") !== "NotOlderThan") {
+      throw st.invalid("meta.k8s.io", "ListOptions", "", [
+        st.forbiddenField("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"),
+      ]);
+    }
+    const deliver = (c: Change) => {
+      if (c.gr !== gr || (ns !== "" && c.namespace !== ns)) return;
+      const now = c.type === "DELETED" ? false : match(c.object);
+      const before = c.prev !== undefined && match(c.prev);
+      if (c.type === "DELETED") {
+        if (match(c.object)) stream.push({ type: "DELETED", object: out(c.object) });
+      } else if (now && before) stream.push({ type: "MODIFIED", object: out(c.object) });
+      else if (now) stream.push({ type: "ADDED", object: out(c.object) });
+      else if (before) stream.push({ type: "DELETED", object: out(c.object) });
+    };
+    const initial = rvParam === "" || rvParam === "0" || sendInitial === "true";
+    if (initial) {
+      if (rvParam !== "" && rvParam !== "0" && this.#parseRV(rvParam) > this.store.rv) throw st.tooLargeResourceVersion();
+      for (const o of this.store.list(gr, ns === "" ? undefined : ns)) if (match(o)) stream.push({ type: "ADDED", object: out(o) });
+      if (sendInitial === "true" && bookmarks) {
+        stream.push({
+          type: "BOOKMARK",
+          object: {
+            kind: res.kind,
+            apiVersion: gv(res.group, route.version),
+            metadata: { resourceVersion: String(this.store.rv), annotations: { [initialEventsEndAnnotation]: "true" } },
+          },
+        });
+      }
+    } else {
+      const from = this.#parseRV(rvParam);
+      if (from < this.store.oldestRV) {
+        stream.push({ type: "ERROR", object: st.expired(`too old resource version: ${from} (${this.store.oldestRV})`).status });
+        stream.close();
+        return stream;
+      }
+      for (const c of this.store.changesSince(from)) deliver(c);
+    }
+    const unsubscribe = this.store.subscribe(deliver);
+    stream.onClose(unsubscribe);
+    const timeout = Number(q.get("timeoutSeconds") ?? "0");
+    if (timeout > 0) {
+      const t = setTimeout(() => stream.close(), timeout * 1000);
+      stream.onClose(() => clearTimeout(t));
+    }
+    return stream;
+  }
+
+  // --- writes ---
+
+  #manager(route: Route) {
+    return route.subresource === "" ? undefined : route.subresource;
+  }
+
+  #checkNamespace(res: FakeResource, namespace: string, name: string): void {
+    if (!res.namespaced) return;
+    const ns = this.store.get("/namespaces", "", namespace);
+    if (ns === undefined) throw st.notFound("", "namespaces", namespace);
+    if (ns.status?.phase === "Terminating" || ns.metadata.deletionTimestamp !== undefined) {
+      throw st.forbidden(
+        res.group,
+        res.resource,
+        name,
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+        { reason: "NamespaceTerminating", message: `namespace ${namespace} is being terminated`, field: "metadata.namespace" },
+      );
+    }
+  }
+
+  #defaultNamespace(o: Obj): void {
+    o.metadata.labels = { ...(o.metadata.labels ?? {}), "kubernetes.io/metadata.name": o.metadata.name };
+    o.spec = { ...(o.spec ?? {}) };
+    o.spec.finalizers ??= ["kubernetes"];
+    o.status = { phase: "Active", ...(o.status ?? {}) };
+  }
+
+  #typeOf(res: FakeResource, version: string): string | undefined {
+    return this.schema.roots[`${res.group}/${version}/${res.kind}`];
+  }
+
+  /** Create: POST to a collection (or an apply of a missing object). */
+  #create(route: Route, body: unknown, opts: { dryRun: boolean; manager: string; apply?: boolean }): Obj {
+    const { res, version } = route;
+    if (!isObject(body)) throw st.badRequest("the body of the request must be an object");
+    const o: Obj = clone(body);
+    o.apiVersion = gv(res.group, version);
+    o.kind = res.kind;
+    o.metadata = isObject(o.metadata) ? o.metadata : {};
+    const m = o.metadata;
+    if (res.namespaced) {
+      if (m.namespace !== undefined && m.namespace !== "" && m.namespace !== route.namespace) {
+        throw st.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      }
+      m.namespace = route.namespace;
+    } else delete m.namespace;
+    if (m.resourceVersion !== undefined && m.resourceVersion !== "") {
+      throw st.internalPlain("resourceVersion should not be set on objects to be created");
+    }
+    if ((m.name === undefined || m.name === "") && typeof m.generateName === "string" && m.generateName !== "") {
+      m.name = `${m.generateName}${randomSuffix()}`;
+    }
+    validateObject(res, o, undefined);
+    if (res.namespaced) this.#checkNamespace(res, route.namespace, m.name);
+    const gr = this.#gr(res);
+    if (this.store.get(gr, route.namespace, m.name) !== undefined) throw st.alreadyExists(res.group, res.resource, m.name);
+    m.uid = randomUUID();
+    m.creationTimestamp = timestamp(this.#now());
+    delete m.deletionTimestamp;
+    delete m.deletionGracePeriodSeconds;
+    delete m.managedFields;
+    if (setsGeneration(res)) m.generation = 1;
+    else delete m.generation;
+    this.#prepareForCreate(res, o);
+    if (!opts.apply) {
+      const type = this.#typeOf(res, version);
+      o.metadata.managedFields = updateManagedFields({
+        old: undefined,
+        next: o,
+        manager: opts.manager,
+        apiVersion: o.apiVersion,
+        schema: this.schema,
+        type,
+        now: timestamp(this.#now()),
+      });
+      if (o.metadata.managedFields.length === 0) delete o.metadata.managedFields;
+    }
+    if (opts.dryRun) return this.#out(res, version, o);
+    this.store.commit("ADDED", gr, o, undefined);
+    this.#afterCommit(res, o);
+    return this.#out(res, version, o);
+  }
+
+  #prepareForCreate(res: FakeResource, o: Obj): void {
+    const key = this.#gr(res);
+    if (key === "/namespaces") this.#defaultNamespace(o);
+    else if (key === "/secrets" && isObject(o.stringData)) {
+      o.data = { ...(o.data ?? {}) };
+      for (const [k, v] of Object.entries(o.stringData)) o.data[k] = Buffer.from(String(v)).toString("base64");
+      delete o.stringData;
+      o.type ??= "Opaque";
+    } else if (key === "/secrets") o.type ??= "Opaque";
+    if (key === "/pods") {
+      o.status = { phase: "Pending", qosClass: qosClass(o) };
+    } else if (hasStatus(res) && key !== "/namespaces") {
+      if (res.crd !== undefined) delete o.status;
+      else o.status = {};
+    }
+    if (key === "apiextensions.k8s.io/customresourcedefinitions") {
+      o.status = {
+        conditions: [
+          { type: "NamesAccepted", status: "True", reason: "NoConflicts", message: "no conflicts found" },
+          { type: "Established", status: "True", reason: "InitialNamesAccepted", message: "the initial names have been accepted" },
+        ].map((c) => ({ ...c, lastTransitionTime: timestamp(this.#now()) })),
+        acceptedNames: { ...(o.spec?.names ?? {}) },
+        storedVersions: (o.spec?.versions ?? []).filter((v: Obj) => v.storage).map((v: Obj) => v.name),
+      };
+    }
+  }
+
+  /** Side effects of a committed create/update: CRDs become resources, namespaces get their defaults. */
+  #afterCommit(res: FakeResource, o: Obj): void {
+    const gr = this.#gr(res);
+    if (gr === "apiextensions.k8s.io/customresourcedefinitions") this.#registerCRD(o);
+    if (gr === "/namespaces" && !this.#populated.has(o.metadata.uid)) this.#scheduleControllers();
+  }
+
+  #registerCRD(crd: Obj): void {
+    const r = resourceFromCRD(crd);
+    for (const [k, existing] of this.#resources) if (existing.crd === crd.metadata.name) this.#resources.delete(k);
+    if (r !== undefined) {
+      const key = resourceKey(r.group, r.resource);
+      if (!this.#builtIn.has(key)) this.#resources.set(key, r);
+    }
+    this.discoveryGeneration++;
+  }
+
+  #unregisterCRD(crd: Obj): void {
+    for (const [k, existing] of this.#resources) {
+      if (existing.crd === crd.metadata.name) {
+        this.#resources.delete(k);
+        for (const o of this.store.list(k, undefined)) this.store.commit("DELETED", k, { ...o, metadata: { ...o.metadata } }, o);
+      }
+    }
+    this.discoveryGeneration++;
+  }
+
+  /**
+   * The new state of an existing object after an update from `body` (a PUT, or the result of a
+   * patch): the server's metadata kept, status or main part kept per subresource, immutable fields
+   * checked. Returns the stored object unchanged for a no-op.
+   */
+  #prepareUpdate(route: Route, old: Obj, body: Obj, manager: string, apply?: Obj): Obj {
+    const { res, version } = route;
+    const m = isObject(body.metadata) ? body.metadata : {};
+    if (m.name !== undefined && m.name !== route.name) {
+      throw st.badRequest(`the name of the object (${m.name}) does not match the name on the URL (${route.name})`);
+    }
+    if (res.namespaced && m.namespace !== undefined && m.namespace !== "" && m.namespace !== route.namespace) {
+      throw st.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+    }
+    if (m.resourceVersion !== undefined && m.resourceVersion !== "" && m.resourceVersion !== old.metadata.resourceVersion) {
+      throw st.conflict(res.group, res.resource, route.name, st.optimisticLockMessage);
+    }
+    if (m.uid !== undefined && m.uid !== "" && m.uid !== old.metadata.uid) {
+      throw st.conflict(
+        res.group,
+        res.resource,
+        route.name,
+        `Precondition failed: UID in precondition: ${m.uid}, UID in object meta: ${old.metadata.uid}`,
+      );
+    }
+    let next: Obj;
+    if (route.subresource === "status") {
+      next = { ...clone(old), status: clone(body.status) };
+      if (body.status === undefined) delete next.status;
+    } else {
+      next = clone(body);
+      next.apiVersion = gv(res.group, version);
+      next.kind = res.kind;
+      next.metadata = { ...clone(m) };
+      if (hasStatus(res)) {
+        if (old.status === undefined) delete next.status;
+        else next.status = clone(old.status);
+      }
+      for (const k of ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"]) {
+        if (old.metadata[k] === undefined) delete next.metadata[k];
+        else next.metadata[k] = old.metadata[k];
+      }
+      next.metadata.name = old.metadata.name;
+      if (res.namespaced) next.metadata.namespace = old.metadata.namespace;
+      if (this.#gr(res) === "/namespaces") {
+        next.spec = clone(old.spec);
+        next.metadata.labels = { ...(next.metadata.labels ?? {}), "kubernetes.io/metadata.name": old.metadata.name };
+      }
+    }
+    next.metadata.resourceVersion = old.metadata.resourceVersion;
+    next.metadata.managedFields = clone(old.metadata.managedFields);
+    if (next.metadata.managedFields === undefined) delete next.metadata.managedFields;
+    if (this.#gr(res) === "/secrets" && isObject(next.stringData)) {
+      next.data = { ...(next.data ?? {}) };
+      for (const [k, v] of Object.entries(next.stringData)) next.data[k] = Buffer.from(String(v)).toString("base64");
+      delete next.stringData;
+    }
+    validateObject(res, next, old);
+    if (old.metadata.deletionTimestamp !== undefined) {
+      const added = (next.metadata.finalizers ?? []).filter((f: string) => !(old.metadata.finalizers ?? []).includes(f));
+      if (added.length > 0) {
+        throw st.invalid(res.group, res.kind, route.name, [
+          st.forbiddenField(
+            "metadata.finalizers",
+            `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f: string) => JSON.stringify(f)).join(", ")}}`,
+          ),
+        ]);
+      }
+    }
+    if (setsGeneration(res) && !jsonEqual(specPart(old), specPart(next))) {
+      next.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    }
+    const type = this.#typeOf(res, version);
+    const now = timestamp(this.#now());
+    if (apply === undefined) {
+      next.metadata.managedFields = updateManagedFields({
+        old,
+        next,
+        manager,
+        apiVersion: gv(res.group, version),
+        ...(route.subresource === "" ? {} : { subresource: route.subresource }),
+        schema: this.schema,
+        type,
+        now,
+      });
+      if (next.metadata.managedFields.length === 0) delete next.metadata.managedFields;
+    } else {
+      next.metadata.managedFields = apply.metadata?.managedFields;
+    }
+    if (jsonEqual(withoutVolatile(old), withoutVolatile(next))) return old;
+    return next;
+  }
+
+  /** Commits an updated object: deleted when it is being deleted and its last finalizer is gone. */
+  #commitUpdate(res: FakeResource, old: Obj, next: Obj, dryRun: boolean): Obj {
+    if (next === old) return old;
+    const gr = this.#gr(res);
+    if (dryRun) return next;
+    if (next.metadata.deletionTimestamp !== undefined && (next.metadata.finalizers ?? []).length === 0 && !namespaceHasFinalizers(gr, next)) {
+      // As etcd's delete event: the last stored state, at the deletion's revision.
+      const last = this.store.commit("DELETED", gr, clone(old), old);
+      next.metadata.resourceVersion = last.metadata.resourceVersion;
+      this.#afterDelete(res, last);
+      return next;
+    }
+    this.store.commit("MODIFIED", gr, next, old);
+    this.#afterCommit(res, next);
+    this.#scheduleControllers();
+    return next;
+  }
+
+  #update(route: Route, body: unknown, opts: { dryRun: boolean; manager: string }): FakeResponse {
+    if (!isObject(body)) throw st.badRequest("the body of the request must be an object");
+    const { res, version } = route;
+    if (route.subresource === "scale") return { code: 200, body: this.#updateScale(route, body, opts.dryRun) };
+    if (route.subresource === "finalize") {
+      const old = this.#existing(route);
+      const next = clone(old);
+      next.spec = { ...(next.spec ?? {}), finalizers: clone(body.spec?.finalizers ?? []) };
+      if (body.metadata?.resourceVersion && body.metadata.resourceVersion !== old.metadata.resourceVersion) {
+        throw st.conflict(res.group, res.resource, route.name, st.optimisticLockMessage);
+      }
+      return { code: 200, body: this.#out(res, version, this.#commitUpdate(res, old, next, opts.dryRun)) };
+    }
+    const old = this.#existing(route);
+    const next = this.#prepareUpdate(route, old, body, opts.manager);
+    return { code: 200, body: this.#out(res, version, this.#commitUpdate(res, old, next, opts.dryRun)) };
+  }
+
+  #patch(route: Route, req: FakeRequest, opts: { dryRun: boolean; manager: string; force: boolean }): FakeResponse {
+    const { res, version } = route;
+    const ct = (req.contentType ?? "").split(";")[0]!.trim();
+    const accepted = res.crd === undefined ? patchTypes : patchTypes.filter((t) => !t.includes("strategic"));
+    if (!accepted.includes(ct)) throw st.unsupportedMediaType();
+    const text = bodyText(req.body);
+    if (ct === "application/apply-patch+yaml") return this.#apply(route, text, req.query, opts);
+    const patch = parseJSON(text, "the patch");
+    const old = this.#existing(route);
+    const current = this.#out(res, version, old);
+    let patched: Obj;
+    try {
+      if (ct === "application/json-patch+json") patched = applyJSONPatch(current, patch);
+      else if (ct === "application/merge-patch+json") {
+        if (!isObject(patch)) throw new PatchError("the patch must be a JSON object");
+        patched = applyMergePatch(current, patch) as Obj;
+      } else patched = applyStrategicMergePatch(current, patch, this.schema, this.#typeOf(res, version));
+    } catch (err) {
+      if (err instanceof PatchError) {
+        throw ct === "application/json-patch+json" ? st.patchFailed() : st.badRequest(err.message);
+      }
+      throw err;
+    }
+    if (!isObject(patched.metadata)) patched.metadata = {};
+    if (patched.metadata.name !== undefined && patched.metadata.name !== route.name) {
+      throw st.invalid(res.group, res.kind, route.name, [st.invalidValue("metadata.name", patched.metadata.name, "field is immutable")]);
+    }
+    // A patch only conflicts when it carries a resourceVersion of its own.
+    const patchRV = isObject(patch) && isObject((patch as Obj).metadata) ? (patch as Obj).metadata.resourceVersion : undefined;
+    if (patchRV === undefined && ct !== "application/json-patch+json") patched.metadata.resourceVersion = old.metadata.resourceVersion;
+    if (route.subresource === "scale") {
+      return { code: 200, body: this.#updateScale(route, patched, opts.dryRun) };
+    }
+    const next = this.#prepareUpdate(route, old, patched, opts.manager);
+    return { code: 200, body: this.#out(res, version, this.#commitUpdate(res, old, next, opts.dryRun)) };
+  }
+
+  #apply(route: Route, text: string, q: URLSearchParams, opts: { dryRun: boolean; force: boolean }): FakeResponse {
+    const { res, version } = route;
+    const manager = q.get("fieldManager");
+    if (manager === null || manager === "") {
+      throw st.invalid("meta.k8s.io", "PatchOptions", "", [st.required("fieldManager", "is required for apply patch")]);
+    }
+    let cfg: unknown;
+    try {
+      cfg = JSON.parse(text);
+    } catch {
+      throw st.badRequest("the fake reads apply configurations as JSON: send the body as JSON (YAML is not supported)");
+    }
+    if (!isObject(cfg)) throw st.badRequest("the apply configuration must be an object");
+    if (!cfg.apiVersion || !cfg.kind) {
+      throw st.badRequest(
+        `error decoding YAML: Object 'Kind' is missing in '${text.length > 200 ? `${text.slice(0, 200)}...` : text}'`,
+      );
+    }
+    if (cfg.kind !== res.kind || cfg.apiVersion !== gv(res.group, version)) {
+      throw st.badRequest(
+        `the API version in the data (${cfg.apiVersion}) does not match the expected API version (${gv(res.group, version)})`,
+      );
+    }
+    if (isObject(cfg.metadata) && cfg.metadata.name !== undefined && cfg.metadata.name !== route.name) {
+      throw st.badRequest(`the name of the object (${cfg.metadata.name}) does not match the name on the URL (${route.name})`);
+    }
+    const old = this.store.get(this.#gr(res), route.namespace, route.name);
+    const type = this.#typeOf(res, version);
+    const now = timestamp(this.#now());
+    const sub = route.subresource === "" ? undefined : route.subresource;
+    if (old === undefined && sub !== undefined) throw st.notFound(res.group, res.resource, route.name);
+    const result = serverSideApply({
+      live: old === undefined ? undefined : this.#out(res, version, old),
+      config: cfg,
+      manager,
+      apiVersion: gv(res.group, version),
+      ...(sub === undefined ? {} : { subresource: sub }),
+      force: opts.force,
+      schema: this.schema,
+      type,
+      now,
+    });
+    if ("conflicts" in result) throw st.applyConflict(result.conflicts);
+    const merged = result.object;
+    if (old === undefined) {
+      const managed = merged.metadata.managedFields;
+      merged.metadata = { ...merged.metadata, name: route.name };
+      delete merged.metadata.managedFields;
+      const created = this.#createWithManaged(route, merged, managed, opts.dryRun);
+      return { code: 201, body: created };
+    }
+    const next = this.#prepareUpdate(route, old, { ...merged, metadata: { ...merged.metadata, resourceVersion: undefined } }, manager, merged);
+    return { code: 200, body: this.#out(res, version, this.#commitUpdate(res, old, next, opts.dryRun)) };
+  }
+
+  #createWithManaged(route: Route, obj: Obj, managed: unknown, dryRun: boolean): Obj {
+    const o = clone(obj);
+    const out = this.#create(route, o, { dryRun: true, manager: "", apply: true });
+    out.metadata.managedFields = managed;
+    if (dryRun) return out;
+    const stored = clone(out);
+    delete stored.metadata.resourceVersion;
+    this.store.commit("ADDED", this.#gr(route.res), stored, undefined);
+    this.#afterCommit(route.res, stored);
+    return this.#out(route.res, route.version, stored);
+  }
+
+  #createSubresource(route: Route, body: unknown, dryRun: boolean): FakeResponse {
+    const { res } = route;
+    const old = this.#existing(route);
+    switch (route.subresource) {
+      case "eviction": {
+        this.#delete({ ...route, subresource: "" }, { dryRun, ...(isObject(body) && isObject(body.deleteOptions) ? body.deleteOptions : {}) }, dryRun);
+        return { code: 201, body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 } };
+      }
+      case "binding": {
+        const next = clone(old);
+        next.spec = { ...(next.spec ?? {}), nodeName: (body as Obj)?.target?.name };
+        this.#commitUpdate(res, old, next, dryRun);
+        return { code: 201, body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 } };
+      }
+      case "token": {
+        const tr = clone((body as Obj) ?? {});
+        tr.status = { token: `fake-token-${randomUUID()}`, expirationTimestamp: timestamp(this.#now() + 3600_000) };
+        return { code: 201, body: tr };
+      }
+      default:
+        throw st.methodNotAllowed();
+    }
+  }
+
+  #scaleOf(res: FakeResource, o: Obj): Obj {
+    const sel = o.spec?.selector;
+    const selector = isObject(sel)
+      ? Object.entries((sel.matchLabels ?? {}) as Record<string, string>)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(",")
+      : undefined;
+    const status: Obj = { replicas: o.status?.replicas ?? 0 };
+    if (selector) status.selector = selector;
+    return {
+      kind: "Scale",
+      apiVersion: "autoscaling/v1",
+      metadata: {
+        name: o.metadata.name,
+        namespace: o.metadata.namespace,
+        uid: o.metadata.uid,
+        resourceVersion: o.metadata.resourceVersion,
+        creationTimestamp: o.metadata.creationTimestamp,
+      },
+      spec: { replicas: o.spec?.replicas ?? 0 },
+      status,
+    };
+    void res;
+  }
+
+  #updateScale(route: Route, body: Obj, dryRun: boolean): Obj {
+    const old = this.#existing(route);
+    const rv = body.metadata?.resourceVersion;
+    if (rv !== undefined && rv !== "" && rv !== old.metadata.resourceVersion) {
+      throw st.conflict(route.res.group, route.res.resource, route.name, st.optimisticLockMessage);
+    }
+    const next = clone(old);
+    next.spec = { ...(next.spec ?? {}), replicas: body.spec?.replicas ?? 0 };
+    if (!jsonEqual(specPart(old), specPart(next))) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    const committed = this.#commitUpdate(route.res, old, next, dryRun);
+    return this.#scaleOf(route.res, committed);
+  }
+
+  // --- delete ---
+
+  #deleteOptions(req: FakeRequest): DeleteOpts {
+    let body: Obj = {};
+    const text = bodyText(req.body);
+    if (text.trim() !== "") {
+      const parsed = parseJSON(text, "DeleteOptions");
+      if (isObject(parsed)) body = parsed;
+    }
+    const q = req.query;
+    const o: DeleteOpts = { dryRun: (body.dryRun ?? []).includes?.("All") || q.getAll("dryRun").includes("All") };
+    const grace = q.get("gracePeriodSeconds") ?? body.gracePeriodSeconds;
+    if (grace !== undefined && grace !== null) o.gracePeriodSeconds = Number(grace);
+    const prop = q.get("propagationPolicy") ?? body.propagationPolicy;
+    if (prop) o.propagationPolicy = String(prop);
+    if (body.orphanDependents === true) o.propagationPolicy = "Orphan";
+    if (isObject(body.preconditions)) o.preconditions = body.preconditions;
+    return o;
+  }
+
+  #delete(route: Route, opts: DeleteOpts, dryRunParam: boolean): FakeResponse {
+    const { res, version } = route;
+    const dryRun = dryRunParam || opts.dryRun;
+    const old = this.#existing(route);
+    const p = opts.preconditions;
+    if (p?.uid !== undefined && p.uid !== old.metadata.uid) {
+      throw st.conflict(
+        res.group,
+        res.kind,
+        route.name,
+        `the UID in the precondition (${p.uid}) does not match the UID in record (${old.metadata.uid}). The object might have been deleted and then recreated`,
+      );
+    }
+    if (p?.resourceVersion !== undefined && p.resourceVersion !== old.metadata.resourceVersion) {
+      throw st.conflict(
+        res.group,
+        res.kind,
+        route.name,
+        `the ResourceVersion in the precondition (${p.resourceVersion}) does not match the ResourceVersion in record (${old.metadata.resourceVersion}). The object might have been modified`,
+      );
+    }
+    const policy = opts.propagationPolicy;
+    if (policy !== undefined && !["Orphan", "Background", "Foreground"].includes(policy)) {
+      throw st.invalid("meta.k8s.io", "DeleteOptions", "", [
+        { reason: "FieldValueNotSupported", message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`, field: "propagationPolicy" },
+      ]);
+    }
+    const result = this.#deleteObject(res, old, opts, dryRun);
+    if (result.deleted && !returnsDeletedObject(res)) {
+      const details: Obj = { name: route.name };
+      if (res.group !== "") details.group = res.group;
+      details.kind = res.resource;
+      details.uid = old.metadata.uid;
+      return { code: 200, body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details } };
+    }
+    return { code: result.deleted ? 200 : 200, body: this.#out(res, version, result.object) };
+  }
+
+  /** Deletes one stored object with the given options; returns whether it is gone, and its last state. */
+  #deleteObject(res: FakeResource, old: Obj, opts: DeleteOpts, dryRun: boolean): { deleted: boolean; object: Obj } {
+    const gr = this.#gr(res);
+    const next = clone(old);
+    const m = next.metadata;
+    const finalizers: string[] = [...(m.finalizers ?? [])];
+    const policy = opts.propagationPolicy;
+    if (policy === "Orphan" && !finalizers.includes("orphan")) finalizers.push("orphan");
+    if (policy === "Foreground" && !finalizers.includes("foregroundDeletion")) finalizers.push("foregroundDeletion");
+    const isPod = gr === "/pods";
+    let grace = 0;
+    if (isPod && old.spec?.nodeName && !["Succeeded", "Failed"].includes(old.status?.phase)) {
+      grace = opts.gracePeriodSeconds ?? old.spec?.terminationGracePeriodSeconds ?? 30;
+    }
+    const isNamespace = gr === "/namespaces";
+    const graceful = grace > 0 || finalizers.length > 0 || (isNamespace && (old.spec?.finalizers ?? []).length > 0);
+    if (!graceful) {
+      if (dryRun) return { deleted: true, object: old };
+      const last = clone(old);
+      this.store.commit("DELETED", gr, last, old);
+      this.#afterDelete(res, last);
+      return { deleted: true, object: last };
+    }
+    if (m.deletionTimestamp !== undefined) {
+      // Already being deleted: only a shorter grace period or new propagation finalizers change it.
+      const changedFinalizers = finalizers.length !== (m.finalizers ?? []).length;
+      const shorter = grace < (m.deletionGracePeriodSeconds ?? 0);
+      if (!changedFinalizers && !shorter) return { deleted: false, object: old };
+      if (isPod && grace === 0) {
+        if (dryRun) return { deleted: true, object: old };
+        this.store.commit("DELETED", gr, next, old);
+        this.#afterDelete(res, next);
+        return { deleted: true, object: next };
+      }
+    }
+    m.deletionTimestamp = timestamp(this.#now() + grace * 1000);
+    m.deletionGracePeriodSeconds = grace;
+    if (finalizers.length > 0) m.finalizers = finalizers;
+    if (isNamespace) next.status = { ...(next.status ?? {}), phase: "Terminating" };
+    if (setsGeneration(res)) m.generation = (old.metadata.generation ?? 0) + 1;
+    if (dryRun) return { deleted: false, object: next };
+    this.store.commit("MODIFIED", gr, next, old);
+    this.#scheduleControllers();
+    return { deleted: false, object: next };
+  }
+
+  #afterDelete(res: FakeResource, o: Obj): void {
+    if (this.#gr(res) === "apiextensions.k8s.io/customresourcedefinitions") this.#unregisterCRD(o);
+    this.#scheduleControllers();
+  }
+
+  #deleteCollection(route: Route, q: URLSearchParams, opts: DeleteOpts, dryRunParam: boolean): Obj {
+    const { res, version } = route;
+    const match = this.#matcher(res, q);
+    const gr = this.#gr(res);
+    const items: Obj[] = [];
+    for (const o of this.store.list(gr, route.namespace === "" ? undefined : route.namespace)) {
+      if (!match(o)) continue;
+      const r = this.#deleteObject(res, o, opts, dryRunParam || opts.dryRun);
+      items.push(this.#item(res, version, r.object));
+    }
+    return { kind: res.listKind, apiVersion: gv(res.group, version), metadata: { resourceVersion: String(this.store.rv) }, items };
+  }
+
+  // --- controllers: garbage collector and namespace lifecycle, run soon after a change ---
+
+  #scheduleControllers(): void {
+    if (this.#controllersScheduled) return;
+    this.#controllersScheduled = true;
+    setImmediate(() => {
+      this.#controllersScheduled = false;
+      this.#runControllers();
+    });
+  }
+
+  #resourceByGR(gr: string): FakeResource | undefined {
+    return this.#resources.get(gr);
+  }
+
+  /** Runs the garbage collector and the namespace controller until nothing changes. */
+  #runControllers(): void {
+    for (let round = 0; round < 100; round++) {
+      const before = this.store.rv;
+      this.#collectGarbage();
+      this.#finalizeNamespaces();
+      this.#populateNamespaces();
+      if (this.store.rv === before) return;
+    }
+  }
+
+  #dependentsOf(uid: string): { gr: string; object: Obj }[] {
+    const out: { gr: string; object: Obj }[] = [];
+    for (const e of this.store.all()) {
+      if ((e.object.metadata.ownerReferences ?? []).some((r: Obj) => r.uid === uid)) out.push(e);
+    }
+    return out;
+  }
+
+  #collectGarbage(): void {
+    const snapshot = [...this.store.all()];
+    for (const { gr, object } of snapshot) {
+      const res = this.#resourceByGR(gr);
+      if (res === undefined) continue;
+      const cur = this.store.get(gr, object.metadata.namespace ?? "", object.metadata.name);
+      if (cur !== object) continue;
+      const m = object.metadata;
+      // Owners being deleted with orphan / foreground finalizers.
+      if (m.deletionTimestamp !== undefined && (m.finalizers ?? []).includes("orphan")) {
+        for (const dep of this.#dependentsOf(m.uid)) {
+          const depRes = this.#resourceByGR(dep.gr);
+          if (depRes === undefined) continue;
+          const next = clone(dep.object);
+          next.metadata.ownerReferences = next.metadata.ownerReferences.filter((r: Obj) => r.uid !== m.uid);
+          if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
+          this.#commitUpdate(depRes, dep.object, next, false);
+        }
+        this.#removeFinalizer(res, gr, object, "orphan");
+        continue;
+      }
+      if (m.deletionTimestamp !== undefined && (m.finalizers ?? []).includes("foregroundDeletion")) {
+        const deps = this.#dependentsOf(m.uid);
+        for (const dep of deps) {
+          const depRes = this.#resourceByGR(dep.gr);
+          if (depRes === undefined || dep.object.metadata.deletionTimestamp !== undefined) continue;
+          this.#deleteObject(depRes, dep.object, { dryRun: false, propagationPolicy: "Foreground" }, false);
+        }
+        const blocking = this.#dependentsOf(m.uid).filter((d) =>
+          (d.object.metadata.ownerReferences ?? []).some((r: Obj) => r.uid === m.uid && r.blockOwnerDeletion === true),
+        );
+        if (blocking.length === 0) this.#removeFinalizer(res, gr, this.store.get(gr, m.namespace ?? "", m.name)!, "foregroundDeletion");
+        continue;
+      }
+      // Dependents whose owners are gone.
+      const refs: Obj[] = m.ownerReferences ?? [];
+      if (refs.length === 0) continue;
+      const missing = refs.filter((r) => this.store.byUID(r.uid) === undefined);
+      if (missing.length === 0) continue;
+      if (m.deletionTimestamp !== undefined) continue;
+      if (missing.length === refs.length) {
+        const waitingOwner = refs.some((r) => {
+          const at = this.store.byUID(r.uid);
+          return at !== undefined;
+        });
+        if (!waitingOwner) this.#deleteObject(res, object, { dryRun: false, propagationPolicy: "Background" }, false);
+      } else {
+        const next = clone(object);
+        next.metadata.ownerReferences = refs.filter((r) => this.store.byUID(r.uid) !== undefined);
+        this.#commitUpdate(res, object, next, false);
+      }
+    }
+  }
+
+  #removeFinalizer(res: FakeResource, _gr: string, object: Obj, finalizer: string): void {
+    const next = clone(object);
+    next.metadata.finalizers = (next.metadata.finalizers ?? []).filter((f: string) => f !== finalizer);
+    if (next.metadata.finalizers.length === 0) delete next.metadata.finalizers;
+    this.#commitUpdate(res, object, next, false);
+  }
+
+  /**
+   * What kube-controller-manager adds to every new namespace: the "default" ServiceAccount and the
+   * kube-root-ca.crt ConfigMap (so lists in a namespace look as they do on a real cluster).
+   */
+  #populateNamespaces(): void {
+    const now = timestamp(this.#now());
+    for (const ns of this.store.list("/namespaces", undefined)) {
+      const uid: string = ns.metadata.uid;
+      if (this.#populated.has(uid) || ns.metadata.deletionTimestamp !== undefined) continue;
+      this.#populated.add(uid);
+      const namespace: string = ns.metadata.name;
+      const owned = (o: Obj, fields: Obj) => {
+        o.metadata.uid = randomUUID();
+        o.metadata.creationTimestamp = now;
+        o.metadata.managedFields = [
+          { manager: "kube-controller-manager", operation: "Update", apiVersion: "v1", time: now, fieldsType: "FieldsV1", fieldsV1: fields },
+        ];
+        return o;
+      };
+      if (this.store.get("/serviceaccounts", namespace, "default") === undefined) {
+        this.store.commit("ADDED", "/serviceaccounts", owned({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace } }, {}), undefined);
+      }
+      if (this.store.get("/configmaps", namespace, "kube-root-ca.crt") === undefined) {
+        const cm = owned(
+          {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "kube-root-ca.crt", namespace, annotations: { "kubernetes.io/description": rootCADescription } },
+            data: { "ca.crt": this.rootCA },
+          },
+          { "f:data": { ".": {}, "f:ca.crt": {} }, "f:metadata": { "f:annotations": { ".": {}, "f:kubernetes.io/description": {} } } },
+        );
+        this.store.commit("ADDED", "/configmaps", cm, undefined);
+      }
+    }
+  }
+
+  #finalizeNamespaces(): void {
+    for (const ns of this.store.list("/namespaces", undefined)) {
+      if (ns.metadata.deletionTimestamp === undefined) continue;
+      let remaining = 0;
+      for (const { gr, object } of [...this.store.all()]) {
+        if (object.metadata.namespace !== ns.metadata.name) continue;
+        const res = this.#resourceByGR(gr);
+        if (res === undefined || !res.namespaced) continue;
+        remaining++;
+        if (object.metadata.deletionTimestamp === undefined) {
+          this.#deleteObject(res, object, { dryRun: false, gracePeriodSeconds: 0 }, false);
+        }
+      }
+      if (remaining > 0) continue;
+      const cur = this.store.get("/namespaces", "", ns.metadata.name)!;
+      const next = clone(cur);
+      next.spec = { ...(next.spec ?? {}), finalizers: [] };
+      this.#commitUpdate(this.#resourceByGR("/namespaces")!, cur, next, false);
+    }
+  }
+}
+
+const rootCADescription =
+  "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.";
+
+/** Core resources whose field labels go through conversion functions (the older error text). */
+const legacyFieldLabels = new Set(["/pods", "/events", "/secrets", "/namespaces", "/nodes", "/replicationcontrollers", "/services"]);
+
+/** The server's 400 message for a field selector on a field the resource does not support. */
+function unsupportedFieldMessage(res: FakeResource, field: string): string {
+  const key = resourceKey(res.group, res.resource);
+  if (legacyFieldLabels.has(key)) return `field label not supported: ${field}`;
+  if (key === "batch/jobs") return `field label "${field}" not supported for ${res.kind}`;
+  const known = ["metadata.name", "metadata.namespace", ...Object.keys(res.selectableFields)];
+  return `"${field}" is not a known field selector: only ${known.map((k) => `"${k}"`).join(", ")}`;
+}
+
+/** Everything but metadata and status: what bumps metadata.generation. */
+function specPart(o: Obj): Obj {
+  const { metadata: _m, status: _s, ...rest } = o;
+  return rest;
+}
+
+function withoutVolatile(o: Obj): Obj {
+  const c = clone(o);
+  delete c.metadata.resourceVersion;
+  for (const e of c.metadata.managedFields ?? []) delete e.time;
+  return c;
+}
+
+/** A namespace is only deleted once its spec.finalizers are empty too. */
+function namespaceHasFinalizers(gr: string, o: Obj): boolean {
+  return gr === "/namespaces" && (o.spec?.finalizers ?? []).length > 0;
+}
+
+/** Registries that answer a delete with the deleted object rather than a Status. */
+function returnsDeletedObject(res: FakeResource): boolean {
+  return res.crd !== undefined || (res.group === "" && (res.resource === "pods" || res.resource === "namespaces"));
+}
+
+/** The pod's QoS class, from its containers' requests and limits. */
+function qosClass(pod: Obj): string {
+  const containers: Obj[] = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  let any = false;
+  let guaranteed = containers.length > 0;
+  for (const c of containers) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    if (Object.keys(req).length > 0 || Object.keys(lim).length > 0) any = true;
+    for (const r of ["cpu", "memory"]) {
+      if (lim[r] === undefined || (req[r] !== undefined && req[r] !== lim[r])) guaranteed = false;
+    }
+  }
+  if (!any) return "BestEffort";
+  return guaranteed ? "Guaranteed" : "Burstable";
+}
