@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { PatchType } from "@org/rest";
+import { callOptionsOf, PatchType } from "@org/rest";
 import { podExpansion } from "../expansions/core/v1/pod.js";
 import * as sub from "../generated/subresource-methods.js";
 import { RecordingRest } from "../testing/recording-rest.js";
@@ -184,7 +184,7 @@ describe("ResourceClient verbs", () => {
       preconditions: { uid: "u1", resourceVersion: "5" },
       dryRun: ["All"],
     });
-    assert.equal(rest.calls.at(-1)?.signal, ac.signal, "the signal reaches the RESTClient");
+    assert.equal(callOptionsOf(rest.calls.at(-1)!).signal, ac.signal, "the signal reaches the RESTClient");
     await c.deleteCollection({ propagationPolicy: "Background" }, { labelSelector: "x=y" });
     assert.equal(rest.url(), "/apis/apps/v1/namespaces/web/deployments?labelSelector=x%3Dy");
     assert.deepEqual(JSON.parse(String(rest.sent().body)), {

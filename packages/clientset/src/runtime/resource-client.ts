@@ -14,7 +14,7 @@ import {
   type Watch,
 } from "@org/rest";
 import type { ResourceMethods } from "./methods.js";
-import { callOptions, type RestInterface, splitCallOptions } from "./rest.js";
+import type { RestInterface } from "./rest.js";
 
 /** Where a resource lives: the URL coordinates the runtime needs (a ResourceDescriptor has them). */
 export interface ResourceTarget {
@@ -58,24 +58,6 @@ function requireFieldManager(opts: ApplyOptions | undefined, what: string): void
   }
 }
 
-/** A meta.k8s.io/v1 DeleteOptions body from DeleteOptions (without the per-call options). */
-export function deleteOptionsBody(opts: DeleteOptions | undefined): Record<string, unknown> {
-  const body: Record<string, unknown> = { apiVersion: "v1", kind: "DeleteOptions" };
-  if (opts === undefined) return body;
-  if (opts.gracePeriodSeconds !== undefined) body.gracePeriodSeconds = opts.gracePeriodSeconds;
-  if (opts.propagationPolicy !== undefined) body.propagationPolicy = opts.propagationPolicy;
-  if (opts.preconditions !== undefined) body.preconditions = opts.preconditions;
-  if (opts.dryRun !== undefined) body.dryRun = ["All"];
-  return body;
-}
-
-function applyQuery(opts: ApplyOptions): PatchOptions {
-  const q: PatchOptions = { fieldManager: opts.fieldManager };
-  if (opts.force !== undefined) q.force = opts.force;
-  if (opts.dryRun !== undefined) q.dryRun = opts.dryRun;
-  return q;
-}
-
 export class ResourceClient<T, TList, TApply = T> implements ResourceMethods<T, TList, TApply> {
   readonly rest: RestInterface;
   readonly target: ResourceTarget;
@@ -101,14 +83,12 @@ export class ResourceClient<T, TList, TApply = T> implements ResourceMethods<T, 
   }
 
   async create(obj: T, opts?: CreateOptions): Promise<T> {
-    const { call, query } = splitCallOptions(opts);
-    return this.rest.request<T>(this.spec("POST", { ...call, options: query, body: obj }));
+    return this.rest.request<T>(this.spec("POST", { options: opts, body: obj }));
   }
 
   async update(obj: T, opts?: UpdateOptions): Promise<T> {
     const name = nameOf(obj, "update");
-    const { call, query } = splitCallOptions(opts);
-    return this.rest.request<T>(this.spec("PUT", { ...call, name, options: query, body: obj }));
+    return this.rest.request<T>(this.spec("PUT", { name, options: opts, body: obj }));
   }
 
   async updateStatus(obj: T, opts?: UpdateOptions): Promise<T> {
@@ -117,26 +97,20 @@ export class ResourceClient<T, TList, TApply = T> implements ResourceMethods<T, 
 
   async delete(name: string, opts?: DeleteOptions): Promise<void> {
     requireName(name, "delete");
-    await this.rest.request(
-      this.spec("DELETE", { ...callOptions(opts), name, body: deleteOptionsBody(opts) }),
-    );
+    await this.rest.request(this.spec("DELETE", { name, deleteOptions: opts ?? {} }));
   }
 
   async deleteCollection(opts?: DeleteOptions, listOpts?: ListOptions): Promise<void> {
-    const { query } = splitCallOptions(listOpts);
-    const call = { ...callOptions(listOpts), ...callOptions(opts) };
-    await this.rest.request(this.spec("DELETE", { ...call, options: query, body: deleteOptionsBody(opts) }));
+    await this.rest.request(this.spec("DELETE", { options: listOpts, deleteOptions: opts ?? {} }));
   }
 
   async get(name: string, opts?: GetOptions): Promise<T> {
     requireName(name, "get");
-    const { call, query } = splitCallOptions(opts);
-    return this.rest.request<T>(this.spec("GET", { ...call, name, options: query }));
+    return this.rest.request<T>(this.spec("GET", { name, options: opts }));
   }
 
   async list(opts?: ListOptions): Promise<TList> {
-    const { call, query } = splitCallOptions(opts);
-    return this.rest.request<TList>(this.spec("GET", { ...call, options: query }));
+    return this.rest.request<TList>(this.spec("GET", { options: opts }));
   }
 
   /**
@@ -162,8 +136,7 @@ export class ResourceClient<T, TList, TApply = T> implements ResourceMethods<T, 
   }
 
   watch(opts?: ListOptions): Watch<T> {
-    const { call, query } = splitCallOptions(opts);
-    return this.rest.watch<T>(this.spec("GET", { ...call, options: query }));
+    return this.rest.watch<T>(this.spec("GET", { options: opts }));
   }
 
   async patch(
@@ -173,15 +146,8 @@ export class ResourceClient<T, TList, TApply = T> implements ResourceMethods<T, 
     opts?: PatchOptions & { subresource?: string },
   ): Promise<T> {
     requireName(name, "patch");
-    const { call, query } = splitCallOptions(opts);
-    let options: PatchOptions | undefined = query;
-    let subresource: string | undefined;
-    if (query !== undefined && "subresource" in query) {
-      const { subresource: sub, ...rest } = query as PatchOptions & { subresource?: string };
-      subresource = sub;
-      options = rest;
-    }
-    const extra: Partial<RequestSpec> = { ...call, name, options, body: data, contentType: type };
+    const { subresource, ...options } = opts ?? {};
+    const extra: Partial<RequestSpec> = { name, options, body: data, contentType: type };
     if (subresource !== undefined && subresource !== "") extra.subresource = subresource;
     return this.rest.request<T>(this.spec("PATCH", extra));
   }
@@ -200,8 +166,7 @@ export class ResourceClient<T, TList, TApply = T> implements ResourceMethods<T, 
 
   async getSubresource<R>(name: string, subresource: string, opts?: GetOptions): Promise<R> {
     requireName(name, `get ${subresource}`);
-    const { call, query } = splitCallOptions(opts);
-    return this.rest.request<R>(this.spec("GET", { ...call, name, subresource, options: query }));
+    return this.rest.request<R>(this.spec("GET", { name, subresource, options: opts }));
   }
 
   async createSubresource<B, R>(
@@ -211,8 +176,7 @@ export class ResourceClient<T, TList, TApply = T> implements ResourceMethods<T, 
     opts?: CreateOptions,
   ): Promise<R> {
     requireName(name, `create ${subresource}`);
-    const { call, query } = splitCallOptions(opts);
-    return this.rest.request<R>(this.spec("POST", { ...call, name, subresource, options: query, body }));
+    return this.rest.request<R>(this.spec("POST", { name, subresource, options: opts, body }));
   }
 
   async updateSubresource<B, R>(
@@ -222,8 +186,7 @@ export class ResourceClient<T, TList, TApply = T> implements ResourceMethods<T, 
     opts?: UpdateOptions,
   ): Promise<R> {
     requireName(name, `update ${subresource}`);
-    const { call, query } = splitCallOptions(opts);
-    return this.rest.request<R>(this.spec("PUT", { ...call, name, subresource, options: query, body }));
+    return this.rest.request<R>(this.spec("PUT", { name, subresource, options: opts, body }));
   }
 
   /** Server-side apply of `config` to `name` (or its `subresource`). */
@@ -235,9 +198,8 @@ export class ResourceClient<T, TList, TApply = T> implements ResourceMethods<T, 
   ): Promise<R> {
     requireFieldManager(opts, subresource === undefined ? "apply" : `apply ${subresource}`);
     const extra: Partial<RequestSpec> = {
-      ...callOptions(opts),
       name,
-      options: applyQuery(opts),
+      options: opts,
       body: config,
       contentType: PatchType.Apply,
     };

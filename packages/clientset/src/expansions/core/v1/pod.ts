@@ -2,7 +2,6 @@
 import type { CallOptions } from "@org/rest";
 import type { Expansion } from "../../../runtime/methods.js";
 import { type ResourceClient, requireName } from "../../../runtime/resource-client.js";
-import { callOptions } from "../../../runtime/rest.js";
 
 /** core/v1 PodLogOptions (query parameters of pods/<name>/log) plus the per-call options. */
 export interface PodLogOptions extends CallOptions {
@@ -71,7 +70,8 @@ export const podExpansion: Expansion<PodExpansion> = {
     }
     return this.rest.requestText(
       this.spec("GET", {
-        ...callOptions(opts),
+        signal: opts?.signal,
+        timeoutMs: opts?.timeoutMs,
         name,
         subresource: "log",
         query: logQuery(opts, false),
@@ -88,7 +88,8 @@ export const podExpansion: Expansion<PodExpansion> = {
     requireName(name, "streamLogs");
     const stream = await this.rest.requestStream(
       this.spec("GET", {
-        ...callOptions(opts),
+        signal: opts?.signal,
+        timeoutMs: opts?.timeoutMs,
         name,
         subresource: "log",
         query: logQuery(opts, opts?.follow ?? true),
