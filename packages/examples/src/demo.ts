@@ -5,12 +5,14 @@
 //   3. run out-of-cluster (admin kubeconfig), in-cluster (a real service-account token from the
 //      TokenRequest API) and namespace-crud, once each
 //   4. show `kubectl get pods -n kubeless` and `kubectl auth can-i`, check that the programs and kubectl
-//      list the same pods, and stop the control plane (also on Ctrl-C and on failure)
+//      list the same pods
+//   5. run client-go's sample-controller as two replicas (leader election) on a Foo, and stop the
+//      control plane (also on Ctrl-C and on failure)
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { Clientset } from "@org/clientset";
+import { Clientset, DynamicClient } from "@org/clientset";
 import { buildConfigFromFlags } from "@org/rest";
 import {
   binDirFor,
@@ -22,6 +24,7 @@ import {
 import { disagreements } from "./lib/format.js";
 import { runProgram } from "./lib/run.js";
 import { bindView, createTutorialPods, serviceAccountDir, serviceEnv } from "./lib/world.js";
+import { sampleControllerDemo } from "./sample-controller/demo.js";
 
 const NAMESPACE = "kubeless";
 const NODE = "minikube";
@@ -155,6 +158,10 @@ try {
       `\nout-of-cluster, in-cluster and kubectl agree: ${seen.length} pods in ${NAMESPACE}, all Running.`,
     );
   }
+
+  banner("sample-controller: two replicas with leader election reconcile a Foo");
+  const dynamic = DynamicClient.forConfig(await buildConfigFromFlags("", cp.kubeconfigPath));
+  console.log(`\n${await sampleControllerDemo(cp, clientset, dynamic, NAMESPACE, NODE)}`);
 } catch (err) {
   console.error(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;

@@ -18,5 +18,10 @@ test("the demo runs the three programs on a fresh control plane and they agree w
   assert.match(out, /^Deleted namespace client-go-test$/m);
   assert.match(out, /^\$ kubectl auth can-i create pods .*\nno$/m);
   assert.match(out, /^out-of-cluster, in-cluster and kubectl agree: 3 pods in kubeless, all Running\.$/m);
+  // sample-controller: the follower took over after the leader's SIGTERM and scaled the Foo to 2.
+  assert.match(
+    out,
+    /^Foo example-foo: Deployment example-foo with 2 replicas, 2 available \(synced by replica-[ab]\)$/m,
+  );
   assert.match(out, /^Stopping the control plane\.\.\.$/m);
 });
