@@ -265,6 +265,24 @@ describe("kubeconfig errors name the file and entry, say what to do, and never l
         ),
       (e) => check(e, /more than one authentication method/),
     );
+    // The same one check as a RestConfig's: a token file counts as a token (as in clientcmd), and an
+    // exec section needs a command; both name the file and the user.
+    for (const [user, pattern] of [
+      ["{tokenFile: /t, username: me}", /user "u" has more than one authentication method/],
+      [
+        "{exec: {apiVersion: client.authentication.k8s.io/v1}}",
+        /user "u" has an exec section without a command/,
+      ],
+    ] as const) {
+      assert.throws(
+        () =>
+          configFromKubeconfigText(
+            `current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\nclusters: [{name: c, cluster: {server: https://c}}]\nusers: [{name: u, user: ${user}}]\n`,
+            { name: "/kc" },
+          ),
+        (e) => check(e, pattern, /kubeconfig \/kc/),
+      );
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { RestConfig } from "./config.js";
 import { PatchType } from "./options.js";
-import { buildRequest, encodeQuery, headerKeyEscape, queryEscape } from "./request.js";
+import { buildRequest, callOptionsOf, encodeQuery, headerKeyEscape, queryEscape } from "./request.js";
 
 const config: RestConfig = { host: "https://k8s.example:6443" };
 const url = (req: Parameters<typeof buildRequest>[1], c: RestConfig = config) => buildRequest(c, req).url;
@@ -183,6 +183,31 @@ describe("buildRequest: headers and body", () => {
       () => buildRequest(config, { method: "PATCH", resource: "pods", name: "p", body: {} }),
       /PATCH needs a contentType/,
     );
+  });
+
+  test("deleteOptions become a DeleteOptions body; options travel whole and only their call options stay home", () => {
+    const ac = new AbortController();
+    const other = new AbortController();
+    const spec = {
+      method: "DELETE" as const,
+      resource: "pods",
+      options: { labelSelector: "a=b", signal: other.signal, timeoutMs: 5 },
+      deleteOptions: { propagationPolicy: "Foreground" as const, dryRun: "All" as const, signal: ac.signal },
+    };
+    const d = buildRequest(config, spec);
+    assert.equal(d.url, "https://k8s.example:6443/api/v1/pods?labelSelector=a%3Db");
+    assert.deepEqual(JSON.parse(String(d.body)), {
+      apiVersion: "v1",
+      kind: "DeleteOptions",
+      propagationPolicy: "Foreground",
+      dryRun: ["All"],
+    });
+    assert.equal(d.headers["Content-Type"], "application/json");
+    // The spec's own, else deleteOptions', else options'.
+    assert.deepEqual(callOptionsOf(spec), { signal: ac.signal, timeoutMs: 5 });
+    assert.deepEqual(callOptionsOf({ ...spec, timeoutMs: 9 }), { signal: ac.signal, timeoutMs: 9 });
+    assert.deepEqual(callOptionsOf({ method: "GET", path: "/" }), {});
+    assert.throws(() => buildRequest(config, { ...spec, body: {} }), /either deleteOptions or a body/);
   });
 
   test("auth headers: bearer, basic, OIDC id-token; none for token files and exec", () => {
