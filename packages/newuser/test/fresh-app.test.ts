@@ -1,0 +1,302 @@
+// A new user's path, from the tarballs `npm pack` makes: install them (and nothing else) into a fresh
+// app, type-check it strictly (skipLibCheck: false, no @types of its own) with module nodenext, node16
+// and bundler, run it against the control plane (ESM, require(esm) from a .cts, import() from a .cts,
+// --conditions=source), bundle it with the README's esbuild recipe and run the bundle from a directory
+// without node_modules, and lint the tarballs with publint and arethetypeswrong.
+import assert from "node:assert/strict";
+import { type SpawnSyncOptions, spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { createTestNamespace, getControlPlane } from "@org/testenv/harness";
+
+const repo = resolve(import.meta.dirname, "..", "..", "..");
+const bin = (p: string) => join(repo, "node_modules", p);
+const tsc = bin("typescript/bin/tsc");
+const esbuild = bin("esbuild/bin/esbuild");
+/** The packages a user installs, by directory under packages/. */
+const published = ["api-types", "rest", "clientset", "informers", "controller"];
+
+/** Runs a command; fails the test with its output when it exits non-zero. */
+function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): string {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20, ...opts });
+  const out = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+  assert.equal(r.status, 0, `${cmd} ${args.join(" ")} exited ${r.status ?? r.signal}:\n${out}`);
+  return String(r.stdout);
+}
+
+/** The last line of stdout, parsed: each app entry prints one JSON line. */
+function lastJson(stdout: string): Record<string, unknown> {
+  const lines = stdout.trim().split("\n");
+  return JSON.parse(lines[lines.length - 1] ?? "") as Record<string, unknown>;
+}
+
+/** The README's one-line esbuild recipe for an ESM bundle (the sh line that says --format=esm). */
+export function esbuildRecipe(readme: string): string {
+  const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!.replace(/\\\n\s*/g, ""));
+  const line = blocks.flatMap((b) => b.split("\n")).find((l) => l.includes("--format=esm"));
+  assert.ok(line, "README.md has an esbuild --format=esm line in a sh block");
+  return line.replace(/\s+#.*$/, "");
+}
+
+let work: string;
+let app: string;
+let tarballs: Map<string, string>;
+before(() => {
+  work = mkdtempSync(join(tmpdir(), "newuser-"));
+  app = join(work, "app");
+  mkdirSync(join(work, "tarballs"));
+  for (const p of published) {
+    assert.ok(existsSync(join(repo, "packages", p, "dist")), `packages/${p}/dist missing: run npm run build`);
+  }
+  const packed = JSON.parse(
+    run(
+      "npm",
+      [
+        "pack",
+        "--json",
+        "--pack-destination",
+        join(work, "tarballs"),
+        ...published.flatMap((p) => ["-w", `packages/${p}`]),
+      ],
+      {
+        cwd: repo,
+      },
+    ),
+  ) as { name: string; filename: string }[];
+  tarballs = new Map(packed.map((p) => [p.name, join(work, "tarballs", p.filename)]));
+  cpSync(join(import.meta.dirname, "..", "app"), app, { recursive: true });
+  writeFileSync(
+    join(app, "package.json"),
+    `${JSON.stringify({ name: "fresh-app", private: true, type: "module" })}\n`,
+  );
+  // The tarballs only: their dependencies (undici, js-yaml, @types/node) come from the registry (or npm's cache).
+  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", ...tarballs.values()], { cwd: app });
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+/** A strict tsconfig as `tsc --init` (TypeScript 5.9) writes it, with skipLibCheck off. */
+function tsconfig(name: string, compilerOptions: Record<string, unknown>, files: string[]): string {
+  const file = join(app, `tsconfig.${name}.json`);
+  const options = {
+    target: "es2022",
+    lib: ["es2023"],
+    types: [],
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    exactOptionalPropertyTypes: true,
+    verbatimModuleSyntax: true,
+    isolatedModules: true,
+    noUncheckedSideEffectImports: true,
+    moduleDetection: "force",
+    skipLibCheck: false,
+    noEmit: true,
+    ...compilerOptions,
+  };
+  writeFileSync(file, JSON.stringify({ compilerOptions: options, files }, null, 2));
+  return file;
+}
+const esm = ["main.ts", "main-cjs.ts", "tutorial.ts", "toolkit.ts"];
+
+describe("a fresh app on the published tarballs", () => {
+  it("declares no @types of its own: installing our packages brings what their types need", () => {
+    const pkg = JSON.parse(readFileSync(join(app, "package.json"), "utf8")) as Record<
+      string,
+      Record<string, string>
+    >;
+    assert.deepEqual(Object.keys(pkg.dependencies ?? {}).sort(), published.map((p) => `@org/${p}`).sort());
+    assert.ok(
+      existsSync(join(app, "node_modules", "@types", "node", "package.json")),
+      "@types/node came with @org/rest",
+    );
+  });
+
+  it("type-checks strictly (skipLibCheck false, types []) with module nodenext, node16 and bundler", () => {
+    const configs = [
+      tsconfig("nodenext", { module: "nodenext", noEmit: false, outDir: "out" }, [
+        ...esm,
+        "require.cts",
+        "dynamic-import.cts",
+      ]),
+      tsconfig("node16", { module: "node16" }, [...esm, "dynamic-import.cts"]),
+      tsconfig("bundler", { module: "preserve", moduleResolution: "bundler" }, esm),
+    ];
+    for (const c of configs) run(process.execPath, [tsc, "-p", c], { cwd: app });
+  });
+
+  it("under module node16 a .cts cannot require() the ESM-only packages (TS1471), which is why require.cts needs nodenext", () => {
+    const c = tsconfig("node16-require", { module: "node16" }, ["require.cts"]);
+    const r = spawnSync(process.execPath, [tsc, "-p", c], { cwd: app, encoding: "utf8" });
+    assert.notEqual(r.status, 0);
+    // TS1471 for each require() of an ES module; TS1541 for the type import without resolution-mode.
+    const errors = [...r.stdout.matchAll(/^require\.cts\((\d+),\d+\): error (TS\d+)/gm)].map(
+      (m) => `${m[1]}:${m[2]}`,
+    );
+    assert.deepEqual(errors, ["4:TS1541", "5:TS1471", "6:TS1471"], r.stdout);
+  });
+
+  it("runs against the control plane: ESM with top-level await, require(esm) and import() from CommonJS", async (t) => {
+    const cp = await getControlPlane();
+    const ns = await createTestNamespace("newuser");
+    t.after(ns.cleanup);
+    const env = { ...process.env, KUBECONFIG: cp.kubeconfigPath };
+    const result = lastJson(run(process.execPath, [join(app, "out", "main.js"), ns.name], { cwd: app, env }));
+    assert.deepEqual(result, {
+      namespaces: result.namespaces,
+      kubeSystem: true,
+      notFound: true,
+      deployments: 0,
+      created: "world",
+      pages: 3,
+      paged: 5,
+      watched: "ADDED world",
+      toolkit: true,
+    });
+    assert.ok(Number(result.namespaces) >= 4);
+    const viaRequire = lastJson(run(process.execPath, [join(app, "out", "require.cjs")], { cwd: app, env }));
+    assert.equal(viaRequire.cjs, "require");
+    assert.ok(Number(viaRequire.pods) >= 0);
+    const viaImport = lastJson(
+      run(process.execPath, [join(app, "out", "dynamic-import.cjs")], { cwd: app, env }),
+    );
+    assert.equal(viaImport.cjs, "import()");
+  });
+
+  it("runs from the shipped TypeScript sources with --conditions=source (tsx)", async (t) => {
+    const cp = await getControlPlane();
+    const ns = await createTestNamespace("newuser-src");
+    t.after(ns.cleanup);
+    for (const p of published) {
+      const entry = join(app, "node_modules", "@org", p, "src", "index.ts");
+      assert.ok(existsSync(entry), `${p}'s tarball ships src/index.ts, where its "source" condition points`);
+    }
+    const out = run(
+      process.execPath,
+      ["--conditions=source", "--import", bin("tsx/dist/esm/index.mjs"), "main.ts", ns.name],
+      {
+        cwd: app,
+        env: { ...process.env, KUBECONFIG: cp.kubeconfigPath },
+      },
+    );
+    assert.equal(lastJson(out).watched, "ADDED world");
+  });
+
+  it("bundles with the README's esbuild recipe (ESM) and out of the box as CommonJS; both bundles run without node_modules", async (t) => {
+    const cp = await getControlPlane();
+    const recipe = esbuildRecipe(readFileSync(join(repo, "README.md"), "utf8"));
+    assert.match(
+      recipe,
+      /^npx esbuild main\.ts --bundle --platform=node --format=esm --outfile=dist\/main\.mjs /,
+    );
+    run("sh", ["-c", recipe.replace(/^npx esbuild/, esbuild)], { cwd: app });
+    run(
+      esbuild,
+      [
+        "main-cjs.ts",
+        "--bundle",
+        "--platform=node",
+        "--format=cjs",
+        "--outfile=dist/main.cjs",
+        "--log-level=error",
+      ],
+      {
+        cwd: app,
+      },
+    );
+    // Top-level await cannot become CommonJS: esbuild says so, which is why main-cjs.ts has none.
+    const tla = spawnSync(
+      esbuild,
+      ["main.ts", "--bundle", "--platform=node", "--format=cjs", "--outfile=dist/tla.cjs"],
+      {
+        cwd: app,
+        encoding: "utf8",
+      },
+    );
+    assert.notEqual(tla.status, 0);
+    assert.match(tla.stderr, /Top-level await is currently not supported with the "cjs" output format/);
+    // The examples' bundle script uses the same banner as the README.
+    const banner = /--banner:js="([^"]+)"/.exec(recipe)?.[1];
+    assert.ok(banner);
+    assert.ok(
+      readFileSync(join(repo, "packages", "examples", "scripts", "bundle.mjs"), "utf8").includes(
+        banner.replaceAll("'", '"'),
+      ),
+    );
+    const bare = join(work, "bare");
+    mkdirSync(bare);
+    copyFileSync(join(app, "dist", "main.mjs"), join(bare, "main.mjs"));
+    copyFileSync(join(app, "dist", "main.cjs"), join(bare, "main.cjs"));
+    const env = { ...process.env, KUBECONFIG: cp.kubeconfigPath };
+    for (const f of ["main.mjs", "main.cjs"]) {
+      const ns = await createTestNamespace("newuser-bundle");
+      t.after(ns.cleanup);
+      const r = lastJson(run(process.execPath, [f, ns.name], { cwd: bare, env }));
+      assert.deepEqual([r.notFound, r.paged, r.watched], [true, 5, "ADDED world"], f);
+    }
+  });
+
+  it("ships LICENSE, repository, the sources its maps point to, and no tests", () => {
+    const license = readFileSync(join(repo, "LICENSE"), "utf8");
+    for (const p of published) {
+      const dir = join(app, "node_modules", "@org", p);
+      assert.equal(readFileSync(join(dir, "LICENSE"), "utf8"), license, `${p}/LICENSE is the repository's`);
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+        repository?: { directory?: string };
+      };
+      assert.equal(pkg.repository?.directory, `packages/${p}`);
+      const files = run("tar", ["-tzf", tarballs.get(`@org/${p}`)!])
+        .trim()
+        .split("\n");
+      assert.deepEqual(
+        files.filter((f) => /\.test\.|\/testing\//.test(f)),
+        [],
+        `${p} ships no tests`,
+      );
+      // Every .js.map and .d.ts.map names sources that are in the tarball.
+      const maps = files.filter((f) => f.endsWith(".map"));
+      assert.ok(maps.length > 0);
+      for (const m of maps) {
+        const file = join(dir, m.replace(/^package\//, ""));
+        const map = JSON.parse(readFileSync(file, "utf8")) as { sources: string[] };
+        for (const s of map.sources)
+          assert.ok(existsSync(resolve(dirname(file), s)), `${m} → ${s} is shipped`);
+      }
+    }
+  });
+
+  it("passes publint (strict) and arethetypeswrong (every rule but ESM-only's cjs-resolves-to-esm)", () => {
+    for (const p of published) {
+      const dir = join(app, "node_modules", "@org", p);
+      const lint = run(process.execPath, [
+        bin("publint/src/cli.js"),
+        "run",
+        dir,
+        "--pack",
+        "false",
+        "--strict",
+      ]);
+      assert.match(lint, /All good!/, `${p}: ${lint}`);
+      const entrypoints =
+        p === "api-types" ? ["--entrypoints", ".", "./core/v1", "./meta/v1", "./apps/v1"] : [];
+      run(process.execPath, [
+        bin("@arethetypeswrong/cli/dist/index.js"),
+        tarballs.get(`@org/${p}`)!,
+        "--ignore-rules",
+        "cjs-resolves-to-esm",
+        "--format",
+        "ascii",
+        ...entrypoints,
+      ]);
+    }
+  });
+});
