@@ -128,7 +128,11 @@ function aggregated(server: FakeServer, core: boolean): FakeResponse {
     if ((name === "") !== core) continue;
     items.push({
       metadata: { name, creationTimestamp: null },
-      versions: g.versions.map((v) => ({ version: v, resources: aggregatedResources(g.resources, name, v), freshness: "Current" })),
+      versions: g.versions.map((v) => ({
+        version: v,
+        resources: aggregatedResources(g.resources, name, v),
+        freshness: "Current",
+      })),
     });
   }
   return {
@@ -185,7 +189,10 @@ export function discoveryDocument(server: FakeServer, route: DiscoveryRoute, acc
     case "group": {
       const g = groups(server).get(route.group);
       if (g === undefined || route.group === "") throw pathNotFound();
-      return { code: 200, body: { kind: "APIGroup", apiVersion: "v1", ...(apiGroup(route.group, g.versions) as object) } };
+      return {
+        code: 200,
+        body: { kind: "APIGroup", apiVersion: "v1", ...(apiGroup(route.group, g.versions) as object) },
+      };
     }
     case "groupVersion": {
       const g = groups(server).get(route.group);

@@ -6,9 +6,9 @@ import { groupVersions } from "../generated/index.js";
 import { type Action, FakeServer, type FakeServerOptions, type ReactionFunc } from "./server.js";
 import { FakeTransport } from "./transport.js";
 
+export type { ManagedFieldsEntry } from "./managed.js";
 export type { FakeResource, FakeSubresource } from "./resources.js";
 export { type FieldMeta, type SchemaTable, schemaFromOpenAPI } from "./schema.js";
-export type { ManagedFieldsEntry } from "./managed.js";
 export {
   type Action,
   type FakeRequest,

@@ -97,7 +97,12 @@ function setOfObject(obj: Obj, type: string | undefined, ctx: Ctx): FieldSet {
  * The fields an object sets, without apiVersion/kind, the server's metadata and, unless
  * `withStatus`, its status.
  */
-export function fieldSetOf(obj: Obj, schema: SchemaTable, type: string | undefined, opts: { mapMarkers: boolean; only?: "status" | "main" }): FieldSet {
+export function fieldSetOf(
+  obj: Obj,
+  schema: SchemaTable,
+  type: string | undefined,
+  opts: { mapMarkers: boolean; only?: "status" | "main" },
+): FieldSet {
   const ctx: Ctx = { schema, mapMarkers: opts.mapMarkers };
   const o: Obj = { ...obj };
   delete o.apiVersion;
@@ -109,7 +114,10 @@ export function fieldSetOf(obj: Obj, schema: SchemaTable, type: string | undefin
     if (Object.keys(m).length === 0) delete o.metadata;
     else o.metadata = m;
   }
-  if (opts.only === "status") return o.status === undefined ? {} : { "f:status": setOfValue(o.status, fieldOf(schema, type, "status"), ctx) };
+  if (opts.only === "status")
+    return o.status === undefined
+      ? {}
+      : { "f:status": setOfValue(o.status, fieldOf(schema, type, "status"), ctx) };
   return setOfObject(o, type, ctx);
 }
 
@@ -219,7 +227,13 @@ function removeValue(obj: Obj, path: string[]): void {
 }
 
 /** Merges an applied configuration into the live object: objects and list maps by key, sets as unions. */
-function mergeApplied(live: unknown, cfg: unknown, meta: FieldMeta | undefined, schema: SchemaTable, isMapValue = false): unknown {
+function mergeApplied(
+  live: unknown,
+  cfg: unknown,
+  meta: FieldMeta | undefined,
+  schema: SchemaTable,
+  isMapValue = false,
+): unknown {
   const type = meta?.ref;
   if (Array.isArray(cfg)) {
     if (!Array.isArray(live)) return structuredClone(cfg);
@@ -245,7 +259,12 @@ function mergeApplied(live: unknown, cfg: unknown, meta: FieldMeta | undefined, 
     const out: Obj = { ...live };
     for (const [k, v] of Object.entries(cfg)) {
       if (v === null || v === undefined) continue;
-      const fm = meta?.map && !isMapValue ? (type === undefined ? undefined : { ref: type }) : fieldOf(schema, type, k);
+      const fm =
+        meta?.map && !isMapValue
+          ? type === undefined
+            ? undefined
+            : { ref: type }
+          : fieldOf(schema, type, k);
       out[k] = mergeApplied(out[k], v, fm, schema, meta?.map === true && !isMapValue);
     }
     return out;
@@ -276,7 +295,12 @@ function managerLabel(e: ManagedFieldsEntry): string {
   return e.operation === "Apply" ? `"${e.manager}"` : `"${e.manager}" using ${e.apiVersion}`;
 }
 
-function sameOwner(e: ManagedFieldsEntry, manager: string, operation: string, subresource: string | undefined): boolean {
+function sameOwner(
+  e: ManagedFieldsEntry,
+  manager: string,
+  operation: string,
+  subresource: string | undefined,
+): boolean {
   return e.manager === manager && e.operation === operation && (e.subresource ?? "") === (subresource ?? "");
 }
 
@@ -284,11 +308,16 @@ function sameOwner(e: ManagedFieldsEntry, manager: string, operation: string, su
 export function serverSideApply(input: ApplyInput): { object: Obj } | { conflicts: ApplyConflict[] } {
   const { config, schema, type, manager } = input;
   const live: Obj = input.live === undefined ? {} : structuredClone(input.live);
-  const entries: ManagedFieldsEntry[] = structuredClone((live.metadata?.managedFields ?? []) as ManagedFieldsEntry[]);
+  const entries: ManagedFieldsEntry[] = structuredClone(
+    (live.metadata?.managedFields ?? []) as ManagedFieldsEntry[],
+  );
   const only = input.subresource === "status" ? "status" : "main";
   const cfg: Obj = { ...config };
   if (only === "main" && input.subresource === undefined) delete cfg.status;
-  const applied = fieldSetOf(cfg, schema, type, { mapMarkers: false, only: input.subresource === "status" ? "status" : undefined });
+  const applied = fieldSetOf(cfg, schema, type, {
+    mapMarkers: false,
+    only: input.subresource === "status" ? "status" : undefined,
+  });
   const appliedLeaves = leaves(applied);
 
   const conflicts: ApplyConflict[] = [];
@@ -327,7 +356,8 @@ export function serverSideApply(input: ApplyInput): { object: Obj } | { conflict
   };
   if (input.subresource !== undefined) entry.subresource = input.subresource;
   // Apply entries come first, as the server sorts them.
-  const insertAt = mine === undefined ? next.filter((e) => e.operation === "Apply").length : entries.indexOf(mine);
+  const insertAt =
+    mine === undefined ? next.filter((e) => e.operation === "Apply").length : entries.indexOf(mine);
   next.splice(Math.min(insertAt, next.length), 0, entry);
   merged = { ...merged, metadata: { ...(merged.metadata ?? {}) } };
   merged.metadata.managedFields = next.filter((e) => Object.keys(e.fieldsV1).length > 0);
@@ -349,7 +379,9 @@ export function updateManagedFields(input: {
   now: string;
 }): ManagedFieldsEntry[] {
   const { old, next, schema, type } = input;
-  const entries: ManagedFieldsEntry[] = structuredClone((old?.metadata?.managedFields ?? []) as ManagedFieldsEntry[]);
+  const entries: ManagedFieldsEntry[] = structuredClone(
+    (old?.metadata?.managedFields ?? []) as ManagedFieldsEntry[],
+  );
   const only = input.subresource === "status" ? "status" : undefined;
   const newSet = fieldSetOf(next, schema, type, { mapMarkers: true, only });
   const oldSet = old === undefined ? {} : fieldSetOf(old, schema, type, { mapMarkers: true, only });
@@ -363,9 +395,18 @@ export function updateManagedFields(input: {
     for (const p of changed) if (ownsLeaf(e.fieldsV1, p)) removePath(e.fieldsV1, p);
   }
   if (changed.length > 0) {
-    let mine = entries.find((e) => sameOwner(e, input.manager, "Update", input.subresource) && e.apiVersion === input.apiVersion);
+    let mine = entries.find(
+      (e) => sameOwner(e, input.manager, "Update", input.subresource) && e.apiVersion === input.apiVersion,
+    );
     if (mine === undefined) {
-      mine = { manager: input.manager, operation: "Update", apiVersion: input.apiVersion, time: input.now, fieldsType: "FieldsV1", fieldsV1: {} };
+      mine = {
+        manager: input.manager,
+        operation: "Update",
+        apiVersion: input.apiVersion,
+        time: input.now,
+        fieldsType: "FieldsV1",
+        fieldsV1: {},
+      };
       if (input.subresource !== undefined) mine.subresource = input.subresource;
       entries.push(mine);
     }

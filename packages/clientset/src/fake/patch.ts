@@ -52,7 +52,8 @@ function parentOf(doc: unknown, parts: string[], path: string): { parent: Obj | 
       throw new PatchError(`doc is missing path: "${path}": missing value`);
     }
   }
-  if (!Array.isArray(cur) && !isObject(cur)) throw new PatchError(`doc is missing path: "${path}": missing value`);
+  if (!Array.isArray(cur) && !isObject(cur))
+    throw new PatchError(`doc is missing path: "${path}": missing value`);
   return { parent: cur, key: parts[parts.length - 1]! };
 }
 
@@ -101,10 +102,12 @@ function removeAt(doc: unknown, path: string): unknown {
 
 /** Applies an RFC 6902 JSON patch to a copy of `doc`. */
 export function applyJSONPatch(doc: Obj, ops: unknown): Obj {
-  if (!Array.isArray(ops)) throw new PatchError("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+  if (!Array.isArray(ops))
+    throw new PatchError("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
   let out: unknown = clone(doc);
   for (const raw of ops) {
-    if (!isObject(raw)) throw new PatchError("json: cannot unmarshal into Go value of type jsonpatch.Operation");
+    if (!isObject(raw))
+      throw new PatchError("json: cannot unmarshal into Go value of type jsonpatch.Operation");
     const op = raw.op;
     const path = String(raw.path ?? "");
     switch (op) {
@@ -170,7 +173,12 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
 
 const directive = "$patch";
 
-function mergeStrategic(original: unknown, patch: unknown, schema: SchemaTable, type: string | undefined): unknown {
+function mergeStrategic(
+  original: unknown,
+  patch: unknown,
+  schema: SchemaTable,
+  type: string | undefined,
+): unknown {
   if (!isObject(patch)) return clone(patch);
   if (patch[directive] === "replace") {
     const { [directive]: _d, ...rest } = patch;
@@ -208,7 +216,10 @@ function mergeStrategic(original: unknown, patch: unknown, schema: SchemaTable, 
 }
 
 function stripDirectives(v: unknown): unknown {
-  if (Array.isArray(v)) return v.filter((x) => !(isObject(x) && x[directive] !== undefined && Object.keys(x).length === 1)).map(stripDirectives);
+  if (Array.isArray(v))
+    return v
+      .filter((x) => !(isObject(x) && x[directive] !== undefined && Object.keys(x).length === 1))
+      .map(stripDirectives);
   if (!isObject(v)) return v;
   const out: Obj = {};
   for (const [k, x] of Object.entries(v)) if (!k.startsWith("$")) out[k] = stripDirectives(x);
@@ -243,7 +254,11 @@ function mergeList(
     const i = orig.findIndex((o) => isObject(o) && jsonEqual(o[mergeKey], key));
     if (i >= 0) named.add(i);
     if (item[directive] === "delete") continue;
-    merged.push(i >= 0 ? mergeStrategic(orig[i], item, schema, itemType) : stripDirectives(mergeStrategic(undefined, item, schema, itemType)));
+    merged.push(
+      i >= 0
+        ? mergeStrategic(orig[i], item, schema, itemType)
+        : stripDirectives(mergeStrategic(undefined, item, schema, itemType)),
+    );
   }
   orig.forEach((o, i) => {
     if (!named.has(i)) merged.push(clone(o));
@@ -252,8 +267,14 @@ function mergeList(
 }
 
 /** Applies a strategic merge patch to `doc` whose root type is `type` (a definition name). */
-export function applyStrategicMergePatch(doc: Obj, patch: unknown, schema: SchemaTable, type: string | undefined): Obj {
-  if (!isObject(patch)) throw new PatchError("json: cannot unmarshal into Go value of type map[string]interface {}");
+export function applyStrategicMergePatch(
+  doc: Obj,
+  patch: unknown,
+  schema: SchemaTable,
+  type: string | undefined,
+): Obj {
+  if (!isObject(patch))
+    throw new PatchError("json: cannot unmarshal into Go value of type map[string]interface {}");
   const out = mergeStrategic(doc, patch, schema, type);
   return isObject(out) ? out : {};
 }

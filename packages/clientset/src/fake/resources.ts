@@ -196,7 +196,8 @@ export function resourceFromCRD(crd: Obj): FakeResource | undefined {
   const versions = sortVersions(served.map((v: Obj) => v.name as string));
   const first = served.find((v: Obj) => v.name === versions[0]) ?? served[0];
   const subs: FakeSubresource[] = [];
-  if (first.subresources?.status !== undefined) subs.push({ name: "status", verbs: ["get", "patch", "update"] });
+  if (first.subresources?.status !== undefined)
+    subs.push({ name: "status", verbs: ["get", "patch", "update"] });
   if (first.subresources?.scale !== undefined) {
     subs.push({
       name: "scale",

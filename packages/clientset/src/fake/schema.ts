@@ -54,7 +54,11 @@ function fieldMeta(p: Raw): FieldMeta | undefined {
     if (Array.isArray(keys)) m.keys = keys.map(String);
     const item = schemaRef(p.items);
     if (item !== undefined) m.ref = item;
-  } else if (p.type === "object" && p.additionalProperties !== undefined && p.additionalProperties !== false) {
+  } else if (
+    p.type === "object" &&
+    p.additionalProperties !== undefined &&
+    p.additionalProperties !== false
+  ) {
     m.map = true;
     const v = schemaRef(p.additionalProperties);
     if (v !== undefined) m.ref = v;

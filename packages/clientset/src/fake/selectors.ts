@@ -132,7 +132,9 @@ export function parseLabelSelector(selector: string | undefined): LabelSelector 
         } else if (opTok.t === "id" && (opTok.v === "in" || opTok.v === "notin")) {
           next();
           if (next().t !== "(") {
-            throw new SelectorError(`unable to parse requirement: found '${describeToken(toks[p - 1]!)}', expected: '('`);
+            throw new SelectorError(
+              `unable to parse requirement: found '${describeToken(toks[p - 1]!)}', expected: '('`,
+            );
           }
           const values: string[] = [];
           for (;;) {
@@ -216,6 +218,8 @@ export function parseLabelSelector(selector: string | undefined): LabelSelector 
             const want = Number(r.values[0]);
             return r.op === ">" ? n > want : n < want;
           }
+          default:
+            return false;
         }
       });
     },

@@ -5,7 +5,7 @@
 // adapter and serveFake's HTTPS server both go through `handle`.
 import { randomUUID } from "node:crypto";
 import type { GroupVersionDescriptor } from "../runtime/descriptor.js";
-import { discoveryDocument, type DiscoveryRoute, discoveryRoute } from "./discovery.js";
+import { type DiscoveryRoute, discoveryDocument, discoveryRoute } from "./discovery.js";
 import { serverSideApply, updateManagedFields } from "./managed.js";
 import { applyJSONPatch, applyMergePatch, applyStrategicMergePatch, jsonEqual, PatchError } from "./patch.js";
 import {
@@ -273,11 +273,17 @@ export class FakeServer {
         action.object = bodyText(req.body);
       }
     }
-    if (verb === "patch" && req.contentType !== undefined) action.patchType = req.contentType.split(";")[0]!.trim();
+    if (verb === "patch" && req.contentType !== undefined)
+      action.patchType = req.contentType.split(";")[0]!.trim();
     this.#actions.push(action);
     for (const r of this.#reactors) {
       if (r.verb !== "*" && r.verb !== verb) continue;
-      if (r.resource !== "*" && r.resource !== route.res.resource && r.resource !== `${route.res.resource}/${route.subresource}`) continue;
+      if (
+        r.resource !== "*" &&
+        r.resource !== route.res.resource &&
+        r.resource !== `${route.res.resource}/${route.subresource}`
+      )
+        continue;
       const result = r.fn(clone(action));
       if (result === undefined || !result.handled) continue;
       if (result.error !== undefined) {
@@ -297,7 +303,8 @@ export class FakeServer {
   #verb(req: FakeRequest, route: Route): string {
     switch (req.method) {
       case "GET":
-        if (route.name === "") return req.query.get("watch") === "true" || req.query.get("watch") === "1" ? "watch" : "list";
+        if (route.name === "")
+          return req.query.get("watch") === "true" || req.query.get("watch") === "1" ? "watch" : "list";
         return "get";
       case "POST":
         return "create";
@@ -313,7 +320,10 @@ export class FakeServer {
   }
 
   #route(path: string): Route {
-    const parts = path.split("/").filter((p) => p !== "").map(decodeURIComponent);
+    const parts = path
+      .split("/")
+      .filter((p) => p !== "")
+      .map(decodeURIComponent);
     let group = "";
     let version: string | undefined;
     let rest: string[];
@@ -327,7 +337,11 @@ export class FakeServer {
     } else throw st.pathNotFound();
     if (version === undefined || rest.length === 0) throw st.pathNotFound();
     let namespace = "";
-    if (rest[0] === "namespaces" && rest.length >= 3 && !(group === "" && (rest[2] === "status" || rest[2] === "finalize"))) {
+    if (
+      rest[0] === "namespaces" &&
+      rest.length >= 3 &&
+      !(group === "" && (rest[2] === "status" || rest[2] === "finalize"))
+    ) {
       namespace = rest[1]!;
       rest = rest.slice(2);
     }
@@ -348,7 +362,16 @@ export class FakeServer {
       if (!res.verbs.includes(serverVerb)) throw st.methodNotAllowed();
     } else {
       const sub = res.subresources.find((s) => s.name === subresource)!;
-      const httpVerb = verb === "get" ? "get" : verb === "create" ? "create" : verb === "update" ? "update" : verb === "patch" ? "patch" : "";
+      const httpVerb =
+        verb === "get"
+          ? "get"
+          : verb === "create"
+            ? "create"
+            : verb === "update"
+              ? "update"
+              : verb === "patch"
+                ? "patch"
+                : "";
       if (!sub.verbs.includes(httpVerb)) throw st.methodNotAllowed();
     }
     const q = req.query;
@@ -382,7 +405,8 @@ export class FakeServer {
   }
 
   #respond(req: FakeRequest, route: Route, body: Obj): FakeResponse {
-    if (wantsTable(req.accept)) return { code: 200, body: tableFor(this, route.res, body, req.query, this.#now()) };
+    if (wantsTable(req.accept))
+      return { code: 200, body: tableFor(this, route.res, body, req.query, this.#now()) };
     return { code: 200, body };
   }
 
@@ -411,7 +435,7 @@ export class FakeServer {
       if (n > this.store.rv) throw st.tooLargeResourceVersion();
     }
     const o = this.#existing(route);
-    if (route.subresource === "scale") return this.#scaleOf(route.res, o);
+    if (route.subresource === "scale") return this.#scaleOf(o);
     return this.#out(route.res, route.version, o);
   }
 
@@ -461,16 +485,21 @@ export class FakeServer {
     let atRV = this.store.rv;
     let start = "";
     if (cont !== "") {
-      if (rvParam !== "") throw st.badRequest("specifying resource version is not allowed when using continue");
+      if (rvParam !== "")
+        throw st.badRequest("specifying resource version is not allowed when using continue");
       let token: { v?: string; rv?: number; start?: string };
       try {
-        if (!/^[A-Za-z0-9_-]*$/.test(cont)) throw new Error("illegal base64 data");
+        const bad = cont.search(/[^A-Za-z0-9_-]/);
+        const at = bad >= 0 ? bad : cont.length % 4 === 1 ? cont.length - 1 : -1;
+        if (at >= 0) throw new Error(`illegal base64 data at input byte ${at}`);
         token = JSON.parse(Buffer.from(cont, "base64url").toString("utf8"));
-      } catch {
-        throw st.badRequest("invalid continue token: continue key is not valid: illegal base64 data");
+      } catch (err) {
+        throw st.badRequest(`invalid continue token: continue key is not valid: ${(err as Error).message}`);
       }
       if (token.v !== "meta.k8s.io/v1" || typeof token.rv !== "number") {
-        throw st.badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+        throw st.badRequest(
+          "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+        );
       }
       atRV = token.rv;
       start = token.start ?? "";
@@ -480,7 +509,10 @@ export class FakeServer {
       else if (n > this.store.rv) throw st.tooLargeResourceVersion();
     } else if (rvMatch !== "" && rvParam === "") {
       throw st.invalid("meta.k8s.io", "ListOptions", "", [
-        st.forbiddenField("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"),
+        st.forbiddenField(
+          "resourceVersionMatch",
+          "resourceVersionMatch is forbidden unless resourceVersion is provided",
+        ),
       ]);
     }
     if (atRV > this.store.rv) throw st.tooLargeResourceVersion();
@@ -491,8 +523,14 @@ export class FakeServer {
           )
         : st.expired(`too old resource version: ${atRV} (${this.store.oldestRV})`);
     }
-    const objects = atRV === this.store.rv ? this.store.list(this.#gr(res), ns) : this.store.listAt(this.#gr(res), ns, atRV);
-    const keyOf = (o: Obj) => (ns === undefined && res.namespaced ? `${o.metadata.namespace}/${o.metadata.name}` : `/${o.metadata.name}`);
+    const objects =
+      atRV === this.store.rv
+        ? this.store.list(this.#gr(res), ns)
+        : this.store.listAt(this.#gr(res), ns, atRV);
+    const keyOf = (o: Obj) =>
+      ns === undefined && res.namespaced
+        ? `${o.metadata.namespace}/${o.metadata.name}`
+        : `/${o.metadata.name}`;
     const items: Obj[] = [];
     let next = "";
     let remaining = 0;
@@ -509,8 +547,11 @@ export class FakeServer {
     }
     const meta: Obj = { resourceVersion: String(atRV) };
     if (next !== "") {
-      meta.continue = Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv: atRV, start: next })).toString("base64url");
-      if ((q.get("labelSelector") ?? "") === "" && (q.get("fieldSelector") ?? "") === "") meta.remainingItemCount = remaining;
+      meta.continue = Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv: atRV, start: next })).toString(
+        "base64url",
+      );
+      if ((q.get("labelSelector") ?? "") === "" && (q.get("fieldSelector") ?? "") === "")
+        meta.remainingItemCount = remaining;
     }
     return {
       kind: res.listKind,
@@ -539,7 +580,10 @@ export class FakeServer {
     const out = (o: Obj) => this.#out(res, route.version, o);
     if (sendInitial !== null && q.get("resourceVersionMatch") !== "NotOlderThan") {
       throw st.invalid("meta.k8s.io", "ListOptions", "", [
-        st.forbiddenField("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"),
+        st.forbiddenField(
+          "resourceVersionMatch",
+          "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+        ),
       ]);
     }
     const deliver = (c: Change) => {
@@ -554,22 +598,30 @@ export class FakeServer {
     };
     const initial = rvParam === "" || rvParam === "0" || sendInitial === "true";
     if (initial) {
-      if (rvParam !== "" && rvParam !== "0" && this.#parseRV(rvParam) > this.store.rv) throw st.tooLargeResourceVersion();
-      for (const o of this.store.list(gr, ns === "" ? undefined : ns)) if (match(o)) stream.push({ type: "ADDED", object: out(o) });
+      if (rvParam !== "" && rvParam !== "0" && this.#parseRV(rvParam) > this.store.rv)
+        throw st.tooLargeResourceVersion();
+      for (const o of this.store.list(gr, ns === "" ? undefined : ns))
+        if (match(o)) stream.push({ type: "ADDED", object: out(o) });
       if (sendInitial === "true" && bookmarks) {
         stream.push({
           type: "BOOKMARK",
           object: {
             kind: res.kind,
             apiVersion: gv(res.group, route.version),
-            metadata: { resourceVersion: String(this.store.rv), annotations: { [initialEventsEndAnnotation]: "true" } },
+            metadata: {
+              resourceVersion: String(this.store.rv),
+              annotations: { [initialEventsEndAnnotation]: "true" },
+            },
           },
         });
       }
     } else {
       const from = this.#parseRV(rvParam);
       if (from < this.store.oldestRV) {
-        stream.push({ type: "ERROR", object: st.expired(`too old resource version: ${from} (${this.store.oldestRV})`).status });
+        stream.push({
+          type: "ERROR",
+          object: st.expired(`too old resource version: ${from} (${this.store.oldestRV})`).status,
+        });
         stream.close();
         return stream;
       }
@@ -601,7 +653,11 @@ export class FakeServer {
         res.resource,
         name,
         `unable to create new content in namespace ${namespace} because it is being terminated`,
-        { reason: "NamespaceTerminating", message: `namespace ${namespace} is being terminated`, field: "metadata.namespace" },
+        {
+          reason: "NamespaceTerminating",
+          message: `namespace ${namespace} is being terminated`,
+          field: "metadata.namespace",
+        },
       );
     }
   }
@@ -628,20 +684,27 @@ export class FakeServer {
     const m = o.metadata;
     if (res.namespaced) {
       if (m.namespace !== undefined && m.namespace !== "" && m.namespace !== route.namespace) {
-        throw st.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+        throw st.badRequest(
+          "the namespace of the provided object does not match the namespace sent on the request",
+        );
       }
       m.namespace = route.namespace;
     } else delete m.namespace;
     if (m.resourceVersion !== undefined && m.resourceVersion !== "") {
       throw st.internalPlain("resourceVersion should not be set on objects to be created");
     }
-    if ((m.name === undefined || m.name === "") && typeof m.generateName === "string" && m.generateName !== "") {
+    if (
+      (m.name === undefined || m.name === "") &&
+      typeof m.generateName === "string" &&
+      m.generateName !== ""
+    ) {
       m.name = `${m.generateName}${randomSuffix()}`;
     }
     validateObject(res, o, undefined);
     if (res.namespaced) this.#checkNamespace(res, route.namespace, m.name);
     const gr = this.#gr(res);
-    if (this.store.get(gr, route.namespace, m.name) !== undefined) throw st.alreadyExists(res.group, res.resource, m.name);
+    if (this.store.get(gr, route.namespace, m.name) !== undefined)
+      throw st.alreadyExists(res.group, res.resource, m.name);
     m.uid = randomUUID();
     m.creationTimestamp = timestamp(this.#now());
     delete m.deletionTimestamp;
@@ -674,7 +737,8 @@ export class FakeServer {
     if (key === "/namespaces") this.#defaultNamespace(o);
     else if (key === "/secrets" && isObject(o.stringData)) {
       o.data = { ...(o.data ?? {}) };
-      for (const [k, v] of Object.entries(o.stringData)) o.data[k] = Buffer.from(String(v)).toString("base64");
+      for (const [k, v] of Object.entries(o.stringData))
+        o.data[k] = Buffer.from(String(v)).toString("base64");
       delete o.stringData;
       o.type ??= "Opaque";
     } else if (key === "/secrets") o.type ??= "Opaque";
@@ -688,7 +752,12 @@ export class FakeServer {
       o.status = {
         conditions: [
           { type: "NamesAccepted", status: "True", reason: "NoConflicts", message: "no conflicts found" },
-          { type: "Established", status: "True", reason: "InitialNamesAccepted", message: "the initial names have been accepted" },
+          {
+            type: "Established",
+            status: "True",
+            reason: "InitialNamesAccepted",
+            message: "the initial names have been accepted",
+          },
         ].map((c) => ({ ...c, lastTransitionTime: timestamp(this.#now()) })),
         acceptedNames: { ...(o.spec?.names ?? {}) },
         storedVersions: (o.spec?.versions ?? []).filter((v: Obj) => v.storage).map((v: Obj) => v.name),
@@ -700,12 +769,14 @@ export class FakeServer {
   #afterCommit(res: FakeResource, o: Obj): void {
     const gr = this.#gr(res);
     if (gr === "apiextensions.k8s.io/customresourcedefinitions") this.#registerCRD(o);
-    if (gr === "/namespaces" && !this.#populated.has(o.metadata.uid)) this.#scheduleControllers();
+    // kube-controller-manager fills a new namespace within milliseconds; the fake does it at once.
+    if (gr === "/namespaces" && !this.#populated.has(o.metadata.uid)) this.#populateNamespaces();
   }
 
   #registerCRD(crd: Obj): void {
     const r = resourceFromCRD(crd);
-    for (const [k, existing] of this.#resources) if (existing.crd === crd.metadata.name) this.#resources.delete(k);
+    for (const [k, existing] of this.#resources)
+      if (existing.crd === crd.metadata.name) this.#resources.delete(k);
     if (r !== undefined) {
       const key = resourceKey(r.group, r.resource);
       if (!this.#builtIn.has(key)) this.#resources.set(key, r);
@@ -717,7 +788,8 @@ export class FakeServer {
     for (const [k, existing] of this.#resources) {
       if (existing.crd === crd.metadata.name) {
         this.#resources.delete(k);
-        for (const o of this.store.list(k, undefined)) this.store.commit("DELETED", k, { ...o, metadata: { ...o.metadata } }, o);
+        for (const o of this.store.list(k, undefined))
+          this.store.commit("DELETED", k, { ...o, metadata: { ...o.metadata } }, o);
       }
     }
     this.discoveryGeneration++;
@@ -732,12 +804,25 @@ export class FakeServer {
     const { res, version } = route;
     const m = isObject(body.metadata) ? body.metadata : {};
     if (m.name !== undefined && m.name !== route.name) {
-      throw st.badRequest(`the name of the object (${m.name}) does not match the name on the URL (${route.name})`);
+      throw st.badRequest(
+        `the name of the object (${m.name}) does not match the name on the URL (${route.name})`,
+      );
     }
-    if (res.namespaced && m.namespace !== undefined && m.namespace !== "" && m.namespace !== route.namespace) {
-      throw st.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+    if (
+      res.namespaced &&
+      m.namespace !== undefined &&
+      m.namespace !== "" &&
+      m.namespace !== route.namespace
+    ) {
+      throw st.badRequest(
+        "the namespace of the provided object does not match the namespace sent on the request",
+      );
     }
-    if (m.resourceVersion !== undefined && m.resourceVersion !== "" && m.resourceVersion !== old.metadata.resourceVersion) {
+    if (
+      m.resourceVersion !== undefined &&
+      m.resourceVersion !== "" &&
+      m.resourceVersion !== old.metadata.resourceVersion
+    ) {
       throw st.conflict(res.group, res.resource, route.name, st.optimisticLockMessage);
     }
     if (m.uid !== undefined && m.uid !== "" && m.uid !== old.metadata.uid) {
@@ -761,7 +846,13 @@ export class FakeServer {
         if (old.status === undefined) delete next.status;
         else next.status = clone(old.status);
       }
-      for (const k of ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"]) {
+      for (const k of [
+        "uid",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "generation",
+      ]) {
         if (old.metadata[k] === undefined) delete next.metadata[k];
         else next.metadata[k] = old.metadata[k];
       }
@@ -769,7 +860,10 @@ export class FakeServer {
       if (res.namespaced) next.metadata.namespace = old.metadata.namespace;
       if (this.#gr(res) === "/namespaces") {
         next.spec = clone(old.spec);
-        next.metadata.labels = { ...(next.metadata.labels ?? {}), "kubernetes.io/metadata.name": old.metadata.name };
+        next.metadata.labels = {
+          ...(next.metadata.labels ?? {}),
+          "kubernetes.io/metadata.name": old.metadata.name,
+        };
       }
     }
     next.metadata.resourceVersion = old.metadata.resourceVersion;
@@ -777,12 +871,15 @@ export class FakeServer {
     if (next.metadata.managedFields === undefined) delete next.metadata.managedFields;
     if (this.#gr(res) === "/secrets" && isObject(next.stringData)) {
       next.data = { ...(next.data ?? {}) };
-      for (const [k, v] of Object.entries(next.stringData)) next.data[k] = Buffer.from(String(v)).toString("base64");
+      for (const [k, v] of Object.entries(next.stringData))
+        next.data[k] = Buffer.from(String(v)).toString("base64");
       delete next.stringData;
     }
     validateObject(res, next, old);
     if (old.metadata.deletionTimestamp !== undefined) {
-      const added = (next.metadata.finalizers ?? []).filter((f: string) => !(old.metadata.finalizers ?? []).includes(f));
+      const added = (next.metadata.finalizers ?? []).filter(
+        (f: string) => !(old.metadata.finalizers ?? []).includes(f),
+      );
       if (added.length > 0) {
         throw st.invalid(res.group, res.kind, route.name, [
           st.forbiddenField(
@@ -821,7 +918,11 @@ export class FakeServer {
     if (next === old) return old;
     const gr = this.#gr(res);
     if (dryRun) return next;
-    if (next.metadata.deletionTimestamp !== undefined && (next.metadata.finalizers ?? []).length === 0 && !namespaceHasFinalizers(gr, next)) {
+    if (
+      next.metadata.deletionTimestamp !== undefined &&
+      (next.metadata.finalizers ?? []).length === 0 &&
+      !namespaceHasFinalizers(gr, next)
+    ) {
       // As etcd's delete event: the last stored state, at the deletion's revision.
       const last = this.store.commit("DELETED", gr, clone(old), old);
       next.metadata.resourceVersion = last.metadata.resourceVersion;
@@ -837,7 +938,8 @@ export class FakeServer {
   #update(route: Route, body: unknown, opts: { dryRun: boolean; manager: string }): FakeResponse {
     if (!isObject(body)) throw st.badRequest("the body of the request must be an object");
     const { res, version } = route;
-    if (route.subresource === "scale") return { code: 200, body: this.#updateScale(route, body, opts.dryRun) };
+    if (route.subresource === "scale")
+      return { code: 200, body: this.#updateScale(route, body, opts.dryRun) };
     if (route.subresource === "finalize") {
       const old = this.#existing(route);
       const next = clone(old);
@@ -852,7 +954,11 @@ export class FakeServer {
     return { code: 200, body: this.#out(res, version, this.#commitUpdate(res, old, next, opts.dryRun)) };
   }
 
-  #patch(route: Route, req: FakeRequest, opts: { dryRun: boolean; manager: string; force: boolean }): FakeResponse {
+  #patch(
+    route: Route,
+    req: FakeRequest,
+    opts: { dryRun: boolean; manager: string; force: boolean },
+  ): FakeResponse {
     const { res, version } = route;
     const ct = (req.contentType ?? "").split(";")[0]!.trim();
     const accepted = res.crd === undefined ? patchTypes : patchTypes.filter((t) => !t.includes("strategic"));
@@ -877,11 +983,17 @@ export class FakeServer {
     }
     if (!isObject(patched.metadata)) patched.metadata = {};
     if (patched.metadata.name !== undefined && patched.metadata.name !== route.name) {
-      throw st.invalid(res.group, res.kind, route.name, [st.invalidValue("metadata.name", patched.metadata.name, "field is immutable")]);
+      throw st.invalid(res.group, res.kind, route.name, [
+        st.invalidValue("metadata.name", patched.metadata.name, "field is immutable"),
+      ]);
     }
     // A patch only conflicts when it carries a resourceVersion of its own.
-    const patchRV = isObject(patch) && isObject((patch as Obj).metadata) ? (patch as Obj).metadata.resourceVersion : undefined;
-    if (patchRV === undefined && ct !== "application/json-patch+json") patched.metadata.resourceVersion = old.metadata.resourceVersion;
+    const patchRV =
+      isObject(patch) && isObject((patch as Obj).metadata)
+        ? (patch as Obj).metadata.resourceVersion
+        : undefined;
+    if (patchRV === undefined && ct !== "application/json-patch+json")
+      patched.metadata.resourceVersion = old.metadata.resourceVersion;
     if (route.subresource === "scale") {
       return { code: 200, body: this.#updateScale(route, patched, opts.dryRun) };
     }
@@ -889,17 +1001,26 @@ export class FakeServer {
     return { code: 200, body: this.#out(res, version, this.#commitUpdate(res, old, next, opts.dryRun)) };
   }
 
-  #apply(route: Route, text: string, q: URLSearchParams, opts: { dryRun: boolean; force: boolean }): FakeResponse {
+  #apply(
+    route: Route,
+    text: string,
+    q: URLSearchParams,
+    opts: { dryRun: boolean; force: boolean },
+  ): FakeResponse {
     const { res, version } = route;
     const manager = q.get("fieldManager");
     if (manager === null || manager === "") {
-      throw st.invalid("meta.k8s.io", "PatchOptions", "", [st.required("fieldManager", "is required for apply patch")]);
+      throw st.invalid("meta.k8s.io", "PatchOptions", "", [
+        st.required("fieldManager", "is required for apply patch"),
+      ]);
     }
     let cfg: unknown;
     try {
       cfg = JSON.parse(text);
     } catch {
-      throw st.badRequest("the fake reads apply configurations as JSON: send the body as JSON (YAML is not supported)");
+      throw st.badRequest(
+        "the fake reads apply configurations as JSON: send the body as JSON (YAML is not supported)",
+      );
     }
     if (!isObject(cfg)) throw st.badRequest("the apply configuration must be an object");
     if (!cfg.apiVersion || !cfg.kind) {
@@ -913,7 +1034,9 @@ export class FakeServer {
       );
     }
     if (isObject(cfg.metadata) && cfg.metadata.name !== undefined && cfg.metadata.name !== route.name) {
-      throw st.badRequest(`the name of the object (${cfg.metadata.name}) does not match the name on the URL (${route.name})`);
+      throw st.badRequest(
+        `the name of the object (${cfg.metadata.name}) does not match the name on the URL (${route.name})`,
+      );
     }
     const old = this.store.get(this.#gr(res), route.namespace, route.name);
     const type = this.#typeOf(res, version);
@@ -940,7 +1063,13 @@ export class FakeServer {
       const created = this.#createWithManaged(route, merged, managed, opts.dryRun);
       return { code: 201, body: created };
     }
-    const next = this.#prepareUpdate(route, old, { ...merged, metadata: { ...merged.metadata, resourceVersion: undefined } }, manager, merged);
+    const next = this.#prepareUpdate(
+      route,
+      old,
+      { ...merged, metadata: { ...merged.metadata, resourceVersion: undefined } },
+      manager,
+      merged,
+    );
     return { code: 200, body: this.#out(res, version, this.#commitUpdate(res, old, next, opts.dryRun)) };
   }
 
@@ -961,18 +1090,31 @@ export class FakeServer {
     const old = this.#existing(route);
     switch (route.subresource) {
       case "eviction": {
-        this.#delete({ ...route, subresource: "" }, { dryRun, ...(isObject(body) && isObject(body.deleteOptions) ? body.deleteOptions : {}) }, dryRun);
-        return { code: 201, body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 } };
+        this.#delete(
+          { ...route, subresource: "" },
+          { dryRun, ...(isObject(body) && isObject(body.deleteOptions) ? body.deleteOptions : {}) },
+          dryRun,
+        );
+        return {
+          code: 201,
+          body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 },
+        };
       }
       case "binding": {
         const next = clone(old);
         next.spec = { ...(next.spec ?? {}), nodeName: (body as Obj)?.target?.name };
         this.#commitUpdate(res, old, next, dryRun);
-        return { code: 201, body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 } };
+        return {
+          code: 201,
+          body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 },
+        };
       }
       case "token": {
         const tr = clone((body as Obj) ?? {});
-        tr.status = { token: `fake-token-${randomUUID()}`, expirationTimestamp: timestamp(this.#now() + 3600_000) };
+        tr.status = {
+          token: `fake-token-${randomUUID()}`,
+          expirationTimestamp: timestamp(this.#now() + 3600_000),
+        };
         return { code: 201, body: tr };
       }
       default:
@@ -980,7 +1122,7 @@ export class FakeServer {
     }
   }
 
-  #scaleOf(res: FakeResource, o: Obj): Obj {
+  #scaleOf(o: Obj): Obj {
     const sel = o.spec?.selector;
     const selector = isObject(sel)
       ? Object.entries((sel.matchLabels ?? {}) as Record<string, string>)
@@ -1002,7 +1144,6 @@ export class FakeServer {
       spec: { replicas: o.spec?.replicas ?? 0 },
       status,
     };
-    void res;
   }
 
   #updateScale(route: Route, body: Obj, dryRun: boolean): Obj {
@@ -1013,9 +1154,10 @@ export class FakeServer {
     }
     const next = clone(old);
     next.spec = { ...(next.spec ?? {}), replicas: body.spec?.replicas ?? 0 };
-    if (!jsonEqual(specPart(old), specPart(next))) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    if (!jsonEqual(specPart(old), specPart(next)))
+      next.metadata.generation = (old.metadata.generation ?? 0) + 1;
     const committed = this.#commitUpdate(route.res, old, next, dryRun);
-    return this.#scaleOf(route.res, committed);
+    return this.#scaleOf(committed);
   }
 
   // --- delete ---
@@ -1028,7 +1170,9 @@ export class FakeServer {
       if (isObject(parsed)) body = parsed;
     }
     const q = req.query;
-    const o: DeleteOpts = { dryRun: (body.dryRun ?? []).includes?.("All") || q.getAll("dryRun").includes("All") };
+    const o: DeleteOpts = {
+      dryRun: (body.dryRun ?? []).includes?.("All") || q.getAll("dryRun").includes("All"),
+    };
     const grace = q.get("gracePeriodSeconds") ?? body.gracePeriodSeconds;
     if (grace !== undefined && grace !== null) o.gracePeriodSeconds = Number(grace);
     const prop = q.get("propagationPolicy") ?? body.propagationPolicy;
@@ -1062,7 +1206,11 @@ export class FakeServer {
     const policy = opts.propagationPolicy;
     if (policy !== undefined && !["Orphan", "Background", "Foreground"].includes(policy)) {
       throw st.invalid("meta.k8s.io", "DeleteOptions", "", [
-        { reason: "FieldValueNotSupported", message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`, field: "propagationPolicy" },
+        {
+          reason: "FieldValueNotSupported",
+          message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+          field: "propagationPolicy",
+        },
       ]);
     }
     const result = this.#deleteObject(res, old, opts, dryRun);
@@ -1071,27 +1219,37 @@ export class FakeServer {
       if (res.group !== "") details.group = res.group;
       details.kind = res.resource;
       details.uid = old.metadata.uid;
-      return { code: 200, body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details } };
+      return {
+        code: 200,
+        body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details },
+      };
     }
     return { code: result.deleted ? 200 : 200, body: this.#out(res, version, result.object) };
   }
 
   /** Deletes one stored object with the given options; returns whether it is gone, and its last state. */
-  #deleteObject(res: FakeResource, old: Obj, opts: DeleteOpts, dryRun: boolean): { deleted: boolean; object: Obj } {
+  #deleteObject(
+    res: FakeResource,
+    old: Obj,
+    opts: DeleteOpts,
+    dryRun: boolean,
+  ): { deleted: boolean; object: Obj } {
     const gr = this.#gr(res);
     const next = clone(old);
     const m = next.metadata;
     const finalizers: string[] = [...(m.finalizers ?? [])];
     const policy = opts.propagationPolicy;
     if (policy === "Orphan" && !finalizers.includes("orphan")) finalizers.push("orphan");
-    if (policy === "Foreground" && !finalizers.includes("foregroundDeletion")) finalizers.push("foregroundDeletion");
+    if (policy === "Foreground" && !finalizers.includes("foregroundDeletion"))
+      finalizers.push("foregroundDeletion");
     const isPod = gr === "/pods";
     let grace = 0;
     if (isPod && old.spec?.nodeName && !["Succeeded", "Failed"].includes(old.status?.phase)) {
       grace = opts.gracePeriodSeconds ?? old.spec?.terminationGracePeriodSeconds ?? 30;
     }
     const isNamespace = gr === "/namespaces";
-    const graceful = grace > 0 || finalizers.length > 0 || (isNamespace && (old.spec?.finalizers ?? []).length > 0);
+    const graceful =
+      grace > 0 || finalizers.length > 0 || (isNamespace && (old.spec?.finalizers ?? []).length > 0);
     if (!graceful) {
       if (dryRun) return { deleted: true, object: old };
       const last = clone(old);
@@ -1137,7 +1295,12 @@ export class FakeServer {
       const r = this.#deleteObject(res, o, opts, dryRunParam || opts.dryRun);
       items.push(this.#item(res, version, r.object));
     }
-    return { kind: res.listKind, apiVersion: gv(res.group, version), metadata: { resourceVersion: String(this.store.rv) }, items };
+    return {
+      kind: res.listKind,
+      apiVersion: gv(res.group, version),
+      metadata: { resourceVersion: String(this.store.rv) },
+      items,
+    };
   }
 
   // --- controllers: garbage collector and namespace lifecycle, run soon after a change ---
@@ -1203,9 +1366,17 @@ export class FakeServer {
           this.#deleteObject(depRes, dep.object, { dryRun: false, propagationPolicy: "Foreground" }, false);
         }
         const blocking = this.#dependentsOf(m.uid).filter((d) =>
-          (d.object.metadata.ownerReferences ?? []).some((r: Obj) => r.uid === m.uid && r.blockOwnerDeletion === true),
+          (d.object.metadata.ownerReferences ?? []).some(
+            (r: Obj) => r.uid === m.uid && r.blockOwnerDeletion === true,
+          ),
         );
-        if (blocking.length === 0) this.#removeFinalizer(res, gr, this.store.get(gr, m.namespace ?? "", m.name)!, "foregroundDeletion");
+        if (blocking.length === 0)
+          this.#removeFinalizer(
+            res,
+            gr,
+            this.store.get(gr, m.namespace ?? "", m.name)!,
+            "foregroundDeletion",
+          );
         continue;
       }
       // Dependents whose owners are gone.
@@ -1219,7 +1390,8 @@ export class FakeServer {
           const at = this.store.byUID(r.uid);
           return at !== undefined;
         });
-        if (!waitingOwner) this.#deleteObject(res, object, { dryRun: false, propagationPolicy: "Background" }, false);
+        if (!waitingOwner)
+          this.#deleteObject(res, object, { dryRun: false, propagationPolicy: "Background" }, false);
       } else {
         const next = clone(object);
         next.metadata.ownerReferences = refs.filter((r) => this.store.byUID(r.uid) !== undefined);
@@ -1250,22 +1422,41 @@ export class FakeServer {
         o.metadata.uid = randomUUID();
         o.metadata.creationTimestamp = now;
         o.metadata.managedFields = [
-          { manager: "kube-controller-manager", operation: "Update", apiVersion: "v1", time: now, fieldsType: "FieldsV1", fieldsV1: fields },
+          {
+            manager: "kube-controller-manager",
+            operation: "Update",
+            apiVersion: "v1",
+            time: now,
+            fieldsType: "FieldsV1",
+            fieldsV1: fields,
+          },
         ];
         return o;
       };
       if (this.store.get("/serviceaccounts", namespace, "default") === undefined) {
-        this.store.commit("ADDED", "/serviceaccounts", owned({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace } }, {}), undefined);
+        this.store.commit(
+          "ADDED",
+          "/serviceaccounts",
+          owned({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace } }, {}),
+          undefined,
+        );
       }
       if (this.store.get("/configmaps", namespace, "kube-root-ca.crt") === undefined) {
         const cm = owned(
           {
             apiVersion: "v1",
             kind: "ConfigMap",
-            metadata: { name: "kube-root-ca.crt", namespace, annotations: { "kubernetes.io/description": rootCADescription } },
+            metadata: {
+              name: "kube-root-ca.crt",
+              namespace,
+              annotations: { "kubernetes.io/description": rootCADescription },
+            },
             data: { "ca.crt": this.rootCA },
           },
-          { "f:data": { ".": {}, "f:ca.crt": {} }, "f:metadata": { "f:annotations": { ".": {}, "f:kubernetes.io/description": {} } } },
+          {
+            "f:data": { ".": {}, "f:ca.crt": {} },
+            "f:metadata": { "f:annotations": { ".": {}, "f:kubernetes.io/description": {} } },
+          },
         );
         this.store.commit("ADDED", "/configmaps", cm, undefined);
       }
@@ -1298,7 +1489,15 @@ const rootCADescription =
   "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.";
 
 /** Core resources whose field labels go through conversion functions (the older error text). */
-const legacyFieldLabels = new Set(["/pods", "/events", "/secrets", "/namespaces", "/nodes", "/replicationcontrollers", "/services"]);
+const legacyFieldLabels = new Set([
+  "/pods",
+  "/events",
+  "/secrets",
+  "/namespaces",
+  "/nodes",
+  "/replicationcontrollers",
+  "/services",
+]);
 
 /** The server's 400 message for a field selector on a field the resource does not support. */
 function unsupportedFieldMessage(res: FakeResource, field: string): string {
@@ -1329,7 +1528,9 @@ function namespaceHasFinalizers(gr: string, o: Obj): boolean {
 
 /** Registries that answer a delete with the deleted object rather than a Status. */
 function returnsDeletedObject(res: FakeResource): boolean {
-  return res.crd !== undefined || (res.group === "" && (res.resource === "pods" || res.resource === "namespaces"));
+  return (
+    res.crd !== undefined || (res.group === "" && (res.resource === "pods" || res.resource === "namespaces"))
+  );
 }
 
 /** The pod's QoS class, from its containers' requests and limits. */

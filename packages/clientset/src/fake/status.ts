@@ -35,7 +35,12 @@ function details(group: string, kind: string, name: string): NonNullable<Status[
 }
 
 export function notFound(group: string, resource: string, name: string): ApiError {
-  return failure(404, "NotFound", `${qualified(group, resource)} "${name}" not found`, details(group, resource, name));
+  return failure(
+    404,
+    "NotFound",
+    `${qualified(group, resource)} "${name}" not found`,
+    details(group, resource, name),
+  );
 }
 
 export function alreadyExists(group: string, resource: string, name: string): ApiError {
@@ -72,13 +77,21 @@ export function applyConflict(conflicts: { manager: string; field: string }[]): 
   }
   message += parts.join("\n");
   return failure(409, "Conflict", message, {
-    causes: conflicts.map((c) => ({ reason: "FieldManagerConflict", message: `conflict with ${c.manager}`, field: c.field })),
+    causes: conflicts.map((c) => ({
+      reason: "FieldManagerConflict",
+      message: `conflict with ${c.manager}`,
+      field: c.field,
+    })),
   });
 }
 
 /** One cause of a 422: `field: message`, as field.Error renders it. */
 export function invalidValue(field: string, value: unknown, detail: string): Cause {
-  return { reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(value)}: ${detail}`, field };
+  return {
+    reason: "FieldValueInvalid",
+    message: `Invalid value: ${JSON.stringify(value)}: ${detail}`,
+    field,
+  };
 }
 export function required(field: string, detail: string): Cause {
   return { reason: "FieldValueRequired", message: `Required value${detail ? `: ${detail}` : ""}`, field };
@@ -96,7 +109,13 @@ export function invalid(group: string, kind: string, name: string, causes: Cause
   });
 }
 
-export function forbidden(group: string, resource: string, name: string, why: string, cause?: Cause): ApiError {
+export function forbidden(
+  group: string,
+  resource: string,
+  name: string,
+  why: string,
+  cause?: Cause,
+): ApiError {
   const d = details(group, resource, name);
   if (cause !== undefined) d.causes = [cause];
   return failure(403, "Forbidden", `${qualified(group, resource)} "${name}" is forbidden: ${why}`, d);
@@ -146,4 +165,3 @@ export function internal(message: string): ApiError {
     causes: [{ message }],
   });
 }
-

@@ -81,7 +81,8 @@ export class Store {
   /** The objects as they were at revision `rv` (which must be >= oldestRV). */
   listAt(gr: string, namespace: string | undefined, rv: number): Obj[] {
     const state = new Map<string, Obj>();
-    for (const o of this.list(gr, namespace)) state.set(keyOf(o.metadata.namespace ?? "", o.metadata.name), o);
+    for (const o of this.list(gr, namespace))
+      state.set(keyOf(o.metadata.namespace ?? "", o.metadata.name), o);
     for (let i = this.#history.length - 1; i >= 0; i--) {
       const c = this.#history[i]!;
       if (c.rv <= rv) break;

@@ -1,7 +1,14 @@
 // The fake under the runtime: an in-process RestInterface. Each RequestSpec is described exactly as
 // the RESTClient would send it (rest's buildRequest: path, query, headers, body) and answered by the
 // FakeServer; errors become the same StatusErrors, watches the same event iterators.
-import { buildRequest, type RequestSpec, type RestConfig, StatusError, type Watch, type WatchEvent } from "@org/rest";
+import {
+  buildRequest,
+  type RequestSpec,
+  type RestConfig,
+  StatusError,
+  type Watch,
+  type WatchEvent,
+} from "@org/rest";
 import type { RestInterface } from "../runtime/rest.js";
 import type { FakeRequest, FakeResponse, FakeServer } from "./server.js";
 
@@ -28,7 +35,11 @@ function toFakeRequest(req: RequestSpec, watch: boolean): { fake: FakeRequest; u
 
 /** The call's AbortSignal: on the spec itself or on the options it carries. */
 function signalOf(req: RequestSpec): AbortSignal | undefined {
-  const carriers = req as { signal?: AbortSignal; options?: { signal?: AbortSignal }; deleteOptions?: { signal?: AbortSignal } };
+  const carriers = req as {
+    signal?: AbortSignal;
+    options?: { signal?: AbortSignal };
+    deleteOptions?: { signal?: AbortSignal };
+  };
   return carriers.signal ?? carriers.deleteOptions?.signal ?? carriers.options?.signal;
 }
 

@@ -27,19 +27,22 @@ function nameCauses(res: FakeResource, name: string): Cause[] {
   const key = `${res.group}/${res.resource}`;
   if (key === "/namespaces") {
     const out: Cause[] = [];
-    if (name.length > 63) out.push(st.invalidValue("metadata.name", name, "must be no more than 63 characters"));
+    if (name.length > 63)
+      out.push(st.invalidValue("metadata.name", name, "must be no more than 63 characters"));
     if (name.includes(".")) out.push(st.invalidValue("metadata.name", name, "must not contain dots"));
     else if (!label.test(name)) out.push(st.invalidValue("metadata.name", name, labelMsg));
     return out;
   }
   if (key === "/services") {
     const out: Cause[] = [];
-    if (name.length > 63) out.push(st.invalidValue("metadata.name", name, "must be no more than 63 characters"));
+    if (name.length > 63)
+      out.push(st.invalidValue("metadata.name", name, "must be no more than 63 characters"));
     if (!dns1035.test(name)) out.push(st.invalidValue("metadata.name", name, dns1035Msg));
     return out;
   }
   const out: Cause[] = [];
-  if (name.length > 253) out.push(st.invalidValue("metadata.name", name, "must be no more than 253 characters"));
+  if (name.length > 253)
+    out.push(st.invalidValue("metadata.name", name, "must be no more than 253 characters"));
   if (!subdomain.test(name)) out.push(st.invalidValue("metadata.name", name, subdomainMsg));
   return out;
 }
@@ -50,8 +53,10 @@ function labelCauses(labels: unknown): Cause[] {
   for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
     const slash = k.indexOf("/");
     const namePart = slash < 0 ? k : k.slice(slash + 1);
-    if (namePart.length > 63 || !qualifiedName.test(namePart)) out.push(st.invalidValue("metadata.labels", k, qualifiedMsg));
-    if (slash >= 0 && !subdomain.test(k.slice(0, slash))) out.push(st.invalidValue("metadata.labels", k, `prefix part ${subdomainMsg}`));
+    if (namePart.length > 63 || !qualifiedName.test(namePart))
+      out.push(st.invalidValue("metadata.labels", k, qualifiedMsg));
+    if (slash >= 0 && !subdomain.test(k.slice(0, slash)))
+      out.push(st.invalidValue("metadata.labels", k, `prefix part ${subdomainMsg}`));
     const s = String(v);
     if (s.length > 63) out.push(st.invalidValue("metadata.labels", s, "must be no more than 63 characters"));
     else if (!labelValue.test(s)) out.push(st.invalidValue("metadata.labels", s, labelValueMsg));
@@ -73,7 +78,8 @@ function immutableCauses(res: FakeResource, o: Obj, old: Obj | undefined): Cause
   if (old.immutable === true) {
     const msg = "field is immutable when `immutable` is set";
     if (!jsonEq(o.data, old.data)) out.push(st.forbiddenField("data", msg));
-    if (!jsonEq(o.binaryData, old.binaryData) && key === "/configmaps") out.push(st.forbiddenField("binaryData", msg));
+    if (!jsonEq(o.binaryData, old.binaryData) && key === "/configmaps")
+      out.push(st.forbiddenField("binaryData", msg));
     if (o.immutable !== true) out.push(st.forbiddenField("immutable", msg));
   }
   return out;

@@ -1,14 +1,15 @@
 // The two targets of the contract suite: the run's real kube-apiserver (@org/testenv) and the fake.
 // A case sees only a Ctx: the same clients over either, a fresh namespace, and small helpers that
 // turn results and errors into comparable observations (volatile fields masked).
-import type { RestInterface } from "../../src/runtime/rest.js";
+
+import { StatusError } from "@org/rest";
+import { createTestNamespace, uniqueNamespaceName } from "@org/testenv/harness";
 import { Clientset } from "../../src/clientset.js";
 import { DynamicClient } from "../../src/dynamic/index.js";
 import { newFakeClientsetWithOptions } from "../../src/fake/index.js";
-import type { FakeServer } from "../../src/fake/server.js";
 import type { SchemaTable } from "../../src/fake/schema.js";
-import { createTestNamespace, uniqueNamespaceName } from "@org/testenv/harness";
-import { StatusError } from "@org/rest";
+import type { FakeServer } from "../../src/fake/server.js";
+import type { RestInterface } from "../../src/runtime/rest.js";
 import { env, type Obj } from "../support.js";
 
 export type { Obj };
@@ -35,10 +36,10 @@ export interface Target {
 
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 30_000;
-  for (;;) {
+  for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
     if (await check()) return;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, wait));
   }
 }
 
@@ -65,7 +66,16 @@ export async function realTarget(): Promise<Target> {
       };
       const ns = await namespace(caseName);
       return {
-        ctx: { target: "real", cs, dyn: e.dynamic, rest: e.rest, ns, namespace, unique: uniqueNamespaceName, until },
+        ctx: {
+          target: "real",
+          cs,
+          dyn: e.dynamic,
+          rest: e.rest,
+          ns,
+          namespace,
+          unique: uniqueNamespaceName,
+          until,
+        },
         cleanup: async () => {
           await Promise.all(cleanups.map((c) => c().catch(() => {})));
         },
@@ -86,7 +96,10 @@ export function fakeTarget(schema: SchemaTable | undefined): Target & { server: 
     async ctx(caseName) {
       const namespace = async (prefix: string) => {
         const name = uniqueNamespaceName(`c-${slug(prefix)}`);
-        await cs.coreV1().namespaces().create({ metadata: { name, labels: { "org-testenv/test-namespace": "true" } } });
+        await cs
+          .coreV1()
+          .namespaces()
+          .create({ metadata: { name, labels: { "org-testenv/test-namespace": "true" } } });
         return name;
       };
       const ns = await namespace(caseName);
@@ -178,7 +191,10 @@ export function cm(name: string, data: Record<string, string> = {}, labels?: Rec
   return o;
 }
 
-export function deployment(name: string, containers: { name: string; image: string }[] = [{ name: "app", image: "nginx:1" }]): Obj {
+export function deployment(
+  name: string,
+  containers: { name: string; image: string }[] = [{ name: "app", image: "nginx:1" }],
+): Obj {
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -208,7 +224,11 @@ export async function crd(
 ): Promise<{ group: string; version: string; resource: string }> {
   const group = `${c.unique("g")}.example.com`;
   const plural = `${kind.toLowerCase()}s`;
-  const crds = c.dyn.resource({ group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions" });
+  const crds = c.dyn.resource({
+    group: "apiextensions.k8s.io",
+    version: "v1",
+    resource: "customresourcedefinitions",
+  });
   const version: Obj = {
     name: "v1",
     served: true,
@@ -228,12 +248,18 @@ export async function crd(
     },
     subresources: { status: {} },
   };
-  if (opts.selectableFields !== undefined) version.selectableFields = opts.selectableFields.map((jsonPath) => ({ jsonPath }));
+  if (opts.selectableFields !== undefined)
+    version.selectableFields = opts.selectableFields.map((jsonPath) => ({ jsonPath }));
   await crds.create({
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
     metadata: { name: `${plural}.${group}` },
-    spec: { group, scope: opts.scope ?? "Namespaced", names: { plural, singular: kind.toLowerCase(), kind }, versions: [version] },
+    spec: {
+      group,
+      scope: opts.scope ?? "Namespaced",
+      names: { plural, singular: kind.toLowerCase(), kind },
+      versions: [version],
+    },
   });
   const gvr = { group, version: "v1", resource: plural };
   const probe = opts.scope === "Cluster" ? c.dyn.resource(gvr) : c.dyn.resource(gvr).namespace(c.ns);
