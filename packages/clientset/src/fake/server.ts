@@ -289,9 +289,15 @@ export class FakeServer {
       if (result.error !== undefined) {
         const e = result.error as { status?: unknown };
         if (e instanceof ApiError) throw e;
-        if (isObject(e?.status) && (e.status as Obj).kind === "Status") {
-          const s = e.status as Obj;
-          return { code: Number(s.code ?? 500), body: s };
+        if (isObject(e?.status) && typeof (e.status as Obj).code === "number") {
+          const s: Obj = {
+            kind: "Status",
+            apiVersion: "v1",
+            metadata: {},
+            status: "Failure",
+            ...(e.status as Obj),
+          };
+          return { code: s.code, body: s };
         }
         throw st.internal((result.error as Error)?.message ?? String(result.error));
       }

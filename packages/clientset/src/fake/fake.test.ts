@@ -1,0 +1,149 @@
+// The fake clientset's own behaviour where the real server cannot be the oracle in a test run:
+// client-go's testing hooks (reactors, recorded actions), the history window (410 Gone), seeding,
+// and the clients above the transport (typed, dynamic, discovery, RESTMapper) running unchanged.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { isGone, isNotFound, StatusError } from "@org/rest";
+import { DynamicClient } from "../dynamic/index.js";
+import { DeferredRESTMapper } from "../restmapper/index.js";
+import { newFakeClientset, newFakeClientsetWithOptions } from "./index.js";
+import { parseLabelSelector } from "./selectors.js";
+
+const ns = { apiVersion: "v1", kind: "Namespace", metadata: { name: "web" } };
+const cm = (name: string, data: Record<string, string> = {}) => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, namespace: "web" },
+  data,
+});
+
+test("seeded objects are served with identity, and lists see them", async () => {
+  const cs = newFakeClientset(ns, cm("a", { k: "v" }));
+  const a = await cs.coreV1().configMaps("web").get("a");
+  assert.equal(a.data?.k, "v");
+  assert.match(a.metadata?.uid ?? "", /^[0-9a-f-]{36}$/);
+  assert.match(a.metadata?.resourceVersion ?? "", /^\d+$/);
+  const all = await cs.coreV1().configMaps("").list();
+  assert.deepEqual(all.items.map((i) => i.metadata?.name).sort(), ["a", "kube-root-ca.crt"]);
+});
+
+test("a seed object without apiVersion/kind is refused with a message naming it", () => {
+  assert.throws(
+    () => newFakeClientset({ metadata: { name: "x" } }),
+    /cannot store .*"x".*apiVersion, kind and metadata.name/,
+  );
+});
+
+test("prependReactor injects an error for one verb and resource; actions() records every request", async () => {
+  const cs = newFakeClientset(ns, cm("a"));
+  cs.prependReactor("get", "configmaps", (action) =>
+    action.name === "boom"
+      ? {
+          handled: true,
+          error: new StatusError({ code: 500, reason: "InternalError", message: "injected" }, "GET", "/"),
+        }
+      : undefined,
+  );
+  await assert.rejects(
+    cs.coreV1().configMaps("web").get("boom"),
+    (e: unknown) => e instanceof StatusError && e.code === 500 && e.status.message === "injected",
+  );
+  await cs.coreV1().configMaps("web").get("a"); // not handled: the server answers
+  await assert.rejects(cs.coreV1().configMaps("web").get("nope"), isNotFound);
+  cs.prependReactor("create", "*", () => ({
+    handled: true,
+    object: { kind: "ConfigMap", metadata: { name: "faked" } },
+  }));
+  const created = await cs
+    .coreV1()
+    .configMaps("web")
+    .create({ metadata: { name: "real" } });
+  assert.equal(created.metadata?.name, "faked");
+  const actions = cs.actions().map((a) => [a.verb, a.resource.resource, a.namespace, a.name]);
+  assert.deepEqual(actions, [
+    ["get", "configmaps", "web", "boom"],
+    ["get", "configmaps", "web", "a"],
+    ["get", "configmaps", "web", "nope"],
+    ["create", "configmaps", "web", ""],
+  ]);
+  assert.deepEqual(cs.actions()[3]!.object, { metadata: { name: "real" } });
+  cs.clearActions();
+  assert.deepEqual(cs.actions(), []);
+});
+
+test("a watch from before the history window is 410 Gone (Expired); a list at such a resourceVersion too", async () => {
+  const cs = newFakeClientsetWithOptions({ historyWindow: 3 }, ns);
+  const cms = cs.coreV1().configMaps("web");
+  const first = await cms.create({ metadata: { name: "a" }, data: {} });
+  for (let i = 0; i < 5; i++) await cms.update({ metadata: { name: "a" }, data: { i: String(i) } });
+  const w = cms.watch({ resourceVersion: first.metadata!.resourceVersion! });
+  await assert.rejects(
+    (async () => {
+      for await (const _ of w) {
+        // the first thing the watch yields is the error
+      }
+    })(),
+    (e: unknown) =>
+      isGone(e) &&
+      e instanceof StatusError &&
+      e.reason === "Expired" &&
+      /too old resource version/.test(e.message),
+  );
+  await assert.rejects(
+    cms.list({ resourceVersion: first.metadata!.resourceVersion!, resourceVersionMatch: "Exact" }),
+    isGone,
+  );
+});
+
+test("the dynamic client, discovery and the RESTMapper run on the fake, CRDs included", async () => {
+  const cs = newFakeClientset(ns);
+  const dyn = new DynamicClient(cs.restClient);
+  await dyn
+    .resource({ group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions" })
+    .create({
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "crontabs.stable.example.com" },
+      spec: {
+        group: "stable.example.com",
+        scope: "Namespaced",
+        names: { plural: "crontabs", singular: "crontab", kind: "CronTab", shortNames: ["ct"] },
+        versions: [
+          {
+            name: "v1",
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: "object" } },
+            subresources: { status: {} },
+          },
+        ],
+      },
+    });
+  const mapper = new DeferredRESTMapper(cs.discovery());
+  const m = await mapper.restMapping({ group: "stable.example.com", kind: "CronTab" });
+  assert.equal(m.resource.resource, "crontabs");
+  assert.equal(m.scope, "namespace");
+  const ct = dyn
+    .resource({ group: "stable.example.com", version: "v1", resource: "crontabs" })
+    .namespace("web");
+  const made = await ct.create({
+    apiVersion: "stable.example.com/v1",
+    kind: "CronTab",
+    metadata: { name: "c" },
+    spec: { x: 1 },
+  });
+  assert.equal(made.metadata?.generation, 1);
+  const pods = await cs.discovery().serverResourcesForGroupVersion("v1");
+  assert.ok(pods.resources.some((r) => r.name === "pods/status"));
+});
+
+test("label selectors: the full syntax", () => {
+  const m = (s: string, labels: Record<string, string>) => parseLabelSelector(s).matches(labels);
+  assert.equal(m("a=1,b!=2", { a: "1" }), true);
+  assert.equal(m("a in (1, 2),!c", { a: "2", c: "x" }), false);
+  assert.equal(m("a notin (1)", {}), true);
+  assert.equal(m("n>3,n<10", { n: "5" }), true);
+  assert.equal(m("example.com/a", { "example.com/a": "" }), true);
+  assert.throws(() => parseLabelSelector("a in (x"), /unable to parse requirement/);
+  assert.throws(() => parseLabelSelector("a=b c"), /found 'c'/);
+});

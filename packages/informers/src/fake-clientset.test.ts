@@ -1,0 +1,48 @@
+// An informer over @org/clientset/fake: the factory, the reflector's watch-list (sendInitialEvents
+// and the initial-events-end bookmark), event handlers and listers run unchanged on the fake.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { ConfigMap } from "@org/api-types/core/v1";
+import { newFakeClientset } from "@org/clientset/fake";
+import { SharedInformerFactory } from "./factory.js";
+
+test("a SharedInformerFactory informer syncs from the fake and follows its changes", async (t) => {
+  const cs = newFakeClientset(
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: "web" } },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "seed", namespace: "web" }, data: { k: "0" } },
+  );
+  const factory = new SharedInformerFactory(cs, { namespace: "web" });
+  const informer = factory.coreV1().configMaps().informer();
+  const seen: string[] = [];
+  informer.addEventHandler({
+    onAdd: (o: ConfigMap, initial) => void seen.push(`add ${o.metadata?.name}${initial ? " (initial)" : ""}`),
+    onUpdate: (_old: ConfigMap, o: ConfigMap) => void seen.push(`update ${o.metadata?.name} ${o.data?.k}`),
+    onDelete: (o) => void seen.push(`delete ${(o as ConfigMap).metadata?.name ?? "tombstone"}`),
+  });
+  const ac = new AbortController();
+  t.after(() => ac.abort());
+  factory.start(ac.signal);
+  assert.deepEqual(await factory.waitForCacheSync(ac.signal), { "v1/configmaps": true });
+  const cms = cs.coreV1().configMaps("web");
+  await cms.update({ metadata: { name: "seed" }, data: { k: "1" } });
+  await cms.create({ metadata: { name: "new" }, data: {} });
+  await cms.delete("seed");
+  for (let i = 0; i < 200 && seen.length < 5; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(seen, [
+    "add kube-root-ca.crt (initial)",
+    "add seed (initial)",
+    "update seed 1",
+    "add new",
+    "delete seed",
+  ]);
+  const lister = factory.coreV1().configMaps().lister();
+  assert.deepEqual(
+    lister
+      .list()
+      .map((o) => o.metadata?.name)
+      .sort(),
+    ["kube-root-ca.crt", "new"],
+  );
+  const watches = cs.actions().filter((a) => a.verb === "watch");
+  assert.equal(watches[0]?.query.sendInitialEvents, "true", "the reflector used watch-list on the fake");
+});
