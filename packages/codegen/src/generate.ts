@@ -84,21 +84,24 @@ export function generatedReadme(target: Target, source: string): string {
   const what =
     target === "types"
       ? "the API types: one module per group-version (`core/v1.ts`, `apps/v1.ts` ...), types only."
-      : "the typed part of the clientset: per group-version a module with every resource's descriptor (data " +
-        "the runtime in `../runtime` builds clients from) and its named interface, plus `index.ts` " +
+      : "the typed part of the clientset: per group-version a module with every resource's descriptor\n" +
+        "(data the runtime in `../runtime` builds clients from) and its named interface,\n" +
+        "`subresource-methods.ts` (the rows of the subresource method table) and `index.ts`\n" +
         "(`GeneratedClientset`, `groupVersions`).";
+  const change =
+    target === "clientset"
+      ? "the generator (`@org/codegen`), the runtime (`../runtime`) or an expansion\n" +
+        "(`../expansions/<group>/<version>/<kind>.ts`)."
+      : "the generator (`@org/codegen`).";
   return (
     "# Generated code: do not edit\n\n" +
-    `Written by @org/codegen (\`org-codegen ${target}\`) from ${source.replace(/[\r\n]/g, " ")}: ${what}\n\n` +
-    "The generator replaces this directory as a whole on every run, so edits here are lost. It is a build\n" +
-    "output: git-ignored, excluded from lint and formatting, marked generated in `.gitattributes`.\n\n" +
-    "Regenerate it in this repository with `npm run build` (turbo runs the package's `generate` script first)\n" +
-    "or `npm run generate -- --spec <file|dir|url>` for another spec; elsewhere with\n" +
+    `Written by @org/codegen (\`org-codegen ${target}\`) from ${source.replace(/[\r\n]/g, " ")}:\n${what}\n\n` +
+    "The generator replaces this directory as a whole on every run, so edits here are lost. It is a\n" +
+    "build output: git-ignored, excluded from lint and formatting, marked generated in `.gitattributes`.\n\n" +
+    "Regenerate it in this repository with `npm run build` (turbo runs the package's `generate` script\n" +
+    "first) or `npm run generate -- --spec <file|dir|url>` for another spec; elsewhere with\n" +
     `\`org-codegen ${target} --out <this directory> [--spec <file|dir|url> | --from-cluster]\`.\n\n` +
-    "To change what is here, change the generator (`@org/codegen`)" +
-    (target === "clientset"
-      ? ", the runtime (`../runtime`) or an expansion (`../expansions/<group>/<version>/<kind>.ts`).\n"
-      : ".\n")
+    `To change what is here, change ${change}\n`
   );
 }
 

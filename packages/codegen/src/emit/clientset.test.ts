@@ -73,8 +73,7 @@ describe("emitClientset", () => {
           '  Pick<ResourceMethods<Pod, PodList, PodApplyConfiguration>, "create" | "update" | "updateStatus" | "delete"\n' +
           '    | "deleteCollection" | "get" | "list" | "listAll" | "listPages" | "watch" | "patch" | "apply"\n' +
           '    | "applyStatus">,\n' +
-          '  Pick<SubresourceMethods<Binding, Binding>, "bind">,\n' +
-          '  Pick<SubresourceMethods<Eviction, Eviction>, "evict">,\n' +
+          '  Pick<SubresourceMethods<Binding, Binding>, "bind">, Pick<SubresourceMethods<Eviction, Eviction>, "evict">,\n' +
           "  PodExpansion {\n}\n",
       ),
     );

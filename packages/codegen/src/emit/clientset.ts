@@ -228,16 +228,33 @@ function resourceStatements(
     ...(extendsList.length
       ? {
           extends: (w: CodeBlockWriter) => {
-            w.newLine();
-            extendsList.forEach((e, i) => {
-              w.indent(2).write(e);
-              if (i < extendsList.length - 1) w.write(",").newLine();
-            });
+            w.newLine().write(`  ${extendsText(extendsList)}`);
           },
         }
       : {}),
   };
   return [descriptor, iface];
+}
+
+/** Extends clause items after "extends": several short ones share a line; one spanning lines stands alone. */
+function extendsText(items: string[]): string {
+  let out = "";
+  let col = 2;
+  let alone = false;
+  items.forEach((item, i) => {
+    const text = i < items.length - 1 ? `${item},` : item;
+    const tail = i === items.length - 1 ? 2 : 0; // " {"
+    const multiline = item.includes("\n");
+    if (i > 0 && !alone && !multiline && col + 1 + text.length + tail <= LINE_WIDTH) {
+      out += ` ${text}`;
+      col += 1 + text.length;
+    } else {
+      out += i > 0 ? `\n  ${text}` : text;
+      col = 2 + text.length;
+    }
+    alone = multiline;
+  });
+  return out;
 }
 
 /** The implementation an expansion module exports next to its interface: "podExpansion". */

@@ -115,20 +115,27 @@ export function wrapDocComments(text: string): string {
 }
 
 function wrapWords(text: string, prefix: string): string[] {
-  const words = text.split(" ");
-  const lines: string[] = [];
-  let line = "";
-  for (const word of words) {
-    const next = line === "" ? word : `${line} ${word}`;
-    if (line !== "" && prefix.length + next.length > LINE_WIDTH && !NO_LINE_START.test(word)) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = next;
+  const lines: string[][] = [[]];
+  let length = prefix.length - 1;
+  for (const word of text.split(" ")) {
+    const line = lines.at(-1)!;
+    if (line.length === 0 || length + 1 + word.length <= LINE_WIDTH) {
+      line.push(word);
+      length += 1 + word.length;
+      continue;
     }
+    // A word that may not start a line takes the previous word with it, or stays on this line.
+    const protectedWord = NO_LINE_START.test(word);
+    if (protectedWord && (line.length < 2 || NO_LINE_START.test(line.at(-1)!))) {
+      line.push(word);
+      length += 1 + word.length;
+      continue;
+    }
+    const next = protectedWord ? [line.pop()!, word] : [word];
+    lines.push(next);
+    length = prefix.length - 1 + next.reduce((n, w) => n + 1 + w.length, 0);
   }
-  lines.push(line);
-  return lines.map((l) => `${prefix}${l}`.trimEnd());
+  return lines.map((words) => `${prefix}${words.join(" ")}`.trimEnd());
 }
 
 /** Import path from module `from` to module `to` (both "/" separated, no extension): "../meta/v1.js". */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fromV2, fromV3 } from "../load/normalize.js";
 import { buildModel } from "../model/model.js";
-import { relativeImport } from "./source.js";
+import { fillList, LINE_WIDTH, printFile, relativeImport, wrapDocComments } from "./source.js";
 import { emitTypes } from "./types.js";
 
 const fixtures = join(import.meta.dirname, "..", "..", "fixtures");
@@ -149,6 +149,46 @@ describe("emitTypes name clashes", () => {
     const events = emitTypes(buildModel(spec)).get("events/v1.ts") ?? "";
     assert.ok(events.includes('import type { Event as CoreV1Event } from "../core/v1.js";'), events);
     assert.ok(events.includes("  deprecatedCore?: CoreV1Event;"), events);
+  });
+});
+
+describe("formatting", () => {
+  it("is a fixed point of the one formatter pass", () => {
+    const crd = emitTypes(buildModel(fromV3([read("v3/apis/stable.example.com/v1.json")], "v3/")));
+    for (const [path, text] of [...files, ...crd]) assert.equal(printFile([text]), text, path);
+  });
+  it("wraps doc comments between words, never before a tag or a list marker; long words stay whole", () => {
+    const words = Array.from({ length: 30 }, (_, i) => `word${i}`).join(" ");
+    const wrapped = wrapDocComments(`  /** ${words} - item @see x */\n  a: string;\n`);
+    const lines = wrapped.split("\n");
+    assert.equal(lines[0], "  /**");
+    // A word that may not start a line stays on the previous one, a little over the width.
+    assert.ok(
+      lines.slice(1, -3).every((l) => l.startsWith("   * ") && l.length <= LINE_WIDTH + 5),
+      wrapped,
+    );
+    assert.ok(!lines.some((l) => /^\s*\* (?:-|@see)/.test(l)), wrapped);
+    assert.equal(lines.at(-3), "   */");
+    const tokens = (t: string) => t.split(/\s+/).filter((w) => !["", "/**", "*", "*/"].includes(w));
+    assert.deepEqual(tokens(wrapped), tokens(`/** ${words} - item @see x */ a: string;`));
+    const url = `https://example.com/${"x".repeat(120)}`;
+    assert.equal(wrapDocComments(`   * see ${url}`), `   * see\n   * ${url}`);
+  });
+  it("fills lists to the line width", () => {
+    const items = Array.from({ length: 40 }, (_, i) => `"v${i}"`);
+    const text = fillList(items, "|", 2, "    ");
+    assert.ok(
+      text.split("\n").every((l, i) => (i === 0 ? 2 : 0) + l.length <= LINE_WIDTH),
+      text,
+    );
+    assert.ok(
+      text
+        .split("\n")
+        .slice(1)
+        .every((l) => l.startsWith("    | ")),
+      text,
+    );
+    assert.equal(text.replace(/\n\s*/g, " "), items.join(" | "));
   });
 });
 
