@@ -35,9 +35,11 @@ import {
   errorCode,
   type Response,
   send,
+  upgrade,
 } from "./transport.js";
 import { defaultWarningHandler, parseWarnings } from "./warnings.js";
 import { streamBody, WatchStream } from "./watch.js";
+import { WebSocketConnection, type WebSocketHandlers } from "./websocket.js";
 
 /** Requests per second of a config's token bucket when `qps` is unset. */
 export const defaultQPS = 5;
@@ -195,6 +197,57 @@ export class RESTClient {
       },
     );
     return new WatchStream<T>(desc.url, cancel, started);
+  }
+
+  /**
+   * Opens a WebSocket to the request's URL (exec, attach, portforward) offering `protocols`: the same
+   * credentials, TLS, client certificate and proxy as every request, one retry after a 401 when the
+   * credential can refresh, no redirects. The call's timeout (or the config's) bounds only the
+   * handshake; an open stream has none, unless `idleTimeoutMs` closes it after that long without a
+   * frame either way. A refused handshake is a StatusError with the server's Status.
+   */
+  async connect(
+    req: RequestSpec,
+    protocols: readonly string[],
+    handlers: WebSocketHandlers,
+    opts: { idleTimeoutMs?: number } = {},
+  ): Promise<WebSocketConnection> {
+    const desc = describeRequest(this.#target, req);
+    const timeoutMs = callOptionsOf(req).timeoutMs ?? this.config.timeoutMs;
+    const cancel = cancellation(callOptionsOf(req).signal, timeoutMs);
+    const credential = hasHeader(desc.headers, "Authorization") ? {} : this.#credential;
+    let retried401 = false;
+    try {
+      for (;;) {
+        const headers = { ...desc.headers };
+        let creds: Credentials = {};
+        let res: Awaited<ReturnType<typeof upgrade>>;
+        try {
+          if (credential.refresh) {
+            creds = await credential.refresh();
+            if (creds.authorization) headers.Authorization = creds.authorization;
+          }
+          res = await upgrade(this.#dispatcherFor(creds), desc, headers, {
+            signal: cancel.signal,
+            protocols,
+            timeoutMs,
+          });
+        } catch (err) {
+          throw this.#failure(desc, err, cancel);
+        }
+        if (res.upgraded) {
+          return new WebSocketConnection(res.socket, res.protocol, res.head, handlers, opts.idleTimeoutMs);
+        }
+        if (res.statusCode === 401 && !retried401 && credential.onUnauthorized) {
+          retried401 = true;
+          if (await credential.onUnauthorized(creds)) continue;
+        }
+        const refused = { statusCode: res.statusCode, headers: res.headers } as unknown as Response;
+        throw this.#statusError(desc, refused, res.body, undefined);
+      }
+    } finally {
+      cancel.dispose();
+    }
   }
 
   #dispatcherFor(creds: Credentials): Dispatcher {

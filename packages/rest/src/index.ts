@@ -38,3 +38,4 @@ export {
 export { defaultMaxRetries, maxConnectionRetries, parseRetryAfter } from "./retry.js";
 export { defaultWarningHandler, parseWarnings } from "./warnings.js";
 export { decodeWatchEvents } from "./watch.js";
+export { type WebSocketClose, WebSocketConnection, type WebSocketHandlers } from "./websocket.js";

@@ -1,9 +1,11 @@
 // The only module that touches undici: builds one dispatcher (keep-alive pool, TLS, optional proxy)
-// per config and sends one request. Redirects are never followed (undici's request does not follow
+// per config, sends one request, or upgrades one to a WebSocket (upgrade). Redirects are never followed (undici's request does not follow
 // them; 3xx responses come back as they are), so credentials never go to another host.
 
+import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
+import type { Duplex } from "node:stream";
 import type { Dispatcher } from "undici";
 import api from "undici/lib/api/index.js";
 // undici's own modules, not its index: the index also loads fetch, WebSocket, EventSource, caches
@@ -229,4 +231,125 @@ export function send(
     req.bodyTimeout = 0;
   }
   return dispatcher.request(req);
+}
+
+/** The answer to a WebSocket handshake: the upgraded socket, or the server's refusal with its body. */
+export type UpgradeResult =
+  | { upgraded: true; socket: Duplex; protocol: string; head: Buffer }
+  | { upgraded: false; statusCode: number; headers: Record<string, string>; body: string };
+
+export interface UpgradeOptions {
+  signal: AbortSignal;
+  /** Sec-WebSocket-Protocol values, in preference order. */
+  protocols: readonly string[];
+  /** Limit until the server answers the handshake (0 or undefined: none). */
+  timeoutMs: number | undefined;
+}
+
+function headerMap(raw: (Buffer | string)[] | string[] | null | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; raw && i + 1 < raw.length; i += 2) {
+    const k = raw[i]!.toString().toLowerCase();
+    const v = raw[i + 1]!.toString();
+    out[k] = k in out ? `${out[k]}, ${v}` : v;
+  }
+  return out;
+}
+
+/**
+ * Opens a WebSocket (RFC 6455 handshake, HTTP/1.1 Upgrade) to `desc.url` through the dispatcher, so
+ * the stream gets the same TLS, client certificate and proxy as every request. Redirects are not
+ * followed (a 3xx comes back as a refusal); after the upgrade no timeout applies to the socket.
+ */
+export function upgrade(
+  dispatcher: Dispatcher,
+  desc: RequestDescription,
+  headers: Record<string, string>,
+  opts: UpgradeOptions,
+): Promise<UpgradeResult> {
+  const url = desc.url;
+  const slash = url.indexOf("/", url.indexOf("//") + 2);
+  const key = randomBytes(16).toString("base64");
+  const h: Record<string, string | string[]> = {
+    ...headers,
+    "sec-websocket-key": key,
+    "sec-websocket-version": "13",
+  };
+  if (opts.protocols.length > 0) h["sec-websocket-protocol"] = opts.protocols.join(", ");
+  if (desc.repeatedHeaders) Object.assign(h, desc.repeatedHeaders);
+  const expectedAccept = createHash("sha1")
+    .update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+    .digest("base64");
+  return new Promise<UpgradeResult>((resolve, reject) => {
+    let status = 0;
+    let resHeaders: Record<string, string> = {};
+    const body: Buffer[] = [];
+    let abort: ((err: Error) => void) | undefined;
+    const onAbort = () => abort?.(opts.signal.reason ?? new Error("aborted"));
+    if (opts.signal.aborted) {
+      reject(opts.signal.reason);
+      return;
+    }
+    opts.signal.addEventListener("abort", onAbort, { once: true });
+    const done = () => opts.signal.removeEventListener("abort", onAbort);
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect(a: (err?: Error) => void) {
+        abort = a;
+      },
+      onHeaders(statusCode: number, raw: Buffer[]) {
+        status = statusCode;
+        resHeaders = headerMap(raw);
+        return true;
+      },
+      onData(chunk: Buffer) {
+        body.push(chunk);
+        return true;
+      },
+      onComplete() {
+        done();
+        resolve({
+          upgraded: false,
+          statusCode: status,
+          headers: resHeaders,
+          body: Buffer.concat(body).toString("utf8"),
+        });
+      },
+      onUpgrade(statusCode: number, raw: Buffer[] | string[] | null, socket: Duplex) {
+        done();
+        const got = headerMap(raw);
+        if (statusCode !== 101 || got["sec-websocket-accept"] !== expectedAccept) {
+          socket.destroy();
+          reject(
+            new Error(
+              `the server answered the WebSocket handshake with HTTP ${statusCode} but without a valid Sec-WebSocket-Accept`,
+            ),
+          );
+          return;
+        }
+        resolve({
+          upgraded: true,
+          socket,
+          protocol: got["sec-websocket-protocol"] ?? "",
+          head: Buffer.alloc(0),
+        });
+      },
+      onError(err: Error) {
+        done();
+        reject(err);
+      },
+    } as Dispatcher.DispatchHandler;
+    const timeout = opts.timeoutMs !== undefined && opts.timeoutMs > 0 ? opts.timeoutMs : 0;
+    dispatcher.dispatch(
+      {
+        origin: slash < 0 ? url : url.slice(0, slash),
+        path: slash < 0 ? "/" : url.slice(slash),
+        method: "GET",
+        headers: h,
+        upgrade: "websocket",
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      },
+      handler,
+    );
+  });
 }

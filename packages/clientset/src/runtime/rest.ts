@@ -4,4 +4,6 @@
 // is the one place that takes their signal and timeoutMs.
 import type { RESTClient } from "@org/rest";
 
-export type RestInterface = Pick<RESTClient, "request" | "requestText" | "requestStream" | "watch">;
+export type RestInterface = Pick<RESTClient, "request" | "requestText" | "requestStream" | "watch"> &
+  /** WebSocket streams (exec, attach, portforward); a transport without them (the fake) leaves it out. */
+  Partial<Pick<RESTClient, "connect">>;

@@ -1,0 +1,311 @@
+// A WebSocket client connection (RFC 6455) over a socket that transport.ts upgraded: masked frames out,
+// frames in with fragments reassembled, ping answered, close handshake. Reading follows the consumer:
+// `pause()` stops reading the socket (TCP backpressure reaches the server), `resume()` continues.
+
+import { randomFillSync } from "node:crypto";
+import type { Socket } from "node:net";
+import { endianness } from "node:os";
+import type { Duplex } from "node:stream";
+
+const OP_CONTINUATION = 0x0;
+const OP_TEXT = 0x1;
+const OP_BINARY = 0x2;
+const OP_CLOSE = 0x8;
+const OP_PING = 0x9;
+const OP_PONG = 0xa;
+
+/** Why a connection ended: the peer's close code and reason, or the error that broke it. */
+export interface WebSocketClose {
+  /** 1000 normal, 1005 none given, 1006 ended without a close frame. */
+  code: number;
+  reason: string;
+  /** Set when a socket error or a protocol violation ended it. */
+  error?: Error;
+}
+
+export interface WebSocketHandlers {
+  /** One whole message (binary or text, as bytes). */
+  message(data: Buffer, binary: boolean): void;
+  /** The connection ended (once). */
+  close(info: WebSocketClose): void;
+}
+
+/** A mask key per frame, drawn from a pooled random buffer. */
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+function maskKey(): Buffer {
+  if (poolOffset + 4 > pool.length) {
+    pool = randomFillSync(Buffer.allocUnsafe(4096));
+    poolOffset = 0;
+  }
+  const key = pool.subarray(poolOffset, poolOffset + 4);
+  poolOffset += 4;
+  return key;
+}
+
+/**
+ * One frame, client to server: FIN set, masked. `prefix` (a channel byte) and `parts` are the payload,
+ * copied once into the frame.
+ */
+export function encodeFrame(opcode: number, parts: readonly Uint8Array[], prefix?: number): Buffer {
+  let len = prefix === undefined ? 0 : 1;
+  for (const p of parts) len += p.length;
+  const head = len < 126 ? 2 : len < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(head + 4 + len);
+  frame[0] = 0x80 | opcode;
+  if (len < 126) frame[1] = 0x80 | len;
+  else if (len < 65536) {
+    frame[1] = 0x80 | 126;
+    frame.writeUInt16BE(len, 2);
+  } else {
+    frame[1] = 0x80 | 127;
+    frame.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
+    frame.writeUInt32BE(len >>> 0, 6);
+  }
+  const key = maskKey();
+  key.copy(frame, head);
+  let o = head + 4;
+  if (prefix !== undefined) frame[o++] = prefix;
+  for (const p of parts) {
+    frame.set(p, o);
+    o += p.length;
+  }
+  mask(frame, head + 4, key);
+  return frame;
+}
+
+const littleEndian = endianness() === "LE";
+
+/** XORs buf[start..] with the 4-byte key, a 32-bit word at a time where it can. */
+function mask(buf: Buffer, start: number, key: Buffer): void {
+  const n = buf.length;
+  let i = start;
+  if (littleEndian) {
+    while (i < n && ((buf.byteOffset + i) & 3) !== 0) {
+      buf[i]! ^= key[(i - start) & 3]!;
+      i++;
+    }
+    const words = (n - i) >>> 2;
+    if (words > 0) {
+      const s = (i - start) & 3;
+      const w =
+        (key[s]! | (key[(s + 1) & 3]! << 8) | (key[(s + 2) & 3]! << 16) | (key[(s + 3) & 3]! << 24)) >>> 0;
+      const view = new Uint32Array(buf.buffer, buf.byteOffset + i, words);
+      for (let k = 0; k < words; k++) view[k]! ^= w;
+      i += words * 4;
+    }
+  }
+  for (; i < n; i++) buf[i]! ^= key[(i - start) & 3]!;
+}
+
+/** A client WebSocket over an upgraded socket (the handshake was done by transport.ts). */
+export class WebSocketConnection {
+  /** The subprotocol the server chose (Sec-WebSocket-Protocol), "" when none. */
+  readonly protocol: string;
+  readonly #socket: Duplex;
+  readonly #handlers: WebSocketHandlers;
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+  #fragments: Buffer[] = [];
+  #fragmentBinary = true;
+  #closed = false;
+  #closeSent = false;
+  #idleTimer: NodeJS.Timeout | undefined;
+  readonly #idleMs: number;
+
+  constructor(socket: Duplex, protocol: string, head: Buffer, handlers: WebSocketHandlers, idleMs = 0) {
+    this.protocol = protocol;
+    this.#socket = socket;
+    this.#handlers = handlers;
+    this.#idleMs = idleMs;
+    (socket as Partial<Socket>).setNoDelay?.(true);
+    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
+    socket.on("error", (err: Error) => this.#end({ code: 1006, reason: "", error: err }));
+    socket.on("close", () => this.#end({ code: 1006, reason: "" }));
+    socket.on("end", () => this.#end({ code: 1006, reason: "" }));
+    this.#touch();
+    if (head.length > 0) queueMicrotask(() => this.#onData(head));
+  }
+
+  /** Whether the connection still carries messages. */
+  get open(): boolean {
+    return !this.#closed;
+  }
+
+  /**
+   * Sends one binary message: `prefix` (a channel byte) then `parts`. Returns false when the socket's
+   * buffer is full (wait for `drained()`); a closed connection drops the message.
+   */
+  send(parts: readonly Uint8Array[], prefix?: number): boolean {
+    if (this.#closed || this.#closeSent) return false;
+    this.#touch();
+    return this.#socket.write(encodeFrame(OP_BINARY, parts, prefix));
+  }
+
+  /** Resolves when the socket can take more data (at once when it can now, or when it closed). */
+  drained(): Promise<void> {
+    if (this.#closed || !this.#socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#socket.off("drain", done);
+        this.#socket.off("close", done);
+        resolve();
+      };
+      this.#socket.on("drain", done);
+      this.#socket.on("close", done);
+    });
+  }
+
+  /** Stops reading the socket until resume(). */
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#socket.resume();
+  }
+
+  /** Starts the close handshake; the socket ends when the server answers (or after 2 s). */
+  close(code = 1000, reason = ""): void {
+    if (this.#closed) return;
+    if (!this.#closeSent) {
+      this.#closeSent = true;
+      const r = Buffer.from(reason, "utf8");
+      const payload = Buffer.allocUnsafe(2 + r.length);
+      payload.writeUInt16BE(code, 0);
+      r.copy(payload, 2);
+      this.#socket.write(encodeFrame(OP_CLOSE, [payload]));
+      setTimeout(() => this.destroy(), 2000).unref();
+    }
+  }
+
+  /** Ends the connection at once, without the close handshake. */
+  destroy(error?: Error): void {
+    this.#end({ code: 1006, reason: "", ...(error ? { error } : {}) });
+    this.#socket.destroy();
+  }
+
+  #touch(): void {
+    if (this.#idleMs <= 0) return;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => {
+      this.destroy(new Error(`the stream was idle for ${this.#idleMs} ms (idleTimeoutMs)`));
+    }, this.#idleMs);
+    this.#idleTimer.unref();
+  }
+
+  #end(info: WebSocketClose): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#idleTimer);
+    this.#handlers.close(info);
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#touch();
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+    while (!this.#closed) {
+      const frame = this.#nextFrame();
+      if (frame === undefined) return;
+      this.#onFrame(frame.fin, frame.opcode, frame.payload);
+    }
+  }
+
+  /** Takes `n` bytes off the front of the buffered chunks. */
+  #take(n: number): Buffer {
+    const first = this.#chunks[0]!;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.#chunks.shift();
+      else this.#chunks[0] = first.subarray(n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let o = 0;
+      while (o < n) {
+        const c = this.#chunks[0]!;
+        const k = Math.min(c.length, n - o);
+        c.copy(out, o, 0, k);
+        o += k;
+        if (k === c.length) this.#chunks.shift();
+        else this.#chunks[0] = c.subarray(k);
+      }
+    }
+    this.#buffered -= n;
+    return out;
+  }
+
+  #peek(n: number): Buffer {
+    const first = this.#chunks[0]!;
+    if (first.length >= n) return first.subarray(0, n);
+    const out = Buffer.concat(this.#chunks, Math.min(this.#buffered, 14));
+    return out.subarray(0, n);
+  }
+
+  #nextFrame(): { fin: boolean; opcode: number; payload: Buffer } | undefined {
+    if (this.#buffered < 2) return undefined;
+    const h = this.#peek(2);
+    const fin = (h[0]! & 0x80) !== 0;
+    const opcode = h[0]! & 0x0f;
+    const masked = (h[1]! & 0x80) !== 0;
+    let len = h[1]! & 0x7f;
+    let head = 2;
+    if (len === 126) head = 4;
+    else if (len === 127) head = 10;
+    if (masked) head += 4;
+    if (this.#buffered < head) return undefined;
+    const hb = this.#peek(head);
+    if (len === 126) len = hb.readUInt16BE(2);
+    else if (len === 127) len = hb.readUInt32BE(2) * 2 ** 32 + hb.readUInt32BE(6);
+    if (this.#buffered < head + len) return undefined;
+    const key = masked ? Buffer.from(hb.subarray(head - 4, head)) : undefined;
+    this.#take(head);
+    let payload = len === 0 ? Buffer.alloc(0) : this.#take(len);
+    if (key) {
+      payload = Buffer.from(payload);
+      mask(payload, 0, key);
+    }
+    return { fin, opcode, payload };
+  }
+
+  #onFrame(fin: boolean, opcode: number, payload: Buffer): void {
+    switch (opcode) {
+      case OP_PING:
+        if (!this.#closeSent) this.#socket.write(encodeFrame(OP_PONG, [payload]));
+        return;
+      case OP_PONG:
+        return;
+      case OP_CLOSE: {
+        const code = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
+        const reason = payload.length > 2 ? payload.subarray(2).toString("utf8") : "";
+        if (!this.#closeSent) {
+          this.#closeSent = true;
+          this.#socket.write(encodeFrame(OP_CLOSE, payload.length >= 2 ? [payload.subarray(0, 2)] : []));
+        }
+        this.#end({ code, reason });
+        this.#socket.end();
+        return;
+      }
+      case OP_TEXT:
+      case OP_BINARY:
+        if (fin) {
+          this.#handlers.message(payload, opcode === OP_BINARY);
+          return;
+        }
+        this.#fragmentBinary = opcode === OP_BINARY;
+        this.#fragments = [Buffer.from(payload)];
+        return;
+      case OP_CONTINUATION:
+        this.#fragments.push(Buffer.from(payload));
+        if (fin) {
+          const whole = Buffer.concat(this.#fragments);
+          this.#fragments = [];
+          this.#handlers.message(whole, this.#fragmentBinary);
+        }
+        return;
+      default:
+        this.destroy(new Error(`the server sent a WebSocket frame with unknown opcode ${opcode}`));
+    }
+  }
+}
