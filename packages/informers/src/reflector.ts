@@ -151,6 +151,12 @@ export interface ReflectorOptions<T> {
 }
 
 const initialEventsEnd = "k8s.io/initial-events-end";
+
+/** A watch and its one iterator (a watch-list hands the same iterator on to the watch). */
+interface Stream<T> {
+  w: Watch<T>;
+  it: AsyncIterator<WatchEvent<T>>;
+}
 const bookmarkCadenceSeconds = 60;
 const idleGraceSeconds = 15;
 
@@ -346,7 +352,7 @@ export class Reflector<T> {
   }
 
   async #listAndWatch(signal: AbortSignal): Promise<void> {
-    let w: Watch<T> | undefined;
+    let w: Stream<T> | undefined;
     if (this.#needSync) {
       if (this.#useWatchList) {
         w = await this.#watchList(signal);
@@ -410,7 +416,7 @@ export class Reflector<T> {
     }
   }
 
-  #startWatch(signal: AbortSignal, extra: ListOptions): Watch<T> {
+  #startWatch(signal: AbortSignal, extra: ListOptions): Stream<T> {
     const timeoutSeconds = Math.floor(this.#minWatchTimeout * (1 + Math.random()));
     this.#watchTimeoutSeconds = timeoutSeconds;
     this.#stats.watchRequests++;
@@ -422,14 +428,14 @@ export class Reflector<T> {
       timeoutMs: this.#requestTimeoutMs,
       ...extra,
     });
-    return w;
+    return { w, it: w[Symbol.asyncIterator]() };
   }
 
   /**
    * A watch-list sync: the initial events are collected and replace the store at the end bookmark; the
    * same stream then goes on as the watch. Returns undefined when the server refuses watch-list.
    */
-  async #watchList(signal: AbortSignal): Promise<Watch<T> | undefined> {
+  async #watchList(signal: AbortSignal): Promise<Stream<T> | undefined> {
     this.#setState("listing");
     const w = this.#startWatch(signal, {
       sendInitialEvents: true,
@@ -459,7 +465,7 @@ export class Reflector<T> {
         return true;
       });
     } catch (err) {
-      w.stop();
+      w.w.stop();
       if (refusesWatchList(err)) {
         this.#useWatchList = false;
         this.#opts.onHealth?.(this.health());
@@ -468,7 +474,7 @@ export class Reflector<T> {
       throw err;
     }
     if (!done) {
-      w.stop();
+      w.w.stop();
       if (signal.aborted) return undefined;
       throw new ShortWatchError(
         `watch-list of ${this.name}: the server closed the watch before the initial events ended`,
@@ -483,7 +489,7 @@ export class Reflector<T> {
    */
   async #consume(
     signal: AbortSignal,
-    w: Watch<T>,
+    w: Stream<T>,
     onEvent: (ev: WatchEvent<T>) => boolean,
   ): Promise<{ events: number }> {
     const idleMs =
@@ -493,13 +499,12 @@ export class Reflector<T> {
     let idle = false;
     const timer = setTimeout(() => {
       idle = true;
-      w.stop();
+      w.w.stop();
     }, idleMs);
     let events = 0;
     try {
-      const it = w[Symbol.asyncIterator]();
       for (;;) {
-        const r = await it.next();
+        const r = await w.it.next();
         if (r.done) break;
         timer.refresh();
         events++;
@@ -516,7 +521,7 @@ export class Reflector<T> {
   }
 
   /** One watch from the last resourceVersion (or the stream a watch-list left open). */
-  async #watch(signal: AbortSignal, open?: Watch<T>): Promise<void> {
+  async #watch(signal: AbortSignal, open?: Stream<T>): Promise<void> {
     const w = open ?? this.#startWatch(signal, { resourceVersion: this.#rv });
     this.#setState("watching");
     const started = Date.now();

@@ -1,0 +1,230 @@
+// The informer's own logic over an in-process ListerWatcher (the server side is covered by the
+// integration tests against a real API server): relist diffs and tombstones, watch-list fallback,
+// resync, idle watches, Retry-After and handler registrations.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { type ListOptions, StatusError, type Watch, type WatchEvent } from "@org/rest";
+import { SharedIndexInformer } from "./informer.js";
+import { IdleWatchError, type ListerWatcher, type ObjectList } from "./reflector.js";
+import { DeletedFinalStateUnknown } from "./store.js";
+
+interface Obj {
+  metadata: {
+    name: string;
+    namespace?: string;
+    resourceVersion: string;
+    annotations?: Record<string, string>;
+  };
+}
+const obj = (name: string, rv: string): Obj => ({ metadata: { name, namespace: "ns", resourceVersion: rv } });
+
+type WatchScript = (WatchEvent<Obj> | Error | "hang")[];
+
+/** Answers list() and watch() from scripts, and records the options of each call. */
+class ScriptedLW implements ListerWatcher<Obj> {
+  lists: (ObjectList<Obj> | Error)[] = [];
+  watches: WatchScript[] = [];
+  calls: { verb: string; opts: ListOptions }[] = [];
+
+  async list(opts: ListOptions): Promise<ObjectList<Obj>> {
+    this.calls.push({ verb: "list", opts });
+    const r = this.lists.shift() ?? { metadata: { resourceVersion: "1" }, items: [] };
+    if (r instanceof Error) throw r;
+    return r;
+  }
+
+  watch(opts: ListOptions): Watch<Obj> {
+    this.calls.push({ verb: "watch", opts });
+    const script = this.watches.shift() ?? ["hang"];
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => {
+      stop = r;
+    });
+    opts.signal?.addEventListener("abort", () => stop());
+    return {
+      stop: () => stop(),
+      async *[Symbol.asyncIterator]() {
+        for (const step of script) {
+          if (step === "hang") {
+            await stopped;
+            return;
+          }
+          if (step instanceof Error) throw step;
+          yield step;
+          await new Promise((r) => setImmediate(r));
+        }
+        await stopped; // the server keeps the watch open
+      },
+    };
+  }
+}
+
+const status = (code: number, reason: string, retryAfterSeconds?: number) =>
+  new StatusError(
+    { code, reason, message: reason, ...(retryAfterSeconds ? { details: { retryAfterSeconds } } : {}) },
+    "WATCH",
+    "/x",
+  );
+
+function record(informer: SharedIndexInformer<Obj>) {
+  const log: string[] = [];
+  informer.addEventHandler({
+    onAdd: (o, initial) =>
+      void log.push(`add ${o.metadata.name}@${o.metadata.resourceVersion}${initial ? " (initial)" : ""}`),
+    onUpdate: (a, b) =>
+      void log.push(`update ${b.metadata.name}@${a.metadata.resourceVersion}->${b.metadata.resourceVersion}`),
+    onDelete: (o) =>
+      void log.push(
+        o instanceof DeletedFinalStateUnknown ? `tombstone ${o.key}` : `delete ${o.metadata.name}`,
+      ),
+  });
+  return log;
+}
+
+const until = async (cond: () => boolean, ms = 3000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`condition not met in time: ${cond}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+test("a 410 relists and delivers only the difference: updates, adds and tombstones, nothing twice", async () => {
+  const lw = new ScriptedLW();
+  lw.watches.push([status(422, "Invalid")]); // watch-list refused: falls back to LIST for good
+  lw.lists.push({
+    metadata: { resourceVersion: "10" },
+    items: [obj("a", "5"), obj("b", "6"), obj("c", "7")],
+  });
+  lw.watches.push([{ type: "MODIFIED", object: obj("a", "11") }, status(410, "Expired")]);
+  lw.lists.push({
+    metadata: { resourceVersion: "20" },
+    items: [obj("a", "11"), obj("b", "15"), obj("d", "16")],
+  });
+  const informer = new SharedIndexInformer<Obj>(lw, { watchErrorHandler: () => {} });
+  const log = record(informer);
+  const ac = new AbortController();
+  const done = informer.run(ac.signal);
+  await until(() => log.length >= 7);
+  assert.deepEqual(log.slice(0, 6), [
+    "add a@5 (initial)",
+    "add b@6 (initial)",
+    "add c@7 (initial)",
+    "update a@5->11",
+    "update b@6->15",
+    "add d@16",
+  ]);
+  assert.equal(log[6], "tombstone ns/c");
+  const h = informer.health();
+  assert.equal(h.watchList, false);
+  assert.equal(h.stats.gone, 1);
+  assert.equal(informer.lastSyncResourceVersion(), "20");
+  assert.deepEqual(
+    lw.calls.map((c) => `${c.verb} ${c.opts.resourceVersion ?? "-"} ${c.opts.sendInitialEvents ?? ""}`),
+    ["watch - true", "list - ", "watch 10 ", "list - ", "watch 20 "],
+  );
+  assert.equal(lw.calls[1]!.opts.limit, 500);
+  assert.equal(lw.calls[2]!.opts.allowWatchBookmarks, true);
+  ac.abort();
+  await done;
+  assert.equal(informer.health().state, "stopped");
+});
+
+test("watch-list: initial events collected until the end bookmark, then the same stream goes on", async () => {
+  const lw = new ScriptedLW();
+  const end: WatchEvent<Obj> = {
+    type: "BOOKMARK",
+    object: {
+      metadata: { name: "", resourceVersion: "9", annotations: { "k8s.io/initial-events-end": "true" } },
+    },
+  };
+  lw.watches.push([
+    { type: "ADDED", object: obj("a", "3") },
+    { type: "ADDED", object: obj("b", "4") },
+    end,
+    { type: "DELETED", object: obj("a", "12") },
+  ]);
+  const informer = new SharedIndexInformer<Obj>(lw);
+  const log = record(informer);
+  const ac = new AbortController();
+  void informer.run(ac.signal);
+  assert.ok(await informer.waitForSync(ac.signal));
+  await until(() => log.length >= 3);
+  assert.deepEqual(log, ["add a@3 (initial)", "add b@4 (initial)", "delete a"]);
+  assert.equal(lw.calls.length, 1, "one request");
+  assert.equal(lw.calls[0]!.opts.resourceVersionMatch, "NotOlderThan");
+  assert.equal(informer.lastSyncResourceVersion(), "12");
+  ac.abort();
+});
+
+test("an idle watch is stopped and reported, then resumed from its resourceVersion", async () => {
+  const lw = new ScriptedLW();
+  lw.watches.push([status(400, "BadRequest")]);
+  lw.lists.push({ metadata: { resourceVersion: "5" }, items: [] });
+  lw.watches.push([{ type: "ADDED", object: obj("a", "6") }, "hang"]);
+  lw.watches.push([{ type: "ADDED", object: obj("b", "7") }]);
+  const errors: unknown[] = [];
+  const informer = new SharedIndexInformer<Obj>(lw, {
+    idleTimeoutMs: 100,
+    backoff: { initialMs: 1, maxMs: 2 },
+    watchErrorHandler: (e) => errors.push(e),
+  });
+  const log = record(informer);
+  const ac = new AbortController();
+  void informer.run(ac.signal);
+  await until(() => log.length === 2);
+  assert.ok(errors[0] instanceof IdleWatchError);
+  assert.equal(lw.calls[3]!.opts.resourceVersion, "6");
+  assert.equal(informer.health().stats.idleRestarts, 1);
+  ac.abort();
+});
+
+test("Retry-After of a 429 is honoured before the next attempt", async () => {
+  const lw = new ScriptedLW();
+  lw.watches.push([status(429, "TooManyRequests", 1)]);
+  const end: WatchEvent<Obj> = {
+    type: "BOOKMARK",
+    object: {
+      metadata: { name: "", resourceVersion: "2", annotations: { "k8s.io/initial-events-end": "true" } },
+    },
+  };
+  lw.watches.push([end]);
+  const informer = new SharedIndexInformer<Obj>(lw, {
+    backoff: { initialMs: 1, maxMs: 2 },
+    watchErrorHandler: () => {},
+  });
+  const ac = new AbortController();
+  const t0 = Date.now();
+  void informer.run(ac.signal);
+  assert.ok(await informer.waitForSync(ac.signal));
+  assert.ok(Date.now() - t0 >= 990, `retried after ${Date.now() - t0} ms`);
+  ac.abort();
+});
+
+test("registrations: late handlers get the store as initial adds; hasSynced per handler; remove(); resync", async () => {
+  const lw = new ScriptedLW();
+  lw.watches.push([status(422, "Invalid")]);
+  lw.lists.push({ metadata: { resourceVersion: "5" }, items: [obj("a", "1"), obj("b", "2")] });
+  const informer = new SharedIndexInformer<Obj>(lw, { watchErrorHandler: () => {} });
+  const ac = new AbortController();
+  void informer.run(ac.signal);
+  assert.ok(await informer.waitForSync(ac.signal));
+  const seen: string[] = [];
+  const reg = informer.addEventHandler(
+    {
+      onAdd: (o, initial) => void seen.push(`add ${o.metadata.name} ${initial}`),
+      onUpdate: (a, b) => void seen.push(`resync ${b.metadata.name} ${a === b}`),
+    },
+    { resyncPeriodMs: 50 },
+  );
+  assert.equal(reg.hasSynced(), false);
+  await until(() => reg.hasSynced());
+  assert.deepEqual(seen.slice(0, 2), ["add a true", "add b true"]);
+  await until(() => seen.length >= 4);
+  assert.deepEqual(seen.slice(2, 4).sort(), ["resync a true", "resync b true"]);
+  reg.remove();
+  const n = seen.length;
+  await new Promise((r) => setTimeout(r, 120));
+  assert.equal(seen.length, n, "no notifications after remove()");
+  ac.abort();
+});
