@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/workqueue"
 )
 
 type result struct {
@@ -133,7 +134,11 @@ func run(mode string, argv []string) result {
 	warmup := fs.Int("warmup", 1, "untimed repetitions first")
 	count := fs.Int("count", 1000, "requests per repetition (get)")
 	conc := fs.Int("concurrency", 1, "concurrent requests (get)")
+	workers := fs.Int("workers", 1, "workers taking items (workqueue)")
 	_ = fs.Parse(argv)
+	if mode == "workqueue" {
+		return workqueueRun(*count, *workers, *warmup, *reps)
+	}
 	cs := cachedClientset(*kubeconfig, *proto)
 	ctx := context.Background()
 	var r result
@@ -190,6 +195,44 @@ func run(mode string, argv []string) result {
 		if i >= *warmup {
 			r.Ms = append(r.Ms, since(start))
 		}
+	}
+	return r
+}
+
+// workqueueRun times client-go's typed workqueue: `count` distinct items added by one producer while
+// `workers` goroutines take each one (Get) and mark it done (Done), until the queue is drained.
+func workqueueRun(count, workers, warmup, reps int) result {
+	items := make([]string, count)
+	for i := range items {
+		items[i] = fmt.Sprintf("ns/item-%d", i)
+	}
+	var r result
+	for i := 0; i < warmup+reps; i++ {
+		start := time.Now()
+		q := workqueue.NewTyped[string]()
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					item, shutdown := q.Get()
+					if shutdown {
+						return
+					}
+					q.Done(item)
+				}
+			}()
+		}
+		for _, it := range items {
+			q.Add(it)
+		}
+		q.ShutDown()
+		wg.Wait()
+		if i >= warmup {
+			r.Ms = append(r.Ms, since(start))
+		}
+		r.N = count
 	}
 	return r
 }

@@ -68,7 +68,9 @@ class Fifo<T> {
 export class TypedQueue<T> implements Queue<T> {
   protected readonly clock: Clock;
   readonly #queue = new Fifo<T>();
+  /** client-go's dirty set: items queued, or to be queued again when their worker is done. */
   readonly #dirty = new Set<T>();
+  /** Items taken by a worker (at most one per worker: a small set). */
   readonly #processing = new Set<T>();
   readonly #waiters: ((r: QueueGetResult<T>) => void)[] = [];
   readonly #drained: (() => void)[] = [];
@@ -96,10 +98,13 @@ export class TypedQueue<T> implements Queue<T> {
   }
 
   add(item: T): void {
-    if (this.#shuttingDown || this.#dirty.has(item)) return;
-    this.#metrics?.add(item);
+    if (this.#shuttingDown) return;
+    // One lookup in the (large) dirty set: it grows only if the item was not in it.
+    const before = this.#dirty.size;
     this.#dirty.add(item);
-    if (this.#processing.has(item)) return;
+    if (this.#dirty.size === before) return;
+    this.#metrics?.add(item);
+    if (this.#processing.has(item)) return; // queued again by done()
     const waiter = this.#waiters.shift();
     if (waiter) waiter(this.#take(item));
     else this.#queue.push(item);
@@ -123,8 +128,8 @@ export class TypedQueue<T> implements Queue<T> {
   }
 
   done(item: T): void {
-    this.#metrics?.done(item);
     if (!this.#processing.delete(item)) return;
+    this.#metrics?.done(item);
     if (this.#dirty.has(item)) {
       const waiter = this.#waiters.shift();
       if (waiter) waiter(this.#take(item));
