@@ -5,8 +5,6 @@ export {
   emitClientset,
   emitClientsetIndex,
   emitGroupVersion,
-  emitSubresourceMethods,
-  SUBRESOURCE_METHODS_MODULE,
 } from "./emit/clientset.js";
 export { type Files, header } from "./emit/source.js";
 export { APPLY_MODULE, emitTypes } from "./emit/types.js";
@@ -16,7 +14,6 @@ export {
   type GenerateOptions,
   type GenerateResult,
   generate,
-  generatedReadme,
   type Target,
   writeFilesAtomically,
 } from "./generate.js";

@@ -335,6 +335,7 @@ export function buildModel(spec: Spec): ApiModel {
         create: sv.has("create"),
         update: sv.has("update"),
         apply,
+        connect,
       };
       for (const row of rows) if (served[row.verb]) sub.methods.push(row.method);
       if (rows.length === 0 && !connect && !(name in SUBRESOURCES_WITHOUT_ROWS)) {

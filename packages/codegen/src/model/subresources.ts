@@ -6,15 +6,16 @@
 // SubresourceMethods (packages/clientset/src/runtime/methods.ts).
 //
 // Adding a method is one row here plus that one type line. Connect subresources (exec, attach,
-// portforward, proxy) are not rows yet: they come as rows with a "connect" verb together with its
-// streaming builder in the runtime.
+// portforward) are rows with the "connect" verb, which the runtime builds as WebSocket streams; proxy
+// has no row yet.
 
 /**
  * How a row is called and what it sends. The verb fixes the body: `get` sends none (GET), `create`
  * POSTs the subresource's request kind, `update` PUTs it, `apply` sends an apply configuration
- * (server-side apply patch); the spec must serve that verb on the subresource.
+ * (server-side apply patch), `connect` opens a stream (WebSocket); the spec must serve that verb on the
+ * subresource.
  */
-export type SubresourceMethodVerb = "get" | "create" | "update" | "apply";
+export type SubresourceMethodVerb = "get" | "create" | "update" | "apply" | "connect";
 
 /** One named subresource method; the generated descriptor carries exactly these fields. */
 export interface SubresourceMethodRow {
@@ -29,6 +30,7 @@ export interface SubresourceMethodRow {
   result?: "none";
 }
 
+/** Every named subresource method, in the order a resource's methods are listed. */
 export const SUBRESOURCE_METHODS: readonly SubresourceMethodRow[] = [
   { method: "getScale", subresource: "scale", verb: "get" },
   { method: "updateScale", subresource: "scale", verb: "update" },
@@ -40,6 +42,9 @@ export const SUBRESOURCE_METHODS: readonly SubresourceMethodRow[] = [
   { method: "updateResize", subresource: "resize", verb: "update" },
   { method: "updateApproval", subresource: "approval", verb: "update" },
   { method: "finalize", subresource: "finalize", verb: "update", nameFromBody: true },
+  { method: "exec", subresource: "exec", verb: "connect" },
+  { method: "attach", subresource: "attach", verb: "connect" },
+  { method: "portForward", subresource: "portforward", verb: "connect" },
 ];
 
 /** Subresources served otherwise, so they need no row: `status` by resource verbs, `log` by an expansion. */
