@@ -78,19 +78,22 @@ export function program(list: Snippet[]): { text: string; origin: (string | unde
   // Named imports merged per module (two snippets importing from one module is the common case).
   const named = new Map<string, Map<string, string>>();
   const text = imports.map(([l]) => l).join("\n");
-  const rest = text.replace(/^import (type )?\{([^}]*)\} from "([^"]+)";?$/gm, (_, type, names, from) => {
-    const m = named.get(from) ?? new Map<string, string>();
-    named.set(from, m);
-    for (const n of (names as string)
-      .split(",")
-      .map((x) => x.trim())
-      .filter(Boolean)) {
-      const local = n.replace(/^type\s+/, "");
-      if (!type && !n.startsWith("type ")) m.set(local, local);
-      else if (!m.has(local)) m.set(local, `type ${local}`);
-    }
-    return "";
-  });
+  const rest = text.replace(
+    /^import (type )?\{([^}]*)} from "([^"]+)";?\s*(?:\/\/.*)?$/gm,
+    (_, type, names, from) => {
+      const m = named.get(from) ?? new Map<string, string>();
+      named.set(from, m);
+      for (const n of (names as string)
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean)) {
+        const local = n.replace(/^type\s+/, "");
+        if (!type && !n.startsWith("type ")) m.set(local, local);
+        else if (!m.has(local)) m.set(local, `type ${local}`);
+      }
+      return "";
+    },
+  );
   for (const [from, m] of named) {
     lines.push(`import { ${[...m.values()].join(", ")} } from "${from}";`);
     origin.push(imports.find(([l]) => l.includes(`"${from}"`))?.[1]);
