@@ -324,8 +324,8 @@ describe("subresource methods from the descriptor", () => {
     assert.deepEqual(await client(rest, serviceaccounts).createToken("sa", {}), { kind: "Status" });
     const bad = (methods: ResourceDescriptor["methods"]) => newResourceClient(rest, { ...nodes, methods });
     assert.throws(
-      () => bad([{ method: "exec", subresource: "exec", verb: "connect" as "get" }]),
-      /subresource method exec \(exec\) has verb "connect"; the runtime builds get, create, update, apply/,
+      () => bad([{ method: "teleport", subresource: "teleport", verb: "teleport" as "get" }]),
+      /subresource method teleport \(teleport\) has verb "teleport"; the runtime builds get, create, update, apply/,
     );
     assert.throws(
       () => bad([{ method: "get", subresource: "status", verb: "get" }]),
