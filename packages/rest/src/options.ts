@@ -3,38 +3,65 @@
 
 /** What every call accepts: cancellation and a per-call timeout (overrides RestConfig.timeoutMs). */
 export interface CallOptions {
+  /** Aborting it cancels the call (and ends a watch or stream); the call rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** Milliseconds for this call (every attempt and the body read; watches: until the headers). */
   timeoutMs?: number;
 }
 
+/** Options of list, watch and deleteCollection (metav1.ListOptions). */
 export interface ListOptions extends CallOptions {
+  /** Only objects whose labels match, e.g. `"app=web,tier!=db"` or `"env in (prod,staging)"`. */
   labelSelector?: string;
+  /** Only objects whose fields match, e.g. `"metadata.name=web"` or `"status.phase=Running"`. */
   fieldSelector?: string;
+  /**
+   * list: `""` (default) reads the newest state from etcd, `"0"` any cached state; with
+   * `resourceVersionMatch` a specific one. watch: start after this version (from a previous list).
+   */
   resourceVersion?: string;
+  /** How `resourceVersion` applies to a list: at least that new, or exactly that one. */
   resourceVersionMatch?: "NotOlderThan" | "Exact";
+  /** The server ends a watch (or a list) after this many seconds. */
   timeoutSeconds?: number;
+  /** At most this many items per response; the rest follow with `continue` (see listAll/listPages). */
   limit?: number;
+  /** The `metadata.continue` token of the previous page. */
   continue?: string;
+  /** watch: ask for BOOKMARK events, which carry a newer resourceVersion to resume from. */
   allowWatchBookmarks?: boolean;
+  /**
+   * watch: begin with ADDED events for the current state, then a BOOKMARK marking its end (the
+   * watch-list protocol; needs `resourceVersionMatch: "NotOlderThan"` and `allowWatchBookmarks`).
+   */
   sendInitialEvents?: boolean;
 }
 
+/** Options of get (metav1.GetOptions). */
 export interface GetOptions extends CallOptions {
+  /** `""` (default) reads the newest state, `"0"` any cached state. */
   resourceVersion?: string;
 }
 
 /** `dryRun: "All"` (or `true`) asks the server to validate without persisting. */
 export type DryRun = "All" | true;
+/** What the server does with unknown or duplicate fields: drop them, warn (header), or reject (400). */
 export type FieldValidation = "Ignore" | "Warn" | "Strict";
 
+/** Options of create and of subresource creates (metav1.CreateOptions). */
 export interface CreateOptions extends CallOptions {
+  /** Validate and run admission, but persist nothing. */
   dryRun?: DryRun;
+  /** The name recorded in `metadata.managedFields` as the owner of the fields this call sets. */
   fieldManager?: string;
+  /** How to treat fields the schema does not know (server default: Warn). */
   fieldValidation?: FieldValidation;
 }
 
+/** Options of update and updateStatus (metav1.UpdateOptions): the same fields as CreateOptions. */
 export type UpdateOptions = CreateOptions;
 
+/** Options of patch (metav1.PatchOptions). */
 export interface PatchOptions extends CreateOptions {
   /** Only for apply patches: take ownership of conflicting fields. */
   force?: boolean;
@@ -42,23 +69,37 @@ export interface PatchOptions extends CreateOptions {
 
 /** Server-side apply: the field manager is required, as in client-go. */
 export interface ApplyOptions extends CallOptions {
+  /** The owner of the applied fields; the same manager applying again replaces its own fields. */
   fieldManager: string;
+  /** Take over fields another manager owns instead of failing with a 409 conflict. */
   force?: boolean;
+  /** Validate and run admission, but persist nothing. */
   dryRun?: DryRun;
 }
 
+/** Delete only if the object still is this one (uid) or this version (resourceVersion); else 409. */
 export interface Preconditions {
+  /** The object's `metadata.uid`. */
   uid?: string;
+  /** The object's `metadata.resourceVersion`. */
   resourceVersion?: string;
 }
 
+/**
+ * What happens to the objects this one owns: left alone (Orphan), deleted after it (Background), or
+ * deleted before it, which waits with a foregroundDeletion finalizer (Foreground).
+ */
 export type PropagationPolicy = "Orphan" | "Background" | "Foreground";
 
 /** Sent as the request body (a meta.k8s.io/v1 DeleteOptions), as client-go does. */
 export interface DeleteOptions extends CallOptions {
+  /** Seconds the object gets to shut down (pods); 0 deletes at once; default: the object's own. */
   gracePeriodSeconds?: number;
+  /** What happens to dependents (default: the resource's, usually Background). */
   propagationPolicy?: PropagationPolicy;
+  /** Delete only if the object is still the one meant. */
   preconditions?: Preconditions;
+  /** Validate and run admission, but delete nothing. */
   dryRun?: DryRun;
 }
 
@@ -71,15 +112,19 @@ export const PatchType = {
 } as const;
 export type PatchType = (typeof PatchType)[keyof typeof PatchType];
 
+/** The kind of a watch event; BOOKMARK carries only a newer `metadata.resourceVersion`. */
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK";
 
 /** One decoded watch event. ERROR events are not yielded: the iterator throws a StatusError. */
 export interface WatchEvent<T> {
+  /** What happened to the object. */
   type: WatchEventType;
+  /** The object after the change (DELETED: its last state). */
   object: T;
 }
 
 /** A watch stream: iterate it with `for await`; `stop()` ends it and releases the connection. */
 export interface Watch<T> extends AsyncIterable<WatchEvent<T>> {
+  /** Ends the watch: the `for await` loop finishes and the connection is released. Idempotent. */
   stop(): void;
 }
