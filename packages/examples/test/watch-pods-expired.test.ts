@@ -1,6 +1,7 @@
-// watch-pods when its resourceVersion has expired (410 Gone): it lists again and reports the
-// difference. A real API server answers 410 only once its watch cache and etcd have moved on, which
-// cannot be produced on demand, so a small local server of the test's own plays the API server here.
+// watch-pods when its resourceVersion has expired (410 Gone): the informer lists again and reports
+// the difference. A small local server of the test's own plays an older API server here: it refuses
+// watch-list (so the informer falls back to LIST) and answers 410 to the first watch. (The informers
+// package's fault tests produce real 410s with an etcd compaction on a control plane of their own.)
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type ServerResponse } from "node:http";
@@ -41,6 +42,11 @@ test("watch-pods lists again after 410 Gone and reports what changed in between"
       res.end(JSON.stringify(body));
       return;
     }
+    if (url.searchParams.get("sendInitialEvents") === "true") {
+      const status = { kind: "Status", apiVersion: "v1", status: "Failure", reason: "Invalid", code: 422 };
+      res.writeHead(422).end(JSON.stringify({ ...status, message: "sendInitialEvents is not supported" }));
+      return;
+    }
     res.writeHead(200);
     if (url.searchParams.get("resourceVersion") === "12") {
       // What kube-apiserver sends when the version has been compacted away.
@@ -79,20 +85,20 @@ current-context: local
       "Watching pods in namespace web",
       "ADDED    a Pending",
       "ADDED    b Pending",
-      "Listed 2 pods at resourceVersion 12; watching for changes",
+      "Synced 2 pods at resourceVersion 12; watching for changes",
       "resourceVersion 12 is too old (Expired: too old resource version: 12 (18)); listing again",
       "MODIFIED a Running",
       "ADDED    c Pending",
-      "DELETED  b Pending",
-      "Listed 2 pods at resourceVersion 20; watching for changes",
+      "DELETED  b Pending (deleted while not watching)",
       "ADDED    d Pending",
     ]);
-    // list, watch from 12, list again, watch from 20
+    // watch-list refused, list, watch from 12, list again, watch from 20
     const seen = requests.map((r) => {
       const q = new URL(r.split(" ")[1] ?? "", "http://x").searchParams;
+      if (q.get("sendInitialEvents") === "true") return "watch-list";
       return q.get("watch") === "true" ? `watch from ${q.get("resourceVersion")}` : "list";
     });
-    assert.deepEqual(seen, ["list", "watch from 12", "list", "watch from 20"]);
+    assert.deepEqual(seen, ["watch-list", "list", "watch from 12", "list", "watch from 20"]);
   } finally {
     await p.stop();
     for (const w of watches) w.destroy();
