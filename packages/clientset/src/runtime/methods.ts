@@ -17,27 +17,54 @@ import type {
 } from "@org/rest";
 import type { ResourceClient } from "./resource-client.js";
 
+/**
+ * Every verb of a resource client (client-go's gentype.ClientWithListAndApply). `T` is the kind,
+ * `TList` its list kind and `TApply` its apply configuration. Errors are StatusErrors (`isNotFound`,
+ * `isConflict` ...) or TransportErrors from @org/rest.
+ */
 export interface ResourceMethods<T, TList, TApply> {
+  /** Creates the object (POST) and returns it as stored, with uid, resourceVersion and defaults. */
   create(obj: T, opts?: CreateOptions): Promise<T>;
+  /**
+   * Replaces the object (PUT to `metadata.name`), except its status; fails with a 409 conflict when
+   * `metadata.resourceVersion` is not the stored one (see retryOnConflict).
+   */
   update(obj: T, opts?: UpdateOptions): Promise<T>;
+  /** Replaces only the status (PUT to the /status subresource); the rest of `obj` is ignored. */
   updateStatus(obj: T, opts?: UpdateOptions): Promise<T>;
+  /** Deletes the object by name; `opts` go as a DeleteOptions body (grace period, propagation, preconditions). */
   delete(name: string, opts?: DeleteOptions): Promise<void>;
+  /** Deletes every object `listOpts` selects (in the client's namespace), in one request. */
   deleteCollection(opts?: DeleteOptions, listOpts?: ListOptions): Promise<void>;
+  /** Reads one object by name. */
   get(name: string, opts?: GetOptions): Promise<T>;
+  /** Reads one page of objects (all of them without `limit`); `metadata.continue` is the next page's token. */
   list(opts?: ListOptions): Promise<TList>;
   /** Pager over list: yields every item, following `continue` with `limit` per page (default 500). */
   listAll(opts?: ListOptions): AsyncIterable<T>;
   /** Pager over list, a page at a time: each yielded list holds up to `limit` items (default 500). */
   listPages(opts?: ListOptions): AsyncIterable<TList>;
+  /**
+   * Streams changes (ADDED, MODIFIED, DELETED, BOOKMARK) from `resourceVersion` on; iterate with
+   * `for await`, end with `stop()` or the signal. An ERROR event (e.g. 410 Gone) is thrown.
+   */
   watch(opts?: ListOptions): Watch<T>;
-  /** `subresource` patches e.g. "status" or "scale". */
+  /**
+   * Patches the object with `data` of the given PatchType (JSON, Merge, StrategicMerge, Apply);
+   * `subresource` patches e.g. "status" or "scale".
+   */
   patch(
     name: string,
     type: PatchType,
     data: unknown,
     opts?: PatchOptions & { subresource?: string },
   ): Promise<T>;
+  /**
+   * Server-side apply: the server merges `config` (any subset of fields, with apiVersion, kind and
+   * metadata.name) into the object, creating it if needed, and records `fieldManager` as their owner.
+   */
   apply(config: TApply, opts: ApplyOptions): Promise<T>;
+  /** Server-side apply of the status (the /status subresource). */
   applyStatus(config: TApply, opts: ApplyOptions): Promise<T>;
 }
 
