@@ -77,23 +77,28 @@ export type ListVerbs = "list" | "listAll" | "listPages";
  * its apply configuration (all from the spec).
  */
 export interface SubresourceMethods<TBody, TResult, TApply = never> {
-  /** `/scale` (deployments, statefulsets, replicasets, replicationcontrollers, CRDs with scale) */
+  /**
+   * Reads the `/scale` subresource (deployments, statefulsets, replicasets, replicationcontrollers,
+   * CRDs with scale): desired and current replicas and the label selector.
+   */
   getScale(name: string, opts?: GetOptions): Promise<TResult>;
+  /** Sets the desired replicas through `/scale` (PUT), leaving the rest of the object alone. */
   updateScale(name: string, scale: TBody, opts?: UpdateOptions): Promise<TResult>;
+  /** Server-side apply of `/scale` (e.g. only `spec.replicas`). */
   applyScale(name: string, scale: TApply, opts: ApplyOptions): Promise<TResult>;
-  /** pods/binding */
+  /** pods/binding: assigns a pending pod to a node, as a scheduler does. */
   bind(binding: TBody, opts?: CreateOptions): Promise<void>;
-  /** pods/eviction */
+  /** pods/eviction: evicts the pod, honouring PodDisruptionBudgets (429 while a budget forbids it). */
   evict(eviction: TBody, opts?: CreateOptions): Promise<void>;
-  /** serviceaccounts/token: createToken(serviceAccountName, tokenRequest) */
+  /** serviceaccounts/token: createToken(serviceAccountName, tokenRequest) returns a bound token. */
   createToken(name: string, request: TBody, opts?: CreateOptions): Promise<TResult>;
-  /** pods/ephemeralcontainers */
+  /** pods/ephemeralcontainers: replaces the pod's ephemeral containers (how `kubectl debug` adds one). */
   updateEphemeralContainers(name: string, pod: TBody, opts?: UpdateOptions): Promise<TResult>;
-  /** pods/resize */
+  /** pods/resize: changes container resources of a running pod in place. */
   updateResize(name: string, pod: TBody, opts?: UpdateOptions): Promise<TResult>;
-  /** certificatesigningrequests/approval */
+  /** certificatesigningrequests/approval: sets the Approved or Denied condition. */
   updateApproval(name: string, csr: TBody, opts?: UpdateOptions): Promise<TResult>;
-  /** namespaces/finalize */
+  /** namespaces/finalize: replaces `spec.finalizers` of a terminating namespace. */
   finalize(namespace: TBody, opts?: UpdateOptions): Promise<TResult>;
 }
 
