@@ -155,7 +155,32 @@ function typecheck(files: Map<string, string>, where: (file: string, line: numbe
   });
 }
 
+/** Exported declarations and interface members of a source file that have no /** doc comment. */
+export function undocumented(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
+  const documented = (node: ts.Node) => ts.getJSDocCommentsAndTags(node).length > 0;
+  const out: string[] = [];
+  const name = (node: ts.Node) => (node as { name?: ts.Node }).name?.getText(source) ?? "?";
+  for (const stmt of source.statements) {
+    const exported =
+      ts.canHaveModifiers(stmt) && ts.getModifiers(stmt)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    if (!exported) continue;
+    const decl = ts.isVariableStatement(stmt) ? stmt.declarationList.declarations[0]! : stmt;
+    if (!documented(stmt)) out.push(name(decl));
+    if (ts.isInterfaceDeclaration(stmt)) {
+      for (const m of stmt.members) if (!documented(m)) out.push(`${name(stmt)}.${name(m)}`);
+    }
+  }
+  return out;
+}
+
 describe("documentation", () => {
+  it("every option field, verb and subresource method has a doc comment (they are the API reference)", () => {
+    for (const f of ["packages/rest/src/options.ts", "packages/clientset/src/runtime/methods.ts"]) {
+      assert.deepEqual(undocumented(join(repo, f)), [], f);
+    }
+  });
+
   it("every ts snippet in the READMEs and docs/MIGRATING.md type-checks", () => {
     const files = new Map<string, string>();
     const origins = new Map<string, (string | undefined)[]>();

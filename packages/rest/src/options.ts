@@ -110,6 +110,7 @@ export const PatchType = {
   StrategicMerge: "application/strategic-merge-patch+json",
   Apply: "application/apply-patch+yaml",
 } as const;
+/** One of the four patch content types. */
 export type PatchType = (typeof PatchType)[keyof typeof PatchType];
 
 /** The kind of a watch event; BOOKMARK carries only a newer `metadata.resourceVersion`. */
