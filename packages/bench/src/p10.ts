@@ -3,11 +3,20 @@
 // FIFO as the baseline: a bare array queue handing items to waiting workers, without dedupe, the
 // processing set or metrics. Each sample runs in a fresh process (`node p10.js queue ...`), warmed
 // in-process first, so no sample carries another's heap or JIT state.
-import { execFile } from "node:child_process";
+// Reconcile throughput: the sample-controller program (packages/examples) on a real control plane
+// from @org/testenv, from the first of 1,000 Foo creates until every Foo has its status; the
+// baseline makes the same API writes directly (per Foo: create the Deployment, write the status,
+// create the Synced event), with as many concurrent loops as the controller has workers.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { importUntyped } from "./ours.js";
 import type { Row } from "./report.js";
 
 const self = fileURLToPath(import.meta.url);
+const examplesDist = join(dirname(self), "..", "..", "examples", "dist", "sample-controller");
+const FOOS = 1000;
+const RECONCILE_WORKERS = 2;
 const ITEMS = 200_000;
 const WARMUP = 2;
 
@@ -44,6 +53,11 @@ function runJson(cmd: string, args: string[]): Promise<Samples> {
 }
 
 export async function runP10(ctx: P10Context): Promise<void> {
+  await runQueue(ctx);
+  await runReconcile(ctx);
+}
+
+async function runQueue(ctx: P10Context): Promise<void> {
   for (const workers of [1, 8]) {
     const c = `workqueue add → get → done, ${ITEMS} items, ${workers} worker${workers > 1 ? "s" : ""}`;
     const node = (impl: string) => () =>
@@ -73,6 +87,218 @@ export async function runP10(ctx: P10Context): Promise<void> {
       } else ours.met = ours.median !== null && go?.median === null ? undefined : false;
     }
   }
+}
+
+type Json = Record<string, unknown>;
+interface Writable {
+  create(obj: Json, opts?: Json): Promise<Json>;
+  update(obj: Json, opts?: Json, ...subresources: string[]): Promise<Json>;
+  list(): Promise<{ items: Json[] }>;
+}
+interface Clients {
+  dynamic: { resource(gvr: Json): { namespace(ns: string): Writable } };
+  namespaces: Writable;
+  deployments(ns: string): Writable;
+  events(ns: string): Writable;
+}
+interface SampleModules {
+  fooResource: Json;
+  installFooCRD(dynamic: unknown): Promise<void>;
+  newDeployment(foo: Json): Json;
+}
+
+async function clientsFor(kubeconfigPath: string): Promise<Clients> {
+  const rest = (await importUntyped("@org/rest")) as {
+    buildConfigFromFlags(m: string, p: string): Promise<Json>;
+  };
+  const cs = (await importUntyped("@org/clientset")) as {
+    Clientset: { forConfig(c: Json): { coreV1(): Json; appsV1(): Json; eventsV1(): Json } };
+    DynamicClient: { forConfig(c: Json): Clients["dynamic"] };
+  };
+  const config = await rest.buildConfigFromFlags("", kubeconfigPath);
+  config.qps = 0;
+  config.rateLimiter = null;
+  const typed = cs.Clientset.forConfig(config);
+  const core = typed.coreV1() as { namespaces(): Writable };
+  const apps = typed.appsV1() as { deployments(ns: string): Writable };
+  const ev = typed.eventsV1() as { events(ns: string): Writable };
+  return {
+    dynamic: cs.DynamicClient.forConfig(config),
+    namespaces: core.namespaces(),
+    deployments: (ns) => apps.deployments(ns),
+    events: (ns) => ev.events(ns),
+  };
+}
+
+/** Runs `fn` over 0..n-1 with at most `conc` at a time. */
+async function pool(n: number, conc: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: conc }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
+}
+
+const fooName = (i: number) => `foo-${i}`;
+const fooObject = (i: number): Json => ({
+  apiVersion: "samplecontroller.k8s.io/v1alpha1",
+  kind: "Foo",
+  metadata: { name: fooName(i) },
+  spec: { deploymentName: `${fooName(i)}-deploy`, replicas: 0 },
+});
+
+async function runReconcile(ctx: P10Context): Promise<void> {
+  const c = `sample-controller: ${FOOS} Foos to synced status, ${RECONCILE_WORKERS} workers (real API server)`;
+  const base = { scenario: "P10", case: c, unit: "s" };
+  const contenders = ["baseline: the same writes, made directly", "ours"];
+  let cp: { kubeconfigPath: string; stop(): Promise<void> } | undefined;
+  try {
+    const te = (await importUntyped("@org/testenv")) as {
+      startControlPlane(): Promise<{ kubeconfigPath: string; stop(): Promise<void> }>;
+    };
+    const sample = {
+      ...((await import(join(examplesDist, "types.js"))) as Omit<SampleModules, "newDeployment">),
+      ...((await import(join(examplesDist, "controller.js"))) as Pick<SampleModules, "newDeployment">),
+    };
+    cp = await te.startControlPlane();
+    const kubeconfig = cp.kubeconfigPath;
+    const k = await clientsFor(kubeconfig);
+    await sample.installFooCRD(k.dynamic);
+    let round = 0;
+    const freshNamespace = async () => {
+      const ns = `p10-${round++}`;
+      await k.namespaces.create({ metadata: { name: ns } });
+      return ns;
+    };
+    const allSynced = async (ns: string) => {
+      const foos = k.dynamic.resource(sample.fooResource).namespace(ns);
+      for (;;) {
+        const items = (await foos.list()).items;
+        const done = items.filter(
+          (f) => (f.status as { availableReplicas?: number } | undefined)?.availableReplicas === 0,
+        );
+        if (done.length === FOOS) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const createFoos = (ns: string, created: Promise<Json>[]) => {
+      const foos = k.dynamic.resource(sample.fooResource).namespace(ns);
+      const resolvers: ((o: Json) => void)[] = [];
+      for (let i = 0; i < FOOS; i++) created.push(new Promise((r) => resolvers.push(r)));
+      return pool(FOOS, 16, async (i) => resolvers[i]?.(await foos.create(fooObject(i))));
+    };
+    await ctx.interleaved(base, [
+      {
+        client: contenders[0] as string,
+        sample: async () => {
+          const ns = await freshNamespace();
+          const foos = k.dynamic.resource(sample.fooResource).namespace(ns);
+          const t0 = performance.now();
+          const created: Promise<Json>[] = [];
+          const creating = createFoos(ns, created);
+          await pool(FOOS, RECONCILE_WORKERS, async (i) => {
+            const foo = (await created[i]) as Json & { metadata: { name: string; uid: string } };
+            await k.deployments(ns).create(sample.newDeployment(foo), { fieldManager: "baseline" });
+            await foos.update(
+              { ...foo, status: { availableReplicas: 0 } },
+              { fieldManager: "baseline" },
+              "status",
+            );
+            const now = new Date().toISOString().replace("Z", "000Z");
+            await k.events(ns).create({
+              metadata: { name: `${foo.metadata.name}.${i.toString(16)}` },
+              eventTime: now,
+              reportingController: "baseline",
+              reportingInstance: "baseline",
+              action: "Sync",
+              reason: "Synced",
+              type: "Normal",
+              note: "Foo synced successfully",
+              regarding: {
+                apiVersion: "samplecontroller.k8s.io/v1alpha1",
+                kind: "Foo",
+                name: foo.metadata.name,
+                namespace: ns,
+                uid: foo.metadata.uid,
+              },
+            });
+          });
+          await creating;
+          return { samples: [(performance.now() - t0) / 1000], n: FOOS };
+        },
+      },
+      {
+        client: "ours",
+        sample: async () => {
+          const ns = await freshNamespace();
+          const proc = startSampleController(kubeconfig, ns);
+          try {
+            await waitForLine(proc, /starting workers/);
+            const t0 = performance.now();
+            await createFoos(ns, []);
+            await allSynced(ns);
+            return { samples: [(performance.now() - t0) / 1000], n: FOOS };
+          } finally {
+            const exited = new Promise((r) => proc.once("exit", r));
+            proc.kill("SIGTERM");
+            await exited;
+          }
+        },
+      },
+    ]);
+    ctx.setRatios("P10", c, contenders[0] as string);
+    const ours = ctx.find("P10", c, "ours");
+    if (ours)
+      ours.note = "Foos per second in the per-second column; client-side rate limit off (--kube-api-qps 0)";
+  } catch (e) {
+    if (!ctx.find("P10", c, "ours")) {
+      ctx.log(`P10 reconcile unavailable: ${e instanceof Error ? e.message : String(e)}`);
+      await ctx.interleaved(
+        base,
+        contenders.map((client) => ({
+          client,
+          sample: () => Promise.reject(e),
+        })),
+      );
+    }
+  } finally {
+    await cp?.stop();
+  }
+}
+
+function startSampleController(kubeconfig: string, ns: string): ChildProcess {
+  const args = [
+    "--kubeconfig",
+    kubeconfig,
+    "--namespace",
+    ns,
+    "--identity",
+    "bench",
+    "--workers",
+    String(RECONCILE_WORKERS),
+  ];
+  args.push("--kube-api-qps", "0");
+  return spawn(process.execPath, [join(examplesDist, "main.js"), ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+function waitForLine(proc: ChildProcess, re: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      if (re.test(out)) {
+        proc.stdout?.off("data", onData);
+        resolve();
+      }
+    };
+    proc.stdout?.on("data", onData);
+    proc.once("exit", (code) =>
+      reject(new Error(`sample-controller exited (${code}) before ${re}: ${out.slice(-300)}`)),
+    );
+  });
 }
 
 // --- the measured process: node p10.js queue <ours|baseline> <workers> <items> <warmup> ---

@@ -3,6 +3,7 @@
 //   node dist/sample-controller/main.js [--kubeconfig ~/.kube/config] [--namespace ""] [--identity <host_uuid>]
 //       [--lease-namespace default] [--lease-name sample-controller] [--workers 2]
 //       [--lease-duration 15s] [--renew-deadline 10s] [--retry-period 2s]
+//       [--kube-api-qps 5] [--kube-api-burst 10]
 //
 // The Foo CRD must be installed first (see fooCustomResourceDefinition in types.ts; the demo and the
 // tests apply it). Logs go to stdout; SIGTERM stops it gracefully and releases the lease.
@@ -24,10 +25,15 @@ const { values: flags } = parseFlags("sample-controller", {
   "lease-duration": { type: "string", default: "15s" },
   "renew-deadline": { type: "string", default: "10s" },
   "retry-period": { type: "string", default: "2s" },
+  // client-go's defaults; 0 turns client-side rate limiting off (as kube-controller-manager's flags do).
+  "kube-api-qps": { type: "string", default: "5" },
+  "kube-api-burst": { type: "string", default: "10" },
 });
 
 async function main(): Promise<void> {
   const config = await buildConfigFromFlags("", flags.kubeconfig);
+  config.qps = Number(flags["kube-api-qps"]);
+  config.burst = Number(flags["kube-api-burst"]);
   const clientset = Clientset.forConfig(config);
   const dynamic = DynamicClient.forConfig(config);
   const identity = flags.identity;
