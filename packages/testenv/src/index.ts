@@ -1,4 +1,10 @@
 /// <reference types="node" preserve="true" />
+/**
+ * A real local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) built from Go
+ * modules, for tests.
+ *
+ * @module @org/testenv
+ */
 export {
   BuildError,
   binDirFor,
@@ -45,3 +51,4 @@ export {
   nodeAgentProcesses,
   registerNode,
 } from "./nodes.js";
+export { type ClientSpec, generatePki, type KeyPairPem, type Pki } from "./pki.js";

@@ -9,6 +9,7 @@ import { FakeTransport } from "./transport.js";
 export type { ManagedFieldsEntry } from "./managed.js";
 export type { FakeResource, FakeSubresource } from "./resources.js";
 export { type FieldMeta, type SchemaTable, schemaFromOpenAPI } from "./schema.js";
+export { type ServedFake, type ServeFakeOptions, serveFake } from "./serve.js";
 export {
   type Action,
   type FakeRequest,
@@ -21,7 +22,6 @@ export {
 } from "./server.js";
 export { FakeTransport } from "./transport.js";
 export { type RawEvent, WatchStream } from "./watch.js";
-// serve
 
 /** A Clientset over a FakeServer, with client-go's testing hooks (reactors, recorded actions). */
 export interface FakeClientset extends Clientset {

@@ -99,10 +99,47 @@ const selectable: Record<string, Record<string, (obj: Obj) => string>> = {
   "/namespaces": fields("status.phase"),
   "/nodes": { "spec.unschedulable": (o) => String(o.spec?.unschedulable === true) },
   "/replicationcontrollers": fields("status.replicas"),
-  "apps/replicasets": fields("status.replicas"),
   "batch/jobs": fields("status.successful"),
   "certificates.k8s.io/certificatesigningrequests": fields("spec.signerName"),
   "/services": fields("spec.clusterIP", "spec.type"),
+};
+
+/** Short names and categories the registries declare (kube-apiserver 1.36 discovery), not in the spec. */
+const aliases: Record<string, { shortNames?: string[]; categories?: string[] }> = {
+  "/componentstatuses": { shortNames: ["cs"] },
+  "/configmaps": { shortNames: ["cm"] },
+  "/endpoints": { shortNames: ["ep"] },
+  "/events": { shortNames: ["ev"] },
+  "/limitranges": { shortNames: ["limits"] },
+  "/namespaces": { shortNames: ["ns"] },
+  "/nodes": { shortNames: ["no"] },
+  "/persistentvolumeclaims": { shortNames: ["pvc"] },
+  "/persistentvolumes": { shortNames: ["pv"] },
+  "/pods": { shortNames: ["po"], categories: ["all"] },
+  "/replicationcontrollers": { shortNames: ["rc"], categories: ["all"] },
+  "/resourcequotas": { shortNames: ["quota"] },
+  "/serviceaccounts": { shortNames: ["sa"] },
+  "/services": { shortNames: ["svc"], categories: ["all"] },
+  "apps/daemonsets": { shortNames: ["ds"], categories: ["all"] },
+  "apps/deployments": { shortNames: ["deploy"], categories: ["all"] },
+  "apps/replicasets": { shortNames: ["rs"], categories: ["all"] },
+  "apps/statefulsets": { shortNames: ["sts"], categories: ["all"] },
+  "batch/cronjobs": { shortNames: ["cj"], categories: ["all"] },
+  "batch/jobs": { categories: ["all"] },
+  "autoscaling/horizontalpodautoscalers": { shortNames: ["hpa"], categories: ["all"] },
+  "policy/poddisruptionbudgets": { shortNames: ["pdb"] },
+  "networking.k8s.io/ingresses": { shortNames: ["ing"] },
+  "networking.k8s.io/ipaddresses": { shortNames: ["ip"] },
+  "networking.k8s.io/networkpolicies": { shortNames: ["netpol"] },
+  "storage.k8s.io/storageclasses": { shortNames: ["sc"] },
+  "storage.k8s.io/volumeattributesclasses": { shortNames: ["vac"] },
+  "apiextensions.k8s.io/customresourcedefinitions": {
+    shortNames: ["crd", "crds"],
+    categories: ["api-extensions"],
+  },
+  "scheduling.k8s.io/priorityclasses": { shortNames: ["pc"] },
+  "certificates.k8s.io/certificatesigningrequests": { shortNames: ["csr"] },
+  "events.k8s.io/events": { shortNames: ["ev"] },
 };
 
 const versionRank = (v: string): number => {
@@ -144,6 +181,9 @@ export function resourcesFromDescriptors(
           subresources: [],
           selectableFields: selectable[key] ?? {},
         };
+        const a = aliases[key];
+        if (a?.shortNames !== undefined) r.shortNames = [...a.shortNames];
+        if (a?.categories !== undefined) r.categories = [...a.categories];
         out.set(key, r);
       }
       r.versions = sortVersions([...r.versions, d.version]);

@@ -41,7 +41,7 @@ export interface FakeRequest {
 /** The fake server's answer: a body (JSON object, or text) with its HTTP code, or a watch stream. */
 export type FakeResponse =
   | { code: number; body: unknown; contentType?: string; watch?: undefined }
-  | { code: 200; watch: WatchStream; table?: boolean };
+  | { code: 200; watch: WatchStream; table: boolean; resource: FakeResource };
 
 /** What a request does, in client-go testing's terms (testing.Action). */
 export interface Action {
@@ -78,6 +78,8 @@ export interface FakeServerOptions {
   startResourceVersion?: number;
   /** Clock, for creationTimestamp and deletionTimestamp (default Date.now). */
   now?: () => number;
+  /** How long a deleted namespace stays Terminating before its contents go (default 100 ms). */
+  namespaceDeletionDelayMs?: number;
   /** The git version /version reports (default "v1.36.0-fake"). */
   version?: string;
 }
@@ -156,6 +158,8 @@ export class FakeServer {
   readonly #reactors: { verb: string; resource: string; fn: ReactionFunc }[] = [];
   readonly #actions: Action[] = [];
   #controllersScheduled = false;
+  #namespacesScheduled = false;
+  readonly #namespaceDelayMs: number;
   /** Namespaces (by uid) that already got their "default" ServiceAccount and root CA ConfigMap. */
   readonly #populated = new Set<string>();
   /** The CA bundle published in every namespace's kube-root-ca.crt (serveFake sets its own CA). */
@@ -170,6 +174,7 @@ export class FakeServer {
     this.#resources = resourcesFromDescriptors(opts.groupVersions);
     this.#builtIn = new Set(this.#resources.keys());
     this.#now = opts.now ?? Date.now;
+    this.#namespaceDelayMs = opts.namespaceDeletionDelayMs ?? 100;
     this.version = opts.version ?? "v1.36.0-fake";
     this.store = new Store({
       startRV: opts.startResourceVersion ?? 1000,
@@ -381,6 +386,10 @@ export class FakeServer {
       if (!sub.verbs.includes(httpVerb)) throw st.methodNotAllowed();
     }
     const q = req.query;
+    // Bodies are JSON (or, for apply, JSON as YAML): a protobuf or CBOR body is refused with a 415,
+    // as a server without that serializer does, so that clients send JSON again.
+    if (req.body !== undefined && /protobuf|cbor/.test(req.contentType ?? ""))
+      throw st.unsupportedMediaType();
     const dryRun = q.getAll("dryRun").includes("All");
     const manager = q.get("fieldManager") || (req.userAgent ?? "").split("/")[0] || "unknown";
     switch (verb) {
@@ -389,7 +398,12 @@ export class FakeServer {
       case "list":
         return this.#respond(req, route, this.#list(route, q));
       case "watch":
-        return { code: 200, watch: this.#watch(route, q), table: wantsTable(req.accept) };
+        return {
+          code: 200,
+          watch: this.#watch(route, q),
+          table: wantsTable(req.accept),
+          resource: route.res,
+        };
       case "create": {
         const body = parseJSON(bodyText(req.body), "the request body");
         if (subresource !== "") return this.#createSubresource(route, body, dryRun);
@@ -1329,9 +1343,21 @@ export class FakeServer {
     for (let round = 0; round < 100; round++) {
       const before = this.store.rv;
       this.#collectGarbage();
-      this.#finalizeNamespaces();
       this.#populateNamespaces();
-      if (this.store.rv === before) return;
+      if (this.store.rv === before) break;
+    }
+    // The namespace controller works through a terminating namespace a little later, as the real
+    // one does (a namespace reads Terminating right after its delete).
+    if (
+      !this.#namespacesScheduled &&
+      this.store.list("/namespaces", undefined).some((n) => n.metadata.deletionTimestamp !== undefined)
+    ) {
+      this.#namespacesScheduled = true;
+      setTimeout(() => {
+        this.#namespacesScheduled = false;
+        this.#finalizeNamespaces();
+        this.#scheduleControllers();
+      }, this.#namespaceDelayMs);
     }
   }
 

@@ -72,7 +72,7 @@ export function applyConflict(conflicts: { manager: string; field: string }[]): 
   let message = `Apply failed with ${n} conflict${n === 1 ? "" : "s"}: `;
   const parts: string[] = [];
   for (const [manager, fields] of byManager) {
-    if (fields.length === 1) parts.push(`conflict with ${manager}: ${fields[0]}`);
+    if (n === 1) parts.push(`conflict with ${manager}: ${fields[0]}`);
     else parts.push(`conflicts with ${manager}:\n${fields.map((f) => `- ${f}`).join("\n")}`);
   }
   message += parts.join("\n");
