@@ -18,9 +18,10 @@ export type Verb =
 
 /**
  * How a named subresource method is called; each has one builder in `subresources.ts`. `get` sends
- * no body (GET), `create` POSTs the body, `update` PUTs it, `apply` sends an apply configuration.
+ * no body (GET), `create` POSTs the body, `update` PUTs it, `apply` sends an apply configuration,
+ * `connect` opens a WebSocket stream (exec, attach, portforward).
  */
-export type SubresourceVerb = "get" | "create" | "update" | "apply";
+export type SubresourceVerb = "get" | "create" | "update" | "apply" | "connect";
 
 /**
  * One row of codegen's subresource method table (packages/codegen/src/model/subresources.ts), as the

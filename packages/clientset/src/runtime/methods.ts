@@ -15,6 +15,8 @@ import type {
   UpdateOptions,
   Watch,
 } from "@org/rest";
+import type { PortForwardOptions, PortForwardStreams } from "../streaming/portforward.js";
+import type { AttachOptions, ExecOptions, RemoteCommandSession } from "../streaming/remotecommand.js";
 import type { ResourceClient } from "./resource-client.js";
 
 /**
@@ -100,6 +102,12 @@ export interface SubresourceMethods<TBody, TResult, TApply = never> {
   updateApproval(name: string, csr: TBody, opts?: UpdateOptions): Promise<TResult>;
   /** namespaces/finalize: replaces `spec.finalizers` of a terminating namespace. */
   finalize(namespace: TBody, opts?: UpdateOptions): Promise<TResult>;
+  /** pods/exec: runs a command in a container over WebSocket (v5.channel.k8s.io, else v4). */
+  exec(name: string, opts: ExecOptions): Promise<RemoteCommandSession>;
+  /** pods/attach: attaches to a container's main process over WebSocket. */
+  attach(name: string, opts?: AttachOptions): Promise<RemoteCommandSession>;
+  /** pods/portforward: one forwarded TCP connection per port, over one WebSocket. */
+  portForward(name: string, ports: readonly number[], opts?: PortForwardOptions): Promise<PortForwardStreams>;
 }
 
 /**

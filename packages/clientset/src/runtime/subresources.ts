@@ -2,6 +2,7 @@
 // calls. Which methods a resource has is data: its descriptor's `methods` rows, generated from the one
 // table in codegen (packages/codegen/src/model/subresources.ts); their types are SubresourceMethods.
 import type { ApplyOptions, CreateOptions, GetOptions, UpdateOptions } from "@org/rest";
+import { connectMethod } from "../streaming/connect.js";
 import type { ClientMethod, SubresourceMethod, SubresourceVerb } from "./descriptor.js";
 import { nameOf, type ResourceClient } from "./resource-client.js";
 
@@ -37,6 +38,7 @@ const builders: { readonly [V in SubresourceVerb]: (row: SubresourceMethod) => C
     async function (this: Client, name: string, config: unknown, opts: ApplyOptions) {
       return this.applySubresource(name, subresource, config, opts);
     },
+  connect: connectMethod,
 };
 
 /** The method of one descriptor row; a verb without a builder is a TypeError naming the row. */

@@ -81,7 +81,7 @@ export interface RemoteCommandSession {
   closeStdin(): void;
   /** Sets the terminal's size (with `tty: true`). */
   resize(cols: number, rows: number): void;
-  /** Ends the session: the connection closes and the kubelet kills the command. */
+  /** Ends the session: the connection is cut, and the node kills the command. */
   close(): void;
 }
 
@@ -275,7 +275,9 @@ export async function openRemoteCommand(
       c.send([Buffer.from(JSON.stringify({ Width: cols, Height: rows }))], RESIZE);
     },
     close() {
-      c.close();
+      // Not the close handshake: the API server answers a close frame by closing the command's
+      // stdin and lets the command run on (client-node#2532); a connection that breaks ends it.
+      c.destroy();
     },
   };
 }

@@ -1,7 +1,22 @@
-// Pod logs (client-go's PodExpansion GetLogs): the whole text, or a stream of lines with follow.
+// Pod logs (client-go's PodExpansion GetLogs): the whole text, or a stream of lines with follow. And
+// what kubectl builds on the exec and portforward streams: run a command to its end, forward local
+// ports, copy files in and out.
 import type { CallOptions } from "@org/rest";
 import type { Expansion } from "../../../runtime/methods.js";
 import { type ResourceClient, requireName } from "../../../runtime/resource-client.js";
+import { type CopyOptions, copyFromPod, copyToPod } from "../../../streaming/cp.js";
+import {
+  type ListenOptions,
+  listenAndForward,
+  openPortForward,
+  type PortForwarder,
+} from "../../../streaming/portforward.js";
+import {
+  collect,
+  type ExecOptions,
+  openRemoteCommand,
+  type RunResult,
+} from "../../../streaming/remotecommand.js";
 
 /** core/v1 PodLogOptions (query parameters of pods/<name>/log) plus the per-call options. */
 export interface PodLogOptions extends CallOptions {
@@ -31,6 +46,28 @@ export interface PodExpansion {
    * the container ends, `signal` aborts, or the loop breaks (which closes the connection).
    */
   streamLogs(name: string, opts?: PodLogOptions): AsyncIterable<string>;
+  /**
+   * Runs `command` in the container to its end (exec) and returns its whole stdout, stderr and exit
+   * code; a non-zero exit code is a result, not an error. With `opts.input`, that is its stdin.
+   */
+  run(
+    name: string,
+    command: readonly string[],
+    opts?: Omit<ExecOptions, "command" | "stdin" | "tty"> & { input?: string | Uint8Array },
+  ): Promise<RunResult>;
+  /**
+   * Listens on 127.0.0.1 ports and forwards each accepted connection to the pod's port, like
+   * `kubectl port-forward` (`ports`: pod ports, or `{ local, remote }`; local 0 picks a free port).
+   */
+  forwardPorts(
+    name: string,
+    ports: readonly (number | { local?: number; remote: number })[],
+    opts?: ListenOptions,
+  ): Promise<PortForwarder>;
+  /** Copies a local file or directory into the container (kubectl cp; the container needs tar). */
+  copyToPod(name: string, localPath: string, remotePath: string, opts?: CopyOptions): Promise<void>;
+  /** Copies a file or directory out of the container (kubectl cp; the container needs tar). */
+  copyFromPod(name: string, remotePath: string, localPath: string, opts?: CopyOptions): Promise<void>;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -109,5 +146,51 @@ export const podExpansion: Expansion<PodExpansion> = {
     }
     rest += decoder.decode();
     if (rest !== "") yield rest;
+  },
+
+  async run(this: Client, name: string, command: readonly string[], opts = {}): Promise<RunResult> {
+    requireName(name, "run");
+    const { input, ...rest } = opts as { input?: string | Uint8Array } & Omit<ExecOptions, "command">;
+    const target = this.spec("GET", { name, subresource: "exec" });
+    const session = await openRemoteCommand(
+      this.rest,
+      target,
+      "run",
+      { ...rest, stdin: input !== undefined, tty: false },
+      command,
+    );
+    if (input !== undefined) session.stdin!.end(typeof input === "string" ? Buffer.from(input) : input);
+    return collect(session);
+  },
+
+  forwardPorts(
+    this: Client,
+    name: string,
+    ports: readonly (number | { local?: number; remote: number })[],
+    opts?: ListenOptions,
+  ): Promise<PortForwarder> {
+    requireName(name, "forwardPorts");
+    const target = this.spec("GET", { name, subresource: "portforward" });
+    return listenAndForward(
+      (port, o) => openPortForward(this.rest, target, "forwardPorts", [port], o),
+      ports,
+      opts,
+    );
+  },
+
+  copyToPod(this: Client, name: string, localPath: string, remotePath: string, opts?: CopyOptions) {
+    requireName(name, "copyToPod");
+    return copyToPod(this.rest, this.spec("GET", { name, subresource: "exec" }), localPath, remotePath, opts);
+  },
+
+  copyFromPod(this: Client, name: string, remotePath: string, localPath: string, opts?: CopyOptions) {
+    requireName(name, "copyFromPod");
+    return copyFromPod(
+      this.rest,
+      this.spec("GET", { name, subresource: "exec" }),
+      remotePath,
+      localPath,
+      opts,
+    );
   },
 };

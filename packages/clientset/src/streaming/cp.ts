@@ -1,0 +1,276 @@
+// Copying files to and from a container as `kubectl cp` does: a tar archive over exec (`tar -xmf -`
+// in the container to copy in, `tar cf -` to copy out). The archive code is a small ustar writer and
+// reader of its own (regular files, directories, symlinks; long names as PAX or GNU records).
+import { chmod, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from "node:fs/promises";
+import { join, posix, resolve, sep } from "node:path";
+import type { Readable } from "node:stream";
+import type { RequestSpec } from "@org/rest";
+import type { RestInterface } from "../runtime/rest.js";
+import { type AttachOptions, openRemoteCommand, RemoteCommandError } from "./remotecommand.js";
+
+/** Options of copyToPod / copyFromPod. */
+export interface CopyOptions extends Pick<AttachOptions, "container" | "signal" | "timeoutMs"> {}
+
+/** A copy failed in the container (tar's exit code and stderr) or met an unsafe archive entry. */
+export class CopyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CopyError";
+  }
+}
+
+const BLOCK = 512;
+
+function octal(n: number, width: number): string {
+  return `${n.toString(8).padStart(width - 1, "0")}\0`;
+}
+
+function header(name: string, type: string, size: number, mode: number, linkname = ""): Buffer {
+  const h = Buffer.alloc(BLOCK);
+  h.write(name, 0, 100, "utf8");
+  h.write(octal(mode & 0o7777, 8), 100, "ascii");
+  h.write(octal(0, 8), 108, "ascii");
+  h.write(octal(0, 8), 116, "ascii");
+  h.write(octal(size, 12), 124, "ascii");
+  h.write(octal(Math.floor(Date.now() / 1000), 12), 136, "ascii");
+  h.write("        ", 148, "ascii");
+  h.write(type, 156, "ascii");
+  h.write(linkname, 157, 100, "utf8");
+  h.write("ustar\u000000", 257, "ascii");
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "ascii");
+  return h;
+}
+
+function pad(n: number): Buffer {
+  const r = n % BLOCK;
+  return Buffer.alloc(r === 0 ? 0 : BLOCK - r);
+}
+
+/** A PAX record set for names or link targets that do not fit the 100-byte fields. */
+function entry(name: string, type: string, body: Buffer, mode: number, linkname = ""): Buffer[] {
+  const out: Buffer[] = [];
+  const pax: string[] = [];
+  if (Buffer.byteLength(name) > 99) pax.push("path");
+  if (Buffer.byteLength(linkname) > 99) pax.push("linkpath");
+  if (pax.length > 0) {
+    const recs = pax.map((k) => {
+      const v = k === "path" ? name : linkname;
+      const tail = ` ${k}=${v}\n`;
+      let len = Buffer.byteLength(tail) + 1;
+      while (String(len).length + Buffer.byteLength(tail) !== len)
+        len = String(len).length + Buffer.byteLength(tail);
+      return `${len}${tail}`;
+    });
+    const data = Buffer.from(recs.join(""), "utf8");
+    out.push(header("PaxHeader", "x", data.length, 0o644), data, pad(data.length));
+  }
+  out.push(header(name.slice(0, 99), type, body.length, mode, linkname.slice(0, 99)), body, pad(body.length));
+  return out;
+}
+
+/** A tar archive of `src` (a file or a directory tree), its entries named under `as`. */
+export async function tarOf(src: string, as: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  const walk = async (path: string, name: string) => {
+    const st = await lstat(path);
+    if (st.isSymbolicLink()) {
+      parts.push(...entry(name, "2", Buffer.alloc(0), st.mode, await readlink(path)));
+    } else if (st.isDirectory()) {
+      parts.push(...entry(`${name}/`, "5", Buffer.alloc(0), st.mode));
+      for (const child of (await readdir(path)).sort()) await walk(join(path, child), `${name}/${child}`);
+    } else if (st.isFile()) {
+      parts.push(...entry(name, "0", await readFile(path), st.mode));
+    }
+  };
+  await walk(src, as);
+  parts.push(Buffer.alloc(BLOCK * 2));
+  return Buffer.concat(parts);
+}
+
+/** One entry of an archive: its path, type ("0" file, "5" directory, "2" symlink), mode and data. */
+export interface TarEntry {
+  name: string;
+  type: string;
+  mode: number;
+  data: Buffer;
+  linkname: string;
+}
+
+function field(b: Buffer, start: number, len: number): string {
+  const s = b.subarray(start, start + len);
+  const z = s.indexOf(0);
+  return (z < 0 ? s : s.subarray(0, z)).toString("utf8");
+}
+
+/** The entries of a tar archive (ustar, PAX path/linkpath records, GNU long names). */
+export function untar(archive: Buffer): TarEntry[] {
+  const out: TarEntry[] = [];
+  let o = 0;
+  let longName: string | undefined;
+  let longLink: string | undefined;
+  while (o + BLOCK <= archive.length) {
+    const h = archive.subarray(o, o + BLOCK);
+    if (h.every((b) => b === 0)) break;
+    const size = Number.parseInt(field(h, 124, 12).trim() || "0", 8);
+    const type = String.fromCharCode(h[156] || 48);
+    const prefix = field(h, 345, 155);
+    let name = field(h, 0, 100);
+    if (prefix && field(h, 257, 6).startsWith("ustar")) name = `${prefix}/${name}`;
+    const data = archive.subarray(o + BLOCK, o + BLOCK + size);
+    o += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
+    if (type === "x") {
+      for (const rec of data.toString("utf8").split("\n")) {
+        const m = /^\d+ (path|linkpath)=(.*)$/s.exec(rec);
+        if (m?.[1] === "path") longName = m[2];
+        if (m?.[1] === "linkpath") longLink = m[2];
+      }
+      continue;
+    }
+    if (type === "L" || type === "K") {
+      const v = data.toString("utf8").replace(/\0+$/, "");
+      if (type === "L") longName = v;
+      else longLink = v;
+      continue;
+    }
+    if (type === "g") continue;
+    out.push({
+      name: longName ?? name,
+      type: type === "\0" ? "0" : type,
+      mode: Number.parseInt(field(h, 100, 8).trim() || "0", 8),
+      data: Buffer.from(data),
+      linkname: longLink ?? field(h, 157, 100),
+    });
+    longName = undefined;
+    longLink = undefined;
+  }
+  return out;
+}
+
+async function runTar(
+  rest: RestInterface,
+  target: RequestSpec,
+  what: string,
+  opts: CopyOptions,
+  command: string[],
+  input?: Buffer,
+): Promise<Buffer> {
+  const session = await openRemoteCommand(
+    rest,
+    target,
+    what,
+    { ...opts, stdin: input !== undefined },
+    command,
+  );
+  const read = async (r: Readable | null) => {
+    const chunks: Buffer[] = [];
+    if (r) for await (const c of r) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  };
+  const out = read(session.stdout);
+  const err = read(session.stderr);
+  if (input !== undefined && session.stdin) {
+    if (session.protocol !== "v5.channel.k8s.io") {
+      session.close();
+      throw new CopyError(
+        `${what}: copying into a container needs the v5.channel.k8s.io protocol to end tar's input`,
+      );
+    }
+    session.stdin.end(input);
+  }
+  let exitCode: number;
+  try {
+    exitCode = (await session.status).exitCode;
+  } catch (e) {
+    if (e instanceof RemoteCommandError) throw new CopyError(`${what}: ${e.message}`);
+    throw e;
+  }
+  const [stdout, stderr] = await Promise.all([out, err]);
+  if (exitCode !== 0) {
+    throw new CopyError(
+      `${what}: ${command.join(" ")} exited with ${exitCode}: ${stderr.toString("utf8").trim()}`,
+    );
+  }
+  return stdout;
+}
+
+/**
+ * Copies a local file or directory tree into the container as `remotePath` (kubectl cp <local>
+ * <pod>:<remote>): the tree goes as a tar archive into `tar -xmf - -C <dirname of remotePath>`, so
+ * modes come along and the container needs tar.
+ */
+export async function copyToPod(
+  rest: RestInterface,
+  target: RequestSpec,
+  localPath: string,
+  remotePath: string,
+  opts: CopyOptions = {},
+): Promise<void> {
+  const dest = posix.normalize(remotePath.replace(/\/+$/, "") || "/");
+  const base = posix.basename(dest);
+  if (!base || base === "." || base === "..") {
+    throw new TypeError(
+      `copyToPod: the remote path ${JSON.stringify(remotePath)} must name a file or directory`,
+    );
+  }
+  const archive = await tarOf(localPath, base);
+  const dir = posix.dirname(dest);
+  await runTar(rest, target, "copyToPod", opts, ["tar", "-xmf", "-", "-C", dir], archive);
+}
+
+/**
+ * Copies a file or directory tree out of the container to `localPath` (kubectl cp <pod>:<remote>
+ * <local>) with `tar cf -`, keeping modes and symlinks; entries that would land outside `localPath`
+ * (absolute, `..`, links pointing out) are refused with a CopyError, as kubectl refuses them.
+ */
+export async function copyFromPod(
+  rest: RestInterface,
+  target: RequestSpec,
+  remotePath: string,
+  localPath: string,
+  opts: CopyOptions = {},
+): Promise<void> {
+  const src = posix.normalize(remotePath.replace(/\/+$/, "") || "/");
+  const base = posix.basename(src);
+  const archive = await runTar(rest, target, "copyFromPod", opts, [
+    "tar",
+    "cf",
+    "-",
+    "-C",
+    posix.dirname(src),
+    base,
+  ]);
+  const root = resolve(localPath);
+  const dirModes: [string, number][] = [];
+  for (const e of untar(archive)) {
+    const rel = posix.normalize(e.name).replace(/\/+$/, "");
+    if (rel !== base && !rel.startsWith(`${base}/`)) {
+      throw new CopyError(
+        `copyFromPod: the archive entry ${JSON.stringify(e.name)} is outside ${remotePath}`,
+      );
+    }
+    const out = resolve(root, ...rel.slice(base.length).split("/").filter(Boolean));
+    if (out !== root && !out.startsWith(root + sep)) {
+      throw new CopyError(
+        `copyFromPod: the archive entry ${JSON.stringify(e.name)} would be written outside ${localPath}`,
+      );
+    }
+    if (e.type === "5") {
+      await mkdir(out, { recursive: true });
+      dirModes.push([out, e.mode]);
+    } else if (e.type === "2") {
+      const targetPath = resolve(out, "..", e.linkname);
+      if (targetPath !== root && !targetPath.startsWith(root + sep)) {
+        throw new CopyError(`copyFromPod: the symlink ${JSON.stringify(e.name)} points outside ${localPath}`);
+      }
+      await symlink(e.linkname, out);
+    } else if (e.type === "0" || e.type === "7") {
+      await mkdir(resolve(out, ".."), { recursive: true });
+      await writeFile(out, e.data, { mode: e.mode });
+      await chmod(out, e.mode);
+    }
+  }
+  // Directory modes last, deepest first: a read-only directory must not stop its own extraction.
+  for (const [dir, mode] of dirModes.reverse()) await chmod(dir, mode);
+}
