@@ -1,6 +1,7 @@
 // Pod logs through the real API server: it proxies pods/<name>/log to the node's kubelet, which here
-// is a small HTTPS server of the test's own (there is no kubelet in the test control plane), so the
-// request the API server forwards and the stream it relays are both observed.
+// is a small HTTPS server of the test's own (not testenv's node agent), so the request the API server
+// forwards and the stream it relays are both observed. (streams.test.ts reads real container logs
+// from the node agent, with kubectl logs as the oracle.)
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -15,14 +16,15 @@ import { createTestNamespace, uniqueNamespaceName } from "@org/testenv/harness";
 import { Clientset } from "../src/clientset.js";
 import { env } from "./support.js";
 
-/** A self-signed serving certificate for 127.0.0.1 (the API server does not verify kubelets here). */
-function selfSigned(): { key: string; cert: string } {
+/** A serving certificate for 127.0.0.1 signed by the cluster CA (the API server verifies kubelets). */
+function caSigned(pkiDir: string): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), "fake-kubelet-"));
   try {
     execFileSync(
       "openssl",
       ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"]
         .concat(["-subj", "/CN=fake-kubelet", "-addext", "subjectAltName=IP:127.0.0.1"])
+        .concat(["-CA", join(pkiDir, "ca.crt"), "-CAkey", join(pkiDir, "ca.key")])
         .concat(["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")]),
       { stdio: "ignore" },
     );
@@ -44,11 +46,11 @@ interface FakeKubelet {
   nextFollow(): Promise<ServerResponse>;
 }
 
-async function fakeKubelet(): Promise<FakeKubelet> {
+async function fakeKubelet(pkiDir: string): Promise<FakeKubelet> {
   const opened: ServerResponse[] = [];
   const waiting: ((res: ServerResponse) => void)[] = [];
   const requests: string[] = [];
-  const server = createServer(selfSigned(), (req, res) => {
+  const server = createServer(caSigned(pkiDir), (req, res) => {
     requests.push(req.url ?? "");
     const url = new URL(req.url ?? "/", "https://kubelet");
     res.writeHead(200, { "Content-Type": "text/plain" });
@@ -74,7 +76,7 @@ test("getLogs and streamLogs through the API server's proxy to the kubelet", asy
   t.after(ns.cleanup);
   const { cp, rest } = await env();
   const cs = new Clientset(rest);
-  const kubelet = await fakeKubelet();
+  const kubelet = await fakeKubelet(join(cp.runDir, "pki"));
   t.after(() => {
     kubelet.server.closeAllConnections();
     kubelet.server.close();
@@ -82,7 +84,7 @@ test("getLogs and streamLogs through the API server's proxy to the kubelet", asy
 
   // A node whose kubelet is the fake one, and a pod on it.
   const nodeName = uniqueNamespaceName("cs-logs-node");
-  await registerNode(cp, nodeName, { internalIP: "127.0.0.1" });
+  await registerNode(cp, nodeName, { agent: false, internalIP: "127.0.0.1" });
   t.after(() => cs.coreV1().nodes().delete(nodeName));
   await cs
     .coreV1()
