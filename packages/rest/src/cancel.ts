@@ -1,5 +1,5 @@
-// Cancellation of one call: the caller's AbortSignal, the call's timeout and a watch's stop() end it
-// through one AbortController; waits (Retry-After, backoff) end with it.
+// Cancellation of one call: the caller's AbortSignal, the call's timeout, a stream's liveness window
+// and a watch's stop() end it through one AbortController; waits (Retry-After, backoff) end with it.
 
 import { setTimeout as delay } from "node:timers/promises";
 
@@ -8,7 +8,12 @@ export class TimeoutReason {
   constructor(readonly ms: number) {}
 }
 
-/** An abort that came from the caller, the call's timeout, or a watch's stop(). */
+/** Marks an abort caused by a stream's liveness window: no byte for `ms`. */
+export class IdleReason {
+  constructor(readonly ms: number) {}
+}
+
+/** An abort that came from the caller, the call's timeout, a stream's liveness window, or a watch's stop(). */
 export interface Cancellation {
   readonly signal: AbortSignal;
   readonly controller: AbortController;
@@ -16,7 +21,13 @@ export interface Cancellation {
   clearTimer(): void;
   /** The timeout, when it is what aborted the call. */
   timedOut(): TimeoutReason | undefined;
-  /** Stops the timeout and lets go of the caller's signal. */
+  /** Aborts with an IdleReason after `ms` (> 0) without a touch(); none when `ms` is 0. */
+  idleAfter(ms: number): void;
+  /** A byte arrived: the liveness window starts again. */
+  touch(): void;
+  /** The liveness window, when it is what aborted the call. */
+  idled(): IdleReason | undefined;
+  /** Stops the timers and lets go of the caller's signal. */
   dispose(): void;
 }
 
@@ -35,6 +46,7 @@ export function cancellation(
   if (timeoutMs && timeoutMs > 0 && !controller.signal.aborted) {
     timer = setTimeout(() => controller.abort(new TimeoutReason(timeoutMs)), timeoutMs);
   }
+  let idle: ReturnType<typeof setTimeout> | undefined;
   const clearTimer = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
@@ -45,8 +57,19 @@ export function cancellation(
     clearTimer,
     timedOut: () =>
       controller.signal.reason instanceof TimeoutReason ? controller.signal.reason : undefined,
+    idleAfter: (ms) => {
+      if (idle) clearTimeout(idle);
+      idle =
+        ms > 0 && !controller.signal.aborted
+          ? setTimeout(() => controller.abort(new IdleReason(ms)), ms)
+          : undefined;
+    },
+    touch: () => idle?.refresh(),
+    idled: () => (controller.signal.reason instanceof IdleReason ? controller.signal.reason : undefined),
     dispose: () => {
       clearTimer();
+      if (idle) clearTimeout(idle);
+      idle = undefined;
       userSignal?.removeEventListener("abort", onUser);
     },
   };

@@ -7,6 +7,7 @@
 import type { Credential, Credentials } from "./auth.js";
 import { type Cancellation, cancellation, sleep } from "./cancel.js";
 import type { RestConfig } from "./config.js";
+import { decodeJSONBody } from "./decode.js";
 import {
   ConfigError,
   DecodeError,
@@ -17,7 +18,7 @@ import {
   TransportError,
 } from "./errors.js";
 import { ExecPluginError } from "./exec.js";
-import type { Watch } from "./options.js";
+import type { CallOptions, ListOptions, Watch } from "./options.js";
 import { type RateLimiter, TokenBucketRateLimiter } from "./ratelimit.js";
 import {
   callOptionsOf,
@@ -38,23 +39,37 @@ import {
   upgrade,
 } from "./transport.js";
 import { defaultWarningHandler, parseWarnings } from "./warnings.js";
-import { streamBody, WatchStream } from "./watch.js";
+import { streamBody, WatchStream, watchIdleTimeoutMs } from "./watch.js";
 import { WebSocketConnection, type WebSocketHandlers } from "./websocket.js";
 
 /** Requests per second of a config's token bucket when `qps` is unset. */
 export const defaultQPS = 5;
 /** The bucket size when `burst` is unset. */
 export const defaultBurst = 10;
+/**
+ * A call's timeout when neither the call nor the config sets `timeoutMs`: 70 s, above the API
+ * server's own limit for a request that is not a watch (60 s, `--request-timeout`), so a slow but
+ * working server answers with its Timeout status first, and only a stalled server or connection
+ * meets this one.
+ */
+export const defaultTimeoutMs = 70_000;
 
 const clients = new WeakMap<RestConfig, RESTClient>();
 
 /** How one kind of call reads a 2xx response; everything else is the shared attempt loop. */
 interface Reader<R> {
-  /** Watches and log streams: no body timeout, the deadline only until the headers. */
+  /** Watches and log streams: the deadline only until the headers, then the liveness window. */
   streaming: boolean;
   /** Watches take no rate-limiter token. */
   rateLimited: boolean;
-  read(res: Response, desc: RequestDescription, cancel: Cancellation): Promise<R> | R;
+  /** `idleMs`: a stream's liveness window (0: none). */
+  read(res: Response, desc: RequestDescription, cancel: Cancellation, idleMs: number): Promise<R> | R;
+}
+
+/** Where the attempt that failed stood: its stage, and the HTTP status once the headers were in. */
+interface AttemptState {
+  stage: AttemptStage;
+  status?: number;
 }
 
 function header(res: Response, name: string): string | undefined {
@@ -78,34 +93,52 @@ function hasHeader(h: Record<string, string> | undefined, name: string): boolean
   return Object.keys(h).some((k) => k.toLowerCase() === l);
 }
 
-async function readJSON<T>(res: Response, desc: RequestDescription): Promise<T> {
-  const text = await res.body.text();
-  if (text.length === 0) return undefined as T; // e.g. a DELETE answered with an empty body
-  try {
-    return JSON.parse(text) as T;
-  } catch (err) {
-    throw new DecodeError(
-      `${desc.method} ${desc.url}: the response is not valid JSON (${(err as Error).message})`,
-      desc.url,
-      err,
-    );
-  }
+function readJSON<T>(res: Response, desc: RequestDescription): Promise<T> {
+  return decodeJSONBody(res.body, { what: `${desc.method} ${desc.url}`, url: desc.url }) as Promise<T>;
 }
 
-const asText: Reader<string> = { streaming: false, rateLimited: true, read: (res) => res.body.text() };
+const asText: Reader<string> = {
+  streaming: false,
+  rateLimited: true,
+  read: (res, desc) =>
+    res.body.text().catch((err: unknown) => {
+      if (errorCode(err) !== "ERR_STRING_TOO_LONG") throw err;
+      throw new DecodeError(
+        `${desc.method} ${desc.url}: the response is longer than the longest string (512 MiB); read it with requestStream`,
+        desc.url,
+        err,
+      );
+    }),
+};
 
 const asStream: Reader<AsyncIterable<Uint8Array>> = {
   streaming: true,
   rateLimited: true,
-  read: (res, desc, cancel) =>
-    streamBody<Uint8Array>(res, res.body, cancel, {
-      what: `${desc.method} ${desc.url}: stream broken`,
+  read: (res, desc, cancel, idleMs) =>
+    streamBody<Uint8Array>(res, (chunks) => chunks, cancel, {
+      what: `${desc.method} ${desc.url}`,
       url: desc.url,
       abortEnds: false,
+      idleMs,
+      idleAdvice: "request it again",
     }),
 };
 
 const asWatch: Reader<Response> = { streaming: true, rateLimited: false, read: (res) => res };
+
+/** Where a call stood when its timeout expired, for the message. */
+function phaseOf(stage: AttemptStage): string {
+  switch (stage) {
+    case "prepare":
+      return "before the request was sent (rate limiter, credentials, or a wait to retry)";
+    case "send":
+      return "while connecting or sending the request";
+    case "sent":
+      return "waiting for the response";
+    case "read":
+      return "reading the response";
+  }
+}
 
 export class RESTClient {
   readonly config: RestConfig;
@@ -177,16 +210,19 @@ export class RESTClient {
   /** Starts a watch (adds watch=true); not rate limited; iterate it with `for await`. */
   watch<T = unknown>(req: RequestSpec): Watch<T> {
     const call = callOptionsOf(req);
-    const timeoutMs = call.timeoutMs ?? this.config.timeoutMs;
-    const cancel = cancellation(call.signal, timeoutMs);
+    const cancel = cancellation(call.signal, this.#timeoutOf(call));
+    const idleMs =
+      call.idleTimeoutMs ??
+      this.config.idleTimeoutMs ??
+      watchIdleTimeoutMs({ ...(req.options as ListOptions), ...req.query });
     let desc: RequestDescription;
     try {
       desc = describeRequest(this.#target, { ...req, query: { ...req.query, watch: true } });
     } catch (err) {
       cancel.dispose();
-      return new WatchStream<T>("", cancel, Promise.reject(err));
+      return new WatchStream<T>("", cancel, Promise.reject(err), 0);
     }
-    const started = this.#attempts(desc, cancel, timeoutMs, asWatch).then(
+    const started = this.#attempts(desc, cancel, asWatch, 0).then(
       (res) => {
         cancel.clearTimer(); // no client-side cut-off once events flow
         return res;
@@ -196,7 +232,7 @@ export class RESTClient {
         throw err;
       },
     );
-    return new WatchStream<T>(desc.url, cancel, started);
+    return new WatchStream<T>(desc.url, cancel, started, idleMs);
   }
 
   /**
@@ -213,7 +249,7 @@ export class RESTClient {
     opts: { idleTimeoutMs?: number } = {},
   ): Promise<WebSocketConnection> {
     const desc = describeRequest(this.#target, req);
-    const timeoutMs = callOptionsOf(req).timeoutMs ?? this.config.timeoutMs;
+    const timeoutMs = this.#timeoutOf(callOptionsOf(req));
     const cancel = cancellation(callOptionsOf(req).signal, timeoutMs);
     const credential = hasHeader(desc.headers, "Authorization") ? {} : this.#credential;
     let retried401 = false;
@@ -270,11 +306,11 @@ export class RESTClient {
   async #call<R>(req: RequestSpec, reader: Reader<R>): Promise<R> {
     const desc = describeRequest(this.#target, req);
     const call = callOptionsOf(req);
-    const timeoutMs = call.timeoutMs ?? this.config.timeoutMs;
-    const cancel = cancellation(call.signal, timeoutMs);
+    const cancel = cancellation(call.signal, this.#timeoutOf(call));
+    const idleMs = reader.streaming ? (call.idleTimeoutMs ?? this.config.idleTimeoutMs ?? 0) : 0;
     let handedOff = false;
     try {
-      const out = await this.#attempts(desc, cancel, timeoutMs, reader);
+      const out = await this.#attempts(desc, cancel, reader, idleMs);
       handedOff = reader.streaming; // the stream disposes of the cancellation when it ends
       return out;
     } finally {
@@ -283,16 +319,59 @@ export class RESTClient {
     }
   }
 
-  /** The failure of a call as it is reported: a timeout, the caller's abort, or a typed error. */
-  #failure(desc: RequestDescription, err: unknown, cancel: Cancellation): unknown {
+  /** The call's timeout: its own, else the config's, else defaultTimeoutMs (0: none). */
+  #timeoutOf(call: CallOptions): number {
+    return call.timeoutMs ?? this.config.timeoutMs ?? defaultTimeoutMs;
+  }
+
+  /**
+   * The failure of a call as it is reported: a timeout, the caller's abort, or a typed error. A write
+   * whose attempt got as far as `attempt` says whether the server may have applied it.
+   */
+  #failure(desc: RequestDescription, err: unknown, cancel: Cancellation, attempt?: AttemptState): unknown {
+    const write = attempt !== undefined && desc.method !== "GET";
+    let mayHaveBeenApplied = false;
+    let note = "";
+    if (write && attempt.stage === "read" && attempt.status !== undefined) {
+      const ok = attempt.status >= 200 && attempt.status < 300;
+      mayHaveBeenApplied = ok;
+      note = ok
+        ? `the server answered ${attempt.status}, so it applied the request, but the response was cut short: read the object instead of retrying`
+        : `the server answered ${attempt.status}, so it did not apply the request, but the response was cut short`;
+    } else if (write && (attempt.stage === "sent" || attempt.stage === "read")) {
+      mayHaveBeenApplied = true;
+      note = "the request was sent; the server may have applied it: read the object before retrying";
+    } else if (write) {
+      note = "the request was not sent, so the server did not apply it";
+    }
+    const withNote = (msg: string) => (note ? `${msg}; ${note}` : msg);
     const t = cancel.timedOut();
     if (t) {
-      return new TransportError(`${desc.method} ${desc.url}: timed out after ${t.ms}ms`, desc.url, err, {
-        code: "ETIMEDOUT",
-        timedOut: true,
-      });
+      const phase = attempt ? ` ${phaseOf(attempt.stage)}` : "";
+      return new TransportError(
+        withNote(`${desc.method} ${desc.url}: timed out after ${t.ms}ms${phase}`),
+        desc.url,
+        err,
+        {
+          code: "ETIMEDOUT",
+          timedOut: true,
+          mayHaveBeenApplied,
+        },
+      );
     }
-    if (cancel.signal.aborted) return cancel.signal.reason; // the caller's abort, as is
+    if (cancel.signal.aborted) {
+      // The caller's abort, as is; unless the server may have applied the write: then say so.
+      if (!mayHaveBeenApplied) return cancel.signal.reason;
+      return new TransportError(
+        withNote(`${desc.method} ${desc.url}: aborted`),
+        desc.url,
+        cancel.signal.reason,
+        {
+          code: "ABORT_ERR",
+          mayHaveBeenApplied,
+        },
+      );
+    }
     if (
       err instanceof StatusError ||
       err instanceof DecodeError ||
@@ -304,10 +383,10 @@ export class RESTClient {
     }
     const code = errorCode(err);
     return new TransportError(
-      `${desc.method} ${desc.url}: ${describeFailure(err, this.#target.server.host)}`,
+      withNote(`${desc.method} ${desc.url}: ${describeFailure(err, this.#target.server.host)}`),
       desc.url,
       err,
-      code ? { code } : {},
+      code ? { code, mayHaveBeenApplied } : { mayHaveBeenApplied },
     );
   }
 
@@ -315,15 +394,15 @@ export class RESTClient {
   async #attempts<R>(
     desc: RequestDescription,
     cancel: Cancellation,
-    timeoutMs: number | undefined,
     reader: Reader<R>,
+    idleMs: number,
   ): Promise<R> {
     const signal = cancel.signal;
     const credential = hasHeader(desc.headers, "Authorization") ? {} : this.#credential;
     const retry = new RetryPolicy(this.#maxRetries);
     let retried401 = false;
     for (;;) {
-      let stage: AttemptStage = "prepare";
+      const attempt: AttemptState = { stage: "prepare" };
       let creds: Credentials = {};
       try {
         if (reader.rateLimited && this.#limiter) await this.#limiter.wait(signal);
@@ -332,13 +411,15 @@ export class RESTClient {
           creds = await credential.refresh();
           if (creds.authorization) headers.Authorization = creds.authorization;
         }
-        stage = "send";
+        attempt.stage = "send";
         const res = await send(this.#dispatcherFor(creds), desc, headers, {
           signal,
-          streaming: reader.streaming,
-          timeoutMs,
+          onRequestSent: () => {
+            attempt.stage = "sent";
+          },
         });
-        stage = "read";
+        attempt.stage = "read";
+        attempt.status = res.statusCode;
         this.#warnings(res);
         const code = res.statusCode;
 
@@ -350,7 +431,7 @@ export class RESTClient {
           throw this.#statusError(desc, res, body, undefined);
         }
 
-        if (code >= 200 && code < 300) return await reader.read(res, desc, cancel);
+        if (code >= 200 && code < 300) return await reader.read(res, desc, cancel, idleMs);
 
         // An error response: read it (bounded by the timeout) and decide.
         const body = (await readBody(res)).toString("utf8");
@@ -362,12 +443,13 @@ export class RESTClient {
         }
         throw this.#statusError(desc, res, body, retryAfter);
       } catch (err) {
-        const wait = signal.aborted ? undefined : retry.afterFailure(desc.method, stage, err);
-        if (wait === undefined) throw this.#failure(desc, err, cancel);
+        const wait = signal.aborted ? undefined : retry.afterFailure(desc.method, attempt.stage, err);
+        if (wait === undefined) throw this.#failure(desc, err, cancel, attempt);
         try {
           await sleep(wait, signal);
         } catch (abortErr) {
-          throw this.#failure(desc, abortErr, cancel);
+          // Waiting to retry: this attempt failed in a way that was safe to repeat.
+          throw this.#failure(desc, abortErr, cancel, { stage: "prepare" });
         }
       }
     }

@@ -71,8 +71,18 @@ export interface RestConfig {
   burst?: number;
   /** A limiter of your own, or null to disable limiting. */
   rateLimiter?: RateLimiter | null;
-  /** Per request (every attempt and the body read); for watches and streams only until the headers. */
+  /**
+   * Per request, from the first byte (connect and TLS included, every attempt, wait and the body
+   * read); for watches and streams only until the headers. Default 70 s (`defaultTimeoutMs`: above
+   * the API server's own 60 s limit, so its Timeout answer comes first); 0: none.
+   */
   timeoutMs?: number;
+  /**
+   * Watches and streams: end with a TransportError (code `IDLE_TIMEOUT`) after this long without a
+   * byte. Default: a watch's is derived from its bookmarks and timeoutSeconds (`watchIdleTimeoutMs`),
+   * a stream (logs) has none (a quiet container sends nothing); 0: none.
+   */
+  idleTimeoutMs?: number;
   /** Receives each `Warning` header of a response; default: each distinct message once on stderr. */
   warningHandler?: (message: string) => void;
   /** Namespace from the kubeconfig context or the in-cluster namespace file, else "default". */

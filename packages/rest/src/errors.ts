@@ -74,27 +74,41 @@ export class StatusError extends Error {
   }
 }
 
-/** No usable HTTP response: connection refused or reset, TLS failure, timeout, DNS failure. */
+/**
+ * No usable HTTP response: connection refused or reset, TLS failure, timeout, a stream's liveness
+ * window, DNS failure, or a write aborted after it was sent.
+ */
 export class TransportError extends Error {
   override name = "TransportError";
   readonly url: string;
   override readonly cause: unknown;
-  /** The system or undici error code when there is one ("ECONNREFUSED", "UND_ERR_SOCKET", ...). */
+  /**
+   * The system or undici error code when there is one ("ECONNREFUSED", "UND_ERR_SOCKET", ...);
+   * "ETIMEDOUT" for the call's timeout, "IDLE_TIMEOUT" for a stream's liveness window, "ABORT_ERR"
+   * for a sent write that the caller aborted.
+   */
   readonly code?: string;
-  /** True when the request's timeout expired. */
+  /** True when the request's timeout or a stream's liveness window expired. */
   readonly timedOut: boolean;
+  /**
+   * A write (POST, PUT, PATCH, DELETE) that was sent in full and whose answer never came: the server
+   * may have applied it, so read the object before retrying. False when the request was not sent
+   * (refused, failed while connecting) and for reads.
+   */
+  readonly mayHaveBeenApplied: boolean;
 
   constructor(
     message: string,
     url: string,
     cause: unknown,
-    opts: { code?: string; timedOut?: boolean } = {},
+    opts: { code?: string; timedOut?: boolean; mayHaveBeenApplied?: boolean } = {},
   ) {
     super(message, { cause });
     this.url = url;
     this.cause = cause;
     if (opts.code !== undefined) this.code = opts.code;
     this.timedOut = opts.timedOut ?? false;
+    this.mayHaveBeenApplied = opts.mayHaveBeenApplied ?? false;
   }
 }
 

@@ -3,10 +3,23 @@
 
 /** What every call accepts: cancellation and a per-call timeout (overrides RestConfig.timeoutMs). */
 export interface CallOptions {
-  /** Aborting it cancels the call (and ends a watch or stream); the call rejects with the signal's reason. */
+  /**
+   * Aborting it cancels the call (and ends a watch or stream) at once, in every phase, connecting
+   * included; the call rejects with the signal's reason, except a write that was already sent: that
+   * is a TransportError with `mayHaveBeenApplied` (the reason is its cause).
+   */
   signal?: AbortSignal;
-  /** Milliseconds for this call (every attempt and the body read; watches: until the headers). */
+  /**
+   * Milliseconds for this call, from the first byte (connect, TLS, every attempt and wait, the body
+   * read; watches and streams: until the headers); default RestConfig.timeoutMs, else 70 s; 0: none.
+   */
   timeoutMs?: number;
+  /**
+   * Watches and streams: the liveness window, ended with a TransportError (code `IDLE_TIMEOUT`) after
+   * this long without a byte; default RestConfig.idleTimeoutMs, else derived for a watch (see
+   * `watchIdleTimeoutMs`) and none for a stream; 0: none.
+   */
+  idleTimeoutMs?: number;
 }
 
 /** Options of list, watch and deleteCollection (metav1.ListOptions). */

@@ -34,7 +34,7 @@ export interface RequestSpec extends CallOptions {
   subresource?: string;
   /**
    * The call's options, whole: their fields become query parameters by their API names; their
-   * `signal` and `timeoutMs` are the call's (see callOptionsOf) and never sent.
+   * `signal`, `timeoutMs` and `idleTimeoutMs` are the call's (see callOptionsOf) and never sent.
    */
   options?: ListOptions | GetOptions | CreateOptions | UpdateOptions | PatchOptions | ApplyOptions;
   /** Extra raw query parameters; arrays repeat the key. */
@@ -73,18 +73,25 @@ export function queryEscape(s: string): string {
     .replace(/%20/g, "+");
 }
 
-const callOptionKeys = new Set<string>(["signal", "timeoutMs"] satisfies (keyof CallOptions)[]);
+const callOptionKeys = new Set<string>([
+  "signal",
+  "timeoutMs",
+  "idleTimeoutMs",
+] satisfies (keyof CallOptions)[]);
 
 /**
- * The call options of a spec, the one place they are peeled off: the spec's own `signal` and
- * `timeoutMs`, else those of its `deleteOptions`, else those of its `options`.
+ * The call options of a spec, the one place they are peeled off: the spec's own `signal`,
+ * `timeoutMs` and `idleTimeoutMs`, else those of its `deleteOptions`, else those of its `options`.
  */
 export function callOptionsOf(spec: RequestSpec): CallOptions {
   const call: CallOptions = {};
   const signal = spec.signal ?? spec.deleteOptions?.signal ?? spec.options?.signal;
   const timeoutMs = spec.timeoutMs ?? spec.deleteOptions?.timeoutMs ?? spec.options?.timeoutMs;
+  const idleTimeoutMs =
+    spec.idleTimeoutMs ?? spec.deleteOptions?.idleTimeoutMs ?? spec.options?.idleTimeoutMs;
   if (signal !== undefined) call.signal = signal;
   if (timeoutMs !== undefined) call.timeoutMs = timeoutMs;
+  if (idleTimeoutMs !== undefined) call.idleTimeoutMs = idleTimeoutMs;
   return call;
 }
 

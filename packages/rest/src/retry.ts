@@ -1,7 +1,8 @@
 // The retry policy of one call: a 429 or 5xx with Retry-After waits and tries again (the server did
 // not process it, so every verb may); a failure without a response is retried a few times quickly,
-// and only when the request cannot have been processed twice (refused: nothing was sent; a reset or
-// premature EOF: only for GET).
+// and only when the request cannot have been processed twice: refused, or failed before it was sent
+// in full (every verb); a reset or premature EOF after it was sent: only for GET. A write that was
+// sent is never sent again.
 
 import { DecodeError, StatusError, TransportError } from "./errors.js";
 import { errorCode } from "./transport.js";
@@ -17,17 +18,13 @@ export const maxConnectionRetries = 3;
 
 /**
  * Where an attempt failed: `prepare` before anything was sent (rate limiter, credentials), `send`
- * while sending or waiting for the response headers, `read` while reading a response.
+ * while connecting (TCP, TLS) or writing the request, `sent` once the request was written in full
+ * (waiting for the response headers), `read` while reading a response.
  */
-export type AttemptStage = "prepare" | "send" | "read";
+export type AttemptStage = "prepare" | "send" | "sent" | "read";
 
-const retryableGetCodes = new Set([
-  "ECONNRESET",
-  "EPIPE",
-  "UND_ERR_SOCKET",
-  "ECONNREFUSED",
-  "UND_ERR_CLOSED",
-]);
+/** Failures without a response worth another attempt (refused, reset, EOF). */
+const retryableCodes = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "ECONNREFUSED", "UND_ERR_CLOSED"]);
 
 /** Retry-After as seconds (integer or HTTP date), or undefined. */
 export function parseRetryAfter(v: string | undefined, now = Date.now()): number | undefined {
@@ -63,16 +60,17 @@ export class RetryPolicy {
     return retryAfterSeconds * 1000;
   }
 
-  /** After a failure without a (complete) response: back off when the request cannot run twice. */
+  /** After a failure without a (complete) response: back off when the request cannot be processed twice. */
   afterFailure(method: string, stage: AttemptStage, err: unknown): number | undefined {
     if (stage === "prepare") return undefined;
     if (this.#failures >= Math.min(maxConnectionRetries, this.#maxRetries)) return undefined;
     if (err instanceof StatusError || err instanceof DecodeError || err instanceof TransportError)
       return undefined;
     const code = errorCode(err);
-    // Refused: nothing was sent, safe for every verb. Reset/EOF: ambiguous, only for GET.
-    if (code !== "ECONNREFUSED" && !(method === "GET" && code !== undefined && retryableGetCodes.has(code)))
-      return undefined;
+    if (code === undefined || !retryableCodes.has(code)) return undefined;
+    // Refused, or cut before the request was written in full: the server cannot have processed it,
+    // safe for every verb. After that (sent, or reading): ambiguous, only for GET.
+    if (code !== "ECONNREFUSED" && stage !== "send" && method !== "GET") return undefined;
     this.#failures++;
     return backoffMs(this.#failures);
   }

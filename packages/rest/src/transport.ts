@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Dispatcher } from "undici";
+import apiRequest from "undici/lib/api/api-request.js";
 import api from "undici/lib/api/index.js";
 // undici's own modules, not its index: the index also loads fetch, WebSocket, EventSource, caches
 // and mocks, which we never use and which were 40% of a bundled app (packages/bench, P6). These paths
@@ -18,6 +19,8 @@ import ProxyAgent from "undici/lib/dispatcher/proxy-agent.js";
 // What undici's index does on load: the request/connect/stream API are methods of every dispatcher
 // (ProxyAgent's CONNECT tunnel calls them too). Same functions, so loading the index as well is harmless.
 Object.assign(DispatcherClass.prototype, api);
+// The handler behind dispatcher.request, made here so that send can also hear onRequestSent.
+const { RequestHandler } = apiRequest;
 
 import type { RestConfig } from "./config.js";
 import { ConfigError } from "./errors.js";
@@ -155,11 +158,14 @@ export function createDispatcher(
 }
 
 export interface SendOptions {
+  /**
+   * The one limit of a request: the call's deadline, the caller's abort, a stream's liveness window.
+   * It holds from the first byte: an abort while connecting or in the TLS handshake rejects at once
+   * (undici would only see it once connected). undici's own header and body timeouts are off.
+   */
   signal: AbortSignal;
-  /** A watch or log stream: no limit between body chunks. */
-  streaming: boolean;
-  /** The call's deadline (enforced by `signal`); streams: also the limit until the response headers. */
-  timeoutMs: number | undefined;
+  /** Called once the whole request (headers and body) has been handed to the connection. */
+  onRequestSent?: () => void;
 }
 
 export type Response = Dispatcher.ResponseData;
@@ -218,19 +224,43 @@ export function send(
     method: desc.method as Dispatcher.HttpMethod,
     headers: h,
     signal: opts.signal,
+    headersTimeout: 0,
+    bodyTimeout: 0,
   };
   if (desc.body !== undefined) req.body = desc.body;
-  const deadline = opts.timeoutMs !== undefined && opts.timeoutMs > 0;
-  if (opts.streaming) {
-    req.bodyTimeout = 0;
-    // No timeout configured: no client-side limit at all (a follow stream may stay quiet).
-    req.headersTimeout = deadline ? opts.timeoutMs! : 0;
-  } else if (deadline) {
-    // Our deadline governs, not undici's 300 s defaults.
-    req.headersTimeout = 0;
-    req.bodyTimeout = 0;
-  }
-  return dispatcher.request(req);
+  const signal = opts.signal;
+  return new Promise<Response>((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    let settled = false;
+    const onAbort = () => {
+      if (settled) return;
+      settled = true;
+      reject(signal.reason);
+    };
+    try {
+      const handler = new RequestHandler(req, (err: Error | null, data: Response) => {
+        signal.removeEventListener("abort", onAbort);
+        if (settled) {
+          if (!err) data.body.destroy(); // the abort won: the connection is not left half-read
+          return;
+        }
+        settled = true;
+        if (err) reject(err);
+        else resolve(data);
+      });
+      // undici's core request calls it once the request is written in full (RequestHandler has none).
+      if (opts.onRequestSent) handler.onRequestSent = opts.onRequestSent;
+      signal.addEventListener("abort", onAbort, { once: true });
+      dispatcher.dispatch(req, handler);
+    } catch (err) {
+      signal.removeEventListener("abort", onAbort);
+      settled = true;
+      reject(err);
+    }
+  });
 }
 
 /** The answer to a WebSocket handshake: the upgraded socket, or the server's refusal with its body. */

@@ -21,3 +21,18 @@ declare module "undici/lib/api/index.js" {
   const api: Record<string, unknown>;
   export default api;
 }
+declare module "undici/lib/api/api-request.js" {
+  import type { Dispatcher } from "undici";
+
+  /** The handler of dispatcher.request: `callback` gets the response once its headers arrive. */
+  class RequestHandler implements Dispatcher.DispatchHandler {
+    onConnect(abort: (err?: Error) => void): void;
+    constructor(
+      opts: Dispatcher.RequestOptions,
+      callback: (err: Error | null, data: Dispatcher.ResponseData) => void,
+    );
+    onRequestSent?: () => void;
+  }
+  const request: { RequestHandler: typeof RequestHandler };
+  export default request;
+}

@@ -72,29 +72,66 @@ export async function* decodeWatchEvents<T>(
   if (rest) yield decodeLine<T>(rest, url);
 }
 
+/**
+ * A watch's liveness window when no idleTimeoutMs is set: the longest the API server may
+ * legitimately stay silent, plus a grace of 30 s. With bookmarks (allowWatchBookmarks or
+ * sendInitialEvents) it sends one about every 60 s, so 90 s (less when timeoutSeconds ends the
+ * watch sooner); without them it may send nothing until it ends the watch: timeoutSeconds, else its
+ * longest default (2 × --min-request-timeout, 60 min).
+ */
+export function watchIdleTimeoutMs(opts: {
+  allowWatchBookmarks?: unknown;
+  sendInitialEvents?: unknown;
+  timeoutSeconds?: unknown;
+}): number {
+  const graceMs = 30_000;
+  const timeoutSeconds = Number(opts.timeoutSeconds);
+  const serverEndMs = timeoutSeconds > 0 ? timeoutSeconds * 1000 : 3_600_000;
+  const bookmarks = [opts.allowWatchBookmarks, opts.sendInitialEvents].some(
+    (v) => v === true || v === "true",
+  );
+  return (bookmarks ? Math.min(60_000, serverEndMs) : serverEndMs) + graceMs;
+}
+
 /** How a stream that was cut short is reported: "<what>: <cause>" on the request's URL. */
 export interface StreamLabel {
-  /** "watch <url>: connection broken", "GET <url>: stream broken". */
+  /** "watch <url>", "GET <url>". */
   what: string;
   url: string;
   /** A watch ends normally when it is stopped or its signal aborts; a log stream throws the reason. */
   abortEnds: boolean;
+  /** The liveness window (0: none); what to do when it expires. */
+  idleMs: number;
+  idleAdvice: string;
+}
+
+/** Touches the liveness window on every chunk. */
+async function* touching(
+  chunks: AsyncIterable<Uint8Array>,
+  cancel: Cancellation,
+): AsyncGenerator<Uint8Array> {
+  for await (const c of chunks) {
+    cancel.touch();
+    yield c;
+  }
 }
 
 /**
- * Yields `items` read from the body of `res`. The one place a streamed body fails: an abort ends it
- * (or throws the signal's reason), a StatusError or DecodeError from decoding is thrown as it is,
- * anything else is a TransportError. Always releases the connection and the cancellation.
+ * Yields what `decode` makes of the body of `res`, under the liveness window `label.idleMs`. The one
+ * place a streamed body fails: an abort ends it (or throws the signal's reason), a StatusError or
+ * DecodeError from decoding is thrown as it is, a silent stream is a TransportError with code
+ * IDLE_TIMEOUT, anything else a TransportError. Always releases the connection and the cancellation.
  */
 export async function* streamBody<T>(
   res: Response,
-  items: AsyncIterable<T>,
+  decode: (chunks: AsyncIterable<Uint8Array>) => AsyncIterable<T>,
   cancel: Cancellation,
   label: StreamLabel,
 ): AsyncGenerator<T> {
-  const aborted = () => cancel.signal.aborted && !cancel.timedOut();
+  const aborted = () => cancel.signal.aborted && !cancel.timedOut() && !cancel.idled();
+  cancel.idleAfter(label.idleMs);
   try {
-    for await (const item of items) {
+    for await (const item of decode(touching(res.body, cancel))) {
       if (label.abortEnds && aborted()) return;
       yield item;
     }
@@ -103,10 +140,19 @@ export async function* streamBody<T>(
       if (label.abortEnds) return;
       throw cancel.signal.reason;
     }
+    const idle = cancel.idled();
+    if (idle) {
+      throw new TransportError(
+        `${label.what}: no data for ${idle.ms}ms (its liveness window, idleTimeoutMs): the server or the connection stalled; ${label.idleAdvice}`,
+        label.url,
+        err,
+        { code: "IDLE_TIMEOUT", timedOut: true },
+      );
+    }
     if (err instanceof StatusError || err instanceof DecodeError) throw err;
     const code = errorCode(err);
     throw new TransportError(
-      `${label.what}: ${(err as Error).message}`,
+      `${label.what}: connection broken: ${(err as Error).message}`,
       label.url,
       err,
       code ? { code } : {},
@@ -122,11 +168,16 @@ export class WatchStream<T> implements Watch<T> {
   readonly #cancel: Cancellation;
   readonly #url: string;
   readonly #started: Promise<Response>;
+  readonly #idleMs: number;
   #iter?: AsyncGenerator<WatchEvent<T>>;
 
-  /** `started` is the request (its response headers), under `cancel`; `url` names it in errors. */
-  constructor(url: string, cancel: Cancellation, started: Promise<Response>) {
+  /**
+   * `started` is the request (its response headers), under `cancel`; `url` names it in errors;
+   * `idleMs` is its liveness window once the headers are in (0: none).
+   */
+  constructor(url: string, cancel: Cancellation, started: Promise<Response>, idleMs: number) {
     this.#url = url;
+    this.#idleMs = idleMs;
     this.#cancel = cancel;
     this.#started = started;
     this.#started.catch(() => {}); // reported when iterated
@@ -154,10 +205,12 @@ export class WatchStream<T> implements Watch<T> {
       if (this.#cancel.signal.aborted && !this.#cancel.timedOut()) return;
       throw err;
     }
-    yield* streamBody(res, decodeWatchEvents<T>(res.body, this.#url), this.#cancel, {
-      what: `watch ${this.#url}: connection broken`,
+    yield* streamBody(res, (chunks) => decodeWatchEvents<T>(chunks, this.#url), this.#cancel, {
+      what: `watch ${this.#url}`,
       url: this.#url,
       abortEnds: true,
+      idleMs: this.#idleMs,
+      idleAdvice: "watch again from the last resourceVersion",
     });
   }
 }
