@@ -4,7 +4,7 @@
 // request builder puts it in) or is refreshed before each attempt (token file, exec plugin).
 
 import { readFile } from "node:fs/promises";
-import type { RestConfig } from "./config.js";
+import type { AuthProviderConfig, RestConfig } from "./config.js";
 import { ConfigError } from "./errors.js";
 import { type ExecCredential, getExecCredential } from "./exec.js";
 
@@ -128,26 +128,32 @@ const exec: CredentialSource = {
   }),
 };
 
-/** The legacy auth-provider: only oidc's id-token is supported (client-go removed the others). */
+/**
+ * Why an auth-provider cannot be used, as a sentence ("auth-provider ... "); undefined when it can.
+ * Only oidc's id-token is supported (client-go removed the other providers).
+ */
+export function authProviderProblem(p: AuthProviderConfig): string | undefined {
+  if (p.name !== "oidc") {
+    const hint = p.name === "gcp" ? " (gke-gcloud-auth-plugin)" : p.name === "azure" ? " (kubelogin)" : "";
+    return (
+      `auth-provider ${JSON.stringify(p.name)} is unsupported (legacy auth providers were removed from client-go); ` +
+      `use an exec credential plugin${hint} in the kubeconfig user instead`
+    );
+  }
+  if (!p.config?.["id-token"])
+    return "auth-provider oidc has no id-token in its config; log in again to get one, or use an exec credential plugin (e.g. kubelogin)";
+  return undefined;
+}
+
+/** The legacy auth-provider: only oidc's id-token (see authProviderProblem). */
 const authProvider: CredentialSource = {
   name: "auth-provider",
   applies: (c) => !!c.authProvider && !c.exec,
   create(config) {
     const p = config.authProvider!;
-    if (p.name !== "oidc") {
-      const hint = p.name === "gcp" ? " (gke-gcloud-auth-plugin)" : p.name === "azure" ? " (kubelogin)" : "";
-      throw new ConfigError(
-        `auth-provider ${JSON.stringify(p.name)} is unsupported (legacy auth providers were removed from client-go); ` +
-          `use an exec credential plugin${hint} in the kubeconfig user instead`,
-      );
-    }
-    const idToken = p.config?.["id-token"];
-    if (!idToken) {
-      throw new ConfigError(
-        "auth-provider oidc has no id-token in its config; log in again to get one, or use an exec credential plugin (e.g. kubelogin)",
-      );
-    }
-    return { header: `Bearer ${idToken}` };
+    const problem = authProviderProblem(p);
+    if (problem) throw new ConfigError(problem);
+    return { header: `Bearer ${p.config!["id-token"]}` };
   },
 };
 

@@ -33,6 +33,25 @@ export interface ExecConfig {
   clusterConfig?: unknown;
   /** Directory the command was resolved against (the kubeconfig file's); informational. */
   workingDir?: string;
+  /**
+   * How long one run of the plugin may take before it is stopped and the request fails with an
+   * ExecPluginError; default 60 000 (one minute), 0 for no limit. Not part of a kubeconfig: set it on
+   * the loaded config (`config.exec.timeoutMs`), e.g. for a plugin that waits for a login in a browser.
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * The TLS settings that cannot work together, as the rest of a sentence about a config or a kubeconfig
+ * cluster ("sets ..."); undefined when fine. client-go's transport refuses the same.
+ */
+export function tlsConflict(t: TLSConfig | undefined): string | undefined {
+  if (t?.insecure && (t.caData?.length || t.caFile))
+    return (
+      "sets insecure-skip-tls-verify together with a certificate authority, which kubectl refuses " +
+      '("specifying a root certificates file with the insecure flag is not allowed"); keep the certificate authority and drop insecure-skip-tls-verify'
+    );
+  return undefined;
 }
 
 /** A legacy kubeconfig auth-provider. Only "oidc" (its id-token) is supported; use exec plugins. */

@@ -9,6 +9,37 @@ import type { ExecConfig, RestConfig } from "./config.js";
 
 export const execApiVersions = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"];
 
+/** How long one plugin run may take by default (ExecConfig.timeoutMs): one minute. */
+export const defaultExecTimeoutMs = 60_000;
+
+const interactiveModes = ["Never", "IfAvailable", "Always"];
+
+/**
+ * What makes an exec section unusable, as the rest of a sentence about it ("has ..." / "needs ...");
+ * undefined when fine. Checked when a kubeconfig is loaded and again before a plugin runs.
+ */
+export function execConfigProblem(exec: ExecConfig): string | undefined {
+  if (!exec.command) return "has no command; set exec.command";
+  if (!exec.apiVersion)
+    return `has no apiVersion; set exec.apiVersion to one of ${execApiVersions.join(", ")}`;
+  if (!execApiVersions.includes(exec.apiVersion)) {
+    return (
+      `has apiVersion ${JSON.stringify(exec.apiVersion)}, which is not supported; ` +
+      `use one of ${execApiVersions.join(", ")} in the exec section`
+    );
+  }
+  if (exec.interactiveMode === undefined && exec.apiVersion.endsWith("/v1")) {
+    return (
+      `needs interactiveMode for apiVersion ${exec.apiVersion} (interactiveMode must be set); ` +
+      "add interactiveMode: Never (or IfAvailable / Always) to the exec section"
+    );
+  }
+  if (exec.interactiveMode !== undefined && !interactiveModes.includes(exec.interactiveMode))
+    return `has interactiveMode ${JSON.stringify(exec.interactiveMode)}; use one of ${interactiveModes.join(", ")}`;
+  if (exec.env?.some((e) => !e.name)) return "has an env entry without a name; give every env entry a name";
+  return undefined;
+}
+
 export interface ExecCredential {
   token?: string;
   clientCertificateData?: string;
@@ -68,7 +99,7 @@ export function execCluster(config: RestConfig): Record<string, unknown> {
 }
 
 export function execCacheKey(config: RestConfig): string {
-  const { workingDir: _w, ...exec } = config.exec ?? ({} as ExecConfig);
+  const { workingDir: _w, timeoutMs: _t, ...exec } = config.exec ?? ({} as ExecConfig);
   return stable({ exec, cluster: execCluster(config) });
 }
 
@@ -122,23 +153,9 @@ export function getExecCredential(config: RestConfig, stale?: ExecCredential): P
 function runPlugin(config: RestConfig): Promise<ExecCredential> {
   const exec = config.exec!;
   const name = JSON.stringify(exec.command);
-  if (!execApiVersions.includes(exec.apiVersion)) {
-    return Promise.reject(
-      new ExecPluginError(
-        `exec plugin ${name}: apiVersion ${JSON.stringify(exec.apiVersion)} is not supported; ` +
-          `use one of ${execApiVersions.join(", ")} in the kubeconfig user's exec section`,
-      ),
-    );
-  }
-  const mode = exec.interactiveMode ?? (exec.apiVersion.endsWith("/v1") ? undefined : "IfAvailable");
-  if (mode === undefined) {
-    return Promise.reject(
-      new ExecPluginError(
-        `exec plugin ${name}: interactiveMode must be set for apiVersion ${exec.apiVersion}; ` +
-          `add interactiveMode: Never (or IfAvailable / Always) to the kubeconfig user's exec section`,
-      ),
-    );
-  }
+  const problem = execConfigProblem(exec);
+  if (problem) return Promise.reject(new ExecPluginError(`exec plugin ${name} ${problem}`));
+  const mode = exec.interactiveMode ?? "IfAvailable";
   const tty = !!process.stdin.isTTY;
   if (mode === "Always" && !tty) {
     return Promise.reject(
@@ -169,9 +186,26 @@ function runPlugin(config: RestConfig): Promise<ExecCredential> {
       );
       return;
     }
+    const limit = exec.timeoutMs ?? defaultExecTimeoutMs;
+    const timer =
+      limit > 0
+        ? setTimeout(() => {
+            child.kill("SIGTERM");
+            setTimeout(() => child.exitCode === null && child.kill("SIGKILL"), 2000).unref();
+            reject(
+              new ExecPluginError(
+                `exec plugin ${name} did not finish within ${limit / 1000}s and was stopped; ` +
+                  "if it waits for input (a prompt, a login in a browser), run it once by hand, " +
+                  `or allow it longer with exec.timeoutMs on the config${hint}`,
+              ),
+            );
+          }, limit)
+        : undefined;
     const chunks: Buffer[] = [];
     child.stdout!.on("data", (c: Buffer) => chunks.push(c));
+    child.on("close", () => clearTimeout(timer));
     child.on("error", (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
       const what =
         err.code === "ENOENT"
           ? "was not found (is it installed and on PATH?)"

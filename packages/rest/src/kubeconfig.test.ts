@@ -10,6 +10,7 @@ import {
   kubeconfigPaths,
   loadKubeconfig,
 } from "./kubeconfig.js";
+import { testPKI } from "./testing/tls.js";
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), "rest-kc-"));
@@ -22,7 +23,17 @@ function write(dir: string, name: string, text: string): string {
   return p;
 }
 
-const fileA = `
+/** Writes fileA as `name` in `d`, with the certificate files it names (a/certs/ca.crt, client.crt, abs/client.key). */
+function writeA(d: string, name = "a/config"): string {
+  const pki = testPKI();
+  write(d, join(name, "../certs/ca.crt"), pki.caCert);
+  write(d, join(name, "../../client.crt"), pki.clientCert);
+  write(d, "abs/client.key", pki.clientKey);
+  return write(d, name, fileA(join(d, "abs")));
+}
+
+// fileA names certificate files; kubectl (and so the loader) requires them to exist.
+const fileA = (abs: string) => `
 apiVersion: v1
 kind: Config
 current-context: ctx-a
@@ -31,7 +42,7 @@ clusters:
   cluster: {server: "https://a.example:6443", certificate-authority: certs/ca.crt}
 users:
 - name: u1
-  user: {token: tok-a, client-certificate: ../client.crt, client-key: /abs/client.key}
+  user: {token: tok-a, client-certificate: ../client.crt, client-key: ${abs}/client.key}
 contexts:
 - name: ctx-a
   context: {cluster: c1, user: u1, namespace: team-a}
@@ -75,7 +86,7 @@ describe("kubeconfig loading rules", () => {
 
   test("KUBECONFIG merge: first file to set current-context or define a name wins, entries not field-merged", async () => {
     const d = tmp();
-    const a = write(d, "a/config", fileA);
+    const a = writeA(d);
     const b = write(d, "b/config", fileB);
     const got = await loadKubeconfig({ env: { KUBECONFIG: [a, join(d, "missing"), b].join(delimiter) } });
     assert.equal(got.context, "ctx-a");
@@ -99,16 +110,16 @@ describe("kubeconfig loading rules", () => {
 
   test("paths are relative to the file that holds them", async () => {
     const d = tmp();
-    const a = write(d, "a/config", fileA);
+    const a = writeA(d);
     const got = await loadKubeconfig({ path: a });
     assert.equal(got.config.tls?.caFile, join(d, "a/certs/ca.crt"));
     assert.equal(got.config.tls?.certFile, join(d, "client.crt"));
-    assert.equal(got.config.tls?.keyFile, "/abs/client.key");
+    assert.equal(got.config.tls?.keyFile, join(d, "abs/client.key"));
   });
 
   test("overrides: context, cluster, user, namespace, server (server clears tls-server-name)", async () => {
     const d = tmp();
-    const env = { KUBECONFIG: [write(d, "a", fileA), write(d, "b", fileB)].join(delimiter) };
+    const env = { KUBECONFIG: [writeA(d), write(d, "b", fileB)].join(delimiter) };
     const got = await loadKubeconfig({
       env,
       overrides: { context: "ctx-b", cluster: "c1", user: "u1", namespace: "ns-x" },
@@ -125,9 +136,9 @@ describe("kubeconfig loading rules", () => {
     assert.equal(i.config.tls?.caFile, undefined);
   });
 
-  test("data fields are base64-decoded; impersonation, exec and auth-provider are carried over", () => {
-    const ca = Buffer.from("-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n");
-    const got = configFromKubeconfigText(
+  test("data fields are base64-decoded; impersonation, exec and auth-provider are carried over", async () => {
+    const ca = Buffer.from(testPKI().caCert);
+    const got = await configFromKubeconfigText(
       `
 current-context: c
 clusters:
@@ -170,22 +181,22 @@ contexts:
     assert.equal(got.config.exec?.command, "/base/bin/plugin");
     assert.deepEqual(got.config.exec?.clusterConfig, { audience: "x" });
     assert.equal(got.config.exec?.interactiveMode, "Never");
-    const p = configFromKubeconfigText(
+    const p = await configFromKubeconfigText(
       "current-context: c\nclusters: [{name: k, cluster: {server: 'https://k'}}]\nusers: [{name: u, user: {auth-provider: {name: oidc, config: {id-token: abc}}}}]\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n",
     );
     assert.deepEqual(p.config.authProvider, { name: "oidc", config: { "id-token": "abc" } });
   });
 
-  test("YAML 1.1-style booleans and quoted numbers parse as Go's YAML does", () => {
-    const got = configFromKubeconfigText(
+  test("YAML 1.1-style booleans and quoted numbers parse as Go's YAML does", async () => {
+    const got = await configFromKubeconfigText(
       "current-context: c\nclusters: [{name: k, cluster: {server: 'https://k', insecure-skip-tls-verify: True}}]\nusers: [{name: u, user: {token: '0123'}}]\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n",
     );
     assert.equal(got.config.tls?.insecure, true);
     assert.equal(got.config.bearerToken, "0123");
   });
 
-  test("no credentials for plain-http servers (like client-go)", () => {
-    const got = configFromKubeconfigText(
+  test("no credentials for plain-http servers (like client-go)", async () => {
+    const got = await configFromKubeconfigText(
       "current-context: c\nclusters: [{name: k, cluster: {server: 'http://k:8080'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n",
     );
     assert.equal(got.config.bearerToken, undefined);
@@ -223,42 +234,42 @@ describe("kubeconfig errors name the file and entry, say what to do, and never l
 
   test("unknown context, cluster and user", async () => {
     const d = tmp();
-    const a = write(d, "a", fileA);
+    const a = writeA(d);
     await assert.rejects(loadKubeconfig({ path: a, overrides: { context: "nope" } }), (e) =>
       check(e, /context "nope" not found/, /contexts: "ctx-a"/, new RegExp(a)),
     );
     await assert.rejects(loadKubeconfig({ path: a, overrides: { cluster: "nope" } }), (e) =>
       check(e, /cluster "nope"/, /clusters: "c1"/),
     );
-    const ref = write(d, "ref", fileA.replace("user: u1, namespace", "user: ghost, namespace"));
+    const ref = write(d, "ref", fileA(d).replace("user: u1, namespace", "user: ghost, namespace"));
     await assert.rejects(loadKubeconfig({ path: ref }), (e) =>
       check(e, /user "ghost", used by context "ctx-a"/, /add it/),
     );
   });
 
-  test("no current-context; cluster without server; bad base64; token and basic auth together", () => {
-    assert.throws(
+  test("no current-context; cluster without server; bad base64; token and basic auth together", async () => {
+    await assert.rejects(
       () =>
         configFromKubeconfigText(
           "contexts: [{name: x, context: {cluster: c}}]\nclusters: [{name: c, cluster: {server: https://c}}]\n",
         ),
       (e) => check(e, /no current-context/, /use-context/),
     );
-    assert.throws(
+    await assert.rejects(
       () =>
         configFromKubeconfigText(
           "current-context: x\ncontexts: [{name: x, context: {cluster: c}}]\nclusters: [{name: c, cluster: {}}]\n",
         ),
       (e) => check(e, /cluster "c" .* has no server/),
     );
-    assert.throws(
+    await assert.rejects(
       () =>
         configFromKubeconfigText(
           "current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\nclusters: [{name: c, cluster: {server: https://c}}]\nusers: [{name: u, user: {client-key-data: 's3cr3t!!'}}]\n",
         ),
-      (e) => check(e, /user "u" has a client-key-data that is not valid base64/),
+      (e) => check(e, /user "u": users\[0\]\.user\.client-key-data is not valid base64/),
     );
-    assert.throws(
+    await assert.rejects(
       () =>
         configFromKubeconfigText(
           "current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\nclusters: [{name: c, cluster: {server: https://c}}]\nusers: [{name: u, user: {token: tok-a, password: hunter2}}]\n",
@@ -274,7 +285,7 @@ describe("kubeconfig errors name the file and entry, say what to do, and never l
         /user "u" has an exec section without a command/,
       ],
     ] as const) {
-      assert.throws(
+      await assert.rejects(
         () =>
           configFromKubeconfigText(
             `current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\nclusters: [{name: c, cluster: {server: https://c}}]\nusers: [{name: u, user: ${user}}]\n`,
@@ -289,7 +300,7 @@ describe("kubeconfig errors name the file and entry, say what to do, and never l
 describe("buildConfigFromFlags", () => {
   test("kubeconfig path with a master URL override; master URL alone", async () => {
     const d = tmp();
-    const a = write(d, "a", fileA);
+    const a = writeA(d);
     const c = await buildConfigFromFlags("https://override:443", a);
     assert.equal(c.host, "https://override:443");
     assert.equal(c.bearerToken, "tok-a");
@@ -302,7 +313,7 @@ describe("buildConfigFromFlags", () => {
 
   test("both empty: warns, tries in-cluster, falls back to the default loading rules", async () => {
     const d = tmp();
-    const a = write(d, "a", fileA);
+    const a = writeA(d);
     const saved = { ...process.env };
     process.env.KUBECONFIG = a;
     delete process.env.KUBERNETES_SERVICE_HOST;

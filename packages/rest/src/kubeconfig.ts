@@ -3,19 +3,35 @@
 //   named entry wins, entries are never field-merged; missing files are skipped), else ~/.kube/config;
 // - file paths inside a kubeconfig are relative to the file that holds them;
 // - overrides (context, cluster, user, namespace, server, ...) like kubectl's flags;
-// - the namespace comes from the override, else the context, else "default".
+// - the namespace comes from the override, else the context, else "default";
+// - the file is read as kubectl's decoder reads it (kubeconfig-decode.ts), and checked at load as
+//   kubectl's ConfirmUsable and transport check it: a bare host:port server is plain http and gets no
+//   credentials and no TLS settings; files the entries name must be readable regular files, PEM data
+//   must parse.
 // Errors are KubeconfigErrors that name the file(s) and the entry and say what to do; they never
 // contain secret values (js-yaml's snippets are left out because they could show a token).
 
-import { readFile } from "node:fs/promises";
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import { isIP } from "node:net";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from "node:path";
-import yaml from "js-yaml";
-import { type CredentialFields, credentialConflict } from "./auth.js";
-import type { AuthProviderConfig, ExecConfig, ImpersonationConfig, RestConfig, TLSConfig } from "./config.js";
-import { ConfigError } from "./errors.js";
+import { authProviderProblem, type CredentialFields, credentialConflict } from "./auth.js";
+import {
+  type AuthProviderConfig,
+  type ExecConfig,
+  type ImpersonationConfig,
+  type RestConfig,
+  type TLSConfig,
+  tlsConflict,
+} from "./config.js";
+import { execConfigProblem } from "./exec.js";
 import { inClusterConfig } from "./incluster.js";
+import { KubeconfigError, parseKubeconfig } from "./kubeconfig-decode.js";
 
+export { KubeconfigError, parseKubeconfig };
+
+/** A kubeconfig cluster (clientcmd v1 Cluster); data fields hold base64. */
 export interface KubeconfigCluster {
   server?: string;
   "certificate-authority"?: string;
@@ -27,6 +43,7 @@ export interface KubeconfigCluster {
   extensions?: { name: string; extension: unknown }[];
 }
 
+/** A kubeconfig user (clientcmd v1 AuthInfo); data fields hold base64. Holds secrets. */
 export interface KubeconfigUser {
   "client-certificate"?: string;
   "client-certificate-data"?: string;
@@ -52,12 +69,14 @@ export interface KubeconfigUser {
   };
 }
 
+/** A kubeconfig context: which cluster, user and namespace. */
 export interface KubeconfigContext {
   cluster?: string;
   user?: string;
   namespace?: string;
 }
 
+/** One kubeconfig file (clientcmd v1 Config), as decoded. */
 export interface Kubeconfig {
   apiVersion?: string;
   kind?: string;
@@ -85,6 +104,7 @@ export interface KubeconfigOverrides {
   impersonateGroups?: string[];
 }
 
+/** Where loadKubeconfig looks, and kubectl's flags. */
 export interface LoadKubeconfigOptions {
   /** An explicit file (client-go's ExplicitPath): must exist; KUBECONFIG and ~/.kube/config are ignored. */
   path?: string;
@@ -93,6 +113,7 @@ export interface LoadKubeconfigOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** A resolved kubeconfig: the RestConfig and what it was made of. */
 export interface LoadedKubeconfig {
   config: RestConfig;
   /** The namespace: override, else the context's, else "default". */
@@ -104,18 +125,6 @@ export interface LoadedKubeconfig {
   files: string[];
   /** The merged kubeconfig (paths made absolute); holds secrets: do not log it. */
   kubeconfig: Kubeconfig;
-}
-
-/** A kubeconfig that cannot be used: says which file and entry, and what to do. */
-export class KubeconfigError extends ConfigError {
-  override name = "KubeconfigError";
-  readonly files: string[];
-  readonly entry?: string;
-  constructor(message: string, files: string[], entry?: string) {
-    super(message);
-    this.files = files;
-    if (entry !== undefined) this.entry = entry;
-  }
 }
 
 interface Origin {
@@ -150,48 +159,6 @@ export function kubeconfigPaths(opts: { path?: string; env?: NodeJS.ProcessEnv }
   }
   const home = env.HOME || env.USERPROFILE || homedir();
   return { files: [join(home, ".kube", "config")], explicit: false };
-}
-
-function describeYamlError(err: unknown): string {
-  const e = err as { reason?: string; mark?: { line?: number; column?: number } };
-  if (e.reason && e.mark)
-    return `${e.reason} at line ${(e.mark.line ?? 0) + 1}, column ${(e.mark.column ?? 0) + 1}`;
-  return "it is not valid YAML";
-}
-
-/** Parses one kubeconfig document. `file` is used in messages and for relative paths. */
-export function parseKubeconfig(text: string, file: string): Kubeconfig {
-  let doc: unknown;
-  try {
-    doc = yaml.load(text, { filename: file, schema: yaml.CORE_SCHEMA });
-  } catch (err) {
-    throw new KubeconfigError(
-      `kubeconfig ${file} is not valid YAML (${describeYamlError(err)}); fix the file or point KUBECONFIG elsewhere`,
-      [file],
-    );
-  }
-  if (doc === undefined || doc === null) return {};
-  if (typeof doc !== "object" || Array.isArray(doc)) {
-    throw new KubeconfigError(
-      `kubeconfig ${file} is not a YAML mapping; it should be a kind: Config document`,
-      [file],
-    );
-  }
-  const kc = doc as Kubeconfig;
-  for (const key of ["clusters", "users", "contexts"] as const) {
-    const list = kc[key];
-    if (list === undefined || list === null) continue;
-    if (!Array.isArray(list))
-      throw new KubeconfigError(`kubeconfig ${file}: "${key}" must be a list`, [file]);
-    for (const [i, item] of list.entries()) {
-      if (!item || typeof item !== "object" || typeof (item as { name?: unknown }).name !== "string") {
-        throw new KubeconfigError(`kubeconfig ${file}: ${key}[${i}] has no name; give every entry a name`, [
-          file,
-        ]);
-      }
-    }
-  }
-  return kc;
 }
 
 function resolvePath(p: string | undefined, base: string): string | undefined {
@@ -261,16 +228,9 @@ function names(map: Map<string, unknown>): string {
   return map.size ? [...map.keys()].map((n) => JSON.stringify(n)).join(", ") : "none";
 }
 
-function decodeData(value: string, file: string, entry: string, field: string): Buffer {
-  const clean = value.replace(/\s+/g, "");
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1) {
-    throw new KubeconfigError(
-      `kubeconfig ${file}: ${entry} has a ${field} that is not valid base64; paste the base64 of the PEM file (base64 -w0 file)`,
-      [file],
-      entry,
-    );
-  }
-  return Buffer.from(clean, "base64");
+/** A base64 field's bytes (checked when the file was decoded: Go's padded standard base64). */
+function decodeData(value: string): Buffer {
+  return Buffer.from(value.replace(/[\r\n]/g, ""), "base64");
 }
 
 /** The context a configuration is resolved from, and where it is defined. */
@@ -305,7 +265,7 @@ function selectContext(m: Merged, overrides: KubeconfigOverrides): SelectedConte
             ? "pick one of those contexts"
             : "fix current-context (kubectl config use-context NAME) or pick a context explicitly"),
         files,
-        `context ${name}`,
+        `context ${JSON.stringify(name)}`,
       );
     }
     return {
@@ -350,7 +310,7 @@ function lookUpEntries(
         `${what} ${JSON.stringify(name)}, used by ${overridden ? `the ${what} override` : ctx.label}, ` +
           `is not defined in ${where(m.files)} (${what}s: ${names(entries)}); add it or use another ${what}`,
         m.files,
-        `${what} ${name}`,
+        `${what} ${JSON.stringify(name)}`,
       );
     }
     return { value: { ...e.value }, file: e.origin.file };
@@ -390,31 +350,199 @@ function applyOverrides(
   if (overrides.impersonateGroups?.length) user["as-groups"] = overrides.impersonateGroups;
 }
 
-/** Step 4: the server and how to trust it (CA, insecure, server name) and reach it (proxy). */
-function clusterConfig(cluster: Entry<KubeconfigCluster>, files: string[]): RestConfig {
-  const c = cluster.value;
-  if (!c.server) {
+/** The server as kubectl reaches it: its URL, and whether TLS (and so any credential) is used. */
+interface Server {
+  host: string;
+  https: boolean;
+}
+
+/** A URL for messages: user info (user:password@) left out. */
+function shown(url: string): string {
+  return JSON.stringify(url.replace(/\/\/[^/?#]*@/, "//…@"));
+}
+
+/**
+ * Step 4: the server URL, as kubectl makes it. A bare `host:port` gets http: kubectl decides the
+ * scheme before it looks at any TLS setting, so such a server never gets credentials or TLS.
+ */
+function serverOf(cluster: Entry<KubeconfigCluster>, files: string[]): Server {
+  const s = cluster.value.server;
+  const place = `${cluster.label} in ${cluster.name ? cluster.file : where(files)}`;
+  if (!s) {
     throw new KubeconfigError(
-      `${cluster.label} in ${cluster.name ? cluster.file : where(files)} has no server; set clusters[].cluster.server ` +
+      `${place} has no server; set clusters[].cluster.server ` +
         "(kubectl config set-cluster NAME --server=https://HOST:PORT) or pass a server override",
       files,
       cluster.label,
     );
   }
-  const config: RestConfig = { host: c.server };
-  const tls: TLSConfig = {};
-  if (c["certificate-authority-data"]) {
-    tls.caData = decodeData(
-      c["certificate-authority-data"],
-      cluster.file,
+  const bad = (why: string): never => {
+    throw new KubeconfigError(
+      `${place} has server ${shown(s)}, which ${why}; set it to https://HOST:PORT`,
+      [cluster.file],
       cluster.label,
-      "certificate-authority-data",
     );
-  } else if (c["certificate-authority"]) tls.caFile = c["certificate-authority"];
+  };
+  // Go's url.Parse finds a scheme and a host only in scheme://host...; anything else is a bare host.
+  const explicit = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]/.test(s);
+  const candidate = explicit ? s : `http://${s}`;
+  let u: URL;
+  try {
+    u = new URL(candidate);
+  } catch {
+    return bad("is not a URL or a host:port pair");
+  }
+  if (u.protocol !== "https:" && u.protocol !== "http:")
+    bad(`has the scheme ${u.protocol} (kubectl speaks https and http)`);
+  if (!explicit && u.pathname !== "/")
+    bad("is a host with a path but no scheme (kubectl: host must be a URL or a host:port pair)");
+  // WHATWG URLs rewrite some hosts Go keeps as names ("6443" becomes 0.0.25.11): refuse those.
+  let raw = /^[^:]+:\/\/([^/?#]*)/.exec(candidate)![1]!;
+  raw = raw.slice(raw.lastIndexOf("@") + 1).toLowerCase();
+  raw = raw.startsWith("[") ? raw.slice(0, raw.indexOf("]") + 1) : raw.replace(/:\d*$/, "");
+  if (raw !== u.hostname && !isIP(raw.replace(/^\[|\]$/g, "")))
+    bad(
+      `has the host ${JSON.stringify(raw)}, which is not a host name or an IP address kubectl would use as written`,
+    );
+  return { host: candidate, https: u.protocol === "https:" };
+}
+
+/** What a path is when it is not a regular file. */
+function fileKind(st: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
+  if (st.isDirectory()) return "a directory";
+  if (st.isFIFO()) return "a named pipe (FIFO), which could block forever";
+  if (st.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+/**
+ * A file an entry names (CA, client certificate or key, token file), read without blocking: its type
+ * is checked first, so a FIFO or a device is refused instead of read.
+ */
+async function readEntryFile(path: string, field: string, entry: Entry<unknown>): Promise<Buffer> {
+  const inline = field === "tokenFile" ? "token" : `${field}-data`;
+  const fail = (what: string): never => {
+    throw new KubeconfigError(
+      `kubeconfig ${entry.file}: ${entry.label} has ${field} ${path}, which ${what}; ` +
+        `fix the path (a relative path is relative to the kubeconfig file) or use ${inline}`,
+      [entry.file],
+      entry.label,
+    );
+  };
+  const why = (err: unknown) => {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === "ENOENT"
+      ? "does not exist"
+      : code === "EACCES"
+        ? "is not readable (permission denied)"
+        : `cannot be read (${code ?? (err as Error).message})`;
+  };
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) fail(`is ${fileKind(st)}`);
+    return await readFile(path);
+  } catch (err) {
+    if (err instanceof KubeconfigError) throw err;
+    return fail(why(err));
+  }
+}
+
+/** The PEM blocks of `bytes` (type and whole text). */
+function pemBlocks(bytes: Buffer): { type: string; text: string }[] {
+  const out: { type: string; text: string }[] = [];
+  for (const m of bytes.toString("latin1").matchAll(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g))
+    out.push({ type: m[1]!, text: m[0] });
+  return out;
+}
+
+function parses(f: () => unknown): boolean {
+  try {
+    f();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Go's CertPool.AppendCertsFromPEM: at least one CERTIFICATE block that parses. */
+function isCABundle(bytes: Buffer): boolean {
+  return pemBlocks(bytes).some((b) => b.type === "CERTIFICATE" && parses(() => new X509Certificate(b.text)));
+}
+
+/**
+ * Go's tls.X509KeyPair: the first certificate, the first private key, and that they belong together;
+ * `certFrom` / `keyFrom` say where each came from ("client-certificate /path", "client-key-data").
+ */
+function keyPairProblem(cert: Buffer, key: Buffer, certFrom: string, keyFrom: string): string | undefined {
+  const c = pemBlocks(cert).find((b) => b.type === "CERTIFICATE");
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(c?.text ?? "");
+  } catch {
+    return `has ${certFrom} that is not a PEM certificate (no -----BEGIN CERTIFICATE----- block that parses)`;
+  }
+  const k = pemBlocks(key).find((b) => b.type === "PRIVATE KEY" || b.type.endsWith(" PRIVATE KEY"));
+  let privateKey: ReturnType<typeof createPrivateKey>;
+  try {
+    privateKey = createPrivateKey(k?.text ?? "");
+  } catch {
+    return `has ${keyFrom} that is not an unencrypted PEM private key (no -----BEGIN ... PRIVATE KEY----- block that parses)`;
+  }
+  if (!x509.checkPrivateKey(privateKey))
+    return `has ${keyFrom} that does not belong to ${certFrom} (their public keys differ)`;
+  return undefined;
+}
+
+/** Step 5: the cluster's proxy, CA and TLS settings, checked as kubectl checks them. */
+async function clusterConfig(cluster: Entry<KubeconfigCluster>, server: Server): Promise<RestConfig> {
+  const c = cluster.value;
+  const at = `kubeconfig ${cluster.file}: ${cluster.label} (server ${shown(server.host)})`;
+  const fail = (what: string): never => {
+    throw new KubeconfigError(`${at} ${what}`, [cluster.file], cluster.label);
+  };
+  const config: RestConfig = { host: server.host };
+  const proxy = c["proxy-url"];
+  if (proxy) {
+    let scheme = "";
+    try {
+      scheme = new URL(proxy).protocol;
+    } catch {
+      fail(
+        `has a proxy-url that is not a URL; use http://HOST:PORT, https://HOST:PORT or socks5://HOST:PORT`,
+      );
+    }
+    if (!["http:", "https:", "socks5:"].includes(scheme))
+      fail(
+        `has proxy-url ${shown(proxy)} with the scheme ${scheme}, which kubectl refuses; use http://, https:// or socks5://`,
+      );
+    config.proxyURL = proxy;
+  }
+  const caData = c["certificate-authority-data"];
+  const caFile = c["certificate-authority"];
+  if (caData && caFile)
+    fail("sets both certificate-authority-data and certificate-authority, which kubectl refuses; keep one");
+  const caBytes = caFile
+    ? await readEntryFile(caFile, "certificate-authority", cluster)
+    : caData
+      ? decodeData(caData)
+      : undefined;
+  // Like kubectl, the TLS settings only count for an https server.
+  if (!server.https) return config;
+  const tls: TLSConfig = {};
+  if (caData) tls.caData = caBytes!;
+  else if (caFile) tls.caFile = caFile;
   if (c["insecure-skip-tls-verify"]) tls.insecure = true;
   if (c["tls-server-name"]) tls.serverName = c["tls-server-name"];
+  const conflict = tlsConflict(tls);
+  if (conflict) fail(conflict);
+  if (caBytes && !isCABundle(caBytes)) {
+    fail(
+      `has ${caFile ? `certificate-authority ${caFile}` : "certificate-authority-data"} that is not a PEM CA certificate ` +
+        "(no -----BEGIN CERTIFICATE----- block that parses); use the CA's PEM file" +
+        (caFile ? "" : " (certificate-authority-data is its base64: base64 -w0 ca.crt)"),
+    );
+  }
   if (Object.keys(tls).length) config.tls = tls;
-  if (c["proxy-url"]) config.proxyURL = c["proxy-url"];
   return config;
 }
 
@@ -429,7 +557,9 @@ function execConfig(
   if (x.env) exec.env = x.env;
   if (x.installHint) exec.installHint = x.installHint;
   if (x.provideClusterInfo) exec.provideClusterInfo = true;
+  // kubeconfig v1 defaults v1beta1 plugins to IfAvailable; v1 ones must say.
   if (x.interactiveMode) exec.interactiveMode = x.interactiveMode;
+  else if (x.apiVersion === "client.authentication.k8s.io/v1beta1") exec.interactiveMode = "IfAvailable";
   const ext = cluster.extensions?.find((e) => e.name === "client.authentication.k8s.io/exec");
   if (ext) exec.clusterConfig = ext.extension;
   exec.workingDir = dirname(userFile);
@@ -437,11 +567,20 @@ function execConfig(
 }
 
 /**
- * Step 5: the user's credentials (checked by the one credential validation), client certificate and
- * impersonation. Like client-go, they only go to TLS servers.
+ * Step 6: the user's credentials, checked as kubectl checks them (the one credential validation, the
+ * exec section, the client certificate and its key, impersonation). Impersonation is always sent;
+ * credentials and the client certificate only go to https servers, as in kubectl.
  */
-function userCredentials(config: RestConfig, user: Entry<KubeconfigUser>, cluster: KubeconfigCluster): void {
+async function userCredentials(
+  config: RestConfig,
+  user: Entry<KubeconfigUser>,
+  cluster: KubeconfigCluster,
+  server: Server,
+): Promise<void> {
   const u = user.value;
+  const fail = (what: string): never => {
+    throw new KubeconfigError(`kubeconfig ${user.file}: ${user.label} ${what}`, [user.file], user.label);
+  };
   const creds: CredentialFields = {};
   if (u.token) creds.bearerToken = u.token;
   if (u.tokenFile) creds.bearerTokenFile = u.tokenFile;
@@ -454,39 +593,75 @@ function userCredentials(config: RestConfig, user: Entry<KubeconfigUser>, cluste
   }
   if (u.exec) creds.exec = execConfig(u.exec, cluster, user.file);
   const conflict = credentialConflict(creds);
-  if (conflict)
-    throw new KubeconfigError(`kubeconfig ${user.file}: ${user.label} ${conflict}`, [user.file], user.label);
+  if (conflict) fail(conflict);
+  const execProblem = creds.exec && execConfigProblem(creds.exec);
+  if (execProblem) fail(`has an exec section that ${execProblem}`);
 
-  if (/^http:\/\//i.test(config.host)) return;
-  const tls: TLSConfig = {};
-  if (u["client-certificate-data"]) {
-    tls.certData = decodeData(u["client-certificate-data"], user.file, user.label, "client-certificate-data");
-  } else if (u["client-certificate"]) tls.certFile = u["client-certificate"];
-  if (u["client-key-data"])
-    tls.keyData = decodeData(u["client-key-data"], user.file, user.label, "client-key-data");
-  else if (u["client-key"]) tls.keyFile = u["client-key"];
-  if (Object.keys(tls).length) config.tls = { ...config.tls, ...tls };
-  Object.assign(config, creds);
-  if (u.as || u["as-uid"] || u["as-groups"]?.length || u["as-user-extra"]) {
-    const imp: ImpersonationConfig = {};
-    if (u.as) imp.user = u.as;
+  // A client key without a certificate is ignored, as in kubectl.
+  const certData = u["client-certificate-data"];
+  const certFile = u["client-certificate"];
+  const keyData = u["client-key-data"];
+  const keyFile = u["client-key"];
+  let pair: { cert: Buffer; key: Buffer } | undefined;
+  if (certData || certFile) {
+    if (certData && certFile)
+      fail("sets both client-certificate-data and client-certificate, which kubectl refuses; keep one");
+    if (keyData && keyFile) fail("sets both client-key-data and client-key, which kubectl refuses; keep one");
+    if (!keyData && !keyFile)
+      fail(
+        "has a client certificate without its key; set client-key or client-key-data (or remove the certificate)",
+      );
+    pair = {
+      cert: certFile ? await readEntryFile(certFile, "client-certificate", user) : decodeData(certData!),
+      key: keyFile ? await readEntryFile(keyFile, "client-key", user) : decodeData(keyData!),
+    };
+  }
+  if ((u["as-uid"] || u["as-groups"]?.length || u["as-user-extra"]) && !u.as)
+    fail("sets as-uid, as-groups or as-user-extra without as; impersonating needs a user name (as)");
+  if (u.as) {
+    const imp: ImpersonationConfig = { user: u.as };
     if (u["as-uid"]) imp.uid = u["as-uid"];
     if (u["as-groups"]?.length) imp.groups = u["as-groups"];
     if (u["as-user-extra"]) imp.extra = u["as-user-extra"];
     config.impersonate = imp;
   }
+  if (!server.https) return;
+
+  if (creds.authProvider && !creds.exec) {
+    const problem = authProviderProblem(creds.authProvider);
+    if (problem) fail(`has an ${problem}`);
+  }
+  if (u.tokenFile && !u.token) await readEntryFile(u.tokenFile, "tokenFile", user);
+  if (pair) {
+    const problem = keyPairProblem(
+      pair.cert,
+      pair.key,
+      certFile ? `client-certificate ${certFile}` : "client-certificate-data",
+      keyFile ? `client-key ${keyFile}` : "client-key-data",
+    );
+    if (problem) fail(problem);
+    const tls: TLSConfig = {};
+    if (certFile) tls.certFile = certFile;
+    else tls.certData = pair.cert;
+    if (keyFile) tls.keyFile = keyFile;
+    else tls.keyData = pair.key;
+    config.tls = { ...config.tls, ...tls };
+  }
+  Object.assign(config, creds);
 }
 
 /**
- * Resolves a merged kubeconfig + overrides into a RestConfig (client-go's DirectClientConfig):
- * select the context → look up its cluster and user → apply the overrides → cluster TLS → user credentials.
+ * Resolves a merged kubeconfig + overrides into a RestConfig (client-go's DirectClientConfig): select
+ * the context → look up its cluster and user → apply the overrides → the server → the cluster's TLS →
+ * the user's credentials.
  */
-function resolveConfig(m: Merged, overrides: KubeconfigOverrides = {}): LoadedKubeconfig {
+async function resolveConfig(m: Merged, overrides: KubeconfigOverrides = {}): Promise<LoadedKubeconfig> {
   const ctx = selectContext(m, overrides);
   const { cluster, user } = lookUpEntries(m, ctx, overrides);
   applyOverrides(cluster.value, user.value, overrides);
-  const config = clusterConfig(cluster, m.files);
-  userCredentials(config, user, cluster.value);
+  const server = serverOf(cluster, m.files);
+  const config = await clusterConfig(cluster, server);
+  await userCredentials(config, user, cluster.value, server);
   const namespace = overrides.namespace || ctx.context.namespace || "default";
   config.namespace = namespace;
   return {
@@ -539,11 +714,14 @@ export async function loadKubeconfig(opts: LoadKubeconfigOptions = {}): Promise<
   return resolveConfig(merge(docs), opts.overrides);
 }
 
-/** Resolves kubeconfig YAML text (e.g. a test user's) — relative paths against `baseDir` (default cwd). */
-export function configFromKubeconfigText(
+/**
+ * Resolves kubeconfig YAML text (e.g. a test user's): relative paths against `baseDir` (default cwd),
+ * `name` in messages. Asynchronous because the files it names are checked, as loadKubeconfig does.
+ */
+export async function configFromKubeconfigText(
   text: string,
   opts: { overrides?: KubeconfigOverrides; baseDir?: string; name?: string } = {},
-): LoadedKubeconfig {
+): Promise<LoadedKubeconfig> {
   const file = opts.name ?? "<kubeconfig text>";
   const kc = resolveKubeconfigPaths(parseKubeconfig(text, file), opts.baseDir ?? process.cwd());
   return resolveConfig(merge([{ kc, file }]), opts.overrides);
