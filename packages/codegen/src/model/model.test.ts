@@ -96,7 +96,7 @@ describe("buildModel", () => {
     );
     assert.equal(resource("core/v1", "bindings").listType, undefined);
   });
-  it("models subresources with verbs, kinds, types and client-go method names; connect kept", () => {
+  it("models subresources with verbs, kinds, types and client-go method names; connect rows kept", () => {
     const subs = Object.fromEntries(resource("core/v1", "pods").subresources.map((s) => [s.name, s]));
     assert.deepEqual(Object.keys(subs), ["binding", "eviction", "exec", "log", "status"]);
     assert.deepEqual(subs.eviction, {
@@ -114,7 +114,7 @@ describe("buildModel", () => {
       verbs: ["connect"],
       connect: true,
       apply: false,
-      methods: [],
+      methods: ["exec"],
       responseType: "string",
     });
     assert.deepEqual([subs.log?.verbs, subs.log?.methods, subs.log?.responseType], [["get"], [], "string"]);
