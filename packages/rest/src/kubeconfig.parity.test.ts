@@ -10,7 +10,9 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { type KubeconfigOverrides, loadKubeconfig } from "./kubeconfig.js";
+import { RESTClient } from "./client.js";
+import type { RestConfig } from "./config.js";
+import { KubeconfigError, type KubeconfigOverrides, loadKubeconfig } from "./kubeconfig.js";
 import { json, startTestServer, type TestServer, testPKI } from "./testing/tls.js";
 
 const run = promisify(execFile);
@@ -216,6 +218,312 @@ describe("kubeconfig parity with the request kubectl sends (flags config view ig
       const o = { ...overrides };
       if (o.server === "SERVER1") o.server = s1.url;
       assert.deepEqual(pick(await ours(kc(), o)), await kubectlRequest(kc(), a));
+    });
+  }
+});
+
+// ---- Security and decoding: the request kubectl sends (or its refusal) against ours -------------------
+
+describe("kubeconfig parity with kubectl: schemes, credentials, TLS rules and decoding", () => {
+  interface Sent {
+    scheme: "http" | "https";
+    authorization: string | null;
+    impersonateUser: string | null;
+  }
+  let plain: { port: number; requests: { url: string; headers: Record<string, unknown> }[]; close(): void };
+  let tls: TestServer;
+  const dir = join(root, "security");
+  const pki = testPKI();
+  const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+  before(async () => {
+    mkdirSync(dir, { recursive: true });
+    const { createServer } = await import("node:http");
+    const requests: { url: string; headers: Record<string, unknown> }[] = [];
+    const server = createServer((req, res) => {
+      requests.push({ url: req.url ?? "", headers: req.headers });
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [] }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    plain = {
+      port: (server.address() as import("node:net").AddressInfo).port,
+      requests,
+      close: () => server.close(),
+    };
+    tls = await apiServer();
+  });
+  after(async () => {
+    plain?.close();
+    await tls?.close();
+  });
+
+  /** A one-context kubeconfig: `cluster` and `user` are flow mappings (or YAML of their own). */
+  const kubeconfig = (cluster: string, user: string, extra = "") => `apiVersion: v1
+kind: Config
+current-context: c
+contexts: [{name: c, context: {cluster: k, user: u}}]
+${extra}clusters:
+- name: k
+  cluster: ${cluster}
+users:
+- name: u
+  user: ${user}
+`;
+  const bare = () => `{server: "127.0.0.1:${plain.port}"}`;
+  const secure = () => `{server: "${tls.url}", certificate-authority: ${pki.paths.caCert}}`;
+
+  function sentTo(requests: { url: string; headers: Record<string, unknown> }[], scheme: Sent["scheme"]) {
+    const r = requests.find((x) => x.url.startsWith("/api"));
+    if (!r) return undefined;
+    const h = (name: string) => (r.headers[name] as string | undefined) ?? null;
+    return { scheme, authorization: h("authorization"), impersonateUser: h("impersonate-user") };
+  }
+
+  async function kubectlSends(file: string): Promise<Sent | "refused"> {
+    const p0 = plain.requests.length;
+    const t0 = tls.requests.length;
+    try {
+      await run("kubectl", ["--kubeconfig", file, "get", "--raw", "/api", "--request-timeout=5s"], {
+        env: env(file),
+        timeout: 20_000,
+      });
+    } catch {
+      assert.equal(plain.requests.length + tls.requests.length, p0 + t0, "kubectl refused before sending");
+      return "refused";
+    }
+    const got = sentTo(plain.requests.slice(p0), "http") ?? sentTo(tls.requests.slice(t0), "https");
+    assert.ok(got, "kubectl sent GET /api");
+    return got;
+  }
+
+  async function weSend(file: string): Promise<Sent | "refused"> {
+    let config: RestConfig;
+    try {
+      config = (await loadKubeconfig({ path: file })).config;
+    } catch (e) {
+      assert.ok(e instanceof KubeconfigError, String(e));
+      assert.ok(e.message.includes(file), e.message);
+      return "refused";
+    }
+    const p0 = plain.requests.length;
+    const t0 = tls.requests.length;
+    const client = RESTClient.forConfig({ ...config, maxRetries: 0 });
+    try {
+      await client.request({ method: "GET", path: "/api" });
+    } finally {
+      await client.close();
+    }
+    const got = sentTo(plain.requests.slice(p0), "http") ?? sentTo(tls.requests.slice(t0), "https");
+    assert.ok(got, "we sent GET /api");
+    return got;
+  }
+
+  const none = { authorization: null, impersonateUser: null };
+  const cases: [string, () => string, Sent | "refused"][] = [
+    // A bare host:port is plain http for kubectl whatever the TLS settings, and gets no credentials.
+    [
+      "bare host:port with a token",
+      () => kubeconfig(bare(), "{token: tok-bare}"),
+      { scheme: "http", ...none },
+    ],
+    [
+      "bare host:port with basic auth",
+      () => kubeconfig(bare(), "{username: admin, password: pw-bare}"),
+      { scheme: "http", ...none },
+    ],
+    [
+      "bare host:port with a CA: still http, no token",
+      () =>
+        kubeconfig(
+          `{server: "127.0.0.1:${plain.port}", certificate-authority: ${pki.paths.caCert}}`,
+          "{token: tok-ca}",
+        ),
+      { scheme: "http", ...none },
+    ],
+    [
+      "bare host:port with insecure-skip-tls-verify: still http",
+      () =>
+        kubeconfig(
+          `{server: "127.0.0.1:${plain.port}", insecure-skip-tls-verify: true}`,
+          "{token: tok-insecure}",
+        ),
+      { scheme: "http", ...none },
+    ],
+    [
+      "bare localhost:port",
+      () => kubeconfig(`{server: "localhost:${plain.port}"}`, "{token: tok-localhost}"),
+      { scheme: "http", ...none },
+    ],
+    [
+      "http:// server: impersonation is sent, the token is not",
+      () => kubeconfig(`{server: "http://127.0.0.1:${plain.port}"}`, "{token: tok-http, as: jane}"),
+      { scheme: "http", authorization: null, impersonateUser: "jane" },
+    ],
+    [
+      "https with a CA: the token is sent",
+      () => kubeconfig(secure(), "{token: tok-https, as: jane}"),
+      { scheme: "https", authorization: "Bearer tok-https", impersonateUser: "jane" },
+    ],
+    // TLS rules.
+    [
+      "insecure-skip-tls-verify with certificate-authority",
+      () =>
+        kubeconfig(
+          `{server: "${tls.url}", certificate-authority: ${pki.paths.caCert}, insecure-skip-tls-verify: true}`,
+          "{token: t}",
+        ),
+      "refused",
+    ],
+    [
+      "insecure-skip-tls-verify with certificate-authority-data",
+      () =>
+        kubeconfig(
+          `{server: "${tls.url}", certificate-authority-data: ${b64(pki.caCert)}, insecure-skip-tls-verify: true}`,
+          "{token: t}",
+        ),
+      "refused",
+    ],
+    [
+      "certificate-authority-data and certificate-authority",
+      () =>
+        kubeconfig(
+          `{server: "${tls.url}", certificate-authority-data: ${b64(pki.caCert)}, certificate-authority: ${pki.paths.caCert}}`,
+          "{token: t}",
+        ),
+      "refused",
+    ],
+    [
+      "client-certificate-data and client-certificate",
+      () =>
+        kubeconfig(
+          secure(),
+          `{client-certificate-data: ${b64(pki.clientCert)}, client-certificate: ${pki.paths.clientCert}, client-key: ${pki.paths.clientKey}}`,
+        ),
+      "refused",
+    ],
+    [
+      "client-key-data and client-key",
+      () =>
+        kubeconfig(
+          secure(),
+          `{client-certificate: ${pki.paths.clientCert}, client-key: ${pki.paths.clientKey}, client-key-data: ${b64(pki.clientKey)}}`,
+        ),
+      "refused",
+    ],
+    [
+      "a client certificate without its key",
+      () => kubeconfig(secure(), `{client-certificate: ${pki.paths.clientCert}}`),
+      "refused",
+    ],
+    [
+      "certificate-authority-data that is not PEM",
+      () =>
+        kubeconfig(
+          `{server: "${tls.url}", certificate-authority-data: ${b64("not a certificate")}}`,
+          "{token: t}",
+        ),
+      "refused",
+    ],
+    [
+      "a certificate-authority file that does not exist",
+      () =>
+        kubeconfig(
+          `{server: "${tls.url}", certificate-authority: ${join(dir, "missing-ca.crt")}}`,
+          "{token: t}",
+        ),
+      "refused",
+    ],
+    [
+      "a client-key that cannot be read (a directory)",
+      () => kubeconfig(secure(), `{client-certificate: ${pki.paths.clientCert}, client-key: ${dir}}`),
+      "refused",
+    ],
+    // Typing as kubectl's decoder types it (YAML 1.1, then strict JSON types).
+    [
+      'insecure-skip-tls-verify: "false" (a string)',
+      () => kubeconfig(`{server: "${tls.url}", insecure-skip-tls-verify: "false"}`, "{token: t}"),
+      "refused",
+    ],
+    [
+      "insecure-skip-tls-verify: yes (a YAML 1.1 boolean)",
+      () => kubeconfig(`{server: "${tls.url}", insecure-skip-tls-verify: yes}`, "{token: tok-yes}"),
+      { scheme: "https", authorization: "Bearer tok-yes", impersonateUser: null },
+    ],
+    ["token: no (a YAML 1.1 boolean)", () => kubeconfig(secure(), "{token: no}"), "refused"],
+    [
+      "exec args: [y] (a YAML 1.1 boolean)",
+      () =>
+        kubeconfig(
+          secure(),
+          "{exec: {command: /bin/true, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never, args: [y]}}",
+        ),
+      "refused",
+    ],
+    ["server: 6443 (a number)", () => kubeconfig("{server: 6443}", "{token: t}"), "refused"],
+    ["server: not a url", () => kubeconfig("{server: not a url}", "{token: t}"), "refused"],
+    [
+      "token: '0123' (quoted: a string)",
+      () => kubeconfig(secure(), "{token: '0123'}"),
+      { scheme: "https", authorization: "Bearer 0123", impersonateUser: null },
+    ],
+    // YAML structure.
+    [
+      "a merge key (<<: *anchor) gives the token",
+      () => kubeconfig(secure(), "{<<: *creds, as: jane}", "common: &creds {token: tok-merged}\n"),
+      { scheme: "https", authorization: "Bearer tok-merged", impersonateUser: "jane" },
+    ],
+    [
+      "a merge key after an explicit key overwrites it (go-yaml v2)",
+      () => kubeconfig(secure(), "{token: tok-explicit, <<: *creds}", "common: &creds {token: tok-merged}\n"),
+      { scheme: "https", authorization: "Bearer tok-merged", impersonateUser: null },
+    ],
+    [
+      "a duplicate mapping key: the last one wins",
+      () => kubeconfig(secure(), "\n    token: tok-first\n    token: tok-last"),
+      { scheme: "https", authorization: "Bearer tok-last", impersonateUser: null },
+    ],
+    [
+      "the same cluster name twice",
+      () =>
+        kubeconfig(secure(), "{token: t}").replace(
+          "clusters:\n",
+          `clusters:\n- name: k\n  cluster: {server: "https://127.0.0.1:1"}\n`,
+        ),
+      "refused",
+    ],
+    [
+      "the same user name twice",
+      () =>
+        kubeconfig(secure(), "{token: t}").replace("users:\n", "users:\n- name: u\n  user: {token: other}\n"),
+      "refused",
+    ],
+    [
+      "the same context name twice",
+      () =>
+        kubeconfig(secure(), "{token: t}").replace(
+          "contexts: [{name: c, context: {cluster: k, user: u}}]",
+          "contexts: [{name: c, context: {cluster: k, user: u}}, {name: c, context: {cluster: k}}]",
+        ),
+      "refused",
+    ],
+    [
+      "proxy-url with the socks scheme (kubectl takes socks5 only)",
+      () =>
+        kubeconfig(
+          `{server: "${tls.url}", certificate-authority: ${pki.paths.caCert}, proxy-url: "socks://127.0.0.1:1"}`,
+          "{token: t}",
+        ),
+      "refused",
+    ],
+  ];
+  for (const [name, text, want] of cases) {
+    test(name, async () => {
+      const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, "-")}.yaml`);
+      writeFileSync(file, text());
+      const kubectl = await kubectlSends(file);
+      assert.deepEqual(kubectl, want, "kubectl does what this case says");
+      assert.deepEqual(await weSend(file), kubectl);
     });
   }
 });
