@@ -53,7 +53,6 @@ test("N workers, never two reconciles of one key at once, all keys reconciled", 
       seen.set(key, (seen.get(key) ?? 0) + 1);
       concurrent--;
       inFlight.delete(key);
-      return undefined;
     },
   });
   const stop = new AbortController();
@@ -84,7 +83,6 @@ test("errors re-queue with the rate limiter; success forgets the key's backoff",
       calls++;
       if (calls < 3) throw new Error(`attempt ${calls} fails`);
       done.resolve();
-      return undefined;
     },
   });
   const stop = new AbortController();
@@ -175,7 +173,6 @@ test("shutdown drains in-flight reconciles without aborting them, and takes no n
       await delay(100);
       abortedDuring = signal.aborted;
       finished = true;
-      return undefined;
     },
   });
   const stop = new AbortController();
@@ -199,7 +196,6 @@ test("watch(): informer events become keys; workers start after the source synce
     logger: discardLogger,
     reconcile: async (key) => {
       keys.push(key);
-      return undefined;
     },
   });
   const owned = new FakeSource();

@@ -21,11 +21,17 @@ import type { MetricsProvider } from "./workqueue/metrics.js";
 import { defaultTypedControllerRateLimiter, type TypedRateLimiter } from "./workqueue/ratelimiters.js";
 import { newTypedRateLimitingQueue, type RateLimitingQueue } from "./workqueue/ratelimiting.js";
 
-/** What a reconcile resolves to: nothing (done) or a request to look again later. */
-export type ReconcileResult = undefined | { requeueAfterMs: number };
+/** What a reconcile may resolve to besides nothing: a request to look at the key again later. */
+export interface ReconcileResult {
+  requeueAfterMs: number;
+}
 
-/** Brings the object named by `key` ("namespace/name") to its desired state. */
-export type Reconciler = (key: string, signal: AbortSignal) => Promise<ReconcileResult | undefined>;
+/**
+ * Brings the object named by `key` ("namespace/name") to its desired state. Resolving to nothing is
+ * success; a rejection is a failure (re-queued with the rate limiter).
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: an async function that returns nothing is Promise<void>
+export type Reconciler = (key: string, signal: AbortSignal) => Promise<ReconcileResult | void>;
 
 /** The part of an informer the runner uses (a SharedIndexInformer of @org/informers has it). */
 export interface EventSource<T> {

@@ -1,5 +1,9 @@
 /// <reference types="node" preserve="true" />
-// @org/controller: client-go's controller toolkit: workqueue, leader election, events, Controller runner.
+/**
+ * The counterpart of client-go's controller toolkit: workqueue, leader election, events, Controller runner.
+ *
+ * @module @org/controller
+ */
 export { type Clock, type ClockTimer, FakeClock, realClock } from "./clock.js";
 export {
   Controller,

@@ -113,7 +113,7 @@ export class SampleController {
   }
 
   /** Compares the Foo's desired state with the Deployment and fixes the difference. */
-  async syncHandler(key: string, signal: AbortSignal): Promise<undefined> {
+  async syncHandler(key: string, signal: AbortSignal): Promise<void> {
     const [namespace = ""] = key.split("/");
     const foo = this.#foos.get(key) as Foo | undefined;
     if (!foo) {
@@ -174,7 +174,6 @@ export class SampleController {
       replicas: replicas ?? null,
       available,
     });
-    return;
   }
 }
 
