@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { type ClientsetEmitOptions, emitClientset } from "./emit/clientset.js";
+import { emitSchemaTable, SCHEMA_MODULE } from "./emit/schema.js";
 import type { Files } from "./emit/source.js";
 import { emitTypes } from "./emit/types.js";
 import { readSpec, type SpecInput } from "./load/read.js";
@@ -42,11 +43,14 @@ export function emit(
   progress?: (line: string) => void,
 ): Files {
   if (target === "types") return emitTypes(model, (path) => progress?.(`types ${path}`));
-  return emitClientset(model, options, (gv) =>
+  const files = emitClientset(model, options, (gv) =>
     progress?.(
       `clientset ${gv.group || "core"}/${gv.version} (${gv.resources.length} resource${gv.resources.length === 1 ? "" : "s"})`,
     ),
   );
+  // The fake clientset's patch and apply data (merge keys, list types) as a table of its own.
+  files.set(`${SCHEMA_MODULE}.ts`, emitSchemaTable(model));
+  return files;
 }
 
 /** Replaces `out` with exactly `files`: written to a sibling temp directory first, then renamed. */

@@ -3,12 +3,13 @@
 // informers run on it unchanged; serveFake serves the same server over HTTPS for kubectl.
 import { Clientset } from "../clientset.js";
 import { groupVersions } from "../generated/index.js";
+import { schemaTable } from "../generated/schema.js";
 import { type Action, FakeServer, type FakeServerOptions, type ReactionFunc } from "./server.js";
 import { FakeTransport } from "./transport.js";
 
 export type { ManagedFieldsEntry } from "./managed.js";
 export type { FakeResource, FakeSubresource } from "./resources.js";
-export { type FieldMeta, type SchemaTable, schemaFromOpenAPI } from "./schema.js";
+export { emptySchema, type FieldMeta, type SchemaTable } from "./schema.js";
 export { type ServedFake, type ServeFakeOptions, serveFake } from "./serve.js";
 export {
   type Action,
@@ -47,9 +48,9 @@ export function newFakeClientset(...objects: object[]): FakeClientset {
   return newFakeClientsetWithOptions({}, ...objects);
 }
 
-/** newFakeClientset with options: the spec's schema data, the history window, a clock ... */
+/** newFakeClientset with options: the history window, a clock, another schema table ... */
 export function newFakeClientsetWithOptions(opts: FakeClientsetOptions, ...objects: object[]): FakeClientset {
-  const server = new FakeServer({ groupVersions, ...opts });
+  const server = new FakeServer({ groupVersions, schema: schemaTable, ...opts });
   server.add(...(objects as Record<string, unknown>[]));
   return fakeClientsetFor(server);
 }

@@ -70,7 +70,7 @@ export type ReactionFunc = (action: Action) => Reaction | undefined;
 export interface FakeServerOptions {
   /** The descriptors the fake serves (default: the generated `groupVersions` table). */
   groupVersions: Readonly<Record<string, GroupVersionDescriptor>>;
-  /** Patch strategies, merge keys and list types from the spec (default: none, every list atomic). */
+  /** Patch strategies, merge keys and list types from the spec (default here: none, every list atomic; newFakeClientset passes the generated table). */
   schema?: SchemaTable;
   /** How many changes the history keeps for watches and lists at old resourceVersions (default 10000). */
   historyWindow?: number;

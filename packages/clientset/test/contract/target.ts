@@ -6,8 +6,7 @@ import { StatusError } from "@org/rest";
 import { createTestNamespace, uniqueNamespaceName } from "@org/testenv/harness";
 import { Clientset } from "../../src/clientset.js";
 import { DynamicClient } from "../../src/dynamic/index.js";
-import { newFakeClientsetWithOptions } from "../../src/fake/index.js";
-import type { SchemaTable } from "../../src/fake/schema.js";
+import { newFakeClientset } from "../../src/fake/index.js";
 import type { FakeServer } from "../../src/fake/server.js";
 import type { RestInterface } from "../../src/runtime/rest.js";
 import { env, type Obj } from "../support.js";
@@ -84,9 +83,9 @@ export async function realTarget(): Promise<Target> {
   };
 }
 
-/** A fake server shared by every case (as the real one is), with the spec's schema data. */
-export function fakeTarget(schema: SchemaTable | undefined): Target & { server: FakeServer } {
-  const fake = newFakeClientsetWithOptions(schema === undefined ? {} : { schema });
+/** A fake server shared by every case (as the real one is). */
+export function fakeTarget(): Target & { server: FakeServer } {
+  const fake = newFakeClientset();
   const rest = fake.restClient;
   const dyn = new DynamicClient(rest);
   const cs: Clientset = fake;

@@ -1,0 +1,117 @@
+// The clientset's schema table: for each object type of the spec, the fields that lead to other
+// object types and the list and map semantics of its fields (strategic-merge patch strategy and merge
+// key, server-side apply list type and list-map keys, atomic maps), plus the root type of each
+// group/version/kind. Data only: the fake clientset's patch and apply logic reads it.
+import { StructureKind, VariableDeclarationKind } from "ts-morph";
+import type { Schema } from "../load/spec.js";
+import type { ApiModel } from "../model/model.js";
+import { header, printFile, relativeImport, typeImport } from "./source.js";
+
+/** Module of the table in the clientset's generated directory. */
+export const SCHEMA_MODULE = "schema";
+
+/** How one field behaves in patches and apply (the clientset's fake/schema.ts FieldMeta). */
+export interface FieldMeta {
+  ref?: string;
+  list?: "atomic" | "set" | "map";
+  keys?: string[];
+  mergeKey?: string;
+  strategy?: string;
+  map?: true;
+  atomic?: true;
+}
+
+export interface SchemaTableData {
+  types: Record<string, Record<string, FieldMeta>>;
+  roots: Record<string, string>;
+}
+
+function refName(s: unknown): string | undefined {
+  const ref = (s as { $ref?: unknown } | undefined)?.$ref;
+  if (typeof ref !== "string") return undefined;
+  return ref.slice(ref.lastIndexOf("/") + 1);
+}
+
+function fieldMeta(p: Schema): FieldMeta | undefined {
+  const m: FieldMeta = {};
+  if (p.type === "array") {
+    const lt = p["x-kubernetes-list-type"];
+    m.list = lt === "map" || lt === "set" ? lt : "atomic";
+    const keys = p["x-kubernetes-list-map-keys"];
+    if (Array.isArray(keys)) m.keys = keys.map(String);
+    const item = refName(p.items);
+    if (item !== undefined) m.ref = item;
+  } else if (
+    p.type === "object" &&
+    p.additionalProperties !== undefined &&
+    p.additionalProperties !== false
+  ) {
+    m.map = true;
+    const v = refName(p.additionalProperties);
+    if (v !== undefined) m.ref = v;
+  } else {
+    const r = refName(p);
+    if (r !== undefined) m.ref = r;
+  }
+  if (typeof p["x-kubernetes-patch-merge-key"] === "string") m.mergeKey = p["x-kubernetes-patch-merge-key"];
+  if (typeof p["x-kubernetes-patch-strategy"] === "string") m.strategy = p["x-kubernetes-patch-strategy"];
+  if (p["x-kubernetes-map-type"] === "atomic") m.atomic = true;
+  return Object.keys(m).length === 0 ? undefined : m;
+}
+
+/** The table of a model (pure; definitions and fields in sorted order). */
+export function schemaTable(model: ApiModel): SchemaTableData {
+  const decls = model.typeModules
+    .flatMap((m) => m.decls)
+    .sort((a, b) => (a.definition < b.definition ? -1 : 1));
+  const types: Record<string, Record<string, FieldMeta>> = {};
+  const roots: Record<string, string> = {};
+  for (const d of decls) {
+    const fields: Record<string, FieldMeta> = {};
+    const props = (d.schema.properties ?? {}) as Record<string, Schema>;
+    for (const f of Object.keys(props).sort()) {
+      const m = fieldMeta(props[f]!);
+      if (m !== undefined) fields[f] = m;
+    }
+    if (d.schema["x-kubernetes-map-type"] === "atomic") fields["."] = { atomic: true };
+    if (Object.keys(fields).length > 0) types[d.definition] = fields;
+    const gvks = (d.schema["x-kubernetes-group-version-kind"] ?? []) as {
+      group: string;
+      version: string;
+      kind: string;
+    }[];
+    for (const g of gvks) roots[`${g.group}/${g.version}/${g.kind}`] = d.definition;
+  }
+  return {
+    types,
+    roots: Object.fromEntries(Object.entries(roots).sort(([a], [b]) => (a < b ? -1 : 1))),
+  };
+}
+
+/** The generated module: `export const schemaTable: SchemaTable = {...}`, one line per type. */
+export function emitSchemaTable(model: ApiModel, fakeDir = "../fake"): string {
+  const t = schemaTable(model);
+  const lines = (o: Record<string, unknown>) =>
+    `{\n${Object.entries(o)
+      .map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)},\n`)
+      .join("")}  }`;
+  return printFile([
+    header(model.source),
+    typeImport(relativeImport(SCHEMA_MODULE, `${fakeDir}/schema`), ["SchemaTable"]),
+    {
+      kind: StructureKind.VariableStatement,
+      isExported: true,
+      declarationKind: VariableDeclarationKind.Const,
+      docs: [
+        "Patch strategies, merge keys, list types and map types of the spec's object types, and the root type of each group/version/kind (for the fake clientset).",
+      ],
+      declarations: [
+        {
+          name: "schemaTable",
+          type: "SchemaTable",
+          initializer: `{\n  types: ${lines(t.types)},\n  roots: ${lines(t.roots)},\n}`,
+        },
+      ],
+    },
+  ]);
+}
