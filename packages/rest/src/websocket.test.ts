@@ -1,0 +1,236 @@
+// RESTClient.connect and the WebSocket framing against a local HTTPS server that speaks the server
+// side of RFC 6455 itself: handshake headers, credentials and client certificates on the upgrade,
+// subprotocol choice (a server without v5), fragments, ping, large frames, close, refusals, idle timeout.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { after, before, test } from "node:test";
+import { RESTClient } from "./client.js";
+import type { RestConfig } from "./config.js";
+import { StatusError } from "./errors.js";
+import { startTestServer, type TestServer, testPKI } from "./testing/tls.js";
+import type { WebSocketClose } from "./websocket.js";
+
+/** A server frame: FIN, unmasked. */
+function serverFrame(opcode: number, payload: Buffer, fin = true): Buffer {
+  const len = payload.length;
+  const head = len < 126 ? Buffer.from([0, len]) : len < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
+  head[0] = (fin ? 0x80 : 0) | opcode;
+  if (len >= 126 && len < 65536) {
+    head[1] = 126;
+    head.writeUInt16BE(len, 2);
+  } else if (len >= 65536) {
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(len), 2);
+  }
+  return Buffer.concat([head, payload]);
+}
+
+/** Reads the client's frames: they must be masked. */
+function clientFrames(socket: Duplex, onFrame: (opcode: number, payload: Buffer) => void): void {
+  let buf = Buffer.alloc(0);
+  socket.on("data", (chunk: Buffer) => {
+    buf = Buffer.concat([buf, chunk]);
+    for (;;) {
+      if (buf.length < 2) return;
+      assert.ok((buf[1]! & 0x80) !== 0, "client frames are masked");
+      let len = buf[1]! & 0x7f;
+      let o = 2;
+      if (len === 126) {
+        if (buf.length < 4) return;
+        len = buf.readUInt16BE(2);
+        o = 4;
+      } else if (len === 127) {
+        if (buf.length < 10) return;
+        len = Number(buf.readBigUInt64BE(2));
+        o = 10;
+      }
+      if (buf.length < o + 4 + len) return;
+      const key = buf.subarray(o, o + 4);
+      const payload = Buffer.from(buf.subarray(o + 4, o + 4 + len));
+      for (let i = 0; i < payload.length; i++) payload[i]! ^= key[i & 3]!;
+      const opcode = buf[0]! & 0x0f;
+      buf = buf.subarray(o + 4 + len);
+      onFrame(opcode, payload);
+    }
+  });
+}
+
+type Upgrade = (req: IncomingMessage, socket: Duplex) => void;
+let server: TestServer;
+let onUpgrade: Upgrade;
+const seen: IncomingMessage[] = [];
+
+function accept(req: IncomingMessage, socket: Duplex, protocol: string): void {
+  const key = req.headers["sec-websocket-key"] as string;
+  const acceptKey = createHash("sha1").update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+  socket.write(
+    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+      `Sec-WebSocket-Accept: ${acceptKey}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
+  );
+}
+
+before(async () => {
+  server = await startTestServer(
+    (_req, res) => {
+      res.end("not an upgrade");
+    },
+    { requestCert: true },
+  );
+  server.server.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
+    seen.push(req);
+    onUpgrade(req, socket);
+  });
+});
+after(() => server.close());
+
+function config(extra: Partial<RestConfig> = {}): RestConfig {
+  const p = testPKI();
+  return {
+    host: server.url,
+    tls: { caData: p.caCert, certData: p.clientCert, keyData: p.clientKey },
+    bearerToken: "secret-token",
+    impersonate: { user: "jane" },
+    qps: 0,
+    ...extra,
+  };
+}
+
+const spec = {
+  method: "GET" as const,
+  path: "/api/v1/namespaces/ns/pods/p/exec",
+  query: { command: ["sh", "-c", "x"] },
+};
+
+test("handshake: credentials, client certificate, offered protocols; the server's choice (v4 without v5)", async () => {
+  let frames: [number, string][] = [];
+  onUpgrade = (req, socket) => {
+    accept(req, socket, "v4.channel.k8s.io");
+    clientFrames(socket, (op, payload) => {
+      frames.push([op, payload.toString("latin1")]);
+      if (op === 8) socket.end(serverFrame(8, payload));
+    });
+    socket.write(serverFrame(2, Buffer.from("\x01hello")));
+  };
+  const messages: string[] = [];
+  const closed = new Promise<WebSocketClose>((resolve) => {
+    void RESTClient.forConfig(config())
+      .connect(spec, ["v5.channel.k8s.io", "v4.channel.k8s.io"], {
+        message: (d) => messages.push(d.toString("latin1")),
+        close: resolve,
+      })
+      .then((conn) => {
+        assert.equal(conn.protocol, "v4.channel.k8s.io");
+        conn.send([Buffer.from("abc")], 0);
+        setTimeout(() => conn.close(1000, "bye"), 50);
+      });
+  });
+  const info = await closed;
+  assert.equal(info.code, 1000);
+  assert.deepEqual(messages, ["\x01hello"]);
+  assert.deepEqual(frames[0], [2, "\x00abc"]);
+  assert.equal(frames[1]![0], 8);
+  const req = seen.at(-1)!;
+  assert.equal(req.url, "/api/v1/namespaces/ns/pods/p/exec?command=sh&command=-c&command=x");
+  assert.equal(req.headers.authorization, "Bearer secret-token");
+  assert.equal(req.headers["impersonate-user"], "jane");
+  assert.equal(req.headers["sec-websocket-protocol"], "v5.channel.k8s.io, v4.channel.k8s.io");
+  assert.equal(req.headers["sec-websocket-version"], "13");
+  assert.equal((req.socket as import("node:tls").TLSSocket).getPeerCertificate().subject.CN, "tester");
+  frames = [];
+});
+
+test("fragments, ping, 16- and 64-bit lengths; the server's close ends it", async () => {
+  const big = Buffer.alloc(70_000, 7);
+  const mid = Buffer.alloc(300, 9);
+  const pongs: string[] = [];
+  onUpgrade = (req, socket) => {
+    accept(req, socket, "v5.channel.k8s.io");
+    clientFrames(socket, (op, payload) => {
+      if (op === 10) pongs.push(payload.toString());
+    });
+    socket.write(serverFrame(2, Buffer.from("\x01par"), false));
+    socket.write(serverFrame(9, Buffer.from("are you there")));
+    socket.write(serverFrame(0, Buffer.from("ts")));
+    const both = Buffer.concat([serverFrame(2, Buffer.concat([Buffer.from([1]), mid])), serverFrame(2, big)]);
+    socket.write(both.subarray(0, 5)); // split inside a header
+    setTimeout(() => {
+      socket.write(both.subarray(5));
+      const reason = Buffer.concat([Buffer.from([0x03, 0xe8]), Buffer.from("done")]);
+      socket.end(serverFrame(8, reason));
+    }, 20);
+  };
+  const got: Buffer[] = [];
+  const info = await new Promise<WebSocketClose>((resolve, reject) => {
+    RESTClient.forConfig(config())
+      .connect(spec, ["v5.channel.k8s.io"], { message: (d) => got.push(Buffer.from(d)), close: resolve })
+      .catch(reject);
+  });
+  assert.deepEqual([info.code, info.reason], [1000, "done"]);
+  assert.equal(got.length, 3);
+  assert.equal(got[0]!.toString(), "\x01parts");
+  assert.ok(got[1]!.equals(Buffer.concat([Buffer.from([1]), mid])));
+  assert.ok(got[2]!.equals(big));
+  assert.deepEqual(pongs, ["are you there"]);
+});
+
+test("a refused handshake is a StatusError with the server's Status; a redirect is not followed", async () => {
+  const status = {
+    kind: "Status",
+    apiVersion: "v1",
+    status: "Failure",
+    reason: "Forbidden",
+    code: 403,
+    message: "no exec for you",
+  };
+  onUpgrade = (_req, socket) => {
+    const body = JSON.stringify(status);
+    socket.end(
+      `HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  };
+  const noop = { message() {}, close() {} };
+  await assert.rejects(
+    RESTClient.forConfig(config()).connect(spec, ["v5.channel.k8s.io"], noop),
+    (e: unknown) => {
+      assert.ok(e instanceof StatusError, String(e));
+      assert.equal(e.code, 403);
+      assert.equal(e.reason, "Forbidden");
+      assert.match(e.message, /no exec for you/);
+      return true;
+    },
+  );
+  const before = seen.length;
+  onUpgrade = (_req, socket) => {
+    socket.end(
+      "HTTP/1.1 302 Found\r\nLocation: https://elsewhere.example:6443/steal\r\nContent-Length: 0\r\n\r\n",
+    );
+  };
+  await assert.rejects(
+    RESTClient.forConfig(config()).connect(spec, ["v5.channel.k8s.io"], noop),
+    /redirected to elsewhere\.example:6443; redirects are not followed/,
+  );
+  assert.equal(seen.length, before + 1, "one handshake, no second request");
+});
+
+test("no timeout once open, unless idleTimeoutMs: then a quiet stream closes with that reason", async () => {
+  onUpgrade = (req, socket) => {
+    accept(req, socket, "v5.channel.k8s.io");
+    socket.on("error", () => {});
+  };
+  // the config's request timeout bounds only the handshake
+  const quiet = await RESTClient.forConfig(config({ timeoutMs: 50 })).connect(spec, ["v5.channel.k8s.io"], {
+    message() {},
+    close() {},
+  });
+  await new Promise((r) => setTimeout(r, 150));
+  assert.ok(quiet.open, "still open after the request timeout");
+  quiet.destroy();
+  const info = await new Promise<WebSocketClose>((resolve, reject) => {
+    RESTClient.forConfig(config())
+      .connect(spec, ["v5.channel.k8s.io"], { message() {}, close: resolve }, { idleTimeoutMs: 100 })
+      .catch(reject);
+  });
+  assert.match(info.error?.message ?? "", /idle for 100 ms/);
+});
