@@ -1,6 +1,10 @@
 /// <reference types="node" preserve="true" />
-// @org/clientset: the typed clientset and its handwritten runtime, DynamicClient, DiscoveryClient,
-// RESTMapper and the helpers client-go users expect.
+/**
+ * The typed clientset and its handwritten runtime, DynamicClient, DiscoveryClient, RESTMapper and the
+ * helpers client-go users expect.
+ *
+ * @module @org/clientset
+ */
 export { Clientset } from "./clientset.js";
 export * from "./discovery/index.js";
 export * from "./dynamic/index.js";

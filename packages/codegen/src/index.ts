@@ -1,5 +1,10 @@
 /// <reference types="node" preserve="true" />
-// @org/codegen: load → model → emit, each stage usable on its own.
+/**
+ * Generates @org/api-types and the typed part of @org/clientset from the Kubernetes OpenAPI spec:
+ * load → model → emit, each stage usable on its own.
+ *
+ * @module @org/codegen
+ */
 export {
   type ClientsetEmitOptions,
   emitClientset,

@@ -1,6 +1,10 @@
 /// <reference types="node" preserve="true" />
-// @org/informers: client-go's tools/cache for TypeScript — Reflector, Store/Indexer,
-// SharedIndexInformer, informer factories (typed, dynamic, metadata-only) and listers.
+/**
+ * The counterpart of client-go's tools/cache — Reflector, Store/Indexer, SharedIndexInformer, informer
+ * factories (typed, dynamic, metadata-only) and listers.
+ *
+ * @module @org/informers
+ */
 export { Backoff, type BackoffOptions } from "./backoff.js";
 export {
   DynamicSharedInformerFactory,

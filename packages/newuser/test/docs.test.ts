@@ -2,6 +2,7 @@
 // of docs/MIGRATING.md type-checks (strict, against the packages' built .d.ts), and every method the
 // clientset README's verb table names exists on a generated resource interface.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -199,6 +200,27 @@ describe("documentation", () => {
     assert.ok(files.has("docs_MIGRATING_md.ts"), "docs/MIGRATING.md has snippets");
     const errors = typecheck(files, (file, line) => origins.get(file)?.[line] ?? `${file}:${line + 1}`);
     assert.deepEqual(errors, []);
+  });
+
+  it("npm run docs writes HTML API docs (TypeDoc) with the doc comments and the migration guide", () => {
+    const out = join(scratch, "api");
+    const r = spawnSync(
+      process.execPath,
+      [join(repo, "node_modules", "typedoc", "bin", "typedoc"), "--out", out],
+      {
+        cwd: repo,
+        encoding: "utf8",
+      },
+    );
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    const page = (p: string) => readFileSync(join(out, p), "utf8");
+    assert.match(page("index.html"), /Typed Kubernetes clients for TypeScript/);
+    assert.match(page("interfaces/_org_rest.ListOptions.html"), /Only objects whose labels match/);
+    assert.match(page("interfaces/_org_clientset.ResourceMethods.html"), /Server-side apply/);
+    assert.match(page("documents/MIGRATING.html"), /loadFromDefault/);
+    for (const m of ["rest", "clientset", "api-types", "informers", "controller", "testenv", "codegen"]) {
+      assert.ok(existsSync(join(out, "modules", `_org_${m}.html`)), `a page for @org/${m}`);
+    }
   });
 
   it("every verb in the clientset README's table is a method of the generated resource interfaces", () => {

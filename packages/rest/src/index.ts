@@ -1,4 +1,10 @@
 /// <reference types="node" preserve="true" />
+/**
+ * Kubernetes REST layer: kubeconfig and in-cluster config, auth, TLS, request builder, typed errors,
+ * watch, rate limiting and retries.
+ *
+ * @module @org/rest
+ */
 export { defaultBurst, defaultQPS, RESTClient } from "./client.js";
 export type { AuthProviderConfig, ExecConfig, ImpersonationConfig, RestConfig, TLSConfig } from "./config.js";
 export * from "./errors.js";

@@ -1,5 +1,9 @@
-// Test harness: one control plane per test run, shared by every test file through ORG_TESTENV_STATE,
-// and a unique namespace per test.
+/**
+ * Test harness: one control plane per test run, shared by every test file through ORG_TESTENV_STATE,
+ * and a unique namespace per test.
+ *
+ * @module @org/testenv/harness
+ */
 import { randomBytes } from "node:crypto";
 import {
   adminCredentials,

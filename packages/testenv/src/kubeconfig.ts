@@ -14,9 +14,9 @@ const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 
 /**
  * Builds a kubeconfig for one cluster and one or more users; the first user's context is current.
- * @param clusterName name of the cluster entry
  */
 export function kubeconfigYaml(opts: {
+  /** Name of the cluster entry. */
   clusterName: string;
   server: string;
   caPem: string;
