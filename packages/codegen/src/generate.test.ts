@@ -60,7 +60,7 @@ describe("generate", () => {
       });
       assert.deepEqual(
         [types.groupVersions, types.resources, types.subresources, types.files, cs.files],
-        [2, 5, 7, 8, 4],
+        [2, 5, 7, 8, 5],
       );
     }
     assert.deepEqual(snapshot(join(a, "types")), snapshot(join(b, "types")));
