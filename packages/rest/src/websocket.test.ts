@@ -220,11 +220,11 @@ test("no timeout once open, unless idleTimeoutMs: then a quiet stream closes wit
     socket.on("error", () => {});
   };
   // the config's request timeout bounds only the handshake
-  const quiet = await RESTClient.forConfig(config({ timeoutMs: 50 })).connect(spec, ["v5.channel.k8s.io"], {
+  const quiet = await RESTClient.forConfig(config({ timeoutMs: 400 })).connect(spec, ["v5.channel.k8s.io"], {
     message() {},
     close() {},
   });
-  await new Promise((r) => setTimeout(r, 150));
+  await new Promise((r) => setTimeout(r, 800));
   assert.ok(quiet.open, "still open after the request timeout");
   quiet.destroy();
   const info = await new Promise<WebSocketClose>((resolve, reject) => {
@@ -233,4 +233,41 @@ test("no timeout once open, unless idleTimeoutMs: then a quiet stream closes wit
       .catch(reject);
   });
   assert.match(info.error?.message ?? "", /idle for 100 ms/);
+});
+
+test("through an HTTP proxy (CONNECT), like every request", async () => {
+  const { createServer } = await import("node:http");
+  const { connect } = await import("node:net");
+  const tunnels: string[] = [];
+  const proxy = createServer();
+  proxy.on("connect", (req: IncomingMessage, client: Duplex, head: Buffer) => {
+    tunnels.push(req.url ?? "");
+    const [host, port] = (req.url ?? "").split(":");
+    const upstream = connect(Number(port), host, () => {
+      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on("error", () => client.destroy());
+    client.on("error", () => upstream.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+  const proxyURL = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  try {
+    onUpgrade = (req, socket) => {
+      accept(req, socket, "v5.channel.k8s.io");
+      socket.end(serverFrame(2, Buffer.from("\x01via proxy")));
+    };
+    const got: string[] = [];
+    await new Promise<WebSocketClose>((resolve, reject) => {
+      RESTClient.forConfig(config({ proxyURL }))
+        .connect(spec, ["v5.channel.k8s.io"], { message: (d) => got.push(d.toString()), close: resolve })
+        .catch(reject);
+    });
+    assert.deepEqual(got, ["\x01via proxy"]);
+    assert.deepEqual(tunnels, [`127.0.0.1:${server.port}`]);
+  } finally {
+    proxy.close();
+  }
 });
