@@ -148,6 +148,7 @@ describe("Kubernetes snapshots", () => {
           for (const r of gv.resources) {
             const block = text.slice(text.indexOf(`export interface ${r.interfaceName} extends`));
             const descriptor = text.slice(text.indexOf(`resource: "${r.resource}"`)).split("\n};\n")[0]!;
+            const listed = /\bmethods: \[([^\]]*)\]/.exec(descriptor)?.[1]?.split(/,\s*/) ?? [];
             const iface = block.slice(0, block.indexOf("}\n"));
             for (const s of r.subresources) {
               const actions = c.subresources.get(`${key(gv.group, gv.version)}/${r.resource}/${s.name}`)!;
@@ -180,7 +181,7 @@ describe("Kubernetes snapshots", () => {
                 if (verb !== "get") assert.ok(method, `a ${verb} row for ${s.name}`);
                 if (method === undefined) continue;
                 assert.ok(iface.includes(`"${method}"`), `${r.resource}/${s.name}: ${method}`);
-                assert.match(descriptor, new RegExp(`\\bsub\\.${method}\\b`), `${r.resource} row ${method}`);
+                assert.ok(listed.includes(method), `${r.resource} row ${method}`);
               }
             }
           }

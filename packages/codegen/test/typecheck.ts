@@ -1,5 +1,5 @@
 // Test support: type-check generated api-types and clientset together with the real clientset runtime.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
 import { type Files, writeFilesAtomically } from "../src/index.js";
@@ -17,8 +17,8 @@ export function scratchDir(prefix: string): { dir: string; remove(): void } {
 
 /**
  * Writes `types` to <root>/api-types/generated and `clientset` to <root>/clientset/generated next to
- * links to the real runtime and expansions, compiles them (plus `extra` files) and returns the
- * diagnostics of files under `root` as text ("" when none).
+ * links to the clientset's handwritten directories (runtime, expansions ...), compiles them (plus
+ * `extra` files) and returns the diagnostics of files under `root` as text ("" when none).
  */
 export function typecheckGenerated(
   root: string,
@@ -29,9 +29,12 @@ export function typecheckGenerated(
   writeFilesAtomically(join(root, "api-types", "generated"), types);
   mkdirSync(join(root, "clientset"), { recursive: true });
   writeFilesAtomically(join(root, "clientset", "generated"), clientset);
+  // Every handwritten directory of the clientset next to the output (runtime, expansions and what they import).
   const src = join(repo, "packages", "clientset", "src");
-  symlinkSync(join(src, "runtime"), join(root, "clientset", "runtime"), "dir");
-  symlinkSync(join(src, "expansions"), join(root, "clientset", "expansions"), "dir");
+  for (const e of readdirSync(src, { withFileTypes: true })) {
+    if (e.isDirectory() && e.name !== "generated")
+      symlinkSync(join(src, e.name), join(root, "clientset", e.name), "dir");
+  }
   const rootNames = [
     ...[...types.keys()].map((f) => join(root, "api-types", "generated", f)),
     ...[...clientset.keys()].map((f) => join(root, "clientset", "generated", f)),

@@ -38,7 +38,7 @@ describe("emitClientset", () => {
       '      kind: { group: "autoscaling", version: "v1", kind: "Scale" },\n' +
       "    },\n" +
       "  ],\n" +
-      "  methods: [sub.getScale, sub.updateScale, sub.applyScale],\n" +
+      "  methods: [getScale, updateScale, applyScale],\n" +
       "};\n\n" +
       "/** DeploymentInterface has methods to work with Deployment resources (apps/v1). */\n" +
       "export interface DeploymentInterface extends\n" +
@@ -60,12 +60,12 @@ describe("emitClientset", () => {
           'import type { Eviction } from "@org/api-types/policy/v1";\n' +
           'import type { GroupVersionDescriptor, ResourceDescriptor } from "../../runtime/descriptor.js";\n' +
           'import type { ResourceMethods, SubresourceMethods } from "../../runtime/methods.js";\n' +
-          'import * as sub from "../subresource-methods.js";\n' +
+          'import { bind, evict, exec, finalize } from "../subresource-methods.js";\n' +
           'import { type PodExpansion, podExpansion } from "../../expansions/core/v1/pod.js";\n\n',
       ),
     );
   });
-  it("adds named subresource methods (rows in the descriptor) and the expansion; connect subresources get none", () => {
+  it("adds named subresource methods (rows in the descriptor) and the expansion; connect subresources only as rows", () => {
     const core = file("core/v1.ts");
     assert.ok(
       core.includes(
@@ -74,12 +74,14 @@ describe("emitClientset", () => {
           '    | "deleteCollection" | "get" | "list" | "listAll" | "listPages" | "watch" | "patch" | "apply"\n' +
           '    | "applyStatus">,\n' +
           '  Pick<SubresourceMethods<Binding, Binding>, "bind">, Pick<SubresourceMethods<Eviction, Eviction>, "evict">,\n' +
-          "  PodExpansion {\n}\n",
+          '  Pick<SubresourceMethods<unknown, string>, "exec">, PodExpansion {\n}\n',
       ),
     );
-    assert.ok(core.includes('    { name: "log", verbs: ["get"] },\n'));
-    assert.ok(core.includes("  methods: [sub.bind, sub.evict], expansion: podExpansion,\n"));
-    assert.ok(!core.includes('"exec"'));
+    assert.ok(core.includes('{ name: "log", verbs: ["get"] },'));
+    assert.ok(core.includes("  methods: [bind, evict, exec], expansion: podExpansion,\n"));
+    // A connect subresource is a row (exec), never a reflection entry.
+    assert.ok(!core.includes('{ name: "exec"'));
+    assert.ok(core.includes('Pick<SubresourceMethods<unknown, string>, "exec">'), core);
     assert.ok(
       core.includes(
         "export interface BindingInterface extends\n" +

@@ -20,6 +20,7 @@ import {
   header,
   LINE_WIDTH,
   namedList,
+  packItems,
   packTokens,
   printFile,
   relativeImport,
@@ -73,10 +74,8 @@ class TypeImports {
 
 const q = (v: unknown): string => JSON.stringify(v);
 
-/** The generated module with every row of the subresource method table, as data. */
+/** The generated module with every row of the subresource method table, as data, named by method. */
 export const SUBRESOURCE_METHODS_MODULE = "subresource-methods";
-/** The local name of that module's namespace import in a group-version module. */
-const ROWS = "sub";
 
 /** The descriptor's initializer: several properties per line, every list filled to the line width. */
 function descriptorText(r: ResourceModel, expansion: string | undefined): string {
@@ -91,11 +90,22 @@ function descriptorText(r: ResourceModel, expansion: string | undefined): string
           `kind: { group: ${q(s.kind.group)}, version: ${q(s.kind.version)}, kind: ${q(s.kind.kind)} }`,
         );
       }
-      return `    ${objectText(items, 4, "    ")},\n`;
+      return `${objectText(items, 4, "    ")},`;
     });
-  const rows = r.subresources.flatMap((s) => s.methods.map((m) => `${ROWS}.${m}`));
-  const methods = `methods: [${fillList(rows, ",", 2 + "methods: [".length, "    ", 2)}]`;
-  const last = expansion && !methods.includes("\n") ? [methods, `expansion: ${expansion}`] : [methods];
+  // The rows (filled from the line of `methods: [`), then the expansion on the same line when it fits.
+  const rows = r.subresources.flatMap((s) => s.methods);
+  let methods = rows.length
+    ? packTokens(
+        rows.map((row, i) => `${i === 0 ? "methods: [" : ""}${row}${i === rows.length - 1 ? "]," : ","}`),
+        2,
+        "    ",
+      )
+    : "methods: [],";
+  if (expansion) {
+    const item = `expansion: ${expansion},`;
+    const fits = !methods.includes("\n") && 2 + methods.length + 1 + item.length <= LINE_WIDTH;
+    methods += fits ? ` ${item}` : `\n  ${item}`;
+  }
   return (
     "{\n" +
     `  ${props([
@@ -107,9 +117,10 @@ function descriptorText(r: ResourceModel, expansion: string | undefined): string
       `namespaced: ${r.namespaced}`,
     ])},\n` +
     `  verbs: [${fillList(r.verbs.map(q), ",", 2 + "verbs: [".length, "    ", 2)}],\n` +
-    (subresources.length ? `  subresources: [\n${subresources.join("")}  ],\n` : "  subresources: [],\n") +
-    `  ${props(last)},\n` +
-    (expansion && last.length === 1 ? `  expansion: ${expansion},\n` : "") +
+    (subresources.length
+      ? `  subresources: [\n    ${packItems(subresources, "    ")}\n  ],\n`
+      : "  subresources: [],\n") +
+    `  ${methods}\n` +
     "}"
   );
 }
@@ -238,23 +249,11 @@ function resourceStatements(
 
 /** Extends clause items after "extends": several short ones share a line; one spanning lines stands alone. */
 function extendsText(items: string[]): string {
-  let out = "";
-  let col = 2;
-  let alone = false;
-  items.forEach((item, i) => {
-    const text = i < items.length - 1 ? `${item},` : item;
-    const tail = i === items.length - 1 ? 2 : 0; // " {"
-    const multiline = item.includes("\n");
-    if (i > 0 && !alone && !multiline && col + 1 + text.length + tail <= LINE_WIDTH) {
-      out += ` ${text}`;
-      col += 1 + text.length;
-    } else {
-      out += i > 0 ? `\n  ${text}` : text;
-      col = 2 + text.length;
-    }
-    alone = multiline;
-  });
-  return out;
+  return packItems(
+    items.map((item, i) => (i < items.length - 1 ? `${item},` : item)),
+    "  ",
+    2, // " {"
+  );
 }
 
 /** The implementation an expansion module exports next to its interface: "podExpansion". */
@@ -284,7 +283,6 @@ export function emitGroupVersion(
     "GroupVersionDescriptor",
     "ResourceMethods",
     "SubresourceMethods",
-    ROWS,
     ...gv.resources.flatMap((r) => [
       r.interfaceName,
       descriptorName(r),
@@ -338,8 +336,12 @@ export function emitGroupVersion(
   );
   if (methods.size)
     statements.push(typeImport(relativeImport(gv.path, `${opts.runtimeDir}/methods`), methods));
-  if (gv.resources.some((r) => r.subresources.some((x) => x.methods.length > 0)))
-    statements.push(`import * as ${ROWS} from "${relativeImport(gv.path, SUBRESOURCE_METHODS_MODULE)}";`);
+  const rows = [...new Set(gv.resources.flatMap((r) => r.subresources.flatMap((x) => x.methods)))].sort();
+  const clash = rows.find((row) => reserved.includes(row));
+  if (clash !== undefined)
+    throw new Error(`${gv.path}: subresource method ${clash} clashes with a declaration`);
+  if (rows.length)
+    statements.push(namedList("import", rows, relativeImport(gv.path, SUBRESOURCE_METHODS_MODULE)));
   for (const e of expansionImports.sort((a, b) => (a.from < b.from ? -1 : 1))) {
     statements.push(namedList("import", e.names, e.from));
   }

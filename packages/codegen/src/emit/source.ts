@@ -84,6 +84,29 @@ export function packTokens(tokens: readonly string[], column: number, indent: st
   return out;
 }
 
+/**
+ * Items packed several to a line, the next line starting at `indent`; an item spanning lines stands
+ * alone. Items carry their own separators; `tail` counts what follows the last one.
+ */
+export function packItems(items: readonly string[], indent: string, tail = 0): string {
+  let out = "";
+  let col = indent.length;
+  let alone = false;
+  items.forEach((item, i) => {
+    const multiline = item.includes("\n");
+    const end = col + 1 + item.length + (i === items.length - 1 ? tail : 0);
+    if (i > 0 && !alone && !multiline && end <= LINE_WIDTH) {
+      out += ` ${item}`;
+      col += 1 + item.length;
+    } else {
+      out += i > 0 ? `\n${indent}${item}` : item;
+      col = multiline ? item.length - item.lastIndexOf("\n") - 1 : indent.length + item.length;
+    }
+    alone = multiline;
+  });
+  return out;
+}
+
 /** `import type { A, B } from "m";` on one line when it fits, else one name per line. */
 export function namedList(head: string, names: readonly string[], moduleSpecifier: string): string {
   const oneLine = `${head} { ${names.join(", ")} } from ${JSON.stringify(moduleSpecifier)};`;
