@@ -33,6 +33,8 @@ export interface ExecConfig {
   clusterConfig?: unknown;
   /** Directory the command was resolved against (the kubeconfig file's); informational. */
   workingDir?: string;
+  /** Where the exec section comes from, for messages: `user "ann" in kubeconfig /home/me/.kube/config`. */
+  origin?: string;
   /**
    * How long one run of the plugin may take before it is stopped and the request fails with an
    * ExecPluginError; default 60 000 (one minute), 0 for no limit. Not part of a kubeconfig: set it on

@@ -20,6 +20,7 @@ const state = process.env.STATE;
 const n = (existsSync(state) ? Number(readFileSync(state, "utf8")) : 0) + 1;
 writeFileSync(state, String(n));
 writeFileSync(state + ".info." + n, process.env.KUBERNETES_EXEC_INFO ?? "");
+writeFileSync(state + ".pid", String(process.pid));
 const mode = process.env.MODE ?? "token";
 await new Promise((r) => setTimeout(r, Number(process.env.DELAY_MS ?? 0)));
 if (mode === "fail") { console.error("plugin: cannot log in"); process.exit(3); }
@@ -186,6 +187,34 @@ describe("exec credential plugins", () => {
     assert.deepEqual(
       await client(s, exec, { bearerToken: "static" }).request({ method: "GET", path: "/x" }),
       { token: "static" },
+    );
+  });
+
+  test("a plugin that does not finish is stopped after exec.timeoutMs, with an error that says so", async () => {
+    const s = await server();
+    const { exec, state } = execConfig({ DELAY_MS: "600000" }, { timeoutMs: 3000 });
+    await assert.rejects(client(s, exec).request({ method: "GET", path: "/x" }), (e: unknown) => {
+      assert.ok(e instanceof ExecPluginError, String(e));
+      assert.match(e.message, /did not finish within 3s and was stopped/);
+      assert.match(e.message, /exec\.timeoutMs/);
+      return true;
+    });
+    // The plugin process is gone (SIGTERM, then SIGKILL).
+    const pid = Number(readFileSync(`${state}.pid`, "utf8"));
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(alive(), false, "the plugin was stopped");
+    // The timeout is not part of the cache key: the same plugin with another limit shares the cache.
+    assert.equal(
+      execRuns({ host: s.url, tls: { caData: testPKI().caCert }, exec: { ...exec, timeoutMs: 1 } }),
+      1,
     );
   });
 

@@ -99,7 +99,7 @@ export function execCluster(config: RestConfig): Record<string, unknown> {
 }
 
 export function execCacheKey(config: RestConfig): string {
-  const { workingDir: _w, timeoutMs: _t, ...exec } = config.exec ?? ({} as ExecConfig);
+  const { workingDir: _w, timeoutMs: _t, origin: _o, ...exec } = config.exec ?? ({} as ExecConfig);
   return stable({ exec, cluster: execCluster(config) });
 }
 
@@ -152,7 +152,7 @@ export function getExecCredential(config: RestConfig, stale?: ExecCredential): P
 
 function runPlugin(config: RestConfig): Promise<ExecCredential> {
   const exec = config.exec!;
-  const name = JSON.stringify(exec.command);
+  const name = pluginName(exec);
   const problem = execConfigProblem(exec);
   if (problem) return Promise.reject(new ExecPluginError(`exec plugin ${name} ${problem}`));
   const mode = exec.interactiveMode ?? "IfAvailable";
@@ -230,8 +230,13 @@ function runPlugin(config: RestConfig): Promise<ExecCredential> {
   });
 }
 
+/** How messages name a plugin: its command, and the kubeconfig user it belongs to when known. */
+function pluginName(exec: ExecConfig): string {
+  return `${JSON.stringify(exec.command)}${exec.origin ? ` (${exec.origin})` : ""}`;
+}
+
 function parseCredential(out: string, exec: ExecConfig): ExecCredential {
-  const name = JSON.stringify(exec.command);
+  const name = pluginName(exec);
   let v: unknown;
   try {
     v = JSON.parse(out);

@@ -550,7 +550,7 @@ async function clusterConfig(cluster: Entry<KubeconfigCluster>, server: Server):
 function execConfig(
   x: NonNullable<KubeconfigUser["exec"]>,
   cluster: KubeconfigCluster,
-  userFile: string,
+  user: Entry<KubeconfigUser>,
 ): ExecConfig {
   const exec: ExecConfig = { command: x.command, apiVersion: x.apiVersion };
   if (x.args) exec.args = x.args;
@@ -562,7 +562,8 @@ function execConfig(
   else if (x.apiVersion === "client.authentication.k8s.io/v1beta1") exec.interactiveMode = "IfAvailable";
   const ext = cluster.extensions?.find((e) => e.name === "client.authentication.k8s.io/exec");
   if (ext) exec.clusterConfig = ext.extension;
-  exec.workingDir = dirname(userFile);
+  exec.workingDir = dirname(user.file);
+  exec.origin = `${user.label} in kubeconfig ${user.file}`;
   return exec;
 }
 
@@ -591,7 +592,7 @@ async function userCredentials(
     if (u["auth-provider"].config) ap.config = u["auth-provider"].config;
     creds.authProvider = ap;
   }
-  if (u.exec) creds.exec = execConfig(u.exec, cluster, user.file);
+  if (u.exec) creds.exec = execConfig(u.exec, cluster, user);
   const conflict = credentialConflict(creds);
   if (conflict) fail(conflict);
   const execProblem = creds.exec && execConfigProblem(creds.exec);
