@@ -57,8 +57,8 @@ test("SIGKILL the leader: the other leads within leaseDuration + retryPeriod", a
   t.diagnostic(
     `takeover after SIGKILL: ${takeover} ms (leaseDuration ${LEASE_MS} + retryPeriod ${RETRY_MS})`,
   );
-  // The bound of the issue, plus the time of one API round trip on a busy 2-core machine.
-  assert.ok(takeover <= LEASE_MS + RETRY_MS + 1000, `took ${takeover} ms`);
+  // The bound of the issue, plus room for API round trips and process wake-ups on a busy 2-core machine.
+  assert.ok(takeover <= LEASE_MS + RETRY_MS + 2000, `took ${takeover} ms`);
   assert.ok(takeover >= LEASE_MS - RETRY_MS, `took over after ${takeover} ms: before A's lease could expire`);
   const l = await (await clientset()).coordinationV1().leases(ns.name).get("kill");
   assert.equal(l.spec?.holderIdentity, "cand-b");
