@@ -20,4 +20,23 @@ export { newClientset, newGroupClient, newResourceClient } from "./runtime/facto
 export type * from "./runtime/methods.js";
 export { DEFAULT_PAGE_SIZE, ResourceClient, type ResourceTarget } from "./runtime/resource-client.js";
 export type { RestInterface } from "./runtime/rest.js";
+export { CopyError, type CopyOptions } from "./streaming/cp.js";
+export {
+  type ForwardedPort,
+  type ListenOptions,
+  PORT_FORWARD_PROTOCOLS,
+  PortForwardError,
+  type PortForwarder,
+  type PortForwardOptions,
+  type PortForwardStreams,
+} from "./streaming/portforward.js";
+export {
+  type AttachOptions,
+  type ExecOptions,
+  type ExitStatus,
+  REMOTE_COMMAND_PROTOCOLS,
+  RemoteCommandError,
+  type RemoteCommandSession,
+  type RunResult,
+} from "./streaming/remotecommand.js";
 export { type WaitOptions, WaitTimeoutError, WatchClosedError, type WatchFactory, waitFor } from "./wait.js";
