@@ -2,10 +2,13 @@
 // Runs every package's tests in one `node --test` run and ends with one summary line.
 // Unit tests:        packages/*/src/**/*.test.ts  (no I/O outside the process and local test servers)
 // Integration tests: packages/*/test/**/*.test.ts (share one real control plane from @org/testenv)
+// Then, for a run without path filters, the unit tests again on Node 22 and 24 (scripts/node-versions.mjs
+// installs them on first use into ~/.cache/org-node/<version>).
 // Usage: node scripts/test.mjs [--unit | --integration] [path filter...]
 import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { ensureNode, TESTED_NODE_VERSIONS } from "./node-versions.mjs";
 
 const root = join(import.meta.dirname, "..");
 const args = process.argv.slice(2);
@@ -51,33 +54,69 @@ if (files.some((f) => integration.includes(f))) {
 }
 
 const concurrency = process.env.TEST_CONCURRENCY ?? "4";
-const child = spawn(
-  process.execPath,
-  [
-    "--conditions=source",
-    "--import",
-    "tsx",
-    "--test",
-    `--test-concurrency=${concurrency}`,
-    "--test-reporter=spec",
-    ...files,
-  ],
-  { cwd: root, stdio: ["ignore", "pipe", "inherit"], env: process.env },
-);
-const counts = { pass: 0, fail: 0, skipped: 0 };
-let tail = "";
-child.stdout.on("data", (chunk) => {
-  process.stdout.write(chunk);
-  tail = (tail + chunk.toString()).slice(-4096);
-});
-const stop = () => child.kill("SIGINT");
+let current;
+const stop = () => current?.kill("SIGINT");
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
-const code = await new Promise((resolve) => child.on("close", (c, sig) => resolve(c ?? (sig ? 1 : 0))));
-await teardown();
-for (const k of Object.keys(counts)) {
-  const m = tail.match(new RegExp(`ℹ ${k} (\\d+)`));
-  counts[k] = m ? Number(m[1]) : 0;
+
+/** One `node --test` run of `list` with the Node binary `node`; resolves to its exit code and counts. */
+async function run(node, list) {
+  const child = spawn(
+    node,
+    [
+      "--conditions=source",
+      "--import",
+      "tsx",
+      "--test",
+      `--test-concurrency=${concurrency}`,
+      "--test-reporter=spec",
+      ...list,
+    ],
+    { cwd: root, stdio: ["ignore", "pipe", "inherit"], env: process.env },
+  );
+  current = child;
+  let tail = "";
+  child.stdout.on("data", (chunk) => {
+    process.stdout.write(chunk);
+    tail = (tail + chunk.toString()).slice(-4096);
+  });
+  const code = await new Promise((resolve) => child.on("close", (c, sig) => resolve(c ?? (sig ? 1 : 0))));
+  const counts = {};
+  for (const k of ["pass", "fail", "skipped"]) {
+    const m = tail.match(new RegExp(`ℹ ${k} (\\d+)`));
+    counts[k] = m ? Number(m[1]) : 0;
+  }
+  return { code, counts };
 }
-console.log(`\ntests: ${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped`);
-process.exit(code === 0 && counts.fail === 0 && counts.pass > 0 ? 0 : 1);
+
+const runs = [{ label: `node ${process.version}`, ...(await run(process.execPath, files)) }];
+await teardown();
+// The unit suite again on the Node versions users run (a full or --unit run without path filters;
+// ORG_TEST_NODE_VERSIONS="" skips this, or lists other versions).
+const extra = process.env.ORG_TEST_NODE_VERSIONS?.split(",").filter(Boolean) ?? TESTED_NODE_VERSIONS;
+const unitFiles = files.filter((f) => unit.includes(f));
+if (filters.length === 0 && unitFiles.length > 0) {
+  for (const version of extra) {
+    if (`v${version}` === process.version) continue;
+    let node;
+    try {
+      node = ensureNode(version);
+    } catch (err) {
+      console.error(err.message);
+      runs.push({ label: `node v${version}`, code: 1, counts: { pass: 0, fail: 1, skipped: 0 } });
+      continue;
+    }
+    console.log(`\n# unit tests on Node v${version}`);
+    runs.push({ label: `node v${version} (unit)`, ...(await run(node, unitFiles)) });
+  }
+}
+const total = { pass: 0, fail: 0, skipped: 0 };
+for (const r of runs) {
+  for (const k of Object.keys(total)) total[k] += r.counts[k];
+  if (runs.length > 1) {
+    console.log(`${r.label}: ${r.counts.pass} passed, ${r.counts.fail} failed, ${r.counts.skipped} skipped`);
+  }
+}
+console.log(`\ntests: ${total.pass} passed, ${total.fail} failed, ${total.skipped} skipped`);
+const ok = runs.every((r) => r.code === 0 && r.counts.fail === 0 && r.counts.pass > 0);
+process.exit(ok ? 0 : 1);
