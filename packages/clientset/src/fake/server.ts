@@ -368,10 +368,10 @@ export class FakeServer {
 
   #dispatch(verb: string, route: Route, req: FakeRequest): FakeResponse {
     const { res, subresource } = route;
-    const serverVerb = verb === "watch" || verb === "list" ? verb : verb;
     if (subresource === "") {
-      if (!res.verbs.includes(serverVerb)) throw st.methodNotAllowed();
+      if (!res.verbs.includes(verb)) throw st.methodNotAllowed();
     } else {
+      if (!servedSubresources.has(subresource)) throw st.methodNotAllowed();
       const sub = res.subresources.find((s) => s.name === subresource)!;
       const httpVerb =
         verb === "get"
@@ -394,6 +394,8 @@ export class FakeServer {
     const manager = q.get("fieldManager") || (req.userAgent ?? "").split("/")[0] || "unknown";
     switch (verb) {
       case "get":
+        // No kubelet: a pod's log is empty.
+        if (subresource === "log") return { code: 200, body: "", contentType: "text/plain" };
         return this.#respond(req, route, this.#get(route, q));
       case "list":
         return this.#respond(req, route, this.#list(route, q));
@@ -1495,6 +1497,15 @@ export class FakeServer {
     }
   }
 
+  /** How many namespaced objects a namespace still holds. */
+  #inNamespace(namespace: string): number {
+    let n = 0;
+    for (const { gr, object } of this.store.all()) {
+      if (object.metadata.namespace === namespace && this.#resourceByGR(gr)?.namespaced) n++;
+    }
+    return n;
+  }
+
   #finalizeNamespaces(): void {
     for (const ns of this.store.list("/namespaces", undefined)) {
       if (ns.metadata.deletionTimestamp === undefined) continue;
@@ -1508,7 +1519,8 @@ export class FakeServer {
           this.#deleteObject(res, object, { dryRun: false, gracePeriodSeconds: 0 }, false);
         }
       }
-      if (remaining > 0) continue;
+      // Contents without finalizers are gone at once: finalize in the same pass when nothing is left.
+      if (remaining > 0 && this.#inNamespace(ns.metadata.name) > 0) continue;
       const cur = this.store.get("/namespaces", "", ns.metadata.name)!;
       const next = clone(cur);
       next.spec = { ...(next.spec ?? {}), finalizers: [] };
@@ -1539,6 +1551,9 @@ function unsupportedFieldMessage(res: FakeResource, field: string): string {
   const known = ["metadata.name", "metadata.namespace", ...Object.keys(res.selectableFields)];
   return `"${field}" is not a known field selector: only ${known.map((k) => `"${k}"`).join(", ")}`;
 }
+
+/** The subresources the fake serves (the others answer 405). */
+const servedSubresources = new Set(["status", "scale", "eviction", "binding", "token", "finalize", "log"]);
 
 /** Everything but metadata and status: what bumps metadata.generation. */
 function specPart(o: Obj): Obj {
