@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { RESTClient } from "./client.js";
+import type { RestConfig } from "./config.js";
+import { ConfigError } from "./errors.js";
 import { ExecPluginError } from "./exec.js";
 import { KubeconfigError, loadKubeconfig } from "./kubeconfig.js";
 import { testPKI } from "./testing/tls.js";
@@ -577,6 +579,34 @@ describe(`bad kubeconfigs and credentials (${cases.length} cases): typed errors 
       if (c.entry !== undefined) assert.equal((err as KubeconfigError).entry, c.entry);
       if (err instanceof KubeconfigError) assert.deepEqual(err.files, [file]);
       for (const s of secrets) assert.ok(!message.includes(s), `the message shows a secret: ${message}`);
+    });
+  }
+});
+
+describe("a RestConfig made by hand gets the same TLS rules when its client is made", () => {
+  const cases: [string, () => RestConfig, RegExp][] = [
+    [
+      "insecure with a CA",
+      () => ({ host: server, tls: { insecure: true, caData: pki.caCert } }),
+      /specifying a root certificates file with the insecure flag is not allowed/,
+    ],
+    [
+      "a key file that is a FIFO (no blocking read)",
+      () => ({ host: server, tls: { certFile: files.cert, keyFile: files.fifo } }),
+      /client key file .*key\.fifo: not a regular file/,
+    ],
+    [
+      "a CA file that is a directory",
+      () => ({ host: server, tls: { caFile: dir } }),
+      /certificate authority file .*: not a regular file/,
+    ],
+  ];
+  for (const [name, config, re] of cases) {
+    test(name, { timeout: 20_000 }, () => {
+      assert.throws(
+        () => RESTClient.forConfig(config()),
+        (e: unknown) => e instanceof ConfigError && re.test(e.message),
+      );
     });
   }
 });

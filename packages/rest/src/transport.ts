@@ -3,7 +3,7 @@
 // them; 3xx responses come back as they are), so credentials never go to another host.
 
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Dispatcher } from "undici";
@@ -22,7 +22,7 @@ Object.assign(DispatcherClass.prototype, api);
 // The handler behind dispatcher.request, made here so that send can also hear onRequestSent.
 const { RequestHandler } = apiRequest;
 
-import type { RestConfig } from "./config.js";
+import { type RestConfig, tlsConflict } from "./config.js";
 import { ConfigError } from "./errors.js";
 import type { RequestDescription } from "./request.js";
 
@@ -44,6 +44,8 @@ function pem(
   if (data !== undefined && data.length > 0) return typeof data === "string" ? data : Buffer.from(data);
   if (file) {
     try {
+      // A FIFO or a device would block the event loop in readFileSync: only regular files are read.
+      if (!statSync(file).isFile()) throw new Error("not a regular file");
       return readFileSync(file);
     } catch (err) {
       throw new ConfigError(
@@ -57,6 +59,8 @@ function pem(
 /** TLS settings of a config, files read now. Throws ConfigError naming an unreadable file. */
 export function tlsOptions(config: RestConfig, clientCert?: { cert: string; key: string }): TLSOptions {
   const t = config.tls ?? {};
+  const conflict = tlsConflict(t);
+  if (conflict) throw new ConfigError(`the config's tls ${conflict}`);
   const out: TLSOptions = { rejectUnauthorized: !t.insecure };
   const ca = pem(t.caData, t.caFile, "certificate authority");
   if (ca !== undefined) out.ca = ca;
