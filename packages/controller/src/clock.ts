@@ -2,6 +2,7 @@
 // FakeClock in tests so that delays, backoffs and lease timings are checked without waiting.
 /** A timer started by a Clock; pass it to clearTimeout. */
 export interface ClockTimer {
+  /** Identifies the timer to its clock. */
   readonly id: number;
 }
 
@@ -14,6 +15,7 @@ export interface Clock {
    * false (a background refresh that must not hold a finished program open).
    */
   setTimeout(fn: () => void, ms: number, keepAlive?: boolean): ClockTimer;
+  /** Cancels a timer that has not fired yet. */
   clearTimeout(timer: ClockTimer): void;
   /** Waits `ms`; rejects with the signal's reason as soon as it aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;

@@ -23,6 +23,7 @@ import { newTypedRateLimitingQueue, type RateLimitingQueue } from "./workqueue/r
 
 /** What a reconcile may resolve to besides nothing: a request to look at the key again later. */
 export interface ReconcileResult {
+  /** Reconcile the key again after this many milliseconds (its failure backoff is forgotten). */
   requeueAfterMs: number;
 }
 
@@ -35,11 +36,13 @@ export type Reconciler = (key: string, signal: AbortSignal) => Promise<Reconcile
 
 /** The part of an informer the runner uses (a SharedIndexInformer of @org/informers has it). */
 export interface EventSource<T> {
+  /** Registers the runner's handler (the informer's ResourceEventHandler). */
   addEventHandler(handler: {
     onAdd?(obj: T, isInInitialList: boolean): void;
     onUpdate?(oldObj: T, newObj: T): void;
     onDelete?(obj: T | DeletedFinalStateUnknown<T>): void;
   }): unknown;
+  /** True once the informer's first complete state is in its store. */
   hasSynced(): boolean;
 }
 
@@ -61,6 +64,7 @@ export type ControllerLeaderElection = Omit<LeaderElectionConfig, "callbacks"> &
 export interface ControllerOptions {
   /** Names the queue (metrics) and the log lines. */
   name: string;
+  /** Called for each key taken from the queue, at most once at a time per key. */
   reconcile: Reconciler;
   /** Concurrent reconciles of different keys (default 1). */
   workers?: number;
@@ -72,13 +76,17 @@ export interface ControllerOptions {
   recorder?: EventRecorder;
   /** The object a key stands for (for the drop event), e.g. from a lister. */
   objectForKey?(key: string): EventObject | undefined;
+  /** Run workers only while this replica holds the lease. */
   leaderElection?: ControllerLeaderElection;
   /** Stop on SIGTERM (and SIGINT) as on run()'s signal (default true). */
   handleSignals?: boolean;
   /** After shutdown starts, in-flight reconciles get this long before their signal aborts (30 s). */
   drainTimeoutMs?: number;
+  /** Metrics of the controller's queue (named after the controller). */
   metricsProvider?: MetricsProvider;
+  /** Where the runner logs (default: stderr). */
   logger?: Logger;
+  /** Time source (a FakeClock in tests). */
   clock?: Clock;
 }
 
@@ -86,6 +94,7 @@ export interface ControllerOptions {
 export class Controller {
   /** The controller's queue: add keys yourself with enqueue() or queue.add(). */
   readonly queue: RateLimitingQueue<string>;
+  /** The controller's name (logs, queue metrics). */
   readonly name: string;
   readonly #opts: ControllerOptions;
   readonly #log: Logger;

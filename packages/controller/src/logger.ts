@@ -3,7 +3,9 @@
 
 /** Where the toolkit logs. `fields` are structured key/values (klog's InfoS/ErrorS). */
 export interface Logger {
+  /** What happened (acquired a lease, started workers ...). */
   info(message: string, fields?: Record<string, unknown>): void;
+  /** What failed; `fields.err` holds the error when there is one. */
   error(message: string, fields?: Record<string, unknown>): void;
 }
 

@@ -18,8 +18,9 @@ import { type Clock, type ClockTimer, realClock } from "../clock.js";
 import { microTime } from "../leaderelection/leaselock.js";
 import { type Logger, stderrLogger } from "../logger.js";
 
-/** Event types the API server accepts. */
+/** Event type for what is expected (the API server accepts "Normal" and "Warning"). */
 export const EventTypeNormal = "Normal";
+/** Event type for what needs attention. */
 export const EventTypeWarning = "Warning";
 
 /** An object events are about: any Kubernetes object with apiVersion, kind and metadata, or a reference. */
@@ -64,7 +65,9 @@ export interface EventBroadcasterOptions {
   retryDelayMs?: number;
   /** Per-object limit of distinct Events; false turns it off (burst 25, 1 per 300 s). */
   spamFilter?: { burst: number; qps: number } | false;
+  /** Time source for series, retries and the spam filter. */
   clock?: Clock;
+  /** Where write failures and drops are logged (default: stderr). */
   logger?: Logger;
 }
 
@@ -215,6 +218,13 @@ export class EventBroadcaster {
     if (this.#stopping) return this.#loop;
     this.#stopping = true;
     if (this.#sweep) this.#clock.clearTimeout(this.#sweep);
+    if (!this.#started) {
+      // Never started: nothing will write what is queued.
+      for (const e of this.#series.values()) if (e.flush) this.#clock.clearTimeout(e.flush);
+      this.#dropped += this.#writes.length;
+      this.#writes.length = 0;
+      return;
+    }
     for (const entry of this.#series.values()) {
       if (entry.flush) {
         this.#clock.clearTimeout(entry.flush);

@@ -24,6 +24,7 @@ export interface LeaderCallbacks {
 
 /** Options of leader election (client-go's LeaderElectionConfig); durations in milliseconds. */
 export interface LeaderElectionConfig {
+  /** Where the record lives: a LeaseLock. */
   lock: ResourceLock;
   /** How long others wait, from when they observed the last change, before taking over (15 s). */
   leaseDurationMs?: number;
@@ -33,10 +34,13 @@ export interface LeaderElectionConfig {
   retryPeriodMs?: number;
   /** When run()'s signal aborts, hand the lease over at once instead of letting it expire. */
   releaseOnCancel?: boolean;
+  /** What to run while leading, and notifications. */
   callbacks: LeaderCallbacks;
   /** For logs. */
   name?: string;
+  /** Time source of every duration (a FakeClock in tests). */
   clock?: Clock;
+  /** Where acquisitions, losses and failures are logged (default: stderr). */
   logger?: Logger;
 }
 
@@ -55,6 +59,7 @@ type Attempt = "acquired" | "held" | "failed" | "lost";
 /** client-go's JitterFactor: renewDeadline must exceed retryPeriod × 1.2. */
 const jitterFactor = 1.2;
 
+/** Campaigns for a lease and leads while it holds it (client-go's LeaderElector). */
 export class LeaderElector {
   readonly #lock: ResourceLock;
   readonly #leaseMs: number;

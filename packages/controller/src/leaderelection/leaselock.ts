@@ -9,9 +9,13 @@ import type { CallOptions } from "@org/rest";
 export interface LeaderElectionRecord {
   /** "" when the lease has been released. */
   holderIdentity: string;
+  /** How long others wait, from when they observed this record, before taking over. */
   leaseDurationSeconds: number;
+  /** When the holder acquired the lease. */
   acquireTime: string;
+  /** When the holder last renewed it. */
   renewTime: string;
+  /** How many times the lease changed holders. */
   leaderTransitions: number;
 }
 
@@ -31,7 +35,9 @@ export interface ResourceLock {
 
 /** Options of a LeaseLock. */
 export interface LeaseLockOptions {
+  /** Namespace of the Lease. */
   namespace: string;
+  /** Name of the Lease (created when missing). */
   name: string;
   /** `clientset.coordinationV1()`. */
   client: CoordinationV1Interface;

@@ -101,6 +101,7 @@ class WaitHeap<T> {
   }
 }
 
+/** The queue behind newTypedDelayingQueue (the rate-limited queue extends it). */
 export class TypedDelayingQueue<T> extends TypedQueue<T> implements DelayingQueue<T> {
   readonly #waiting = new WaitHeap<T>();
   readonly #retries: CounterMetric | undefined;

@@ -4,33 +4,45 @@ import type { Clock } from "../clock.js";
 
 /** A gauge that goes up and down (queue depth). */
 export interface GaugeMetric {
+  /** Adds one. */
   inc(): void;
+  /** Subtracts one. */
   dec(): void;
 }
 
 /** A gauge set to a value (unfinished work, longest running processor), in seconds. */
 export interface SettableGaugeMetric {
+  /** Sets the value. */
   set(value: number): void;
 }
 
 /** A counter (adds, retries). */
 export interface CounterMetric {
+  /** Adds one. */
   inc(): void;
 }
 
 /** A histogram of durations in seconds (queue latency, work duration). */
 export interface HistogramMetric {
+  /** Records one duration. */
   observe(seconds: number): void;
 }
 
 /** Makes the metrics of one queue, given its name (client-go's MetricsProvider). */
 export interface MetricsProvider {
+  /** Items waiting in the queue. */
   newDepthMetric(name: string): GaugeMetric;
+  /** Adds (deduplicated adds are not counted). */
   newAddsMetric(name: string): CounterMetric;
+  /** Time from add to get, in seconds. */
   newLatencyMetric(name: string): HistogramMetric;
+  /** Time from get to done, in seconds. */
   newWorkDurationMetric(name: string): HistogramMetric;
+  /** Seconds of work in progress, summed over the items being processed. */
   newUnfinishedWorkSecondsMetric(name: string): SettableGaugeMetric;
+  /** Seconds the longest-running item has been processed. */
   newLongestRunningProcessorSecondsMetric(name: string): SettableGaugeMetric;
+  /** Delayed and rate-limited adds. */
   newRetriesMetric(name: string): CounterMetric;
 }
 

@@ -12,10 +12,15 @@ interface LabelledConfig<R> {
 
 /** The parts of the prom-client module the adapter uses (`import * as promClient from "prom-client"`). */
 export interface PromClientLike<R> {
+  /** prom-client's Gauge class. */
   Gauge: new (
     config: LabelledConfig<R>,
   ) => { labels(...values: string[]): { inc(): void; dec(): void; set(value: number): void } };
-  Counter: new (config: LabelledConfig<R>) => { labels(...values: string[]): { inc(): void } };
+  /** prom-client's Counter class. */
+  Counter: new (
+    config: LabelledConfig<R>,
+  ) => { labels(...values: string[]): { inc(): void } };
+  /** prom-client's Histogram class. */
   Histogram: new (
     config: LabelledConfig<R> & { buckets: number[] },
   ) => { labels(...values: string[]): { observe(value: number): void } };

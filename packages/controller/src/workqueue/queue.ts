@@ -28,6 +28,7 @@ export interface Queue<T> {
   shutDown(): void;
   /** Like shutDown, then resolves once every item taken with get() has been marked done. */
   shutDownWithDrain(): Promise<void>;
+  /** True once shutDown() (or shutDownWithDrain()) was called. */
   shuttingDown(): boolean;
 }
 
@@ -35,6 +36,7 @@ export interface Queue<T> {
 export interface QueueConfig {
   /** Names the queue's metrics; metrics are recorded only for a named queue with a provider. */
   name?: string;
+  /** Makes the queue's metrics (see prometheusMetricsProvider). */
   metricsProvider?: MetricsProvider;
   /** Time source for metrics and delays (a FakeClock in tests). */
   clock?: Clock;
@@ -65,6 +67,7 @@ class Fifo<T> {
   }
 }
 
+/** The queue behind newTyped (the delaying queue extends it). */
 export class TypedQueue<T> implements Queue<T> {
   protected readonly clock: Clock;
   readonly #queue = new Fifo<T>();
@@ -105,8 +108,12 @@ export class TypedQueue<T> implements Queue<T> {
     if (this.#dirty.size === before) return;
     this.#metrics?.add(item);
     if (this.#processing.has(item)) return; // queued again by done()
-    const waiter = this.#waiters.shift();
-    if (waiter) waiter(this.#take(item));
+    this.#handOut(item);
+  }
+
+  /** Gives the item to a waiting get(), or queues it. */
+  #handOut(item: T): void {
+    if (this.#waiters.length > 0) (this.#waiters.shift() as (r: QueueGetResult<T>) => void)(this.#take(item));
     else this.#queue.push(item);
   }
 
@@ -130,11 +137,8 @@ export class TypedQueue<T> implements Queue<T> {
   done(item: T): void {
     if (!this.#processing.delete(item)) return;
     this.#metrics?.done(item);
-    if (this.#dirty.has(item)) {
-      const waiter = this.#waiters.shift();
-      if (waiter) waiter(this.#take(item));
-      else this.#queue.push(item);
-    } else if (this.#processing.size === 0 && this.#drained.length > 0) {
+    if (this.#dirty.has(item)) this.#handOut(item);
+    else if (this.#processing.size === 0 && this.#drained.length > 0) {
       for (const resolve of this.#drained.splice(0)) resolve();
     }
   }

@@ -13,7 +13,9 @@ export interface TypedRateLimiter<T> {
 
 /** Doubles the delay per failure of an item: base·2^failures, at most max (defaults 5 ms, 1000 s). */
 export class ItemExponentialFailureRateLimiter<T> implements TypedRateLimiter<T> {
+  /** Delay after the first failure. */
   readonly baseDelayMs: number;
+  /** Longest delay. */
   readonly maxDelayMs: number;
   readonly #failures = new Map<T, number>();
 

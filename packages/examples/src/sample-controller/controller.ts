@@ -21,25 +21,34 @@ import { type Foo, fooResource, GROUP, VERSION } from "./types.js";
 
 /** Event reasons and messages, as in client-go's sample-controller. */
 export const SuccessSynced = "Synced";
+/** Reason of the Warning event when the Deployment belongs to someone else. */
 export const ErrResourceExists = "ErrResourceExists";
+/** Note of the Synced event. */
 export const MessageResourceSynced = "Foo synced successfully";
 
 /** Options of the sample controller. */
 export interface SampleControllerOptions {
+  /** For Deployments (informer and writes). */
   clientset: Clientset;
+  /** For Foos (informer and status writes). */
   dynamic: DynamicClient;
+  /** Where Synced and ErrResourceExists events go. */
   recorder: EventRecorder;
   /** Field manager of every write: this replica's identity. */
   fieldManager: string;
   /** Watch Foos and Deployments of this namespace only ("" = all). */
   namespace?: string;
+  /** Concurrent reconciles (2, as client-go's sample). */
   workers?: number;
+  /** The lease this replica campaigns for. */
   leaderElection?: ControllerLeaderElection;
+  /** Where reconciles and elections are logged. */
   logger: Logger;
 }
 
 /** The sample controller: informers, the Controller runner and the sync handler. */
 export class SampleController {
+  /** The runner: queue, workers, leader election. */
   readonly controller: Controller;
   readonly #o: SampleControllerOptions;
   readonly #typed: SharedInformerFactory;

@@ -3,7 +3,9 @@
 import type { ObjectMeta } from "@org/api-types/meta/v1";
 import type { DynamicClient, GroupVersionResource } from "@org/clientset";
 
+/** The API group of Foo. */
 export const GROUP = "samplecontroller.k8s.io";
+/** The version of Foo. */
 export const VERSION = "v1alpha1";
 
 /** foos.samplecontroller.k8s.io/v1alpha1, for the dynamic client and informers. */
@@ -11,21 +13,29 @@ export const fooResource: GroupVersionResource = { group: GROUP, version: VERSIO
 
 /** What a Foo asks for: a Deployment of this name with this many replicas. */
 export interface FooSpec {
+  /** Name of the Deployment the controller keeps for this Foo. */
   deploymentName?: string;
+  /** Its replicas. */
   replicas?: number;
 }
 
 /** What the controller reports back. */
 export interface FooStatus {
+  /** The Deployment's available replicas. */
   availableReplicas?: number;
 }
 
 /** A Foo object. */
 export interface Foo {
+  /** samplecontroller.k8s.io/v1alpha1 */
   apiVersion?: `${typeof GROUP}/${typeof VERSION}`;
+  /** Foo */
   kind?: "Foo";
+  /** Standard object metadata. */
   metadata?: ObjectMeta;
+  /** What the Foo asks for. */
   spec?: FooSpec;
+  /** What the controller reports. */
   status?: FooStatus;
 }
 
