@@ -407,6 +407,14 @@ function serverOf(cluster: Entry<KubeconfigCluster>, files: string[]): Server {
   return { host: candidate, https: u.protocol === "https:" };
 }
 
+/** Why a file could not be read, as the rest of a sentence about it. */
+function whyUnreadable(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "does not exist";
+  if (code === "EACCES") return "is not readable (permission denied)";
+  return `cannot be read (${code ?? (err as Error).message})`;
+}
+
 /** What a path is when it is not a regular file. */
 function fileKind(st: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
   if (st.isDirectory()) return "a directory";
@@ -429,21 +437,13 @@ async function readEntryFile(path: string, field: string, entry: Entry<unknown>)
       entry.label,
     );
   };
-  const why = (err: unknown) => {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === "ENOENT"
-      ? "does not exist"
-      : code === "EACCES"
-        ? "is not readable (permission denied)"
-        : `cannot be read (${code ?? (err as Error).message})`;
-  };
   try {
     const st = await stat(path);
     if (!st.isFile()) fail(`is ${fileKind(st)}`);
     return await readFile(path);
   } catch (err) {
     if (err instanceof KubeconfigError) throw err;
-    return fail(why(err));
+    return fail(whyUnreadable(err));
   }
 }
 
@@ -681,15 +681,11 @@ async function readKubeconfigFile(file: string, mustExist: boolean): Promise<Kub
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" && !mustExist) return undefined;
-    const why =
-      code === "ENOENT"
-        ? "does not exist"
-        : code === "EACCES"
-          ? "is not readable (permission denied)"
-          : `cannot be read (${code ?? (err as Error).message})`;
-    throw new KubeconfigError(`kubeconfig ${file} ${why}; check the path you passed (or KUBECONFIG)`, [file]);
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" && !mustExist) return undefined;
+    throw new KubeconfigError(
+      `kubeconfig ${file} ${whyUnreadable(err)}; check the path you passed (or KUBECONFIG)`,
+      [file],
+    );
   }
   return resolveKubeconfigPaths(parseKubeconfig(text, file), dirname(file));
 }
