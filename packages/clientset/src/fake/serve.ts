@@ -18,6 +18,8 @@ export interface ServeFakeOptions {
   openapi?: unknown;
   /** Serving certificate and its CA (default: a fresh CA and a certificate for 127.0.0.1 from @org/testenv). */
   tls?: { cert: string; key: string; ca: string };
+  /** How long a deleted namespace stays Terminating while served (default 1000 ms). */
+  namespaceDeletionDelayMs?: number;
 }
 
 export interface ServedFake {
@@ -126,6 +128,10 @@ export async function serveFake(
   const tls = opts.tls ?? (await defaultTLS());
   if (opts.openapi !== undefined) server.openapi = openapiHandler(opts.openapi);
   server.rootCA = tls.ca;
+  // Other processes (kubectl) read a namespace right after deleting it: keep it Terminating for a
+  // second, as the real namespace controller takes at least that long.
+  server.namespaceDeletionDelayMs =
+    opts.namespaceDeletionDelayMs ?? Math.max(server.namespaceDeletionDelayMs, 1000);
   const https: Server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
     handle(server, req, res).catch((err: unknown) => {
       if (!res.headersSent)

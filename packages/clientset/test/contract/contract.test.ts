@@ -46,8 +46,8 @@ test(`contract suite: ${cases.length} cases against the real API server and the 
   timeout: 900_000,
 }, async (t) => {
   assert.ok(cases.length >= 80, `at least 80 cases (${cases.length})`);
-  const real = await runAll(await realTarget());
   const fake = await runAll(fakeTarget());
+  const real = await runAll(await realTarget());
 
   const disagreements: string[] = [];
   const wrongCases: string[] = [];
