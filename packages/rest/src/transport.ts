@@ -145,15 +145,17 @@ export function createDispatcher(
   const tls = tlsOptions(config, clientCert);
   const proxy = proxyFor(config, url);
   if (proxy) {
+    // Both the proxy (without its password) and the API server it is for are named.
+    const which = `the proxy ${config.proxyURL ? "(proxyURL)" : "(HTTPS_PROXY / HTTP_PROXY)"} for the API server ${url.host}`;
     let uri: URL;
     try {
       uri = new URL(proxy);
     } catch {
-      throw new ConfigError("the proxy URL is not a valid URL; use http://host:port or https://host:port");
+      throw new ConfigError(`${which} is not a valid URL; use http://host:port or https://host:port`);
     }
     if (!["http:", "https:", "socks5:", "socks:"].includes(uri.protocol)) {
       throw new ConfigError(
-        `proxy scheme ${uri.protocol} is not supported; use an http://, https:// or socks5:// proxy`,
+        `${which}, ${uri.protocol}//${uri.host}, has the scheme ${uri.protocol}, which is not supported; use an http://, https:// or socks5:// proxy`,
       );
     }
     return new ProxyAgent({ uri: uri.toString(), requestTls: tls });
