@@ -174,6 +174,18 @@ describe("exec", () => {
     s.stdin!.write("\n");
     assert.equal((await s.status).exitCode, 0);
     assert.match(Buffer.concat(chunks).toString(), /45 123\r\n$/);
+    // kubectl takes the size of its own terminal (a pseudo-terminal from script(1), sized by stty)
+    const k = await new Promise<Proc>((resolve, reject) => {
+      const cmd = `stty cols 123 rows 45; kubectl --kubeconfig ${cp.kubeconfigPath} exec -it -n ${ns.name} box -- stty size`;
+      const p = spawn("script", ["-qec", cmd, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
+      const out: Buffer[] = [];
+      p.stdout.on("data", (b: Buffer) => out.push(b));
+      p.on("error", reject);
+      p.on("close", (code) => resolve({ code, stdout: Buffer.concat(out), stderr: "" }));
+      setTimeout(() => p.stdin.end(), 3000);
+    });
+    assert.equal(k.code, 0);
+    assert.match(k.stdout.toString(), /45 123\r\n/);
   });
 
   test("aborting the session kills the command in the node agent", async () => {
@@ -195,6 +207,33 @@ describe("exec", () => {
     }
     assert.deepEqual(left, [], "the agent shows the command gone");
     await assert.rejects(lstat(`/proc/${running[0]!.pid}`), "the process is gone");
+
+    // the same when kubectl exec is killed
+    const kmarker = `sleep 986${Math.floor(Math.random() * 1000)}`;
+    const k = spawn("kubectl", [
+      "--kubeconfig",
+      cp.kubeconfigPath,
+      "exec",
+      "-n",
+      ns.name,
+      "box",
+      "--",
+      "sh",
+      "-c",
+      kmarker,
+    ]);
+    let kRunning: { pid: number }[] = [];
+    for (let i = 0; kRunning.length === 0 && i < 200; i++) {
+      kRunning = (await nodeAgentProcesses(cp)).filter((p) => p.command.includes(kmarker));
+      if (kRunning.length === 0) await sleep(20);
+    }
+    assert.equal(kRunning.length, 1, "the agent runs kubectl's command");
+    k.kill("SIGKILL");
+    for (let i = 0; kRunning.length > 0 && i < 100; i++) {
+      await sleep(50);
+      kRunning = (await nodeAgentProcesses(cp)).filter((p) => p.command.includes(kmarker));
+    }
+    assert.deepEqual(kRunning, [], "gone after kubectl was killed");
   });
 
   test("v4.channel.k8s.io when v5 is not on offer: same streams and exit code, no closeStdin", async () => {

@@ -73,6 +73,26 @@ export async function openPortForward(
         for (let o = 0; o < chunk.length; o += 1 << 20) c.send([chunk.subarray(o, o + (1 << 20))], 2 * index);
         c.drained().then(() => cb());
       },
+      // Chunks that queued up while the socket was busy go out as one frame of up to 1 MiB (fewer,
+      // larger frames cross the API server and the kubelet faster).
+      writev(chunks: { chunk: Buffer }[], cb) {
+        const c = conn;
+        if (!c?.open)
+          return cb(new PortForwardError(`${what}: the connection to port ${port} is closed`, port));
+        let batch: Buffer[] = [];
+        let size = 0;
+        for (const { chunk } of chunks) {
+          if (size + chunk.length > 1 << 20 && batch.length > 0) {
+            c.send(batch, 2 * index);
+            batch = [];
+            size = 0;
+          }
+          batch.push(chunk);
+          size += chunk.length;
+        }
+        if (batch.length > 0) c.send(batch, 2 * index);
+        c.drained().then(() => cb());
+      },
       final(cb) {
         // The protocol cannot half-close: the pod's side sees the end when the connection closes.
         cb();
