@@ -71,10 +71,16 @@ class Fifo<T> {
 export class TypedQueue<T> implements Queue<T> {
   protected readonly clock: Clock;
   readonly #queue = new Fifo<T>();
-  /** client-go's dirty set: items queued, or to be queued again when their worker is done. */
-  readonly #dirty = new Set<T>();
+  /**
+   * Every item queued or being processed. client-go keeps a dirty set (queued, or to queue again) and
+   * a processing set; here the large set is touched once on add and once on done, and the two small
+   * sets hold what workers have taken and what was added again meanwhile.
+   */
+  readonly #known = new Set<T>();
   /** Items taken by a worker (at most one per worker: a small set). */
   readonly #processing = new Set<T>();
+  /** Items added again while being processed: queued again by done(). */
+  readonly #again = new Set<T>();
   readonly #waiters: ((r: QueueGetResult<T>) => void)[] = [];
   readonly #drained: (() => void)[] = [];
   readonly #metrics: QueueMetrics<T> | undefined;
@@ -102,12 +108,17 @@ export class TypedQueue<T> implements Queue<T> {
 
   add(item: T): void {
     if (this.#shuttingDown) return;
-    // One lookup in the (large) dirty set: it grows only if the item was not in it.
-    const before = this.#dirty.size;
-    this.#dirty.add(item);
-    if (this.#dirty.size === before) return;
+    if (this.#processing.has(item)) {
+      if (this.#again.has(item)) return;
+      this.#again.add(item);
+      this.#metrics?.add(item);
+      return;
+    }
+    // One lookup in the large set: it grows only if the item was not queued yet.
+    const before = this.#known.size;
+    this.#known.add(item);
+    if (this.#known.size === before) return;
     this.#metrics?.add(item);
-    if (this.#processing.has(item)) return; // queued again by done()
     this.#handOut(item);
   }
 
@@ -124,7 +135,6 @@ export class TypedQueue<T> implements Queue<T> {
   #take(item: T): QueueGetResult<T> {
     this.#metrics?.get(item);
     this.#processing.add(item);
-    this.#dirty.delete(item);
     return { item, shutdown: false };
   }
 
@@ -137,9 +147,12 @@ export class TypedQueue<T> implements Queue<T> {
   done(item: T): void {
     if (!this.#processing.delete(item)) return;
     this.#metrics?.done(item);
-    if (this.#dirty.has(item)) this.#handOut(item);
-    else if (this.#processing.size === 0 && this.#drained.length > 0) {
-      for (const resolve of this.#drained.splice(0)) resolve();
+    if (this.#again.delete(item)) this.#handOut(item);
+    else {
+      this.#known.delete(item);
+      if (this.#processing.size === 0 && this.#drained.length > 0) {
+        for (const resolve of this.#drained.splice(0)) resolve();
+      }
     }
   }
 
