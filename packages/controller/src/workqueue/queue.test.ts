@@ -4,6 +4,8 @@ import { setTimeout as delay } from "node:timers/promises";
 import { FakeClock } from "../clock.js";
 import { newTypedDelayingQueue } from "./delaying.js";
 import { newTyped } from "./queue.js";
+import { ItemExponentialFailureRateLimiter } from "./ratelimiters.js";
+import { newTypedRateLimitingQueue } from "./ratelimiting.js";
 
 /** A small seeded PRNG (mulberry32), so a failing seed can be replayed. */
 function rng(seed: number): () => number {
@@ -196,3 +198,40 @@ test("objects are compared by identity", async () => {
   q.add({ n: 1 });
   assert.equal(q.len(), 2);
 });
+
+for (const seed of [11, 12, 13]) {
+  test(`property: rate-limited retries under concurrent workers (seed ${seed})`, async () => {
+    const random = rng(seed);
+    const q = newTypedRateLimitingQueue<string>(new ItemExponentialFailureRateLimiter(1, 8));
+    const inFlight = new Set<string>();
+    const violations: string[] = [];
+    const succeeded = new Set<string>();
+    const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
+    const worker = async () => {
+      for (;;) {
+        const r = await q.get();
+        if (r.shutdown) return;
+        const key = r.item;
+        if (inFlight.has(key)) violations.push(key);
+        inFlight.add(key);
+        await delay(Math.floor(random() * 2));
+        inFlight.delete(key);
+        if (random() < 0.5) {
+          q.addRateLimited(key); // failed: retried after 1, 2, 4, 8, 8 ... ms
+        } else {
+          q.forget(key);
+          if (q.numRequeues(key) !== 0) violations.push(`${key} not forgotten`);
+          succeeded.add(key);
+        }
+        q.done(key);
+      }
+    };
+    const workers = Array.from({ length: 4 }, worker);
+    for (const k of keys) q.add(k);
+    while (succeeded.size < keys.length) await delay(5);
+    await q.shutDownWithDrain();
+    await Promise.all(workers);
+    assert.deepEqual(violations, []);
+    assert.equal(succeeded.size, keys.length);
+  });
+}
