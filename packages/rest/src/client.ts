@@ -438,6 +438,8 @@ export class RESTClient {
         const retryAfter = parseRetryAfter(header(res, "retry-after"));
         const wait = retry.afterResponse(code, retryAfter);
         if (wait !== undefined) {
+          attempt.stage = "prepare"; // refused with a Retry-After: not applied, and the next not yet sent
+          attempt.status = undefined;
           await sleep(wait, signal);
           continue;
         }
