@@ -169,7 +169,14 @@ describe("org-codegen CLI", () => {
       [["nope", "--out", "x"], /expected "types" or "clientset"/],
       [["types"], /--out <dir> is required/],
       [["types", "--bogus"], /Unknown option '--bogus'/],
-      [["types", "--out", "x", "--spec", "a.json", "--from-cluster"], /either --spec or --from-cluster/],
+      [
+        ["types", "--out", "x", "--spec", "a.json", "--from-cluster"],
+        /use one of --spec, --from-cluster, not several/,
+      ],
+      [
+        ["types", "--out", "x", "--from-cluster", "--k8s-version", "1.36.3"],
+        /use one of --from-cluster, --k8s-version/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await run(...args);

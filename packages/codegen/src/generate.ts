@@ -22,6 +22,8 @@ export interface GenerateOptions {
   /** clientset: import specifier prefix of the types; default "@org/api-types". */
   typesPackage?: string;
   progress?: (line: string) => void;
+  /** Notices of slow inputs, shown even when quiet (a --k8s-version's first read); default stderr. */
+  notice?: (line: string) => void;
 }
 
 export interface GenerateResult {
@@ -123,7 +125,7 @@ export function summarize(spec: Spec, model: ApiModel, files: number): GenerateR
 }
 
 export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
-  const spec = await readSpec(opts.input);
+  const spec = await readSpec(opts.input, fetch, opts.notice);
   const model = buildModel(spec);
   const expansionsDir = opts.expansionsDir ?? join(resolve(opts.out), "..", "expansions");
   const files = emit(

@@ -12,12 +12,16 @@ Generates TypeScript from a Kubernetes OpenAPI spec:
   clientset   the generated part of @org/clientset: descriptors, interfaces, GeneratedClientset
 
 Input (default: $ORG_CODEGEN_SPEC, else the newest kubernetes-1.N.swagger.json in
-<repo root>/../shared/openapi):
+$ORG_CODEGEN_SNAPSHOTS or <repo root>/../shared/openapi, else --k8s-version of @org/testenv's
+pinned version):
   --spec <file|dir|url>    an OpenAPI v2 swagger.json, a directory of OpenAPI v3 documents
                            (as served at /openapi/v3/<path>), or an http(s) URL of either
                            (a /openapi/v3 index URL is followed)
   --from-cluster           read /openapi/v3 of a live cluster (its CRDs get typed clients too)
   --kubeconfig <path>      kubeconfig for --from-cluster (default $KUBECONFIG, ~/.kube/config)
+  --k8s-version <x.y.z>    that Kubernetes version's own spec: @org/testenv builds its kube-apiserver
+                           (Go modules), starts it with every API on, reads /openapi/v3; cached in
+                           $ORG_CODEGEN_CACHE or ~/.cache/org-codegen/<version>
 
 Options:
   --out <dir>              output directory; replaced as a whole, only when generation succeeds
@@ -47,6 +51,7 @@ function parse(argv: string[]) {
       spec: { type: "string" },
       "from-cluster": { type: "boolean" },
       kubeconfig: { type: "string" },
+      "k8s-version": { type: "string" },
       expansions: { type: "string" },
       "types-package": { type: "string" },
       quiet: { type: "boolean" },
@@ -83,10 +88,12 @@ async function main(argv: string[], io: CliIO): Promise<void> {
   if (target !== "types" && target !== "clientset") throw new UsageError('expected "types" or "clientset"');
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}`);
   if (!values.out) throw new UsageError("--out <dir> is required");
-  if (values.spec && values["from-cluster"])
-    throw new UsageError("use either --spec or --from-cluster, not both");
+  const inputs = (["spec", "from-cluster", "k8s-version"] as const).filter((k) => values[k] !== undefined);
+  if (inputs.length > 1) throw new UsageError(`use one of --${inputs.join(", --")}, not several`);
   let input: SpecInput;
-  if (values["from-cluster"]) {
+  if (values["k8s-version"] !== undefined) {
+    input = { kind: "k8s-version", version: values["k8s-version"] };
+  } else if (values["from-cluster"]) {
     input = values.kubeconfig
       ? { kind: "cluster", kubeconfig: userPath(values.kubeconfig, io) }
       : { kind: "cluster" };
@@ -105,6 +112,7 @@ async function main(argv: string[], io: CliIO): Promise<void> {
     ...(values.expansions ? { expansionsDir: resolve(io.cwd, values.expansions) } : {}),
     ...(values["types-package"] ? { typesPackage: values["types-package"] } : {}),
     ...(verbose ? { progress: (line: string) => io.stderr(`  ${line}\n`) } : {}),
+    notice: (line: string) => io.stderr(`${line}\n`),
   });
   if (verbose) {
     const s = ((performance.now() - started) / 1000).toFixed(1);

@@ -11,39 +11,14 @@ import { buildConfigFromFlags, RESTClient } from "@org/rest";
 import { startControlPlane } from "@org/testenv";
 import { getControlPlane } from "@org/testenv/harness";
 import { emit, expansionLookup } from "../src/generate.js";
-import { fromV2 } from "../src/load/normalize.js";
 import { readSpec } from "../src/load/read.js";
 import { type ApiModel, buildModel } from "../src/model/model.js";
+import { snapshotFor, surface } from "./surface.js";
 import { repo, scratchDir, typecheckGenerated } from "./typecheck.js";
 
-/** The model of the snapshot of the server's minor version ("v1.36.3" → kubernetes-1.36.swagger.json). */
-function snapshotFor(version: string): ApiModel {
-  const minor = /^v(\d+\.\d+)\./.exec(version)?.[1];
-  const file = `kubernetes-${minor}.swagger.json`;
-  return buildModel(
-    fromV2(JSON.parse(readFileSync(join(repo, "..", "shared", "openapi", file), "utf8")), file),
-  );
-}
 const expansions = join(repo, "packages", "clientset", "src", "expansions");
 const scratch = scratchDir("codegen-live-");
 after(() => scratch.remove());
-
-/** What a user of the clientset sees: group methods, getters, scope, verbs, kinds, subresources. */
-function surface(model: ApiModel): Map<string, unknown> {
-  return new Map(
-    model.groupVersions.map((g) => [
-      g.method,
-      g.resources.map((r) => ({
-        getter: r.getter,
-        namespaced: r.namespaced,
-        kind: r.kind,
-        listKind: r.listKind,
-        verbs: r.verbs,
-        subresources: r.subresources.map((s) => [s.name, s.verbs, s.kind, s.methods]),
-      })),
-    ]),
-  );
-}
 
 describe("generation from a live cluster", () => {
   it("matches the snapshot of its version for every group-version the server serves; the rest are disabled alpha/beta", async () => {

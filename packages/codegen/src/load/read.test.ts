@@ -176,6 +176,26 @@ describe("default input", () => {
       rmSync(repo, { recursive: true, force: true });
     }
   });
+  it("in a clone without ../shared (no snapshot in ORG_CODEGEN_SNAPSHOTS) falls back to testenv's pinned version", () => {
+    const dir = mkdtempSync(join(tmpdir(), "codegen-clone-"));
+    try {
+      const repo = join(dir, "repo");
+      mkdirSync(repo);
+      writeFileSync(join(repo, "package.json"), JSON.stringify({ workspaces: ["packages/*"] }));
+      mkdirSync(join(dir, "empty"));
+      assert.deepEqual(defaultSpecInput(repo, {}), { kind: "k8s-version" }, "no ../shared beside the clone");
+      assert.deepEqual(defaultSpecInput(repo, { ORG_CODEGEN_SNAPSHOTS: join(dir, "empty") }), {
+        kind: "k8s-version",
+      });
+      writeFileSync(join(dir, "empty", "kubernetes-1.35.swagger.json"), "{}");
+      assert.deepEqual(defaultSpecInput(repo, { ORG_CODEGEN_SNAPSHOTS: join(dir, "empty") }), {
+        kind: "path",
+        path: join(dir, "empty", "kubernetes-1.35.swagger.json"),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   it("honours ORG_CODEGEN_SPEC", () => {
     assert.deepEqual(defaultSpecInput("/", { ORG_CODEGEN_SPEC: "https://example.com/s.json" }), {
       kind: "url",

@@ -1,6 +1,17 @@
 // The I/O edge of the load stage: find and read a spec (file, directory, URL, live cluster) and hand
 // the parsed documents to the pure normalizers.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import type { RESTClient } from "@org/rest";
 import { fromDocument, fromV3, isV3Index } from "./normalize.js";
@@ -15,6 +26,15 @@ export type SpecInput =
       kubeconfig?: string;
       /** The KUBECONFIG path list those rules load (default: this process's KUBECONFIG). */
       kubeconfigList?: string;
+    }
+  | {
+      /**
+       * A Kubernetes version's own spec: its kube-apiserver, built by @org/testenv, started with every
+       * API group and version on, read at /openapi/v3; cached by version (specCacheDir).
+       */
+      kind: "k8s-version";
+      /** "v1.36.3" or "1.36.3"; default @org/testenv's pinned version ($K8S_VERSION, else its default). */
+      version?: string;
     };
 
 /** The directory of the repository root (the package.json with "workspaces") above `from`. */
@@ -56,6 +76,17 @@ export function newestSnapshot(dir: string): string | undefined {
  */
 export const SAVED_SPEC_FILE = ".codegen-spec";
 
+/**
+ * Where the snapshots `kubernetes-1.N.swagger.json` are looked for: $ORG_CODEGEN_SNAPSHOTS, else
+ * <repo root>/../shared/openapi (which only this workspace has; a clone elsewhere has none).
+ */
+export function snapshotDir(root: string | undefined, env = process.env): string | undefined {
+  if (env.ORG_CODEGEN_SNAPSHOTS) return resolve(env.ORG_CODEGEN_SNAPSHOTS);
+  return root ? join(root, "..", "shared", "openapi") : undefined;
+}
+
+const SAVED_KINDS = new Set(["path", "url", "cluster", "k8s-version"]);
+
 function savedSpecInput(root: string): SpecInput | undefined {
   const file = join(root, SAVED_SPEC_FILE);
   if (!existsSync(file)) return undefined;
@@ -66,7 +97,7 @@ function savedSpecInput(root: string): SpecInput | undefined {
     saved = undefined;
   }
   const kind = (saved as { kind?: unknown } | undefined)?.kind;
-  if (kind !== "path" && kind !== "url" && kind !== "cluster") {
+  if (typeof kind !== "string" || !SAVED_KINDS.has(kind)) {
     throw new SpecError(`${file} is not a saved spec choice; delete it or run \`npm run generate\` again`);
   }
   return saved as SpecInput;
@@ -74,7 +105,8 @@ function savedSpecInput(root: string): SpecInput | undefined {
 
 /**
  * The default input: $ORG_CODEGEN_SPEC, else the input saved by the last `npm run generate -- …`
- * (<repo root>/.codegen-spec), else the newest snapshot in <repo root>/../shared/openapi.
+ * (<repo root>/.codegen-spec), else the newest snapshot in snapshotDir (../shared/openapi), else
+ * the spec of @org/testenv's pinned Kubernetes version, read from its own kube-apiserver.
  */
 export function defaultSpecInput(cwd = process.cwd(), env = process.env): SpecInput {
   const fromEnv = env.ORG_CODEGEN_SPEC;
@@ -82,15 +114,15 @@ export function defaultSpecInput(cwd = process.cwd(), env = process.env): SpecIn
   const root = findRepoRoot(cwd) ?? findRepoRoot(import.meta.dirname);
   const saved = root ? savedSpecInput(root) : undefined;
   if (saved) return saved;
-  const dir = root ? join(root, "..", "shared", "openapi") : undefined;
+  const dir = snapshotDir(root, env);
   const file = dir ? newestSnapshot(dir) : undefined;
-  if (!file) {
-    throw new SpecError(
-      `no spec given and no kubernetes-1.N.swagger.json found in ${dir ?? "../shared/openapi"}; ` +
-        "pass --spec <file|dir|url>, --from-cluster, or set ORG_CODEGEN_SPEC",
-    );
-  }
-  return { kind: "path", path: file };
+  return file ? { kind: "path", path: file } : { kind: "k8s-version" };
+}
+
+/** Where --k8s-version caches a version's /openapi/v3 documents: $ORG_CODEGEN_CACHE/<version>/openapi-v3. */
+export function specCacheDir(version: string, env = process.env): string {
+  const root = env.ORG_CODEGEN_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "org-codegen");
+  return join(resolve(root), version, "openapi-v3");
 }
 
 export function parseSpecArgument(arg: string): SpecInput {
@@ -162,7 +194,10 @@ async function readUrl(url: string, fetchImpl: typeof fetch): Promise<Spec> {
   return fromDocument(doc, url);
 }
 
-async function readCluster(input: Extract<SpecInput, { kind: "cluster" }>): Promise<Spec> {
+/** A live cluster's /openapi/v3 documents, by index path ("api/v1", "apis/apps/v1" ...). */
+async function clusterDocuments(
+  input: Extract<SpecInput, { kind: "cluster" }>,
+): Promise<{ host: string; paths: string[]; docs: unknown[] }> {
   // Loaded only here: generating from a file or URL never loads the HTTP client.
   const rest = await import("@org/rest");
   let client: RESTClient;
@@ -204,10 +239,71 @@ async function readCluster(input: Extract<SpecInput, { kind: "cluster" }>): Prom
       docs[i] = await get(index.paths[paths[i]!]!.serverRelativeURL);
   };
   await Promise.all(Array.from({ length: Math.min(6, paths.length) }, worker));
+  return { host, paths, docs };
+}
+
+async function readCluster(input: Extract<SpecInput, { kind: "cluster" }>): Promise<Spec> {
+  const { host, docs } = await clusterDocuments(input);
   return fromV3(docs, `cluster ${host}/openapi/v3`);
 }
 
-export async function readSpec(input: SpecInput, fetchImpl: typeof fetch = fetch): Promise<Spec> {
+/** Written last into a cache directory: the documents before it are complete. */
+const CACHE_COMPLETE = ".complete";
+
+/** kube-apiserver flags that serve every API group and version the build has, alpha and beta too. */
+export const ALL_APIS_FLAGS = ["--runtime-config=api/all=true", "--feature-gates=AllAlpha=true,AllBeta=true"];
+
+async function readK8sVersion(
+  input: Extract<SpecInput, { kind: "k8s-version" }>,
+  log: (line: string) => void,
+): Promise<Spec> {
+  // Loaded only here: no other input needs a control plane.
+  const testenv = await import("@org/testenv");
+  const wanted =
+    input.version === undefined || input.version.startsWith("v") ? input.version : `v${input.version}`;
+  let version: string;
+  try {
+    version = testenv.resolveVersion(wanted);
+  } catch (err) {
+    throw new SpecError(`--k8s-version: ${(err as Error).message}`);
+  }
+  const dir = specCacheDir(version);
+  if (!existsSync(join(dir, CACHE_COMPLETE))) {
+    log(
+      `org-codegen: reading the ${version} spec from its own kube-apiserver (${ALL_APIS_FLAGS.join(" ")}); ` +
+        `cached in ${dir}`,
+    );
+    const cp = await testenv.startControlPlane({ version, controllers: [], apiServerFlags: ALL_APIS_FLAGS });
+    let fetched: Awaited<ReturnType<typeof clusterDocuments>>;
+    try {
+      fetched = await clusterDocuments({ kind: "cluster", kubeconfig: cp.kubeconfigPath });
+    } finally {
+      await cp.stop();
+    }
+    mkdirSync(dirname(dir), { recursive: true });
+    const tmp = mkdtempSync(`${dir}.tmp-`);
+    fetched.paths.forEach((p, i) => {
+      const file = join(tmp, `${p.replace(/^\/+/, "")}.json`);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(fetched.docs[i]));
+    });
+    writeFileSync(join(tmp, CACHE_COMPLETE), `${version}\n`);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  }
+  const files = jsonFiles(dir);
+  return fromV3(
+    files.map((f) => parseJson(readFileSync(f, "utf8"), f)),
+    `kube-apiserver ${version} /openapi/v3`,
+  );
+}
+
+/** Reads and normalizes a spec; `log` gets the one-line notices of slow inputs (a k8s-version's first read). */
+export async function readSpec(
+  input: SpecInput,
+  fetchImpl: typeof fetch = fetch,
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<Spec> {
   switch (input.kind) {
     case "path":
       return readPath(input.path);
@@ -215,5 +311,7 @@ export async function readSpec(input: SpecInput, fetchImpl: typeof fetch = fetch
       return readUrl(input.url, fetchImpl);
     case "cluster":
       return readCluster(input);
+    case "k8s-version":
+      return readK8sVersion(input, log);
   }
 }
