@@ -625,7 +625,9 @@ export class FakeServer {
         throw st.tooLargeResourceVersion();
       for (const o of this.store.list(gr, ns === "" ? undefined : ns))
         if (match(o)) stream.push({ type: "ADDED", object: out(o) });
-      if (sendInitial === "true" && bookmarks) {
+      // 1.36 ends every initial state (watch-list, and watches from no or "0" resourceVersion) with
+      // the initial-events-end bookmark when the client allows bookmarks.
+      if (bookmarks) {
         stream.push({
           type: "BOOKMARK",
           object: {
@@ -1005,11 +1007,6 @@ export class FakeServer {
       throw err;
     }
     if (!isObject(patched.metadata)) patched.metadata = {};
-    if (patched.metadata.name !== undefined && patched.metadata.name !== route.name) {
-      throw st.invalid(res.group, res.kind, route.name, [
-        st.invalidValue("metadata.name", patched.metadata.name, "field is immutable"),
-      ]);
-    }
     // A patch only conflicts when it carries a resourceVersion of its own.
     const patchRV =
       isObject(patch) && isObject((patch as Obj).metadata)

@@ -1185,6 +1185,33 @@ c(
 );
 c(
   "watch",
+  "a watch from resourceVersion 0 allowing bookmarks ends its initial events with a bookmark",
+  [
+    ["ADDED", "a"],
+    ["BOOKMARK", "true"],
+  ],
+  async (x) => {
+    await seed(x, [["a", { wb: "1" }]]);
+    const w = cms(x).watch({ labelSelector: "wb=1", resourceVersion: "0", allowWatchBookmarks: true });
+    return collect(
+      w,
+      (e) => e.some((x) => x.type === "BOOKMARK"),
+      (o) => o.metadata?.annotations?.["k8s.io/initial-events-end"] ?? o.metadata?.name,
+    );
+  },
+);
+c("watch", "a watch from a resourceVersion sends no initial bookmark", [["ADDED", "b"]], async (x) => {
+  const a = await cms(x).create(cm("a", {}, { wn: "1" }));
+  const w = cms(x).watch({
+    labelSelector: "wn=1",
+    resourceVersion: a.metadata.resourceVersion,
+    allowWatchBookmarks: true,
+  });
+  await cms(x).create(cm("b", {}, { wn: "1" }));
+  return collect(w, (e) => e.length === 1);
+});
+c(
+  "watch",
   "watch-list without resourceVersionMatch=NotOlderThan is 422",
   { code: 422, reason: "Invalid" },
   async (x) => {
@@ -1378,6 +1405,51 @@ c(
       }),
     );
     return { code: e.code, reason: e.reason };
+  },
+);
+c(
+  "patch",
+  "a patch cannot rename the object",
+  {
+    code: 400,
+    reason: "BadRequest",
+    message: "the name of the object (b) does not match the name on the URL (p)",
+  },
+  async (x) => {
+    await cms(x).create(cm("p"));
+    return failure(cms(x).patch("p", PatchType.Merge, { metadata: { name: "b" } }));
+  },
+);
+c(
+  "patch",
+  "a patch cannot move the object to another namespace",
+  {
+    code: 400,
+    reason: "BadRequest",
+    message: "the namespace of the provided object does not match the namespace sent on the request",
+  },
+  async (x) => {
+    await cms(x).create(cm("p"));
+    return failure(cms(x).patch("p", PatchType.Merge, { metadata: { namespace: "elsewhere" } }));
+  },
+);
+c("validation", "a get with resourceVersion 0 is served", { name: "a" }, async (x) => {
+  await cms(x).create(cm("a"));
+  const o = await cms(x).get("a", { resourceVersion: "0" });
+  return { name: o.metadata.name };
+});
+c(
+  "validation",
+  "a Service name must be a DNS-1035 label",
+  { code: 422, reason: "Invalid", field: "metadata.name" },
+  async (x) => {
+    const e: any = await failure(
+      x.cs
+        .coreV1()
+        .services(x.ns)
+        .create({ metadata: { name: "1abc" }, spec: { ports: [{ port: 80 }] } }),
+    );
+    return { code: e.code, reason: e.reason, field: e.details?.causes?.[0]?.field };
   },
 );
 c(
