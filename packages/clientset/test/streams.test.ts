@@ -175,8 +175,9 @@ describe("exec", () => {
     assert.equal((await s.status).exitCode, 0);
     assert.match(Buffer.concat(chunks).toString(), /45 123\r\n$/);
     // kubectl takes the size of its own terminal (a pseudo-terminal from script(1), sized by stty)
+    // and sends it once the stream is up, so the command waits a moment, as ours waited above
     const k = await new Promise<Proc>((resolve, reject) => {
-      const cmd = `stty cols 123 rows 45; kubectl --kubeconfig ${cp.kubeconfigPath} exec -it -n ${ns.name} box -- stty size`;
+      const cmd = `stty cols 123 rows 45; kubectl --kubeconfig ${cp.kubeconfigPath} exec -it -n ${ns.name} box -- sh -c 'sleep 1; stty size'`;
       const p = spawn("script", ["-qec", cmd, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
       const out: Buffer[] = [];
       p.stdout.on("data", (b: Buffer) => out.push(b));
