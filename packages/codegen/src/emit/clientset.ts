@@ -207,7 +207,10 @@ function resourceStatements(
     group.names.push(...s.methods);
     byTypes.set(args.join(), group);
   }
-  for (const { args, names } of byTypes.values()) {
+  // Sorted by their type arguments, like imports (and so they pack: see extendsText).
+  for (const { args, names } of [...byTypes.values()].sort((a, b) =>
+    a.args.join() < b.args.join() ? -1 : 1,
+  )) {
     methods.add("SubresourceMethods");
     extendsList.push(pick("SubresourceMethods", args, names));
   }
