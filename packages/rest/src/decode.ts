@@ -46,6 +46,10 @@ class Collector {
     this.bytes = 0;
     this.start = at;
   }
+  /** Collects again from `at`, after what was taken so far. */
+  resume(at: number): void {
+    this.start = at;
+  }
   /** Takes the current chunk's part up to `end` (exclusive). */
   take(chunk: Buffer, end: number): void {
     if (this.start < 0) return;
@@ -192,7 +196,7 @@ export class IncrementalJSONDecoder {
             if (b !== RBRACKET) throw this.#fail(`"${this.#array.key}" ends with }`);
             if (this.#item.start >= 0 || this.#item.parts.length > 0) this.#endItem(chunk, i);
             this.#array = undefined;
-            this.#skeleton.begin(i);
+            this.#skeleton.resume(i);
           }
           break;
         case COMMA:
