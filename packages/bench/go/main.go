@@ -11,14 +11,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	goruntime "runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/workqueue"
 )
@@ -26,6 +30,8 @@ import (
 type result struct {
 	Ms []float64 `json:"ms"`
 	N  int       `json:"n"`
+	// HeapMB: heap held after an informer sync (informer mode)
+	HeapMB []float64 `json:"heapMB,omitempty"`
 }
 
 func fail(format string, args ...any) {
@@ -135,11 +141,19 @@ func run(mode string, argv []string) result {
 	count := fs.Int("count", 1000, "requests per repetition (get)")
 	conc := fs.Int("concurrency", 1, "concurrent requests (get)")
 	workers := fs.Int("workers", 1, "workers taking items (workqueue)")
+	warmNs := fs.String("warmns", "", "namespace of the warm-up run (informer, informer-watch)")
 	_ = fs.Parse(argv)
 	if mode == "workqueue" {
 		return workqueueRun(*count, *workers, *warmup, *reps)
 	}
 	cs := cachedClientset(*kubeconfig, *proto)
+	if mode == "informer" || mode == "informer-watch" {
+		events := 0
+		if mode == "informer-watch" {
+			events = *count
+		}
+		return informerRun(cs, *ns, *warmNs, events, *warmup, *reps)
+	}
 	ctx := context.Background()
 	var r result
 	for i := 0; i < *warmup+*reps; i++ {
@@ -233,6 +247,71 @@ func workqueueRun(count, workers, warmup, reps int) result {
 			r.Ms = append(r.Ms, since(start))
 		}
 		r.N = count
+	}
+	return r
+}
+
+// informerRun times client-go's SharedIndexInformer on pods of `ns`: until HasSynced (events == 0),
+// or until its handler got `events` add/update notifications. The warm-up runs go against `warmNs`.
+// With events == 0 it also reports the heap held after the sync (HeapAlloc after GC, minus before).
+func informerRun(cs *kubernetes.Clientset, ns, warmNs string, events, warmup, reps int) result {
+	var r result
+	for i := 0; i < warmup+reps; i++ {
+		target := ns
+		if i < warmup && warmNs != "" {
+			target = warmNs
+		}
+		goruntime.GC()
+		var before goruntime.MemStats
+		goruntime.ReadMemStats(&before)
+		start := time.Now()
+		lw := cache.NewListWatchFromClient(cs.CoreV1().RESTClient(), "pods", target, fields.Everything())
+		inf := cache.NewSharedIndexInformer(lw, &corev1.Pod{}, 0, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+		var n atomic.Int64
+		want := int64(events)
+		if i < warmup && events > 0 {
+			want = int64(events / 10)
+		}
+		reached := make(chan struct{})
+		var once sync.Once
+		count := func() {
+			if n.Add(1) == want {
+				once.Do(func() { close(reached) })
+			}
+		}
+		if events > 0 {
+			if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+				AddFunc:    func(any) { count() },
+				UpdateFunc: func(any, any) { count() },
+			}); err != nil {
+				fail("add handler: %v", err)
+			}
+		}
+		stop := make(chan struct{})
+		go inf.Run(stop)
+		if events > 0 {
+			<-reached
+		} else {
+			// poll at 1 ms (cache.WaitForCacheSync polls at 100 ms)
+			for !inf.HasSynced() {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		ms := since(start)
+		if i >= warmup {
+			r.Ms = append(r.Ms, ms)
+			if events == 0 {
+				r.N = len(inf.GetStore().ListKeys())
+				goruntime.GC()
+				var after goruntime.MemStats
+				goruntime.ReadMemStats(&after)
+				r.HeapMB = append(r.HeapMB, float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20))
+			} else {
+				r.N = int(n.Load())
+			}
+		}
+		goruntime.KeepAlive(inf)
+		close(stop)
 	}
 	return r
 }

@@ -1,4 +1,4 @@
-// `npm run bench`: runs P1–P7 and P10, each with its baseline, our client and the peers (client-node,
+// `npm run bench`: runs P1–P10, each with its baseline, our client and the peers (client-node,
 // client-go), prints a markdown table and writes results/latest.json and results/latest.md.
 // Options: --only P1,P3 (subset), --reps N (default 5, never fewer than 5 for a reported run).
 import { execFile } from "node:child_process";
@@ -12,6 +12,7 @@ import { runCodegen } from "./codegen.js";
 import { configMapJSON, podListJSON, watchStream } from "./fixtures.js";
 import { runFootprint } from "./footprint.js";
 import { ensureGoBinary, goToProto } from "./gopeer.js";
+import { runInformerBench } from "./informers.js";
 import { runP10 } from "./p10.js";
 import { startRealServer } from "./real.js";
 import { markdownTable, type Results, type Row } from "./report.js";
@@ -27,7 +28,7 @@ const { values } = parseArgs({
   options: { only: { type: "string" }, reps: { type: "string" }, keep: { type: "boolean" } },
 });
 const REPS = Math.max(1, Number(values.reps ?? 5));
-const only = new Set((values.only ?? "P1,P2,P3,P4,P5,P6,P7,P10").toUpperCase().split(","));
+const only = new Set((values.only ?? "P1,P2,P3,P4,P5,P6,P7,P8,P9,P10").toUpperCase().split(","));
 const log = (s: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 };
@@ -403,6 +404,23 @@ async function main(): Promise<void> {
   if (only.has("P6") || only.has("P7")) {
     log("P6/P7: footprint and type-check of a minimal 'list pods' app");
     await runFootprint({ reps: REPS, measure, setRatios, target, med, log, tmp, only });
+  }
+  if (only.has("P8") || only.has("P9")) {
+    await runInformerBench({
+      goBin,
+      goErr,
+      goLabel: GO,
+      clientNodeLabel: CN,
+      reps: REPS,
+      tmp,
+      only,
+      interleaved,
+      setRatios,
+      target,
+      med,
+      find,
+      log,
+    });
   }
   if (only.has("P10")) {
     log("P10: controller toolkit (workqueue throughput)");

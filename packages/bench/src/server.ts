@@ -3,6 +3,7 @@
 // kubeconfig pointing at the server are made at run time.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -15,6 +16,8 @@ export interface Fixtures {
   /** Watch stream body per namespace (newline-delimited JSON events). */
   watches: Map<string, Buffer>;
   configMap: Buffer;
+  /** Answers a request before the routes above when it returns true (a scenario's own routes). */
+  route?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
 }
 
 export interface BenchServer {
@@ -72,6 +75,7 @@ export async function startServer(dir: string, fx: Fixtures): Promise<BenchServe
   const caPem = readFileSync(certFile, "utf8");
   const server: Server = createServer({ key: readFileSync(keyFile), cert: caPem }, (req, res) => {
     const url = new URL(req.url ?? "/", "https://127.0.0.1");
+    if (fx.route?.(req, res, url)) return;
     const m = /^\/api\/v1\/namespaces\/([^/]+)\/(pods|configmaps)(?:\/([^/]+))?$/.exec(url.pathname);
     const ns = m?.[1] ?? "";
     if (m?.[2] === "configmaps" && m[3]) {
