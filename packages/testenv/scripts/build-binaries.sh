@@ -17,6 +17,32 @@ BIN=$CACHE/bin
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 
 step() { echo "[testenv] $*" >&2; }
+# Runs a long step ("$@", output to stderr, i.e. build.log) and every PROGRESS_SECONDS (default 15)
+# reports it: "[testenv] <label>: 1m45s, 312 modules downloaded" (go get) or "..., 840 packages
+# compiled" (go build -v lists each package it compiles). A failure is reported like the ERR trap's.
+PROGRESS_SECONDS=${PROGRESS_SECONDS:-15}
+MODZIPS() { { find "$(go env GOMODCACHE)/cache/download" -name '*.zip' 2>/dev/null || true; } | wc -l; }
+progress() {
+  local label=$1 what=$2; shift 2
+  local t0=$SECONDS out mods0=0 n rc=0 next=$PROGRESS_SECONDS
+  out=$(mktemp)
+  [ "$what" = modules ] && mods0=$(MODZIPS)
+  "$@" 2> >(tee "$out" >&2) &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    if [ $((SECONDS - t0)) -ge "$next" ] && kill -0 "$pid" 2>/dev/null; then
+      next=$((next + PROGRESS_SECONDS))
+      if [ "$what" = modules ]; then n="$(($(MODZIPS) - mods0)) modules downloaded"; else n="$(grep -cv '^#' "$out" || true) packages compiled"; fi
+      step "$label: $(elapsed $t0), $n"
+    fi
+  done
+  wait "$pid" || rc=$?
+  rm -f "$out"
+  if [ "$rc" -ne 0 ]; then echo "[testenv] FAILED (exit $rc): $*" >&2; trap - ERR; exit "$rc"; fi
+  step "$label: done in $(elapsed $t0)"
+}
+elapsed() { local s=$((SECONDS - $1)); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
 trap 'rc=$?; echo "[testenv] FAILED (exit $rc): $BASH_COMMAND" >&2' ERR
 
 command -v go >/dev/null || { echo "Go is not installed (no 'go' on PATH): install Go >= 1.26 from https://go.dev/dl (or your package manager), or put prebuilt kube-apiserver, kube-controller-manager and etcd into $BIN" >&2; exit 3; }
@@ -47,15 +73,15 @@ if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kube-controller-manager" ] || 
     awk -v v="$STG" '$2=="v0.0.0" && $1~/^k8s\.io\//{printf "\t%s => %s %s\n",$1,$1,v}' "$KMOD"
     echo ')'; } > go.mod
   step "downloading modules for kube-apiserver and kube-controller-manager $K8S"
-  go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@$K8S" "k8s.io/kubernetes/cmd/kube-controller-manager@$K8S" >&2
+  progress "downloading modules" modules go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@$K8S" "k8s.io/kubernetes/cmd/kube-controller-manager@$K8S"
   LDF="-s -w"
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     LDF="$LDF -X $p.gitVersion=$K8S -X $p.gitMajor=1 -X $p.gitMinor=$MINOR -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
   done
   for c in kube-apiserver kube-controller-manager; do
     [ -x "$BIN/$c" ] && continue
-    step "building $c $K8S (a cold build takes several minutes)"
-    go build -trimpath -ldflags "$LDF" -o "$BIN/$c.tmp" "k8s.io/kubernetes/cmd/$c" >&2
+    step "building $c $K8S (a cold build takes several minutes; progress every ${PROGRESS_SECONDS} s)"
+    progress "building $c" packages go build -v -trimpath -ldflags "$LDF" -o "$BIN/$c.tmp" "k8s.io/kubernetes/cmd/$c"
     mv "$BIN/$c.tmp" "$BIN/$c"
   done
 fi
@@ -67,8 +93,8 @@ if [ ! -x "$BIN/etcd" ]; then
   step "building etcd $E"
   cd "$CACHE/etcdmod"
   printf 'module local.test/etcd-testbin\n\ngo 1.24.0\n' > go.mod
-  go get -tool "go.etcd.io/etcd/server/v3@$E" >&2
-  go build -trimpath -ldflags "-s -w" -o "$BIN/etcd.tmp" go.etcd.io/etcd/server/v3 >&2
+  progress "downloading etcd's modules" modules go get -tool "go.etcd.io/etcd/server/v3@$E"
+  progress "building etcd" packages go build -v -trimpath -ldflags "-s -w" -o "$BIN/etcd.tmp" go.etcd.io/etcd/server/v3
   mv "$BIN/etcd.tmp" "$BIN/etcd"
 fi
 if ! agent_fresh; then
@@ -80,7 +106,7 @@ if ! agent_fresh; then
   cp "$CACHE/k8smod/go.sum" go.sum
   rm -f -- *.go && cp "$AGENT_SRC"/*.go .
   H=$(agent_hash)
-  go build -trimpath -ldflags "-s -w" -o "$BIN/node-agent.tmp" . >&2
+  progress "building node-agent" packages go build -v -trimpath -ldflags "-s -w" -o "$BIN/node-agent.tmp" .
   mv "$BIN/node-agent.tmp" "$BIN/node-agent"
   echo "$H" > "$BIN/node-agent.sha256"
 fi
