@@ -1,12 +1,11 @@
 // The validation the fake performs, with the API server's 422 causes: object names (DNS-1123
-// subdomain, DNS-1123 label for namespaces, DNS-1035 label for services), label keys and values,
+// subdomain; DNS-1123 label for namespaces and services), label keys and values,
 // the immutability of ConfigMaps and Secrets marked `immutable`, and a pod's containers.
 import type { FakeResource, Obj } from "./resources.js";
 import * as st from "./status.js";
 
 const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const dns1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const qualifiedName = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
@@ -14,8 +13,6 @@ const subdomainMsg =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const labelMsg =
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-const dns1035Msg =
-  "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
 const qualifiedMsg =
   "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
 const labelValueMsg =
@@ -34,10 +31,11 @@ function nameCauses(res: FakeResource, name: string): Cause[] {
     return out;
   }
   if (key === "/services") {
+    // 1.36 (RelaxedServiceNameValidation): a DNS-1123 label, so a leading digit is fine.
     const out: Cause[] = [];
     if (name.length > 63)
       out.push(st.invalidValue("metadata.name", name, "must be no more than 63 characters"));
-    if (!dns1035.test(name)) out.push(st.invalidValue("metadata.name", name, dns1035Msg));
+    if (!label.test(name)) out.push(st.invalidValue("metadata.name", name, labelMsg));
     return out;
   }
   const out: Cause[] = [];

@@ -492,10 +492,22 @@ c(
 );
 
 // ---------------------------------------------------------------- status subresource
-c("status", "update ignores status changes", { status: {}, replicas: 2 }, async (x) => {
-  const d = await deploys(x).create(deployment("d"));
-  const u = await deploys(x).update({ ...d, spec: { ...d.spec, replicas: 2 }, status: { replicas: 7 } });
-  return { status: u.status, replicas: u.spec.replicas };
+// A Pod: nothing else writes it in the test cluster (a Deployment's controller races the update).
+c("status", "update ignores status changes", { phase: "Pending", labels: { l: "1" } }, async (x) => {
+  const p = await pods(x).create(pod("p"));
+  const u = await pods(x).update({
+    ...p,
+    metadata: { ...p.metadata, labels: { l: "1" } },
+    status: { ...p.status, phase: "Running" },
+  });
+  return { phase: u.status.phase, labels: u.metadata.labels };
+});
+c("validation", "a Service accepts a name with a leading digit", { name: "1abc" }, async (x) => {
+  const s = await x.cs
+    .coreV1()
+    .services(x.ns)
+    .create({ metadata: { name: "1abc" }, spec: { ports: [{ port: 80 }] } });
+  return { name: s.metadata!.name };
 });
 c("status", "updateStatus changes only status", { replicas: 1, statusReplicas: 7 }, async (x) => {
   const d = await deploys(x).create(deployment("d"));
@@ -1440,14 +1452,14 @@ c("validation", "a get with resourceVersion 0 is served", { name: "a" }, async (
 });
 c(
   "validation",
-  "a Service name must be a DNS-1035 label",
+  "a Service name must be a DNS-1123 label (a leading digit is fine)",
   { code: 422, reason: "Invalid", field: "metadata.name" },
   async (x) => {
     const e: any = await failure(
       x.cs
         .coreV1()
         .services(x.ns)
-        .create({ metadata: { name: "1abc" }, spec: { ports: [{ port: 80 }] } }),
+        .create({ metadata: { name: "Web" }, spec: { ports: [{ port: 80 }] } }),
     );
     return { code: e.code, reason: e.reason, field: e.details?.causes?.[0]?.field };
   },
