@@ -509,15 +509,20 @@ c("validation", "a Service accepts a name with a leading digit", { name: "1abc" 
     .create({ metadata: { name: "1abc" }, spec: { ports: [{ port: 80 }] } });
   return { name: s.metadata!.name };
 });
-c("status", "updateStatus changes only status", { replicas: 1, statusReplicas: 7 }, async (x) => {
-  const d = await deploys(x).create(deployment("d"));
-  const u = await deploys(x).updateStatus({
-    ...d,
-    spec: { ...d.spec, replicas: 5 },
-    status: { replicas: 7 },
-  });
-  return { replicas: u.spec.replicas, statusReplicas: u.status.replicas };
-});
+c(
+  "status",
+  "updateStatus changes only status",
+  { activeDeadlineSeconds: null, phase: "Failed" },
+  async (x) => {
+    const p = await pods(x).create(pod("p"));
+    const u = await pods(x).updateStatus({
+      ...p,
+      spec: { ...p.spec, activeDeadlineSeconds: 5 },
+      status: { ...p.status, phase: "Failed" },
+    });
+    return { activeDeadlineSeconds: u.spec.activeDeadlineSeconds ?? null, phase: u.status.phase };
+  },
+);
 c(
   "status",
   "a merge patch of the status subresource sets status",
