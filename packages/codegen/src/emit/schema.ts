@@ -5,7 +5,7 @@
 import { StructureKind, VariableDeclarationKind } from "ts-morph";
 import type { Schema } from "../load/spec.js";
 import type { ApiModel } from "../model/model.js";
-import { header, printFile, relativeImport, typeImport } from "./source.js";
+import { header, jsonText, printFile, relativeImport, typeImport } from "./source.js";
 
 /** Module of the table in the clientset's generated directory. */
 export const SCHEMA_MODULE = "schema";
@@ -88,13 +88,10 @@ export function schemaTable(model: ApiModel): SchemaTableData {
   };
 }
 
-/** The generated module: `export const schemaTable: SchemaTable = {...}`, one line per type. */
+/** The generated module: `export const schemaTable: SchemaTable = {...}`, one line per type where it fits. */
 export function emitSchemaTable(model: ApiModel, fakeDir = "../fake"): string {
   const t = schemaTable(model);
-  const lines = (o: Record<string, unknown>) =>
-    `{\n${Object.entries(o)
-      .map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)},\n`)
-      .join("")}  }`;
+  const lines = (o: Record<string, unknown>) => jsonText(o, 9, "  ");
   return printFile([
     header(model.source),
     typeImport(relativeImport(SCHEMA_MODULE, `${fakeDir}/schema`), ["SchemaTable"]),

@@ -107,6 +107,36 @@ export function packItems(items: readonly string[], indent: string, tail = 0): s
   return out;
 }
 
+/** A JSON value on one line, spaced as TypeScript's formatter spaces object literals. */
+function jsonLine(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(jsonLine).join(", ")}]`;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${jsonLine(v)}`);
+    return entries.length ? `{ ${entries.join(", ")} }` : "{}";
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * A JSON value as TypeScript text starting at `column`: on one line when it fits (with `tail`
+ * characters after it), else an object with one property per line (each laid out the same way) or an
+ * array filled to the line width. `indent` is the indentation of the line the value starts on.
+ */
+export function jsonText(value: unknown, column: number, indent: string, tail = 1): string {
+  const line = jsonLine(value);
+  if (column + line.length + tail <= LINE_WIDTH || typeof value !== "object" || value === null) return line;
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) return `[${fillList(value.map(jsonLine), ",", column + 1, inner, tail + 1)}]`;
+  const props = Object.entries(value).map(([k, v]) => {
+    const key = `${JSON.stringify(k)}: `;
+    const text = jsonText(v, inner.length + key.length, inner);
+    // A value that cannot be broken and does not fit after its key goes on a line of its own.
+    const long = !text.includes("\n") && inner.length + key.length + text.length + 1 > LINE_WIDTH;
+    return long ? `${inner}${key.trimEnd()}\n${inner}  ${text},\n` : `${inner}${key}${text},\n`;
+  });
+  return `{\n${props.join("")}${indent}}`;
+}
+
 /** `import type { A, B } from "m";` on one line when it fits, else one name per line. */
 export function namedList(head: string, names: readonly string[], moduleSpecifier: string): string {
   const oneLine = `${head} { ${names.join(", ")} } from ${JSON.stringify(moduleSpecifier)};`;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fromV2, fromV3 } from "../load/normalize.js";
 import { buildModel } from "../model/model.js";
-import { fillList, LINE_WIDTH, printFile, relativeImport, wrapDocComments } from "./source.js";
+import { fillList, jsonText, LINE_WIDTH, printFile, relativeImport, wrapDocComments } from "./source.js";
 import { emitTypes } from "./types.js";
 
 const fixtures = join(import.meta.dirname, "..", "..", "fixtures");
@@ -173,6 +173,22 @@ describe("formatting", () => {
     assert.deepEqual(tokens(wrapped), tokens(`/** ${words} - item @see x */ a: string;`));
     const url = `https://example.com/${"x".repeat(120)}`;
     assert.equal(wrapDocComments(`   * see ${url}`), `   * see\n   * ${url}`);
+  });
+  it("lays JSON data out within the line width, one property per line where a value does not fit", () => {
+    const value = {
+      short: { a: 1 },
+      ["k".repeat(60)]: "v".repeat(60),
+      nested: { list: ["x".repeat(30), "y".repeat(30), "z".repeat(30), "w".repeat(30)], ref: "r".repeat(50) },
+    };
+    const text = jsonText(value, 0, "");
+    assert.ok(
+      text.split("\n").every((l) => l.length <= LINE_WIDTH),
+      text,
+    );
+    assert.ok(text.includes('  "short": { "a": 1 },\n'), text);
+    assert.ok(text.includes(`  "${"k".repeat(60)}":\n    "${"v".repeat(60)}",\n`), text);
+    assert.deepEqual(JSON.parse(text.replace(/,(\s*[}\]])/g, "$1").replace(/:\n\s*/g, ": ")), value);
+    assert.equal(jsonText({ a: [1, 2] }, 0, ""), '{ "a": [1, 2] }');
   });
   it("fills lists to the line width", () => {
     const items = Array.from({ length: 40 }, (_, i) => `"v${i}"`);
