@@ -86,12 +86,24 @@ async function scenario(kubeconfig: string, ns: string, dir: string): Promise<St
     "bc.yaml",
     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  k: conflicting\n",
   );
+  const p = file(
+    "p.yaml",
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: app\n    image: nginx:1\n",
+  );
   const s = file(
     "s.yaml",
     "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ntype: Opaque\nstringData:\n  password: hunter2\n",
   );
   await run("create", "-f", nsFile);
-  // The real namespace gets its kube-root-ca.crt from the controller manager within a moment.
+  // The real namespace gets its kube-root-ca.crt and default ServiceAccount from the controller
+  // manager within a moment (pods need the ServiceAccount).
+  for (
+    let i = 0;
+    i < 100 &&
+    !(await kubectl(kubeconfig, ["get", "serviceaccounts", "-n", ns, "-o", "name"])).includes("default");
+    i++
+  )
+    await sleep(50);
   for (
     let i = 0;
     i < 100 &&
@@ -140,6 +152,13 @@ async function scenario(kubeconfig: string, ns: string, dir: string): Promise<St
   await run("get", "configmaps", "-n", ns, "--field-selector", "data.k=v");
   await run("get", "configmap", "a", "-n", ns, "-o", "jsonpath={.data}");
   await run("get", "configmap", "nope", "-n", ns);
+  await run("get", "configmap", "a", "-n", ns, "-o", "yaml");
+  await run("create", "-f", p, "-n", ns);
+  await run("get", "pods", "-n", ns);
+  await run("get", "pods", "-n", ns, "-o", "wide");
+  await run("get", "all", "-n", ns);
+  await run("delete", "pod", "p", "-n", ns);
+  await run("explain", "configmap.data");
   await run("delete", "configmap", "a", "-n", ns);
   await run("get", "configmaps", "-n", ns, "-o", "name");
   const watched = await watchWhile(kubeconfig, ["get", "configmaps", "-n", ns, "-w"], async () => {
@@ -159,6 +178,7 @@ function maskOutput(s: string, ns: string): string {
   return s
     .replaceAll(ns, "<ns>")
     .replace(/"(uid|resourceVersion|creationTimestamp)": "[^"]*"/g, '"$1": "<masked>"')
+    .replace(/^(\s*)(uid|resourceVersion|creationTimestamp): .*$/gm, "$1$2: <masked>")
     .replace(/\b\d+(s|m|h|d)\d*(s|m|h)?\b/g, "<age>");
 }
 
