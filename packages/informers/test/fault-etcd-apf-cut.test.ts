@@ -133,7 +133,7 @@ test("a storm of real 429s (APF rejecting): Retry-After honoured, recovered, no 
     signal: ac.signal,
     inject: async () => {
       const storming = new AbortController();
-      const workers = Array.from({ length: 12 }, async () => {
+      const workers = Array.from({ length: 16 }, async () => {
         while (!storming.signal.aborted) {
           try {
             await stormClient.list();
@@ -144,9 +144,12 @@ test("a storm of real 429s (APF rejecting): Retry-After honoured, recovered, no 
           }
         }
       });
-      await new Promise((r) => setTimeout(r, 300));
-      proxy.cut(); // the informer reconnects into the storm
-      await new Promise((r) => setTimeout(r, 6000));
+      // The informer's watch is cut again and again: each reconnect lands in the storm.
+      for (let i = 0; i < 8; i++) {
+        await new Promise((r) => setTimeout(r, 750));
+        proxy.cut();
+      }
+      await new Promise((r) => setTimeout(r, 1000));
       storming.abort();
       await Promise.all(workers);
     },
