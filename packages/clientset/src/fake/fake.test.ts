@@ -23,8 +23,19 @@ test("seeded objects are served with identity, and lists see them", async () => 
   assert.equal(a.data?.k, "v");
   assert.match(a.metadata?.uid ?? "", /^[0-9a-f-]{36}$/);
   assert.match(a.metadata?.resourceVersion ?? "", /^\d+$/);
-  const all = await cs.coreV1().configMaps("").list();
-  assert.deepEqual(all.items.map((i) => i.metadata?.name).sort(), ["a", "kube-root-ca.crt"]);
+  const inWeb = await cs.coreV1().configMaps("web").list();
+  assert.deepEqual(inWeb.items.map((i) => i.metadata?.name).sort(), ["a", "kube-root-ca.crt"]);
+  // As in a new cluster: the system namespaces exist, each with its default ServiceAccount.
+  const nss = await cs.coreV1().namespaces().list();
+  assert.deepEqual(
+    nss.items.map((n) => n.metadata?.name),
+    ["default", "kube-node-lease", "kube-public", "kube-system", "web"],
+  );
+  await cs.coreV1().serviceAccounts("default").get("default");
+  await cs
+    .coreV1()
+    .pods("default")
+    .create({ metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "i" }] } });
 });
 
 test("a seed object without apiVersion/kind is refused with a message naming it", () => {

@@ -42,7 +42,8 @@ export type FakeClientsetOptions = Partial<FakeServerOptions>;
 
 /**
  * client-go's fake.NewSimpleClientset: a Clientset whose API server is in process, seeded with
- * `objects` (each with apiVersion, kind and metadata.name; namespaces are not created for them).
+ * `objects` (each with apiVersion, kind and metadata.name). Like a new cluster it has the namespaces
+ * default, kube-node-lease, kube-public and kube-system; other namespaces are not created for objects.
  */
 export function newFakeClientset(...objects: object[]): FakeClientset {
   return newFakeClientsetWithOptions({}, ...objects);

@@ -80,6 +80,8 @@ export interface FakeServerOptions {
   now?: () => number;
   /** How long a deleted namespace stays Terminating before its contents go (default 20 ms; serveFake: 1 s). */
   namespaceDeletionDelayMs?: number;
+  /** Namespaces that exist from the start, as in a new cluster (default: default, kube-node-lease, kube-public, kube-system). */
+  namespaces?: readonly string[];
   /** The git version /version reports (default "v1.36.0-fake"). */
   version?: string;
 }
@@ -181,6 +183,8 @@ export class FakeServer {
       startRV: opts.startResourceVersion ?? 1000,
       historyWindow: opts.historyWindow ?? 10000,
     });
+    const namespaces = opts.namespaces ?? ["default", "kube-node-lease", "kube-public", "kube-system"];
+    this.add(...namespaces.map((name) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } })));
   }
 
   /** Every resource the fake serves now (built-in and from CRDs). */
@@ -232,7 +236,11 @@ export class FakeServer {
       else o.metadata.namespace ??= "default";
       if (res.group === "" && res.resource === "namespaces") this.#defaultNamespace(o);
       delete o.metadata.resourceVersion;
-      this.store.commit("ADDED", resourceKey(res.group, res.resource), o, undefined);
+      const gr = resourceKey(res.group, res.resource);
+      // Adding an object that exists replaces it (client-go's tracker.Add does too).
+      const existing = this.store.get(gr, o.metadata.namespace ?? "", o.metadata.name);
+      if (existing !== undefined) o.metadata.uid = raw.metadata?.uid ?? existing.metadata.uid;
+      this.store.commit(existing === undefined ? "ADDED" : "MODIFIED", gr, o, existing);
       this.#afterCommit(res, o);
     }
     // Objects given at construction are the state the history starts from.
