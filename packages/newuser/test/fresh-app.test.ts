@@ -26,6 +26,9 @@ const tsc = bin("typescript/bin/tsc");
 const esbuild = bin("esbuild/bin/esbuild");
 /** The packages a user installs, by directory under packages/. */
 const published = ["api-types", "rest", "clientset", "informers", "controller"];
+/** Published too, but tools rather than what an app installs: packed and linted, not installed. */
+const tools = ["testenv", "codegen"];
+const packages = [...published, ...tools];
 
 /** Runs a command; fails the test with its output when it exits non-zero. */
 function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): string {
@@ -56,7 +59,7 @@ before(() => {
   work = mkdtempSync(join(tmpdir(), "newuser-"));
   app = join(work, "app");
   mkdirSync(join(work, "tarballs"));
-  for (const p of published) {
+  for (const p of packages) {
     assert.ok(existsSync(join(repo, "packages", p, "dist")), `packages/${p}/dist missing: run npm run build`);
   }
   const packed = JSON.parse(
@@ -67,7 +70,7 @@ before(() => {
         "--json",
         "--pack-destination",
         join(work, "tarballs"),
-        ...published.flatMap((p) => ["-w", `packages/${p}`]),
+        ...packages.flatMap((p) => ["-w", `packages/${p}`]),
       ],
       {
         cwd: repo,
@@ -81,7 +84,14 @@ before(() => {
     `${JSON.stringify({ name: "fresh-app", private: true, type: "module" })}\n`,
   );
   // The tarballs only: their dependencies (undici, js-yaml, @types/node) come from the registry (or npm's cache).
-  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", ...tarballs.values()], { cwd: app });
+  const install = published.map((p) => tarballs.get(`@org/${p}`)!);
+  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", ...install], { cwd: app });
+  // Every tarball's content, as npm would unpack it.
+  for (const p of packages) {
+    const dir = join(work, "unpacked", p);
+    mkdirSync(dir, { recursive: true });
+    run("tar", ["-xzf", tarballs.get(`@org/${p}`)!, "-C", dir, "--strip-components=1"]);
+  }
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -251,8 +261,8 @@ describe("a fresh app on the published tarballs", () => {
 
   it("ships LICENSE, repository, the sources its maps point to, and no tests", () => {
     const license = readFileSync(join(repo, "LICENSE"), "utf8");
-    for (const p of published) {
-      const dir = join(app, "node_modules", "@org", p);
+    for (const p of packages) {
+      const dir = join(work, "unpacked", p);
       assert.equal(readFileSync(join(dir, "LICENSE"), "utf8"), license, `${p}/LICENSE is the repository's`);
       const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
         repository?: { directory?: string };
@@ -279,8 +289,8 @@ describe("a fresh app on the published tarballs", () => {
   });
 
   it("passes publint (strict) and arethetypeswrong (every rule but ESM-only's cjs-resolves-to-esm)", () => {
-    for (const p of published) {
-      const dir = join(app, "node_modules", "@org", p);
+    for (const p of packages) {
+      const dir = join(work, "unpacked", p);
       const lint = run(process.execPath, [
         bin("publint/src/cli.js"),
         "run",
