@@ -5,7 +5,7 @@
  *
  * @module @org/rest
  */
-export { defaultBurst, defaultQPS, RESTClient } from "./client.js";
+export { defaultBurst, defaultQPS, defaultTimeoutMs, RESTClient } from "./client.js";
 export type { AuthProviderConfig, ExecConfig, ImpersonationConfig, RestConfig, TLSConfig } from "./config.js";
 export * from "./errors.js";
 export { clearExecCache, ExecPluginError, execRuns } from "./exec.js";
@@ -43,5 +43,5 @@ export {
 } from "./request.js";
 export { defaultMaxRetries, maxConnectionRetries, parseRetryAfter } from "./retry.js";
 export { defaultWarningHandler, parseWarnings } from "./warnings.js";
-export { decodeWatchEvents } from "./watch.js";
+export { decodeWatchEvents, watchIdleTimeoutMs } from "./watch.js";
 export { type WebSocketClose, WebSocketConnection, type WebSocketHandlers } from "./websocket.js";

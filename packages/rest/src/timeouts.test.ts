@@ -141,8 +141,10 @@ describe("timeoutMs and abort hold in every phase (within 10%)", () => {
 
       const ac = new AbortController();
       const reason = new Error("caller gave up");
-      setTimeout(() => ac.abort(reason), 1000);
-      const b = await timed(() => client(host).request({ method: "GET", path: "/x", signal: ac.signal }));
+      const b = await timed(() => {
+        setTimeout(() => ac.abort(reason), 1000);
+        return client(host).request({ method: "GET", path: "/x", signal: ac.signal });
+      });
       assert.equal(b.err, reason, "an abort rejects with the signal's reason");
       within10(b.ms, 1000, "abort");
       t.diagnostic(
