@@ -268,6 +268,19 @@ describe("a fresh app on the published tarballs", () => {
         repository?: { directory?: string };
       };
       assert.equal(pkg.repository?.directory, `packages/${p}`);
+      // node10 resolvers (arethetypeswrong's default profile) find subpath exports only through typesVersions.
+      const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+        exports: Record<string, { types: string }>;
+        typesVersions?: Record<string, Record<string, string[]>>;
+      };
+      for (const [sub, target] of Object.entries(manifest.exports)) {
+        if (sub === "." || sub.includes("*")) continue;
+        assert.deepEqual(
+          manifest.typesVersions?.["*"]?.[sub.slice(2)],
+          [target.types],
+          `packages/${p}/package.json: add "typesVersions": { "*": { "${sub.slice(2)}": ["${target.types}"] } } for the ${sub} export`,
+        );
+      }
       const files = run("tar", ["-tzf", tarballs.get(`@org/${p}`)!])
         .trim()
         .split("\n");
