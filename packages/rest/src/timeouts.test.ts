@@ -431,3 +431,26 @@ describe("writes say whether the server may have applied them", () => {
     assert.ok(reset.requests.filter((r) => r.url === "/g").length > 1, "a GET is retried");
   });
 });
+
+describe("a WebSocket handshake", () => {
+  test("timeoutMs and abort hold while TLS never finishes", async () => {
+    const { url } = await silentTCP();
+    const c = client(url);
+    const handlers = { onMessage: () => {}, onClose: () => {} } as unknown as Parameters<
+      RESTClient["connect"]
+    >[2];
+    const a = await timed(() =>
+      c.connect({ method: "GET", path: "/exec", timeoutMs: 1000 }, ["v5.channel.k8s.io"], handlers),
+    );
+    assert.ok(a.err instanceof TransportError && a.err.timedOut, String(a.err));
+    within10(a.ms, 1000, "handshake timeoutMs");
+    const ac = new AbortController();
+    const reason = new Error("stop");
+    const b = await timed(() => {
+      setTimeout(() => ac.abort(reason), 1000);
+      return c.connect({ method: "GET", path: "/exec", signal: ac.signal }, ["v5.channel.k8s.io"], handlers);
+    });
+    assert.equal(b.err, reason);
+    within10(b.ms, 1000, "handshake abort");
+  });
+});

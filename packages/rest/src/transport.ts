@@ -321,7 +321,14 @@ export function upgrade(
     let resHeaders: Record<string, string> = {};
     const body: Buffer[] = [];
     let abort: ((err: Error) => void) | undefined;
-    const onAbort = () => abort?.(opts.signal.reason ?? new Error("aborted"));
+    // Not connected yet (TCP, TLS): settle now, as send does; onConnect then aborts the dispatch.
+    const onAbort = () => {
+      if (abort) abort(opts.signal.reason ?? new Error("aborted"));
+      else {
+        done();
+        reject(opts.signal.reason);
+      }
+    };
     if (opts.signal.aborted) {
       reject(opts.signal.reason);
       return;
@@ -331,6 +338,7 @@ export function upgrade(
     const handler: Dispatcher.DispatchHandler = {
       onConnect(a: (err?: Error) => void) {
         abort = a;
+        if (opts.signal.aborted) a(opts.signal.reason);
       },
       onHeaders(statusCode: number, raw: Buffer[]) {
         status = statusCode;
