@@ -12,7 +12,7 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { RESTClient } from "./client.js";
 import type { RestConfig } from "./config.js";
-import { KubeconfigError, type KubeconfigOverrides, loadKubeconfig } from "./kubeconfig.js";
+import { KubeconfigError, type KubeconfigOverrides, loadKubeconfig, parseKubeconfig } from "./kubeconfig.js";
 import { json, startTestServer, type TestServer, testPKI } from "./testing/tls.js";
 
 const run = promisify(execFile);
@@ -524,6 +524,78 @@ users:
       const kubectl = await kubectlSends(file);
       assert.deepEqual(kubectl, want, "kubectl does what this case says");
       assert.deepEqual(await weSend(file), kubectl);
+    });
+  }
+});
+
+describe("the decoder's parity with kubectl config view --raw (what each YAML value becomes)", () => {
+  const dir = join(root, "decode");
+  /** Go's omitempty: false, "", [] and {} are left out (kubectl prints none of them). */
+  const omitEmpty = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(omitEmpty);
+    if (v && typeof v === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) {
+        const y = omitEmpty(x);
+        const empty =
+          y === false ||
+          y === "" ||
+          (Array.isArray(y) && !y.length) ||
+          (y && typeof y === "object" && !Object.keys(y).length);
+        if (!empty) out[k] = y;
+      }
+      return out;
+    }
+    return v;
+  };
+  const doc = (user: string, cluster = "{server: https://k:6443}", extra = "") =>
+    `apiVersion: v1\nkind: Config\n${extra}clusters: [{name: k, cluster: ${cluster}}]\nusers: [{name: u, user: ${user}}]\n`;
+  const anchors = "a: &a {token: from-a, username: ua}\nb: &b {token: from-b, password: pb}\n";
+  const cases: [string, string][] = [
+    ["a merge key before explicit keys", doc("{<<: *a, token: explicit}", undefined, anchors)],
+    ["a merge key after explicit keys", doc("{token: explicit, <<: *a}", undefined, anchors)],
+    ["a list of merge keys: the first wins", doc("{<<: [*a, *b]}", undefined, anchors)],
+    ["a duplicate key after a merge", doc("{<<: *a, token: e1, token: e2}", undefined, anchors)],
+    ["a date stays a string", doc("{token: 2001-12-14}")],
+    ["!!binary is decoded", doc("{token: !!binary aGVsbG8=}")],
+    ["an unknown tag is ignored", doc("{token: !custom bar}")],
+    ["sexagesimal-looking 1:30 is a string", doc("{token: 1:30}")],
+    ["a hex number too big for 64 bits is a string", doc("{token: 0xFFFFFFFFFFFFFFFFFFFF}")],
+    ["a float out of range is a string", doc("{token: 1e400}")],
+    ["NULL is null, nULL and tRUE are strings", doc("{token: NULL, username: nULL, password: tRUE}")],
+    ["map keys y, 1.5 and 0x1F", doc("{token: t, as: x, as-user-extra: {y: [a], 1.5: [b], 0x1F: [c]}}")],
+    [
+      "YAML 1.1 booleans on, Y, off",
+      doc("{token: t}", "{server: https://k:6443, insecure-skip-tls-verify: on, disable-compression: Y}"),
+    ],
+    ["an empty value is null", doc("{token: t, tokenFile: }")],
+    ["keys are case-sensitive", doc("{Token: t, token: u}", "{Server: https://x, server: https://k:6443}")],
+    ["only the first YAML document", `${doc("{token: first}")}---\n${doc("{token: second}")}`],
+    [
+      "merge keys inside an extension",
+      doc(
+        "{token: t}",
+        "{server: https://k:6443, extensions: [{name: e, extension: {<<: *a, x: [1, y]}}]}",
+        anchors,
+      ),
+    ],
+  ];
+  for (const [name, text] of cases) {
+    test(name, async () => {
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, "-")}.yaml`);
+      writeFileSync(file, text);
+      const { stdout } = await run(
+        "kubectl",
+        ["--kubeconfig", file, "config", "view", "--raw", "-o", "json"],
+        {
+          env: env(file),
+        },
+      );
+      const kubectl = JSON.parse(stdout);
+      const ours = parseKubeconfig(text, file);
+      assert.deepEqual(omitEmpty(ours.users?.[0]?.user), omitEmpty(kubectl.users[0].user));
+      assert.deepEqual(omitEmpty(ours.clusters?.[0]?.cluster), omitEmpty(kubectl.clusters[0].cluster));
     });
   }
 });
