@@ -75,17 +75,19 @@ async function run(node, list) {
     { cwd: root, stdio: ["ignore", "pipe", "inherit"], env: process.env },
   );
   current = child;
-  let tail = "";
+  // The reporter's closing "ℹ pass N" lines (a long failure listing may follow them).
+  const counts = { pass: 0, fail: 0, skipped: 0 };
+  let partial = "";
   child.stdout.on("data", (chunk) => {
     process.stdout.write(chunk);
-    tail = (tail + chunk.toString()).slice(-4096);
+    const lines = (partial + chunk.toString()).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      const m = /^ℹ (pass|fail|skipped) (\d+)$/.exec(line);
+      if (m) counts[m[1]] = Number(m[2]);
+    }
   });
   const code = await new Promise((resolve) => child.on("close", (c, sig) => resolve(c ?? (sig ? 1 : 0))));
-  const counts = {};
-  for (const k of ["pass", "fail", "skipped"]) {
-    const m = tail.match(new RegExp(`ℹ ${k} (\\d+)`));
-    counts[k] = m ? Number(m[1]) : 0;
-  }
   return { code, counts };
 }
 
