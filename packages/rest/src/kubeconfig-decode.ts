@@ -91,7 +91,8 @@ const implicitTypes = [
   }),
   new yaml.Type(goTag("int"), {
     kind: "scalar",
-    resolve: (d: string | null) => d !== null && goInteger(d.replaceAll("_", "")) !== undefined,
+    resolve: (d: string | null) =>
+      d !== null && /^[-+0-9]/.test(d) && goInteger(d.replaceAll("_", "")) !== undefined,
     construct: (d: string) => resolvePlain(d),
   }),
   new yaml.Type(goTag("float"), {

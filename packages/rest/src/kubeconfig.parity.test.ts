@@ -557,6 +557,7 @@ describe("the decoder's parity with kubectl config view --raw (what each YAML va
     ["a list of merge keys: the first wins", doc("{<<: [*a, *b]}", undefined, anchors)],
     ["a duplicate key after a merge", doc("{<<: *a, token: e1, token: e2}", undefined, anchors)],
     ["a date stays a string", doc("{token: 2001-12-14}")],
+    ["a leading underscore makes a string (_1, _0x1F)", doc("{token: _1, username: _0x1F}")],
     ["!!binary is decoded", doc("{token: !!binary aGVsbG8=}")],
     ["an unknown tag is ignored", doc("{token: !custom bar}")],
     ["sexagesimal-looking 1:30 is a string", doc("{token: 1:30}")],
