@@ -188,5 +188,15 @@ describe("a list larger than the longest string, from a server", () => {
     assert.equal(list.items[599]!.metadata.name, "cm-599");
     assert.equal(list.items[0]!.data.v.length, 1 << 20);
     t.diagnostic(`decoded ${(sent / 2 ** 20).toFixed(0)} MiB, ${count} items`);
+
+    // As text it cannot be one string: a DecodeError that says what to use instead.
+    await assert.rejects(
+      client.requestText({ method: "GET", resource: "configmaps", timeoutMs: 120_000 }),
+      (e: unknown) => {
+        assert.ok(e instanceof DecodeError, String(e));
+        assert.match(e.message, /longer than the longest string \(512 MiB\); read it with requestStream/);
+        return true;
+      },
+    );
   });
 });
