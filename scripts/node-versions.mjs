@@ -18,7 +18,8 @@ function fail(version, what, r) {
   const out = `${r.stdout ?? ""}${r.stderr ?? ""}`.trim().split("\n").slice(-10).join("\n");
   throw new Error(
     `cannot install Node ${version}: ${what}${out ? `\n${out}` : ""}\n` +
-      `(needs python3 with pip and the PyPI registry; or put a node binary at ${join(cacheRoot(), version, "bin", "node")})`,
+      `(needs python3 with pip and the PyPI registry; or put a node binary at ${join(cacheRoot(), version, "bin", "node")}; ` +
+      'ORG_TEST_NODE_VERSIONS="" skips these runs)',
   );
 }
 
