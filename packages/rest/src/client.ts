@@ -34,6 +34,7 @@ import {
   type Dispatcher,
   describeFailure,
   errorCode,
+  proxyFor,
   type Response,
   send,
   upgrade,
@@ -383,7 +384,9 @@ export class RESTClient {
     }
     const code = errorCode(err);
     return new TransportError(
-      withNote(`${desc.method} ${desc.url}: ${describeFailure(err, this.#target.server.host)}`),
+      withNote(
+        `${desc.method} ${desc.url}: ${describeFailure(err, this.#target.server.host, proxyFor(this.config, this.#target.server))}`,
+      ),
       desc.url,
       err,
       code ? { code, mayHaveBeenApplied } : { mayHaveBeenApplied },

@@ -7,10 +7,10 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { before, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { RESTClient } from "./client.js";
 import type { RestConfig } from "./config.js";
-import { ConfigError } from "./errors.js";
+import { ConfigError, TransportError } from "./errors.js";
 import { ExecPluginError } from "./exec.js";
 import { KubeconfigError, loadKubeconfig } from "./kubeconfig.js";
 import { testPKI } from "./testing/tls.js";
@@ -618,6 +618,64 @@ describe("a RestConfig made by hand gets the same TLS rules when its client is m
         (e: unknown) =>
           e instanceof ConfigError && re.test(e.message) && !secrets.some((x) => e.message.includes(x)),
       );
+    });
+  }
+});
+
+describe("a kubeconfig proxy that fails at run time: the error names the proxy and the API server", () => {
+  let refusing: { port: number; close(): void };
+  let closedPort: number;
+  before(async () => {
+    const { createServer } = await import("node:http");
+    const { createServer: tcp } = await import("node:net");
+    const proxy = createServer();
+    proxy.on("connect", (_req, socket) => socket.end("HTTP/1.1 403 Forbidden\r\n\r\n"));
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    refusing = { port: (proxy.address() as import("node:net").AddressInfo).port, close: () => proxy.close() };
+    // A port nobody listens on: open one, note it, close it.
+    const probe = tcp();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    closedPort = (probe.address() as import("node:net").AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+  });
+  after(() => refusing?.close());
+
+  const apiServer = "https://10.255.0.1:6443";
+  const cases: [string, () => string, RegExp][] = [
+    [
+      "the proxy refuses the connection",
+      () => `http://me:${proxyPassword}@127.0.0.1:${closedPort}`,
+      /connection refused by the proxy 127\.0\.0\.1:\d+ \(for the API server 10\.255\.0\.1:6443\): is the proxy running\?/,
+    ],
+    [
+      "the proxy refuses to tunnel (403 to CONNECT)",
+      () => `http://127.0.0.1:${refusing.port}`,
+      /the proxy 127\.0\.0\.1:\d+ \(for the API server 10\.255\.0\.1:6443\) did not open a tunnel to the API server \(Proxy response \(403\)/,
+    ],
+  ];
+  for (const [name, proxyURL, re] of cases) {
+    test(name, { timeout: 20_000 }, async () => {
+      const file = join(dir, `proxy-${name.replace(/[^a-z0-9]+/gi, "-")}.yaml`);
+      writeFileSync(
+        file,
+        kc(
+          `{server: "${apiServer}", certificate-authority: ${files.ca}, proxy-url: "${proxyURL()}"}`,
+          `{token: ${token}}`,
+        ),
+      );
+      const { config } = await loadKubeconfig({ path: file });
+      const client = RESTClient.forConfig({ ...config, maxRetries: 0 });
+      try {
+        await assert.rejects(client.request({ method: "GET", path: "/api" }), (e: unknown) => {
+          assert.ok(e instanceof TransportError, String(e));
+          assert.match(e.message, re);
+          assert.match(e.message, /^GET https:\/\/10\.255\.0\.1:6443\/api: /);
+          for (const s of secrets) assert.ok(!e.message.includes(s), e.message);
+          return true;
+        });
+      } finally {
+        await client.close();
+      }
     });
   }
 });

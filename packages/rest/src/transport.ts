@@ -184,10 +184,25 @@ export function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** What a failed send means, in words that say what to check; `host` is the API server's. */
-export function describeFailure(err: unknown, host: string): string {
+/**
+ * What a failed send means, in words that say what to check; `host` is the API server's, `proxy` the
+ * proxy the request went through (then a refused or unresolvable connection is the proxy's).
+ */
+export function describeFailure(err: unknown, host: string, proxy?: string): string {
   const code = errorCode(err);
   const msg = (err as Error)?.message ?? String(err);
+  if (proxy) {
+    let p = "";
+    try {
+      p = new URL(proxy).host; // never the proxy's user:password
+    } catch {}
+    const via = `the proxy ${p} (for the API server ${host})`;
+    if (code === "ECONNREFUSED") return `connection refused by ${via}: is the proxy running?`;
+    if (code === "ENOTFOUND" || code === "EAI_AGAIN")
+      return `cannot resolve ${via}: check the proxy address (proxyURL, the kubeconfig's proxy-url, HTTPS_PROXY)`;
+    if (code === "UND_ERR_CONNECT_TIMEOUT") return `connecting to ${via} timed out`;
+    if (/HTTP Tunneling/.test(msg)) return `${via} did not open a tunnel to the API server (${msg})`;
+  }
   switch (code) {
     case "ECONNREFUSED":
       return `connection refused: is the API server running at ${host}?`;
