@@ -1,15 +1,21 @@
 // The CLI's logic, callable in-process: arguments in, exit code out (cli.ts is the process entry).
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { generateCrds } from "./crd/generate.js";
 import { generate, type Target } from "./generate.js";
 import { defaultSpecInput, findRepoRoot, parseSpecArgument, type SpecInput } from "./load/read.js";
 
 export const USAGE = `Usage: org-codegen <types|clientset> --out <dir> [input]
+       org-codegen crd <file|dir|->... --out <package dir>
+       org-codegen crd --from-cluster [--kubeconfig <path>] [--group <group>]... --out <package dir>
 
 Generates TypeScript from a Kubernetes OpenAPI spec:
   types       api-types: one module per group-version (core/v1.ts, meta/v1.ts ...), types only
   clientset   the generated part of @org/clientset: descriptors, interfaces, GeneratedClientset
+  crd         a package's own CRD types and clients from CustomResourceDefinition manifests (YAML or
+              JSON, multi-document, directories recursively; apiextensions.k8s.io/v1) or from a
+              cluster's CRDs (--from-cluster, --group to choose groups): into <package>/src/generated
 
 Input (default: $ORG_CODEGEN_SPEC, else the newest kubernetes-1.N.swagger.json in
 $ORG_CODEGEN_SNAPSHOTS or <repo root>/../shared/openapi, else --k8s-version of @org/testenv's
@@ -54,6 +60,7 @@ function parse(argv: string[]) {
       "k8s-version": { type: "string" },
       expansions: { type: "string" },
       "types-package": { type: "string" },
+      group: { type: "string", multiple: true },
       quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -85,6 +92,7 @@ async function main(argv: string[], io: CliIO): Promise<void> {
     return;
   }
   const target = positionals[0];
+  if (target === "crd") return crd(values, positionals.slice(1), io);
   if (target !== "types" && target !== "clientset") throw new UsageError('expected "types" or "clientset"');
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}`);
   if (!values.out) throw new UsageError("--out <dir> is required");
@@ -124,6 +132,37 @@ async function main(argv: string[], io: CliIO): Promise<void> {
   if (target === "clientset") {
     for (const u of result.unmapped)
       io.stderr(`org-codegen: warning: no client method for subresource ${u}\n`);
+  }
+}
+
+async function crd(values: ReturnType<typeof parse>["values"], paths: string[], io: CliIO): Promise<void> {
+  if (!values.out) throw new UsageError("--out <package dir> is required");
+  const fromCluster = values["from-cluster"] === true;
+  if (fromCluster && paths.length) throw new UsageError("crd: give files or --from-cluster, not both");
+  if (!fromCluster && paths.length === 0) throw new UsageError("crd: give CRD files, directories or -, or --from-cluster");
+  if (values.group && !fromCluster) throw new UsageError("--group goes with --from-cluster");
+  for (const k of ["spec", "k8s-version", "expansions"] as const)
+    if (values[k] !== undefined) throw new UsageError(`--${k} does not apply to crd`);
+  const started = performance.now();
+  const result = await generateCrds({
+    out: values.out,
+    cwd: io.cwd,
+    ...(fromCluster
+      ? {
+          cluster: {
+            ...(values.kubeconfig ? { kubeconfig: userPath(values.kubeconfig, io) } : {}),
+            ...(values.group ? { groups: values.group } : {}),
+          },
+        }
+      : { paths, stdin: () => readFileSync(0, "utf8") }),
+    ...(values["types-package"] ? { typesPackage: values["types-package"] } : {}),
+  });
+  if (!values.quiet && io.isTTY && !io.env.CI) {
+    const s = ((performance.now() - started) / 1000).toFixed(1);
+    io.stderr(
+      `org-codegen crd: ${result.files} files from ${result.crds} CRDs into ${result.dir} ` +
+        `(${result.groupVersions} group-versions, ${result.resources} resources) in ${s} s\n`,
+    );
   }
 }
 

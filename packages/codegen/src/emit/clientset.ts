@@ -30,8 +30,13 @@ import {
 export interface ClientsetEmitOptions {
   /** Package the types come from: "@org/api-types" → "@org/api-types/core/v1". */
   typesPackage?: string;
-  /** The runtime directory, relative to the output directory. */
+  /**
+   * The runtime directory, relative to the output directory; or a package that exports the runtime's
+   * types ("@org/clientset", for code generated into another package).
+   */
   runtimeDir?: string;
+  /** Import specifier of a types module from a generated module; default `<typesPackage>/<module>`. */
+  typesModule?: (module: string, from: string) => string;
   /** The expansions directory, relative to the output directory. */
   expansionsDir?: string;
   /**
@@ -62,10 +67,10 @@ class TypeImports {
     names.set(ref.name, alias);
     return alias;
   }
-  structures(pkg: string): string[] {
+  structures(specifier: (module: string) => string): string[] {
     return [...this.byModule.keys()].sort().map((m) =>
       typeImport(
-        `${pkg}/${m}`,
+        specifier(m),
         [...this.byModule.get(m)!].map(([name, alias]) => ({ name, alias })),
       ),
     );
@@ -136,11 +141,16 @@ function objectText(items: string[], column: number, indent: string): string {
   return `{\n${inner}${fillList(items, ",", inner.length, inner, 1)},\n${indent}}`;
 }
 
+/** Import specifier of a runtime module: relative to a directory, or the package that exports it. */
+export function runtimeImport(from: string, runtimeDir: string, module: string): string {
+  return runtimeDir.startsWith(".") ? relativeImport(from, `${runtimeDir}/${module}`) : runtimeDir;
+}
+
 /** The module of every subresource method row, each exported under its method name. */
 export function emitSubresourceMethods(source: string, runtimeDir = "../runtime"): string {
   return printFile([
     header(source),
-    typeImport(relativeImport(SUBRESOURCE_METHODS_MODULE, `${runtimeDir}/descriptor`), ["SubresourceMethod"]),
+    typeImport(runtimeImport(SUBRESOURCE_METHODS_MODULE, runtimeDir, "descriptor"), ["SubresourceMethod"]),
     ...SUBRESOURCE_METHODS.map(
       (row): VariableStatementStructure => ({
         kind: StructureKind.VariableStatement,
@@ -278,6 +288,7 @@ export function emitGroupVersion(
     runtimeDir: options.runtimeDir ?? "../runtime",
     expansionsDir: options.expansionsDir ?? "../expansions",
     hasExpansion: options.hasExpansion ?? (() => false),
+    typesModule: options.typesModule ?? ((m) => `${options.typesPackage ?? "@org/api-types"}/${m}`),
   };
   const reserved = [
     gv.interfaceName,
@@ -329,16 +340,16 @@ export function emitGroupVersion(
   });
   const statements: (StatementStructures | string | WriterFunction)[] = [
     header(source),
-    ...types.structures(opts.typesPackage),
+    ...types.structures((m) => opts.typesModule(m, gv.path)),
   ];
   statements.push(
-    typeImport(relativeImport(gv.path, `${opts.runtimeDir}/descriptor`), [
+    typeImport(runtimeImport(gv.path, opts.runtimeDir, "descriptor"), [
       "GroupVersionDescriptor",
       "ResourceDescriptor",
     ]),
   );
   if (methods.size)
-    statements.push(typeImport(relativeImport(gv.path, `${opts.runtimeDir}/methods`), methods));
+    statements.push(typeImport(runtimeImport(gv.path, opts.runtimeDir, "methods"), methods));
   const rows = [...new Set(gv.resources.flatMap((r) => r.subresources.flatMap((x) => x.methods)))].sort();
   const clash = rows.find((row) => reserved.includes(row));
   if (clash !== undefined)

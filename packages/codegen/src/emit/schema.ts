@@ -88,13 +88,18 @@ export function schemaTable(model: ApiModel): SchemaTableData {
   };
 }
 
-/** The generated module: `export const schemaTable: SchemaTable = {...}`, one line per type where it fits. */
+/**
+ * The generated module: `export const schemaTable: SchemaTable = {...}`, one line per type where it
+ * fits. `fakeDir`: the fake's directory relative to the output, or the package exporting SchemaTable.
+ */
 export function emitSchemaTable(model: ApiModel, fakeDir = "../fake"): string {
   const t = schemaTable(model);
   const lines = (o: Record<string, unknown>) => jsonText(o, 9, "  ");
   return printFile([
     header(model.source),
-    typeImport(relativeImport(SCHEMA_MODULE, `${fakeDir}/schema`), ["SchemaTable"]),
+    typeImport(fakeDir.startsWith(".") ? relativeImport(SCHEMA_MODULE, `${fakeDir}/schema`) : fakeDir, [
+      "SchemaTable",
+    ]),
     {
       kind: StructureKind.VariableStatement,
       isExported: true,

@@ -74,6 +74,8 @@ class Scope {
   constructor(
     readonly module: string,
     own: Iterable<string>,
+    /** Import specifier of another module from this one (default: relative). */
+    private readonly specifier: (from: string, to: string) => string = relativeImport,
   ) {
     for (const n of own) this.used.add(n);
   }
@@ -97,7 +99,7 @@ class Scope {
   importStructures(): string[] {
     return [...this.imports.keys()].sort().map((m) =>
       typeImport(
-        relativeImport(this.module, m),
+        this.specifier(this.module, m),
         [...this.imports.get(m)!].map(([name, alias]) => ({ name, alias })),
       ),
     );
@@ -196,7 +198,12 @@ function declaration(
   return out;
 }
 
-export function emitTypeModule(mod: TypeModule, ctx: GlobalContext, source: string): string {
+export function emitTypeModule(
+  mod: TypeModule,
+  ctx: GlobalContext,
+  source: string,
+  specifier?: (from: string, to: string) => string,
+): string {
   const own: string[] = [];
   for (const d of mod.decls) {
     own.push(d.name);
@@ -204,7 +211,7 @@ export function emitTypeModule(mod: TypeModule, ctx: GlobalContext, source: stri
   }
   // The helper's local name; aliased where a definition is itself called ApplyConfiguration.
   const helper = own.includes("ApplyConfiguration") ? "ApplyConfigurationOf" : "ApplyConfiguration";
-  const scope = new Scope(mod.path, [...own, helper]);
+  const scope = new Scope(mod.path, [...own, helper], specifier);
   const decls = mod.decls.flatMap((d) => declaration(d, ctx, scope, helper));
   const imports = scope.importStructures();
   if (mod.decls.some((d) => d.apply))
@@ -246,15 +253,28 @@ function applyModule(source: string): string {
   ]);
 }
 
-/** Every api-types module: "<module>.ts" per type module plus the apply-configuration helpers. */
-export function emitTypes(model: ApiModel, onModule?: (path: string) => void): Files {
+/**
+ * Every api-types module: "<module>.ts" per type module plus the apply-configuration helpers. With
+ * `external` (CRD output), the type modules it names are imported from `typesPackage` instead of
+ * emitted ("meta/v1" → "@org/api-types/meta/v1").
+ */
+export function emitTypes(
+  model: ApiModel,
+  onModule?: (path: string) => void,
+  external?: { modules: ReadonlySet<string>; typesPackage: string },
+): Files {
   const schemas: Record<string, Schema> = {};
   for (const m of model.typeModules) for (const d of m.decls) schemas[d.definition] = d.schema;
   const ctx = context(schemas);
   const files: Files = new Map();
   files.set(`${APPLY_MODULE}.ts`, applyModule(model.source));
+  const specifier = external
+    ? (from: string, to: string) =>
+        external.modules.has(to) ? `${external.typesPackage}/${to}` : relativeImport(from, to)
+    : undefined;
   for (const mod of model.typeModules) {
-    files.set(`${mod.path}.ts`, emitTypeModule(mod, ctx, model.source));
+    if (external?.modules.has(mod.path)) continue;
+    files.set(`${mod.path}.ts`, emitTypeModule(mod, ctx, model.source, specifier));
     onModule?.(mod.path);
   }
   return files;

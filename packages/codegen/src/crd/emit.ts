@@ -1,0 +1,199 @@
+// Pure: a CRD model → the files of a user's src/generated/: the types (types/), the typed clients and
+// their descriptors (clientset/, the same emitters as the built-in clientset), the fake clientset's
+// schema table, the CRDs' data for the RESTMapper and kubectl-style columns (resources.ts) and the
+// informer and lister types (informers.ts). Everything declares; @org/clientset behaves.
+import { StructureKind, VariableDeclarationKind } from "ts-morph";
+import { emitClientset } from "../emit/clientset.js";
+import { emitSchemaTable, SCHEMA_MODULE } from "../emit/schema.js";
+import { type Files, header, jsonText, namedList, printFile, relativeImport } from "../emit/source.js";
+import { emitTypes } from "../emit/types.js";
+import type { ApiModel } from "../model/model.js";
+import { compareVersions, upperFirst } from "../model/names.js";
+import type { CrdSpec, CustomResourceInfo } from "./spec.js";
+
+/** Where the parts go inside the generated directory. */
+export const CRD_TYPES_DIR = "types";
+export const CRD_CLIENTSET_DIR = "clientset";
+
+export interface CrdEmitOptions {
+  /** Where the built-in types come from (ObjectMeta, Scale); default "@org/api-types". */
+  typesPackage?: string;
+  /** The package with the runtime (descriptors, ResourceMethods, newClientset); default "@org/clientset". */
+  clientsetPackage?: string;
+  /** The informers package the lister types come from; default "@org/informers". */
+  informersPackage?: string;
+}
+
+const prefixed = (dir: string, files: Files): Files =>
+  new Map([...files].map(([path, text]) => [`${dir}/${path}`, text]));
+
+/** The discovery entries of the CRDs: what `new RESTMapper(apiGroupResources)` maps. */
+export function apiGroupResources(resources: readonly CustomResourceInfo[]): unknown[] {
+  const groups = new Map<string, CustomResourceInfo[]>();
+  for (const r of resources) groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
+  return [...groups.keys()].sort().map((group) => {
+    const rs = groups.get(group)!;
+    const versions = [...new Set(rs.map((r) => r.version))].sort(compareVersions);
+    const versionedResources: Record<string, unknown[]> = {};
+    for (const version of versions) {
+      versionedResources[version] = rs
+        .filter((r) => r.version === version)
+        .sort((a, b) => (a.plural < b.plural ? -1 : 1))
+        .flatMap((r) => {
+          const entry: Record<string, unknown> = {
+            name: r.plural,
+            singularName: r.singular,
+            namespaced: r.namespaced,
+            kind: r.kind,
+            verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+          };
+          if (r.shortNames.length) entry.shortNames = r.shortNames;
+          if (r.categories.length) entry.categories = r.categories;
+          const subs: unknown[] = [];
+          if (r.status) {
+            subs.push({
+              name: `${r.plural}/status`,
+              singularName: "",
+              namespaced: r.namespaced,
+              kind: r.kind,
+              verbs: ["get", "patch", "update"],
+            });
+          }
+          if (r.scale) {
+            subs.push({
+              name: `${r.plural}/scale`,
+              singularName: "",
+              namespaced: r.namespaced,
+              group: "autoscaling",
+              version: "v1",
+              kind: "Scale",
+              verbs: ["get", "patch", "update"],
+            });
+          }
+          return [entry, ...subs];
+        });
+    }
+    const gv = (v: string) => ({ groupVersion: `${group}/${v}`, version: v });
+    return {
+      group: { name: group, versions: versions.map(gv), preferredVersion: gv(versions[0]!) },
+      versionedResources,
+    };
+  });
+}
+
+/** An array of JSON values, one element (laid out by jsonText) per line. */
+function arrayText(values: readonly unknown[]): string {
+  return values.length ? `[\n${values.map((v) => `  ${jsonText(v, 2, "  ")},\n`).join("")}]` : "[]";
+}
+
+function resourcesModule(crds: CrdSpec, source: string, clientsetPackage: string): string {
+  const data = (name: string, type: string | undefined, doc: string, values: readonly unknown[], asConst = false) => ({
+    kind: StructureKind.VariableStatement as const,
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: [doc],
+    declarations: [
+      { name, ...(type ? { type } : {}), initializer: `${arrayText(values)}${asConst ? " as const" : ""}` },
+    ],
+  });
+  return printFile([
+    header(source),
+    namedList("import type", ["APIGroupResources"], clientsetPackage),
+    data(
+      "apiGroupResources",
+      "APIGroupResources[]",
+      "The CRDs' groups and resources as discovery lists them: `new RESTMapper([...discovered, ...apiGroupResources])` maps their kinds (and so the DynamicClient's resources) without a cluster.",
+      apiGroupResources(crds.resources),
+    ),
+    data(
+      "customResources",
+      undefined,
+      "Per served version of every CRD: names, scope, the status and scale subresources (with the scale's replica and label selector paths) and additionalPrinterColumns, as data.",
+      crds.resources,
+      true,
+    ),
+  ]);
+}
+
+/** informers.ts: the typed factory groups and a lister type per resource (client-go's listers). */
+function informersModule(model: ApiModel, source: string, informersPackage: string): string {
+  const lines: string[] = [];
+  const types = new Map<string, Set<string>>();
+  const use = (module: string, name: string) => {
+    const s = types.get(module) ?? new Set();
+    s.add(name);
+    types.set(module, s);
+    return name;
+  };
+  const decls: { name: string; type: string; doc: string }[] = [];
+  for (const gv of model.groupVersions) {
+    for (const r of gv.resources) {
+      if (!r.type || !r.verbs.includes("list") || !r.verbs.includes("watch")) continue;
+      // Same kind in two groups: the second one's names get the group-version's prefix.
+      const local = `${upperFirst(gv.method)}${r.type.name}`;
+      use(r.type.module, `${r.type.name} as ${local}`);
+      const base = decls.some((d) => d.name === `${r.kind}Lister`) ? upperFirst(gv.method) + r.kind : r.kind;
+      decls.push({
+        name: `${base}Lister`,
+        doc: `${base}Lister lists ${r.kind} objects (${gv.group}/${gv.version}) from an informer's store.`,
+        type: `ListerOf<${local}, ${JSON.stringify(r.getter)}, ${r.namespaced ? "[namespace: string]" : "[]"}>`,
+      });
+      decls.push({
+        name: `${base}Informer`,
+        doc: `${base}Informer: the shared informer and lister of ${r.kind} (${gv.group}/${gv.version}).`,
+        type: `ResourceInformer<${local}, ${base}Lister>`,
+      });
+    }
+  }
+  for (const m of [...types.keys()].sort())
+    lines.push(
+      namedList("import type", [...types.get(m)!].sort(), relativeImport("informers", `${CRD_TYPES_DIR}/${m}`)),
+    );
+  return printFile([
+    header(source),
+    namedList("import type", ["FactoryGroups", "ListerOf", "ResourceInformer"], informersPackage),
+    namedList("import type", ["GeneratedClientset"], `./${CRD_CLIENTSET_DIR}/index.js`),
+    ...lines,
+    {
+      kind: StructureKind.TypeAlias,
+      name: "InformerGroups",
+      isExported: true,
+      type: "FactoryGroups<GeneratedClientset>",
+      docs: [
+        "The group methods of a SharedInformerFactory over the generated groups: `new SharedInformerFactory(clientset, {}, groupVersions) as SharedInformerFactory & InformerGroups`.",
+      ],
+    },
+    ...decls.map((d) => ({
+      kind: StructureKind.TypeAlias as const,
+      name: d.name,
+      isExported: true,
+      type: d.type,
+      docs: [d.doc],
+    })),
+  ]);
+}
+
+/** Every file of a CRD package's src/generated/ (without its README). */
+export function emitCrdPackage(model: ApiModel, crds: CrdSpec, options: CrdEmitOptions = {}): Files {
+  const typesPackage = options.typesPackage ?? "@org/api-types";
+  const clientsetPackage = options.clientsetPackage ?? "@org/clientset";
+  const typeFiles = emitTypes({ ...model }, undefined, { modules: crds.external, typesPackage });
+  const ownModel: ApiModel = {
+    ...model,
+    typeModules: model.typeModules.filter((m) => !crds.external.has(m.path)),
+  };
+  const clientset = emitClientset(ownModel, {
+    runtimeDir: clientsetPackage,
+    typesModule: (m, from) =>
+      crds.external.has(m)
+        ? `${typesPackage}/${m}`
+        : relativeImport(`${CRD_CLIENTSET_DIR}/${from}`, `${CRD_TYPES_DIR}/${m}`),
+  });
+  clientset.set(`${SCHEMA_MODULE}.ts`, emitSchemaTable(ownModel, `${clientsetPackage}/fake`));
+  return new Map([
+    ...prefixed(CRD_TYPES_DIR, typeFiles),
+    ...prefixed(CRD_CLIENTSET_DIR, clientset),
+    ["resources.ts", resourcesModule(crds, model.source, clientsetPackage)],
+    ["informers.ts", informersModule(ownModel, model.source, options.informersPackage ?? "@org/informers")],
+  ]);
+}

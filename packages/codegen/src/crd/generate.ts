@@ -1,0 +1,82 @@
+// org-codegen crd: CRD manifests (or a cluster's CRDs) → spec → the same model and emitters as the
+// built-in API → <package>/src/generated/, written to a temporary directory and swapped in whole.
+import { join, resolve } from "node:path";
+import { writeFilesAtomically } from "../generate.js";
+import type { Files } from "../emit/source.js";
+import { buildModel } from "../model/model.js";
+import { type CrdEmitOptions, emitCrdPackage } from "./emit.js";
+import { readClusterCrds, readCrdFiles } from "./read.js";
+import { type CrdDocument, type CrdSpec, crdsToSpec } from "./spec.js";
+
+export interface CrdGenerateOptions extends CrdEmitOptions {
+  /** The user's package directory: the output is <out>/src/generated (replaced as a whole). */
+  out: string;
+  /** Files, directories, "-" (stdin); relative to `cwd`. */
+  paths?: readonly string[];
+  /** Read the CRDs of a live cluster instead (all, or those of `groups`). */
+  cluster?: { kubeconfig?: string; groups?: readonly string[] };
+  cwd?: string;
+  stdin?: () => string;
+}
+
+export interface CrdGenerateResult {
+  /** Where the files went: <out>/src/generated. */
+  dir: string;
+  source: string;
+  crds: number;
+  groupVersions: number;
+  resources: number;
+  files: number;
+}
+
+/** The header's source: the CRDs by name (the same for a file and a cluster holding the same CRDs). */
+export function crdSource(docs: readonly CrdDocument[]): string {
+  const names = [
+    ...new Set(docs.map((d) => (d.object as { metadata?: { name?: unknown } })?.metadata?.name).filter(Boolean)),
+  ].sort() as string[];
+  const shown = names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", ");
+  return `CustomResourceDefinitions ${shown || "(none)"}`;
+}
+
+/** The README.md of a CRD package's src/generated/. */
+export function crdReadme(source: string): string {
+  return (
+    "# Generated code: do not edit\n\n" +
+    `Written by @org/codegen (\`org-codegen crd\`) from ${source}:\n` +
+    "`types/<group>/<version>.ts` (the kinds, their nested types and apply configurations),\n" +
+    "`clientset/` (descriptors and interfaces per group-version, `index.ts` with `GeneratedClientset`\n" +
+    "and `groupVersions`, `schema.ts` for the fake clientset), `resources.ts` (discovery entries for the\n" +
+    "RESTMapper, printer columns, scale paths) and `informers.ts` (informer and lister types).\n\n" +
+    "The generator replaces this directory as a whole on every run, so edits here are lost. Regenerate it\n" +
+    "with `org-codegen crd <file|dir|->... --out <package>` or `org-codegen crd --from-cluster --out <package>`.\n"
+  );
+}
+
+/** CRD documents → files (pure): spec, model, emit. */
+export function crdFiles(docs: readonly CrdDocument[], options: CrdEmitOptions = {}): { crds: CrdSpec; files: Files; groupVersions: number; resources: number } {
+  const source = crdSource(docs);
+  const crds = crdsToSpec(docs, source);
+  const model = buildModel(crds.spec);
+  const files = emitCrdPackage(model, crds, options);
+  files.set("README.md", crdReadme(source));
+  const resources = model.groupVersions.reduce((n, gv) => n + gv.resources.length, 0);
+  return { crds, files, groupVersions: model.groupVersions.length, resources };
+}
+
+export async function generateCrds(opts: CrdGenerateOptions): Promise<CrdGenerateResult> {
+  const cwd = opts.cwd ?? process.cwd();
+  const docs = opts.cluster
+    ? (await readClusterCrds({ ...(opts.cluster.kubeconfig ? { path: opts.cluster.kubeconfig } : {}) }, opts.cluster.groups)).docs
+    : readCrdFiles(opts.paths ?? [], cwd, opts.stdin);
+  const { crds, files, groupVersions, resources } = crdFiles(docs, opts);
+  const dir = join(resolve(cwd, opts.out), "src", "generated");
+  writeFilesAtomically(dir, files);
+  return {
+    dir,
+    source: crds.spec.source,
+    crds: new Set(crds.resources.map((r) => r.crd)).size,
+    groupVersions,
+    resources,
+    files: files.size,
+  };
+}

@@ -1,0 +1,121 @@
+// The I/O edge of CRD generation: CRD manifests from files, directories (recursively) or stdin, and
+// the CRDs of a live cluster through the apiextensions API.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import yaml from "js-yaml";
+import type { RESTClient } from "@org/rest";
+import { type CrdDocument, CrdError } from "./spec.js";
+
+const MANIFEST = /\.(ya?ml|json)$/i;
+/** Kustomize's own file sits next to CRDs in operator repositories (config/crd/): not a manifest. */
+const KUSTOMIZATION = /^kustomization\.ya?ml$/i;
+
+/** The documents of one YAML or JSON text; a `kind: List` (or `*List`) contributes its items. */
+export function parseManifests(text: string, file: string): CrdDocument[] {
+  let docs: unknown[];
+  try {
+    docs = yaml.loadAll(text, undefined, { filename: file, json: true });
+  } catch (err) {
+    const e = err as { reason?: string; mark?: { line: number; column: number } };
+    const at = e.mark ? ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : "";
+    throw new CrdError(`${file}: invalid YAML${at}: ${e.reason ?? (err as Error).message}`);
+  }
+  const out: CrdDocument[] = [];
+  docs.forEach((object, i) => {
+    if (object === null || object === undefined) return; // an empty document ("---" at the end)
+    const o = object as { kind?: unknown; items?: unknown };
+    if (typeof o.kind === "string" && o.kind.endsWith("List") && Array.isArray(o.items)) {
+      for (const item of o.items) out.push({ file, document: i + 1, object: item });
+    } else out.push({ file, document: i + 1, object });
+  });
+  return out;
+}
+
+function walk(dir: string, out: string[]): void {
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) walk(p, out);
+    else if (MANIFEST.test(e.name) && !KUSTOMIZATION.test(e.name)) out.push(p);
+  }
+}
+
+/**
+ * The CRD documents of files and directories ("-": stdin, given as `stdin`). Directories are read
+ * recursively (*.yaml, *.yml, *.json, in name order, without kustomization.yaml); files are named
+ * relative to `cwd` in messages.
+ */
+export function readCrdFiles(paths: readonly string[], cwd: string, stdin?: () => string): CrdDocument[] {
+  const out: CrdDocument[] = [];
+  for (const p of paths) {
+    if (p === "-") {
+      if (!stdin) throw new CrdError("-: no standard input");
+      out.push(...parseManifests(stdin(), "-"));
+      continue;
+    }
+    const abs = resolve(cwd, p);
+    let files: string[];
+    try {
+      files = statSync(abs).isDirectory() ? [] : [abs];
+      if (files.length === 0) walk(abs, files);
+    } catch {
+      throw new CrdError(`${p}: no such file or directory`);
+    }
+    if (files.length === 0) throw new CrdError(`${p}: no *.yaml, *.yml or *.json files in the directory`);
+    for (const f of files) {
+      const name = relative(cwd, f) || f;
+      out.push(...parseManifests(readFileSync(f, "utf8"), name.startsWith("..") ? f : name));
+    }
+  }
+  return out;
+}
+
+/**
+ * The CRDs of a live cluster (GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions through
+ * @org/rest, with its kubeconfig loader), only those of `groups` when given, sorted by name.
+ */
+export async function readClusterCrds(
+  kubeconfig: { path?: string } = {},
+  groups: readonly string[] = [],
+): Promise<{ host: string; docs: CrdDocument[] }> {
+  const rest = await import("@org/rest");
+  let client: RESTClient;
+  let host: string;
+  try {
+    const { config } = await rest.loadKubeconfig(kubeconfig.path !== undefined ? { path: kubeconfig.path } : {});
+    host = config.host;
+    client = rest.RESTClient.forConfig(config);
+  } catch (err) {
+    throw new CrdError(`cannot load the kubeconfig for --from-cluster: ${(err as Error).message}`);
+  }
+  const path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+  const items: { metadata?: { name?: string }; spec?: { group?: string } }[] = [];
+  let cont: string | undefined;
+  try {
+    do {
+      const list = await client.request<{ items: typeof items; metadata?: { continue?: string } }>({
+        method: "GET",
+        path,
+        query: { limit: "500", ...(cont ? { continue: cont } : {}) },
+      });
+      items.push(...list.items);
+      cont = list.metadata?.continue || undefined;
+    } while (cont);
+  } catch (err) {
+    throw new CrdError(`GET ${host}${path} failed: ${(err as Error).message}`);
+  }
+  const wanted = items
+    .filter((c) => groups.length === 0 || groups.includes(c.spec?.group ?? ""))
+    .sort((a, b) => ((a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? -1 : 1));
+  const missing = groups.filter((g) => !wanted.some((c) => c.spec?.group === g));
+  if (missing.length)
+    throw new CrdError(`cluster ${host}: no CustomResourceDefinition of group ${missing.join(", ")}`);
+  // A listed item has no apiVersion and kind of its own: they are the list's.
+  return {
+    host,
+    docs: wanted.map((object) => ({
+      file: `cluster ${host}`,
+      document: 1,
+      object: { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", ...object },
+    })),
+  };
+}

@@ -1,0 +1,437 @@
+// Pure: CustomResourceDefinition objects → the load stage's Spec (definitions and operations as the
+// API server would serve them for every served version), so the model and the emitters are the same
+// ones the built-in API goes through. Plus the CRD data the spec has no place for (printer columns,
+// singular and short names, the scale subresource's paths). No I/O.
+import { normalizeSchema } from "../load/normalize.js";
+import { type Operation, REF_PREFIX, type Schema, type Spec, SpecError } from "../load/spec.js";
+import { upperFirst } from "../model/names.js";
+
+/** One parsed document of a CRD input: where it came from (file, document number) and its content. */
+export interface CrdDocument {
+  /** The file ("-" for stdin, "cluster <host>" for --from-cluster). */
+  file: string;
+  /** 1-based position in a multi-document file. */
+  document: number;
+  object: unknown;
+}
+
+/** A malformed CRD input: the message names the file, the CRD and the version. */
+export class CrdError extends SpecError {
+  override name = "CrdError";
+}
+
+/** An additionalPrinterColumns entry (kubectl get's columns), as data. */
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  description?: string;
+  format?: string;
+  priority?: number;
+}
+
+/** The scale subresource's paths (spec.versions[].subresources.scale). */
+export interface ScaleInfo {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}
+
+/** What a CRD says about one served version beyond its schema. */
+export interface CustomResourceInfo {
+  /** The CRD's name: "<plural>.<group>". */
+  crd: string;
+  group: string;
+  version: string;
+  kind: string;
+  listKind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  categories: string[];
+  namespaced: boolean;
+  /** The storage version (one per CRD). */
+  storage: boolean;
+  status: boolean;
+  scale?: ScaleInfo;
+  printerColumns: PrinterColumn[];
+}
+
+export interface CrdSpec {
+  spec: Spec;
+  /** Type modules the spec only references (meta/v1, autoscaling/v1): imported, not emitted. */
+  external: Set<string>;
+  resources: CustomResourceInfo[];
+}
+
+const META = "io.k8s.apimachinery.pkg.apis.meta.v1";
+const OBJECT_META = `${META}.ObjectMeta`;
+const LIST_META = `${META}.ListMeta`;
+const SCALE = "io.k8s.api.autoscaling.v1.Scale";
+const ref = (definition: string): Schema => ({ $ref: `${REF_PREFIX}${definition}` });
+
+/** Stand-ins for the built-in definitions a CRD spec refers to; their types come from @org/api-types. */
+const EXTERNAL: Record<string, Schema> = {
+  [OBJECT_META]: { type: "object" },
+  [LIST_META]: { type: "object" },
+  [SCALE]: {
+    type: "object",
+    properties: { apiVersion: { type: "string" }, kind: { type: "string" }, metadata: ref(OBJECT_META) },
+    "x-kubernetes-group-version-kind": [{ group: "autoscaling", version: "v1", kind: "Scale" }],
+  },
+};
+export const EXTERNAL_MODULES: ReadonlySet<string> = new Set(["meta/v1", "autoscaling/v1"]);
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+
+/** Where an error is: "file (document 2): CRD crontabs.stable.example.com, version v1". */
+function where(doc: CrdDocument, crd?: string, version?: string): string {
+  const at = doc.document > 1 ? `${doc.file} (document ${doc.document})` : doc.file;
+  return [at, crd ? `CRD ${crd}` : "", version ? `version ${version}` : ""].filter(Boolean).join(", ");
+}
+
+/** A description with the CRD's default value and CEL rules appended (they have no place in a type). */
+function docWithRules(schema: Json): string | undefined {
+  const parts: string[] = [];
+  if (typeof schema.description === "string" && schema.description.trim() !== "")
+    parts.push(schema.description.trim());
+  if (schema.default !== undefined) parts.push(`Default: \`${JSON.stringify(schema.default)}\``);
+  const rules = schema["x-kubernetes-validations"];
+  if (Array.isArray(rules)) {
+    for (const r of rules) {
+      if (!isObject(r) || typeof r.rule !== "string") continue;
+      const message = str(r.message) ?? str(r.messageExpression);
+      parts.push(`Validation (CEL): \`${r.rule}\`${message ? ` (${message})` : ""}`);
+    }
+  }
+  return parts.length ? parts.join("\n\n") : undefined;
+}
+
+/** Turns one version's openAPIV3Schema into named definitions, every object with properties its own. */
+class SchemaConverter {
+  readonly definitions: Record<string, Schema> = {};
+  /** `taken`: the type names of the group-version so far (shared by its CRDs, updated here). */
+  constructor(
+    private readonly prefix: string,
+    private readonly taken: Set<string>,
+    private readonly fail: (message: string) => never,
+  ) {}
+
+  /** A type name no other definition of this group-version has: "CronTabSpec", else "CronTabSpec2". */
+  private name(base: string): string {
+    let n = base;
+    for (let i = 2; this.taken.has(n); i++) n = `${base}${i}`;
+    this.taken.add(n);
+    return n;
+  }
+
+  /** Declares a named definition for `schema` (an object with properties) and returns its name. */
+  declare(typeName: string, schema: Json, jsonPath: string, root?: Json): string {
+    const name = root ? typeName : this.name(typeName);
+    const def = `${this.prefix}.${name}`;
+    this.definitions[def] = this.object(name, schema, jsonPath, root);
+    return def;
+  }
+
+  private object(name: string, schema: Json, jsonPath: string, extra?: Json): Schema {
+    const out: Json = {};
+    for (const [k, v] of Object.entries(schema)) if (k !== "properties") out[k] = v;
+    const props = isObject(schema.properties) ? schema.properties : {};
+    const properties: Json = { ...extra };
+    // Sorted: the API server returns a CRD's properties sorted (a Go map), a file in its own order.
+    for (const key of Object.keys(props).sort()) {
+      properties[key] = this.convert(`${name}${typePart(key)}`, props[key], `${jsonPath}.${key}`);
+    }
+    if (extra) Object.assign(properties, extra); // apiVersion, kind, metadata: the API server's own
+    out.properties = properties;
+    out.type = "object";
+    const doc = docWithRules(schema);
+    if (doc) out.description = doc;
+    else delete out.description;
+    return out;
+  }
+
+  /** One property's schema: nested objects become references to named definitions. */
+  convert(typeName: string, value: unknown, jsonPath: string): Schema {
+    if (!isObject(value)) this.fail(`the schema at ${jsonPath} is not an object`);
+    const schema = value as Json;
+    if ("$ref" in schema)
+      this.fail(
+        `$ref ${JSON.stringify(schema.$ref)} at ${jsonPath}: CRD schemas cannot reference other schemas (the API server rejects $ref); inline the schema`,
+      );
+    const s: Json = { ...schema };
+    if (s["x-kubernetes-embedded-resource"] === true) {
+      // An object with apiVersion, kind and metadata of its own (a Pod template in a CRD ...).
+      const props: Json = isObject(s.properties) ? { ...s.properties } : {};
+      props.apiVersion ??= { type: "string" };
+      props.kind ??= { type: "string" };
+      s.properties = props;
+      s.type = "object";
+    }
+    if (isObject(s.properties) && Object.keys(s.properties).length > 0) {
+      const embedded = s["x-kubernetes-embedded-resource"] === true;
+      const def = this.declare(typeName, s, jsonPath, undefined);
+      if (embedded) {
+        const d = this.definitions[def] as Json;
+        (d.properties as Json).metadata = ref(OBJECT_META);
+      }
+      const out: Json = { $ref: `${REF_PREFIX}${def}` };
+      const doc = docWithRules(schema);
+      if (doc) out.description = doc;
+      // A nullable reference: openapi-typescript adds `| null` to an anyOf, not to a bare $ref.
+      return s.nullable === true ? { anyOf: [{ $ref: out.$ref }], nullable: true, ...withoutRef(out) } : out;
+    }
+    const out: Json = { ...s };
+    if (isObject(s.items)) out.items = this.convert(typeName, s.items, `${jsonPath}[*]`);
+    else if (Array.isArray(s.items)) this.fail(`the schema at ${jsonPath}.items is a list; use one schema`);
+    if (isObject(s.additionalProperties))
+      out.additionalProperties = this.convert(`${typeName}Value`, s.additionalProperties, `${jsonPath}.*`);
+    for (const k of ["allOf", "anyOf", "oneOf", "not"] as const) {
+      // Validation-only in structural schemas (the type comes from `type`); checked for $ref still.
+      const v = s[k];
+      const list = Array.isArray(v) ? v : v === undefined ? [] : [v];
+      for (const [i, item] of list.entries()) if (isObject(item)) this.check(item, `${jsonPath}.${k}[${i}]`);
+      delete out[k];
+    }
+    const doc = docWithRules(schema);
+    if (doc) out.description = doc;
+    return out;
+  }
+
+  private check(schema: Json, jsonPath: string): void {
+    if ("$ref" in schema) this.convert("", schema, jsonPath);
+    for (const v of Object.values(isObject(schema.properties) ? schema.properties : {}))
+      if (isObject(v)) this.check(v, jsonPath);
+  }
+}
+
+function withoutRef(o: Json): Json {
+  const { $ref: _, ...others } = o;
+  return others;
+}
+
+/** A property name as part of a type name: "spec" → "Spec", "x-foo" → "XFoo", "1a" → "_1a". */
+function typePart(key: string): string {
+  const words = key.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  const part = words.map(upperFirst).join("");
+  return part === "" ? "Field" : /^[0-9]/.test(part) ? `_${part}` : part;
+}
+
+/** "stable.example.com" → "com.example.stable" (the API server's definition prefix of a CRD group). */
+function reversedGroup(group: string): string {
+  return group.split(".").reverse().join(".");
+}
+
+function operations(group: string, version: string, plural: string, namespaced: boolean, def: string, listDef: string, subresources: Json): Operation[] {
+  const base = `/apis/${group}/${version}/${namespaced ? "namespaces/{namespace}/" : ""}${plural}`;
+  const gvk = { group, version, kind: def.slice(def.lastIndexOf(".") + 1) };
+  const write = ["*/*"];
+  const patch = [
+    "application/apply-patch+yaml",
+    "application/json-patch+json",
+    "application/merge-patch+json",
+  ];
+  const ops: Operation[] = [
+    { path: base, method: "get", action: "list", gvk, consumes: [], responseSchema: listDef, query: ["watch"] },
+    { path: base, method: "post", action: "post", gvk, consumes: write, requestSchema: def, responseSchema: def },
+    { path: base, method: "delete", action: "deletecollection", gvk, consumes: [] },
+    { path: `${base}/{name}`, method: "get", action: "get", gvk, consumes: [], responseSchema: def },
+    { path: `${base}/{name}`, method: "put", action: "put", gvk, consumes: write, requestSchema: def, responseSchema: def },
+    { path: `${base}/{name}`, method: "patch", action: "patch", gvk, consumes: patch, responseSchema: def },
+    { path: `${base}/{name}`, method: "delete", action: "delete", gvk, consumes: [] },
+  ];
+  if (isObject(subresources.status)) {
+    const p = `${base}/{name}/status`;
+    ops.push(
+      { path: p, method: "get", action: "get", gvk, consumes: [], responseSchema: def },
+      { path: p, method: "put", action: "put", gvk, consumes: write, requestSchema: def, responseSchema: def },
+      { path: p, method: "patch", action: "patch", gvk, consumes: patch, responseSchema: def },
+    );
+  }
+  if (isObject(subresources.scale)) {
+    const p = `${base}/{name}/scale`;
+    const scale = { group: "autoscaling", version: "v1", kind: "Scale" };
+    ops.push(
+      { path: p, method: "get", action: "get", gvk: scale, consumes: [], responseSchema: SCALE },
+      { path: p, method: "put", action: "put", gvk: scale, consumes: write, requestSchema: SCALE, responseSchema: SCALE },
+      { path: p, method: "patch", action: "patch", gvk: scale, consumes: patch, responseSchema: SCALE },
+    );
+  }
+  return ops;
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+}
+
+function printerColumns(v: unknown): PrinterColumn[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(isObject).map((c) => {
+    const col: PrinterColumn = { name: String(c.name), type: String(c.type), jsonPath: String(c.jsonPath) };
+    if (str(c.description)) col.description = c.description as string;
+    if (str(c.format)) col.format = c.format as string;
+    if (typeof c.priority === "number" && c.priority !== 0) col.priority = c.priority;
+    return col;
+  });
+}
+
+/**
+ * Every served version of every CRD as one Spec: per version the kind (apiVersion and kind as
+ * literals, metadata an ObjectMeta), its list, one named definition per nested object, and the
+ * operations the API server serves (status and scale included). Throws CrdError for a malformed CRD.
+ */
+export function crdsToSpec(docs: readonly CrdDocument[], source: string): CrdSpec {
+  const schemas: Record<string, Schema> = { ...EXTERNAL };
+  const ops: Operation[] = [];
+  const resources: CustomResourceInfo[] = [];
+  const seen = new Map<string, string>();
+  const parsed = docs.map(parseCrd);
+  // Kinds and lists keep their names; nested types of the same group-version get what is left.
+  const kinds = new Map<string, string[]>();
+  for (const c of parsed)
+    for (const v of c.versions) {
+      const list = kinds.get(v.prefix) ?? [];
+      list.push(c.kind, c.listKind, `${c.kind}ApplyConfiguration`);
+      kinds.set(v.prefix, list);
+    }
+  const taken = new Map<string, Set<string>>();
+  for (const c of parsed) {
+    const { doc, crd, group, kind, listKind, plural, namespaced } = c;
+    for (const { version, prefix, schema, v } of c.versions) {
+      const fail = (message: string): never => {
+        throw new CrdError(`${where(doc, crd, version)}: ${message}`);
+      };
+      const key = `${group}/${version}/${kind}`;
+      const other = seen.get(key);
+      if (other !== undefined) fail(`${key} is also defined by ${other}`);
+      seen.set(key, where(doc, crd));
+      const names = taken.get(prefix) ?? new Set(kinds.get(prefix));
+      taken.set(prefix, names);
+      const conv = new SchemaConverter(prefix, names, fail);
+      const def = conv.declare(kind, schema, "", {
+        apiVersion: {
+          type: "string",
+          description: "APIVersion defines the versioned schema of this representation of an object.",
+        },
+        kind: {
+          type: "string",
+          description: "Kind is a string value representing the REST resource this object represents.",
+        },
+        metadata: ref(OBJECT_META),
+      });
+      (conv.definitions[def] as Json)["x-kubernetes-group-version-kind"] = [{ group, version, kind }];
+      const listDef = `${prefix}.${listKind}`;
+      conv.definitions[listDef] = {
+        type: "object",
+        description: `${listKind} is a list of ${kind}.`,
+        required: ["items"],
+        properties: {
+          apiVersion: { type: "string" },
+          items: { type: "array", items: ref(def) },
+          kind: { type: "string" },
+          metadata: ref(LIST_META),
+        },
+        "x-kubernetes-group-version-kind": [{ group, version, kind: listKind }],
+      };
+      for (const [d, s] of Object.entries(conv.definitions)) schemas[d] = normalizeSchema(s) as Schema;
+      const subresources = isObject(v.subresources) ? v.subresources : {};
+      ops.push(...operations(group, version, plural, namespaced, def, listDef, subresources));
+      const info: CustomResourceInfo = {
+        crd,
+        group,
+        version,
+        kind,
+        listKind,
+        plural,
+        singular: c.singular,
+        shortNames: c.shortNames,
+        categories: c.categories,
+        namespaced,
+        storage: v.storage === true,
+        status: isObject(subresources.status),
+        printerColumns: printerColumns(v.additionalPrinterColumns),
+      };
+      if (isObject(subresources.scale)) {
+        const s = subresources.scale;
+        info.scale = {
+          specReplicasPath: str(s.specReplicasPath) ?? fail("subresources.scale has no specReplicasPath"),
+          statusReplicasPath: str(s.statusReplicasPath) ?? fail("subresources.scale has no statusReplicasPath"),
+          ...(str(s.labelSelectorPath) ? { labelSelectorPath: s.labelSelectorPath as string } : {}),
+        };
+      }
+      resources.push(info);
+    }
+  }
+  if (resources.length === 0) throw new CrdError(`${source}: no CustomResourceDefinition found`);
+  const sorted: Record<string, Schema> = {};
+  for (const k of Object.keys(schemas).sort()) sorted[k] = schemas[k]!;
+  ops.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.method < b.method ? -1 : 1));
+  resources.sort((a, b) => (a.crd < b.crd ? -1 : a.crd > b.crd ? 1 : a.version < b.version ? -1 : 1));
+  return { spec: { source, schemas: sorted, operations: ops }, external: new Set(EXTERNAL_MODULES), resources };
+}
+
+interface ParsedCrd {
+  doc: CrdDocument;
+  crd: string;
+  group: string;
+  kind: string;
+  listKind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  categories: string[];
+  namespaced: boolean;
+  versions: { version: string; prefix: string; schema: Json; v: Json }[];
+}
+
+/** The checks of one document, before any schema is read: a v1 CRD with names and served versions. */
+function parseCrd(doc: CrdDocument): ParsedCrd {
+  const o = doc.object;
+  const fail = (message: string, crd?: string, version?: string): never => {
+    throw new CrdError(`${where(doc, crd, version)}: ${message}`);
+  };
+  if (!isObject(o) || typeof o.kind !== "string" || typeof o.apiVersion !== "string")
+    return fail("not a Kubernetes object (no apiVersion and kind)");
+  const name = str(isObject(o.metadata) ? o.metadata.name : undefined);
+  if (o.kind !== "CustomResourceDefinition" || !o.apiVersion.startsWith("apiextensions.k8s.io/"))
+    fail(`not a CustomResourceDefinition (apiVersion ${o.apiVersion}, kind ${o.kind}${name ? `, name ${name}` : ""})`);
+  if (o.apiVersion === "apiextensions.k8s.io/v1beta1")
+    fail(
+      "apiextensions.k8s.io/v1beta1 is not supported (Kubernetes 1.22 stopped serving it); convert the CRD to apiextensions.k8s.io/v1 (every version needs schema.openAPIV3Schema)",
+      name,
+    );
+  if (o.apiVersion !== "apiextensions.k8s.io/v1") fail(`unknown apiVersion ${o.apiVersion}`, name);
+  const spec = isObject(o.spec) ? o.spec : fail("no spec", name);
+  const group = str(spec.group) ?? fail("no spec.group", name);
+  const names = isObject(spec.names) ? spec.names : fail("no spec.names", name);
+  const kind = str(names.kind) ?? fail("no spec.names.kind", name);
+  const plural = str(names.plural) ?? fail("no spec.names.plural", name);
+  const crd = name ?? `${plural}.${group}`;
+  if (!/^[A-Z][A-Za-z0-9]*$/.test(kind)) fail(`kind ${JSON.stringify(kind)} is not a valid kind name`, crd);
+  if (spec.scope !== "Namespaced" && spec.scope !== "Cluster")
+    fail(`spec.scope is ${JSON.stringify(spec.scope)}, expected Namespaced or Cluster`, crd);
+  const all = Array.isArray(spec.versions) ? spec.versions.filter(isObject) : [];
+  const served = all.filter((v) => v.served === true);
+  if (served.length === 0) fail("no served version (spec.versions[].served)", crd);
+  const versions = served.map((v) => {
+    const version = str(v.name) ?? fail("a version without a name", crd);
+    const schema = isObject(v.schema) && isObject(v.schema.openAPIV3Schema) ? v.schema.openAPIV3Schema : undefined;
+    if (!schema) fail("no schema (spec.versions[].schema.openAPIV3Schema)", crd, version);
+    return { version, prefix: `${reversedGroup(group)}.${version}`, schema: schema as Json, v };
+  });
+  return {
+    doc,
+    crd,
+    group,
+    kind,
+    listKind: str(names.listKind) ?? `${kind}List`,
+    plural,
+    singular: str(names.singular) ?? kind.toLowerCase(),
+    shortNames: stringList(names.shortNames),
+    categories: stringList(names.categories),
+    namespaced: spec.scope === "Namespaced",
+    versions,
+  };
+}
