@@ -210,6 +210,13 @@ describe("kubeconfig parity with the request kubectl sends (flags config view ig
       { context: "dev", user: "ann" },
     ],
     ["--server", two, ["--server", "SERVER1"], { server: "SERVER1" }],
+    [
+      "--insecure-skip-tls-verify drops the file's CA instead of conflicting with it",
+      one,
+      ["--insecure-skip-tls-verify"],
+      { insecureSkipTLSVerify: true },
+    ],
+    ["--token", one, ["--token", "flag-token"], { token: "flag-token" }],
     ["namespace defaulting", one, ["--context", "bare"], { context: "bare" }],
   ];
   for (const [name, kc, args, overrides] of scenarios) {
