@@ -5,6 +5,7 @@ import type { FakeResource } from "./resources.js";
 import type { FakeResponse, FakeServer } from "./server.js";
 import { pathNotFound } from "./status.js";
 
+/** Which discovery or OpenAPI document a path asks for. */
 export type DiscoveryRoute =
   | { kind: "api" }
   | { kind: "apis" }

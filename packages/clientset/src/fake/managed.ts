@@ -272,6 +272,7 @@ function mergeApplied(
   return structuredClone(cfg);
 }
 
+/** What a server-side apply works on. */
 export interface ApplyInput {
   live: Obj | undefined;
   config: Obj;

@@ -155,6 +155,7 @@ export function sortVersions(vs: string[]): string[] {
   return [...new Set(vs)].sort((a, b) => versionRank(b) - versionRank(a));
 }
 
+/** The store key of a resource: "apps/deployments", "/pods" (core). */
 export function resourceKey(group: string, resource: string): string {
   return `${group}/${resource}`;
 }

@@ -11,6 +11,7 @@ import { openapiHandler } from "./openapi.js";
 import type { FakeRequest, FakeServer } from "./server.js";
 import { tableFor } from "./table.js";
 
+/** Options of serveFake. */
 export interface ServeFakeOptions {
   /** Port on 127.0.0.1 (default 0: a free one). */
   port?: number;
@@ -22,6 +23,7 @@ export interface ServeFakeOptions {
   namespaceDeletionDelayMs?: number;
 }
 
+/** A fake being served: where, how to connect, and how to stop. */
 export interface ServedFake {
   /** https://127.0.0.1:<port> */
   url: string;

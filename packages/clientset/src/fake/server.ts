@@ -67,6 +67,7 @@ export interface Reaction {
 /** client-go's testing.ReactionFunc: return undefined (or handled false) to pass the request on. */
 export type ReactionFunc = (action: Action) => Reaction | undefined;
 
+/** Options of a FakeServer. */
 export interface FakeServerOptions {
   /** The descriptors the fake serves (default: the generated `groupVersions` table). */
   groupVersions: Readonly<Record<string, GroupVersionDescriptor>>;
@@ -150,6 +151,10 @@ interface DeleteOpts {
 /** Annotation on the bookmark that ends the initial events of a watch list. */
 export const initialEventsEndAnnotation = "k8s.io/initial-events-end";
 
+/**
+ * The in-process API server: `handle(request)` answers as kube-apiserver would, from `store`; the
+ * resources it serves come from the descriptors table and the CRDs created in it.
+ */
 export class FakeServer {
   readonly store: Store;
   readonly schema: SchemaTable;

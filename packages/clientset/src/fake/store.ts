@@ -3,6 +3,7 @@
 // configurable window, and synchronous delivery of every change to the open watches.
 import type { Obj } from "./resources.js";
 
+/** The kinds of change the history records. */
 export type EventType = "ADDED" | "MODIFIED" | "DELETED";
 
 /** One change, as it is kept in the history. */
@@ -26,6 +27,7 @@ function keyOf(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
 
+/** Objects by group/resource and namespace/name, the change history and the watch listeners. */
 export class Store {
   /** The latest committed revision. */
   rv: number;

@@ -7,6 +7,7 @@ export interface RawEvent {
   object: unknown;
 }
 
+/** The events of one watch, in commit order; `close()` ends it and unsubscribes. */
 export class WatchStream implements AsyncIterable<RawEvent> {
   readonly #queue: RawEvent[] = [];
   #wake: (() => void) | undefined;
