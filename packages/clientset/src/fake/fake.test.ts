@@ -158,3 +158,21 @@ test("label selectors: the full syntax", () => {
   assert.throws(() => parseLabelSelector("a in (x"), /unable to parse requirement/);
   assert.throws(() => parseLabelSelector("a=b c"), /found 'c'/);
 });
+
+test("a watch that allows bookmarks gets periodic ones with the latest resourceVersion", async () => {
+  const cs = newFakeClientsetWithOptions({ bookmarkIntervalMs: 20 }, ns);
+  const cms = cs.coreV1().configMaps("web");
+  const a = await cms.create({ metadata: { name: "a" }, data: {} });
+  const w = cms.watch({ resourceVersion: a.metadata!.resourceVersion!, allowWatchBookmarks: true });
+  await cms.create({ metadata: { name: "b" }, data: {} });
+  const seen: string[] = [];
+  for await (const ev of w) {
+    seen.push(ev.type);
+    if (ev.type === "BOOKMARK") {
+      assert.equal(ev.object.metadata?.resourceVersion, String(cs.server.store.rv));
+      break;
+    }
+  }
+  w.stop();
+  assert.deepEqual(seen, ["ADDED", "BOOKMARK"]);
+});

@@ -81,6 +81,8 @@ export interface FakeServerOptions {
   now?: () => number;
   /** How long a deleted namespace stays Terminating before its contents go (default 20 ms; serveFake: 1 s). */
   namespaceDeletionDelayMs?: number;
+  /** Every this many ms a watch with allowWatchBookmarks gets a BOOKMARK (default 60 000, as the server; 0 = never). */
+  bookmarkIntervalMs?: number;
   /** Namespaces that exist from the start, as in a new cluster (default: default, kube-node-lease, kube-public, kube-system). */
   namespaces?: readonly string[];
   /** The git version /version reports (default "v1.36.0-fake"). */
@@ -168,6 +170,8 @@ export class FakeServer {
   #namespacesScheduled = false;
   /** How long a deleted namespace stays Terminating before the namespace controller empties it. */
   namespaceDeletionDelayMs: number;
+  /** Every this many ms a watch that allows bookmarks gets one (0 = never). */
+  readonly bookmarkIntervalMs: number;
   /** Namespaces (by uid) that already got their "default" ServiceAccount and root CA ConfigMap. */
   readonly #populated = new Set<string>();
   /** The CA bundle published in every namespace's kube-root-ca.crt (serveFake sets its own CA). */
@@ -183,6 +187,7 @@ export class FakeServer {
     this.#builtIn = new Set(this.#resources.keys());
     this.#now = opts.now ?? Date.now;
     this.namespaceDeletionDelayMs = opts.namespaceDeletionDelayMs ?? 20;
+    this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 60_000;
     this.version = opts.version ?? "v1.36.0-fake";
     this.store = new Store({
       startRV: opts.startResourceVersion ?? 1000,
@@ -671,6 +676,20 @@ export class FakeServer {
     if (timeout > 0) {
       const t = setTimeout(() => stream.close(), timeout * 1000);
       stream.onClose(() => clearTimeout(t));
+    }
+    if (bookmarks && this.bookmarkIntervalMs > 0) {
+      // Progress notifications, as the watch cache sends them: the latest resourceVersion, no object.
+      const i = setInterval(() => {
+        stream.push({
+          type: "BOOKMARK",
+          object: {
+            kind: res.kind,
+            apiVersion: gv(res.group, route.version),
+            metadata: { resourceVersion: String(this.store.rv) },
+          },
+        });
+      }, this.bookmarkIntervalMs);
+      stream.onClose(() => clearInterval(i));
     }
     return stream;
   }
