@@ -139,7 +139,8 @@ async function crd(values: ReturnType<typeof parse>["values"], paths: string[], 
   if (!values.out) throw new UsageError("--out <package dir> is required");
   const fromCluster = values["from-cluster"] === true;
   if (fromCluster && paths.length) throw new UsageError("crd: give files or --from-cluster, not both");
-  if (!fromCluster && paths.length === 0) throw new UsageError("crd: give CRD files, directories or -, or --from-cluster");
+  if (!fromCluster && paths.length === 0)
+    throw new UsageError("crd: give CRD files, directories or -, or --from-cluster");
   if (values.group && !fromCluster) throw new UsageError("--group goes with --from-cluster");
   for (const k of ["spec", "k8s-version", "expansions"] as const)
     if (values[k] !== undefined) throw new UsageError(`--${k} does not apply to crd`);

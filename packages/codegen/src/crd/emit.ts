@@ -87,7 +87,13 @@ function arrayText(values: readonly unknown[]): string {
 }
 
 function resourcesModule(crds: CrdSpec, source: string, clientsetPackage: string): string {
-  const data = (name: string, type: string | undefined, doc: string, values: readonly unknown[], asConst = false) => ({
+  const data = (
+    name: string,
+    type: string | undefined,
+    doc: string,
+    values: readonly unknown[],
+    asConst = false,
+  ) => ({
     kind: StructureKind.VariableStatement as const,
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
@@ -147,7 +153,11 @@ function informersModule(model: ApiModel, source: string, informersPackage: stri
   }
   for (const m of [...types.keys()].sort())
     lines.push(
-      namedList("import type", [...types.get(m)!].sort(), relativeImport("informers", `${CRD_TYPES_DIR}/${m}`)),
+      namedList(
+        "import type",
+        [...types.get(m)!].sort(),
+        relativeImport("informers", `${CRD_TYPES_DIR}/${m}`),
+      ),
     );
   return printFile([
     header(source),

@@ -1,8 +1,8 @@
 // org-codegen crd: CRD manifests (or a cluster's CRDs) → spec → the same model and emitters as the
 // built-in API → <package>/src/generated/, written to a temporary directory and swapped in whole.
 import { join, resolve } from "node:path";
-import { writeFilesAtomically } from "../generate.js";
 import type { Files } from "../emit/source.js";
+import { writeFilesAtomically } from "../generate.js";
 import { buildModel } from "../model/model.js";
 import { type CrdEmitOptions, emitCrdPackage } from "./emit.js";
 import { readClusterCrds, readCrdFiles } from "./read.js";
@@ -32,9 +32,12 @@ export interface CrdGenerateResult {
 /** The header's source: the CRDs by name (the same for a file and a cluster holding the same CRDs). */
 export function crdSource(docs: readonly CrdDocument[]): string {
   const names = [
-    ...new Set(docs.map((d) => (d.object as { metadata?: { name?: unknown } })?.metadata?.name).filter(Boolean)),
+    ...new Set(
+      docs.map((d) => (d.object as { metadata?: { name?: unknown } })?.metadata?.name).filter(Boolean),
+    ),
   ].sort() as string[];
-  const shown = names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", ");
+  const shown =
+    names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", ");
   return `CustomResourceDefinitions ${shown || "(none)"}`;
 }
 
@@ -53,7 +56,10 @@ export function crdReadme(source: string): string {
 }
 
 /** CRD documents → files (pure): spec, model, emit. */
-export function crdFiles(docs: readonly CrdDocument[], options: CrdEmitOptions = {}): { crds: CrdSpec; files: Files; groupVersions: number; resources: number } {
+export function crdFiles(
+  docs: readonly CrdDocument[],
+  options: CrdEmitOptions = {},
+): { crds: CrdSpec; files: Files; groupVersions: number; resources: number } {
   const source = crdSource(docs);
   const crds = crdsToSpec(docs, source);
   const model = buildModel(crds.spec);
@@ -66,7 +72,12 @@ export function crdFiles(docs: readonly CrdDocument[], options: CrdEmitOptions =
 export async function generateCrds(opts: CrdGenerateOptions): Promise<CrdGenerateResult> {
   const cwd = opts.cwd ?? process.cwd();
   const docs = opts.cluster
-    ? (await readClusterCrds({ ...(opts.cluster.kubeconfig ? { path: opts.cluster.kubeconfig } : {}) }, opts.cluster.groups)).docs
+    ? (
+        await readClusterCrds(
+          { ...(opts.cluster.kubeconfig ? { path: opts.cluster.kubeconfig } : {}) },
+          opts.cluster.groups,
+        )
+      ).docs
     : readCrdFiles(opts.paths ?? [], cwd, opts.stdin);
   const { crds, files, groupVersions, resources } = crdFiles(docs, opts);
   const dir = join(resolve(cwd, opts.out), "src", "generated");

@@ -2,8 +2,8 @@
 // the CRDs of a live cluster through the apiextensions API.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import yaml from "js-yaml";
 import type { RESTClient } from "@org/rest";
+import yaml from "js-yaml";
 import { type CrdDocument, CrdError } from "./spec.js";
 
 const MANIFEST = /\.(ya?ml|json)$/i;
@@ -81,7 +81,9 @@ export async function readClusterCrds(
   let client: RESTClient;
   let host: string;
   try {
-    const { config } = await rest.loadKubeconfig(kubeconfig.path !== undefined ? { path: kubeconfig.path } : {});
+    const { config } = await rest.loadKubeconfig(
+      kubeconfig.path !== undefined ? { path: kubeconfig.path } : {},
+    );
     host = config.host;
     client = rest.RESTClient.forConfig(config);
   } catch (err) {

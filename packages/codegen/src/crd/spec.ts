@@ -224,7 +224,15 @@ function reversedGroup(group: string): string {
   return group.split(".").reverse().join(".");
 }
 
-function operations(group: string, version: string, plural: string, namespaced: boolean, def: string, listDef: string, subresources: Json): Operation[] {
+function operations(
+  group: string,
+  version: string,
+  plural: string,
+  namespaced: boolean,
+  def: string,
+  listDef: string,
+  subresources: Json,
+): Operation[] {
   const base = `/apis/${group}/${version}/${namespaced ? "namespaces/{namespace}/" : ""}${plural}`;
   const gvk = { group, version, kind: def.slice(def.lastIndexOf(".") + 1) };
   const write = ["*/*"];
@@ -234,11 +242,35 @@ function operations(group: string, version: string, plural: string, namespaced: 
     "application/merge-patch+json",
   ];
   const ops: Operation[] = [
-    { path: base, method: "get", action: "list", gvk, consumes: [], responseSchema: listDef, query: ["watch"] },
-    { path: base, method: "post", action: "post", gvk, consumes: write, requestSchema: def, responseSchema: def },
+    {
+      path: base,
+      method: "get",
+      action: "list",
+      gvk,
+      consumes: [],
+      responseSchema: listDef,
+      query: ["watch"],
+    },
+    {
+      path: base,
+      method: "post",
+      action: "post",
+      gvk,
+      consumes: write,
+      requestSchema: def,
+      responseSchema: def,
+    },
     { path: base, method: "delete", action: "deletecollection", gvk, consumes: [] },
     { path: `${base}/{name}`, method: "get", action: "get", gvk, consumes: [], responseSchema: def },
-    { path: `${base}/{name}`, method: "put", action: "put", gvk, consumes: write, requestSchema: def, responseSchema: def },
+    {
+      path: `${base}/{name}`,
+      method: "put",
+      action: "put",
+      gvk,
+      consumes: write,
+      requestSchema: def,
+      responseSchema: def,
+    },
     { path: `${base}/{name}`, method: "patch", action: "patch", gvk, consumes: patch, responseSchema: def },
     { path: `${base}/{name}`, method: "delete", action: "delete", gvk, consumes: [] },
   ];
@@ -246,7 +278,15 @@ function operations(group: string, version: string, plural: string, namespaced: 
     const p = `${base}/{name}/status`;
     ops.push(
       { path: p, method: "get", action: "get", gvk, consumes: [], responseSchema: def },
-      { path: p, method: "put", action: "put", gvk, consumes: write, requestSchema: def, responseSchema: def },
+      {
+        path: p,
+        method: "put",
+        action: "put",
+        gvk,
+        consumes: write,
+        requestSchema: def,
+        responseSchema: def,
+      },
       { path: p, method: "patch", action: "patch", gvk, consumes: patch, responseSchema: def },
     );
   }
@@ -255,7 +295,15 @@ function operations(group: string, version: string, plural: string, namespaced: 
     const scale = { group: "autoscaling", version: "v1", kind: "Scale" };
     ops.push(
       { path: p, method: "get", action: "get", gvk: scale, consumes: [], responseSchema: SCALE },
-      { path: p, method: "put", action: "put", gvk: scale, consumes: write, requestSchema: SCALE, responseSchema: SCALE },
+      {
+        path: p,
+        method: "put",
+        action: "put",
+        gvk: scale,
+        consumes: write,
+        requestSchema: SCALE,
+        responseSchema: SCALE,
+      },
       { path: p, method: "patch", action: "patch", gvk: scale, consumes: patch, responseSchema: SCALE },
     );
   }
@@ -357,7 +405,8 @@ export function crdsToSpec(docs: readonly CrdDocument[], source: string): CrdSpe
         const s = subresources.scale;
         info.scale = {
           specReplicasPath: str(s.specReplicasPath) ?? fail("subresources.scale has no specReplicasPath"),
-          statusReplicasPath: str(s.statusReplicasPath) ?? fail("subresources.scale has no statusReplicasPath"),
+          statusReplicasPath:
+            str(s.statusReplicasPath) ?? fail("subresources.scale has no statusReplicasPath"),
           ...(str(s.labelSelectorPath) ? { labelSelectorPath: s.labelSelectorPath as string } : {}),
         };
       }
@@ -369,7 +418,11 @@ export function crdsToSpec(docs: readonly CrdDocument[], source: string): CrdSpe
   for (const k of Object.keys(schemas).sort()) sorted[k] = schemas[k]!;
   ops.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.method < b.method ? -1 : 1));
   resources.sort((a, b) => (a.crd < b.crd ? -1 : a.crd > b.crd ? 1 : a.version < b.version ? -1 : 1));
-  return { spec: { source, schemas: sorted, operations: ops }, external: new Set(EXTERNAL_MODULES), resources };
+  return {
+    spec: { source, schemas: sorted, operations: ops },
+    external: new Set(EXTERNAL_MODULES),
+    resources,
+  };
 }
 
 interface ParsedCrd {
@@ -396,7 +449,9 @@ function parseCrd(doc: CrdDocument): ParsedCrd {
     return fail("not a Kubernetes object (no apiVersion and kind)");
   const name = str(isObject(o.metadata) ? o.metadata.name : undefined);
   if (o.kind !== "CustomResourceDefinition" || !o.apiVersion.startsWith("apiextensions.k8s.io/"))
-    fail(`not a CustomResourceDefinition (apiVersion ${o.apiVersion}, kind ${o.kind}${name ? `, name ${name}` : ""})`);
+    fail(
+      `not a CustomResourceDefinition (apiVersion ${o.apiVersion}, kind ${o.kind}${name ? `, name ${name}` : ""})`,
+    );
   if (o.apiVersion === "apiextensions.k8s.io/v1beta1")
     fail(
       "apiextensions.k8s.io/v1beta1 is not supported (Kubernetes 1.22 stopped serving it); convert the CRD to apiextensions.k8s.io/v1 (every version needs schema.openAPIV3Schema)",
@@ -417,7 +472,8 @@ function parseCrd(doc: CrdDocument): ParsedCrd {
   if (served.length === 0) fail("no served version (spec.versions[].served)", crd);
   const versions = served.map((v) => {
     const version = str(v.name) ?? fail("a version without a name", crd);
-    const schema = isObject(v.schema) && isObject(v.schema.openAPIV3Schema) ? v.schema.openAPIV3Schema : undefined;
+    const schema =
+      isObject(v.schema) && isObject(v.schema.openAPIV3Schema) ? v.schema.openAPIV3Schema : undefined;
     if (!schema) fail("no schema (spec.versions[].schema.openAPIV3Schema)", crd, version);
     return { version, prefix: `${reversedGroup(group)}.${version}`, schema: schema as Json, v };
   });

@@ -348,8 +348,7 @@ export function emitGroupVersion(
       "ResourceDescriptor",
     ]),
   );
-  if (methods.size)
-    statements.push(typeImport(runtimeImport(gv.path, opts.runtimeDir, "methods"), methods));
+  if (methods.size) statements.push(typeImport(runtimeImport(gv.path, opts.runtimeDir, "methods"), methods));
   const rows = [...new Set(gv.resources.flatMap((r) => r.subresources.flatMap((x) => x.methods)))].sort();
   const clash = rows.find((row) => reserved.includes(row));
   if (clash !== undefined)

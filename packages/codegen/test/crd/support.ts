@@ -38,7 +38,9 @@ export function typecheck(root: string, files: string[]): string {
       types: ["node"],
     },
   });
-  const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName.startsWith(root) ?? true);
+  const diagnostics = ts
+    .getPreEmitDiagnostics(program)
+    .filter((d) => d.file?.fileName.startsWith(root) ?? true);
   return ts.formatDiagnostics(diagnostics.slice(0, 20), {
     getCanonicalFileName: (f) => f,
     getCurrentDirectory: () => root,
