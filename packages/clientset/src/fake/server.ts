@@ -770,6 +770,7 @@ export class FakeServer {
     if (setsGeneration(res)) m.generation = 1;
     else delete m.generation;
     this.#prepareForCreate(res, o);
+    if (res.crd === undefined) dropEmpty(o, this.schema, this.#typeOf(res, version));
     if (!opts.apply) {
       const type = this.#typeOf(res, version);
       o.metadata.managedFields = updateManagedFields({
@@ -932,6 +933,7 @@ export class FakeServer {
         next.data[k] = Buffer.from(String(v)).toString("base64");
       delete next.stringData;
     }
+    if (res.crd === undefined) dropEmpty(next, this.schema, this.#typeOf(res, version));
     validateObject(res, next, old);
     if (old.metadata.deletionTimestamp !== undefined) {
       const added = (next.metadata.finalizers ?? []).filter(
@@ -1584,6 +1586,27 @@ function unsupportedFieldMessage(res: FakeResource, field: string): string {
 
 /** The subresources the fake serves (the others answer 405). */
 const servedSubresources = new Set(["status", "scale", "eviction", "binding", "token", "finalize", "log"]);
+
+/**
+ * Drops empty maps and lists of a built-in object, as Go's `omitempty` does when the server encodes
+ * it (structs stay, even when empty). Custom resources are stored as sent.
+ */
+function dropEmpty(o: Obj, schema: SchemaTable, type: string | undefined): void {
+  if (type === undefined) return;
+  for (const [k, v] of Object.entries(o)) {
+    const meta = schema.types[type]?.[k];
+    if (meta === undefined || v === null || typeof v !== "object") continue;
+    if (Array.isArray(v)) {
+      if (v.length === 0) delete o[k];
+      else if (meta.ref !== undefined)
+        for (const item of v) if (isObject(item)) dropEmpty(item, schema, meta.ref);
+    } else if (meta.map) {
+      if (Object.keys(v).length === 0) delete o[k];
+      else if (meta.ref !== undefined)
+        for (const x of Object.values(v)) if (isObject(x)) dropEmpty(x, schema, meta.ref);
+    } else if (meta.ref !== undefined) dropEmpty(v as Obj, schema, meta.ref);
+  }
+}
 
 /** Everything but metadata and status: what bumps metadata.generation. */
 function specPart(o: Obj): Obj {

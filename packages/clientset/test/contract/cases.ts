@@ -1806,6 +1806,73 @@ c(
   },
 );
 
+c(
+  "apply",
+  "a write without a field manager is owned by the user agent's name",
+  { managers: [["org-rest", "Update"]] },
+  async (x) => {
+    const o = await cms(x).create(cm("a", { k: "v" }));
+    return { managers: managers(o) };
+  },
+);
+c(
+  "apply",
+  "finalizers (a list-set) applied by two managers keep both entries",
+  { finalizers: ["example.com/a", "example.com/b"], after: ["example.com/b"] },
+  async (x) => {
+    const meta = (finalizers: string[]) => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "a", finalizers },
+    });
+    await cms(x).apply(meta(["example.com/a"]), { fieldManager: "m1" });
+    const o = await cms(x).apply(meta(["example.com/b"]), { fieldManager: "m2" });
+    const after = await cms(x).apply(meta([]), { fieldManager: "m1" });
+    await cms(x).patch("a", PatchType.Merge, { metadata: { finalizers: null } });
+    return { finalizers: [...o.metadata.finalizers].sort(), after: after.metadata.finalizers };
+  },
+);
+c(
+  "apply",
+  "labels applied by two managers merge; each removes only its own",
+  { labels: { a: "1", b: "2" }, after: { b: "2" } },
+  async (x) => {
+    const labelled = (labels?: Record<string, string>) => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: labels ? { name: "a", labels } : { name: "a" },
+    });
+    await cms(x).apply(labelled({ a: "1" }), { fieldManager: "m1" });
+    const o = await cms(x).apply(labelled({ b: "2" }), { fieldManager: "m2" });
+    const after = await cms(x).apply(labelled(), { fieldManager: "m1" });
+    return { labels: o.metadata.labels, after: after.metadata.labels };
+  },
+);
+c(
+  "apply",
+  "an applied empty map is not stored (Go's omitempty), so applying it again conflicts",
+  { data: null, code: 409, field: ".data" },
+  async (x) => {
+    const o = await cms(x).apply(applyCM("a", {}), { fieldManager: "m1" });
+    const e: any = await failure(cms(x).apply(applyCM("a", {}), { fieldManager: "m2" }));
+    return { data: o.data ?? null, code: e.code, field: e.details?.causes?.[0]?.field };
+  },
+);
+c(
+  "validation",
+  "empty maps and lists of a built-in object are dropped, empty structs kept",
+  { data: null, labels: null, status: {} },
+  async (x) => {
+    const o = await cms(x).create({ ...cm("a"), metadata: { name: "a", labels: {} } });
+    const d = await deploys(x).create(deployment("d"));
+    return { data: o.data ?? null, labels: o.metadata.labels ?? null, status: d.status };
+  },
+);
+c("list", "a list at resourceVersion 0 is served", { names: ["a"] }, async (x) => {
+  await seed(x, [["a", { r0: "1" }]]);
+  const l = await cms(x).list({ labelSelector: "r0=1", resourceVersion: "0" });
+  return { names: names(l) };
+});
 // ---------------------------------------------------------------- dry run
 c(
   "dryRun",
