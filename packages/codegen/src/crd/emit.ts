@@ -5,7 +5,15 @@
 import { StructureKind, VariableDeclarationKind } from "ts-morph";
 import { emitClientset } from "../emit/clientset.js";
 import { emitSchemaTable, SCHEMA_MODULE } from "../emit/schema.js";
-import { type Files, header, jsonText, namedList, printFile, relativeImport } from "../emit/source.js";
+import {
+  type Files,
+  header,
+  jsonText,
+  LINE_WIDTH,
+  namedList,
+  printFile,
+  relativeImport,
+} from "../emit/source.js";
 import { emitTypes } from "../emit/types.js";
 import type { ApiModel } from "../model/model.js";
 import { compareVersions, upperFirst } from "../model/names.js";
@@ -81,9 +89,26 @@ export function apiGroupResources(resources: readonly CustomResourceInfo[]): unk
   });
 }
 
-/** An array of JSON values, one element (laid out by jsonText) per line. */
-function arrayText(values: readonly unknown[]): string {
-  return values.length ? `[\n${values.map((v) => `  ${jsonText(v, 2, "  ")},\n`).join("")}]` : "[]";
+/**
+ * A JSON value as TypeScript text: on one line when it fits from `column`, else an object with one
+ * property per line or an array with one element per line, each laid out the same way.
+ */
+function dataText(value: unknown, column: number, indent: string): string {
+  const line = jsonText(value, 0, indent, 0);
+  if (
+    (column + line.length + 1 <= LINE_WIDTH && !line.includes("\n")) ||
+    typeof value !== "object" ||
+    value === null
+  )
+    return jsonText(value, column, indent);
+  const inner = `${indent}  `;
+  if (Array.isArray(value))
+    return `[\n${value.map((v) => `${inner}${dataText(v, inner.length, inner)},\n`).join("")}${indent}]`;
+  const props = Object.entries(value).map(([k, v]) => {
+    const key = `${JSON.stringify(k)}: `;
+    return `${inner}${key}${dataText(v, inner.length + key.length, inner)},\n`;
+  });
+  return `{\n${props.join("")}${indent}}`;
 }
 
 function resourcesModule(crds: CrdSpec, source: string, clientsetPackage: string): string {
@@ -99,7 +124,11 @@ function resourcesModule(crds: CrdSpec, source: string, clientsetPackage: string
     declarationKind: VariableDeclarationKind.Const,
     docs: [doc],
     declarations: [
-      { name, ...(type ? { type } : {}), initializer: `${arrayText(values)}${asConst ? " as const" : ""}` },
+      {
+        name,
+        ...(type ? { type } : {}),
+        initializer: `${dataText(values, 80, "")}${asConst ? " as const" : ""}`,
+      },
     ],
   });
   return printFile([

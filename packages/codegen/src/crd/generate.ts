@@ -36,8 +36,7 @@ export function crdSource(docs: readonly CrdDocument[]): string {
       docs.map((d) => (d.object as { metadata?: { name?: unknown } })?.metadata?.name).filter(Boolean),
     ),
   ].sort() as string[];
-  const shown =
-    names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", ");
+  const shown = names.length > 2 ? `${names[0]} and ${names.length - 1} more` : names.join(", ");
   return `CustomResourceDefinitions ${shown || "(none)"}`;
 }
 
