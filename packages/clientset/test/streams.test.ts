@@ -403,6 +403,56 @@ describe("port-forward", () => {
     }
   });
 
+  test("the SPDY tunnel: half-close reaches the pod, more connections share one WebSocket", async () => {
+    const f = await pods().portForward("echo", [echoPort]);
+    assert.equal(f.protocol, "SPDY/3.1+portforward.k8s.io");
+    const echoed = async (d: import("node:stream").Duplex, text: string) => {
+      let got = "";
+      d.on("data", (b: Buffer) => {
+        got += b.toString();
+      });
+      d.end(text); // half-close: the echo server sees EOF, ends its side, and the stream ends
+      await new Promise((r) => d.on("end", r));
+      return got;
+    };
+    assert.equal(await echoed(f.streams.get(echoPort)!, "first\n"), "first\n");
+    const more = await Promise.all([1, 2, 3].map(() => f.connect(echoPort)));
+    assert.deepEqual(await Promise.all(more.map((d, i) => echoed(d, `more ${i}\n`))), [
+      "more 0\n",
+      "more 1\n",
+      "more 2\n",
+    ]);
+    assert.ok(f.open, "one WebSocket carried them all");
+    f.close();
+  });
+
+  test("v4 channels when the SPDY tunnel is not on offer: echo, and the pod's error", async () => {
+    const f = await pods().portForward("echo", [echoPort], { protocols: ["v4.channel.k8s.io"] });
+    assert.equal(f.protocol, "v4.channel.k8s.io");
+    const d = f.streams.get(echoPort)!;
+    const data = randomBytes(100_000);
+    const got: Buffer[] = [];
+    let n = 0;
+    await new Promise<void>((resolve) => {
+      d.on("data", (b: Buffer) => {
+        got.push(b);
+        n += b.length;
+        if (n >= data.length) resolve();
+      });
+      d.write(data);
+    });
+    assert.ok(Buffer.concat(got).equals(data));
+    f.close();
+    const closed = await freePort();
+    const bad = await pods().portForward("echo", [closed], { protocols: ["v4.channel.k8s.io"] });
+    const s = bad.streams.get(closed)!;
+    s.resume();
+    const err = await new Promise<Error>((resolve) => s.on("error", resolve));
+    assert.ok(err instanceof PortForwardError);
+    assert.match(err.message, /connection refused/);
+    bad.close();
+  });
+
   test("a port nobody listens on: a PortForwardError saying so (kubectl reports the same)", async () => {
     const closed = await freePort();
     const f = await pods().portForward("echo", [closed]);
@@ -415,6 +465,8 @@ describe("port-forward", () => {
       err.message,
       new RegExp(`failed to connect to localhost:${closed} inside pod .*connection refused`),
     );
+    assert.ok(f.open, "the SPDY session outlives the failed connection, as kubectl's does");
+    f.close();
 
     const errors: Error[] = [];
     const fwd = await pods().forwardPorts("echo", [closed], { onError: (e) => errors.push(e) });

@@ -111,6 +111,7 @@ export class WebSocketConnection {
   #closed = false;
   #closeSent = false;
   #idleTimer: NodeJS.Timeout | undefined;
+  #drain: Promise<void> | undefined;
   readonly #idleMs: number;
 
   constructor(socket: Duplex, protocol: string, head: Buffer, handlers: WebSocketHandlers, idleMs = 0) {
@@ -145,15 +146,18 @@ export class WebSocketConnection {
   /** Resolves when the socket can take more data (at once when it can now, or when it closed). */
   drained(): Promise<void> {
     if (this.#closed || !this.#socket.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve) => {
+    // One wait per full buffer, shared by every writer (many streams share one socket).
+    this.#drain ??= new Promise<void>((resolve) => {
       const done = () => {
         this.#socket.off("drain", done);
         this.#socket.off("close", done);
+        this.#drain = undefined;
         resolve();
       };
       this.#socket.on("drain", done);
       this.#socket.on("close", done);
     });
+    return this.#drain;
   }
 
   /** Stops reading the socket until resume(). */

@@ -1,19 +1,27 @@
-// Port forwarding over WebSocket (the kubelet's portforward.k8s.io WebSocket protocol, which the API
-// server relays as it is): one connection carries one TCP connection to each requested port. Port i
-// has two channels, 2i (data, both ways) and 2i+1 (errors from the pod's side, such as nothing
-// listening); the server starts each channel with the port number (2 bytes, little-endian).
-
+// Port forwarding over WebSocket, in the API server's two ways. Preferred: "SPDY/3.1+portforward.k8s.io",
+// the SPDY tunnel kubectl uses: one WebSocket carries a SPDY session to the kubelet, and every
+// forwarded TCP connection is a pair of streams in it (data, and errors from the pod's side), with
+// half-close. Fallback (servers without the tunnel): the kubelet's own WebSocket protocol
+// ("v4.channel.k8s.io"), relayed unchanged: one WebSocket per TCP connection, port i on channels 2i
+// (data) and 2i+1 (errors), each started with the port number (2 bytes, little-endian); it cannot
+// half-close.
 import { createServer, type Server, type Socket } from "node:net";
 import { Duplex } from "node:stream";
 import type { CallOptions, RequestSpec, WebSocketConnection } from "@org/rest";
 import type { RestInterface } from "../runtime/rest.js";
+import { SpdySession, type SpdyStream } from "./spdy.js";
 
-/** The subprotocol offered (binary channels). */
-export const PORT_FORWARD_PROTOCOLS = ["v4.channel.k8s.io"] as const;
+const SPDY_TUNNEL = "SPDY/3.1+portforward.k8s.io";
+const CHANNELS = "v4.channel.k8s.io";
+
+/** The subprotocols offered: the SPDY tunnel, then the kubelet's WebSocket channels. */
+export const PORT_FORWARD_PROTOCOLS = [SPDY_TUNNEL, CHANNELS] as const;
 
 export interface PortForwardOptions extends CallOptions {
   /** Close the connection after this long without a frame either way (default: never). */
   idleTimeoutMs?: number;
+  /** Subprotocols to offer, in preference order (default PORT_FORWARD_PROTOCOLS). */
+  protocols?: readonly string[];
 }
 
 /** The pod's side could not forward: e.g. nothing listens on the port in the pod. */
@@ -27,17 +35,136 @@ export class PortForwardError extends Error {
   }
 }
 
-/** One forwarded TCP connection per port, keyed by the pod's port. */
+/** A port-forward connection: one TCP connection to each requested port, and more on demand. */
 export interface PortForwardStreams {
-  /** A duplex per requested port; ending the last one closes the connection. */
+  /** The subprotocol in use: "SPDY/3.1+portforward.k8s.io" or "v4.channel.k8s.io". */
+  readonly protocol: string;
+  /**
+   * A duplex per requested port. With the SPDY tunnel, end() half-closes (the pod's side reads
+   * EOF); with v4 channels the pod sees the end only when the connection closes.
+   */
   readonly streams: ReadonlyMap<number, Duplex>;
+  /**
+   * One more TCP connection to `port` in the pod: a new stream pair in the same WebSocket (SPDY
+   * tunnel), or a new WebSocket (v4 channels).
+   */
+  connect(port: number): Promise<Duplex>;
+  /** Whether the WebSocket is still open. */
+  readonly open: boolean;
   /** Closes the connection (and every stream) at once. */
   close(): void;
 }
 
+function checkPorts(what: string, ports: readonly number[]): void {
+  if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+    throw new TypeError(`${what}: ports must be 1 to 65535, got ${JSON.stringify(ports)}`);
+  }
+}
+
+/** Readable sides share one socket: reading pauses while any of them is full. */
+class Backpressure {
+  readonly #full = new Set<Duplex>();
+  conn: WebSocketConnection | undefined;
+  push(d: Duplex, data: Buffer): void {
+    if (d.destroyed) return;
+    if (!d.push(data)) {
+      this.#full.add(d);
+      this.conn?.pause();
+    }
+  }
+  drained(d: Duplex): void {
+    this.#full.delete(d);
+    if (this.#full.size === 0) this.conn?.resume();
+  }
+}
+
+/** One forwarded TCP connection over the SPDY session: its data and error streams as a Duplex. */
+async function spdyConnection(
+  session: SpdySession,
+  conn: WebSocketConnection,
+  bp: Backpressure,
+  what: string,
+  port: number,
+  requestId: number,
+): Promise<Duplex> {
+  const headers = { port: String(port), requestid: String(requestId) };
+  const errorStream = await session.open({ streamtype: "error", ...headers });
+  errorStream.end(); // the client never writes to it, as kubectl does not
+  const errorText: Buffer[] = [];
+  errorStream.onData = (b) => errorText.push(b);
+  let data: SpdyStream;
+  try {
+    data = await session.open({ streamtype: "data", ...headers });
+  } catch (err) {
+    errorStream.reset();
+    throw err;
+  }
+  let remoteEnded = false;
+  let localEnded = false;
+  const failure = () => {
+    const text = Buffer.concat(errorText).toString("utf8");
+    return text ? new PortForwardError(`${what}: ${text}`, port) : undefined;
+  };
+  const d = new Duplex({
+    highWaterMark: 256 * 1024,
+    read() {
+      bp.drained(this);
+    },
+    write(chunk: Buffer, _enc, cb) {
+      if (!conn.open)
+        return cb(new PortForwardError(`${what}: the connection to port ${port} is closed`, port));
+      if (data.write(chunk)) cb();
+      else conn.drained().then(() => cb());
+    },
+    writev(chunks: { chunk: Buffer }[], cb) {
+      if (!conn.open)
+        return cb(new PortForwardError(`${what}: the connection to port ${port} is closed`, port));
+      if (data.write(chunks.map((c) => c.chunk))) cb();
+      else conn.drained().then(() => cb());
+    },
+    final(cb) {
+      localEnded = true;
+      data.end();
+      cb();
+    },
+    destroy(err, cb) {
+      if (!remoteEnded || !localEnded) {
+        data.reset();
+        errorStream.reset();
+      }
+      cb(err);
+    },
+  });
+  data.onData = (b) => bp.push(d, b);
+  data.onEnd = () => {
+    remoteEnded = true;
+    const err = failure();
+    if (err) d.destroy(err);
+    else {
+      d.once("end", () => {
+        if (d.writableFinished || localEnded) d.destroy();
+      });
+      d.push(null);
+    }
+  };
+  data.onReset = (status, sessionError) => {
+    remoteEnded = true;
+    // A reset by the pod's side is an error; the session's clean end (close()) is not.
+    const err =
+      failure() ??
+      sessionError ??
+      (status === -1
+        ? undefined
+        : new PortForwardError(`${what}: the connection to port ${port} was reset`, port));
+    d.destroy(err);
+  };
+  return d;
+}
+
 /**
- * Opens one port-forward connection to the pod (GET pods/<name>/portforward?ports=...); `target`
- * addresses the subresource, the call options come from `opts`.
+ * Opens a port-forward connection to the pod (GET pods/<name>/portforward?ports=...) with one TCP
+ * connection to each of `ports`; `target` addresses the subresource, the call options come from
+ * `opts`.
  */
 export async function openPortForward(
   rest: RestInterface,
@@ -49,116 +176,147 @@ export async function openPortForward(
   if (!rest.connect) {
     throw new TypeError(`${what}: this client cannot open streams (it has no RESTClient.connect)`);
   }
-  if (ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
-    throw new TypeError(`${what}: ports must be 1 to 65535, got ${JSON.stringify(ports)}`);
-  }
-  let conn: WebSocketConnection | undefined;
-  const streams = new Map<number, Duplex>();
-  const prefixLeft = ports.map(() => [2, 2]); // bytes of the port prefix still to skip, per channel
-  const errors = ports.map(() => [] as Buffer[]);
-  let open = ports.length;
-  const full = new Set<Duplex>();
-
-  const duplexFor = (index: number, port: number) =>
-    new Duplex({
-      highWaterMark: 256 * 1024,
-      read() {
-        full.delete(this);
-        if (full.size === 0) conn?.resume();
-      },
-      write(chunk: Buffer, _enc, cb) {
-        const c = conn;
-        if (!c?.open)
-          return cb(new PortForwardError(`${what}: the connection to port ${port} is closed`, port));
-        for (let o = 0; o < chunk.length; o += 1 << 20) c.send([chunk.subarray(o, o + (1 << 20))], 2 * index);
-        c.drained().then(() => cb());
-      },
-      // Chunks that queued up while the socket was busy go out as one frame of up to 1 MiB (fewer,
-      // larger frames cross the API server and the kubelet faster).
-      writev(chunks: { chunk: Buffer }[], cb) {
-        const c = conn;
-        if (!c?.open)
-          return cb(new PortForwardError(`${what}: the connection to port ${port} is closed`, port));
-        let batch: Buffer[] = [];
-        let size = 0;
-        for (const { chunk } of chunks) {
-          if (size + chunk.length > 1 << 20 && batch.length > 0) {
-            c.send(batch, 2 * index);
-            batch = [];
-            size = 0;
-          }
-          batch.push(chunk);
-          size += chunk.length;
-        }
-        if (batch.length > 0) c.send(batch, 2 * index);
-        c.drained().then(() => cb());
-      },
-      final(cb) {
-        // The protocol cannot half-close: the pod's side sees the end when the connection closes.
-        cb();
-      },
-      destroy(err, cb) {
-        if (--open === 0) conn?.close();
-        cb(err);
-      },
-    });
-  ports.forEach((p, i) => {
-    streams.set(p, duplexFor(i, p));
-  });
-  const byIndex = [...streams.values()];
+  if (ports.length === 0) throw new TypeError(`${what}: name at least one port`);
+  checkPorts(what, ports);
   const signal = opts.signal;
   const spec: RequestSpec = { ...target, query: { ports: ports.join(",") }, signal };
   if (opts.timeoutMs !== undefined) spec.timeoutMs = opts.timeoutMs;
+  const bp = new Backpressure();
+  // Until the protocol is known (right after the handshake), messages wait here.
+  let onMessage: ((data: Buffer) => void) | undefined;
+  let onClose: ((err: Error | undefined) => void) | undefined;
+  const early: Buffer[] = [];
+  let earlyClose: Error | null | undefined;
   const onAbort = () => conn?.destroy();
-
+  let conn: WebSocketConnection | undefined;
   conn = await rest.connect(
     spec,
-    PORT_FORWARD_PROTOCOLS,
+    opts.protocols ?? PORT_FORWARD_PROTOCOLS,
     {
       message(data) {
-        if (data.length === 0) return;
-        const channel = data[0]!;
-        const index = channel >> 1;
-        const isError = (channel & 1) === 1;
-        const d = byIndex[index];
-        if (d === undefined) return;
-        let payload = data.subarray(1);
-        const skip = Math.min(prefixLeft[index]![channel & 1]!, payload.length);
-        prefixLeft[index]![channel & 1]! -= skip;
-        payload = payload.subarray(skip);
-        if (payload.length === 0) return;
-        if (isError) {
-          errors[index]!.push(Buffer.from(payload));
-          return;
-        }
-        if (!d.destroyed && !d.push(payload)) {
-          full.add(d);
-          conn?.pause();
-        }
+        if (onMessage) onMessage(data);
+        else early.push(Buffer.from(data));
       },
       close(info) {
         signal?.removeEventListener("abort", onAbort);
-        ports.forEach((port, i) => {
-          const d = byIndex[i]!;
-          if (d.destroyed) return;
-          const text = Buffer.concat(errors[i]!).toString("utf8");
-          if (text) d.destroy(new PortForwardError(`${what}: ${text}`, port));
-          else if (signal?.aborted) d.destroy(signal.reason as Error);
-          else if (info.error) d.destroy(new PortForwardError(`${what}: ${info.error.message}`, port));
-          else {
-            // Nothing more comes, and nothing more can be sent: end both sides once the data is read.
-            d.once("end", () => d.destroy());
-            d.push(null);
-          }
-        });
+        const err = signal?.aborted
+          ? (signal.reason as Error)
+          : info.error
+            ? new PortForwardError(`${what}: ${info.error.message}`, ports[0]!)
+            : undefined;
+        if (onClose) onClose(err);
+        else earlyClose = err ?? null;
       },
     },
     opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {},
   );
   const c = conn;
+  bp.conn = c;
   if (signal?.aborted) c.destroy();
   else signal?.addEventListener("abort", onAbort, { once: true });
-  return { streams, close: () => c.destroy() };
+  const ready = () => {
+    for (const m of early.splice(0)) onMessage!(m);
+    if (earlyClose !== undefined) onClose!(earlyClose ?? undefined);
+  };
+
+  if (c.protocol === SPDY_TUNNEL) {
+    const session = new SpdySession(c);
+    let requestId = 0;
+    onMessage = (data) => session.receive(data);
+    onClose = (err) => session.closed(err);
+    ready();
+    const connect = (port: number) => {
+      checkPorts(what, [port]);
+      return spdyConnection(session, c, bp, what, port, requestId++);
+    };
+    const streams = new Map<number, Duplex>();
+    try {
+      for (const p of ports) streams.set(p, await connect(p));
+    } catch (err) {
+      c.destroy();
+      throw err;
+    }
+    return {
+      protocol: c.protocol,
+      streams,
+      connect,
+      get open() {
+        return c.open;
+      },
+      close: () => c.destroy(),
+    };
+  }
+
+  // v4 channels: this WebSocket is one TCP connection per requested port.
+  const prefixLeft = ports.map(() => [2, 2]); // bytes of the port prefix still to skip, per channel
+  const errors = ports.map(() => [] as Buffer[]);
+  let open = ports.length;
+  const byIndex = ports.map(
+    (port, index) =>
+      new Duplex({
+        highWaterMark: 256 * 1024,
+        read() {
+          bp.drained(this);
+        },
+        write(chunk: Buffer, _enc, cb) {
+          if (!c.open)
+            return cb(new PortForwardError(`${what}: the connection to port ${port} is closed`, port));
+          for (let o = 0; o < chunk.length; o += 1 << 20)
+            c.send([chunk.subarray(o, o + (1 << 20))], 2 * index);
+          c.drained().then(() => cb());
+        },
+        final(cb) {
+          // The protocol cannot half-close: the pod's side sees the end when the connection closes.
+          cb();
+        },
+        destroy(err, cb) {
+          if (--open === 0) c.close();
+          cb(err);
+        },
+      }),
+  );
+  onMessage = (data) => {
+    if (data.length === 0) return;
+    const channel = data[0]!;
+    const index = channel >> 1;
+    const d = byIndex[index];
+    if (d === undefined) return;
+    let payload = data.subarray(1);
+    const skip = Math.min(prefixLeft[index]![channel & 1]!, payload.length);
+    prefixLeft[index]![channel & 1]! -= skip;
+    payload = payload.subarray(skip);
+    if (payload.length === 0) return;
+    if ((channel & 1) === 1) errors[index]!.push(Buffer.from(payload));
+    else bp.push(d, payload);
+  };
+  onClose = (err) => {
+    ports.forEach((port, i) => {
+      const d = byIndex[i]!;
+      if (d.destroyed) return;
+      const text = Buffer.concat(errors[i]!).toString("utf8");
+      if (text) d.destroy(new PortForwardError(`${what}: ${text}`, port));
+      else if (err) d.destroy(err);
+      else {
+        // Nothing more comes, and nothing more can be sent: end both sides once the data is read.
+        d.once("end", () => d.destroy());
+        d.push(null);
+      }
+    });
+  };
+  ready();
+  const streams = new Map(ports.map((p, i) => [p, byIndex[i]!] as const));
+  return {
+    protocol: c.protocol,
+    streams,
+    async connect(port: number) {
+      const more = await openPortForward(rest, target, what, [port], { ...opts, protocols: [CHANNELS] });
+      return more.streams.get(port)!;
+    },
+    get open() {
+      return c.open;
+    },
+    close: () => c.destroy(),
+  };
 }
 
 /** A local port and the pod's port it forwards to. */
@@ -184,9 +342,10 @@ export interface ListenOptions extends PortForwardOptions {
 }
 
 /**
- * Listens on local ports and forwards every accepted connection to the pod over a port-forward
- * connection of its own, like `kubectl port-forward`. `ports` are pod ports, or `{ local, remote }`
- * pairs (local 0: any free port).
+ * Listens on local ports and forwards every accepted connection to the pod, like `kubectl
+ * port-forward`: over one SPDY tunnel shared by all connections (opened again if it breaks), or with
+ * v4 channels one WebSocket per connection. `ports` are pod ports, or `{ local, remote }` pairs
+ * (local 0: any free port).
  */
 export async function listenAndForward(
   openOne: (port: number, opts: PortForwardOptions) => Promise<PortForwardStreams>,
@@ -202,6 +361,23 @@ export async function listenAndForward(
   const sockets = new Set<Socket>();
   const forwards = new Set<PortForwardStreams>();
   const bound: ForwardedPort[] = [];
+  let shared: Promise<PortForwardStreams> | undefined;
+  const fresh = (port: number): Promise<Duplex> => {
+    const f = openOne(port, opts);
+    shared = f;
+    return f.then((t) => {
+      forwards.add(t);
+      return t.streams.get(port)!;
+    });
+  };
+  const connectTo = (port: number): Promise<Duplex> => {
+    const current = shared;
+    if (current === undefined) return fresh(port);
+    return current.then(
+      (t) => (t.open ? t.connect(port) : fresh(port)),
+      () => fresh(port),
+    );
+  };
   const closeAll = async () => {
     for (const f of forwards) f.close();
     for (const s of sockets) s.destroy();
@@ -216,17 +392,14 @@ export async function listenAndForward(
         sockets.add(socket);
         socket.on("close", () => sockets.delete(socket));
         socket.pause();
-        openOne(fp.remote, opts).then(
-          (f) => {
-            forwards.add(f);
-            const remote = f.streams.get(fp.remote)!;
+        connectTo(fp.remote).then(
+          (remote) => {
             remote.on("error", (err) => {
               onError(err, fp);
               socket.destroy();
             });
             socket.on("error", () => remote.destroy());
             remote.on("close", () => {
-              forwards.delete(f);
               if (!socket.destroyed) socket.end();
             });
             socket.on("close", () => remote.destroy());
