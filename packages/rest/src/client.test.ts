@@ -485,12 +485,12 @@ describe("watch over HTTPS", () => {
       res.writeHead(200, { "Content-Type": "application/json" });
       for (const name of ["a", "b", "c"]) {
         res.write(ev("ADDED", name));
-        await new Promise((r) => setTimeout(r, 150));
+        await new Promise((r) => setTimeout(r, 700));
       }
       res.end();
     });
     const got: string[] = [];
-    for await (const e of client(s, { timeoutMs: 100 }).watch<{ metadata: { name: string } }>({
+    for await (const e of client(s, { timeoutMs: 500 }).watch<{ metadata: { name: string } }>({
       method: "GET",
       path: "/w",
     }))

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { buildConfigFromFlags, PatchType, RESTClient, type RestConfig, TransportError } from "@org/rest";
 import { type ControlPlane, pauseAPIServer, resumeAPIServer, startControlPlane } from "@org/testenv";
+import { timed, within10 } from "../src/testing/timing.js";
 
 let cp: ControlPlane;
 let config: RestConfig;
@@ -39,20 +40,6 @@ after(async () => {
   await Promise.all(clients.map((c) => c.close()));
   await cp?.stop();
 });
-
-async function timed(call: () => Promise<unknown>): Promise<{ err: unknown; ms: number }> {
-  const t0 = performance.now();
-  try {
-    await call();
-  } catch (err) {
-    return { err, ms: performance.now() - t0 };
-  }
-  assert.fail("the call succeeded against a stopped API server");
-}
-
-function within10(ms: number, asked: number, what: string): void {
-  assert.ok(ms >= asked - 5 && ms <= asked * 1.1, `${what}: took ${ms.toFixed(0)} ms for ${asked} ms`);
-}
 
 const cm = (name: string) => ({
   method: "POST" as const,
@@ -118,9 +105,9 @@ test("SIGSTOP: timeouts and aborts hold, a silent watch ends, a sent PATCH may h
   ]);
   assert.ok(a.err instanceof TransportError && a.err.timedOut, String(a.err));
   assert.match(a.err.message, /waiting for the response/);
-  within10(a.ms, 1000, "GET on an open connection");
+  within10(a.ms, 1000, "GET on an open connection", a.lagMs);
   assert.equal((b.err as Error).name, "AbortError");
-  within10(b.ms, 1000, "abort on an open connection");
+  within10(b.ms, 1000, "abort on an open connection", b.lagMs);
   // The PATCH sent on an open connection: ambiguous.
   assert.ok(sent.err instanceof TransportError, String(sent.err));
   assert.equal(sent.err.mayHaveBeenApplied, true, sent.err.message);
@@ -128,20 +115,20 @@ test("SIGSTOP: timeouts and aborts hold, a silent watch ends, a sent PATCH may h
     sent.err.message,
     /timed out after 2000ms waiting for the response; the request was sent; the server may have applied it: read the object before retrying/,
   );
-  within10(sent.ms, 2000, "PATCH on an open connection");
+  within10(sent.ms, 2000, "PATCH on an open connection", sent.lagMs);
 
   // A new connection: the kernel accepts it, TLS never completes.
   const c = await timed(() => fresh().request({ method: "GET", path: "/version", timeoutMs: 1000 }));
   assert.ok(c.err instanceof TransportError && c.err.timedOut, String(c.err));
   assert.match(c.err.message, /while connecting or sending/);
-  within10(c.ms, 1000, "GET on a new connection (TLS)");
+  within10(c.ms, 1000, "GET on a new connection (TLS)", c.lagMs);
   const ac2 = new AbortController();
   const d = await timed(() => {
     setTimeout(() => ac2.abort(), 1000);
     return fresh().request({ method: "GET", path: "/version", signal: ac2.signal });
   });
   assert.equal((d.err as Error).name, "AbortError");
-  within10(d.ms, 1000, "abort on a new connection (TLS)");
+  within10(d.ms, 1000, "abort on a new connection (TLS)", d.lagMs);
 
   // A PATCH on a new connection: never sent.
   const unsent = await timed(() => fresh().request(patch("unsent", "patched", { timeoutMs: 2000 })));
@@ -184,7 +171,7 @@ test("etcd stopped: a PATCH the API server took but could not store carries mayH
     r.err.message,
     /the request was sent; the server may have applied it: read the object before retrying/,
   );
-  within10(r.ms, 2000, "PATCH while etcd is stopped");
+  within10(r.ms, 2000, "PATCH while etcd is stopped", r.lagMs);
   process.kill(etcd.pid, "SIGCONT");
   await new Promise((res) => setTimeout(res, 1000));
   const after = await c.request<{ data: { step: string } }>({
