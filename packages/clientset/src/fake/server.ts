@@ -411,6 +411,7 @@ export class FakeServer {
       throw st.unsupportedMediaType();
     const dryRun = q.getAll("dryRun").includes("All");
     const manager = q.get("fieldManager") || (req.userAgent ?? "").split("/")[0] || "unknown";
+    const strict = q.get("fieldValidation") === "Strict";
     switch (verb) {
       case "get":
         // No kubelet: a pod's log is empty.
@@ -428,14 +429,17 @@ export class FakeServer {
       case "create": {
         const body = parseJSON(bodyText(req.body), "the request body");
         if (subresource !== "") return this.#createSubresource(route, body, dryRun);
-        return { code: 201, body: this.#create(route, body, { dryRun, manager }) };
+        return {
+          code: 201,
+          body: this.#create(route, this.#decode(route, body, strict), { dryRun, manager }),
+        };
       }
       case "update": {
         const body = parseJSON(bodyText(req.body), "the request body");
-        return this.#update(route, body, { dryRun, manager });
+        return this.#update(route, this.#decode(route, body, strict), { dryRun, manager });
       }
       case "patch":
-        return this.#patch(route, req, { dryRun, manager, force: q.get("force") === "true" });
+        return this.#patch(route, req, { dryRun, manager, force: q.get("force") === "true", strict });
       case "delete":
         return this.#delete(route, this.#deleteOptions(req), dryRun);
       case "deletecollection":
@@ -730,6 +734,28 @@ export class FakeServer {
     return this.schema.roots[`${res.group}/${version}/${res.kind}`];
   }
 
+  /**
+   * What the server's typed decoding does to a body: fields a built-in type does not have are dropped
+   * (with fieldValidation=Strict, refused with its 400). Custom resources are kept as sent.
+   */
+  #decode<B>(route: Route, body: B, strict: boolean): B {
+    const { res, version } = route;
+    // Subresources with bodies of their own kind (Scale, Eviction, Binding ...) are not the parent's.
+    if (
+      res.crd !== undefined ||
+      !isObject(body) ||
+      (route.subresource !== "" && route.subresource !== "status")
+    )
+      return body;
+    const unknown = dropUnknown(body, this.schema, this.#typeOf(res, version), "");
+    if (strict && unknown.length > 0) {
+      throw st.badRequest(
+        `${res.kind} in version "${version}" cannot be handled as a ${res.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`,
+      );
+    }
+    return body;
+  }
+
   /** Create: POST to a collection (or an apply of a missing object). */
   #create(route: Route, body: unknown, opts: { dryRun: boolean; manager: string; apply?: boolean }): Obj {
     const { res, version } = route;
@@ -1016,7 +1042,7 @@ export class FakeServer {
   #patch(
     route: Route,
     req: FakeRequest,
-    opts: { dryRun: boolean; manager: string; force: boolean },
+    opts: { dryRun: boolean; manager: string; force: boolean; strict: boolean },
   ): FakeResponse {
     const { res, version } = route;
     const ct = (req.contentType ?? "").split(";")[0]!.trim();
@@ -1040,6 +1066,7 @@ export class FakeServer {
       }
       throw err;
     }
+    this.#decode(route, patched, opts.strict);
     if (!isObject(patched.metadata)) patched.metadata = {};
     // A patch only conflicts when it carries a resourceVersion of its own.
     const patchRV =
@@ -1059,7 +1086,7 @@ export class FakeServer {
     route: Route,
     text: string,
     q: URLSearchParams,
-    opts: { dryRun: boolean; force: boolean },
+    opts: { dryRun: boolean; force: boolean; strict: boolean },
   ): FakeResponse {
     const { res, version } = route;
     const manager = q.get("fieldManager");
@@ -1077,6 +1104,7 @@ export class FakeServer {
       );
     }
     if (!isObject(cfg)) throw st.badRequest("the apply configuration must be an object");
+    if (cfg.apiVersion && cfg.kind) this.#decode(route, cfg, opts.strict);
     if (!cfg.apiVersion || !cfg.kind) {
       throw st.badRequest(
         `error decoding YAML: Object 'Kind' is missing in '${text.length > 200 ? `${text.slice(0, 200)}...` : text}'`,
@@ -1586,6 +1614,32 @@ function unsupportedFieldMessage(res: FakeResource, field: string): string {
 
 /** The subresources the fake serves (the others answer 405). */
 const servedSubresources = new Set(["status", "scale", "eviction", "binding", "token", "finalize", "log"]);
+
+/** Removes (and returns the paths of) the fields `o` has that its type does not, recursively. */
+function dropUnknown(o: Obj, schema: SchemaTable, type: string | undefined, prefix: string): string[] {
+  const fields = type === undefined ? undefined : schema.types[type];
+  if (fields === undefined) return [];
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(o)) {
+    const path = prefix === "" ? k : `${prefix}.${k}`;
+    const meta = fields[k];
+    if (meta === undefined) {
+      out.push(path);
+      delete o[k];
+      continue;
+    }
+    if (meta.ref === undefined || v === null || typeof v !== "object") continue;
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => {
+        if (isObject(item)) out.push(...dropUnknown(item, schema, meta.ref, `${path}[${i}]`));
+      });
+    } else if (meta.map) {
+      for (const [mk, x] of Object.entries(v))
+        if (isObject(x)) out.push(...dropUnknown(x, schema, meta.ref, `${path}[${mk}]`));
+    } else out.push(...dropUnknown(v as Obj, schema, meta.ref, path));
+  }
+  return out;
+}
 
 /**
  * Drops empty maps and lists of a built-in object, as Go's `omitempty` does when the server encodes

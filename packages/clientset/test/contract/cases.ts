@@ -491,6 +491,44 @@ c(
   },
 );
 
+c(
+  "validation",
+  "fields a built-in type does not have are dropped",
+  { foo: null, bogus: null, data: { k: "v" } },
+  async (x) => {
+    const o = await cms(x).create({ ...cm("a", { k: "v" }), foo: 1, metadata: { name: "a", bogus: 1 } });
+    return { foo: o.foo ?? null, bogus: o.metadata.bogus ?? null, data: o.data };
+  },
+);
+c(
+  "validation",
+  "fieldValidation=Strict refuses unknown fields, naming each",
+  {
+    code: 400,
+    reason: "BadRequest",
+    message:
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "metadata.bogus", unknown field "foo"',
+  },
+  async (x) =>
+    failure(
+      cms(x).create({ metadata: { name: "a", bogus: 1 }, data: {}, foo: 1 }, { fieldValidation: "Strict" }),
+    ),
+);
+c(
+  "validation",
+  "fieldValidation=Strict names a nested unknown field by its path",
+  {
+    code: 400,
+    message:
+      'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.template.spec.containers[0].imagePullPolicyy"',
+  },
+  async (x) => {
+    const d = deployment("d");
+    d.spec.template.spec.containers[0].imagePullPolicyy = "x";
+    const e: any = await failure(deploys(x).create(d, { fieldValidation: "Strict" }));
+    return { code: e.code, message: e.message };
+  },
+);
 // ---------------------------------------------------------------- status subresource
 // A Pod: nothing else writes it in the test cluster (a Deployment's controller races the update).
 c("status", "update ignores status changes", { phase: "Pending", labels: { l: "1" } }, async (x) => {

@@ -57,12 +57,12 @@ const doc = {
   },
 };
 
-test("the schema table: merge keys, list types, atomic maps and roots", () => {
+test("the schema table: every field, merge keys, list types, atomic maps and roots", () => {
   const model = buildModel(fromDocument(doc, "tiny.json"));
   assert.deepEqual(schemaTable(model), {
     types: {
-      "io.k8s.api.core.v1.Container": { args: { list: "atomic" } },
-      "io.k8s.api.core.v1.Pod": { spec: { ref: "io.k8s.api.core.v1.PodSpec" } },
+      "io.k8s.api.core.v1.Container": { args: { list: "atomic" }, name: {} },
+      "io.k8s.api.core.v1.Pod": { apiVersion: {}, kind: {}, spec: { ref: "io.k8s.api.core.v1.PodSpec" } },
       "io.k8s.api.core.v1.PodSpec": {
         containers: {
           list: "map",
@@ -71,6 +71,7 @@ test("the schema table: merge keys, list types, atomic maps and roots", () => {
           mergeKey: "name",
           strategy: "merge",
         },
+        hostname: {},
         nodeSelector: { map: true, atomic: true },
       },
     },

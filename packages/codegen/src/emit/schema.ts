@@ -1,5 +1,5 @@
-// The clientset's schema table: for each object type of the spec, the fields that lead to other
-// object types and the list and map semantics of its fields (strategic-merge patch strategy and merge
+// The clientset's schema table: for each object type of the spec, its fields (those that lead to
+// other object types with their type) and the list and map semantics of its fields (strategic-merge patch strategy and merge
 // key, server-side apply list type and list-map keys, atomic maps), plus the root type of each
 // group/version/kind. Data only: the fake clientset's patch and apply logic reads it.
 import { StructureKind, VariableDeclarationKind } from "ts-morph";
@@ -69,10 +69,9 @@ export function schemaTable(model: ApiModel): SchemaTableData {
   for (const d of decls) {
     const fields: Record<string, FieldMeta> = {};
     const props = (d.schema.properties ?? {}) as Record<string, Schema>;
-    for (const f of Object.keys(props).sort()) {
-      const m = fieldMeta(props[f]!);
-      if (m !== undefined) fields[f] = m;
-    }
+    // Every property, scalars as {}: the fake drops (or, with fieldValidation=Strict, refuses) the
+    // fields a type does not have, as the server's typed decoding does.
+    for (const f of Object.keys(props).sort()) fields[f] = fieldMeta(props[f]!) ?? {};
     if (d.schema["x-kubernetes-map-type"] === "atomic") fields["."] = { atomic: true };
     if (Object.keys(fields).length > 0) types[d.definition] = fields;
     const gvks = (d.schema["x-kubernetes-group-version-kind"] ?? []) as {
