@@ -1,4 +1,4 @@
-// `npm run bench`: runs P1–P10, each with its baseline, our client and the peers (client-node,
+// `npm run bench`: runs P1–P10 and P12, each with its baseline, our client and the peers (client-node,
 // client-go), prints a markdown table and writes results/latest.json and results/latest.md.
 // Options: --only P1,P3 (subset), --reps N (default 5, never fewer than 5 for a reported run).
 import { execFile } from "node:child_process";
@@ -14,6 +14,7 @@ import { runFootprint } from "./footprint.js";
 import { ensureGoBinary, goToProto } from "./gopeer.js";
 import { runInformerBench } from "./informers.js";
 import { runP10 } from "./p10.js";
+import { runP12 } from "./p12.js";
 import { startRealServer } from "./real.js";
 import { markdownTable, type Results, type Row } from "./report.js";
 import { startServer } from "./server.js";
@@ -28,7 +29,7 @@ const { values } = parseArgs({
   options: { only: { type: "string" }, reps: { type: "string" }, keep: { type: "boolean" } },
 });
 const REPS = Math.max(1, Number(values.reps ?? 5));
-const only = new Set((values.only ?? "P1,P2,P3,P4,P5,P6,P7,P8,P9,P10").toUpperCase().split(","));
+const only = new Set((values.only ?? "P1,P2,P3,P4,P5,P6,P7,P8,P9,P10,P12").toUpperCase().split(","));
 const log = (s: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 };
@@ -425,6 +426,10 @@ async function main(): Promise<void> {
   if (only.has("P10")) {
     log("P10: controller toolkit (workqueue throughput)");
     await runP10({ goBin, goErr, goLabel: GO, interleaved, setRatios, find, log });
+  }
+  if (only.has("P12")) {
+    log("P12: CRD codegen of a ~3 MB CRD (generate, type-check)");
+    await runP12({ reps: REPS, measure, log });
   }
 }
 
