@@ -102,7 +102,8 @@ export class SpdySession {
   readonly #deflate: Deflate;
   #compressing: Promise<unknown> = Promise.resolve();
   #nextId = 1;
-  #buffer: Buffer = Buffer.alloc(0);
+  #chunks: Buffer[] = [];
+  #size = 0;
   #closed: Error | undefined;
 
   constructor(conn: WebSocketConnection) {
@@ -112,15 +113,45 @@ export class SpdySession {
 
   /** Feeds bytes the WebSocket delivered (any split); frames are handled as they complete. */
   receive(chunk: Buffer): void {
-    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-    while (this.#buffer.length >= 8) {
-      const len = this.#buffer.readUInt32BE(4) & 0xffffff;
-      if (this.#buffer.length < 8 + len) return;
-      const head = this.#buffer.subarray(0, 8);
-      const body = this.#buffer.subarray(8, 8 + len);
-      this.#buffer = this.#buffer.subarray(8 + len);
-      this.#frame(head, body);
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+    while (this.#size >= 8) {
+      const len = this.#take(8, true).readUInt32BE(4) & 0xffffff;
+      if (this.#size < 8 + len) return;
+      const frame = this.#take(8 + len, false);
+      this.#frame(frame.subarray(0, 8), frame.subarray(8));
     }
+  }
+
+  /** The first `n` buffered bytes (copied only when they span chunks); `peek` leaves them buffered. */
+  #take(n: number, peek: boolean): Buffer {
+    const first = this.#chunks[0]!;
+    let out: Buffer;
+    if (first.length >= n) out = first.subarray(0, n);
+    else {
+      out = Buffer.allocUnsafe(n);
+      let o = 0;
+      for (const c of this.#chunks) {
+        const k = Math.min(c.length, n - o);
+        c.copy(out, o, 0, k);
+        o += k;
+        if (o === n) break;
+      }
+    }
+    if (peek) return out;
+    let left = n;
+    while (left > 0) {
+      const c = this.#chunks[0]!;
+      if (c.length <= left) {
+        this.#chunks.shift();
+        left -= c.length;
+      } else {
+        this.#chunks[0] = c.subarray(left);
+        left = 0;
+      }
+    }
+    this.#size -= n;
+    return out;
   }
 
   /** The connection ended (with `err` when it broke): every open stream ends. */
@@ -216,7 +247,7 @@ export class SpdySession {
       const id = head.readUInt32BE(0) & 0x7fffffff;
       const s = this.#streams.get(id);
       if (!s) return;
-      if (body.length > 0) s.stream.onData?.(Buffer.from(body));
+      if (body.length > 0) s.stream.onData?.(body);
       if (flags & FLAG_FIN) {
         s.remoteClosed = true;
         if (s.localClosed) this.#streams.delete(id);
