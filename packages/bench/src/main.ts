@@ -14,6 +14,7 @@ import { runFootprint } from "./footprint.js";
 import { ensureGoBinary, goToProto } from "./gopeer.js";
 import { runInformerBench } from "./informers.js";
 import { runP10 } from "./p10.js";
+import { runP11 } from "./p11.js";
 import { runP12 } from "./p12.js";
 import { startRealServer } from "./real.js";
 import { markdownTable, type Results, type Row } from "./report.js";
@@ -29,7 +30,7 @@ const { values } = parseArgs({
   options: { only: { type: "string" }, reps: { type: "string" }, keep: { type: "boolean" } },
 });
 const REPS = Math.max(1, Number(values.reps ?? 5));
-const only = new Set((values.only ?? "P1,P2,P3,P4,P5,P6,P7,P8,P9,P10,P12").toUpperCase().split(","));
+const only = new Set((values.only ?? "P1,P2,P3,P4,P5,P6,P7,P8,P9,P10,P11,P12").toUpperCase().split(","));
 const log = (s: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 };
@@ -426,6 +427,10 @@ async function main(): Promise<void> {
   if (only.has("P10")) {
     log("P10: controller toolkit (workqueue throughput)");
     await runP10({ goBin, goErr, goLabel: GO, interleaved, setRatios, find, log });
+  }
+  if (only.has("P11")) {
+    log("P11: exec and port-forward throughput through the node agent, beside kubectl");
+    await runP11({ interleaved, setRatios, find, log });
   }
   if (only.has("P12")) {
     log("P12: CRD codegen of a ~3 MB CRD (generate, type-check)");

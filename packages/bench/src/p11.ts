@@ -3,7 +3,8 @@
 // (baseline: the same command run locally, its stdout read from a pipe). port-forward: the time to
 // send N MB to an echo server in the "pod" and read them back over one forwarded connection
 // (baseline: a direct TCP connection to the echo server). Rounds interleave the clients.
-// Standalone: `node packages/bench/dist/p11.js [--reps N]` prints its rows (also runP11 for main.ts).
+// Part of `npm run bench` (--only P11); standalone, `node packages/bench/dist/p11.js [--reps N]` prints
+// its rows alone.
 import { type ChildProcess, spawn } from "node:child_process";
 import { connect, createServer } from "node:net";
 import { parseArgs } from "node:util";
