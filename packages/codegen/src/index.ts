@@ -6,6 +6,31 @@
  * @module @org/codegen
  */
 export {
+  apiGroupResources,
+  CRD_CLIENTSET_DIR,
+  CRD_TYPES_DIR,
+  type CrdEmitOptions,
+  emitCrdPackage,
+} from "./crd/emit.js";
+export {
+  type CrdGenerateOptions,
+  type CrdGenerateResult,
+  crdFiles,
+  crdReadme,
+  crdSource,
+  generateCrds,
+} from "./crd/generate.js";
+export { parseManifests, readClusterCrds, readCrdFiles } from "./crd/read.js";
+export {
+  type CrdDocument,
+  CrdError,
+  type CrdSpec,
+  type CustomResourceInfo,
+  crdsToSpec,
+  type PrinterColumn,
+  type ScaleInfo,
+} from "./crd/spec.js";
+export {
   type ClientsetEmitOptions,
   emitClientset,
   emitClientsetIndex,
