@@ -478,6 +478,42 @@ describe("port-forward", () => {
     await fwd.close();
     assert.equal(errors.length, 1);
     assert.match(errors[0]!.message, /connection refused/);
+
+    // kubectl port-forward gets the same message from the node (on its stderr)
+    const k = spawn("kubectl", [
+      "--kubeconfig",
+      cp.kubeconfigPath,
+      "port-forward",
+      "-n",
+      ns.name,
+      "pod/echo",
+      `:${closed}`,
+    ]);
+    try {
+      let out = "";
+      let err = "";
+      k.stderr.on("data", (b: Buffer) => {
+        err += b.toString();
+      });
+      const local = await new Promise<number>((resolve, reject) => {
+        k.stdout.on("data", (b: Buffer) => {
+          out += b.toString();
+          const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out);
+          if (m) resolve(Number(m[1]));
+        });
+        k.on("close", () => reject(new Error(`kubectl port-forward ended: ${out}${err}`)));
+      });
+      const sock = connect(local, "127.0.0.1");
+      sock.on("error", () => {});
+      for (let i = 0; !err.includes("connection refused") && i < 200; i++) await sleep(25);
+      sock.destroy();
+      assert.match(
+        err,
+        new RegExp(`failed to connect to localhost:${closed} inside pod .*connection refused`),
+      );
+    } finally {
+      k.kill();
+    }
   });
 });
 
