@@ -1,7 +1,8 @@
-// The Foo custom resource of client-go's sample-controller (samplecontroller.k8s.io/v1alpha1), typed
-// by hand (CRD code generation comes later), and its CustomResourceDefinition, written for this example.
-import type { ObjectMeta } from "@org/api-types/meta/v1";
-import type { DynamicClient, GroupVersionResource } from "@org/clientset";
+// The Foo custom resource of client-go's sample-controller (samplecontroller.k8s.io/v1alpha1): its
+// types generated from its CustomResourceDefinition (crds/foo.yaml, written for this example).
+import { readFileSync } from "node:fs";
+import type { DynamicClient, GroupVersionResource, Unstructured } from "@org/clientset";
+import yaml from "js-yaml";
 
 /** The API group of Foo. */
 export const GROUP = "samplecontroller.k8s.io";
@@ -11,81 +12,18 @@ export const VERSION = "v1alpha1";
 /** foos.samplecontroller.k8s.io/v1alpha1, for the dynamic client and informers. */
 export const fooResource: GroupVersionResource = { group: GROUP, version: VERSION, resource: "foos" };
 
-/** What a Foo asks for: a Deployment of this name with this many replicas. */
-export interface FooSpec {
-  /** Name of the Deployment the controller keeps for this Foo. */
-  deploymentName?: string;
-  /** Its replicas. */
-  replicas?: number;
-}
+// Foo, FooSpec and FooStatus are generated from crds/foo.yaml (`npm run generate`: org-codegen crd).
+export type {
+  Foo,
+  FooList,
+  FooSpec,
+  FooStatus,
+} from "../generated/types/samplecontroller.k8s.io/v1alpha1.js";
 
-/** What the controller reports back. */
-export interface FooStatus {
-  /** The Deployment's available replicas. */
-  availableReplicas?: number;
-}
-
-/** A Foo object. */
-export interface Foo {
-  /** samplecontroller.k8s.io/v1alpha1 */
-  apiVersion?: `${typeof GROUP}/${typeof VERSION}`;
-  /** Foo */
-  kind?: "Foo";
-  /** Standard object metadata. */
-  metadata?: ObjectMeta;
-  /** What the Foo asks for. */
-  spec?: FooSpec;
-  /** What the controller reports. */
-  status?: FooStatus;
-}
-
-/** The CustomResourceDefinition of Foo, with a status subresource and printer columns. */
-export const fooCustomResourceDefinition = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: {
-    name: `foos.${GROUP}`,
-    // *.k8s.io groups are protected; like client-go's sample, this one is marked unapproved.
-    annotations: { "api-approved.kubernetes.io": "unapproved, experimental-only" },
-  },
-  spec: {
-    group: GROUP,
-    scope: "Namespaced",
-    names: { plural: "foos", singular: "foo", kind: "Foo", listKind: "FooList" },
-    versions: [
-      {
-        name: VERSION,
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: {
-          openAPIV3Schema: {
-            type: "object",
-            properties: {
-              spec: {
-                type: "object",
-                required: ["deploymentName", "replicas"],
-                properties: {
-                  deploymentName: { type: "string", minLength: 1 },
-                  replicas: { type: "integer", minimum: 0, maximum: 10 },
-                },
-              },
-              status: {
-                type: "object",
-                properties: { availableReplicas: { type: "integer" } },
-              },
-            },
-          },
-        },
-        additionalPrinterColumns: [
-          { name: "Deployment", type: "string", jsonPath: ".spec.deploymentName" },
-          { name: "Replicas", type: "integer", jsonPath: ".spec.replicas" },
-          { name: "Available", type: "integer", jsonPath: ".status.availableReplicas" },
-        ],
-      },
-    ],
-  },
-};
+/** The CustomResourceDefinition of Foo (crds/foo.yaml), with a status subresource and printer columns. */
+export const fooCustomResourceDefinition = yaml.load(
+  readFileSync(new URL("../../crds/foo.yaml", import.meta.url), "utf8"),
+) as Unstructured & { metadata: { name: string } };
 
 /** Applies the Foo CRD (server-side, idempotent) and waits until the API server serves it. */
 export async function installFooCRD(
