@@ -141,9 +141,13 @@ func run(mode string, argv []string) result {
 	count := fs.Int("count", 1000, "requests per repetition (get)")
 	conc := fs.Int("concurrency", 1, "concurrent requests (get)")
 	workers := fs.Int("workers", 1, "workers taking items (workqueue)")
+	keys := fs.Int("keys", 0, "workqueue: cycle this many keys (each added again after done) instead of count distinct items")
 	warmNs := fs.String("warmns", "", "namespace of the warm-up run (informer, informer-watch)")
 	_ = fs.Parse(argv)
 	if mode == "workqueue" {
+		if *keys > 0 {
+			return workqueueCycleRun(*count, *keys, *workers, *warmup, *reps)
+		}
 		return workqueueRun(*count, *workers, *warmup, *reps)
 	}
 	cs := cachedClientset(*kubeconfig, *proto)
@@ -312,6 +316,50 @@ func informerRun(cs *kubernetes.Clientset, ns, warmNs string, events, warmup, re
 		}
 		goruntime.KeepAlive(inf)
 		close(stop)
+	}
+	return r
+}
+
+// workqueueCycleRun times `count` get → done → add cycles over `keys` keys, as a controller with that
+// many objects sees them: each key is added again after its worker is done, until `count` are done.
+func workqueueCycleRun(count, keys, workers, warmup, reps int) result {
+	items := make([]string, keys)
+	for i := range items {
+		items[i] = fmt.Sprintf("ns/item-%d", i)
+	}
+	var r result
+	for i := 0; i < warmup+reps; i++ {
+		start := time.Now()
+		q := workqueue.NewTyped[string]()
+		var processed atomic.Int64
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					item, shutdown := q.Get()
+					if shutdown {
+						return
+					}
+					q.Done(item)
+					n := processed.Add(1)
+					if n <= int64(count-keys) {
+						q.Add(item)
+					} else if n == int64(count) {
+						q.ShutDown()
+					}
+				}
+			}()
+		}
+		for _, it := range items {
+			q.Add(it)
+		}
+		wg.Wait()
+		if i >= warmup {
+			r.Ms = append(r.Ms, since(start))
+		}
+		r.N = count
 	}
 	return r
 }
