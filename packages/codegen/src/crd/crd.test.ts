@@ -1,10 +1,11 @@
 // Given/want per schema feature and naming rule, on the CRD fixtures in fixtures/crd; malformed CRDs
 // get errors naming the file, the CRD and the version, and leave the previous output untouched.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { runCli } from "../run.js";
 import { crdFiles, generateCrds } from "./generate.js";
 import { parseManifests, readCrdFiles } from "./read.js";
 import { CrdError } from "./spec.js";
@@ -244,7 +245,6 @@ describe("malformed CRDs", () => {
       // The package still holds the good CRD's output.
       const { files } = crdFiles(before);
       for (const [path, textWant] of files) {
-        const { readFileSync } = await import("node:fs");
         assert.equal(readFileSync(join(pkg, "src", "generated", path), "utf8"), textWant, path);
       }
     });
@@ -256,5 +256,60 @@ describe("malformed CRDs", () => {
       () => crdFiles(parseManifests(text, "multi.yaml")),
       /^CrdError: multi\.yaml \(document 2\): not a CustomResourceDefinition/,
     );
+  });
+});
+
+describe("CRD inputs and the CLI", () => {
+  it("reads directories recursively (*.yaml, *.yml, *.json; not kustomization.yaml), in name order", () => {
+    const dir = join(tmp, "tree");
+    mkdirSync(join(dir, "nested"), { recursive: true });
+    writeFileSync(join(dir, "kustomization.yaml"), "resources: [crontab.yaml]\n");
+    writeFileSync(join(dir, "nested", "crontab.yaml"), readFileSync(join(fixtures, "crontab.yaml")));
+    writeFileSync(
+      join(dir, "features.json"),
+      JSON.stringify(
+        parseManifests(readFileSync(join(fixtures, "features.yaml"), "utf8"), "f").map((d) => d.object)[0],
+      ),
+    );
+    writeFileSync(join(dir, "notes.txt"), "not a manifest");
+    const docs = readCrdFiles(["tree"], tmp);
+    assert.deepEqual(
+      docs.map((d) => `${d.file} ${(d.object as { metadata: { name: string } }).metadata.name}`),
+      [
+        "tree/features.json octopodes.zoo.example.com",
+        "tree/nested/crontab.yaml crontabs.stable.example.com",
+      ],
+    );
+  });
+
+  it("org-codegen crd writes <out>/src/generated; usage errors say what is missing", async () => {
+    const io = (errors: string[]) => ({
+      stdout: () => {},
+      stderr: (t: string) => errors.push(t),
+      isTTY: false,
+      env: {},
+      cwd: fixtures,
+    });
+    const out = join(tmp, "cli-pkg");
+    const errors: string[] = [];
+    assert.equal(
+      await runCli(["crd", "crontab.yaml", "features.yaml", "--out", out], io(errors)),
+      0,
+      errors.join(""),
+    );
+    assert.match(
+      readFileSync(join(out, "src", "generated", "clientset", "index.ts"), "utf8"),
+      /stableV1beta1\(\): StableV1beta1Interface;/,
+    );
+    for (const [args, want] of [
+      [["crd", "--out", out], /give CRD files, directories or -, or --from-cluster/],
+      [["crd", "x.yaml"], /--out <package dir> is required/],
+      [["crd", "x.yaml", "--group", "g", "--out", out], /--group goes with --from-cluster/],
+      [["crd", "missing.yaml", "--out", out], /^org-codegen: missing\.yaml: no such file or directory\n$/],
+    ] as const) {
+      const e: string[] = [];
+      assert.equal(await runCli([...args], io(e)), 1);
+      assert.match(e.join(""), want);
+    }
   });
 });
