@@ -80,7 +80,7 @@ const EXTERNAL: Record<string, Schema> = {
     "x-kubernetes-group-version-kind": [{ group: "autoscaling", version: "v1", kind: "Scale" }],
   },
 };
-export const EXTERNAL_MODULES: ReadonlySet<string> = new Set(["meta/v1", "autoscaling/v1"]);
+const EXTERNAL_MODULES: ReadonlySet<string> = new Set(["meta/v1", "autoscaling/v1"]);
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
