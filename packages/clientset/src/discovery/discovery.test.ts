@@ -267,6 +267,36 @@ describe("DiscoveryClient with legacy discovery", () => {
 });
 
 describe("RESTMapper from discovery", () => {
+  test("registered groups (generated for CRDs) map too; a group discovery serves comes from discovery", async () => {
+    const crd = (group: string, kind: string) => ({
+      group: { name: group, versions: [{ groupVersion: `${group}/v1`, version: "v1" }] },
+      versionedResources: {
+        v1: [
+          {
+            name: "crontabs",
+            singularName: "crontab",
+            namespaced: true,
+            kind,
+            verbs: ["get"],
+            shortNames: ["ct"],
+          },
+        ],
+      },
+    });
+    const m = await RESTMapper.fromDiscovery(new DiscoveryClient(aggregatedServer()), [
+      crd("stable.example.com", "CronTab"),
+      crd("apps", "NotADeployment"),
+    ]);
+    assert.deepEqual(m.resourceFor({ resource: "ct" }), {
+      group: "stable.example.com",
+      version: "v1",
+      resource: "crontabs",
+    });
+    assert.equal(m.restMapping({ group: "stable.example.com", kind: "CronTab" }).scope, "namespace");
+    assert.deepEqual(m.kindFor({ resource: "deployments" }).kind, "Deployment");
+    assert.throws(() => m.restMapping({ group: "apps", kind: "NotADeployment" }), isNoMatchError);
+  });
+
   test("kind ↔ resource, preferred versions, singular and short names", async () => {
     const m = await RESTMapper.fromDiscovery(new DiscoveryClient(aggregatedServer()));
     assert.deepEqual(m.kindFor({ resource: "pods" }), { group: "", version: "v1", kind: "Pod" });

@@ -98,8 +98,15 @@ export class RESTMapper {
     }
   }
 
-  /** Reads discovery (one request with aggregated discovery) and builds a mapper from it. */
-  static async fromDiscovery(discovery: DiscoveryClient): Promise<RESTMapper> {
+  /**
+   * Reads discovery (one request with aggregated discovery) and builds a mapper from it. `registered`
+   * adds groups the server does not serve (yet), e.g. the `apiGroupResources` that `org-codegen crd`
+   * generates for a package's CRDs; a group discovery lists is taken from discovery.
+   */
+  static async fromDiscovery(
+    discovery: DiscoveryClient,
+    registered: readonly APIGroupResources[] = [],
+  ): Promise<RESTMapper> {
     // Group-versions that failed discovery (an unreachable aggregated API) map nothing; the rest do.
     const { groups, resources } = await discovery.serverGroupsAndResources();
     const byGV = new Map(resources.map((r) => [r.groupVersion, r.resources]));
@@ -112,6 +119,7 @@ export class RESTMapper {
       }
       out.push({ group, versionedResources });
     }
+    for (const r of registered) if (!groups.some((g) => g.name === r.group.name)) out.push(r);
     return new RESTMapper(out);
   }
 
