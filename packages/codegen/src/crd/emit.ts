@@ -4,6 +4,7 @@
 // informer and lister types (informers.ts). Everything declares; @org/clientset behaves.
 import { StructureKind, VariableDeclarationKind } from "ts-morph";
 import { emitClientset } from "../emit/clientset.js";
+import { emitInformers } from "../emit/informers.js";
 import { emitSchemaTable, SCHEMA_MODULE } from "../emit/schema.js";
 import {
   type Files,
@@ -16,7 +17,7 @@ import {
 } from "../emit/source.js";
 import { emitTypes } from "../emit/types.js";
 import type { ApiModel } from "../model/model.js";
-import { compareVersions, upperFirst } from "../model/names.js";
+import { compareVersions } from "../model/names.js";
 import type { CrdSpec, CustomResourceInfo } from "./spec.js";
 
 /** Where the parts go inside the generated directory. */
@@ -137,7 +138,7 @@ function resourcesModule(crds: CrdSpec, source: string, clientsetPackage: string
     data(
       "apiGroupResources",
       "APIGroupResources[]",
-      "The CRDs' groups and resources as discovery lists them: `new RESTMapper([...discovered, ...apiGroupResources])` maps their kinds (and so the DynamicClient's resources) without a cluster.",
+      "The CRDs' groups and resources as discovery lists them: `new RESTMapper(apiGroupResources)` maps their kinds (and so the DynamicClient's resources) without a cluster; `RESTMapper.fromDiscovery(discovery, apiGroupResources)` adds them to the cluster's.",
       apiGroupResources(crds.resources),
     ),
     data(
@@ -147,68 +148,6 @@ function resourcesModule(crds: CrdSpec, source: string, clientsetPackage: string
       crds.resources,
       true,
     ),
-  ]);
-}
-
-/** informers.ts: the typed factory groups and a lister type per resource (client-go's listers). */
-function informersModule(model: ApiModel, source: string, informersPackage: string): string {
-  const lines: string[] = [];
-  const types = new Map<string, Set<string>>();
-  const use = (module: string, name: string) => {
-    const s = types.get(module) ?? new Set();
-    s.add(name);
-    types.set(module, s);
-    return name;
-  };
-  const decls: { name: string; type: string; doc: string }[] = [];
-  for (const gv of model.groupVersions) {
-    for (const r of gv.resources) {
-      if (!r.type || !r.verbs.includes("list") || !r.verbs.includes("watch")) continue;
-      // Same kind in two groups: the second one's names get the group-version's prefix.
-      const local = `${upperFirst(gv.method)}${r.type.name}`;
-      use(r.type.module, `${r.type.name} as ${local}`);
-      const base = decls.some((d) => d.name === `${r.kind}Lister`) ? upperFirst(gv.method) + r.kind : r.kind;
-      decls.push({
-        name: `${base}Lister`,
-        doc: `${base}Lister lists ${r.kind} objects (${gv.group}/${gv.version}) from an informer's store.`,
-        type: `ListerOf<${local}, ${JSON.stringify(r.getter)}, ${r.namespaced ? "[namespace: string]" : "[]"}>`,
-      });
-      decls.push({
-        name: `${base}Informer`,
-        doc: `${base}Informer: the shared informer and lister of ${r.kind} (${gv.group}/${gv.version}).`,
-        type: `ResourceInformer<${local}, ${base}Lister>`,
-      });
-    }
-  }
-  for (const m of [...types.keys()].sort())
-    lines.push(
-      namedList(
-        "import type",
-        [...types.get(m)!].sort(),
-        relativeImport("informers", `${CRD_TYPES_DIR}/${m}`),
-      ),
-    );
-  return printFile([
-    header(source),
-    namedList("import type", ["FactoryGroups", "ListerOf", "ResourceInformer"], informersPackage),
-    namedList("import type", ["GeneratedClientset"], `./${CRD_CLIENTSET_DIR}/index.js`),
-    ...lines,
-    {
-      kind: StructureKind.TypeAlias,
-      name: "InformerGroups",
-      isExported: true,
-      type: "FactoryGroups<GeneratedClientset>",
-      docs: [
-        "The group methods of a SharedInformerFactory over the generated groups: `new SharedInformerFactory(clientset, {}, groupVersions) as SharedInformerFactory & InformerGroups`.",
-      ],
-    },
-    ...decls.map((d) => ({
-      kind: StructureKind.TypeAlias as const,
-      name: d.name,
-      isExported: true,
-      type: d.type,
-      docs: [d.doc],
-    })),
   ]);
 }
 
@@ -233,6 +172,12 @@ export function emitCrdPackage(model: ApiModel, crds: CrdSpec, options: CrdEmitO
     ...prefixed(CRD_TYPES_DIR, typeFiles),
     ...prefixed(CRD_CLIENTSET_DIR, clientset),
     ["resources.ts", resourcesModule(crds, model.source, clientsetPackage)],
-    ["informers.ts", informersModule(ownModel, model.source, options.informersPackage ?? "@org/informers")],
+    [
+      "informers.ts",
+      emitInformers(ownModel, {
+        informersModule: options.informersPackage ?? "@org/informers",
+        typesModule: (m) => relativeImport("informers", `${CRD_TYPES_DIR}/${m}`),
+      }),
+    ],
   ]);
 }
