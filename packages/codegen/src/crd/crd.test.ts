@@ -158,8 +158,8 @@ describe("CRD names", () => {
     assert.match(index, /\n {2}aV1\(\): AV1Interface;\n {2}aExampleOrgV1\(\): AExampleOrgV1Interface;/);
     assert.match(features.get("types/a.example.com/v1.ts")!, /apiVersion\?: "a\.example\.com\/v1";/);
     assert.match(features.get("types/a.example.org/v1.ts")!, /apiVersion\?: "a\.example\.org\/v1";/);
-    assert.match(features.get("informers.ts")!, /export type WidgetLister = /);
-    assert.match(features.get("informers.ts")!, /export type AExampleOrgV1WidgetLister = /);
+    assert.match(features.get("informers.ts")!, /export interface WidgetLister extends Lister</);
+    assert.match(features.get("informers.ts")!, /export interface AExampleOrgV1WidgetLister extends Lister</);
   });
 });
 

@@ -20,8 +20,9 @@ import type { ApiModel } from "../model/model.js";
 import { compareVersions } from "../model/names.js";
 import type { CrdSpec, CustomResourceInfo } from "./spec.js";
 
-/** Where the parts go inside the generated directory. */
+/** Where the types go inside the generated directory. */
 export const CRD_TYPES_DIR = "types";
+/** Where the clients (descriptors, interfaces, index, schema table) go inside the generated directory. */
 export const CRD_CLIENTSET_DIR = "clientset";
 
 export interface CrdEmitOptions {

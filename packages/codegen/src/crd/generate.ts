@@ -8,6 +8,7 @@ import { type CrdEmitOptions, emitCrdPackage } from "./emit.js";
 import { readClusterCrds, readCrdFiles } from "./read.js";
 import { type CrdDocument, type CrdSpec, crdsToSpec } from "./spec.js";
 
+/** What generateCrds reads and where it writes. */
 export interface CrdGenerateOptions extends CrdEmitOptions {
   /** The user's package directory: the output is <out>/src/generated (replaced as a whole). */
   out: string;
@@ -19,13 +20,19 @@ export interface CrdGenerateOptions extends CrdEmitOptions {
   stdin?: () => string;
 }
 
+/** What generateCrds wrote. */
 export interface CrdGenerateResult {
   /** Where the files went: <out>/src/generated. */
   dir: string;
+  /** The header's source line: the CRDs by name. */
   source: string;
+  /** CRDs read. */
   crds: number;
+  /** Group-versions (one per served version of each group). */
   groupVersions: number;
+  /** Resources (one per served version of each CRD). */
   resources: number;
+  /** Files written (README included). */
   files: number;
 }
 
@@ -68,6 +75,11 @@ export function crdFiles(
   return { crds, files, groupVersions: model.groupVersions.length, resources };
 }
 
+/**
+ * `org-codegen crd`: reads the CRDs (files or a cluster), generates, and replaces
+ * `<out>/src/generated` as a whole (written to a temporary directory first, so a failure leaves the
+ * previous output untouched).
+ */
 export async function generateCrds(opts: CrdGenerateOptions): Promise<CrdGenerateResult> {
   const cwd = opts.cwd ?? process.cwd();
   const docs = opts.cluster

@@ -22,18 +22,27 @@ export class CrdError extends SpecError {
 
 /** An additionalPrinterColumns entry (kubectl get's columns), as data. */
 export interface PrinterColumn {
+  /** The column header. */
   name: string;
+  /** integer, number, string, boolean or date. */
   type: string;
+  /** Where the value is in the object: ".spec.replicas". */
   jsonPath: string;
+  /** What the column shows. */
   description?: string;
+  /** OpenAPI format of the value. */
   format?: string;
+  /** 0 (omitted): shown always; higher: only with -o wide. */
   priority?: number;
 }
 
 /** The scale subresource's paths (spec.versions[].subresources.scale). */
 export interface ScaleInfo {
+  /** Where the desired replicas are: ".spec.replicas". */
   specReplicasPath: string;
+  /** Where the observed replicas are: ".status.replicas". */
   statusReplicasPath: string;
+  /** Where the label selector (as a string) is, for Scale's status.selector. */
   labelSelectorPath?: string;
 }
 
@@ -41,23 +50,37 @@ export interface ScaleInfo {
 export interface CustomResourceInfo {
   /** The CRD's name: "<plural>.<group>". */
   crd: string;
+  /** spec.group */
   group: string;
+  /** The served version's name. */
   version: string;
+  /** spec.names.kind */
   kind: string;
+  /** spec.names.listKind (default `<kind>List`). */
   listKind: string;
+  /** spec.names.plural: the resource (URL segment, getter name). */
   plural: string;
+  /** spec.names.singular (default the kind in lower case). */
   singular: string;
+  /** spec.names.shortNames */
   shortNames: string[];
+  /** spec.names.categories */
   categories: string[];
+  /** spec.scope is Namespaced. */
   namespaced: boolean;
-  /** The storage version (one per CRD). */
+  /** Whether this is the storage version (one per CRD). */
   storage: boolean;
+  /** Whether the version has the status subresource. */
   status: boolean;
+  /** The scale subresource, when the version has one. */
   scale?: ScaleInfo;
+  /** additionalPrinterColumns */
   printerColumns: PrinterColumn[];
 }
 
+/** crdsToSpec's result: the spec, the modules it only references, the CRDs' other data. */
 export interface CrdSpec {
+  /** Definitions and operations of every served version, as the API server would serve them. */
   spec: Spec;
   /** Type modules the spec only references (meta/v1, autoscaling/v1): imported, not emitted. */
   external: Set<string>;
