@@ -32,6 +32,8 @@ export interface Task {
 
 export interface ChildResult {
   ms?: number[];
+  /** CPU time (user + system) of this process per repetition, ms. */
+  cpuMs?: number[];
   bytes?: number[];
   n: number;
 }
@@ -179,14 +181,20 @@ let parseBytes: { file: string; bytes: Buffer } | undefined;
 
 async function timed(reps: number, warmup: number, fn: () => Promise<number>): Promise<ChildResult> {
   const ms: number[] = [];
+  const cpuMs: number[] = [];
   let n = 0;
   for (let i = 0; i < warmup + reps; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     n = await fn();
     const dt = performance.now() - t0;
-    if (i >= warmup) ms.push(dt);
+    const c = process.cpuUsage(c0);
+    if (i >= warmup) {
+      ms.push(dt);
+      cpuMs.push((c.user + c.system) / 1000);
+    }
   }
-  return { ms, n };
+  return { ms, cpuMs, n };
 }
 
 async function concurrentGets(ops: Ops, count: number, concurrency: number): Promise<number> {
