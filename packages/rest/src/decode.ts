@@ -20,7 +20,8 @@ const RBRACKET = 0x5d;
 const LBRACE = 0x7b;
 const RBRACE = 0x7d;
 
-function isSpace(b: number): boolean {
+/** JSON whitespace: space, LF, CR, tab. */
+export function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }
 
@@ -34,8 +35,11 @@ export interface BodyLabel {
   url: string;
 }
 
-/** The bytes of one value being collected across chunks (a key, an element, the skeleton). */
-class Collector {
+/**
+ * The bytes of one value being collected across chunks (a key, an element, the skeleton; a watch
+ * event's line): slices of the chunks, joined and decoded once when the value is complete.
+ */
+export class Collector {
   parts: Buffer[] = [];
   bytes = 0;
   /** Where the value starts in the current chunk; -1 when it is not being collected. */

@@ -5,6 +5,7 @@
 // StatusError.
 
 import type { Cancellation } from "./cancel.js";
+import { Collector, isSpace } from "./decode.js";
 import { DecodeError, type Status, StatusError, TransportError } from "./errors.js";
 import type { Watch, WatchEvent, WatchEventType } from "./options.js";
 import { errorCode, type Response } from "./transport.js";
@@ -41,35 +42,81 @@ function decodeLine<T>(line: string, url: string): WatchEvent<T> {
   return { type: ev.type as WatchEventType, object: ev.object as T };
 }
 
+const NEWLINE = 0x0a;
+
+/**
+ * Splits newline-delimited watch events out of byte chunks and decodes them: each chunk is scanned
+ * for newlines once (Buffer.indexOf), an event inside one chunk is one UTF-8 decode of its bytes and
+ * one JSON.parse; only an event split across chunks has its pieces kept (as slices) and joined once.
+ */
+class WatchLineDecoder<T> {
+  readonly #url: string;
+  readonly #line = new Collector();
+
+  constructor(url: string) {
+    this.#url = url;
+  }
+
+  /** Appends the events completed by `chunk` to `out`; throws at the first bad line (after appending those before it). */
+  push(c: Uint8Array, out: WatchEvent<T>[]): void {
+    const chunk = Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    let start = 0;
+    let nl = chunk.indexOf(NEWLINE);
+    if (nl >= 0 && this.#line.bytes > 0) {
+      this.#line.resume(0);
+      this.#line.take(chunk, nl);
+      const line = this.#line.text().trim();
+      if (line) out.push(decodeLine<T>(line, this.#url));
+      start = nl + 1;
+      nl = chunk.indexOf(NEWLINE, start);
+    }
+    while (nl >= 0) {
+      let s = start;
+      let e = nl;
+      while (s < e && isSpace(chunk[s]!)) s++;
+      while (e > s && isSpace(chunk[e - 1]!)) e--;
+      if (e > s) out.push(decodeLine<T>(chunk.toString("utf8", s, e), this.#url));
+      start = nl + 1;
+      nl = chunk.indexOf(NEWLINE, start);
+    }
+    if (start < chunk.length) {
+      this.#line.resume(start);
+      this.#line.take(chunk, chunk.length);
+    }
+  }
+
+  /** The last event, when the stream ends without a newline after it. */
+  end(out: WatchEvent<T>[]): void {
+    const rest = this.#line.text().trim();
+    if (rest) out.push(decodeLine<T>(rest, this.#url));
+  }
+}
+
 /** Decodes newline-delimited watch events from a byte stream. */
 export async function* decodeWatchEvents<T>(
   chunks: AsyncIterable<Uint8Array>,
   url: string,
 ): AsyncGenerator<WatchEvent<T>> {
-  const decoder = new TextDecoder("utf-8", { fatal: false });
-  let buf = "";
+  const decoder = new WatchLineDecoder<T>(url);
+  const out: WatchEvent<T>[] = [];
+  let failed: { err: unknown } | undefined;
+  const drain = (step: () => void) => {
+    try {
+      step();
+    } catch (err) {
+      failed = { err };
+    }
+  };
   for await (const chunk of chunks) {
-    const text = decoder.decode(chunk, { stream: true });
-    // Only the new text can hold the next newline: a big event split over many chunks is scanned once.
-    let nl = text.indexOf("\n");
-    if (nl < 0) {
-      buf += text;
-      continue;
-    }
-    nl += buf.length;
-    buf += text;
-    let start = 0;
-    while (nl >= 0) {
-      const line = buf.slice(start, nl).trim();
-      start = nl + 1;
-      if (line) yield decodeLine<T>(line, url);
-      nl = buf.indexOf("\n", start);
-    }
-    buf = buf.slice(start);
+    drain(() => decoder.push(chunk, out));
+    // the events before a bad line still reach the caller, then the error
+    for (const ev of out) yield ev;
+    out.length = 0;
+    if (failed) throw failed.err;
   }
-  buf += decoder.decode();
-  const rest = buf.trim();
-  if (rest) yield decodeLine<T>(rest, url);
+  drain(() => decoder.end(out));
+  for (const ev of out) yield ev;
+  if (failed) throw failed.err;
 }
 
 /**
