@@ -115,7 +115,7 @@ describe("org-codegen CLI", () => {
   it("prints usage with --help (also through the process entry)", async () => {
     const r = await run("--help");
     assert.equal(r.status, 0);
-    assert.match(r.stdout, /Usage: org-codegen <types\|clientset> --out <dir>/);
+    assert.match(r.stdout, /Usage: org-codegen <types\|clientset\|informers> --out <dir>/);
     const p = spawnSync(
       process.execPath,
       ["--conditions=source", "--import", "tsx", join(import.meta.dirname, "cli.ts"), "--help"],
@@ -166,7 +166,7 @@ describe("org-codegen CLI", () => {
     assert.equal(ok.status, 0, ok.stderr);
     assert.ok(existsSync(join(work, "rel", "out", "index.ts")));
     const cases: [string[], RegExp][] = [
-      [["nope", "--out", "x"], /expected "types" or "clientset"/],
+      [["nope", "--out", "x"], /expected "types", "clientset", "informers" or "crd"/],
       [["types"], /--out <dir> is required/],
       [["types", "--bogus"], /Unknown option '--bogus'/],
       [

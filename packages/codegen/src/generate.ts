@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { type ClientsetEmitOptions, emitClientset } from "./emit/clientset.js";
+import { emitInformers } from "./emit/informers.js";
 import { emitSchemaTable, SCHEMA_MODULE } from "./emit/schema.js";
 import type { Files } from "./emit/source.js";
 import { emitTypes } from "./emit/types.js";
@@ -10,7 +11,7 @@ import { readSpec, type SpecInput } from "./load/read.js";
 import type { Spec } from "./load/spec.js";
 import { type ApiModel, buildModel } from "./model/model.js";
 
-export type Target = "types" | "clientset";
+export type Target = "types" | "clientset" | "informers";
 
 export interface GenerateOptions {
   target: Target;
@@ -45,6 +46,14 @@ export function emit(
   progress?: (line: string) => void,
 ): Files {
   if (target === "types") return emitTypes(model, (path) => progress?.(`types ${path}`));
+  if (target === "informers") {
+    const typesPackage = options.typesPackage ?? "@org/api-types";
+    const text = emitInformers(model, {
+      informersModule: "../index.js",
+      typesModule: (m) => `${typesPackage}/${m}`,
+    });
+    return new Map([["listers.ts", text]]);
+  }
   const files = emitClientset(model, options, (gv) =>
     progress?.(
       `clientset ${gv.group || "core"}/${gv.version} (${gv.resources.length} resource${gv.resources.length === 1 ? "" : "s"})`,
@@ -90,10 +99,13 @@ export function generatedReadme(target: Target, source: string): string {
   const what =
     target === "types"
       ? "the API types: one module per group-version (`core/v1.ts`, `apps/v1.ts` ...), types only."
-      : "the typed part of the clientset: per group-version a module with every resource's descriptor\n" +
-        "(data the runtime in `../runtime` builds clients from) and its named interface,\n" +
-        "`subresource-methods.ts` (the rows of the subresource method table) and `index.ts`\n" +
-        "(`GeneratedClientset`, `groupVersions`).";
+      : target === "informers"
+        ? "`listers.ts`: the named lister and informer interfaces (`PodLister`, `PodNamespaceLister`,\n" +
+          "`PodInformer`, `CoreV1Informers`, `InformerGroups`) the typed factory is declared with."
+        : "the typed part of the clientset: per group-version a module with every resource's descriptor\n" +
+          "(data the runtime in `../runtime` builds clients from) and its named interface,\n" +
+          "`subresource-methods.ts` (the rows of the subresource method table) and `index.ts`\n" +
+          "(`GeneratedClientset`, `groupVersions`).";
   const change =
     target === "clientset"
       ? "the generator (`@org/codegen`), the runtime (`../runtime`) or an expansion\n" +

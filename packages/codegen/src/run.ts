@@ -6,13 +6,14 @@ import { generateCrds } from "./crd/generate.js";
 import { generate, type Target } from "./generate.js";
 import { defaultSpecInput, findRepoRoot, parseSpecArgument, type SpecInput } from "./load/read.js";
 
-export const USAGE = `Usage: org-codegen <types|clientset> --out <dir> [input]
+export const USAGE = `Usage: org-codegen <types|clientset|informers> --out <dir> [input]
        org-codegen crd <file|dir|->... --out <package dir>
        org-codegen crd --from-cluster [--kubeconfig <path>] [--group <group>]... --out <package dir>
 
 Generates TypeScript from a Kubernetes OpenAPI spec:
   types       api-types: one module per group-version (core/v1.ts, meta/v1.ts ...), types only
   clientset   the generated part of @org/clientset: descriptors, interfaces, GeneratedClientset
+  informers   the generated part of @org/informers: PodLister, PodNamespaceLister, PodInformer ...
   crd         a package's own CRD types and clients from CustomResourceDefinition manifests (YAML or
               JSON, multi-document, directories recursively; apiextensions.k8s.io/v1) or from a
               cluster's CRDs (--from-cluster, --group to choose groups): into <package>/src/generated
@@ -32,7 +33,7 @@ pinned version):
 Options:
   --out <dir>              output directory; replaced as a whole, only when generation succeeds
   --expansions <dir>       clientset: handwritten expansions (default <out>/../expansions)
-  --types-package <name>   clientset: where the types are imported from (default @org/api-types)
+  --types-package <name>   clientset, informers: the types' package (default @org/api-types)
   --quiet                  no progress output (the default when not on a terminal or in CI)
   -h, --help               this text
 `;
@@ -93,7 +94,8 @@ async function main(argv: string[], io: CliIO): Promise<void> {
   }
   const target = positionals[0];
   if (target === "crd") return crd(values, positionals.slice(1), io);
-  if (target !== "types" && target !== "clientset") throw new UsageError('expected "types" or "clientset"');
+  if (target !== "types" && target !== "clientset" && target !== "informers")
+    throw new UsageError('expected "types", "clientset", "informers" or "crd"');
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}`);
   if (!values.out) throw new UsageError("--out <dir> is required");
   const inputs = (["spec", "from-cluster", "k8s-version"] as const).filter((k) => values[k] !== undefined);

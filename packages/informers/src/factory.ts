@@ -2,15 +2,16 @@
 // metadatainformer): one shared informer per resource, started together, synced together.
 //
 // The typed factory is built from clientset's generated `groupVersions` descriptors table at run time
-// and typed from the generated interfaces (GeneratedClientset → CoreV1Interface → PodInterface →
-// Pod) with mapped types, so no per-resource code exists anywhere:
-//   factory.coreV1().pods().informer()   SharedIndexInformer<Pod>
-//   factory.coreV1().pods().lister()     Lister<Pod> & { pods(namespace): NamespaceLister<Pod> }
+// and declared with the generated interfaces of ./generated/listers.ts (InformerGroups →
+// CoreV1Informers → PodInformer → PodLister → PodNamespaceLister, from the same model), so hovers
+// show client-go's names and no per-resource code exists anywhere:
+//   factory.coreV1().pods().informer()        SharedIndexInformer<Pod>
+//   factory.coreV1().pods().lister()          PodLister
+//   factory.coreV1().pods().lister().pods(ns) PodNamespaceLister
 import { setMaxListeners } from "node:events";
 import {
   type Clientset,
   type DynamicClient,
-  type GeneratedClientset,
   type GroupVersionDescriptor,
   type GroupVersionResource,
   groupVersions,
@@ -21,9 +22,10 @@ import {
   type RestInterface,
   type Unstructured,
 } from "@org/clientset";
-import type { ListOptions, Watch } from "@org/rest";
+import type { ListOptions } from "@org/rest";
+import type { InformerGroups } from "./generated/listers.js";
 import { SharedIndexInformer, type SharedIndexInformerOptions } from "./informer.js";
-import { type Lister, type NamespaceLister, newLister, newNamespaceLister } from "./lister.js";
+import { type Lister, newLister, newNamespaceLister } from "./lister.js";
 import type { ListerWatcher, TransformFunc } from "./reflector.js";
 import type { ObjectWithMeta } from "./store.js";
 
@@ -51,33 +53,6 @@ export interface ResourceInformer<T extends ObjectWithMeta, L = Lister<T>> {
   /** A lister over the informer's store. */
   lister(): L;
 }
-
-/** The object type of a typed resource client (from its watch method). */
-export type ObjectOf<C> = C extends { watch(opts?: ListOptions): Watch<infer T> } ? T : never;
-
-/**
- * The lister of a resource from its client getter: namespaced resources get the getter's name as
- * their namespace method, as in client-go (`lister.pods("web").get("frontend")`).
- */
-export type ListerOf<T, K extends string, Args extends unknown[]> = Args extends []
-  ? Lister<T>
-  : Lister<T> & { [P in K]: (namespace: string) => NamespaceLister<T> };
-
-/** The informers of one group-version: a getter per resource that can be listed and watched. */
-export type GroupInformers<G> = {
-  [K in keyof G as G[K] extends (...args: never[]) => { list: unknown; watch: unknown }
-    ? K
-    : never]: G[K] extends (...args: infer A) => infer C
-    ? ObjectOf<C> extends ObjectWithMeta
-      ? () => ResourceInformer<ObjectOf<C>, ListerOf<ObjectOf<C>, K & string, A>>
-      : never
-    : never;
-};
-
-/** The group-version methods of the typed factory (coreV1(), appsV1() ...). */
-export type FactoryGroups<CS = GeneratedClientset> = {
-  [M in keyof CS]: CS[M] extends () => infer G ? () => GroupInformers<G> : never;
-};
 
 interface Entry {
   informer: SharedIndexInformer<ObjectWithMeta>;
@@ -162,9 +137,9 @@ function resourceKey(d: { group: string; version: string; resource: string }): s
   return d.group ? `${d.group}/${d.version}/${d.resource}` : `${d.version}/${d.resource}`;
 }
 
-// The factory's group methods (coreV1(), appsV1() ...) are typed by FactoryGroups and installed from
-// the generated descriptors table in the constructor.
-export interface SharedInformerFactory extends FactoryGroups {}
+// The factory's group methods (coreV1(), appsV1() ...) are declared by the generated InformerGroups and
+// installed from the generated descriptors table in the constructor.
+export interface SharedInformerFactory extends InformerGroups {}
 
 /**
  * client-go's SharedInformerFactory over a Clientset: `factory.coreV1().pods().informer()`, one

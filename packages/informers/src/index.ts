@@ -8,16 +8,13 @@
 export { Backoff, type BackoffOptions } from "./backoff.js";
 export {
   DynamicSharedInformerFactory,
-  type FactoryGroups,
   type GenericInformer,
-  type GroupInformers,
-  type ListerOf,
   MetadataSharedInformerFactory,
-  type ObjectOf,
   type ResourceInformer,
   SharedInformerFactory,
   type SharedInformerFactoryOptions,
 } from "./factory.js";
+export type * from "./generated/listers.js";
 export {
   type HandlerOptions,
   type Notification,
