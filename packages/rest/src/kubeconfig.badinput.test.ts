@@ -583,7 +583,7 @@ describe(`bad kubeconfigs and credentials (${cases.length} cases): typed errors 
   }
 });
 
-describe("a RestConfig made by hand gets the same TLS rules when its client is made", () => {
+describe("a RestConfig made by hand gets the same host and TLS rules when its client is made", () => {
   const cases: [string, () => RestConfig, RegExp][] = [
     [
       "insecure with a CA",
@@ -610,6 +610,14 @@ describe("a RestConfig made by hand gets the same TLS rules when its client is m
       () => ({ host: server, proxyURL: `http://me:${proxyPassword}@a b:1` }),
       /the proxy \(proxyURL\) for the API server 127\.0\.0\.1:1 is not a valid URL/,
     ],
+    ["a host that is not a URL", () => ({ host: "not a url" }), /RestConfig.host "not a url" is not a URL/],
+    ["an empty host", () => ({ host: "  " }), /RestConfig.host is empty/],
+    [
+      "a host that is a number (as a JSON config may have it)",
+      () => ({ host: 6443 as unknown as string }),
+      /RestConfig.host is a number \(6443\)/,
+    ],
+    ["a host with another scheme", () => ({ host: "ftp://127.0.0.1:21" }), /has scheme ftp:/],
   ];
   for (const [name, config, re] of cases) {
     test(name, { timeout: 20_000 }, () => {

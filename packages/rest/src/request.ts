@@ -6,6 +6,7 @@
 
 import { type Credential, credentialFor } from "./auth.js";
 import type { RestConfig } from "./config.js";
+import { ConfigError } from "./errors.js";
 import type {
   ApplyOptions,
   CallOptions,
@@ -142,19 +143,28 @@ function segment(kind: string, value: string): string {
 
 /** The server URL; bare hosts get https when TLS is configured, like client-go. */
 function serverURL(config: RestConfig): URL {
-  let host = config.host?.trim();
-  if (!host)
-    throw new TypeError(
-      "RestConfig.host is empty: set it to the API server URL, e.g. https://127.0.0.1:6443",
+  const example = "e.g. https://127.0.0.1:6443";
+  if (config.host !== undefined && typeof config.host !== "string")
+    throw new ConfigError(
+      `RestConfig.host is a ${typeof config.host} (${JSON.stringify(config.host)}): set it to the API server URL, ${example}`,
     );
+  let host = config.host?.trim();
+  if (!host) throw new ConfigError(`RestConfig.host is empty: set it to the API server URL, ${example}`);
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) {
     const t = config.tls;
     const tls = !!(t && (t.caData || t.caFile || t.certData || t.certFile || t.insecure));
     host = `${tls ? "https" : "http"}://${host}`;
   }
-  const u = new URL(host);
+  let u: URL;
+  try {
+    u = new URL(host);
+  } catch {
+    throw new ConfigError(
+      `RestConfig.host ${JSON.stringify(config.host)} is not a URL: set it to the API server URL, ${example}`,
+    );
+  }
   if (u.protocol !== "https:" && u.protocol !== "http:") {
-    throw new TypeError(`RestConfig.host has scheme ${u.protocol}; use https:// (or http://)`);
+    throw new ConfigError(`RestConfig.host has scheme ${u.protocol}; use https:// (or http://)`);
   }
   return u;
 }
