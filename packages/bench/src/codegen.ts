@@ -7,18 +7,14 @@ import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Row } from "./report.js";
+import type { MeasureFn } from "./footprint.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, "..", "..", "..");
 export const SPEC_DIR = process.env.ORG_BENCH_SPEC_DIR ?? join(repoRoot, "..", "shared", "openapi");
 
-type MeasureFn = (
-  base: Omit<Row, "median" | "samples" | "ratio">,
-  fn: () => Promise<{ samples: number[]; n?: number }>,
-) => Promise<Row>;
-
-function run(args: string[], cwd: string): Promise<{ code: number; out: string }> {
+/** Runs `node <args>` in `cwd` (CI=1); resolves with the exit status (0 or 1) and stdout+stderr. */
+export function run(args: string[], cwd: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,

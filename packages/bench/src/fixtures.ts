@@ -3,7 +3,7 @@
 // resources, status with five conditions and container statuses), 4-7 KB each in JSON.
 
 /** Deterministic PRNG (mulberry32) so every run serves the same bytes. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -13,7 +13,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, "..", "..", "..");
 const require = createRequire(import.meta.url);
 
-type MeasureFn = (
+/** The runner's `measure`: samples `fn` and records one row of results. */
+export type MeasureFn = (
   base: Omit<Row, "median" | "samples" | "ratio">,
   fn: () => Promise<{ samples: number[]; n?: number }>,
 ) => Promise<Row>;

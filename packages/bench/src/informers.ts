@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { Agent, request } from "undici";
 import type { Task, TlsAuth } from "./child.js";
 import { podListJSON, watchStream } from "./fixtures.js";
+import type { Contender } from "./main.js";
 import { importUntyped } from "./ours.js";
 import type { Row } from "./report.js";
 import { startServer } from "./server.js";
@@ -33,13 +34,6 @@ const NS_EVENTS = "bench-events";
 const NS_EVENTS_WARM = "bench-events-warm";
 const WARM_EVENTS = 5_000;
 
-type Samples = { samples: number[]; n?: number };
-interface Contender {
-  client: string;
-  start?(): Promise<void>;
-  sample(): Promise<Samples>;
-  stop?(): void;
-}
 export interface InformerBenchContext {
   goBin: string | undefined;
   goErr: string;

@@ -10,6 +10,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Contender } from "./main.js";
 import { importUntyped } from "./ours.js";
 import type { Row } from "./report.js";
 
@@ -22,13 +23,7 @@ const ITEMS = 200_000;
 const KEYS = 1000;
 const WARMUP = 2;
 
-type Samples = { samples: number[]; n?: number };
-interface Contender {
-  client: string;
-  start?(): Promise<void>;
-  sample(): Promise<Samples>;
-  stop?(): void;
-}
+type Samples = Awaited<ReturnType<Contender["sample"]>>;
 export interface P10Context {
   goBin: string | undefined;
   goErr: string;

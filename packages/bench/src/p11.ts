@@ -11,19 +11,14 @@ import { parseArgs } from "node:util";
 import { Clientset } from "@org/clientset";
 import { buildConfigFromFlags } from "@org/rest";
 import { type ControlPlane, makePodRunning, registerNode, startControlPlane } from "@org/testenv";
+import type { Contender } from "./main.js";
 import { markdownTable, type Row } from "./report.js";
 import { MB, median } from "./stats.js";
 
 const EXEC_MB = 256;
 const PF_MB = 64;
 
-type Samples = { samples: number[]; n?: number };
-interface Contender {
-  client: string;
-  start?(): Promise<void>;
-  sample(): Promise<Samples>;
-  stop?(): void;
-}
+type Samples = Awaited<ReturnType<Contender["sample"]>>;
 export interface P11Context {
   interleaved(
     base: Omit<Row, "median" | "samples" | "ratio" | "client">,

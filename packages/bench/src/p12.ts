@@ -5,32 +5,16 @@
 // the generated package is type-checked under strict by tsc (a fresh process; target ≤ 5 s).
 // Baselines: reading and parsing the YAML; tsc on an empty strict project. The fixture is written by
 // `crdFixture` below (never a copy of a real CRD); the same seed gives the same bytes.
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import yaml from "js-yaml";
-import type { Row } from "./report.js";
+import { run } from "./codegen.js";
+import { rng } from "./fixtures.js";
+import type { MeasureFn } from "./footprint.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, "..", "..", "..");
-
-type MeasureFn = (
-  base: Omit<Row, "median" | "samples" | "ratio">,
-  fn: () => Promise<{ samples: number[]; n?: number }>,
-) => Promise<Row>;
-
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS =
   "the of a to is in for this field when set controller value default resource object name must be used by with will if not cluster namespace spec status selector template container port volume policy condition replicas reconcile".split(
@@ -103,7 +87,7 @@ function versionSchema(rand: () => number, bytes: number): Record<string, unknow
 
 /** A CRD manifest (YAML) of about `bytes` bytes: three served versions, status and scale. */
 export function crdFixture(bytes = 3 * 1024 * 1024, seed = 12): string {
-  const rand = prng(seed);
+  const rand = rng(seed);
   const versions = ["v1", "v1beta1", "v1alpha1"].map((name, i) => ({
     name,
     served: true,
@@ -133,17 +117,6 @@ export function crdFixture(bytes = 3 * 1024 * 1024, seed = 12): string {
     },
     { lineWidth: -1, noRefs: true },
   );
-}
-
-function run(args: string[], cwd: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      args,
-      { cwd, maxBuffer: 1 << 26, env: { ...process.env, CI: "1" } },
-      (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: `${stdout}${stderr}` }),
-    );
-  });
 }
 
 const STRICT = {
