@@ -21,7 +21,7 @@ import { podListJSON, watchStream } from "./fixtures.js";
 import type { Contender } from "./main.js";
 import { importUntyped } from "./ours.js";
 import type { Row } from "./report.js";
-import { startServer } from "./server.js";
+import { startServer, writeChunked } from "./server.js";
 import { MB } from "./stats.js";
 
 const self = fileURLToPath(import.meta.url);
@@ -151,21 +151,10 @@ function informerRoutes(): (req: IncomingMessage, res: ServerResponse, url: URL)
     // A stream once, from the list's resourceVersion (or none: the P2 baseline watches without one);
     // a later watch (from the last event's resourceVersion) has nothing new and stays open.
     if (body && (q.get("resourceVersion") ?? "1") === "1") {
-      let off = 0;
-      const pump = (): void => {
-        while (off < body.length) {
-          const end = Math.min(off + 65536, body.length);
-          const ok = res.write(body.subarray(off, end));
-          off = end;
-          if (!ok) {
-            res.once("drain", pump);
-            return;
-          }
-        }
-        // the P2 baseline reads to the end; the informers get the rest of the stream as silence
+      // the P2 baseline reads to the end; the informers get the rest of the stream as silence
+      writeChunked(res, body, () => {
         if (!q.has("resourceVersion") && !q.has("allowWatchBookmarks")) res.end();
-      };
-      pump();
+      });
     }
     return true;
   };

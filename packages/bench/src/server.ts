@@ -29,6 +29,27 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
+/**
+ * Writes `body` to `res` in 64 KiB pieces, waiting for "drain" whenever the socket's buffer is full,
+ * then calls `done` (which ends the response, or leaves it open as a quiet watch).
+ */
+export function writeChunked(res: ServerResponse, body: Buffer, done: () => void): void {
+  let off = 0;
+  const pump = (): void => {
+    while (off < body.length) {
+      const end = Math.min(off + 65536, body.length);
+      const ok = res.write(body.subarray(off, end));
+      off = end;
+      if (!ok) {
+        res.once("drain", pump);
+        return;
+      }
+    }
+    done();
+  };
+  pump();
+}
+
 export function makeSelfSignedCert(dir: string): { keyFile: string; certFile: string } {
   const keyFile = join(dir, "server.key");
   const certFile = join(dir, "server.crt");
@@ -88,20 +109,7 @@ export async function startServer(dir: string, fx: Fixtures): Promise<BenchServe
       if (body) {
         // chunked, as the API server streams a watch; written in 64 KiB pieces with backpressure
         res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
-        let off = 0;
-        const pump = (): void => {
-          while (off < body.length) {
-            const end = Math.min(off + 65536, body.length);
-            const ok = res.write(body.subarray(off, end));
-            off = end;
-            if (!ok) {
-              res.once("drain", pump);
-              return;
-            }
-          }
-          res.end();
-        };
-        pump();
+        writeChunked(res, body, () => res.end());
         return;
       }
     }
