@@ -33,6 +33,27 @@ test("one byte per chunk; blank lines and CRLF; last line without newline", asyn
   ]);
 });
 
+test("a bad line in a chunk fails after the events before it in the same chunk were delivered", async () => {
+  const seen: string[] = [];
+  await assert.rejects(async () => {
+    for await (const e of decodeWatchEvents<{ n: string }>(
+      chunks(ev("ADDED", "a") + ev("MODIFIED", "b") + "not json\n" + ev("DELETED", "c")),
+      "https://h/w",
+    ))
+      seen.push(`${e.type}:${e.object.n}`);
+  }, DecodeError);
+  assert.deepEqual(seen, ["ADDED:a", "MODIFIED:b"]);
+});
+
+test("an event split over many chunks (a large object) decodes once it is complete", async () => {
+  const big = ev("ADDED", "x".repeat(100_000));
+  const bytes = new TextEncoder().encode(big + ev("DELETED", "y"));
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += 1000) parts.push(bytes.subarray(i, i + 1000));
+  const got = await collect(chunks(...parts));
+  assert.deepEqual(got, [`ADDED:${"x".repeat(100_000)}`, "DELETED:y"]);
+});
+
 test("malformed, truncated, unknown type, ERROR", async () => {
   await assert.rejects(collect(chunks(ev("ADDED", "a"), "not json\n")), DecodeError);
   await assert.rejects(collect(chunks('{"type":"ADDED","object":{"n"')), DecodeError);
