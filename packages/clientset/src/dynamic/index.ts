@@ -8,7 +8,7 @@ import {
   type RestConfig,
   type UpdateOptions,
 } from "@org/rest";
-import { ResourceClient } from "../runtime/resource-client.js";
+import { gvrTarget, namespacedTarget, ResourceClient } from "../runtime/resource-client.js";
 import type { RestInterface } from "../runtime/rest.js";
 
 /** Any Kubernetes object, as decoded from JSON (client-go's unstructured.Unstructured). */
@@ -91,12 +91,11 @@ function nameOf(obj: Unstructured, what: string): string {
  */
 export class NamespaceableResourceClient extends DynamicResourceClient {
   constructor(rest: RestInterface, gvr: GroupVersionResource) {
-    super(rest, { ...gvr, namespaced: false });
+    super(rest, gvrTarget(gvr));
   }
 
   namespace(namespace: string): DynamicResourceClient {
-    if (typeof namespace !== "string") throw new TypeError("namespace(ns): ns must be a string");
-    return new DynamicResourceClient(this.rest, { ...this.target, namespaced: true }, namespace);
+    return new DynamicResourceClient(this.rest, namespacedTarget(this.target, namespace), namespace);
   }
 }
 
@@ -113,13 +112,6 @@ export class DynamicClient {
   }
 
   resource(gvr: GroupVersionResource): NamespaceableResourceClient {
-    if (!gvr || typeof gvr.version !== "string" || gvr.version === "" || !gvr.resource) {
-      throw new TypeError("resource({ group, version, resource }): version and resource are required");
-    }
-    return new NamespaceableResourceClient(this.rest, {
-      group: gvr.group ?? "",
-      version: gvr.version,
-      resource: gvr.resource,
-    });
+    return new NamespaceableResourceClient(this.rest, gvr);
   }
 }

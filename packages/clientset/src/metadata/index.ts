@@ -14,7 +14,7 @@ import {
   type Watch,
 } from "@org/rest";
 import type { GroupVersionResource } from "../dynamic/index.js";
-import { ResourceClient, requireName } from "../runtime/resource-client.js";
+import { gvrTarget, namespacedTarget, ResourceClient, requireName } from "../runtime/resource-client.js";
 import type { RestInterface } from "../runtime/rest.js";
 
 /** meta.k8s.io/v1 PartialObjectMetadata: an object's type and metadata, nothing else. */
@@ -96,8 +96,7 @@ class MetadataResourceClient extends ResourceClient<PartialObjectMetadata, Parti
   }
 
   namespace(namespace: string): MetadataResourceInterface {
-    if (typeof namespace !== "string") throw new TypeError("namespace(ns): ns must be a string");
-    return new MetadataResourceClient(this.rest, { ...this.target, namespaced: true }, namespace);
+    return new MetadataResourceClient(this.rest, namespacedTarget(this.target, namespace), namespace);
   }
 }
 
@@ -115,14 +114,6 @@ export class MetadataClient {
   }
 
   resource(gvr: GroupVersionResource): NamespaceableMetadataResourceInterface {
-    if (!gvr || typeof gvr.version !== "string" || gvr.version === "" || !gvr.resource) {
-      throw new TypeError("resource({ group, version, resource }): version and resource are required");
-    }
-    return new MetadataResourceClient(this.rest, {
-      group: gvr.group ?? "",
-      version: gvr.version,
-      resource: gvr.resource,
-      namespaced: false,
-    });
+    return new MetadataResourceClient(this.rest, gvrTarget(gvr));
   }
 }

@@ -50,6 +50,23 @@ export function nameOf(obj: unknown, what: string): string {
   return requireName((obj as Named | null | undefined)?.metadata?.name, what);
 }
 
+/**
+ * The cluster-wide target of `resource({ group, version, resource })` (the dynamic and metadata
+ * clients); a TypeError when version or resource is missing. A missing group is the core group.
+ */
+export function gvrTarget(gvr: { group?: string; version: string; resource: string }): ResourceTarget {
+  if (!gvr || typeof gvr.version !== "string" || gvr.version === "" || !gvr.resource) {
+    throw new TypeError("resource({ group, version, resource }): version and resource are required");
+  }
+  return { group: gvr.group ?? "", version: gvr.version, resource: gvr.resource, namespaced: false };
+}
+
+/** `target` narrowed to one namespace, for `namespace(ns)`; a TypeError when `ns` is not a string. */
+export function namespacedTarget(target: ResourceTarget, namespace: string): ResourceTarget {
+  if (typeof namespace !== "string") throw new TypeError("namespace(ns): ns must be a string");
+  return { ...target, namespaced: true };
+}
+
 function requireFieldManager(opts: ApplyOptions | undefined, what: string): void {
   if (opts === undefined || typeof opts.fieldManager !== "string" || opts.fieldManager === "") {
     throw new TypeError(
