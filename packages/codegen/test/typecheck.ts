@@ -58,6 +58,11 @@ export function typecheckGenerated(
       paths: { "@org/api-types/*": ["./api-types/generated/*.ts"] },
     },
   });
+  return diagnosticsUnder(program, root);
+}
+
+/** The first 20 pre-emit diagnostics of `program` in files under `root` (or in no file), as text. */
+export function diagnosticsUnder(program: ts.Program, root: string): string {
   const diagnostics = ts
     .getPreEmitDiagnostics(program)
     .filter((d) => d.file?.fileName.startsWith(root) ?? true);

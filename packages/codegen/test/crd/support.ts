@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import ts from "typescript";
+import { diagnosticsUnder } from "../typecheck.js";
 
 /** Every file under `dir`, by path relative to it, with its text. */
 export function readTree(dir: string): Map<string, string> {
@@ -38,12 +39,5 @@ export function typecheck(root: string, files: string[]): string {
       types: ["node"],
     },
   });
-  const diagnostics = ts
-    .getPreEmitDiagnostics(program)
-    .filter((d) => d.file?.fileName.startsWith(root) ?? true);
-  return ts.formatDiagnostics(diagnostics.slice(0, 20), {
-    getCanonicalFileName: (f) => f,
-    getCurrentDirectory: () => root,
-    getNewLine: () => "\n",
-  });
+  return diagnosticsUnder(program, root);
 }
