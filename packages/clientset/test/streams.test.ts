@@ -8,6 +8,7 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeF
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Duplex } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isForbidden, type RestConfig, StatusError } from "@org/rest";
@@ -53,6 +54,21 @@ function freePort(): Promise<number> {
       const port = (s.address() as { port: number }).port;
       s.close(() => resolve(port));
     });
+  });
+}
+
+/** Writes `data` to `d` and resolves with what comes back once as many bytes have (an echo's answer). */
+function echoed(d: Duplex, data: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const got: Buffer[] = [];
+    let n = 0;
+    d.on("data", (b: Buffer) => {
+      got.push(b);
+      n += b.length;
+      if (n >= data.length) resolve(Buffer.concat(got));
+    });
+    d.on("error", reject);
+    d.write(data);
   });
 }
 
@@ -322,23 +338,13 @@ describe("port-forward", () => {
     const fwd = await pods().forwardPorts("echo", [echoPort]);
     try {
       const local = fwd.ports[0]!.local;
-      const one = () =>
-        new Promise<boolean>((resolve, reject) => {
-          const data = randomBytes(1 << 20);
-          const sock = connect(local, "127.0.0.1");
-          const got: Buffer[] = [];
-          let n = 0;
-          sock.on("data", (b: Buffer) => {
-            got.push(b);
-            n += b.length;
-            if (n >= data.length) {
-              sock.destroy();
-              resolve(Buffer.concat(got).equals(data));
-            }
-          });
-          sock.on("error", reject);
-          sock.write(data);
-        });
+      const one = async () => {
+        const data = randomBytes(1 << 20);
+        const sock = connect(local, "127.0.0.1");
+        const got = await echoed(sock, data);
+        sock.destroy();
+        return got.equals(data);
+      };
       const results = await Promise.all(Array.from({ length: 100 }, one));
       assert.equal(results.filter(Boolean).length, 100);
     } finally {
@@ -350,18 +356,9 @@ describe("port-forward", () => {
     const f = await pods().portForward("echo", [echoPort]);
     const d = f.streams.get(echoPort)!;
     const data = randomBytes(256 * 1024);
-    const got: Buffer[] = [];
-    let n = 0;
-    await new Promise<void>((resolve) => {
-      d.on("data", (b: Buffer) => {
-        got.push(b);
-        n += b.length;
-        if (n >= data.length) resolve();
-      });
-      d.write(data);
-    });
+    const got = await echoed(d, data);
     f.close();
-    assert.ok(Buffer.concat(got).equals(data));
+    assert.ok(got.equals(data));
 
     const k = spawn("kubectl", [
       "--kubeconfig",
@@ -431,17 +428,7 @@ describe("port-forward", () => {
     assert.equal(f.protocol, "v4.channel.k8s.io");
     const d = f.streams.get(echoPort)!;
     const data = randomBytes(100_000);
-    const got: Buffer[] = [];
-    let n = 0;
-    await new Promise<void>((resolve) => {
-      d.on("data", (b: Buffer) => {
-        got.push(b);
-        n += b.length;
-        if (n >= data.length) resolve();
-      });
-      d.write(data);
-    });
-    assert.ok(Buffer.concat(got).equals(data));
+    assert.ok((await echoed(d, data)).equals(data));
     f.close();
     const closed = await freePort();
     const bad = await pods().portForward("echo", [closed], { protocols: ["v4.channel.k8s.io"] });
