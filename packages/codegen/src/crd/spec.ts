@@ -448,17 +448,13 @@ export function crdsToSpec(docs: readonly CrdDocument[], source: string): CrdSpe
   };
 }
 
-interface ParsedCrd {
+/** One CRD document and the names every one of its versions shares (CustomResourceInfo's fields). */
+interface ParsedCrd
+  extends Pick<
+    CustomResourceInfo,
+    "crd" | "group" | "kind" | "listKind" | "plural" | "singular" | "shortNames" | "categories" | "namespaced"
+  > {
   doc: CrdDocument;
-  crd: string;
-  group: string;
-  kind: string;
-  listKind: string;
-  plural: string;
-  singular: string;
-  shortNames: string[];
-  categories: string[];
-  namespaced: boolean;
   versions: { version: string; prefix: string; schema: Json; v: Json }[];
 }
 
