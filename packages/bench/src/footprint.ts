@@ -6,6 +6,7 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Contender } from "./main.js";
 import type { Row } from "./report.js";
 import { MB, median } from "./stats.js";
 
@@ -18,9 +19,17 @@ export type MeasureFn = (
   base: Omit<Row, "median" | "samples" | "ratio">,
   fn: () => Promise<{ samples: number[]; n?: number }>,
 ) => Promise<Row>;
-export interface FootprintCtx {
+
+/** What the runner (main.ts) gives a scenario module; each module's context picks what it uses. */
+export interface RunnerContext {
   reps: number;
+  tmp: string;
+  only: Set<string>;
   measure: MeasureFn;
+  interleaved(
+    base: Omit<Row, "median" | "samples" | "ratio" | "client">,
+    contenders: Contender[],
+  ): Promise<void>;
   setRatios(scenario: string, caseName: string, baselineClient: string): void;
   target(
     scenario: string,
@@ -29,10 +38,12 @@ export interface FootprintCtx {
     checks: ((ours: number) => boolean | undefined)[],
   ): void;
   med(scenario: string, caseName: string, client: string): number | undefined;
+  find(scenario: string, caseName: string, client: string): Row | undefined;
   log(s: string): void;
-  tmp: string;
-  only: Set<string>;
 }
+
+export interface FootprintCtx
+  extends Pick<RunnerContext, "reps" | "measure" | "setRatios" | "target" | "med" | "log" | "tmp" | "only"> {}
 
 function sh(
   cmd: string,

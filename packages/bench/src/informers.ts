@@ -18,9 +18,9 @@ import { fileURLToPath } from "node:url";
 import { Agent, request } from "undici";
 import type { Task, TlsAuth } from "./child.js";
 import { podListJSON, watchStream } from "./fixtures.js";
+import type { RunnerContext } from "./footprint.js";
 import type { Contender } from "./main.js";
 import { importUntyped } from "./ours.js";
-import type { Row } from "./report.js";
 import { startServer, writeChunked } from "./server.js";
 import { MB } from "./stats.js";
 
@@ -34,28 +34,15 @@ const NS_EVENTS = "bench-events";
 const NS_EVENTS_WARM = "bench-events-warm";
 const WARM_EVENTS = 5_000;
 
-export interface InformerBenchContext {
+export interface InformerBenchContext
+  extends Pick<
+    RunnerContext,
+    "reps" | "tmp" | "only" | "interleaved" | "setRatios" | "target" | "med" | "find" | "log"
+  > {
   goBin: string | undefined;
   goErr: string;
   goLabel: string;
   clientNodeLabel: string;
-  reps: number;
-  tmp: string;
-  only: Set<string>;
-  interleaved(
-    base: Omit<Row, "median" | "samples" | "ratio" | "client">,
-    contenders: Contender[],
-  ): Promise<void>;
-  setRatios(scenario: string, caseName: string, baselineClient: string): void;
-  target(
-    scenario: string,
-    caseName: string,
-    text: string,
-    checks: ((ours: number) => boolean | undefined)[],
-  ): void;
-  med(scenario: string, caseName: string, client: string): number | undefined;
-  find(scenario: string, caseName: string, client: string): Row | undefined;
-  log(s: string): void;
 }
 
 type SampleClient =

@@ -10,9 +10,9 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { RunnerContext } from "./footprint.js";
 import type { Contender } from "./main.js";
 import { importUntyped } from "./ours.js";
-import type { Row } from "./report.js";
 
 const self = fileURLToPath(import.meta.url);
 const examplesDist = join(dirname(self), "..", "..", "examples", "dist", "sample-controller");
@@ -24,17 +24,10 @@ const KEYS = 1000;
 const WARMUP = 2;
 
 type Samples = Awaited<ReturnType<Contender["sample"]>>;
-export interface P10Context {
+export interface P10Context extends Pick<RunnerContext, "interleaved" | "setRatios" | "find" | "log"> {
   goBin: string | undefined;
   goErr: string;
   goLabel: string;
-  interleaved(
-    base: Omit<Row, "median" | "samples" | "ratio" | "client">,
-    contenders: Contender[],
-  ): Promise<void>;
-  setRatios(scenario: string, caseName: string, baselineClient: string): void;
-  find(scenario: string, caseName: string, client: string): Row | undefined;
-  log(s: string): void;
 }
 
 function runJson(cmd: string, args: string[]): Promise<Samples> {

@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { Clientset } from "@org/clientset";
 import { buildConfigFromFlags } from "@org/rest";
 import { type ControlPlane, makePodRunning, registerNode, startControlPlane } from "@org/testenv";
+import type { RunnerContext } from "./footprint.js";
 import type { Contender } from "./main.js";
 import { markdownTable, type Row } from "./report.js";
 import { MB, median } from "./stats.js";
@@ -19,15 +20,7 @@ const EXEC_MB = 256;
 const PF_MB = 64;
 
 type Samples = Awaited<ReturnType<Contender["sample"]>>;
-export interface P11Context {
-  interleaved(
-    base: Omit<Row, "median" | "samples" | "ratio" | "client">,
-    contenders: Contender[],
-  ): Promise<void>;
-  setRatios(scenario: string, caseName: string, baselineClient: string): void;
-  find(scenario: string, caseName: string, client: string): Row | undefined;
-  log(s: string): void;
-}
+export interface P11Context extends Pick<RunnerContext, "interleaved" | "setRatios" | "find" | "log"> {}
 
 const script = `yes 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz | head -c ${EXEC_MB * MB}`;
 
