@@ -28,6 +28,8 @@ export interface Task {
   concurrency?: number;
   events?: number;
   listFile?: string;
+  /** Raw undici only: offer HTTP/2 by ALPN (undici's allowH2), for the HTTP/2 rows of P3. */
+  h2?: boolean;
 }
 
 export interface ChildResult {
@@ -49,6 +51,7 @@ interface Ops {
 
 function undiciOps(t: Task): Ops {
   const dispatcher = new Agent({
+    allowH2: t.h2 === true,
     connect: { ca: t.auth.ca, ...(t.auth.cert ? { cert: t.auth.cert, key: t.auth.key } : {}) },
   });
   const headers: Record<string, string> = { accept: "application/json" };

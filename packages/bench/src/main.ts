@@ -409,9 +409,9 @@ async function main(): Promise<void> {
           ...t,
         });
         const rkc = ["-kubeconfig", r.kubeconfigPath];
-        await p3("real API server", rtask, rkc, 200, 800);
+        await p3("real API server", rtask, rkc, 200, 800, true);
       } catch (e) {
-        for (const client of ["baseline: raw undici", "ours", CN, GO]) {
+        for (const client of ["baseline: raw undici", H2, "ours", CN, GO]) {
           rows.push({
             scenario: "P3",
             case: "real API server",
@@ -468,6 +468,7 @@ async function main(): Promise<void> {
   }
 }
 
+const H2 = "raw undici, HTTP/2 (allowH2)";
 type TaskFn = (t: Partial<Task> & Pick<Task, "kind" | "client">) => Task;
 async function p3(
   server: string,
@@ -475,6 +476,7 @@ async function p3(
   kc: string[],
   seqCount: number,
   concCount: number,
+  h2 = false,
 ): Promise<void> {
   for (const [mode, count, conc] of [
     ["sequential", seqCount, 1],
@@ -498,12 +500,14 @@ async function p3(
       { scenario: "P3", case: c, unit: "ms" },
       [
         nodeContender("baseline: raw undici", task({ ...g, client: "baseline" })),
+        // the same requests over HTTP/2 (undici allowH2), beside the HTTP/1.1 default (issue 19)
+        ...(h2 ? [nodeContender(H2, task({ ...g, client: "baseline", h2: true }))] : []),
         nodeContender("ours", task({ ...g, client: "ours" })),
         nodeContender(CN, task({ ...g, client: "client-node" })),
         goContender(GO, goArgs, 1),
       ],
-      3 * REPS,
-    ); // a round takes well under a second: three times the rounds, a steadier median
+      3 * REPS, // a round takes well under a second: three times the rounds, a steadier median
+    );
     setRatios("P3", c, "baseline: raw undici");
     const goMed = med("P3", c, GO);
     target("P3", c, "≥0.85× raw undici throughput; ≥ client-node", [
