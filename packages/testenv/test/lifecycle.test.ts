@@ -25,10 +25,12 @@ test("a taken port is replaced by a free one, and stop() leaves no process and n
     const cp = await startControlPlane({ ports: { apiServer: taken.port } });
     try {
       assert.notEqual(new URL(cp.apiServerURL).port, String(taken.port));
-      assert.deepEqual(
-        cp.processes.map((p) => p.name).sort(),
-        ["etcd", "kube-apiserver", "kube-controller-manager", "node-agent"],
-      );
+      assert.deepEqual(cp.processes.map((p) => p.name).sort(), [
+        "etcd",
+        "kube-apiserver",
+        "kube-controller-manager",
+        "node-agent",
+      ]);
       for (const p of cp.processes)
         assert.ok(isAlive(p.pid), `${p.name} runs; its log ends:\n${tailFile(p.logPath)}`);
       assert.ok(existsSync(join(cp.runDir, "kube-apiserver.log")), "logs are kept in the run dir");
