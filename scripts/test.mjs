@@ -55,7 +55,11 @@ if (files.some((f) => integration.includes(f))) {
 
 const concurrency = process.env.TEST_CONCURRENCY ?? "4";
 let current;
-const stop = () => current?.kill("SIGINT");
+let interrupted = false;
+const stop = () => {
+  interrupted = true;
+  current?.kill("SIGINT");
+};
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
 
@@ -97,8 +101,9 @@ await teardown();
 // ORG_TEST_NODE_VERSIONS="" skips this, or lists other versions).
 const extra = process.env.ORG_TEST_NODE_VERSIONS?.split(",").filter(Boolean) ?? TESTED_NODE_VERSIONS;
 const unitFiles = files.filter((f) => unit.includes(f));
-if (filters.length === 0 && unitFiles.length > 0) {
+if (!interrupted && filters.length === 0 && unitFiles.length > 0) {
   for (const version of extra) {
+    if (interrupted) break;
     if (`v${version}` === process.version) continue;
     let node;
     try {
@@ -120,5 +125,5 @@ for (const r of runs) {
   }
 }
 console.log(`\ntests: ${total.pass} passed, ${total.fail} failed, ${total.skipped} skipped`);
-const ok = runs.every((r) => r.code === 0 && r.counts.fail === 0 && r.counts.pass > 0);
+const ok = !interrupted && runs.every((r) => r.code === 0 && r.counts.fail === 0 && r.counts.pass > 0);
 process.exit(ok ? 0 : 1);
