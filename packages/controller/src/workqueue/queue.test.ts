@@ -95,6 +95,40 @@ test("shutDownWithDrain resolves only after every taken item is done", async () 
   await q.shutDownWithDrain(); // nothing in flight: resolves at once
 });
 
+test("dedupe holds for thousands of distinct items while the queue is never idle", async () => {
+  // One item stays in processing throughout, so the queue is never idle: the record of what is queued
+  // drops stale entries as it goes (every 1,024 or so) and must still dedupe what is queued and
+  // queue again what was done.
+  const q = newTyped<string>();
+  q.add("held");
+  assert.equal((await q.get()).item, "held");
+  const order: string[] = [];
+  const take = async () => {
+    const r = await q.get();
+    order.push(r.item as string);
+    q.done(r.item as string);
+  };
+  const keys = Array.from({ length: 5000 }, (_, i) => `k${i}`);
+  for (const [i, key] of keys.entries()) {
+    q.add(key);
+    q.add(key);
+    if (i > 0) q.add(keys[i - 1] as string); // still queued: deduped
+    if (i % 3 !== 0) await take(); // two of three: more done than queued
+  }
+  while (q.len() > 0) await take();
+  const counts = new Map<string, number>();
+  for (const key of order) counts.set(key, (counts.get(key) ?? 0) + 1);
+  for (const key of keys) {
+    assert.equal(counts.get(key), 1, `${key}: processed ${counts.get(key)} times`);
+  }
+  assert.ok(!counts.has("held"), "the held item was never handed out twice");
+  for (const key of keys) q.add(key); // every one was done: each is queued once more
+  q.add("held"); // still processing: waits for done()
+  assert.equal(q.len(), keys.length);
+  q.done("held");
+  assert.equal(q.len(), keys.length + 1, "queued again once done");
+});
+
 for (const seed of [1, 2, 3, 4, 5]) {
   test(`property: concurrent workers with random delays (seed ${seed})`, async () => {
     const random = rng(seed);

@@ -42,17 +42,29 @@ export interface QueueConfig {
   clock?: Clock;
 }
 
-/** A FIFO of items over an array with a moving head (amortized O(1) push and shift). */
+/**
+ * A FIFO of items over an array with a moving head (amortized O(1) push and shift). Positions are
+ * absolute: the n-th item ever pushed has position n-1, whatever was shifted since.
+ */
 class Fifo<T> {
   #items: T[] = [];
   #head = 0;
+  /** Position of #items[0]. */
+  #base = 0;
 
   get length(): number {
     return this.#items.length - this.#head;
   }
 
-  push(item: T): void {
+  /** Position of the item the next shift() returns: an item at a lower position was shifted out. */
+  get headPosition(): number {
+    return this.#base + this.#head;
+  }
+
+  /** Appends the item and returns its position. */
+  push(item: T): number {
     this.#items.push(item);
+    return this.#base + this.#items.length - 1;
   }
 
   shift(): T {
@@ -61,6 +73,7 @@ class Fifo<T> {
     this.#head++;
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
+      this.#base += this.#head;
       this.#head = 0;
     }
     return item;
@@ -72,11 +85,13 @@ export class TypedQueue<T> implements Queue<T> {
   protected readonly clock: Clock;
   readonly #queue = new Fifo<T>();
   /**
-   * Every item queued or being processed. client-go keeps a dirty set (queued, or to queue again) and
-   * a processing set; here the large set is touched once on add and once on done, and the two small
-   * sets hold what workers have taken and what was added again meanwhile.
+   * The FIFO position of every item pushed since the queue was last idle: an item is queued exactly
+   * when its position is at or after the FIFO's head. client-go keeps a dirty set and a processing set
+   * and deletes from both; here the large map is looked up and written once per add and never deleted
+   * from item by item (a delete costs as much as the add): it is cleared when the queue is idle, and
+   * rebuilt from the queued items when stale entries outnumber them (see #remember).
    */
-  readonly #known = new Set<T>();
+  #positions = new Map<T, number>();
   /** Items taken by a worker (at most one per worker: a small set). */
   readonly #processing = new Set<T>();
   /** Items added again while being processed: queued again by done(). */
@@ -114,10 +129,8 @@ export class TypedQueue<T> implements Queue<T> {
       this.#metrics?.add(item);
       return;
     }
-    // One lookup in the large set: it grows only if the item was not queued yet.
-    const before = this.#known.size;
-    this.#known.add(item);
-    if (this.#known.size === before) return;
+    const at = this.#positions.get(item);
+    if (at !== undefined && at >= this.#queue.headPosition) return;
     this.#metrics?.add(item);
     this.#handOut(item);
   }
@@ -125,7 +138,18 @@ export class TypedQueue<T> implements Queue<T> {
   /** Gives the item to a waiting get(), or queues it. */
   #handOut(item: T): void {
     if (this.#waiters.length > 0) (this.#waiters.shift() as (r: QueueGetResult<T>) => void)(this.#take(item));
-    else this.#queue.push(item);
+    else this.#remember(item, this.#queue.push(item));
+  }
+
+  /** Records the item's FIFO position; first drops the stale entries once they outnumber the queued. */
+  #remember(item: T, position: number): void {
+    if (this.#positions.size > 2 * this.#queue.length + 1024) {
+      const head = this.#queue.headPosition;
+      const queued = new Map<T, number>();
+      for (const [key, at] of this.#positions) if (at >= head) queued.set(key, at);
+      this.#positions = queued;
+    }
+    this.#positions.set(item, position);
   }
 
   len(): number {
@@ -148,11 +172,9 @@ export class TypedQueue<T> implements Queue<T> {
     if (!this.#processing.delete(item)) return;
     this.#metrics?.done(item);
     if (this.#again.delete(item)) this.#handOut(item);
-    else {
-      this.#known.delete(item);
-      if (this.#processing.size === 0 && this.#drained.length > 0) {
-        for (const resolve of this.#drained.splice(0)) resolve();
-      }
+    else if (this.#processing.size === 0) {
+      if (this.#queue.length === 0) this.#positions.clear();
+      for (const resolve of this.#drained.splice(0)) resolve();
     }
   }
 
