@@ -194,6 +194,18 @@ function valueAt(obj: unknown, path: string[]): unknown {
   return cur;
 }
 
+/** Whether the last element of `path` is a key of a map (additionalProperties), not a struct's field. */
+function isMapKey(schema: SchemaTable, type: string | undefined, path: string[]): boolean {
+  let meta: FieldMeta | undefined = type === undefined ? undefined : { ref: type };
+  let key = false;
+  for (const e of path) {
+    key = e.startsWith("f:") && meta?.map === true;
+    if (key || !e.startsWith("f:")) meta = meta?.ref === undefined ? undefined : { ref: meta.ref };
+    else meta = fieldOf(schema, meta?.ref, e.slice(2));
+  }
+  return key;
+}
+
 /** `.spec.containers[name="c"].image`, as structured-merge-diff prints a path. */
 export function renderPath(path: string[]): string {
   let out = "";
@@ -226,6 +238,51 @@ function removeValue(obj: Obj, path: string[]): void {
   }
 }
 
+/**
+ * The items of a list-map or set after an apply, in structured-merge-diff's order: both lists are
+ * walked together; a live item the configuration does not have stays where it is, the
+ * configuration's items come in its own order, and an item of both is placed where the
+ * configuration has it (live [a, b] with the configuration [c, a] gives [c, a, b]).
+ */
+function mergeOrdered(
+  live: unknown[],
+  cfg: unknown[],
+  key: (item: unknown) => string,
+  merge: (live: unknown, cfg: unknown) => unknown,
+): unknown[] {
+  const liveByKey = new Map(live.map((x) => [key(x), x]));
+  const cfgKeys = cfg.map(key);
+  const inCfg = new Set(cfgKeys);
+  const shared = cfgKeys.filter((k) => liveByKey.has(k));
+  const out: unknown[] = [];
+  const done = new Set<string>();
+  let l = 0;
+  let c = 0;
+  while (l < live.length || c < cfg.length) {
+    const lk = l < live.length ? key(live[l]) : undefined;
+    if (lk !== undefined && (!inCfg.has(lk) || done.has(lk))) {
+      if (!done.has(lk)) out.push(structuredClone(live[l]));
+      l++;
+      continue;
+    }
+    // A live item the configuration has too is placed by the configuration: skipped here unless it
+    // is the next one of both.
+    if (lk !== undefined && shared[0] !== lk) {
+      l++;
+      continue;
+    }
+    const ck = cfgKeys[c]!;
+    if (!done.has(ck)) {
+      out.push(merge(liveByKey.get(ck), cfg[c]));
+      done.add(ck);
+    }
+    if (shared[0] === ck) shared.shift();
+    if (lk === ck) l++;
+    c++;
+  }
+  return out;
+}
+
 /** Merges an applied configuration into the live object: objects and list maps by key, sets as unions. */
 function mergeApplied(
   live: unknown,
@@ -239,19 +296,18 @@ function mergeApplied(
     if (!Array.isArray(live)) return structuredClone(cfg);
     if (meta?.list === "map" && meta.keys !== undefined && meta.keys.length > 0) {
       const keys = meta.keys;
-      const out = live.map((x) => structuredClone(x));
-      for (const item of cfg) {
-        if (!isObject(item)) continue;
-        const i = out.findIndex((x) => isObject(x) && keys.every((k) => jsonEqual(x[k], item[k])));
-        if (i >= 0) out[i] = mergeApplied(out[i], item, { ref: type }, schema);
-        else out.push(structuredClone(item));
-      }
-      return out;
+      const key = (x: unknown) => (isObject(x) ? itemKey(x, keys) : JSON.stringify(x));
+      return mergeOrdered(live, cfg, key, (l, c) =>
+        l === undefined ? structuredClone(c) : mergeApplied(l, c, { ref: type }, schema),
+      );
     }
     if (meta?.list === "set") {
-      const out = live.map((x) => structuredClone(x));
-      for (const x of cfg) if (!out.some((o) => jsonEqual(o, x))) out.push(structuredClone(x));
-      return out;
+      return mergeOrdered(
+        live,
+        cfg,
+        (x) => JSON.stringify(x),
+        (_, c) => structuredClone(c),
+      );
     }
     return structuredClone(cfg);
   }
@@ -341,9 +397,20 @@ export function serverSideApply(input: ApplyInput): { object: Obj } | { conflict
     // Fields this manager applied before and no longer applies: removed unless someone else owns them.
     const dropped = leaves(mine.fieldsV1).filter((p) => !hasPath(applied, p));
     dropped.sort((a, b) => b.length - a.length);
+    const ownedByOthers = (p: string[]) => entries.some((e) => e !== mine && hasPath(e.fieldsV1, p));
     for (const p of dropped) {
-      const others = entries.some((e) => e !== mine && hasPath(e.fieldsV1, p));
-      if (!others) removeValue(merged, p);
+      if (ownedByOthers(p)) continue;
+      removeValue(merged, p);
+      // A struct field (not a map's key) the removal left empty goes too, as structured-merge-diff
+      // removes the named fields of the manager's previous set that nobody owns any more.
+      for (let i = p.length - 1; i > 0; i--) {
+        const q = p.slice(0, i);
+        const v = valueAt(merged, q);
+        const empty = Array.isArray(v) ? v.length === 0 : isObject(v) && Object.keys(v).length === 0;
+        if (!q[i - 1]!.startsWith("f:") || !empty || isMapKey(schema, type, q)) break;
+        if (hasPath(applied, q) || ownedByOthers(q)) break;
+        removeValue(merged, q);
+      }
     }
   }
   const next = entries.filter((e) => e !== mine);

@@ -31,6 +31,18 @@ export interface SchemaTable {
 /** The empty table: every list atomic, no strategic-merge metadata (what a CRD without a schema gets). */
 export const emptySchema: SchemaTable = { types: {}, roots: {} };
 
+/**
+ * One table of several (a CRD package's generated `schemaTable` beside the built-in one): types and
+ * roots of later tables win over earlier ones of the same name.
+ */
+export function mergeSchemas(...tables: readonly SchemaTable[]): SchemaTable {
+  if (tables.length === 1) return tables[0]!;
+  return {
+    types: Object.assign({}, ...tables.map((t) => t.types)),
+    roots: Object.assign({}, ...tables.map((t) => t.roots)),
+  };
+}
+
 /** The field metadata of `field` in type `type` (undefined: a scalar or unknown field). */
 export function fieldOf(schema: SchemaTable, type: string | undefined, field: string): FieldMeta | undefined {
   if (type === undefined) return undefined;

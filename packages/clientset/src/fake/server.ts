@@ -17,7 +17,7 @@ import {
   resourcesFromDescriptors,
   setsGeneration,
 } from "./resources.js";
-import { emptySchema, type SchemaTable } from "./schema.js";
+import { emptySchema, mergeSchemas, type SchemaTable } from "./schema.js";
 import { parseFieldSelector, parseLabelSelector, SelectorError } from "./selectors.js";
 import * as st from "./status.js";
 import { ApiError } from "./status.js";
@@ -73,6 +73,11 @@ export interface FakeServerOptions {
   groupVersions: Readonly<Record<string, GroupVersionDescriptor>>;
   /** Patch strategies, merge keys and list types from the spec (default here: none, every list atomic; newFakeClientset passes the generated table). */
   schema?: SchemaTable;
+  /**
+   * More tables, merged over `schema`: a CRD package's generated `schemaTable` (`org-codegen crd`), so
+   * apply and patches of its kinds know their list types, list-map keys and map types as the server does.
+   */
+  schemas?: readonly SchemaTable[];
   /** How many changes the history keeps for watches and lists at old resourceVersions (default 10000). */
   historyWindow?: number;
   /** The first resourceVersion the fake assigns is this + 1 (default 1000); older ones are 410 Gone. */
@@ -182,7 +187,7 @@ export class FakeServer {
   openapi: ((path: string) => unknown) | undefined;
 
   constructor(opts: FakeServerOptions) {
-    this.schema = opts.schema ?? emptySchema;
+    this.schema = mergeSchemas(opts.schema ?? emptySchema, ...(opts.schemas ?? []));
     this.#resources = resourcesFromDescriptors(opts.groupVersions);
     this.#builtIn = new Set(this.#resources.keys());
     this.#now = opts.now ?? Date.now;
