@@ -1,10 +1,12 @@
 // Given/want per schema feature and naming rule, on the CRD fixtures in fixtures/crd; malformed CRDs
 // get errors naming the file, the CRD and the version, and leave the previous output untouched.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { readTree } from "../../test/crd/support.js";
 import { runCli } from "../run.js";
 import { crdFiles, generateCrds } from "./generate.js";
 import { parseManifests, readCrdFiles } from "./read.js";
@@ -96,7 +98,8 @@ describe("CRD schema features", () => {
     );
     assert.equal(
       decl(zoo, "OctopusSpecPorts"),
-      "export interface OctopusSpecPorts {\n  name: string;\n  protocol?: string;\n}\n",
+      // A list-map key must be required or defaulted (the API server refuses the CRD otherwise).
+      'export interface OctopusSpecPorts {\n  name: string;\n  /** Default: `"TCP"` */\n  protocol?: string;\n}\n',
     );
   });
 
@@ -279,6 +282,51 @@ describe("CRD inputs and the CLI", () => {
         "tree/features.json octopodes.zoo.example.com",
         "tree/nested/crontab.yaml crontabs.stable.example.com",
       ],
+    );
+  });
+
+  it("org-codegen crd - reads standard input (the process entry point): the same package as from the files", async () => {
+    const fromFiles = join(tmp, "stdin-files");
+    const fromStdin = join(tmp, "stdin-pipe");
+    const cliEntry = join(import.meta.dirname, "..", "cli.ts");
+    const run = (args: string[], input: string) =>
+      spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", cliEntry, ...args], {
+        cwd: fixtures,
+        input,
+        encoding: "utf8",
+        env: { ...process.env, CI: "1" },
+      });
+    const errors: string[] = [];
+    const io = {
+      stdout: () => {},
+      stderr: (t: string) => errors.push(t),
+      isTTY: false,
+      env: {},
+      cwd: fixtures,
+    };
+    assert.equal(
+      await runCli(["crd", "crontab.yaml", "features.yaml", "--out", fromFiles], io),
+      0,
+      errors.join(""),
+    );
+    // "-" among files: its documents take its place in the order.
+    const piped = run(
+      ["crd", "crontab.yaml", "-", "--out", fromStdin],
+      readFileSync(join(fixtures, "features.yaml"), "utf8"),
+    );
+    assert.deepEqual({ status: piped.status, stderr: piped.stderr }, { status: 0, stderr: "" });
+    const a = readTree(join(fromFiles, "src", "generated"));
+    const b = readTree(join(fromStdin, "src", "generated"));
+    assert.deepEqual([...b.keys()], [...a.keys()]);
+    for (const [path, text] of a) assert.equal(b.get(path), text, path);
+
+    // Errors in piped documents name "-" as the file; so does empty input.
+    const bad = run(["crd", "-", "--out", join(tmp, "stdin-bad")], "kind: [unclosed\n");
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /^org-codegen: -: invalid YAML at line \d+, column \d+: /);
+    assert.throws(
+      () => readCrdFiles(["-"], fixtures, () => "---\n"),
+      (e) => e instanceof CrdError && e.message === "-: no documents on standard input",
     );
   });
 

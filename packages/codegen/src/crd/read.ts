@@ -49,7 +49,9 @@ export function readCrdFiles(paths: readonly string[], cwd: string, stdin?: () =
   for (const p of paths) {
     if (p === "-") {
       if (!stdin) throw new CrdError("-: no standard input");
-      out.push(...parseManifests(stdin(), "-"));
+      const docs = parseManifests(stdin(), "-");
+      if (docs.length === 0) throw new CrdError("-: no documents on standard input");
+      out.push(...docs);
       continue;
     }
     const abs = resolve(cwd, p);
