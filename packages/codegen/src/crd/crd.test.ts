@@ -321,13 +321,15 @@ describe("CRD inputs and the CLI", () => {
     for (const [path, text] of a) assert.equal(b.get(path), text, path);
 
     // Errors in piped documents name "-" as the file; so does empty input.
-    const bad = run(["crd", "-", "--out", join(tmp, "stdin-bad")], "kind: [unclosed\n");
-    assert.equal(bad.status, 1);
-    assert.match(bad.stderr, /^org-codegen: -: invalid YAML at line \d+, column \d+: /);
-    assert.throws(
-      () => readCrdFiles(["-"], fixtures, () => "---\n"),
-      (e) => e instanceof CrdError && e.message === "-: no documents on standard input",
-    );
+    for (const [input, message] of [
+      ["kind: [unclosed\n", /^-: invalid YAML at line \d+, column \d+: /],
+      ["---\n", /^-: no documents on standard input$/],
+    ] as const) {
+      assert.throws(
+        () => readCrdFiles(["-"], fixtures, () => input),
+        (e) => e instanceof CrdError && message.test(e.message),
+      );
+    }
   });
 
   it("org-codegen crd writes <out>/src/generated; usage errors say what is missing", async () => {
