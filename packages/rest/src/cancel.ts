@@ -1,5 +1,10 @@
 // Cancellation of one call: the caller's AbortSignal, the call's timeout, a stream's liveness window
-// and a watch's stop() end it through one AbortController; waits (Retry-After, backoff) end with it.
+// and a watch's stop() end it through one abort; waits (Retry-After, backoff) end with it.
+// The abort is a plain object, not an AbortController: making an AbortSignal and adding a listener to
+// it cost several microseconds each, a good part of a small GET. undici takes the call itself as the
+// request's signal (it accepts an EventEmitter-shaped one: on/once/removeListener); a real AbortSignal
+// is made only when something asks for `signal` (a retry's wait, a rate limiter that must wait, a
+// WebSocket handshake).
 
 import { setTimeout as delay } from "node:timers/promises";
 
@@ -13,22 +18,109 @@ export class IdleReason {
   constructor(readonly ms: number) {}
 }
 
+type Listener = () => void;
+
 /** An abort that came from the caller, the call's timeout, a stream's liveness window, or a watch's stop(). */
-export interface Cancellation {
-  readonly signal: AbortSignal;
-  readonly controller: AbortController;
+export class Cancellation {
+  #aborted = false;
+  #reason: unknown;
+  #listeners: Listener[] = [];
+  #controller: AbortController | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #idle: ReturnType<typeof setTimeout> | undefined;
+  readonly #userSignal: AbortSignal | undefined;
+  readonly #onUser: Listener | undefined;
+
+  /** Aborts when `userSignal` does or after `timeoutMs` (none when unset or <= 0). */
+  constructor(userSignal: AbortSignal | undefined, timeoutMs: number | undefined) {
+    this.#userSignal = userSignal;
+    if (userSignal?.aborted) this.abort(userSignal.reason);
+    else if (userSignal) {
+      this.#onUser = () => this.abort(userSignal.reason);
+      userSignal.addEventListener("abort", this.#onUser, { once: true });
+    }
+    if (timeoutMs && timeoutMs > 0 && !this.#aborted) {
+      this.#timer = setTimeout(() => this.abort(new TimeoutReason(timeoutMs)), timeoutMs);
+    }
+  }
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  /** Why it aborted (the caller's reason, a TimeoutReason, an IdleReason, or an AbortError). */
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  /** Aborts the call (once; later calls do nothing). */
+  abort(reason?: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason ?? new DOMException("This operation was aborted", "AbortError");
+    this.#controller?.abort(this.#reason);
+    for (const listener of this.#listeners.splice(0)) listener();
+  }
+
+  /** The abort as an AbortSignal, made on first use. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  // The EventEmitter shape undici accepts as a request's signal (only the "abort" event exists).
+  on(_event: "abort", listener: Listener): this {
+    if (!this.#aborted) this.#listeners.push(listener); // an EventEmitter's "abort" fires only once
+    return this;
+  }
+
+  once(event: "abort", listener: Listener): this {
+    return this.on(event, listener);
+  }
+
+  removeListener(_event: "abort", listener: Listener): this {
+    const i = this.#listeners.indexOf(listener);
+    if (i >= 0) this.#listeners.splice(i, 1);
+    return this;
+  }
+
   /** Stops the timeout (a stream that got its headers has no deadline any more). */
-  clearTimer(): void;
+  clearTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
   /** The timeout, when it is what aborted the call. */
-  timedOut(): TimeoutReason | undefined;
+  timedOut(): TimeoutReason | undefined {
+    return this.#reason instanceof TimeoutReason ? this.#reason : undefined;
+  }
+
   /** Aborts with an IdleReason after `ms` (> 0) without a touch(); none when `ms` is 0. */
-  idleAfter(ms: number): void;
+  idleAfter(ms: number): void {
+    if (this.#idle) clearTimeout(this.#idle);
+    this.#idle = ms > 0 && !this.#aborted ? setTimeout(() => this.abort(new IdleReason(ms)), ms) : undefined;
+  }
+
   /** A byte arrived: the liveness window starts again. */
-  touch(): void;
+  touch(): void {
+    this.#idle?.refresh();
+  }
+
   /** The liveness window, when it is what aborted the call. */
-  idled(): IdleReason | undefined;
+  idled(): IdleReason | undefined {
+    return this.#reason instanceof IdleReason ? this.#reason : undefined;
+  }
+
   /** Stops the timers and lets go of the caller's signal. */
-  dispose(): void;
+  dispose(): void {
+    this.clearTimer();
+    if (this.#idle) clearTimeout(this.#idle);
+    this.#idle = undefined;
+    if (this.#onUser) this.#userSignal?.removeEventListener("abort", this.#onUser);
+  }
 }
 
 /** One call's cancellation: aborts when `userSignal` does or after `timeoutMs` (none when unset or <= 0). */
@@ -36,49 +128,22 @@ export function cancellation(
   userSignal: AbortSignal | undefined,
   timeoutMs: number | undefined,
 ): Cancellation {
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const onUser = () => controller.abort(userSignal!.reason);
-  if (userSignal) {
-    if (userSignal.aborted) controller.abort(userSignal.reason);
-    else userSignal.addEventListener("abort", onUser, { once: true });
-  }
-  if (timeoutMs && timeoutMs > 0 && !controller.signal.aborted) {
-    timer = setTimeout(() => controller.abort(new TimeoutReason(timeoutMs)), timeoutMs);
-  }
-  let idle: ReturnType<typeof setTimeout> | undefined;
-  const clearTimer = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-  };
-  return {
-    signal: controller.signal,
-    controller,
-    clearTimer,
-    timedOut: () =>
-      controller.signal.reason instanceof TimeoutReason ? controller.signal.reason : undefined,
-    idleAfter: (ms) => {
-      if (idle) clearTimeout(idle);
-      idle =
-        ms > 0 && !controller.signal.aborted
-          ? setTimeout(() => controller.abort(new IdleReason(ms)), ms)
-          : undefined;
-    },
-    touch: () => idle?.refresh(),
-    idled: () => (controller.signal.reason instanceof IdleReason ? controller.signal.reason : undefined),
-    dispose: () => {
-      clearTimer();
-      if (idle) clearTimeout(idle);
-      idle = undefined;
-      userSignal?.removeEventListener("abort", onUser);
-    },
-  };
+  return new Cancellation(userSignal, timeoutMs);
 }
 
-/** Waits `ms`; rejects with the signal's reason as soon as it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (!signal) return delay(ms);
-  return delay(ms, undefined, { signal }).catch(() => {
-    throw signal.reason;
+/** Waits `ms`; rejects with the abort's reason as soon as it aborts. */
+export function sleep(ms: number, cancel?: Cancellation): Promise<void> {
+  if (!cancel) return delay(ms);
+  if (cancel.aborted) return Promise.reject(cancel.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(cancel.reason);
+    };
+    const timer = setTimeout(() => {
+      cancel.removeListener("abort", onAbort);
+      resolve();
+    }, ms);
+    cancel.once("abort", onAbort);
   });
 }

@@ -360,13 +360,13 @@ export class RESTClient {
         },
       );
     }
-    if (cancel.signal.aborted) {
+    if (cancel.aborted) {
       // The caller's abort, as is; unless the server may have applied the write: then say so.
-      if (!mayHaveBeenApplied) return cancel.signal.reason;
+      if (!mayHaveBeenApplied) return cancel.reason;
       return new TransportError(
         withNote(`${desc.method} ${desc.url}: aborted`),
         desc.url,
-        cancel.signal.reason,
+        cancel.reason,
         {
           code: "ABORT_ERR",
           mayHaveBeenApplied,
@@ -400,7 +400,6 @@ export class RESTClient {
     reader: Reader<R>,
     idleMs: number,
   ): Promise<R> {
-    const signal = cancel.signal;
     const credential = hasHeader(desc.headers, "Authorization") ? {} : this.#credential;
     const retry = new RetryPolicy(this.#maxRetries);
     let retried401 = false;
@@ -408,7 +407,8 @@ export class RESTClient {
       const attempt: AttemptState = { stage: "prepare" };
       let creds: Credentials = {};
       try {
-        if (reader.rateLimited && this.#limiter) await this.#limiter.wait(signal);
+        const limiter = reader.rateLimited ? this.#limiter : null;
+        if (limiter && !limiter.tryAccept?.()) await limiter.wait(cancel.signal);
         const headers = { ...desc.headers };
         if (credential.refresh) {
           creds = await credential.refresh();
@@ -416,7 +416,7 @@ export class RESTClient {
         }
         attempt.stage = "send";
         const res = await send(this.#dispatcherFor(creds), desc, headers, {
-          signal,
+          signal: cancel,
           onRequestSent: () => {
             attempt.stage = "sent";
           },
@@ -443,15 +443,15 @@ export class RESTClient {
         if (wait !== undefined) {
           attempt.stage = "prepare"; // refused with a Retry-After: not applied, and the next not yet sent
           attempt.status = undefined;
-          await sleep(wait, signal);
+          await sleep(wait, cancel);
           continue;
         }
         throw this.#statusError(desc, res, body, retryAfter);
       } catch (err) {
-        const wait = signal.aborted ? undefined : retry.afterFailure(desc.method, attempt.stage, err);
+        const wait = cancel.aborted ? undefined : retry.afterFailure(desc.method, attempt.stage, err);
         if (wait === undefined) throw this.#failure(desc, err, cancel, attempt);
         try {
-          await sleep(wait, signal);
+          await sleep(wait, cancel);
         } catch (abortErr) {
           // Waiting to retry: this attempt failed in a way that was safe to repeat.
           throw this.#failure(desc, abortErr, cancel, { stage: "prepare" });

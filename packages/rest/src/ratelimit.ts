@@ -2,6 +2,11 @@
 // (qps tokens per second, at most `burst` saved up, starting full).
 
 export interface RateLimiter {
+  /**
+   * Takes a token if one is there now and says whether it did (client-go's TryAccept); optional. A
+   * request that gets one goes at once, without an AbortSignal for a wait.
+   */
+  tryAccept?(): boolean;
   /** Resolves when the request may go; rejects with the signal's reason when aborted while waiting. */
   wait(signal?: AbortSignal): Promise<void>;
 }

@@ -138,8 +138,12 @@ function segment(kind: string, value: string): string {
       `invalid ${kind} ${JSON.stringify(value)}: may not be "." or ".." and may not contain "/" or "%"`,
     );
   }
+  if (PLAIN_SEGMENT.test(value)) return value; // names and resources: nothing to escape
   return encodeURIComponent(value).replace(/%3A/gi, ":").replace(/%40/g, "@");
 }
+
+/** Characters a path segment keeps as they are (encodeURIComponent's unreserved ones, ":" and "@"). */
+const PLAIN_SEGMENT = /^[A-Za-z0-9\-_.~!*'():@]*$/;
 
 /** The server URL; bare hosts get https when TLS is configured, like client-go. */
 function serverURL(config: RestConfig): URL {
@@ -181,8 +185,11 @@ function requestPath(config: Pick<RestConfig, "apiPath">, req: RequestSpec): str
     if (!req.version) throw new TypeError(`request for group ${req.group} needs a version`);
     parts.push("apis", req.group, req.version);
   } else {
-    const apiPath = (config.apiPath ?? "/api").replace(/^\/+|\/+$/g, "");
-    if (apiPath) parts.push(...apiPath.split("/"));
+    if (config.apiPath === undefined) parts.push("api");
+    else {
+      const apiPath = config.apiPath.replace(/^\/+|\/+$/g, "");
+      if (apiPath) parts.push(...apiPath.split("/"));
+    }
     parts.push(req.version || "v1");
   }
   if (req.namespace) parts.push("namespaces", segment("namespace", req.namespace));

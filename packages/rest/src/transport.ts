@@ -22,6 +22,7 @@ Object.assign(DispatcherClass.prototype, api);
 // The handler behind dispatcher.request, made here so that send can also hear onRequestSent.
 const { RequestHandler } = apiRequest;
 
+import type { Cancellation } from "./cancel.js";
 import { type RestConfig, tlsConflict } from "./config.js";
 import { ConfigError } from "./errors.js";
 import type { RequestDescription } from "./request.js";
@@ -169,7 +170,7 @@ export interface SendOptions {
    * It holds from the first byte: an abort while connecting or in the TLS handshake rejects at once
    * (undici would only see it once connected). undici's own header and body timeouts are off.
    */
-  signal: AbortSignal;
+  signal: Cancellation;
   /** Called once the whole request (headers and body) has been handed to the connection. */
   onRequestSent?: () => void;
 }
@@ -244,7 +245,8 @@ export function send(
     path: slash < 0 ? "/" : url.slice(slash),
     method: desc.method as Dispatcher.HttpMethod,
     headers: h,
-    signal: opts.signal,
+    // undici takes an EventEmitter-shaped signal (on/once/removeListener): no AbortSignal is made
+    signal: opts.signal as unknown as Dispatcher.RequestOptions["signal"],
     headersTimeout: 0,
     bodyTimeout: 0,
   };
@@ -263,7 +265,7 @@ export function send(
     };
     try {
       const handler = new RequestHandler(req, (err: Error | null, data: Response) => {
-        signal.removeEventListener("abort", onAbort);
+        signal.removeListener("abort", onAbort);
         if (settled) {
           if (!err) data.body.destroy(); // the abort won: the connection is not left half-read
           return;
@@ -274,10 +276,10 @@ export function send(
       });
       // undici's core request calls it once the request is written in full (RequestHandler has none).
       if (opts.onRequestSent) handler.onRequestSent = opts.onRequestSent;
-      signal.addEventListener("abort", onAbort, { once: true });
+      signal.once("abort", onAbort);
       dispatcher.dispatch(req, handler);
     } catch (err) {
-      signal.removeEventListener("abort", onAbort);
+      signal.removeListener("abort", onAbort);
       settled = true;
       reject(err);
     }

@@ -175,7 +175,7 @@ export async function* streamBody<T>(
   cancel: Cancellation,
   label: StreamLabel,
 ): AsyncGenerator<T> {
-  const aborted = () => cancel.signal.aborted && !cancel.timedOut() && !cancel.idled();
+  const aborted = () => cancel.aborted && !cancel.timedOut() && !cancel.idled();
   cancel.idleAfter(label.idleMs);
   try {
     for await (const item of decode(touching(res.body, cancel))) {
@@ -185,7 +185,7 @@ export async function* streamBody<T>(
   } catch (err) {
     if (aborted()) {
       if (label.abortEnds) return;
-      throw cancel.signal.reason;
+      throw cancel.reason;
     }
     const idle = cancel.idled();
     if (idle) {
@@ -231,7 +231,7 @@ export class WatchStream<T> implements Watch<T> {
   }
 
   stop(): void {
-    this.#cancel.controller.abort();
+    this.#cancel.abort();
     this.#cancel.dispose();
     this.#started.then(
       (res) => res.body.destroy(),
@@ -249,7 +249,7 @@ export class WatchStream<T> implements Watch<T> {
     try {
       res = await this.#started;
     } catch (err) {
-      if (this.#cancel.signal.aborted && !this.#cancel.timedOut()) return;
+      if (this.#cancel.aborted && !this.#cancel.timedOut()) return;
       throw err;
     }
     yield* streamBody(res, (chunks) => decodeWatchEvents<T>(chunks, this.#url), this.#cancel, {
