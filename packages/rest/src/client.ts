@@ -363,15 +363,10 @@ export class RESTClient {
     if (cancel.aborted) {
       // The caller's abort, as is; unless the server may have applied the write: then say so.
       if (!mayHaveBeenApplied) return cancel.reason;
-      return new TransportError(
-        withNote(`${desc.method} ${desc.url}: aborted`),
-        desc.url,
-        cancel.reason,
-        {
-          code: "ABORT_ERR",
-          mayHaveBeenApplied,
-        },
-      );
+      return new TransportError(withNote(`${desc.method} ${desc.url}: aborted`), desc.url, cancel.reason, {
+        code: "ABORT_ERR",
+        mayHaveBeenApplied,
+      });
     }
     if (
       err instanceof StatusError ||
