@@ -2,11 +2,11 @@
 // their descriptors (clientset/, the same emitters as the built-in clientset), the fake clientset's
 // schema table, the CRDs' data for the RESTMapper and kubectl-style columns (resources.ts) and the
 // informer and lister types (informers.ts). Everything declares; @org/clientset behaves.
-import { StructureKind, VariableDeclarationKind } from "ts-morph";
 import { emitClientset } from "../emit/clientset.js";
 import { emitInformers } from "../emit/informers.js";
 import { emitSchemaTable, SCHEMA_MODULE } from "../emit/schema.js";
 import {
+  type ConstStructure,
   type Files,
   header,
   jsonText,
@@ -120,18 +120,12 @@ function resourcesModule(crds: CrdSpec, source: string, clientsetPackage: string
     doc: string,
     values: readonly unknown[],
     asConst = false,
-  ) => ({
-    kind: StructureKind.VariableStatement as const,
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    docs: [doc],
-    declarations: [
-      {
-        name,
-        ...(type ? { type } : {}),
-        initializer: `${dataText(values, 80, "")}${asConst ? " as const" : ""}`,
-      },
-    ],
+  ): ConstStructure => ({
+    kind: "const",
+    doc,
+    name,
+    ...(type ? { type } : {}),
+    initializer: `${dataText(values, 80, "")}${asConst ? " as const" : ""}`,
   });
   return printFile([
     header(source),

@@ -2,28 +2,22 @@
 // resource, a descriptor (data: coordinates, verbs, its rows of the subresource method table, its
 // expansion) and a named interface that picks exactly the resource's methods; plus index.ts with
 // GeneratedClientset and the groupVersions table. No method bodies (DESIGN rule 1).
-import {
-  type CodeBlockWriter,
-  type InterfaceDeclarationStructure,
-  type StatementStructures,
-  StructureKind,
-  VariableDeclarationKind,
-  type VariableStatementStructure,
-  type WriterFunction,
-} from "ts-morph";
 import type { ApiModel, GroupVersionModel, ResourceModel, TypeRef } from "../model/model.js";
 import { compareVersions, lowerCamel, modulePrefix, upperFirst } from "../model/names.js";
 import { SUBRESOURCE_METHODS, subresourceMethodRow } from "../model/subresources.js";
 import {
+  type ConstStructure,
   type Files,
   fillList,
   header,
+  type InterfaceStructure,
   LINE_WIDTH,
   namedList,
   packItems,
   packTokens,
   printFile,
   relativeImport,
+  type Statement,
   typeImport,
 } from "./source.js";
 
@@ -152,22 +146,16 @@ export function emitSubresourceMethods(source: string, runtimeDir = "../runtime"
     header(source),
     typeImport(runtimeImport(SUBRESOURCE_METHODS_MODULE, runtimeDir, "descriptor"), ["SubresourceMethod"]),
     ...SUBRESOURCE_METHODS.map(
-      (row): VariableStatementStructure => ({
-        kind: StructureKind.VariableStatement,
-        isExported: true,
-        declarationKind: VariableDeclarationKind.Const,
-        docs: [`${row.subresource}: ${row.method} (${row.verb}).`],
-        declarations: [
-          {
-            name: row.method,
-            type: "SubresourceMethod",
-            initializer: objectText(
-              Object.entries(row).map(([k, v]) => `${k}: ${q(v)}`),
-              `export const ${row.method}: SubresourceMethod = `.length,
-              "",
-            ),
-          },
-        ],
+      (row): ConstStructure => ({
+        kind: "const",
+        doc: `${row.subresource}: ${row.method} (${row.verb}).`,
+        name: row.method,
+        type: "SubresourceMethod",
+        initializer: objectText(
+          Object.entries(row).map(([k, v]) => `${k}: ${q(v)}`),
+          `export const ${row.method}: SubresourceMethod = `.length,
+          "",
+        ),
       }),
     ),
   ]);
@@ -188,7 +176,7 @@ function resourceStatements(
   methods: Set<string>,
   expansionImports: { names: string[]; from: string }[],
   opts: Required<ClientsetEmitOptions>,
-): [VariableStatementStructure, InterfaceDeclarationStructure] {
+): [ConstStructure, InterfaceStructure] {
   const T = types.use(r.type, "unknown");
   const TList = r.verbs.includes("list") ? types.use(r.listType, "unknown") : "never";
   const TApply =
@@ -233,29 +221,18 @@ function resourceStatements(
     extendsList.push(`${r.kind}Expansion`);
   }
   const scope = r.namespaced ? "namespaced" : "cluster-scoped";
-  const descriptor: VariableStatementStructure = {
-    kind: StructureKind.VariableStatement,
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    docs: [`${r.resource}: ${gv.group || "core"}/${gv.version} ${r.kind}, ${scope}.`],
-    declarations: [
-      { name: descriptorName(r), type: "ResourceDescriptor", initializer: descriptorText(r, expansion) },
-    ],
+  const descriptor: ConstStructure = {
+    kind: "const",
+    doc: `${r.resource}: ${gv.group || "core"}/${gv.version} ${r.kind}, ${scope}.`,
+    name: descriptorName(r),
+    type: "ResourceDescriptor",
+    initializer: descriptorText(r, expansion),
   };
-  const iface: InterfaceDeclarationStructure = {
-    kind: StructureKind.Interface,
+  const iface: InterfaceStructure = {
+    kind: "interface",
     name: r.interfaceName,
-    isExported: true,
-    docs: [
-      `${r.interfaceName} has methods to work with ${r.kind} resources (${gv.group || "core"}/${gv.version}).`,
-    ],
-    ...(extendsList.length
-      ? {
-          extends: (w: CodeBlockWriter) => {
-            w.newLine().write(`  ${extendsText(extendsList)}`);
-          },
-        }
-      : {}),
+    doc: `${r.interfaceName} has methods to work with ${r.kind} resources (${gv.group || "core"}/${gv.version}).`,
+    ...(extendsList.length ? { extends: `\n  ${extendsText(extendsList)}` } : {}),
   };
   return [descriptor, iface];
 }
@@ -307,15 +284,14 @@ export function emitGroupVersion(
   const types = new TypeImports(reserved);
   const methods = new Set<string>();
   const expansionImports: { names: string[]; from: string }[] = [];
-  const body: StatementStructures[] = [];
+  const body: Statement[] = [];
   for (const r of gv.resources)
     body.push(...resourceStatements(gv, r, types, methods, expansionImports, opts));
   const gvName = `${gv.group || "core"}/${gv.version}`;
   body.push({
-    kind: StructureKind.Interface,
+    kind: "interface",
     name: gv.interfaceName,
-    isExported: true,
-    docs: [`${gv.interfaceName}: the ${gvName} resources (client-go's ${upperFirst(gv.method)}Interface).`],
+    doc: `${gv.interfaceName}: the ${gvName} resources (client-go's ${upperFirst(gv.method)}Interface).`,
     methods: gv.resources.map((r) => ({
       name: r.getter,
       parameters: r.namespaced ? [{ name: "namespace", type: "string" }] : [],
@@ -323,25 +299,16 @@ export function emitGroupVersion(
     })),
   });
   body.push({
-    kind: StructureKind.VariableStatement,
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    docs: [`The ${gvName} resources by getter name.`],
-    declarations: [
-      {
-        name: gv.method,
-        type: "GroupVersionDescriptor",
-        initializer:
-          `{\n  group: ${q(gv.group)},\n  version: ${q(gv.version)},\n  resources: {\n` +
-          gv.resources.map((r) => `    ${r.getter}: ${descriptorName(r)},\n`).join("") +
-          "  },\n}",
-      },
-    ],
+    kind: "const",
+    doc: `The ${gvName} resources by getter name.`,
+    name: gv.method,
+    type: "GroupVersionDescriptor",
+    initializer:
+      `{\n  group: ${q(gv.group)},\n  version: ${q(gv.version)},\n  resources: {\n` +
+      gv.resources.map((r) => `    ${r.getter}: ${descriptorName(r)},\n`).join("") +
+      "  },\n}",
   });
-  const statements: (StatementStructures | string | WriterFunction)[] = [
-    header(source),
-    ...types.structures((m) => opts.typesModule(m, gv.path)),
-  ];
+  const statements: Statement[] = [header(source), ...types.structures((m) => opts.typesModule(m, gv.path))];
   statements.push(
     typeImport(runtimeImport(gv.path, opts.runtimeDir, "descriptor"), [
       "GroupVersionDescriptor",
@@ -358,13 +325,13 @@ export function emitGroupVersion(
   for (const e of expansionImports.sort((a, b) => (a.from < b.from ? -1 : 1))) {
     statements.push(namedList("import", e.names, e.from));
   }
-  statements.push((w) => w.blankLine(), ...body);
+  statements.push("", ...body);
   return printFile(statements);
 }
 
 /** index.ts: GeneratedClientset, groupVersions, and every interface re-exported. */
 export function emitClientsetIndex(model: ApiModel): string {
-  const statements: (StatementStructures | string)[] = [header(model.source)];
+  const statements: Statement[] = [header(model.source)];
   const gvs = model.groupVersions;
   for (const gv of gvs) {
     statements.push(namedList("import", [gv.method, `type ${gv.interfaceName}`], `./${gv.path}.js`));
@@ -389,20 +356,16 @@ export function emitClientsetIndex(model: ApiModel): string {
   }
   for (const gv of gvs) statements.push(`export type * as ${upperFirst(gv.method)} from "./${gv.path}.js";`);
   statements.push({
-    kind: StructureKind.Interface,
+    kind: "interface",
     name: "GeneratedClientset",
-    isExported: true,
-    docs: ["Every group-version of the API, as client-go's kubernetes.Interface names them."],
+    doc: "Every group-version of the API, as client-go's kubernetes.Interface names them.",
     methods: gvs.map((gv) => ({ name: gv.method, returnType: gv.interfaceName })),
   });
   statements.push({
-    kind: StructureKind.VariableStatement,
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    docs: ["The descriptors of every group-version, keyed by clientset method name."],
-    declarations: [
-      { name: "groupVersions", initializer: `{\n${gvs.map((gv) => `  ${gv.method},\n`).join("")}} as const` },
-    ],
+    kind: "const",
+    doc: "The descriptors of every group-version, keyed by clientset method name.",
+    name: "groupVersions",
+    initializer: `{\n${gvs.map((gv) => `  ${gv.method},\n`).join("")}} as const`,
   });
   return printFile(statements);
 }

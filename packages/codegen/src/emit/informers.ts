@@ -3,10 +3,9 @@
 // resources) and `<Kind>Informer`, per group-version `<Group><Version>Informers`, and `InformerGroups`.
 // Named interfaces, so hovers show `PodLister`, not the generic types they extend. The built-in
 // resources' module goes into @org/informers, a CRD package's into its own src/generated/.
-import { type InterfaceDeclarationStructure, StructureKind } from "ts-morph";
 import type { ApiModel } from "../model/model.js";
 import { upperFirst } from "../model/names.js";
-import { header, namedList, printFile } from "./source.js";
+import { header, type InterfaceStructure, namedList, printFile } from "./source.js";
 
 export interface InformersEmitOptions {
   /** Where Lister, NamespaceLister and ResourceInformer come from ("@org/informers", "../index.js"). */
@@ -20,15 +19,14 @@ const iface = (
   doc: string,
   extendsType: string | undefined,
   methods: { name: string; doc: string; params?: string; returns: string }[] = [],
-): InterfaceDeclarationStructure => ({
-  kind: StructureKind.Interface,
+): InterfaceStructure => ({
+  kind: "interface",
   name,
-  isExported: true,
-  docs: [doc],
-  ...(extendsType ? { extends: [extendsType] } : {}),
+  doc,
+  ...(extendsType ? { extends: extendsType } : {}),
   methods: methods.map((m) => ({
     name: m.name,
-    docs: [m.doc],
+    doc: m.doc,
     parameters: m.params ? [{ name: m.params, type: "string" }] : [],
     returnType: m.returns,
   })),
@@ -37,7 +35,7 @@ const iface = (
 /** The informers module of `model` (one file's text). */
 export function emitInformers(model: ApiModel, options: InformersEmitOptions): string {
   const types = new Map<string, Set<string>>();
-  const decls: InterfaceDeclarationStructure[] = [];
+  const decls: InterfaceStructure[] = [];
   const groups: { name: string; returns: string; gv: string }[] = [];
   // Kinds whose names would be the imported generic ones (NamespaceLister, ResourceInformer) count
   // as taken: core/v1's Namespace gets CoreV1NamespaceLister.

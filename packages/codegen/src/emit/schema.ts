@@ -2,7 +2,6 @@
 // other object types with their type) and the list and map semantics of its fields (strategic-merge patch strategy and merge
 // key, server-side apply list type and list-map keys, atomic maps), plus the root type of each
 // group/version/kind. Data only: the fake clientset's patch and apply logic reads it.
-import { StructureKind, VariableDeclarationKind } from "ts-morph";
 import type { Schema } from "../load/spec.js";
 import type { ApiModel } from "../model/model.js";
 import { header, jsonText, printFile, relativeImport, typeImport } from "./source.js";
@@ -100,19 +99,11 @@ export function emitSchemaTable(model: ApiModel, fakeDir = "../fake"): string {
       "SchemaTable",
     ]),
     {
-      kind: StructureKind.VariableStatement,
-      isExported: true,
-      declarationKind: VariableDeclarationKind.Const,
-      docs: [
-        "Patch strategies, merge keys, list types and map types of the spec's object types, and the root type of each group/version/kind (for the fake clientset).",
-      ],
-      declarations: [
-        {
-          name: "schemaTable",
-          type: "SchemaTable",
-          initializer: `{\n  types: ${lines(t.types)},\n  roots: ${lines(t.roots)},\n}`,
-        },
-      ],
+      kind: "const",
+      doc: "Patch strategies, merge keys, list types and map types of the spec's object types, and the root type of each group/version/kind (for the fake clientset).",
+      name: "schemaTable",
+      type: "SchemaTable",
+      initializer: `{\n  types: ${lines(t.types)},\n  roots: ${lines(t.roots)},\n}`,
     },
   ]);
 }

@@ -1,14 +1,6 @@
-// Shared by the emitters: ts-morph printing of structures into formatted file text, the layout of long
-// lists, headers, relative imports.
+// Shared by the emitters: the statement structures they declare and their printing into file text, the
+// layout of long lists, headers, relative imports.
 import { posix } from "node:path";
-import {
-  IndentationText,
-  NewLineKind,
-  Project,
-  QuoteKind,
-  type StatementStructures,
-  type WriterFunction,
-} from "ts-morph";
 
 /** Output of an emitter: file path (relative to the output directory, "/" separated) → content. */
 export type Files = Map<string, string>;
@@ -20,31 +12,123 @@ export function header(source: string): string {
 /** Generated lines stay within this many columns (the repository's own biome lineWidth). */
 export const LINE_WIDTH = 110;
 
-let project: Project | undefined;
-let fileCount = 0;
+// Declarations as data (DESIGN rule 8), exactly the kinds the emitters declare; every one is exported.
+// A doc is one comment's text ("\n" between its lines). Type texts, initializers and extends clauses
+// are laid out by the emitter as if the declaration started at column 0: their continuation lines get
+// the indentation of the member they belong to.
+
+export interface PropertySignature {
+  name: string;
+  type: string;
+  hasQuestionToken?: boolean;
+  doc?: string;
+}
+
+export interface MethodSignature {
+  name: string;
+  parameters?: readonly { name: string; type: string }[];
+  returnType: string;
+  doc?: string;
+}
+
+export interface InterfaceStructure {
+  kind: "interface";
+  name: string;
+  doc?: string;
+  /** What follows `extends`; a leading line break starts it on the next line. */
+  extends?: string;
+  indexSignatures?: readonly { keyName: string; keyType: string; returnType: string }[];
+  properties?: readonly PropertySignature[];
+  methods?: readonly MethodSignature[];
+}
+
+export interface TypeAliasStructure {
+  kind: "type";
+  name: string;
+  doc?: string;
+  typeParameters?: readonly (string | { name: string; constraint: string })[];
+  /** The aliased type; a leading line break starts it on the next line. */
+  type: string;
+}
+
+export interface ConstStructure {
+  kind: "const";
+  name: string;
+  doc?: string;
+  type?: string;
+  initializer: string;
+}
+
+/** A statement: a declaration, or text as it is ("" is a blank line). */
+export type Statement = InterfaceStructure | TypeAliasStructure | ConstStructure | string;
+
+/** A doc comment indented by `indent`, followed by a line break; nothing without a doc. */
+function docComment(doc: string | undefined, indent: string): string {
+  if (doc === undefined) return "";
+  const lines = doc.split(/\r?\n/);
+  if (lines.length === 1) return `${indent}/** ${doc} */\n`;
+  const body = lines.map((l) => (l.length > 0 ? `${indent} * ${l}` : `${indent} *`).trimEnd());
+  return `${indent}/**\n${body.join("\n")}\n${indent} */\n`;
+}
+
+/** `text` indented by `indent` on every line but the first. */
+const hang = (text: string, indent: string): string => text.replaceAll("\n", `\n${indent}`);
+
+/** ` <text>`, or `text` itself where it starts with a line break. */
+const after = (text: string): string => (text.startsWith("\n") ? text : ` ${text}`);
+
+function interfaceText(s: InterfaceStructure): string {
+  const members = [
+    ...(s.indexSignatures ?? []).map((i) => `  [${i.keyName}: ${i.keyType}]: ${i.returnType};`),
+    ...(s.properties ?? []).map(
+      (p) => `${docComment(p.doc, "  ")}  ${p.name}${p.hasQuestionToken ? "?" : ""}: ${hang(p.type, "  ")};`,
+    ),
+    ...(s.methods ?? []).map((m) => {
+      const params = (m.parameters ?? []).map((p) => `${p.name}: ${p.type}`).join(", ");
+      return `${docComment(m.doc, "  ")}  ${m.name}(${params}): ${m.returnType};`;
+    }),
+  ];
+  const heritage = s.extends === undefined ? "" : ` extends${after(s.extends)}`;
+  return `export interface ${s.name}${heritage} {\n${members.map((m) => `${m}\n`).join("")}}`;
+}
+
+function typeAliasText(s: TypeAliasStructure): string {
+  const params = s.typeParameters?.map((p) =>
+    typeof p === "string" ? p : `${p.name} extends ${p.constraint}`,
+  );
+  return `export type ${s.name}${params ? `<${params.join(", ")}>` : ""} =${after(s.type)};`;
+}
+
+function statementText(s: Statement): string {
+  if (typeof s === "string") return s;
+  const doc = docComment(s.doc, "");
+  if (s.kind === "interface") return doc + interfaceText(s);
+  if (s.kind === "type") return doc + typeAliasText(s);
+  return `${doc}export const ${s.name}${s.type ? `: ${s.type}` : ""} = ${s.initializer};`;
+}
 
 /**
- * Prints ts-morph statement structures as one file's text, formatted once: TypeScript's formatter
- * (indentation, spacing, final newline) over the emitters' layout (lists filled to LINE_WIDTH, see
- * `fillList`), then doc comments wrapped to LINE_WIDTH. Deterministic: no timestamps, fixed settings.
+ * Prints statements as one file's text: one per line, a blank line around every interface (and after
+ * anything else that ends with a brace), doc comments wrapped to LINE_WIDTH, a final newline. The
+ * emitters lay out lists themselves (filled to LINE_WIDTH, see `fillList`) and the result is a fixed
+ * point of TypeScript's formatter (source.test.ts checks). Deterministic: the same statements, the same
+ * bytes.
  */
-export function printFile(statements: (StatementStructures | string | WriterFunction)[]): string {
-  project ??= new Project({
-    useInMemoryFileSystem: true,
-    skipFileDependencyResolution: true,
-    manipulationSettings: {
-      indentationText: IndentationText.TwoSpaces,
-      newLineKind: NewLineKind.LineFeed,
-      quoteKind: QuoteKind.Double,
-      useTrailingCommas: true,
-    },
-  });
-  // A new name every time: the language service behind formatText caches files by name.
-  const sf = project.createSourceFile(`/file${++fileCount}.ts`, { statements });
-  sf.formatText({ indentSize: 2, convertTabsToSpaces: true, ensureNewLineAtEndOfFile: true });
-  const text = wrapDocComments(sf.getFullText());
-  project.removeSourceFile(sf);
-  return text.endsWith("\n") ? text : `${text}\n`;
+export function printFile(statements: readonly Statement[]): string {
+  let out = "";
+  let blank = false;
+  for (const s of statements) {
+    if (s === "") {
+      blank = true;
+      continue;
+    }
+    const text = statementText(s);
+    if (out !== "")
+      out += blank || out.endsWith("}") || (typeof s !== "string" && s.kind === "interface") ? "\n\n" : "\n";
+    out += text;
+    blank = false;
+  }
+  return `${wrapDocComments(out)}\n`;
 }
 
 /**

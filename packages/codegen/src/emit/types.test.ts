@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fromV2, fromV3 } from "../load/normalize.js";
 import { buildModel } from "../model/model.js";
-import { fillList, jsonText, LINE_WIDTH, printFile, relativeImport, wrapDocComments } from "./source.js";
+import { fillList, jsonText, LINE_WIDTH, relativeImport, wrapDocComments } from "./source.js";
 import { emitTypes } from "./types.js";
 
 const fixtures = join(import.meta.dirname, "..", "..", "fixtures");
@@ -153,10 +153,6 @@ describe("emitTypes name clashes", () => {
 });
 
 describe("formatting", () => {
-  it("is a fixed point of the one formatter pass", () => {
-    const crd = emitTypes(buildModel(fromV3([read("v3/apis/stable.example.com/v1.json")], "v3/")));
-    for (const [path, text] of [...files, ...crd]) assert.equal(printFile([text]), text, path);
-  });
   it("wraps doc comments between words, never before a tag or a list marker; long words stay whole", () => {
     const words = Array.from({ length: 30 }, (_, i) => `word${i}`).join(" ");
     const wrapped = wrapDocComments(`  /** ${words} - item @see x */\n  a: string;\n`);

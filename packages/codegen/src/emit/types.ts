@@ -1,13 +1,6 @@
 // Pure: model → api-types files. Schema → TypeScript type mapping by openapi-typescript; declarations
-// (interfaces, aliases, imports, doc comments) as ts-morph structures.
+// (interfaces, aliases, imports, doc comments) as statement structures (./source.ts).
 import { type GlobalContext, type SchemaObject, transformSchemaObject } from "openapi-typescript";
-import {
-  type InterfaceDeclarationStructure,
-  type OptionalKind,
-  type PropertySignatureStructure,
-  StructureKind,
-  type TypeAliasDeclarationStructure,
-} from "ts-morph";
 import ts from "typescript";
 import type { Schema } from "../load/spec.js";
 import { REF_PREFIX } from "../load/spec.js";
@@ -17,10 +10,13 @@ import {
   docText,
   type Files,
   header,
+  type InterfaceStructure,
   LINE_WIDTH,
+  type PropertySignature,
   printFile,
   propertyName,
   relativeImport,
+  type TypeAliasStructure,
   typeImport,
 } from "./source.js";
 
@@ -111,8 +107,12 @@ function typeText(schema: unknown, ctx: GlobalContext, scope: Scope, path: strin
   const node = transformSchemaObject(schema as SchemaObject, { path, ctx });
   let text = printer.printNode(ts.EmitHint.Unspecified, node, scratch);
   // Small inline object types on one line; nested documented ones (CRD schemas) keep their layout.
+  // TypeScript's printer indents by four columns, the generated files by two.
   if (!text.includes("/*")) text = text.replace(/\n\s*/g, " ");
-  else text = text.replace(/(\/\*\*|\n\s*\*) @description /g, "$1 ");
+  else
+    text = text
+      .replace(/(\/\*\*|\n\s*\*) @description /g, "$1 ")
+      .replace(/\n( +)/g, (_, sp: string) => `\n${" ".repeat((sp.length >> 2) * 2 + (sp.length & 3))}`);
   return text.replace(REF_TEXT, (_, def: string) => scope.local(def));
 }
 
@@ -142,14 +142,14 @@ function declaration(
   ctx: GlobalContext,
   scope: Scope,
   helper: string,
-): (InterfaceDeclarationStructure | TypeAliasDeclarationStructure)[] {
+): (InterfaceStructure | TypeAliasStructure)[] {
   const schema = decl.schema;
   const docs = docText(schema.description);
   const path = `${REF_PREFIX}${decl.definition}`;
-  const out: (InterfaceDeclarationStructure | TypeAliasDeclarationStructure)[] = [];
+  const out: (InterfaceStructure | TypeAliasStructure)[] = [];
   if (isInterfaceSchema(schema)) {
     const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
-    const properties: OptionalKind<PropertySignatureStructure>[] = [];
+    const properties: PropertySignature[] = [];
     for (const [name, prop] of Object.entries(schema.properties as Record<string, Schema>)) {
       let type: string;
       if (decl.gvk && name === "apiVersion") type = JSON.stringify(decl.gvk.apiVersion);
@@ -160,39 +160,35 @@ function declaration(
         name: propertyName(name),
         type,
         hasQuestionToken: !required.has(name),
-        ...(propDocs ? { docs: [propDocs] } : {}),
+        ...(propDocs ? { doc: propDocs } : {}),
       });
     }
     const extra = schema.additionalProperties;
     out.push({
-      kind: StructureKind.Interface,
+      kind: "interface",
       name: decl.name,
-      isExported: true,
       properties,
       ...(extra === true || (typeof extra === "object" && extra !== null)
         ? { indexSignatures: [{ keyName: "key", keyType: "string", returnType: "unknown" }] }
         : {}),
-      ...(docs ? { docs: [docs] } : {}),
+      ...(docs ? { doc: docs } : {}),
     });
   } else {
     out.push({
-      kind: StructureKind.TypeAlias,
+      kind: "type",
       name: decl.name,
-      isExported: true,
       type: aliasType(decl.name, typeText(schema, ctx, scope, path)),
-      ...(docs ? { docs: [docs] } : {}),
+      ...(docs ? { doc: docs } : {}),
     });
   }
   if (decl.apply) {
     out.push({
-      kind: StructureKind.TypeAlias,
+      kind: "type",
       name: `${decl.name}ApplyConfiguration`,
-      isExported: true,
       type: aliasType(`${decl.name}ApplyConfiguration`, `${helper}<${decl.name}>`),
-      docs: [
+      doc:
         `${decl.name}ApplyConfiguration is what server-side apply of a ${decl.name} sends: any subset of its ` +
-          "fields, with apiVersion, kind and metadata.name required.",
-      ],
+        "fields, with apiVersion, kind and metadata.name required.",
     });
   }
   return out;
@@ -225,19 +221,17 @@ function applyModule(source: string): string {
   return printFile([
     header(source),
     {
-      kind: StructureKind.TypeAlias,
+      kind: "type",
       name: "DeepPartial",
-      isExported: true,
       typeParameters: ["T"],
       type:
-        "\n  T extends readonly (infer U)[]\n    ? DeepPartial<U>[]\n    : T extends object\n" +
-        "      ? { [K in keyof T]?: DeepPartial<T[K]> }\n      : T",
-      docs: ["Every field optional, at every depth: the shape of a server-side apply request body."],
+        "\n  T extends readonly (infer U)[]\n  ? DeepPartial<U>[]\n  : T extends object\n" +
+        "  ? { [K in keyof T]?: DeepPartial<T[K]> }\n  : T",
+      doc: "Every field optional, at every depth: the shape of a server-side apply request body.",
     },
     {
-      kind: StructureKind.TypeAlias,
+      kind: "type",
       name: "ApplyConfiguration",
-      isExported: true,
       typeParameters: [
         { name: "T", constraint: "{ apiVersion?: string; kind?: string; metadata?: object }" },
       ],
@@ -245,10 +239,9 @@ function applyModule(source: string): string {
         '\n  DeepPartial<Omit<T, "apiVersion" | "kind" | "metadata">> & {\n' +
         '    apiVersion: NonNullable<T["apiVersion"]>;\n    kind: NonNullable<T["kind"]>;\n' +
         '    metadata: DeepPartial<NonNullable<T["metadata"]>> & { name: string };\n  }',
-      docs: [
+      doc:
         "A typed apply configuration (client-go's applyconfigurations): any subset of the kind's fields, " +
-          "with apiVersion, kind and metadata.name required.",
-      ],
+        "with apiVersion, kind and metadata.name required.",
     },
   ]);
 }
