@@ -1,5 +1,5 @@
-// The generated CronTab client on the fake clientset: the CRD object makes the fake serve the kind
-// (the fake reads a CRD's fields as plain struct fields; it does not read the generated schema table).
+// The generated CronTab client on the fake clientset: the CRD object makes the fake serve the kind, and
+// the generated schema table (`schemas`) tells it the kind's fields, as the CRD's schema tells the server.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
@@ -7,10 +7,11 @@ import { newClientset } from "@org/clientset";
 import { newFakeClientsetWithOptions } from "@org/clientset/fake";
 import yaml from "js-yaml";
 import { type GeneratedClientset, groupVersions } from "./generated/clientset/index.js";
+import { schemaTable } from "./generated/clientset/schema.js";
 
 test("the generated CRD client works on the fake clientset", async () => {
   const crd = yaml.load(readFileSync(new URL("../crds/crontab.yaml", import.meta.url), "utf8")) as object;
-  const fake = newFakeClientsetWithOptions({}, crd);
+  const fake = newFakeClientsetWithOptions({ schemas: [schemaTable] }, crd);
   const crds = newClientset<GeneratedClientset>(fake.restClient, groupVersions);
   const tabs = crds.stableV1().cronTabs("default");
   await tabs.create({

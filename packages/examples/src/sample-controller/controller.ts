@@ -2,13 +2,15 @@
 // with spec.replicas replicas, owned by the Foo (so the garbage collector deletes it with the Foo), and
 // the Deployment's available replicas written back to the Foo's status.
 //   - Foos and Deployments come from informers; a Deployment event enqueues the Foo that controls it.
+//   - Foos through the clients `org-codegen crd` generates from crds/foo.yaml (client-go's generated
+//     sample clientset, informers and listers): FooInterface, FooLister, FooInformer.
 //   - Events: Normal "Synced" after a successful sync, Warning "ErrResourceExists" when a Deployment of
 //     that name exists but belongs to someone else.
 //   - Every write carries the replica's identity as its field manager, and is made only while this
 //     replica leads (leader election is part of the Controller runner).
 import type { Deployment } from "@org/api-types/apps/v1";
 import type { OwnerReference } from "@org/api-types/meta/v1";
-import type { Clientset, DynamicClient, Unstructured } from "@org/clientset";
+import type { Clientset } from "@org/clientset";
 import {
   Controller,
   type ControllerLeaderElection,
@@ -16,8 +18,10 @@ import {
   LeadershipLostError,
   type Logger,
 } from "@org/controller";
-import { DynamicSharedInformerFactory, type Lister, SharedInformerFactory } from "@org/informers";
-import { type Foo, fooResource, GROUP, VERSION } from "./types.js";
+import { type Lister, SharedInformerFactory } from "@org/informers";
+import { type GeneratedClientset, groupVersions } from "../generated/clientset/index.js";
+import type { FooLister, InformerGroups } from "../generated/informers.js";
+import { type Foo, GROUP, VERSION } from "./types.js";
 
 /** Event reasons and messages, as in client-go's sample-controller. */
 export const SuccessSynced = "Synced";
@@ -28,10 +32,10 @@ export const MessageResourceSynced = "Foo synced successfully";
 
 /** Options of the sample controller. */
 export interface SampleControllerOptions {
-  /** For Deployments (informer and writes). */
+  /** For Deployments (informer and writes); its RESTClient serves the Foo informer too. */
   clientset: Clientset;
-  /** For Foos (informer and status writes). */
-  dynamic: DynamicClient;
+  /** The generated clientset of Foo (status writes), over the same RESTClient. */
+  sampleclientset: GeneratedClientset;
   /** Where Synced and ErrResourceExists events go. */
   recorder: EventRecorder;
   /** Field manager of every write: this replica's identity. */
@@ -51,18 +55,23 @@ export class SampleController {
   /** The runner: queue, workers, leader election. */
   readonly controller: Controller;
   readonly #o: SampleControllerOptions;
-  readonly #typed: SharedInformerFactory;
-  readonly #dyn: DynamicSharedInformerFactory;
-  readonly #foos: Lister<Unstructured>;
+  readonly #kube: SharedInformerFactory;
+  readonly #sample: SharedInformerFactory & InformerGroups;
+  readonly #foos: FooLister;
   readonly #deployments: Lister<Deployment>;
 
   constructor(o: SampleControllerOptions) {
     this.#o = o;
     const factoryOpts = o.namespace ? { namespace: o.namespace } : {};
-    this.#typed = new SharedInformerFactory(o.clientset, factoryOpts);
-    this.#dyn = new DynamicSharedInformerFactory(o.dynamic, factoryOpts);
-    const fooInformer = this.#dyn.forResource(fooResource);
-    const deploymentInformer = this.#typed.appsV1().deployments();
+    this.#kube = new SharedInformerFactory(o.clientset, factoryOpts);
+    // The generated groups' informers: the typed factory over the generated descriptors table.
+    this.#sample = new SharedInformerFactory(
+      o.clientset,
+      factoryOpts,
+      groupVersions,
+    ) as SharedInformerFactory & InformerGroups;
+    const fooInformer = this.#sample.samplecontrollerV1alpha1().foos();
+    const deploymentInformer = this.#kube.appsV1().deployments();
     this.#foos = fooInformer.lister();
     this.#deployments = deploymentInformer.lister();
     this.controller = new Controller({
@@ -70,7 +79,7 @@ export class SampleController {
       workers: o.workers ?? 2,
       logger: o.logger,
       recorder: o.recorder,
-      objectForKey: (key) => this.#fooRef(this.#foos.get(key) as Foo | undefined),
+      objectForKey: (key) => this.#fooRef(this.#foos.get(key)),
       reconcile: (key, signal) => this.syncHandler(key, signal),
       ...(o.leaderElection ? { leaderElection: o.leaderElection } : {}),
     });
@@ -81,7 +90,7 @@ export class SampleController {
         const owner = controllerOf(d);
         if (owner?.kind !== "Foo" || owner.apiVersion !== `${GROUP}/${VERSION}`) return [];
         const key = `${d.metadata?.namespace}/${owner.name}`;
-        return this.#foos.get(key) ? [key] : [];
+        return this.#foos.foos(d.metadata?.namespace ?? "").get(owner.name) ? [key] : [];
       },
     });
   }
@@ -94,8 +103,8 @@ export class SampleController {
     const informers = new AbortController();
     const stopInformers = () => informers.abort();
     signal?.addEventListener("abort", stopInformers, { once: true });
-    this.#typed.start(informers.signal);
-    this.#dyn.start(informers.signal);
+    this.#kube.start(informers.signal);
+    this.#sample.start(informers.signal);
     try {
       await this.controller.run(signal);
     } finally {
@@ -124,7 +133,7 @@ export class SampleController {
   /** Compares the Foo's desired state with the Deployment and fixes the difference. */
   async syncHandler(key: string, signal: AbortSignal): Promise<void> {
     const [namespace = ""] = key.split("/");
-    const foo = this.#foos.get(key) as Foo | undefined;
+    const foo = this.#foos.get(key);
     if (!foo) {
       // Deleted: its Deployment goes with it (garbage collection through the owner reference).
       this.#o.logger.info("foo no longer exists", { key });
@@ -163,10 +172,11 @@ export class SampleController {
     const available = deployment.status?.availableReplicas ?? 0;
     if (foo.status?.availableReplicas !== available) {
       this.#mayWrite(signal);
-      await this.#o.dynamic
-        .resource(fooResource)
-        .namespace(namespace)
-        .update({ ...(foo as Unstructured), status: { availableReplicas: available } }, fm, "status");
+      // client-go's updateFooStatus: UpdateStatus with a copy (the lister's object is the cache's).
+      await this.#o.sampleclientset
+        .samplecontrollerV1alpha1()
+        .foos(namespace)
+        .updateStatus({ ...foo, status: { ...foo.status, availableReplicas: available } }, fm);
     }
     this.#mayWrite(signal);
     this.#o.recorder.eventf(

@@ -2,10 +2,11 @@
 // control plane. The leader creates a Foo's Deployment and reports its available replicas; when the
 // leader is stopped (SIGTERM releases the lease), the other replica takes over and handles a scale-up.
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import type { Clientset, DynamicClient, Unstructured } from "@org/clientset";
+import { type Clientset, type DynamicClient, newClientset } from "@org/clientset";
 import { type ControlPlane, makePodRunning } from "@org/testenv";
+import { type GeneratedClientset, groupVersions } from "../generated/clientset/index.js";
 import { programArgs } from "../lib/run.js";
-import { type Foo, fooResource, installFooCRD } from "./types.js";
+import { installFooCRD } from "./types.js";
 
 /** The log lines of a replica the demo shows (the rest: every reconcile, informer sync). */
 const shown =
@@ -65,7 +66,9 @@ export async function sampleControllerDemo(
 ): Promise<string> {
   await installFooCRD(dynamic);
   console.log("CustomResourceDefinition foos.samplecontroller.k8s.io is Established");
-  const foos = dynamic.resource(fooResource).namespace(namespace);
+  const foos = newClientset<GeneratedClientset>(clientset.restClient, groupVersions)
+    .samplecontrollerV1alpha1()
+    .foos(namespace);
   const a = new Replica("replica-a", cp.kubeconfigPath, namespace);
   const b = new Replica("replica-b", cp.kubeconfigPath, namespace);
   const available = async (want: number) => {
@@ -76,7 +79,7 @@ export async function sampleControllerDemo(
       ).items) {
         if (!p.spec?.nodeName) await makePodRunning(cp, namespace, p.metadata?.name ?? "", node);
       }
-      const f = (await foos.get("example-foo")) as Foo;
+      const f = await foos.get("example-foo");
       if (f.status?.availableReplicas === want) return f;
       if (Date.now() > deadline) throw new Error(`Foo example-foo never had ${want} available replicas`);
       await new Promise((r) => setTimeout(r, 250));
@@ -96,8 +99,8 @@ export async function sampleControllerDemo(
     console.log(`\nStopping ${leader.name} (SIGTERM releases the lease), then scaling example-foo to 2:`);
     await leader.stop();
     await follower.waitFor(/successfully acquired lease/);
-    const cur = (await foos.get("example-foo")) as Unstructured & Foo;
-    await foos.update({ ...cur, spec: { ...cur.spec, replicas: 2 } });
+    const cur = await foos.get("example-foo");
+    await foos.update({ ...cur, spec: { ...cur.spec!, replicas: 2 } });
     const f = await available(2);
     const d = await clientset.appsV1().deployments(namespace).get("example-foo");
     return `Foo example-foo: Deployment ${d.metadata?.name} with ${d.spec?.replicas} replicas, ${f.status?.availableReplicas} available (synced by ${follower.name})`;

@@ -9,9 +9,10 @@
 // tests apply it). Logs go to stdout; SIGTERM stops it gracefully and releases the lease.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { Clientset, DynamicClient } from "@org/clientset";
+import { Clientset, newClientset } from "@org/clientset";
 import { LeaseLock, newBroadcaster, textLogger } from "@org/controller";
 import { buildConfigFromFlags } from "@org/rest";
+import { type GeneratedClientset, groupVersions } from "../generated/clientset/index.js";
 import { defaultKubeconfig, panic, parseDuration, parseFlags } from "../lib/cli.js";
 import { SampleController } from "./controller.js";
 
@@ -35,14 +36,15 @@ async function main(): Promise<void> {
   config.qps = Number(flags["kube-api-qps"]);
   config.burst = Number(flags["kube-api-burst"]);
   const clientset = Clientset.forConfig(config);
-  const dynamic = DynamicClient.forConfig(config);
+  // The generated Foo clientset over the same RESTClient (one transport, one rate limiter).
+  const sampleclientset = newClientset<GeneratedClientset>(clientset.restClient, groupVersions);
   const identity = flags.identity;
   const logger = textLogger(process.stdout);
   const broadcaster = newBroadcaster({ sink: clientset.eventsV1(), logger });
   broadcaster.startRecordingToSink();
   const sample = new SampleController({
     clientset,
-    dynamic,
+    sampleclientset,
     recorder: broadcaster.newRecorder("sample-controller", identity),
     fieldManager: identity,
     namespace: flags.namespace,

@@ -9,7 +9,7 @@ export const GROUP = "samplecontroller.k8s.io";
 /** The version of Foo. */
 export const VERSION = "v1alpha1";
 
-/** foos.samplecontroller.k8s.io/v1alpha1, for the dynamic client and informers. */
+/** foos.samplecontroller.k8s.io/v1alpha1, for the dynamic client. */
 export const fooResource: GroupVersionResource = { group: GROUP, version: VERSION, resource: "foos" };
 
 // Foo, FooSpec and FooStatus are generated from crds/foo.yaml (`npm run generate`: org-codegen crd).
