@@ -14,6 +14,7 @@ import (
 	goruntime "runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -29,7 +30,9 @@ import (
 
 type result struct {
 	Ms []float64 `json:"ms"`
-	N  int       `json:"n"`
+	// CpuMs: user + system CPU time of this process per repetition (all its threads)
+	CpuMs []float64 `json:"cpuMs"`
+	N     int       `json:"n"`
 	// HeapMB: heap held after an informer sync (informer mode)
 	HeapMB []float64 `json:"heapMB,omitempty"`
 }
@@ -62,6 +65,15 @@ func clientset(kubeconfig string, proto bool) *kubernetes.Clientset {
 }
 
 func since(t time.Time) float64 { return float64(time.Since(t).Nanoseconds()) / 1e6 }
+
+// cpuMs is the user + system CPU time this process has used so far, in ms.
+func cpuMs() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		fail("getrusage: %v", err)
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e6
+}
 
 func emit(r result) {
 	if err := json.NewEncoder(os.Stdout).Encode(r); err != nil {
@@ -161,7 +173,7 @@ func run(mode string, argv []string) result {
 	ctx := context.Background()
 	var r result
 	for i := 0; i < *warmup+*reps; i++ {
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuMs()
 		switch mode {
 		case "list":
 			list, err := cs.CoreV1().Pods(*ns).List(ctx, metav1.ListOptions{})
@@ -212,6 +224,7 @@ func run(mode string, argv []string) result {
 		}
 		if i >= *warmup {
 			r.Ms = append(r.Ms, since(start))
+			r.CpuMs = append(r.CpuMs, cpuMs()-cpu0)
 		}
 	}
 	return r
@@ -226,7 +239,7 @@ func workqueueRun(count, workers, warmup, reps int) result {
 	}
 	var r result
 	for i := 0; i < warmup+reps; i++ {
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuMs()
 		q := workqueue.NewTyped[string]()
 		var wg sync.WaitGroup
 		for w := 0; w < workers; w++ {
@@ -249,6 +262,7 @@ func workqueueRun(count, workers, warmup, reps int) result {
 		wg.Wait()
 		if i >= warmup {
 			r.Ms = append(r.Ms, since(start))
+			r.CpuMs = append(r.CpuMs, cpuMs()-cpu0)
 		}
 		r.N = count
 	}
@@ -268,7 +282,7 @@ func informerRun(cs *kubernetes.Clientset, ns, warmNs string, events, warmup, re
 		goruntime.GC()
 		var before goruntime.MemStats
 		goruntime.ReadMemStats(&before)
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuMs()
 		lw := cache.NewListWatchFromClient(cs.CoreV1().RESTClient(), "pods", target, fields.Everything())
 		inf := cache.NewSharedIndexInformer(lw, &corev1.Pod{}, 0, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
 		var n atomic.Int64
@@ -304,6 +318,7 @@ func informerRun(cs *kubernetes.Clientset, ns, warmNs string, events, warmup, re
 		ms := since(start)
 		if i >= warmup {
 			r.Ms = append(r.Ms, ms)
+			r.CpuMs = append(r.CpuMs, cpuMs()-cpu0)
 			if events == 0 {
 				r.N = len(inf.GetStore().ListKeys())
 				goruntime.GC()
@@ -329,7 +344,7 @@ func workqueueCycleRun(count, keys, workers, warmup, reps int) result {
 	}
 	var r result
 	for i := 0; i < warmup+reps; i++ {
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuMs()
 		q := workqueue.NewTyped[string]()
 		var processed atomic.Int64
 		var wg sync.WaitGroup
@@ -358,6 +373,7 @@ func workqueueCycleRun(count, keys, workers, warmup, reps int) result {
 		wg.Wait()
 		if i >= warmup {
 			r.Ms = append(r.Ms, since(start))
+			r.CpuMs = append(r.CpuMs, cpuMs()-cpu0)
 		}
 		r.N = count
 	}

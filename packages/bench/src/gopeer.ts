@@ -47,6 +47,8 @@ export async function ensureGoBinary(log: (s: string) => void): Promise<string> 
 
 export interface GoResult {
   ms: number[];
+  /** The Go process's user + system CPU time per repetition, ms. */
+  cpuMs?: number[];
   n: number;
 }
 

@@ -35,8 +35,12 @@ function runJson(cmd: string, args: string[]): Promise<Samples> {
     execFile(cmd, args, { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       if (err) reject(new Error(String(stderr).trim().split("\n")[0] || err.message));
       else {
-        const r = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as { ms: number[]; n: number };
-        resolve({ samples: r.ms, n: r.n });
+        const r = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as {
+          ms: number[];
+          cpuMs?: number[];
+          n: number;
+        };
+        resolve({ samples: r.ms, n: r.n, cpu: r.cpuMs });
       }
     });
   });
@@ -356,8 +360,10 @@ async function queueRun(
     make = mod.newTyped;
   } else make = () => new ArrayQueue();
   const ms: number[] = [];
+  const cpuMs: number[] = [];
   for (let i = 0; i < warmup + 1; i++) {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const q = make();
     let processed = 0;
     const worker = async () => {
@@ -378,9 +384,13 @@ async function queueRun(
     if (keys === 0) q.shutDown();
     await Promise.all(loops);
     if (processed !== count) throw new Error(`${impl}: processed ${processed} of ${count} items`);
-    if (i >= warmup) ms.push(performance.now() - t0);
+    if (i >= warmup) {
+      ms.push(performance.now() - t0);
+      const cpu = process.cpuUsage(cpu0);
+      cpuMs.push((cpu.user + cpu.system) / 1000);
+    }
   }
-  process.stdout.write(`${JSON.stringify({ ms, n: count })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, cpuMs, n: count })}\n`);
 }
 
 if (process.argv[1] === self && process.argv[2] === "queue") {
