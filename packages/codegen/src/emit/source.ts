@@ -72,7 +72,8 @@ function docComment(doc: string | undefined, indent: string): string {
 }
 
 /** `text` indented by `indent` on every line but the first. */
-const hang = (text: string, indent: string): string => text.replaceAll("\n", `\n${indent}`);
+const hang = (text: string, indent: string): string =>
+  text.includes("\n") ? text.replaceAll("\n", `\n${indent}`) : text;
 
 /** ` <text>`, or `text` itself where it starts with a line break. */
 const after = (text: string): string => (text.startsWith("\n") ? text : ` ${text}`);
@@ -115,7 +116,7 @@ function statementText(s: Statement): string {
  * bytes.
  */
 export function printFile(statements: readonly Statement[]): string {
-  let out = "";
+  const parts: string[] = [];
   let blank = false;
   for (const s of statements) {
     if (s === "") {
@@ -123,12 +124,16 @@ export function printFile(statements: readonly Statement[]): string {
       continue;
     }
     const text = statementText(s);
-    if (out !== "")
-      out += blank || out.endsWith("}") || (typeof s !== "string" && s.kind === "interface") ? "\n\n" : "\n";
-    out += text;
+    if (parts.length > 0)
+      parts.push(
+        blank || parts.at(-1)!.endsWith("}") || (typeof s !== "string" && s.kind === "interface")
+          ? "\n\n"
+          : "\n",
+      );
+    parts.push(text);
     blank = false;
   }
-  return `${wrapDocComments(out)}\n`;
+  return `${wrapDocComments(parts.join(""))}\n`;
 }
 
 /**
