@@ -50,13 +50,19 @@ interface Ctx {
   schema: SchemaTable;
   /** Add "." to map nodes (Update operations record maps they create). */
   mapMarkers: boolean;
+  /**
+   * Add "." to struct and list nodes too, and own null values: a custom resource's objects and lists
+   * exist only when sent (a built-in type's structs always exist), and a null that survived decoding
+   * is a nullable field's value. For Update operations on custom resources.
+   */
+  structMarkers?: boolean;
 }
 
 function setOfValue(v: unknown, meta: FieldMeta | undefined, ctx: Ctx, isMapValue = false): FieldSet {
   const type = meta?.ref;
   if (Array.isArray(v)) {
     if (meta?.list === "map" && meta.keys !== undefined && meta.keys.length > 0) {
-      const out: FieldSet = {};
+      const out: FieldSet = ctx.structMarkers && v.length > 0 ? { ".": {} } : {};
       for (const item of v) {
         if (!isObject(item)) continue;
         out[itemKey(item, meta.keys)] = { ".": {}, ...setOfObject(item, type, ctx) };
@@ -64,7 +70,7 @@ function setOfValue(v: unknown, meta: FieldMeta | undefined, ctx: Ctx, isMapValu
       return out;
     }
     if (meta?.list === "set") {
-      const out: FieldSet = {};
+      const out: FieldSet = ctx.structMarkers && v.length > 0 ? { ".": {} } : {};
       for (const item of v) out[`v:${JSON.stringify(item)}`] = {};
       return out;
     }
@@ -79,7 +85,9 @@ function setOfValue(v: unknown, meta: FieldMeta | undefined, ctx: Ctx, isMapValu
       }
       return out;
     }
-    return setOfObject(v, type, ctx);
+    const out = setOfObject(v, type, ctx);
+    if (ctx.structMarkers && Object.keys(v).length > 0) out["."] = {};
+    return out;
   }
   return {};
 }
@@ -87,7 +95,7 @@ function setOfValue(v: unknown, meta: FieldMeta | undefined, ctx: Ctx, isMapValu
 function setOfObject(obj: Obj, type: string | undefined, ctx: Ctx): FieldSet {
   const out: FieldSet = {};
   for (const [k, v] of Object.entries(obj)) {
-    if (v === undefined || v === null) continue;
+    if (v === undefined || (v === null && !ctx.structMarkers)) continue;
     out[`f:${k}`] = setOfValue(v, fieldOf(ctx.schema, type, k), ctx);
   }
   return out;
@@ -101,9 +109,9 @@ export function fieldSetOf(
   obj: Obj,
   schema: SchemaTable,
   type: string | undefined,
-  opts: { mapMarkers: boolean; only?: "status" | "main" },
+  opts: { mapMarkers: boolean; structMarkers?: boolean; only?: "status" | "main" },
 ): FieldSet {
-  const ctx: Ctx = { schema, mapMarkers: opts.mapMarkers };
+  const ctx: Ctx = { schema, mapMarkers: opts.mapMarkers, structMarkers: opts.structMarkers === true };
   const o: Obj = { ...obj };
   delete o.apiVersion;
   delete o.kind;
@@ -118,7 +126,10 @@ export function fieldSetOf(
     return o.status === undefined
       ? {}
       : { "f:status": setOfValue(o.status, fieldOf(schema, type, "status"), ctx) };
-  return setOfObject(o, type, ctx);
+  const out = setOfObject(o, type, ctx);
+  // The root's metadata is an ObjectMeta, a struct that always exists.
+  if (out["f:metadata"] !== undefined) delete out["f:metadata"]["."];
+  return out;
 }
 
 /** Every leaf path of a set ("." leaves included). */
@@ -445,14 +456,17 @@ export function updateManagedFields(input: {
   schema: SchemaTable;
   type: string | undefined;
   now: string;
+  /** A custom resource (its structs get "." markers). */
+  custom?: boolean;
 }): ManagedFieldsEntry[] {
   const { old, next, schema, type } = input;
   const entries: ManagedFieldsEntry[] = structuredClone(
     (old?.metadata?.managedFields ?? []) as ManagedFieldsEntry[],
   );
   const only = input.subresource === "status" ? "status" : undefined;
-  const newSet = fieldSetOf(next, schema, type, { mapMarkers: true, only });
-  const oldSet = old === undefined ? {} : fieldSetOf(old, schema, type, { mapMarkers: true, only });
+  const markers = { mapMarkers: true, structMarkers: input.custom === true, only } as const;
+  const newSet = fieldSetOf(next, schema, type, markers);
+  const oldSet = old === undefined ? {} : fieldSetOf(old, schema, type, markers);
   const changed = leaves(newSet).filter((p) => {
     if (p[p.length - 1] === ".") return !hasPath(oldSet, p);
     return old === undefined || !jsonEqual(valueAt(old, p), valueAt(next, p)) || !hasPath(oldSet, p);

@@ -22,6 +22,7 @@ import { parseFieldSelector, parseLabelSelector, SelectorError } from "./selecto
 import * as st from "./status.js";
 import { ApiError } from "./status.js";
 import { type Change, Store } from "./store.js";
+import { decodeCustomResource, type StructuralSchema } from "./structural.js";
 import { tableFor, wantsTable } from "./table.js";
 import { validateObject } from "./validation.js";
 import { WatchStream } from "./watch.js";
@@ -735,24 +736,30 @@ export class FakeServer {
     o.status = { phase: "Active", ...(o.status ?? {}) };
   }
 
+  /** The structural schema of a custom resource's version, from its CRD as stored. */
+  #structural(res: FakeResource, version: string): StructuralSchema | undefined {
+    if (res.crd === undefined) return undefined;
+    const crd = this.store.get("apiextensions.k8s.io/customresourcedefinitions", "", res.crd);
+    return crd?.spec?.versions?.find((v: Obj) => v.name === version)?.schema?.openAPIV3Schema;
+  }
+
   #typeOf(res: FakeResource, version: string): string | undefined {
     return this.schema.roots[`${res.group}/${version}/${res.kind}`];
   }
 
   /**
    * What the server's typed decoding does to a body: fields a built-in type does not have are dropped
-   * (with fieldValidation=Strict, refused with its 400). Custom resources are kept as sent.
+   * (with fieldValidation=Strict, refused with its 400). A custom resource's unknown fields are
+   * refused the same way; they are pruned (and defaults set) when the object is stored.
    */
   #decode<B>(route: Route, body: B, strict: boolean): B {
     const { res, version } = route;
     // Subresources with bodies of their own kind (Scale, Eviction, Binding ...) are not the parent's.
-    if (
-      res.crd !== undefined ||
-      !isObject(body) ||
-      (route.subresource !== "" && route.subresource !== "status")
-    )
-      return body;
-    const unknown = dropUnknown(body, this.schema, this.#typeOf(res, version), "");
+    if (!isObject(body) || (route.subresource !== "" && route.subresource !== "status")) return body;
+    const unknown =
+      res.crd === undefined
+        ? dropUnknown(body, this.schema, this.#typeOf(res, version), "")
+        : decodeCustomResource(clone(body), this.#structural(res, version)).sort(); // the server sorts a CR's
     if (strict && unknown.length > 0) {
       throw st.badRequest(
         `${res.kind} in version "${version}" cannot be handled as a ${res.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`,
@@ -802,6 +809,7 @@ export class FakeServer {
     else delete m.generation;
     this.#prepareForCreate(res, o);
     if (res.crd === undefined) dropEmpty(o, this.schema, this.#typeOf(res, version));
+    else decodeCustomResource(o, this.#structural(res, version));
     if (!opts.apply) {
       const type = this.#typeOf(res, version);
       o.metadata.managedFields = updateManagedFields({
@@ -812,6 +820,7 @@ export class FakeServer {
         schema: this.schema,
         type,
         now: timestamp(this.#now()),
+        custom: res.crd !== undefined,
       });
       if (o.metadata.managedFields.length === 0) delete o.metadata.managedFields;
     }
@@ -965,6 +974,7 @@ export class FakeServer {
       delete next.stringData;
     }
     if (res.crd === undefined) dropEmpty(next, this.schema, this.#typeOf(res, version));
+    else decodeCustomResource(next, this.#structural(res, version));
     validateObject(res, next, old);
     if (old.metadata.deletionTimestamp !== undefined) {
       const added = (next.metadata.finalizers ?? []).filter(
@@ -994,6 +1004,7 @@ export class FakeServer {
         schema: this.schema,
         type,
         now,
+        custom: res.crd !== undefined,
       });
       if (next.metadata.managedFields.length === 0) delete next.metadata.managedFields;
     } else {

@@ -54,7 +54,11 @@ const crd = {
                     items: {
                       type: "object",
                       required: ["name"],
-                      properties: { name: str, port: { type: "integer" }, protocol: str },
+                      properties: {
+                        name: str,
+                        port: { type: "integer" },
+                        protocol: { type: "string", default: "TCP" },
+                      },
                     },
                   },
                   routes: {
@@ -74,6 +78,29 @@ const crd = {
                     type: "object",
                     "x-kubernetes-map-type": "atomic",
                     properties: { app: str, tier: str },
+                  },
+                  replicas: { type: "integer", default: 1 },
+                  strategy: {
+                    type: "object",
+                    default: {},
+                    properties: {
+                      type: { type: "string", default: "Rolling" },
+                      maxSurge: { type: "integer" },
+                    },
+                  },
+                  note: { type: "string", default: "none" },
+                  comment: { type: "string", nullable: true },
+                  open: {
+                    type: "object",
+                    "x-kubernetes-preserve-unknown-fields": true,
+                    properties: { known: { type: "string", default: "k" } },
+                  },
+                  template: {
+                    type: "object",
+                    "x-kubernetes-embedded-resource": true,
+                    properties: {
+                      data: { type: "object", properties: { x: { type: "string", default: "d" } } },
+                    },
                   },
                 },
               },
@@ -164,6 +191,40 @@ async function sequence(dyn: DynamicClient, ns: string): Promise<unknown[]> {
       { fieldManager: "m3" },
     );
     steps.push(observe(o as Obj));
+  } catch (err) {
+    steps.push(errorOf(err));
+  }
+  // Created by POST: unknown fields pruned, nulls, defaults (inside defaults, list items, open and
+  // embedded objects too), an Update manager's fields.
+  try {
+    const o = await routers.create({
+      ...router({
+        bogus: 1,
+        note: null,
+        comment: null,
+        replicas: null,
+        open: { known: null, anything: { deep: 1 } },
+        ports: [{ name: "x" }],
+        template: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "t" }, data: {}, more: 1 },
+      }),
+      metadata: { name: "r2", labels: { app: "r2" } },
+      extra: true,
+    });
+    steps.push({ ...(observe(o as Obj) as Obj), extra: (o as Obj).extra });
+  } catch (err) {
+    steps.push(errorOf(err));
+  }
+  // fieldValidation=Strict refuses the unknown fields, naming each by its path.
+  try {
+    await routers.create(
+      {
+        ...router({ ports: [{ name: "a", bogus: 1 }], open: { free: 1 } }),
+        metadata: { name: "r3" },
+        extra: 1,
+      },
+      { fieldValidation: "Strict" },
+    );
+    steps.push("created");
   } catch (err) {
     steps.push(errorOf(err));
   }
