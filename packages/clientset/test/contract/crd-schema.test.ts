@@ -1,10 +1,11 @@
 // A CRD package's schema table in the fake: `org-codegen crd` generates the package of a CRD whose
-// lists are a list-map (one key and two keys), a set and atomic, with a granular and an atomic map;
-// the same server-side apply sequence (two managers, shared and conflicting fields, a forced apply,
-// fields a manager stops applying) runs against the real kube-apiserver and against a fake given
-// the generated `schemaTable` (FakeServerOptions.schemas). Every step's object and managedFields
-// must be the same on both. Without the table the fake treats the lists as atomic, so the first
-// merge step already differs (checked too).
+// lists are a list-map (one key and two keys), a set and atomic, with a granular and an atomic map,
+// defaults, a nullable field, an open and an embedded object; the same sequence (two managers
+// applying shared and conflicting fields, a forced apply, fields a manager stops applying,
+// applyStatus, a create with unknown fields and nulls, a Strict create) runs against the real
+// kube-apiserver and against a fake given the generated `schemaTable` (FakeServerOptions.schemas).
+// Every step's object and managedFields, or error, must be the same on both. Without the table the
+// fake treats the lists as atomic, so the first merge step already differs (checked too).
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -254,7 +255,7 @@ async function installAndRun(dyn: DynamicClient, ns: string): Promise<unknown[]>
   }
 }
 
-test("server-side apply of a CRD with list-maps, sets and atomic fields: the fake with the generated schema table agrees with the real server", {
+test("a CRD with list-maps, sets, atomic fields and defaults: the fake with the generated schema table agrees with the real server", {
   timeout: 120_000,
 }, async (t) => {
   const schema = await generatedSchema();
@@ -286,6 +287,8 @@ test("server-side apply of a CRD with list-maps, sets and atomic fields: the fak
     ["http", "https"],
   );
   assert.equal((real[2] as Obj).code, 409);
+  assert.deepEqual((real[8] as { spec: Obj }).spec.strategy, { type: "Rolling" }, "defaults were set");
+  assert.equal((real[9] as Obj).code, 400);
   assert.deepEqual(faked, real);
 
   // The built-in table is still there under the CRD's: a ConfigMap's unknown fields are dropped.
