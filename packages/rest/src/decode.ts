@@ -1,15 +1,24 @@
-// Decoding a JSON response body of any size. A body up to `incrementalDecodeBytes` is one string and
-// one JSON.parse (the fast path). A larger one (a list of many big objects can exceed the longest
-// string V8 can make, 512 MiB) is decoded as it arrives: a byte scanner splits the root object's
-// array members (a list's `items`) into one slice per element, each parsed on its own, and parses
-// the rest of the object (kind, apiVersion, metadata) as one small document. Chunks are let go of as
-// soon as they are scanned, so memory holds the decoded objects plus at most one element's bytes.
+// Decoding a JSON response body of any size. A small body is one string and one JSON.parse. A list
+// (a root object whose first MiB reaches into an array member, a list's `items`) is decoded as it
+// arrives: a byte scanner splits the root object's array members into one slice per element, each
+// parsed on its own while the rest of the body is still in transfer, and parses the rest of the
+// object (kind, apiVersion, metadata) as one small document at the end. Chunks are let go of as soon
+// as they are scanned, so memory holds the decoded objects plus at most one element's bytes, never
+// the body as one buffer and one string beside them. Any other body is decoded this way once it
+// passes `incrementalDecodeBytes` (a list of many big objects can exceed the longest string V8 can
+// make, 512 MiB).
 
 import { constants } from "node:buffer";
 import { DecodeError } from "./errors.js";
 
 /** Bodies above this many bytes are decoded element by element instead of as one string. */
 export const incrementalDecodeBytes = 64 * 1024 * 1024;
+
+/**
+ * A body past this many bytes whose scan is then inside an array member of the root object (a list's
+ * items) is decoded element by element from then on, overlapping the transfer.
+ */
+export const listDecodeBytes = 1024 * 1024;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -101,6 +110,11 @@ export class IncrementalJSONDecoder {
   constructor(label: BodyLabel) {
     this.#label = label;
     this.#skeleton.begin(0);
+  }
+
+  /** True while the scan is inside an array member of the root object (its elements are being decoded). */
+  get inArray(): boolean {
+    return this.#array !== undefined;
   }
 
   #fail(what: string, cause?: unknown): DecodeError {
@@ -234,8 +248,10 @@ export class IncrementalJSONDecoder {
   finish(): unknown {
     if (this.#depth !== 0 || this.#inString) throw this.#fail("the body ends in the middle of a value");
     let root: unknown;
+    const skeleton = this.#skeleton.text();
     try {
-      root = JSON.parse(this.#skeleton.text());
+      // a UTF-8 byte order mark is skipped, as undici's body.text() does
+      root = JSON.parse(skeleton.charCodeAt(0) === 0xfeff ? skeleton.slice(1) : skeleton);
     } catch (err) {
       throw this.#fail((err as Error).message, err);
     }
@@ -252,13 +268,20 @@ export class IncrementalJSONDecoder {
 }
 
 /**
- * Decodes a JSON body: one JSON.parse when it is at most `incrementalDecodeBytes`, else element by
- * element (IncrementalJSONDecoder). An empty body is undefined. Throws a DecodeError naming `label`.
+ * Decodes a JSON body: element by element (IncrementalJSONDecoder) as it arrives when it is a list
+ * past `listDecodeBytes` or any body past `incrementalDecodeBytes`, else one JSON.parse. An empty
+ * body is undefined. Throws a DecodeError naming `label`.
  */
 export async function decodeJSONBody(chunks: AsyncIterable<Uint8Array>, label: BodyLabel): Promise<unknown> {
   const head: Buffer[] = [];
   let n = 0;
   let decoder: IncrementalJSONDecoder | undefined;
+  let probed = false;
+  const decodeHead = (): IncrementalJSONDecoder => {
+    const d = new IncrementalJSONDecoder(label);
+    for (const h of head) d.push(h);
+    return d;
+  };
   for await (const c of chunks) {
     const chunk = c as Buffer;
     if (decoder) {
@@ -267,10 +290,15 @@ export async function decodeJSONBody(chunks: AsyncIterable<Uint8Array>, label: B
     }
     head.push(chunk);
     n += chunk.length;
-    if (n > incrementalDecodeBytes) {
-      decoder = new IncrementalJSONDecoder(label);
-      for (const h of head.splice(0)) decoder.push(h);
+    if (!probed && n > listDecodeBytes) {
+      // a list: its items are decoded from here on; anything else stays one JSON.parse
+      probed = true;
+      const d = decodeHead();
+      if (d.inArray) decoder = d;
+    } else if (n > incrementalDecodeBytes) {
+      decoder = decodeHead();
     }
+    if (decoder) head.length = 0;
   }
   if (decoder) return decoder.finish();
   if (n === 0) return undefined; // e.g. a DELETE answered with an empty body
