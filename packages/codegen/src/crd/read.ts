@@ -113,6 +113,7 @@ export async function readClusterCrds(
   const missing = groups.filter((g) => !wanted.some((c) => c.spec?.group === g));
   if (missing.length)
     throw new CrdError(`cluster ${host}: no CustomResourceDefinition of group ${missing.join(", ")}`);
+  if (wanted.length === 0) throw new CrdError(`cluster ${host}: no CustomResourceDefinitions`);
   // A listed item has no apiVersion and kind of its own: they are the list's.
   return {
     host,

@@ -1,7 +1,7 @@
 // `org-codegen crd --from-cluster` without --group reads every CRD of the cluster. A control plane of
 // this test's own (the run's shared one has other tests' CRDs coming and going) gets the fixture
 // CRDs of several groups installed; generating from the cluster gives the same bytes as generating
-// from the files, and --group picks one group of them.
+// from the files, and --group picks one group of them; a cluster without CRDs is an error naming it.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -40,6 +40,19 @@ describe("CRDs from a whole cluster", () => {
     const cp = await startControlPlane({ controllers: [], stopOnExit: true });
     try {
       const rest = RESTClient.forConfig(await buildConfigFromFlags("", cp.kubeconfigPath));
+      const empty = await cli([
+        "crd",
+        "--from-cluster",
+        "--kubeconfig",
+        cp.kubeconfigPath,
+        "--out",
+        join(scratch.dir, "empty"),
+      ]);
+      assert.deepEqual(empty, {
+        code: 1,
+        stderr: `org-codegen: cluster ${cp.apiServerURL}: no CustomResourceDefinitions\n`,
+      });
+
       const docs = readCrdFiles(["crontab.yaml", "features.yaml"], fixtures);
       const path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
       const names = docs.map((d) => (d.object as { metadata: { name: string } }).metadata.name);
