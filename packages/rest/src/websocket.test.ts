@@ -175,6 +175,47 @@ test("fragments, ping, 16- and 64-bit lengths; the server's close ends it", asyn
   assert.deepEqual(pongs, ["are you there"]);
 });
 
+test("Go's message shape (a fragment, then an empty final frame) comes whole; large client frames are intact one after another", async () => {
+  // Client frames of 20 KB to 300 KB: the ones that fit are written from reused buffers, so each
+  // must arrive with its own bytes even while earlier ones are still being written.
+  const sizes = [20_000, 200_000, 20_000, 300_000, 150_000, 150_000, 64_000];
+  const sent = sizes.map((n, i) => Buffer.alloc(n, i + 1));
+  const received: Buffer[] = [];
+  let allIn: () => void = () => {};
+  const serverGot = new Promise<void>((resolve) => {
+    allIn = resolve;
+  });
+  onUpgrade = (req, socket) => {
+    accept(req, socket, "SPDY/3.1+portforward.k8s.io");
+    clientFrames(socket, (op, payload) => {
+      if (op !== 2) return;
+      received.push(payload);
+      if (received.length === sent.length) allIn();
+    });
+    const body = Buffer.alloc(40_000, 5);
+    socket.write(Buffer.concat([serverFrame(2, body, false), serverFrame(0, Buffer.alloc(0))]));
+    socket.write(serverFrame(2, Buffer.from("two"), false));
+    socket.write(serverFrame(0, Buffer.from(" parts"), false));
+    socket.write(serverFrame(0, Buffer.alloc(0)));
+  };
+  const got: Buffer[] = [];
+  const conn = await RESTClient.forConfig(config()).connect(spec, ["SPDY/3.1+portforward.k8s.io"], {
+    message: (d) => got.push(d),
+    close: () => {},
+  });
+  for (const b of sent) conn.send([b.subarray(0, 10), b.subarray(10)], undefined);
+  await serverGot;
+  conn.destroy();
+  assert.equal(got.length, 2);
+  assert.ok(got[0]!.equals(Buffer.alloc(40_000, 5)));
+  assert.equal(got[1]!.toString(), "two parts");
+  assert.deepEqual(
+    received.map((b) => b.length),
+    sizes,
+  );
+  for (const [i, b] of received.entries()) assert.ok(b.equals(sent[i]!), `frame ${i} intact`);
+});
+
 test("a refused handshake is a StatusError with the server's Status; a redirect is not followed", async () => {
   const status = {
     kind: "Status",

@@ -43,15 +43,23 @@ function maskKey(): Buffer {
   return key;
 }
 
+/** The header length of a client frame with `len` payload bytes (mask key included). */
+function headLength(len: number): number {
+  return (len < 126 ? 2 : len < 65536 ? 4 : 10) + 4;
+}
+
 /**
- * One frame, client to server: FIN set, masked. `prefix` (a channel byte) and `parts` are the payload,
- * copied once into the frame.
+ * Writes one frame, client to server, into `frame` (headLength(len) + len bytes): FIN set, masked.
+ * `prefix` (a channel byte) and `parts` are the `len` payload bytes, copied once into the frame.
  */
-export function encodeFrame(opcode: number, parts: readonly Uint8Array[], prefix?: number): Buffer {
-  let len = prefix === undefined ? 0 : 1;
-  for (const p of parts) len += p.length;
-  const head = len < 126 ? 2 : len < 65536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(head + 4 + len);
+function writeFrame(
+  frame: Buffer,
+  len: number,
+  opcode: number,
+  parts: readonly Uint8Array[],
+  prefix?: number,
+): void {
+  const head = headLength(len) - 4;
   frame[0] = 0x80 | opcode;
   if (len < 126) frame[1] = 0x80 | len;
   else if (len < 65536) {
@@ -71,8 +79,29 @@ export function encodeFrame(opcode: number, parts: readonly Uint8Array[], prefix
     o += p.length;
   }
   mask(frame, head + 4, key);
+}
+
+function payloadLength(parts: readonly Uint8Array[], prefix?: number): number {
+  let len = prefix === undefined ? 0 : 1;
+  for (const p of parts) len += p.length;
+  return len;
+}
+
+/** One frame in a buffer of its own. */
+function encodeFrame(opcode: number, parts: readonly Uint8Array[], prefix?: number): Buffer {
+  const len = payloadLength(parts, prefix);
+  const frame = Buffer.allocUnsafe(headLength(len) + len);
+  writeFrame(frame, len, opcode, parts, prefix);
   return frame;
 }
+
+// Bulk data (port-forward, stdin) goes out in frames of tens of KiB: their buffers are reused once
+// the socket has written them, instead of one new allocation (and later a GC) per frame. The free
+// list is shared by every connection and bounded, so idle connections hold nothing.
+const SLAB = 256 * 1024 + 16;
+const MIN_SLAB_FRAME = 16 * 1024;
+const MAX_FREE_SLABS = 8;
+const slabs: ArrayBuffer[] = [];
 
 const littleEndian = endianness() === "LE";
 
@@ -140,7 +169,17 @@ export class WebSocketConnection {
   send(parts: readonly Uint8Array[], prefix?: number): boolean {
     if (this.#closed || this.#closeSent) return false;
     this.#touch();
-    return this.#socket.write(encodeFrame(OP_BINARY, parts, prefix));
+    const len = payloadLength(parts, prefix);
+    const size = headLength(len) + len;
+    if (size < MIN_SLAB_FRAME || size > SLAB)
+      return this.#socket.write(encodeFrame(OP_BINARY, parts, prefix));
+    const slab = slabs.pop() ?? new ArrayBuffer(SLAB);
+    const frame = Buffer.from(slab, 0, size);
+    writeFrame(frame, len, OP_BINARY, parts, prefix);
+    // The callback runs once the socket is done with the bytes (written, or dropped as it closed).
+    return this.#socket.write(frame, () => {
+      if (slabs.length < MAX_FREE_SLABS) slabs.push(slab);
+    });
   }
 
   /** Resolves when the socket can take more data (at once when it can now, or when it closed). */
@@ -298,14 +337,16 @@ export class WebSocketConnection {
           return;
         }
         this.#fragmentBinary = opcode === OP_BINARY;
-        this.#fragments = [Buffer.from(payload)];
+        this.#fragments = [payload];
         return;
       case OP_CONTINUATION:
-        this.#fragments.push(Buffer.from(payload));
+        // Go's WebSocket writers end each message with an empty final frame: a message is then one
+        // fragment, handed on as it is. Payloads are views of the socket's chunks, which are never reused.
+        if (payload.length > 0) this.#fragments.push(payload);
         if (fin) {
-          const whole = Buffer.concat(this.#fragments);
+          const parts = this.#fragments;
           this.#fragments = [];
-          this.#handlers.message(whole, this.#fragmentBinary);
+          this.#handlers.message(parts.length === 1 ? parts[0]! : Buffer.concat(parts), this.#fragmentBinary);
         }
         return;
       default:
