@@ -40,6 +40,8 @@ const GOAWAY = 7;
 const FLAG_FIN = 0x01;
 /** RST_STREAM status CANCEL. */
 const CANCEL = 5;
+/** The largest DATA frame sent. */
+const MAX_DATA = 1 << 20;
 
 /** One SPDY stream: data arrives through `onData`, `onEnd` (the peer's FIN) and `onReset`. */
 export interface SpdyStream {
@@ -104,6 +106,10 @@ export class SpdySession {
   #nextId = 1;
   #chunks: Buffer[] = [];
   #size = 0;
+  /** The DATA frame whose body is arriving: its stream, its flags and the body bytes still to come. */
+  #dataId = 0;
+  #dataFlags = 0;
+  #dataLeft = 0;
   #closed: Error | undefined;
 
   constructor(conn: WebSocketConnection) {
@@ -111,15 +117,39 @@ export class SpdySession {
     this.#deflate = createDeflate({ dictionary: DICTIONARY, level: constants.Z_BEST_COMPRESSION });
   }
 
-  /** Feeds bytes the WebSocket delivered (any split); frames are handled as they complete. */
+  /**
+   * Feeds bytes the WebSocket delivered (any split). A DATA frame's body is handed on piece by piece
+   * as it arrives (views of the WebSocket's messages, never copied); control frames once complete.
+   */
   receive(chunk: Buffer): void {
     this.#chunks.push(chunk);
     this.#size += chunk.length;
-    while (this.#size >= 8) {
-      const len = this.#take(8, true).readUInt32BE(4) & 0xffffff;
+    for (;;) {
+      if (this.#dataLeft > 0) {
+        const id = this.#dataId;
+        while (this.#dataLeft > 0 && this.#size > 0) {
+          const piece = this.#take(Math.min(this.#dataLeft, this.#chunks[0]!.length), false);
+          this.#dataLeft -= piece.length;
+          this.#streams.get(id)?.stream.onData?.(piece);
+        }
+        if (this.#dataLeft > 0) return;
+        this.#dataEnd(id, this.#dataFlags);
+        continue;
+      }
+      if (this.#size < 8) return;
+      const head = this.#take(8, true);
+      const len = head.readUInt32BE(4) & 0xffffff;
+      if ((head[0]! & 0x80) === 0) {
+        this.#take(8, false);
+        this.#dataId = head.readUInt32BE(0) & 0x7fffffff;
+        this.#dataFlags = head[4]!;
+        this.#dataLeft = len;
+        if (len === 0) this.#dataEnd(this.#dataId, this.#dataFlags);
+        continue;
+      }
       if (this.#size < 8 + len) return;
       const frame = this.#take(8 + len, false);
-      this.#frame(frame.subarray(0, 8), frame.subarray(8));
+      this.#control(frame.subarray(0, 8), frame.subarray(8));
     }
   }
 
@@ -183,14 +213,26 @@ export class SpdySession {
       stream: {
         id,
         write(data) {
+          // Chunks written together go out as one DATA frame (one WebSocket frame) of up to 1 MiB.
           const chunks = Buffer.isBuffer(data) ? [data] : data;
           let ok = true;
+          let parts: Buffer[] = [];
+          let size = 0;
+          const flush = () => {
+            ok = conn.send([dataHeader(id, 0, size), ...parts]);
+            parts = [];
+            size = 0;
+          };
           for (const c of chunks) {
-            for (let o = 0; o < c.length; o += 1 << 20) {
-              const part = c.subarray(o, o + (1 << 20));
-              ok = conn.send([dataHeader(id, 0, part.length), part]);
+            for (let o = 0; o < c.length; ) {
+              const k = Math.min(c.length - o, MAX_DATA - size);
+              parts.push(k === c.length ? c : c.subarray(o, o + k));
+              size += k;
+              o += k;
+              if (size === MAX_DATA) flush();
             }
           }
+          if (size > 0) flush();
           return ok;
         },
         end() {
@@ -241,20 +283,17 @@ export class SpdySession {
     return run;
   }
 
-  #frame(head: Buffer, body: Buffer): void {
+  /** A DATA frame's body has all arrived: with FIN, the stream's remote side is done. */
+  #dataEnd(id: number, flags: number): void {
+    const s = this.#streams.get(id);
+    if (!s || !(flags & FLAG_FIN)) return;
+    s.remoteClosed = true;
+    if (s.localClosed) this.#streams.delete(id);
+    s.stream.onEnd?.();
+  }
+
+  #control(head: Buffer, body: Buffer): void {
     const flags = head[4]!;
-    if ((head[0]! & 0x80) === 0) {
-      const id = head.readUInt32BE(0) & 0x7fffffff;
-      const s = this.#streams.get(id);
-      if (!s) return;
-      if (body.length > 0) s.stream.onData?.(body);
-      if (flags & FLAG_FIN) {
-        s.remoteClosed = true;
-        if (s.localClosed) this.#streams.delete(id);
-        s.stream.onEnd?.();
-      }
-      return;
-    }
     const type = head.readUInt16BE(2);
     switch (type) {
       case SYN_REPLY: {
