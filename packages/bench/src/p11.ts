@@ -2,10 +2,12 @@
 // on the same agent in the same run. exec: the time to read N MB a command writes to stdout
 // (baseline: the same command run locally, its stdout read from a pipe). port-forward: the time to
 // send N MB to an echo server in the "pod" and read them back over one forwarded connection
-// (baseline: a direct TCP connection to the echo server). Rounds interleave the clients.
+// (baseline: a direct TCP connection to the echo server), from a load process of its own, so that
+// each forwarder (ours in this process, kubectl in its) has a process to itself and no row shares
+// its event loop with the load. Rounds interleave the clients.
 // Part of `npm run bench` (--only P11); standalone, `node packages/bench/dist/p11.js [--reps N]` prints
 // its rows alone.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, fork, spawn } from "node:child_process";
 import { connect, createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { Clientset } from "@org/clientset";
@@ -62,6 +64,33 @@ function echoRound(port: number, bytes: number): Promise<void> {
   });
 }
 
+/** The port-forward load in a process of its own: `{ port, bytes }` in, `{ ms }` or `{ error }` back. */
+class EchoLoad {
+  readonly #child = fork(new URL(import.meta.url).pathname, ["--load"], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  round(port: number, bytes: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`the load process exited (${code})`));
+      this.#child.once("exit", onExit);
+      this.#child.once("message", (m: { ms?: number; error?: string }) => {
+        this.#child.off("exit", onExit);
+        if (m.error !== undefined) reject(new Error(m.error));
+        else resolve(m.ms!);
+      });
+      this.#child.send({ port, bytes });
+    });
+  }
+  close(): void {
+    this.#child.kill();
+  }
+}
+
+/** One sample timed by the load process. */
+function loadRound(load: EchoLoad, mb: number, port: () => number): () => Promise<Samples> {
+  return async () => ({ samples: [await load.round(port(), mb * MB)], n: mb });
+}
+
 /** One timed sample of moving `mb` MB (n, so the table shows MB/s). */
 function timed(mb: number, fn: () => Promise<unknown>): () => Promise<Samples> {
   return async () => {
@@ -82,6 +111,7 @@ function freePort(): Promise<number> {
 
 export async function runP11(ctx: P11Context): Promise<void> {
   let cp: ControlPlane | undefined;
+  let load: EchoLoad | undefined;
   try {
     cp = await startControlPlane();
     const config = await buildConfigFromFlags("", cp.kubeconfigPath);
@@ -139,17 +169,19 @@ export async function runP11(ctx: P11Context): Promise<void> {
     let fwd: Awaited<ReturnType<typeof pods.forwardPorts>> | undefined;
     let kpf: ChildProcess | undefined;
     let kport = 0;
+    const echoLoad = new EchoLoad();
+    load = echoLoad;
     await ctx.interleaved({ scenario: "P11", case: pfCase, unit: "ms" }, [
       {
         client: "baseline: a direct TCP connection",
-        sample: timed(PF_MB, () => echoRound(echoPort, PF_MB * MB)),
+        sample: loadRound(echoLoad, PF_MB, () => echoPort),
       },
       {
         client: "ours",
         start: async () => {
           fwd = await pods.forwardPorts("echo", [echoPort]);
         },
-        sample: timed(PF_MB, () => echoRound(fwd!.ports[0]!.local, PF_MB * MB)),
+        sample: loadRound(echoLoad, PF_MB, () => fwd!.ports[0]!.local),
         stop: () => void fwd?.close(),
       },
       {
@@ -166,7 +198,7 @@ export async function runP11(ctx: P11Context): Promise<void> {
             kpf!.on("close", () => reject(new Error(`kubectl port-forward ended: ${text}`)));
           });
         },
-        sample: timed(PF_MB, () => echoRound(kport, PF_MB * MB)),
+        sample: loadRound(echoLoad, PF_MB, () => kport),
         stop: () => kpf?.kill(),
       },
     ]);
@@ -180,12 +212,22 @@ export async function runP11(ctx: P11Context): Promise<void> {
       }
     }
   } finally {
+    load?.close();
     await cp?.stop();
   }
 }
 
-// Standalone run: the same rows and table as `npm run bench`, for P11 alone.
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Standalone run: the same rows and table as `npm run bench`, for P11 alone; with --load, the
+// port-forward load process (EchoLoad).
+if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === "--load") {
+  process.on("message", (m: { port: number; bytes: number }) => {
+    const t0 = performance.now();
+    echoRound(m.port, m.bytes).then(
+      () => process.send!({ ms: performance.now() - t0 }),
+      (err: Error) => process.send!({ error: err.message }),
+    );
+  });
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { reps: { type: "string" } } });
   const reps = Math.max(1, Number(values.reps ?? 5));
   const rows: Row[] = [];
