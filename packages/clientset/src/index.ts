@@ -12,6 +12,15 @@ export type { PodExpansion, PodLogOptions } from "./expansions/core/v1/pod.js";
 // The generated interfaces (CoreV1Interface, PodInterface ...) and descriptors table.
 export type * from "./generated/index.js";
 export { groupVersions } from "./generated/index.js";
+export {
+  everything,
+  type Operator,
+  parseSelector,
+  type Requirement,
+  type Selector,
+  SelectorError,
+  selectorFromSet,
+} from "./labels.js";
 export * from "./metadata/index.js";
 export * from "./restmapper/index.js";
 export { type Backoff, DefaultBackoff, DefaultRetry, onError, retryOnConflict } from "./retry.js";
@@ -30,6 +39,7 @@ export {
   type PortForwardOptions,
   type PortForwardStreams,
 } from "./streaming/portforward.js";
+export { joinSchemeNamePort, type ResponseWrapper } from "./streaming/proxy.js";
 export {
   type AttachOptions,
   type ExecOptions,

@@ -5,6 +5,15 @@
  *
  * @module @org/informers
  */
+
+export {
+  everything,
+  parseSelector,
+  type Requirement,
+  type Selector,
+  SelectorError,
+  selectorFromSet,
+} from "@org/clientset";
 export { Backoff, type BackoffOptions } from "./backoff.js";
 export {
   DynamicSharedInformerFactory,
@@ -24,14 +33,6 @@ export {
   type SharedIndexInformerOptions,
   waitForCacheSync,
 } from "./informer.js";
-export {
-  everything,
-  parseSelector,
-  type Requirement,
-  type Selector,
-  SelectorError,
-  selectorFromSet,
-} from "./labels.js";
 export {
   type Lister,
   type NamespaceLister,

@@ -1,10 +1,19 @@
 // Listers (client-go's listers and cache.GenericLister): reads from an informer's Indexer, never from
 // the server. They return the stored objects themselves: treat them as read only.
-import { type Selector, toSelector } from "./labels.js";
+import { everything, parseSelector, type Selector, selectorFromSet } from "@org/clientset";
 import { type Indexer, NamespaceIndex, type ObjectWithMeta } from "./store.js";
 
 /** What listers accept as a label selector: a string ("app=web"), a label set or a parsed Selector. */
 export type SelectorInput = string | Selector | Readonly<Record<string, string>>;
+
+/** A Selector from what listers accept. */
+function toSelector(s: SelectorInput | undefined): Selector {
+  if (s === undefined) return everything();
+  if (typeof s === "string") return parseSelector(s);
+  if (typeof (s as Selector).matches === "function" && Array.isArray((s as Selector).requirements))
+    return s as Selector;
+  return selectorFromSet(s as Record<string, string>);
+}
 
 /** A typed lister for one namespace (client-go's PodNamespaceLister and friends). */
 export interface NamespaceLister<T> {

@@ -5,9 +5,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { isGone, isNotFound, StatusError } from "@org/rest";
 import { DynamicClient } from "../dynamic/index.js";
+import { parseSelector } from "../labels.js";
 import { DeferredRESTMapper } from "../restmapper/index.js";
 import { newFakeClientset, newFakeClientsetWithOptions } from "./index.js";
-import { parseLabelSelector } from "./selectors.js";
 
 const ns = { apiVersion: "v1", kind: "Namespace", metadata: { name: "web" } };
 const cm = (name: string, data: Record<string, string> = {}) => ({
@@ -149,14 +149,14 @@ test("the dynamic client, discovery and the RESTMapper run on the fake, CRDs inc
 });
 
 test("label selectors: the full syntax", () => {
-  const m = (s: string, labels: Record<string, string>) => parseLabelSelector(s).matches(labels);
+  const m = (s: string, labels: Record<string, string>) => parseSelector(s).matches(labels);
   assert.equal(m("a=1,b!=2", { a: "1" }), true);
   assert.equal(m("a in (1, 2),!c", { a: "2", c: "x" }), false);
   assert.equal(m("a notin (1)", {}), true);
   assert.equal(m("n>3,n<10", { n: "5" }), true);
   assert.equal(m("example.com/a", { "example.com/a": "" }), true);
-  assert.throws(() => parseLabelSelector("a in (x"), /unable to parse requirement/);
-  assert.throws(() => parseLabelSelector("a=b c"), /found 'c'/);
+  assert.throws(() => parseSelector("a in (x"), /unable to parse requirement/);
+  assert.throws(() => parseSelector("a=b c"), /found 'c'/);
 });
 
 test("a watch that allows bookmarks gets periodic ones with the latest resourceVersion", async () => {

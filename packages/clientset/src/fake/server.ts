@@ -4,6 +4,7 @@
 // dry runs) and answers with the server's status and body, or a watch stream. The RestInterface
 // adapter and serveFake's HTTPS server both go through `handle`.
 import { randomUUID } from "node:crypto";
+import { parseSelector, SelectorError } from "../labels.js";
 import type { GroupVersionDescriptor } from "../runtime/descriptor.js";
 import { type DiscoveryRoute, discoveryDocument, discoveryRoute } from "./discovery.js";
 import { serverSideApply, updateManagedFields } from "./managed.js";
@@ -18,7 +19,7 @@ import {
   setsGeneration,
 } from "./resources.js";
 import { emptySchema, mergeSchemas, type SchemaTable } from "./schema.js";
-import { parseFieldSelector, parseLabelSelector, SelectorError } from "./selectors.js";
+import { parseFieldSelector } from "./selectors.js";
 import * as st from "./status.js";
 import { ApiError } from "./status.js";
 import { type Change, Store } from "./store.js";
@@ -507,7 +508,7 @@ export class FakeServer {
   }
 
   #matcher(res: FakeResource, q: URLSearchParams): (o: Obj) => boolean {
-    const ls = parseLabelSelector(q.get("labelSelector") ?? "");
+    const ls = parseSelector(q.get("labelSelector") ?? "");
     const fs = this.#fieldSelector(res, q.get("fieldSelector"));
     if (ls.empty && fs.requirements.length === 0) return () => true;
     return (o) => {
