@@ -196,14 +196,26 @@ export function packItems(items: readonly string[], indent: string, tail = 0): s
   return out;
 }
 
-/** A JSON value on one line, spaced as TypeScript's formatter spaces object literals. */
-function jsonLine(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(jsonLine).join(", ")}]`;
-  if (typeof value === "object" && value !== null) {
-    const entries = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${jsonLine(v)}`);
-    return entries.length ? `{ ${entries.join(", ")} }` : "{}";
+/**
+ * A JSON value on one line, spaced as TypeScript's formatter spaces object literals; `undefined` for
+ * an object or array longer than `max` (found without printing all of it: the schema table is large).
+ */
+function jsonLine(value: unknown, max = Number.POSITIVE_INFINITY): string | undefined {
+  if (typeof value !== "object" || value === null) return `${JSON.stringify(value)}`;
+  const array = Array.isArray(value);
+  const entries: [string, unknown][] = array ? value.map((v) => ["", v]) : Object.entries(value);
+  if (entries.length === 0) return array ? "[]" : "{}";
+  const parts: string[] = [];
+  let length = array ? 2 : 4;
+  for (const [k, v] of entries) {
+    const key = array ? "" : `${JSON.stringify(k)}: `;
+    const text = jsonLine(v, max - length);
+    if (text === undefined) return undefined;
+    length += (parts.length > 0 ? 2 : 0) + key.length + text.length;
+    if (length > max) return undefined;
+    parts.push(key + text);
   }
-  return JSON.stringify(value);
+  return array ? `[${parts.join(", ")}]` : `{ ${parts.join(", ")} }`;
 }
 
 /**
@@ -212,11 +224,14 @@ function jsonLine(value: unknown): string {
  * array filled to the line width. `indent` is the indentation of the line the value starts on.
  */
 export function jsonText(value: unknown, column: number, indent: string, tail = 1): string {
-  const line = jsonLine(value);
-  if (column + line.length + tail <= LINE_WIDTH || typeof value !== "object" || value === null) return line;
+  const line = jsonLine(value, LINE_WIDTH - column - tail);
+  if (line !== undefined) return line;
   const inner = `${indent}  `;
-  if (Array.isArray(value)) return `[${fillList(value.map(jsonLine), ",", column + 1, inner, tail + 1)}]`;
-  const props = Object.entries(value).map(([k, v]) => {
+  if (Array.isArray(value)) {
+    const items = value.map((v) => jsonLine(v)!);
+    return `[${fillList(items, ",", column + 1, inner, tail + 1)}]`;
+  }
+  const props = Object.entries(value as object).map(([k, v]) => {
     const key = `${JSON.stringify(k)}: `;
     const text = jsonText(v, inner.length + key.length, inner);
     // A value that cannot be broken and does not fit after its key goes on a line of its own.
