@@ -68,7 +68,16 @@ test("descriptors' reflection data agrees with their rows and group-versions", (
   const pods = groupVersions.coreV1.resources.pods;
   assert.deepEqual(
     pods?.methods.map((m) => m.method),
-    ["attach", "bind", "updateEphemeralContainers", "evict", "exec", "portForward", "updateResize"],
+    [
+      "attach",
+      "bind",
+      "updateEphemeralContainers",
+      "evict",
+      "exec",
+      "portForward",
+      "proxyGet",
+      "updateResize",
+    ],
   );
   assert.deepEqual([pods?.kind, pods?.listKind], ["Pod", "PodList"]);
 });

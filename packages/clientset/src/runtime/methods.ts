@@ -16,6 +16,7 @@ import type {
   Watch,
 } from "@org/rest";
 import type { PortForwardOptions, PortForwardStreams } from "../streaming/portforward.js";
+import type { ResponseWrapper } from "../streaming/proxy.js";
 import type { AttachOptions, ExecOptions, RemoteCommandSession } from "../streaming/remotecommand.js";
 import type { ResourceClient } from "./resource-client.js";
 
@@ -108,6 +109,18 @@ export interface SubresourceMethods<TBody, TResult, TApply = never> {
   attach(name: string, opts?: AttachOptions): Promise<RemoteCommandSession>;
   /** pods/portforward: one forwarded TCP connection per port, over one WebSocket. */
   portForward(name: string, ports: readonly number[], opts?: PortForwardOptions): Promise<PortForwardStreams>;
+  /**
+   * pods/proxy, services/proxy, nodes/proxy (client-go's ProxyGet): a GET the API server relays to
+   * `scheme:name:port` ("" leaves scheme or port out), `path` and `params` appended; sent when the
+   * returned ResponseWrapper is read (doRaw, stream).
+   */
+  proxyGet(
+    scheme: string,
+    name: string,
+    port: string,
+    path: string,
+    params?: Readonly<Record<string, string>>,
+  ): ResponseWrapper;
 }
 
 /**

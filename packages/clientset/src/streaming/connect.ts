@@ -1,8 +1,10 @@
 // The builder of the table's "connect" rows (runtime/subresources.ts): exec, attach and portforward
-// as WebSocket streams, addressed like every subresource call.
+// as WebSocket streams, proxy as an HTTP GET relayed by the API server (proxy.ts), addressed like
+// every subresource call.
 import type { ClientMethod, SubresourceMethod } from "../runtime/descriptor.js";
 import { type ResourceClient, requireName } from "../runtime/resource-client.js";
 import { openPortForward, type PortForwardOptions } from "./portforward.js";
+import { proxyGetMethod } from "./proxy.js";
 import { type AttachOptions, type ExecOptions, openRemoteCommand } from "./remotecommand.js";
 
 type Client = ResourceClient<unknown, unknown, unknown>;
@@ -32,14 +34,15 @@ const connectors: Readonly<Record<string, (subresource: string, method: string) 
       requireName(name, method);
       return openPortForward(this.rest, this.spec("GET", { name, subresource }), method, ports, opts);
     },
+  proxy: proxyGetMethod,
 };
 
-/** The stream method of one "connect" row; a subresource without a stream protocol is a TypeError. */
+/** The method of one "connect" row; a subresource without a protocol here is a TypeError. */
 export function connectMethod({ subresource, method }: SubresourceMethod): ClientMethod {
   const make = Object.hasOwn(connectors, subresource) ? connectors[subresource] : undefined;
   if (make === undefined) {
     throw new TypeError(
-      `subresource method ${method} (${subresource}) has verb "connect", but only ${Object.keys(connectors).join(", ")} have a stream protocol`,
+      `subresource method ${method} (${subresource}) has verb "connect", but only ${Object.keys(connectors).join(", ")} have a protocol`,
     );
   }
   return make(subresource, method);

@@ -5,9 +5,9 @@
 // builder of its verb (packages/clientset/src/runtime/subresources.ts). A method's type is its line in
 // SubresourceMethods (packages/clientset/src/runtime/methods.ts).
 //
-// Adding a method is one row here plus that one type line. Connect subresources (exec, attach,
-// portforward) are rows with the "connect" verb, which the runtime builds as WebSocket streams; proxy
-// has no row yet.
+// Adding a method is one row here plus that one type line. Connect subresources are rows with the
+// "connect" verb: the runtime builds exec, attach and portforward as WebSocket streams and proxy
+// (pods, services, nodes) as client-go's ProxyGet, an HTTP GET the API server relays.
 
 /**
  * How a row is called and what it sends. The verb fixes the body: `get` sends none (GET), `create`
@@ -45,6 +45,7 @@ export const SUBRESOURCE_METHODS: readonly SubresourceMethodRow[] = [
   { method: "exec", subresource: "exec", verb: "connect" },
   { method: "attach", subresource: "attach", verb: "connect" },
   { method: "portForward", subresource: "portforward", verb: "connect" },
+  { method: "proxyGet", subresource: "proxy", verb: "connect" },
 ];
 
 /** Subresources served otherwise, so they need no row: `status` by resource verbs, `log` by an expansion. */
