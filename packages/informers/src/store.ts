@@ -113,8 +113,8 @@ export class Indexer<T extends ObjectWithMeta> {
     const key = this.keyFunc(obj);
     const old = this.#items.get(key);
     this.#items.set(key, obj);
-    if (old !== undefined) this.#unindex(key, old);
-    this.#index(key, obj);
+    if (old === undefined) this.#index(key, obj);
+    else this.#reindex(key, old, obj);
     return old;
   }
 
@@ -216,25 +216,42 @@ export class Indexer<T extends ObjectWithMeta> {
   }
 
   #index(key: string, obj: T): void {
+    for (const [name, fn] of this.#indexers) addKey(this.#indices.get(name)!, key, fn(obj));
+  }
+
+  /**
+   * Moves `key` from the index values of `old` to those of `obj`; an unchanged single value (the
+   * common case, an object updated in place) is left as it is.
+   */
+  #reindex(key: string, old: T, obj: T): void {
     for (const [name, fn] of this.#indexers) {
+      const before = fn(old);
+      const after = fn(obj);
+      if (before.length === 1 && after.length === 1 && before[0] === after[0]) continue;
       const idx = this.#indices.get(name)!;
-      for (const v of fn(obj)) {
-        const keys = idx.get(v);
-        if (keys === undefined) idx.set(v, new Set([key]));
-        else keys.add(key);
-      }
+      removeKey(idx, key, before);
+      addKey(idx, key, after);
     }
   }
 
   #unindex(key: string, obj: T): void {
-    for (const [name, fn] of this.#indexers) {
-      const idx = this.#indices.get(name)!;
-      for (const v of fn(obj)) {
-        const keys = idx.get(v);
-        if (keys === undefined) continue;
-        keys.delete(key);
-        if (keys.size === 0) idx.delete(v);
-      }
-    }
+    for (const [name, fn] of this.#indexers) removeKey(this.#indices.get(name)!, key, fn(obj));
+  }
+}
+
+function addKey(idx: Map<string, Set<string>>, key: string, values: readonly string[]): void {
+  for (const v of values) {
+    const keys = idx.get(v);
+    if (keys === undefined) idx.set(v, new Set([key]));
+    else keys.add(key);
+  }
+}
+
+function removeKey(idx: Map<string, Set<string>>, key: string, values: readonly string[]): void {
+  for (const v of values) {
+    const keys = idx.get(v);
+    if (keys === undefined) continue;
+    keys.delete(key);
+    if (keys.size === 0) idx.delete(v);
   }
 }
