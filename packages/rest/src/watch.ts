@@ -92,31 +92,42 @@ class WatchLineDecoder<T> {
   }
 }
 
+/**
+ * Decodes newline-delimited watch events from a byte stream: the events each chunk completes, as one
+ * batch (one hop through the async generators per chunk, not per event).
+ */
+async function* decodeWatchEventBatches<T>(
+  chunks: AsyncIterable<Uint8Array>,
+  url: string,
+): AsyncGenerator<WatchEvent<T>[]> {
+  const decoder = new WatchLineDecoder<T>(url);
+  let failed: { err: unknown } | undefined;
+  const drain = (step: (out: WatchEvent<T>[]) => void): WatchEvent<T>[] => {
+    const out: WatchEvent<T>[] = [];
+    try {
+      step(out);
+    } catch (err) {
+      failed = { err };
+    }
+    return out;
+  };
+  for await (const chunk of chunks) {
+    const out = drain((o) => decoder.push(chunk, o));
+    // the events before a bad line still reach the caller, then the error
+    if (out.length > 0) yield out;
+    if (failed) throw failed.err;
+  }
+  const out = drain((o) => decoder.end(o));
+  if (out.length > 0) yield out;
+  if (failed) throw failed.err;
+}
+
 /** Decodes newline-delimited watch events from a byte stream. */
 export async function* decodeWatchEvents<T>(
   chunks: AsyncIterable<Uint8Array>,
   url: string,
 ): AsyncGenerator<WatchEvent<T>> {
-  const decoder = new WatchLineDecoder<T>(url);
-  const out: WatchEvent<T>[] = [];
-  let failed: { err: unknown } | undefined;
-  const drain = (step: () => void) => {
-    try {
-      step();
-    } catch (err) {
-      failed = { err };
-    }
-  };
-  for await (const chunk of chunks) {
-    drain(() => decoder.push(chunk, out));
-    // the events before a bad line still reach the caller, then the error
-    for (const ev of out) yield ev;
-    out.length = 0;
-    if (failed) throw failed.err;
-  }
-  drain(() => decoder.end(out));
-  for (const ev of out) yield ev;
-  if (failed) throw failed.err;
+  for await (const batch of decodeWatchEventBatches<T>(chunks, url)) yield* batch;
 }
 
 /**
@@ -152,6 +163,11 @@ export interface StreamLabel {
   idleAdvice: string;
 }
 
+/** The stream's caller stopped it or aborted its signal (not its deadline, not its liveness window). */
+function stoppedByCaller(cancel: Cancellation): boolean {
+  return cancel.aborted && !cancel.timedOut() && !cancel.idled();
+}
+
 /** Touches the liveness window on every chunk. */
 async function* touching(
   chunks: AsyncIterable<Uint8Array>,
@@ -175,7 +191,7 @@ export async function* streamBody<T>(
   cancel: Cancellation,
   label: StreamLabel,
 ): AsyncGenerator<T> {
-  const aborted = () => cancel.aborted && !cancel.timedOut() && !cancel.idled();
+  const aborted = () => stoppedByCaller(cancel);
   cancel.idleAfter(label.idleMs);
   try {
     for await (const item of decode(touching(res.body, cancel))) {
@@ -252,12 +268,19 @@ export class WatchStream<T> implements Watch<T> {
       if (this.#cancel.aborted && !this.#cancel.timedOut()) return;
       throw err;
     }
-    yield* streamBody(res, (chunks) => decodeWatchEvents<T>(chunks, this.#url), this.#cancel, {
+    const batches = streamBody(res, (chunks) => decodeWatchEventBatches<T>(chunks, this.#url), this.#cancel, {
       what: `watch ${this.#url}`,
       url: this.#url,
       abortEnds: true,
       idleMs: this.#idleMs,
       idleAdvice: "watch again from the last resourceVersion",
     });
+    for await (const batch of batches) {
+      for (const ev of batch) {
+        // stopped while a chunk's events were being handed out: the rest are not delivered
+        if (stoppedByCaller(this.#cancel)) return;
+        yield ev;
+      }
+    }
   }
 }
