@@ -27,6 +27,8 @@ export interface Task {
   count?: number;
   concurrency?: number;
   events?: number;
+  /** Watch, raw undici: keep each event's object in a Map by namespace/name (the least an informer's store does). */
+  keep?: boolean;
   listFile?: string;
   /** Raw undici only: offer HTTP/2 by ALPN (undici's allowH2), for the HTTP/2 rows of P3. */
   h2?: boolean;
@@ -76,6 +78,7 @@ function undiciOps(t: Task): Ops {
       res.body.setEncoding("utf8");
       let n = 0;
       let pending = "";
+      const store = new Map<string, unknown>();
       for await (const chunk of res.body as AsyncIterable<string>) {
         const text = pending ? pending + chunk : chunk;
         let start = 0;
@@ -83,6 +86,10 @@ function undiciOps(t: Task): Ops {
         while (nl !== -1) {
           const ev = JSON.parse(text.slice(start, nl)) as { type: string; object: unknown };
           if (ev.object) n++;
+          if (t.keep) {
+            const m = (ev.object as { metadata: { namespace: string; name: string } }).metadata;
+            store.set(`${m.namespace}/${m.name}`, ev.object);
+          }
           start = nl + 1;
           nl = text.indexOf("\n", start);
         }
