@@ -8,27 +8,14 @@ import { after, describe, it } from "node:test";
 import { buildConfigFromFlags, RESTClient } from "@org/rest";
 import { startControlPlane } from "@org/testenv";
 import { readCrdFiles } from "../../src/crd/read.js";
-import { runCli } from "../../src/run.js";
 import { scratchDir } from "../typecheck.js";
-import { readTree } from "./support.js";
+import { cli, readTree } from "./support.js";
 
 const fixtures = join(import.meta.dirname, "..", "..", "fixtures", "crd");
 const scratch = scratchDir("codegen-crd-cluster-");
 after(() => scratch.remove());
 
-async function cli(args: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: () => {},
-    stderr: (t) => {
-      stderr += t;
-    },
-    isTTY: false,
-    env: {},
-    cwd: fixtures,
-  });
-  return { code, stderr };
-}
+const run = (args: string[]) => cli(args, fixtures);
 
 function assertSameTree(a: Map<string, string>, b: Map<string, string>): void {
   assert.deepEqual([...b.keys()], [...a.keys()]);
@@ -40,7 +27,7 @@ describe("CRDs from a whole cluster", () => {
     const cp = await startControlPlane({ controllers: [], stopOnExit: true });
     try {
       const rest = RESTClient.forConfig(await buildConfigFromFlags("", cp.kubeconfigPath));
-      const empty = await cli([
+      const empty = await run([
         "crd",
         "--from-cluster",
         "--kubeconfig",
@@ -73,12 +60,12 @@ describe("CRDs from a whole cluster", () => {
 
       const fromFiles = join(scratch.dir, "from-files");
       const fromCluster = join(scratch.dir, "from-cluster");
-      assert.deepEqual(await cli(["crd", "crontab.yaml", "features.yaml", "--out", fromFiles]), {
+      assert.deepEqual(await run(["crd", "crontab.yaml", "features.yaml", "--out", fromFiles]), {
         code: 0,
         stderr: "",
       });
       assert.deepEqual(
-        await cli(["crd", "--from-cluster", "--kubeconfig", cp.kubeconfigPath, "--out", fromCluster]),
+        await run(["crd", "--from-cluster", "--kubeconfig", cp.kubeconfigPath, "--out", fromCluster]),
         { code: 0, stderr: "" },
       );
       const files = readTree(join(fromFiles, "src", "generated"));
@@ -92,9 +79,9 @@ describe("CRDs from a whole cluster", () => {
       // --group narrows the cluster's CRDs to the same package as that group's file.
       const oneGroup = join(scratch.dir, "one-group");
       const crontabOnly = join(scratch.dir, "crontab-only");
-      assert.deepEqual(await cli(["crd", "crontab.yaml", "--out", crontabOnly]), { code: 0, stderr: "" });
+      assert.deepEqual(await run(["crd", "crontab.yaml", "--out", crontabOnly]), { code: 0, stderr: "" });
       assert.deepEqual(
-        await cli([
+        await run([
           "crd",
           "--from-cluster",
           "--kubeconfig",

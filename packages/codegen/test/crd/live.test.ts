@@ -9,27 +9,14 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { buildConfigFromFlags, RESTClient } from "@org/rest";
 import { createTestNamespace, getControlPlane } from "@org/testenv/harness";
-import { runCli } from "../../src/run.js";
 import { scratchDir } from "../typecheck.js";
-import { readTree, typecheck } from "./support.js";
+import { cli, readTree, typecheck } from "./support.js";
 
 const fixture = join(import.meta.dirname, "..", "..", "fixtures", "crd", "crontab.yaml");
 const scratch = scratchDir("codegen-crd-live-");
 after(() => scratch.remove());
 
-async function cli(args: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: () => {},
-    stderr: (t) => {
-      stderr += t;
-    },
-    isTTY: false,
-    env: {},
-    cwd: scratch.dir,
-  });
-  return { code, stderr };
-}
+const run = (args: string[]) => cli(args, scratch.dir);
 
 describe("CRD clients against a real API server", () => {
   it("generates the same package from the file and from the cluster, and its client does every verb", async (t) => {
@@ -58,8 +45,8 @@ describe("CRD clients against a real API server", () => {
 
     const fromFile = join(scratch.dir, "from-file");
     const fromCluster = join(scratch.dir, "from-cluster");
-    assert.deepEqual(await cli(["crd", file, "--out", fromFile]), { code: 0, stderr: "" });
-    const live = await cli([
+    assert.deepEqual(await run(["crd", file, "--out", fromFile]), { code: 0, stderr: "" });
+    const live = await run([
       "crd",
       "--from-cluster",
       "--kubeconfig",

@@ -4,7 +4,23 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import ts from "typescript";
+import { runCli } from "../../src/run.js";
 import { diagnosticsUnder } from "../typecheck.js";
+
+/** Runs the CLI in-process in `cwd`: its exit code and what it wrote to stderr (stdout is dropped). */
+export async function cli(args: string[], cwd: string): Promise<{ code: number; stderr: string }> {
+  let stderr = "";
+  const code = await runCli(args, {
+    stdout: () => {},
+    stderr: (t) => {
+      stderr += t;
+    },
+    isTTY: false,
+    env: {},
+    cwd,
+  });
+  return { code, stderr };
+}
 
 /** Every file under `dir`, by path relative to it, with its text. */
 export function readTree(dir: string): Map<string, string> {
