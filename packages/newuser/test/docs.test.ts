@@ -18,12 +18,17 @@ import ts from "typescript";
 
 const repo = resolve(import.meta.dirname, "..", "..", "..");
 
-/** The markdown files whose snippets are checked. */
+/** The markdown files whose snippets are checked (every README, the migration guide, FAKE.md). */
 function documents(): string[] {
   const packages = readdirSync(join(repo, "packages"))
     .map((p) => join(repo, "packages", p, "README.md"))
     .filter((f) => existsSync(f));
-  return [join(repo, "README.md"), join(repo, "docs", "MIGRATING.md"), ...packages];
+  return [
+    join(repo, "README.md"),
+    join(repo, "docs", "MIGRATING.md"),
+    join(repo, "packages", "clientset", "FAKE.md"),
+    ...packages,
+  ];
 }
 
 export interface Snippet {
