@@ -247,6 +247,26 @@ function reversedGroup(group: string): string {
   return group.split(".").reverse().join(".");
 }
 
+const WRITE = ["*/*"];
+const PATCH = ["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json"];
+
+/** get, put and patch of one object's path (the object itself, or its status or scale subresource). */
+function readWrite(path: string, gvk: Operation["gvk"], schema: string): Operation[] {
+  return [
+    { path, method: "get", action: "get", gvk, consumes: [], responseSchema: schema },
+    {
+      path,
+      method: "put",
+      action: "put",
+      gvk,
+      consumes: WRITE,
+      requestSchema: schema,
+      responseSchema: schema,
+    },
+    { path, method: "patch", action: "patch", gvk, consumes: PATCH, responseSchema: schema },
+  ];
+}
+
 function operations(
   group: string,
   version: string,
@@ -258,12 +278,6 @@ function operations(
 ): Operation[] {
   const base = `/apis/${group}/${version}/${namespaced ? "namespaces/{namespace}/" : ""}${plural}`;
   const gvk = { group, version, kind: def.slice(def.lastIndexOf(".") + 1) };
-  const write = ["*/*"];
-  const patch = [
-    "application/apply-patch+yaml",
-    "application/json-patch+json",
-    "application/merge-patch+json",
-  ];
   const ops: Operation[] = [
     {
       path: base,
@@ -279,56 +293,18 @@ function operations(
       method: "post",
       action: "post",
       gvk,
-      consumes: write,
+      consumes: WRITE,
       requestSchema: def,
       responseSchema: def,
     },
     { path: base, method: "delete", action: "deletecollection", gvk, consumes: [] },
-    { path: `${base}/{name}`, method: "get", action: "get", gvk, consumes: [], responseSchema: def },
-    {
-      path: `${base}/{name}`,
-      method: "put",
-      action: "put",
-      gvk,
-      consumes: write,
-      requestSchema: def,
-      responseSchema: def,
-    },
-    { path: `${base}/{name}`, method: "patch", action: "patch", gvk, consumes: patch, responseSchema: def },
+    ...readWrite(`${base}/{name}`, gvk, def),
     { path: `${base}/{name}`, method: "delete", action: "delete", gvk, consumes: [] },
   ];
-  if (isObject(subresources.status)) {
-    const p = `${base}/{name}/status`;
-    ops.push(
-      { path: p, method: "get", action: "get", gvk, consumes: [], responseSchema: def },
-      {
-        path: p,
-        method: "put",
-        action: "put",
-        gvk,
-        consumes: write,
-        requestSchema: def,
-        responseSchema: def,
-      },
-      { path: p, method: "patch", action: "patch", gvk, consumes: patch, responseSchema: def },
-    );
-  }
+  if (isObject(subresources.status)) ops.push(...readWrite(`${base}/{name}/status`, gvk, def));
   if (isObject(subresources.scale)) {
-    const p = `${base}/{name}/scale`;
     const scale = { group: "autoscaling", version: "v1", kind: "Scale" };
-    ops.push(
-      { path: p, method: "get", action: "get", gvk: scale, consumes: [], responseSchema: SCALE },
-      {
-        path: p,
-        method: "put",
-        action: "put",
-        gvk: scale,
-        consumes: write,
-        requestSchema: SCALE,
-        responseSchema: SCALE,
-      },
-      { path: p, method: "patch", action: "patch", gvk: scale, consumes: patch, responseSchema: SCALE },
-    );
+    ops.push(...readWrite(`${base}/{name}/scale`, scale, SCALE));
   }
   return ops;
 }
