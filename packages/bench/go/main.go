@@ -157,10 +157,7 @@ func run(mode string, argv []string) result {
 	warmNs := fs.String("warmns", "", "namespace of the warm-up run (informer, informer-watch)")
 	_ = fs.Parse(argv)
 	if mode == "workqueue" {
-		if *keys > 0 {
-			return workqueueCycleRun(*count, *keys, *workers, *warmup, *reps)
-		}
-		return workqueueRun(*count, *workers, *warmup, *reps)
+		return workqueueRun(*count, *keys, *workers, *warmup, *reps)
 	}
 	cs := cachedClientset(*kubeconfig, *proto)
 	if mode == "informer" || mode == "informer-watch" {
@@ -226,45 +223,6 @@ func run(mode string, argv []string) result {
 			r.Ms = append(r.Ms, since(start))
 			r.CpuMs = append(r.CpuMs, cpuMs()-cpu0)
 		}
-	}
-	return r
-}
-
-// workqueueRun times client-go's typed workqueue: `count` distinct items added by one producer while
-// `workers` goroutines take each one (Get) and mark it done (Done), until the queue is drained.
-func workqueueRun(count, workers, warmup, reps int) result {
-	items := make([]string, count)
-	for i := range items {
-		items[i] = fmt.Sprintf("ns/item-%d", i)
-	}
-	var r result
-	for i := 0; i < warmup+reps; i++ {
-		start, cpu0 := time.Now(), cpuMs()
-		q := workqueue.NewTyped[string]()
-		var wg sync.WaitGroup
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					item, shutdown := q.Get()
-					if shutdown {
-						return
-					}
-					q.Done(item)
-				}
-			}()
-		}
-		for _, it := range items {
-			q.Add(it)
-		}
-		q.ShutDown()
-		wg.Wait()
-		if i >= warmup {
-			r.Ms = append(r.Ms, since(start))
-			r.CpuMs = append(r.CpuMs, cpuMs()-cpu0)
-		}
-		r.N = count
 	}
 	return r
 }
@@ -335,10 +293,16 @@ func informerRun(cs *kubernetes.Clientset, ns, warmNs string, events, warmup, re
 	return r
 }
 
-// workqueueCycleRun times `count` get → done → add cycles over `keys` keys, as a controller with that
-// many objects sees them: each key is added again after its worker is done, until `count` are done.
-func workqueueCycleRun(count, keys, workers, warmup, reps int) result {
-	items := make([]string, keys)
+// workqueueRun times client-go's typed workqueue, `workers` goroutines taking items (Get) and marking
+// them done (Done). keys = 0: `count` distinct items added by one producer, until the queue is
+// drained; keys > 0: `count` get → done → add cycles over `keys` keys, as a controller with that many
+// objects sees them (each key is added again after its worker is done, until `count` are done).
+func workqueueRun(count, keys, workers, warmup, reps int) result {
+	n := keys
+	if n == 0 {
+		n = count
+	}
+	items := make([]string, n)
 	for i := range items {
 		items[i] = fmt.Sprintf("ns/item-%d", i)
 	}
@@ -358,10 +322,12 @@ func workqueueCycleRun(count, keys, workers, warmup, reps int) result {
 						return
 					}
 					q.Done(item)
-					n := processed.Add(1)
-					if n <= int64(count-keys) {
+					if keys == 0 {
+						continue // distinct items: no counting, the drain after ShutDown ends the loop
+					}
+					if done := processed.Add(1); done <= int64(count-keys) {
 						q.Add(item)
-					} else if n == int64(count) {
+					} else if done == int64(count) {
 						q.ShutDown()
 					}
 				}
@@ -369,6 +335,9 @@ func workqueueCycleRun(count, keys, workers, warmup, reps int) result {
 		}
 		for _, it := range items {
 			q.Add(it)
+		}
+		if keys == 0 {
+			q.ShutDown()
 		}
 		wg.Wait()
 		if i >= warmup {
