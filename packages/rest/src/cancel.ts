@@ -123,14 +123,6 @@ export class Cancellation {
   }
 }
 
-/** One call's cancellation: aborts when `userSignal` does or after `timeoutMs` (none when unset or <= 0). */
-export function cancellation(
-  userSignal: AbortSignal | undefined,
-  timeoutMs: number | undefined,
-): Cancellation {
-  return new Cancellation(userSignal, timeoutMs);
-}
-
 /** Waits `ms`; rejects with the abort's reason as soon as it aborts. */
 export function sleep(ms: number, cancel?: Cancellation): Promise<void> {
   if (!cancel) return delay(ms);

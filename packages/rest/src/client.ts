@@ -5,7 +5,7 @@
 // the RetryPolicy after each failure.
 
 import type { Credential, Credentials } from "./auth.js";
-import { type Cancellation, cancellation, sleep } from "./cancel.js";
+import { Cancellation, sleep } from "./cancel.js";
 import type { RestConfig } from "./config.js";
 import { decodeJSONBody } from "./decode.js";
 import {
@@ -211,7 +211,7 @@ export class RESTClient {
   /** Starts a watch (adds watch=true); not rate limited; iterate it with `for await`. */
   watch<T = unknown>(req: RequestSpec): Watch<T> {
     const call = callOptionsOf(req);
-    const cancel = cancellation(call.signal, this.#timeoutOf(call));
+    const cancel = new Cancellation(call.signal, this.#timeoutOf(call));
     const idleMs =
       call.idleTimeoutMs ??
       this.config.idleTimeoutMs ??
@@ -251,7 +251,7 @@ export class RESTClient {
   ): Promise<WebSocketConnection> {
     const desc = describeRequest(this.#target, req);
     const timeoutMs = this.#timeoutOf(callOptionsOf(req));
-    const cancel = cancellation(callOptionsOf(req).signal, timeoutMs);
+    const cancel = new Cancellation(callOptionsOf(req).signal, timeoutMs);
     const credential = hasHeader(desc.headers, "Authorization") ? {} : this.#credential;
     let retried401 = false;
     try {
@@ -307,7 +307,7 @@ export class RESTClient {
   async #call<R>(req: RequestSpec, reader: Reader<R>): Promise<R> {
     const desc = describeRequest(this.#target, req);
     const call = callOptionsOf(req);
-    const cancel = cancellation(call.signal, this.#timeoutOf(call));
+    const cancel = new Cancellation(call.signal, this.#timeoutOf(call));
     const idleMs = reader.streaming ? (call.idleTimeoutMs ?? this.config.idleTimeoutMs ?? 0) : 0;
     let handedOff = false;
     try {
