@@ -4,7 +4,7 @@
 // lists: no type conversion between versions, lists without schema data are atomic, and a field
 // conflicts when another manager owns it and the applied value differs from the live one.
 import { jsonEqual } from "./patch.js";
-import type { Obj } from "./resources.js";
+import { isObject, type Obj } from "./resources.js";
 import { type FieldMeta, fieldOf, type SchemaTable, typeIsAtomic } from "./schema.js";
 
 /** A FieldsV1 tree. */
@@ -19,10 +19,6 @@ export interface ManagedFieldsEntry {
   fieldsType: "FieldsV1";
   fieldsV1: FieldSet;
   subresource?: string;
-}
-
-function isObject(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** metadata fields nobody owns (set by the server). */

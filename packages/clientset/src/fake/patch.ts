@@ -1,16 +1,12 @@
 // The three non-apply patch kinds: JSON patch (RFC 6902), JSON merge patch (RFC 7386) and
 // strategic merge patch (merge keys and patch strategies from the spec, with the $patch,
 // $retainKeys, $deleteFromPrimitiveList and $setElementOrder directives).
-import type { Obj } from "./resources.js";
+import { isObject, type Obj } from "./resources.js";
 import { fieldOf, type SchemaTable } from "./schema.js";
 
 /** A patch that cannot be applied. */
 export class PatchError extends Error {
   override name = "PatchError";
-}
-
-function isObject(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function clone<T>(v: T): T {

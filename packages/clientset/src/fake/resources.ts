@@ -37,6 +37,11 @@ export interface FakeResource {
 // biome-ignore lint/suspicious/noExplicitAny: objects of every kind
 export type Obj = Record<string, any>;
 
+/** A JSON object (not an array, not null). */
+export function isObject(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 const verbMap: Record<string, string> = {
   create: "create",
   update: "update",

@@ -12,6 +12,7 @@ import { applyJSONPatch, applyMergePatch, applyStrategicMergePatch, jsonEqual, P
 import {
   type FakeResource,
   hasStatus,
+  isObject,
   type Obj,
   resourceFromCRD,
   resourceKey,
@@ -107,10 +108,6 @@ interface Route {
 /** The RFC 3339 seconds form the API server uses for timestamps. */
 function timestamp(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z");
-}
-
-function isObject(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function clone<T>(v: T): T {

@@ -3,7 +3,7 @@
 // x-kubernetes-preserve-unknown-fields), a null in a field that is not nullable takes the field's
 // default or goes, and a missing field with a default gets it, at every level (inside defaults too).
 // The root's and embedded resources' apiVersion, kind and metadata are the server's own business.
-import type { Obj } from "./resources.js";
+import { isObject, type Obj } from "./resources.js";
 
 /** The parts of a structural schema that pruning and defaulting read. */
 export interface StructuralSchema {
@@ -14,10 +14,6 @@ export interface StructuralSchema {
   nullable?: boolean;
   "x-kubernetes-preserve-unknown-fields"?: boolean;
   "x-kubernetes-embedded-resource"?: boolean;
-}
-
-function isObject(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 const resourceFields = new Set(["apiVersion", "kind", "metadata"]);
