@@ -124,6 +124,12 @@ describe("fromV3", () => {
       description: "Standard object metadata.",
     });
   });
+  it("types Quantity as the string it is on the wire, as v2 documents do (v3 says string or number)", () => {
+    const doc = v3("api/v1.json") as { components: { schemas: Record<string, unknown> } };
+    const quantity = "io.k8s.apimachinery.pkg.api.resource.Quantity";
+    doc.components.schemas[quantity] = { description: "Q", oneOf: [{ type: "string" }, { type: "number" }] };
+    assert.deepEqual(fromV3([doc], "v3/").schemas[quantity], { description: "Q", type: "string" });
+  });
   it("rejects documents that are not OpenAPI 3", () => {
     assert.throws(() => fromV3([{ swagger: "2.0" }], "d/"), SpecError);
   });

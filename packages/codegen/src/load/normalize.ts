@@ -223,6 +223,22 @@ function firstContentSchema(content: unknown): unknown {
   return undefined;
 }
 
+const QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity";
+
+/**
+ * Quantity as it is on the wire: a string. v3 documents say `oneOf: [string, number]` (the server
+ * also takes a number on input), v2 documents `type: string`, and the server always answers with a
+ * string: both sources give the same type.
+ */
+function quantityOnTheWire(schemas: Record<string, Schema>): void {
+  const q = schemas[QUANTITY] as Json | undefined;
+  const types = Array.isArray(q?.oneOf) ? q.oneOf.map((s) => (isObject(s) ? s.type : undefined)).sort() : [];
+  if (q && types.join() === "number,string") {
+    delete q.oneOf;
+    q.type = "string";
+  }
+}
+
 /**
  * OpenAPI 3 documents (one per group-version, as served at /openapi/v3/<path>) → one Spec. Schemas
  * shared by several documents (ObjectMeta ...) are taken once; paths are merged.
@@ -252,6 +268,7 @@ export function fromV3(docs: readonly unknown[], source: string): Spec {
       if (o) operations.push(o);
     });
   }
+  quantityOnTheWire(schemas);
   return requireKubernetes({
     source,
     schemas: sortedSchemas(schemas),
