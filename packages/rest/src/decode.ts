@@ -24,7 +24,7 @@ const RBRACKET = 0x5d;
 const LBRACE = 0x7b;
 const RBRACE = 0x7d;
 
-/** JSON whitespace: space, LF, CR, tab. */
+/** JSON whitespace: space, LF, CR, tab (a byte, or a UTF-16 code: the same numbers). */
 export function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }

@@ -33,6 +33,18 @@ test("one byte per chunk; blank lines and CRLF; last line without newline", asyn
   ]);
 });
 
+test("blank lines, CRLF and spaces around events inside one chunk", async () => {
+  const text = `\n \r\n${ev("ADDED", "a").trimEnd()}\r\n  ${ev("MODIFIED", "b")}\t\n${ev("DELETED", "c").trimEnd()} `;
+  assert.deepEqual(await collect(chunks(text)), ["ADDED:a", "MODIFIED:b", "DELETED:c"]);
+  // the same with the stream cut in the middle of the second event
+  const cut = text.indexOf("MODIFIED");
+  assert.deepEqual(await collect(chunks(text.slice(0, cut), text.slice(cut))), [
+    "ADDED:a",
+    "MODIFIED:b",
+    "DELETED:c",
+  ]);
+});
+
 test("a bad line in a chunk fails after the events before it in the same chunk were delivered", async () => {
   const seen: string[] = [];
   await assert.rejects(async () => {

@@ -45,9 +45,11 @@ function decodeLine<T>(line: string, url: string): WatchEvent<T> {
 const NEWLINE = 0x0a;
 
 /**
- * Splits newline-delimited watch events out of byte chunks and decodes them: each chunk is scanned
- * for newlines once (Buffer.indexOf), an event inside one chunk is one UTF-8 decode of its bytes and
- * one JSON.parse; only an event split across chunks has its pieces kept (as slices) and joined once.
+ * Splits newline-delimited watch events out of byte chunks and decodes them. The bytes of a chunk up
+ * to its last newline are one UTF-8 decode (a newline byte is never inside a UTF-8 character), its
+ * events are slices of that string, each one JSON.parse; the bytes after the last newline are kept
+ * (as slices) and joined once, with the next chunk's bytes up to its first newline, when their line
+ * is complete.
  */
 class WatchLineDecoder<T> {
   readonly #url: string;
@@ -60,35 +62,48 @@ class WatchLineDecoder<T> {
   /** Appends the events completed by `chunk` to `out`; throws at the first bad line (after appending those before it). */
   push(c: Uint8Array, out: WatchEvent<T>[]): void {
     const chunk = Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-    let start = 0;
-    let nl = chunk.indexOf(NEWLINE);
-    if (nl >= 0 && this.#line.bytes > 0) {
+    const last = chunk.lastIndexOf(NEWLINE);
+    let from = 0;
+    if (last >= 0 && this.#line.bytes > 0) {
+      const first = chunk.indexOf(NEWLINE);
       this.#line.resume(0);
-      this.#line.take(chunk, nl);
-      const line = this.#line.text().trim();
-      if (line) out.push(decodeLine<T>(line, this.#url));
-      start = nl + 1;
-      nl = chunk.indexOf(NEWLINE, start);
+      this.#line.take(chunk, first);
+      const line = this.#line.text();
+      this.#decode(line, 0, line.length, out);
+      from = first + 1;
     }
-    while (nl >= 0) {
-      let s = start;
-      let e = nl;
-      while (s < e && isSpace(chunk[s]!)) s++;
-      while (e > s && isSpace(chunk[e - 1]!)) e--;
-      if (e > s) out.push(decodeLine<T>(chunk.toString("utf8", s, e), this.#url));
-      start = nl + 1;
-      nl = chunk.indexOf(NEWLINE, start);
+    if (last > from) {
+      const text = chunk.toString("utf8", from, last);
+      let start = 0;
+      let nl = text.indexOf("\n");
+      while (nl >= 0) {
+        this.#decode(text, start, nl, out);
+        start = nl + 1;
+        nl = text.indexOf("\n", start);
+      }
+      this.#decode(text, start, text.length, out);
     }
-    if (start < chunk.length) {
-      this.#line.resume(start);
+    if (last + 1 < chunk.length) {
+      this.#line.resume(last + 1);
       this.#line.take(chunk, chunk.length);
     }
   }
 
   /** The last event, when the stream ends without a newline after it. */
   end(out: WatchEvent<T>[]): void {
-    const rest = this.#line.text().trim();
-    if (rest) out.push(decodeLine<T>(rest, this.#url));
+    const rest = this.#line.text();
+    this.#decode(rest, 0, rest.length, out);
+  }
+
+  /** The event on text[start, end), if the line is not blank. */
+  #decode(text: string, start: number, end: number, out: WatchEvent<T>[]): void {
+    if (end <= start) return;
+    let line = text.slice(start, end);
+    if (isSpace(line.charCodeAt(0)) || isSpace(line.charCodeAt(line.length - 1))) {
+      line = line.trim();
+      if (!line) return;
+    }
+    out.push(decodeLine<T>(line, this.#url));
   }
 }
 
