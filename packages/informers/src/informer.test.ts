@@ -121,13 +121,43 @@ test("a 410 relists and delivers only the difference: updates, adds and tombston
   assert.equal(informer.lastSyncResourceVersion(), "20");
   assert.deepEqual(
     lw.calls.map((c) => `${c.verb} ${c.opts.resourceVersion ?? "-"} ${c.opts.sendInitialEvents ?? ""}`),
-    ["watch - true", "list - ", "watch 10 ", "list - ", "watch 20 "],
+    // client-go's list resourceVersions: "0" first (the watch cache), "" after the 410 (etcd)
+    ["watch - true", "list 0 ", "watch 10 ", "list - ", "watch 20 "],
   );
   assert.equal(lw.calls[1]!.opts.limit, 500);
   assert.equal(lw.calls[2]!.opts.allowWatchBookmarks, true);
   ac.abort();
   await done;
   assert.equal(informer.health().state, "stopped");
+});
+
+test("LIST pages: resourceVersion 0 on the first page only, continue on the next, the reflector's resourceVersion over a tweak's", async () => {
+  const lw = new ScriptedLW();
+  lw.lists.push({ metadata: { resourceVersion: "30", continue: "page-2" }, items: [obj("a", "21")] });
+  lw.lists.push({ metadata: { resourceVersion: "30" }, items: [obj("b", "22")] });
+  const informer = new SharedIndexInformer<Obj>(lw, {
+    useWatchList: false,
+    watchErrorHandler: () => {},
+    tweakListOptions: (o) => {
+      o.labelSelector = "app=x";
+      o.resourceVersion = "12345";
+    },
+  });
+  const ac = new AbortController();
+  const done = informer.run(ac.signal);
+  assert.ok(await informer.waitForSync(ac.signal));
+  await until(() => lw.calls.length >= 3);
+  const [first, second, watch] = lw.calls;
+  assert.deepEqual(
+    [first!.opts.resourceVersion, first!.opts.continue, first!.opts.limit, first!.opts.labelSelector],
+    ["0", undefined, 500, "app=x"],
+  );
+  assert.equal("resourceVersion" in second!.opts, false, "a continue page carries no resourceVersion");
+  assert.deepEqual([second!.opts.continue, second!.opts.labelSelector], ["page-2", "app=x"]);
+  assert.deepEqual([watch!.verb, watch!.opts.resourceVersion], ["watch", "30"]);
+  assert.deepEqual(informer.getIndexer().listKeys().sort(), ["ns/a", "ns/b"]);
+  ac.abort();
+  await done;
 });
 
 test("watch-list: initial events collected until the end bookmark, then the same stream goes on", async () => {

@@ -1,9 +1,12 @@
 // client-go's cache.Reflector: keeps a store in step with the server through list-then-watch.
 //
 //   sync:  watch-list (one WATCH with sendInitialEvents=true, resourceVersionMatch=NotOlderThan, ending
-//          with the "k8s.io/initial-events-end" bookmark) when the server offers it, else a LIST paged
-//          with limit/continue (500 per page); either way the store is replaced with the result and the
-//          informer diffs it (updates, adds, DeletedFinalStateUnknown tombstones).
+//          with the "k8s.io/initial-events-end" bookmark) when the server offers it, else a LIST with
+//          limit/continue (500 per page) at client-go's resourceVersion: "0" for the first (the API
+//          server answers it from its watch cache, whole, not from etcd: many informers starting at
+//          once cost etcd nothing), "" after a 410 (a quorum read, paged); either way the store is
+//          replaced with the result and the informer diffs it (updates, adds, DeletedFinalStateUnknown
+//          tombstones).
 //   watch: from the last resourceVersion seen (events and bookmarks move it), allowWatchBookmarks,
 //          a random server-side timeoutSeconds; a watch the server closes is resumed at once.
 //   liveness: a watch that delivers nothing (no event, no bookmark) for the idle timeout is stopped
@@ -375,6 +378,9 @@ export class Reflector<T> {
     const items: T[] = [];
     let cont: string | undefined;
     let rv = "";
+    // client-go's relistResourceVersion: a resourceVersion that is gone lists from etcd ("");
+    // otherwise the one the store is at, "0" before the first sync (the watch cache's).
+    const listRV = this.#rvUnavailable ? "" : this.#rv || "0";
     for (;;) {
       const opts: ListOptions = {
         ...this.#baseOptions(),
@@ -382,7 +388,10 @@ export class Reflector<T> {
         signal,
         timeoutMs: this.#requestTimeoutMs,
       };
+      // the reflector's own; a continue token carries the list's resourceVersion (the server refuses both)
+      delete opts.resourceVersion;
       if (cont !== undefined) opts.continue = cont;
+      else if (listRV) opts.resourceVersion = listRV;
       this.#stats.listRequests++;
       let page: ObjectList<T>;
       try {
