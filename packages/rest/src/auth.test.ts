@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mock, test } from "node:test";
@@ -29,6 +29,35 @@ test("a token file is re-read once its copy is a minute old", async () => {
 test("a missing token file names the path and never a token", async () => {
   const a = credentialFor({ host: "https://h", bearerTokenFile: "/nonexistent/token" });
   await assert.rejects(a.refresh!(), /cannot read bearer token file \/nonexistent\/token: ENOENT/);
+});
+
+test("a token file that cannot be read or is empty: the last token read from it, else bearerToken (client-go)", async () => {
+  const file = join(mkdtempSync(join(tmpdir(), "rest-auth-")), "token");
+  // A kubeconfig user with token and tokenFile: kubectl sends the token while the file is missing or empty.
+  const both = credentialFor({ host: "https://h", bearerToken: "inline", bearerTokenFile: file });
+  assert.equal((await both.refresh!()).authorization, "Bearer inline");
+  writeFileSync(file, "\n");
+  assert.equal((await both.refresh!()).authorization, "Bearer inline");
+  writeFileSync(file, "from-file\n");
+  assert.equal((await both.refresh!()).authorization, "Bearer from-file");
+  // A rotation that empties or removes the file keeps the last token read (client-go's cached token).
+  const only = credentialFor({ host: "https://h", bearerTokenFile: file });
+  assert.equal((await only.refresh!()).authorization, "Bearer from-file");
+  mock.timers.enable({ apis: ["Date"], now: Date.now() + 61_000 });
+  try {
+    writeFileSync(file, "");
+    assert.equal((await only.refresh!()).authorization, "Bearer from-file");
+    rmSync(file);
+    assert.equal((await only.refresh!()).authorization, "Bearer from-file");
+  } finally {
+    mock.timers.reset();
+  }
+  // With neither, the request fails and says why.
+  writeFileSync(file, "");
+  await assert.rejects(
+    credentialFor({ host: "https://h", bearerTokenFile: file }).refresh!(),
+    /bearer token file .* is empty; write the token into it/,
+  );
 });
 
 test("credential precedence follows client-go", () => {

@@ -64,23 +64,28 @@ const tokenFile: CredentialSource = {
   create(config) {
     const path = config.bearerTokenFile!;
     let last: { token: string; readAt: number } | undefined;
+    // client-go: a file that cannot be read or is empty leaves the last token read from it in use,
+    // else the config's bearerToken (a kubeconfig user with both token and tokenFile); only with
+    // neither does the request fail.
     const read = async (force: boolean): Promise<string> => {
       const now = Date.now();
       if (!force && last && now - last.readAt < tokenFileTTL) return last.token;
+      let problem: string;
       try {
         const token = (await readFile(path, "utf8")).trim();
-        if (!token) throw new ConfigError(`bearer token file ${path} is empty; write the token into it`);
-        last = { token, readAt: now };
-        return token;
+        if (token) {
+          last = { token, readAt: now };
+          return token;
+        }
+        problem = `bearer token file ${path} is empty; write the token into it`;
       } catch (err) {
-        if (err instanceof ConfigError) throw err;
-        // Keep using the last good token when a rotation briefly removes the file.
-        if (last) return last.token;
-        throw new ConfigError(
+        problem =
           `cannot read bearer token file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; ` +
-            "check the path (bearerTokenFile / the kubeconfig user's tokenFile)",
-        );
+          "check the path (bearerTokenFile / the kubeconfig user's tokenFile)";
       }
+      if (last) return last.token;
+      if (config.bearerToken) return config.bearerToken;
+      throw new ConfigError(problem);
     };
     return {
       async refresh() {
@@ -142,6 +147,68 @@ export function authProviderProblem(p: AuthProviderConfig): string | undefined {
   }
   if (!p.config?.["id-token"])
     return "auth-provider oidc has no id-token in its config; log in again to get one, or use an exec credential plugin (e.g. kubelogin)";
+  return undefined;
+}
+
+/**
+ * When an OIDC id-token expires (ms since the epoch; 0 when it has no exp claim, which kubectl takes
+ * as expired), or undefined when it is not a JWT whose payload is a JSON object.
+ */
+function oidcExpiry(idToken: string): number | undefined {
+  const parts = idToken.split(".");
+  // Go's base64.RawURLEncoding: no padding.
+  if (parts.length !== 3 || !/^[A-Za-z0-9_-]+$/.test(parts[1]!)) return undefined;
+  let claims: unknown;
+  try {
+    claims = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8"));
+  } catch {
+    return undefined;
+  }
+  if (!claims || typeof claims !== "object" || Array.isArray(claims)) return undefined;
+  // Go's json.Number: a number, or a string that holds one.
+  const exp = (claims as { exp?: unknown }).exp ?? 0;
+  if (typeof exp !== "number" && (typeof exp !== "string" || !/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(exp)))
+    return undefined;
+  const seconds = Math.trunc(Number(exp));
+  return Number.isFinite(seconds) ? seconds * 1000 : undefined;
+}
+
+/** kubectl's oidc provider takes an id-token as expired this long before its exp claim. */
+const oidcExpiryLeeway = 10_000;
+
+/**
+ * What kubectl's oidc auth-provider refuses in a kubeconfig user, beyond authProviderProblem: no
+ * idp-issuer-url or client-id, an id-token that is not a JWT, or one that has expired (kubectl would
+ * refresh it with the refresh-token; this client does not). A sentence ("auth-provider oidc ..."),
+ * never with a token; undefined when kubectl would send the id-token.
+ */
+export function oidcKubeconfigProblem(p: AuthProviderConfig, now = Date.now()): string | undefined {
+  if (p.name !== "oidc") return undefined;
+  const c = p.config ?? {};
+  for (const key of ["idp-issuer-url", "client-id"]) {
+    if (!c[key])
+      return (
+        `auth-provider oidc has no ${key} in its config, which kubectl refuses ("Must provide ${key}"); ` +
+        `add it (kubectl config set-credentials NAME --auth-provider-arg=${key}=...) or use an exec credential plugin (e.g. kubelogin)`
+      );
+  }
+  const idToken = c["id-token"];
+  if (!idToken) return undefined; // authProviderProblem says so
+  const expiresAt = oidcExpiry(idToken);
+  if (expiresAt === undefined)
+    return (
+      "auth-provider oidc has an id-token that is not a JWT with a readable payload, which kubectl refuses " +
+      '("ID Token is not a valid JWT"); log in again to get one, or use an exec credential plugin (e.g. kubelogin)'
+    );
+  if (now + oidcExpiryLeeway >= expiresAt) {
+    const when = expiresAt
+      ? `expired at ${new Date(expiresAt).toISOString()}`
+      : "has no exp claim (so it counts as expired)";
+    const fix = c["refresh-token"]
+      ? "this client does not refresh it with the refresh-token: run any kubectl command with this kubeconfig (kubectl refreshes the token and saves it), log in again"
+      : "there is no refresh-token to renew it (kubectl refuses it too): log in again";
+    return `auth-provider oidc has an id-token that ${when}; ${fix}, or use an exec credential plugin (e.g. kubelogin)`;
+  }
   return undefined;
 }
 

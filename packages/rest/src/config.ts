@@ -76,13 +76,22 @@ export interface RestConfig {
   apiPath?: string;
   tls?: TLSConfig;
   bearerToken?: string;
-  /** Re-read at least once a minute (bound service-account tokens rotate); wins over bearerToken. */
+  /**
+   * Re-read at least once a minute (bound service-account tokens rotate); wins over bearerToken, which
+   * (as in client-go) is used while the file cannot be read or is empty and no earlier read succeeded.
+   */
   bearerTokenFile?: string;
   username?: string;
   password?: string;
   exec?: ExecConfig;
   authProvider?: AuthProviderConfig;
   impersonate?: ImpersonationConfig;
+  /**
+   * client-go's DisableCompression (a kubeconfig cluster's disable-compression). This client never
+   * asks for compressed responses, so the setting only reaches exec plugins, in KUBERNETES_EXEC_INFO's
+   * spec.cluster, as client-go passes it.
+   */
+  disableCompression?: boolean;
   /** http(s):// proxy; default: HTTPS_PROXY / HTTP_PROXY unless NO_PROXY matches (loopback never proxied). */
   proxyURL?: string;
   userAgent?: string;

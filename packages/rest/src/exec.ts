@@ -94,7 +94,9 @@ export function execCluster(config: RestConfig): Record<string, unknown> {
   if (t.insecure) cluster["insecure-skip-tls-verify"] = true;
   if (ca) cluster["certificate-authority-data"] = ca;
   if (config.proxyURL) cluster["proxy-url"] = config.proxyURL;
-  if (config.exec?.clusterConfig !== undefined) cluster.config = config.exec.clusterConfig;
+  if (config.disableCompression) cluster["disable-compression"] = true;
+  // client-go always sends config, null without the cluster's exec extension.
+  cluster.config = config.exec?.clusterConfig ?? null;
   return cluster;
 }
 

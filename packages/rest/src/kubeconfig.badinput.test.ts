@@ -26,7 +26,14 @@ const idToken = "s3cr3t-id-token-77aa";
 const proxyPassword = "s3cr3t-proxy-pw-41f0";
 const keyData = b64(pki.clientKey);
 const keyBody = pki.clientKey.split("\n")[1]!;
-const secrets = [token, password, idToken, proxyPassword, keyData, keyBody];
+/** An unsigned JWT that expires `inSeconds` from now: its signature part is a secret too. */
+const jwtSignature = "s3cr3tSignatureQ2k";
+const jwt = (inSeconds: number) => {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  return `${part({ alg: "RS256" })}.${part({ exp: Math.floor(Date.now() / 1000) + inSeconds })}.${jwtSignature}`;
+};
+const oidcArgs = "idp-issuer-url: 'https://idp.example', client-id: c";
+const secrets = [token, password, idToken, jwtSignature, proxyPassword, keyData, keyBody];
 
 const files = {
   ca: pki.paths.caCert,
@@ -458,13 +465,36 @@ const cases: Case[] = [
   {
     name: "auth-provider gcp",
     text: kc(cluster(), "{auth-provider: {name: gcp}}"),
-    names: /user "u" has an auth-provider "gcp" is unsupported|user "u" has an auth-provider "gcp"/,
+    names: /user "u" cannot be used: its auth-provider "gcp" is unsupported.*gke-gcloud-auth-plugin/,
     entry: user,
   },
   {
     name: "auth-provider oidc without an id-token",
-    text: kc(cluster(), `{auth-provider: {name: oidc, config: {refresh-token: ${token}}}}`),
-    names: /user "u" has an auth-provider oidc has no id-token|user "u" .*no id-token/,
+    text: kc(cluster(), `{auth-provider: {name: oidc, config: {refresh-token: ${token}, ${oidcArgs}}}}`),
+    names: /user "u" cannot be used: its auth-provider oidc has no id-token/,
+    entry: user,
+  },
+  {
+    name: "auth-provider oidc without idp-issuer-url",
+    text: kc(cluster(), `{auth-provider: {name: oidc, config: {id-token: ${jwt(3600)}, client-id: c}}}`),
+    names:
+      /user "u" cannot be used: its auth-provider oidc has no idp-issuer-url .*"Must provide idp-issuer-url"/,
+    entry: user,
+  },
+  {
+    name: "auth-provider oidc with an id-token that is not a JWT",
+    text: kc(cluster(), `{auth-provider: {name: oidc, config: {id-token: ${idToken}, ${oidcArgs}}}}`),
+    names: /user "u" cannot be used: its auth-provider oidc has an id-token that is not a JWT/,
+    entry: user,
+  },
+  {
+    name: "auth-provider oidc with an expired id-token and a refresh-token",
+    text: kc(
+      cluster(),
+      `{auth-provider: {name: oidc, config: {id-token: ${jwt(-60)}, refresh-token: ${token}, ${oidcArgs}}}}`,
+    ),
+    names:
+      /user "u" cannot be used: its auth-provider oidc has an id-token that expired at .*does not refresh it.*run any kubectl command/,
     entry: user,
   },
   {

@@ -326,6 +326,23 @@ users:
     return got;
   }
 
+  const tokenFile = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  /** An unsigned JWT that expires `inSeconds` from now (no exp claim without it); the same all test long. */
+  const jwts = new Map<number | undefined, string>();
+  const jwt = (inSeconds?: number) => {
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    if (!jwts.has(inSeconds)) {
+      const claims = inSeconds === undefined ? {} : { exp: Math.floor(Date.now() / 1000) + inSeconds };
+      jwts.set(inSeconds, `${part({ alg: "RS256" })}.${part({ sub: "me", ...claims })}.c2ln`);
+    }
+    return jwts.get(inSeconds)!;
+  };
+  // A closed port: kubectl's refresh attempt fails at once.
+  const issuer = "idp-issuer-url: 'https://127.0.0.1:1'";
+  const oidc = `${issuer}, client-id: c`;
   const none = { authorization: null, impersonateUser: null };
   const cases: [string, () => string, Sent | "refused"][] = [
     // A bare host:port is plain http for kubectl whatever the TLS settings, and gets no credentials.
@@ -514,6 +531,70 @@ users:
         ),
       "refused",
     ],
+    // A user with token and tokenFile: the file's token while it can be read, else the token.
+    [
+      "token and a tokenFile that does not exist: the token is sent",
+      () => kubeconfig(secure(), `{token: tok-inline, tokenFile: ${join(dir, "missing-token")}}`),
+      { scheme: "https", authorization: "Bearer tok-inline", impersonateUser: null },
+    ],
+    [
+      "token and an empty tokenFile: the token is sent",
+      () => kubeconfig(secure(), `{token: tok-inline, tokenFile: ${tokenFile("empty-token", "")}}`),
+      { scheme: "https", authorization: "Bearer tok-inline", impersonateUser: null },
+    ],
+    [
+      "token and a tokenFile: the file's token is sent",
+      () => kubeconfig(secure(), `{token: tok-inline, tokenFile: ${tokenFile("token", "tok-file\n")}}`),
+      { scheme: "https", authorization: "Bearer tok-file", impersonateUser: null },
+    ],
+    // The oidc auth-provider: kubectl sends the id-token only with its issuer and client id, and only a
+    // JWT that has not expired (it would refresh an expired one, which this client does not).
+    [
+      "oidc without idp-issuer-url",
+      () =>
+        kubeconfig(secure(), `{auth-provider: {name: oidc, config: {id-token: ${jwt(3600)}, client-id: c}}}`),
+      "refused",
+    ],
+    [
+      "oidc without client-id",
+      () =>
+        kubeconfig(secure(), `{auth-provider: {name: oidc, config: {id-token: ${jwt(3600)}, ${issuer}}}}`),
+      "refused",
+    ],
+    [
+      "oidc with an id-token that has not expired",
+      () => kubeconfig(secure(), `{auth-provider: {name: oidc, config: {id-token: ${jwt(3600)}, ${oidc}}}}`),
+      { scheme: "https", authorization: `Bearer ${jwt(3600)}`, impersonateUser: null },
+    ],
+    [
+      "oidc with an id-token that expired",
+      () => kubeconfig(secure(), `{auth-provider: {name: oidc, config: {id-token: ${jwt(-60)}, ${oidc}}}}`),
+      "refused",
+    ],
+    [
+      "oidc with an id-token that expires within 10s",
+      () => kubeconfig(secure(), `{auth-provider: {name: oidc, config: {id-token: ${jwt(5)}, ${oidc}}}}`),
+      "refused",
+    ],
+    [
+      "oidc with an expired id-token and a refresh-token (kubectl's refresh fails: no issuer)",
+      () =>
+        kubeconfig(
+          secure(),
+          `{auth-provider: {name: oidc, config: {id-token: ${jwt(-60)}, refresh-token: r, ${oidc}}}}`,
+        ),
+      "refused",
+    ],
+    [
+      "oidc with an id-token without exp",
+      () => kubeconfig(secure(), `{auth-provider: {name: oidc, config: {id-token: ${jwt()}, ${oidc}}}}`),
+      "refused",
+    ],
+    [
+      "oidc with an id-token that is not a JWT",
+      () => kubeconfig(secure(), `{auth-provider: {name: oidc, config: {id-token: not-a-jwt, ${oidc}}}}`),
+      "refused",
+    ],
     [
       "proxy-url with the socks scheme (kubectl takes socks5 only)",
       () =>
@@ -606,4 +687,105 @@ describe("the decoder's parity with kubectl config view --raw (what each YAML va
       assert.deepEqual(omitEmpty(ours.clusters?.[0]?.cluster), omitEmpty(kubectl.clusters[0].cluster));
     });
   }
+});
+
+describe("exec plugins see what kubectl's see (KUBERNETES_EXEC_INFO, args, env)", () => {
+  const dir = join(root, "exec-info");
+  const plugin = join(dir, "plugin.mjs");
+  const seen = join(dir, "seen.json");
+  before(() => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      plugin,
+      `import { writeFileSync } from "node:fs";
+const info = JSON.parse(process.env.KUBERNETES_EXEC_INFO);
+writeFileSync(${JSON.stringify(seen)}, JSON.stringify({ info, args: process.argv.slice(2), foo: process.env.FOO ?? null }));
+console.log(JSON.stringify({ apiVersion: info.apiVersion, kind: "ExecCredential", status: { token: "tok-exec" } }));
+`,
+    );
+  });
+
+  /** What the plugin saw when kubectl, then we, made one request with `file`. */
+  async function seenBy(file: string): Promise<{ kubectl: unknown; ours: unknown }> {
+    const read = async () => JSON.parse((await import("node:fs")).readFileSync(seen, "utf8"));
+    writeFileSync(seen, "null");
+    await run("kubectl", ["--kubeconfig", file, "get", "--raw", "/api", "--request-timeout=5s"], {
+      env: env(file),
+      timeout: 20_000,
+    }).catch(() => undefined); // a proxy-url on a closed port fails after the plugin ran
+    const kubectl = await read();
+    writeFileSync(seen, "null");
+    const { config } = await loadKubeconfig({ path: file });
+    const client = RESTClient.forConfig({ ...config, maxRetries: 0 });
+    await client
+      .request({ method: "GET", path: "/api" })
+      .catch(() => undefined)
+      .finally(() => client.close());
+    return { kubectl, ours: await read() };
+  }
+
+  const user = (fields: string) =>
+    `{exec: {command: ${process.execPath}, args: [${plugin}, "a b", "--x=1"], env: [{name: FOO, value: bar}], provideClusterInfo: true${fields}}}`;
+  const doc = (cluster: string, u: string) => `apiVersion: v1
+kind: Config
+current-context: c
+contexts: [{name: c, context: {cluster: k, user: u}}]
+clusters: [{name: k, cluster: ${cluster}}]
+users: [{name: u, user: ${u}}]
+`;
+  const cases: [string, () => string][] = [
+    [
+      "CA file, tls-server-name, proxy-url, disable-compression and the exec extension",
+      () =>
+        doc(
+          `{server: "${s1.url}", certificate-authority: ${testPKI().paths.caCert}, tls-server-name: localhost, ` +
+            `proxy-url: "http://127.0.0.1:1", disable-compression: true, ` +
+            `extensions: [{name: client.authentication.k8s.io/exec, extension: {audience: aud, n: 1}}]}`,
+          user(", apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never"),
+        ),
+    ],
+    [
+      "insecure-skip-tls-verify, v1beta1 without interactiveMode",
+      () =>
+        doc(
+          `{server: "${s1.url}", insecure-skip-tls-verify: true}`,
+          user(", apiVersion: client.authentication.k8s.io/v1beta1"),
+        ),
+    ],
+  ];
+  for (const [name, text] of cases) {
+    test(name, async () => {
+      const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, "-")}.yaml`);
+      writeFileSync(file, text());
+      const { kubectl, ours } = await seenBy(file);
+      assert.ok(kubectl, "kubectl ran the plugin");
+      assert.deepEqual(ours, kubectl);
+    });
+  }
+});
+
+test('KUBECONFIG=":" names no file: kubectl loads nothing (not ~/.kube/config), and neither do we', async () => {
+  const home = join(root, "home-with-config");
+  mkdirSync(join(home, ".kube"), { recursive: true });
+  writeFileSync(
+    join(home, ".kube/config"),
+    "current-context: c\ncontexts: [{name: c, context: {cluster: k}}]\nclusters: [{name: k, cluster: {server: 'https://home.invalid:1'}}]\n",
+  );
+  for (const list of [delimiter, `${delimiter}${delimiter}`]) {
+    const e = { ...process.env, KUBECONFIG: list, HOME: home };
+    const { stdout } = await run("kubectl", ["config", "view", "-o", "json"], { env: e });
+    assert.deepEqual(JSON.parse(stdout).clusters ?? [], [], "kubectl read no file");
+    await assert.rejects(loadKubeconfig({ env: { KUBECONFIG: list, HOME: home } }), (err: unknown) => {
+      assert.ok(err instanceof KubeconfigError, String(err));
+      assert.match(err.message, /KUBECONFIG is ".*", which names no file/);
+      return true;
+    });
+  }
+  // Unset or empty, it is ~/.kube/config for both.
+  const { stdout } = await run("kubectl", ["config", "view", "-o", "json"], {
+    env: { ...process.env, KUBECONFIG: "", HOME: home },
+  });
+  assert.equal(JSON.parse(stdout).clusters[0].cluster.server, "https://home.invalid:1");
+  const got = await loadKubeconfig({ env: { KUBECONFIG: "", HOME: home } });
+  assert.equal(got.config.host, "https://home.invalid:1");
 });

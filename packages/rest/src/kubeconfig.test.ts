@@ -82,6 +82,11 @@ describe("kubeconfig loading rules", () => {
       files: ["/home/me/.kube/config"],
       explicit: false,
     });
+    // Set but naming no file (KUBECONFIG=$A:$B with both unset): no file, not ~/.kube/config.
+    assert.deepEqual(kubeconfigPaths({ env: { KUBECONFIG: delimiter, HOME: "/home/me" } }), {
+      files: [],
+      explicit: false,
+    });
   });
 
   test("KUBECONFIG merge: first file to set current-context or define a name wins, entries not field-merged", async () => {
@@ -181,10 +186,16 @@ contexts:
     assert.equal(got.config.exec?.command, "/base/bin/plugin");
     assert.deepEqual(got.config.exec?.clusterConfig, { audience: "x" });
     assert.equal(got.config.exec?.interactiveMode, "Never");
+    // kubectl's oidc provider needs the issuer, the client id and a JWT that has not expired.
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const idToken = `${part({ alg: "RS256" })}.${part({ exp: Math.floor(Date.now() / 1000) + 3600 })}.c2ln`;
     const p = await configFromKubeconfigText(
-      "current-context: c\nclusters: [{name: k, cluster: {server: 'https://k'}}]\nusers: [{name: u, user: {auth-provider: {name: oidc, config: {id-token: abc}}}}]\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n",
+      `current-context: c\nclusters: [{name: k, cluster: {server: 'https://k'}}]\nusers: [{name: u, user: {auth-provider: {name: oidc, config: {id-token: ${idToken}, idp-issuer-url: 'https://idp', client-id: cid}}}}]\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n`,
     );
-    assert.deepEqual(p.config.authProvider, { name: "oidc", config: { "id-token": "abc" } });
+    assert.deepEqual(p.config.authProvider, {
+      name: "oidc",
+      config: { "id-token": idToken, "idp-issuer-url": "https://idp", "client-id": "cid" },
+    });
   });
 
   test("YAML 1.1-style booleans and quoted numbers parse as Go's YAML does", async () => {

@@ -16,7 +16,12 @@ import { readFile, stat } from "node:fs/promises";
 import { isIP } from "node:net";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from "node:path";
-import { authProviderProblem, type CredentialFields, credentialConflict } from "./auth.js";
+import {
+  authProviderProblem,
+  type CredentialFields,
+  credentialConflict,
+  oidcKubeconfigProblem,
+} from "./auth.js";
 import {
   type AuthProviderConfig,
   type ExecConfig,
@@ -149,13 +154,15 @@ export function kubeconfigPaths(opts: { path?: string; env?: NodeJS.ProcessEnv }
   const env = opts.env ?? process.env;
   const list = env.KUBECONFIG;
   if (list) {
+    // A set KUBECONFIG is the whole list, as in client-go: one that names no file (":", from
+    // KUBECONFIG=$A:$B with both unset) loads nothing rather than falling back to ~/.kube/config.
     const files: string[] = [];
     for (const f of list.split(delimiter)) {
       if (!f) continue;
       const abs = resolve(f);
       if (!files.includes(abs)) files.push(abs);
     }
-    if (files.length) return { files, explicit: false };
+    return { files, explicit: false };
   }
   const home = env.HOME || env.USERPROFILE || homedir();
   return { files: [join(home, ".kube", "config")], explicit: false };
@@ -526,6 +533,7 @@ async function clusterConfig(cluster: Entry<KubeconfigCluster>, server: Server):
     : caData
       ? decodeData(caData)
       : undefined;
+  if (c["disable-compression"]) config.disableCompression = true;
   // Like kubectl, the TLS settings only count for an https server.
   if (!server.https) return config;
   const tls: TLSConfig = {};
@@ -629,8 +637,8 @@ async function userCredentials(
   if (!server.https) return;
 
   if (creds.authProvider && !creds.exec) {
-    const problem = authProviderProblem(creds.authProvider);
-    if (problem) fail(`has an ${problem}`);
+    const problem = authProviderProblem(creds.authProvider) ?? oidcKubeconfigProblem(creds.authProvider);
+    if (problem) fail(`cannot be used: its ${problem}`);
   }
   if (u.tokenFile && !u.token) await readEntryFile(u.tokenFile, "tokenFile", user);
   if (pair) {
@@ -702,8 +710,11 @@ export async function loadKubeconfig(opts: LoadKubeconfigOptions = {}): Promise<
     if (kc) docs.push({ kc, file });
   }
   if (docs.length === 0 && !opts.overrides?.server) {
+    const looked = files.length
+      ? `looked for ${files.join(", ")}`
+      : `KUBECONFIG is ${JSON.stringify((opts.env ?? process.env).KUBECONFIG)}, which names no file`;
     throw new KubeconfigError(
-      `no kubeconfig found (looked for ${files.join(", ")}); set KUBECONFIG or pass a kubeconfig path ` +
+      `no kubeconfig found (${looked}); set KUBECONFIG or pass a kubeconfig path ` +
         "(or use inClusterConfig() inside a pod)",
       files,
     );
