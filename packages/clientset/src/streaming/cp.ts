@@ -1,8 +1,19 @@
 // Copying files to and from a container as `kubectl cp` does: a tar archive over exec (`tar -xmf -`
 // in the container to copy in, `tar cf -` to copy out). The archive code is a small ustar writer and
 // reader of its own (regular files, directories, symlinks; long names as PAX or GNU records).
-import { chmod, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from "node:fs/promises";
-import { join, posix, resolve, sep } from "node:path";
+import type { Stats } from "node:fs";
+import {
+  chmod,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  symlink,
+  unlink,
+  writeFile,
+} from "node:fs/promises";
+import { dirname, join, posix, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import type { RequestSpec } from "@org/rest";
 import type { RestInterface } from "../runtime/rest.js";
@@ -198,7 +209,8 @@ async function runTar(
 /**
  * Copies a local file or directory tree into the container as `remotePath` (kubectl cp <local>
  * <pod>:<remote>): the tree goes as a tar archive into `tar -xmf - -C <dirname of remotePath>`, so
- * modes come along and the container needs tar.
+ * modes come along and the container needs tar. When `remotePath` is a directory in the container
+ * (`test -d`), the copy goes into it as `<remotePath>/<local base name>`, as kubectl's does.
  */
 export async function copyToPod(
   rest: RestInterface,
@@ -207,22 +219,91 @@ export async function copyToPod(
   remotePath: string,
   opts: CopyOptions = {},
 ): Promise<void> {
-  const dest = posix.normalize(remotePath.replace(/\/+$/, "") || "/");
-  const base = posix.basename(dest);
+  let dest = posix.normalize(remotePath.replace(/\/+$/, "") || "/");
+  let base = posix.basename(dest);
   if (!base || base === "." || base === "..") {
     throw new TypeError(
       `copyToPod: the remote path ${JSON.stringify(remotePath)} must name a file or directory`,
     );
+  }
+  try {
+    await lstat(localPath);
+  } catch {
+    throw new CopyError(
+      `copyToPod: ${localPath} doesn't exist in the local filesystem; name an existing file or directory`,
+    );
+  }
+  if (await isRemoteDir(rest, target, opts, dest)) {
+    base = posix.basename(resolve(localPath));
+    dest = posix.join(dest, base);
   }
   const archive = await tarOf(localPath, base);
   const dir = posix.dirname(dest);
   await runTar(rest, target, "copyToPod", opts, ["tar", "-xmf", "-", "-C", dir], archive);
 }
 
+/** Whether `path` is a directory in the container (`test -d`; any failure counts as no). */
+async function isRemoteDir(
+  rest: RestInterface,
+  target: RequestSpec,
+  opts: CopyOptions,
+  path: string,
+): Promise<boolean> {
+  const session = await openRemoteCommand(rest, target, "copyToPod", { ...opts, stdin: false }, [
+    "test",
+    "-d",
+    path,
+  ]);
+  session.stdout?.resume();
+  session.stderr?.resume();
+  try {
+    return (await session.status).exitCode === 0;
+  } catch (e) {
+    if (e instanceof RemoteCommandError) return false;
+    throw e;
+  }
+}
+
+/**
+ * Where a symlink at `link` (a path under `root`) leads, resolving every symlink on the way as the
+ * filesystem will: undefined when it leaves `root` (or loops), else the path it names.
+ */
+async function linkDestination(root: string, link: string, target: string): Promise<string | undefined> {
+  if (link === root || target.startsWith("/")) return undefined;
+  const stack = relative(root, dirname(link)).split(sep).filter(Boolean);
+  const todo = target.split("/").reverse();
+  for (let hops = 0; todo.length > 0; ) {
+    const part = todo.pop()!;
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (stack.pop() === undefined) return undefined;
+      continue;
+    }
+    stack.push(part);
+    const here = join(root, ...stack);
+    let st: Stats;
+    try {
+      st = await lstat(here);
+    } catch {
+      continue; // not there (yet): a plain name
+    }
+    if (!st.isSymbolicLink()) continue;
+    if (++hops > 40) return undefined;
+    const next = await readlink(here);
+    if (next.startsWith("/")) return undefined;
+    stack.pop();
+    todo.push(...next.split("/").reverse());
+  }
+  return join(root, ...stack);
+}
+
 /**
  * Copies a file or directory tree out of the container to `localPath` (kubectl cp <pod>:<remote>
- * <local>) with `tar cf -`, keeping modes and symlinks; entries that would land outside `localPath`
- * (absolute, `..`, links pointing out) are refused with a CopyError, as kubectl refuses them.
+ * <local>) with `tar cf -`, keeping modes and symlinks. An archive can come from a container that
+ * lies, so nothing is written outside `localPath`: entries named outside it (absolute, `..`), entries
+ * under a symlink (nothing is written through one), and symlinks that lead outside it (checked once
+ * the whole tree is written, through every link on the way) are refused with a CopyError; a link
+ * that is refused is removed. (kubectl skips symlinks altogether.)
  */
 export async function copyFromPod(
   rest: RestInterface,
@@ -233,42 +314,79 @@ export async function copyFromPod(
 ): Promise<void> {
   const src = posix.normalize(remotePath.replace(/\/+$/, "") || "/");
   const base = posix.basename(src);
+  // A name that starts with "-" would be read as an option of tar: "./-name" is the same file.
+  const member = base.startsWith("-") ? `./${base}` : base;
   const archive = await runTar(rest, target, "copyFromPod", opts, [
     "tar",
     "cf",
     "-",
     "-C",
     posix.dirname(src),
-    base,
+    member,
   ]);
   const root = resolve(localPath);
   const dirModes: [string, number][] = [];
+  const links: [string, string][] = [];
+  const refuse = (name: string, why: string) =>
+    new CopyError(`copyFromPod: the archive entry ${JSON.stringify(name)} ${why}; nothing more was copied`);
+  /** The entry's parent directories under `root` must not be symlinks: nothing is written through one. */
+  const checkParents = async (name: string, out: string) => {
+    if (out === root) return;
+    const dirs = [root];
+    for (const part of relative(root, dirname(out)).split(sep).filter(Boolean)) {
+      dirs.push(join(dirs[dirs.length - 1]!, part));
+    }
+    for (const p of dirs) {
+      // root may be a symlink the caller chose; only one the archive made is refused
+      if (p === root && !links.some(([l]) => l === root)) continue;
+      const st = await lstat(p).catch(() => undefined);
+      if (st === undefined) return;
+      if (st.isSymbolicLink()) throw refuse(name, `would be written through the symlink ${p}`);
+    }
+  };
+  /** An existing symlink where an entry goes is replaced, never written through. */
+  const clear = async (out: string) => {
+    const st = await lstat(out).catch(() => undefined);
+    if (st?.isSymbolicLink()) await unlink(out);
+  };
   for (const e of untar(archive)) {
     const rel = posix.normalize(e.name).replace(/\/+$/, "");
     if (rel !== base && !rel.startsWith(`${base}/`)) {
-      throw new CopyError(
-        `copyFromPod: the archive entry ${JSON.stringify(e.name)} is outside ${remotePath}`,
-      );
+      throw refuse(e.name, `is outside ${remotePath}`);
     }
     const out = resolve(root, ...rel.slice(base.length).split("/").filter(Boolean));
     if (out !== root && !out.startsWith(root + sep)) {
-      throw new CopyError(
-        `copyFromPod: the archive entry ${JSON.stringify(e.name)} would be written outside ${localPath}`,
-      );
+      throw refuse(e.name, `would be written outside ${localPath}`);
     }
+    if (e.type !== "5" && e.type !== "2" && e.type !== "0" && e.type !== "7") continue;
+    await checkParents(e.name, out);
+    if (out !== root) await clear(out);
     if (e.type === "5") {
       await mkdir(out, { recursive: true });
       dirModes.push([out, e.mode]);
     } else if (e.type === "2") {
-      const targetPath = resolve(out, "..", e.linkname);
-      if (targetPath !== root && !targetPath.startsWith(root + sep)) {
-        throw new CopyError(`copyFromPod: the symlink ${JSON.stringify(e.name)} points outside ${localPath}`);
+      const lexical = resolve(out, "..", e.linkname);
+      if (e.linkname.startsWith("/") || (lexical !== root && !lexical.startsWith(root + sep))) {
+        throw refuse(e.name, `is a symlink to ${e.linkname}, outside ${localPath}`);
       }
+      await mkdir(dirname(out), { recursive: true });
       await symlink(e.linkname, out);
-    } else if (e.type === "0" || e.type === "7") {
-      await mkdir(resolve(out, ".."), { recursive: true });
+      links.push([out, e.name]);
+    } else {
+      await mkdir(dirname(out), { recursive: true });
       await writeFile(out, e.data, { mode: e.mode });
       await chmod(out, e.mode);
+    }
+  }
+  // Links are judged on the finished tree: a later entry can change where an earlier link leads.
+  for (const [link, name] of links) {
+    if (!(await lstat(link).catch(() => undefined))?.isSymbolicLink()) continue; // replaced by a later entry
+    const to = await linkDestination(root, link, await readlink(link));
+    if (to === undefined || (to !== root && !to.startsWith(root + sep))) {
+      await unlink(link);
+      throw new CopyError(
+        `copyFromPod: the archive entry ${JSON.stringify(name)} is a symlink that leads outside ${localPath} through the links beside it; it was removed (the rest was copied)`,
+      );
     }
   }
   // Directory modes last, deepest first: a read-only directory must not stop its own extraction.

@@ -1,0 +1,256 @@
+// copyToPod / copyFromPod against a container that answers with whatever archive the test writes (a
+// container that lies): nothing may be written outside the local destination, whatever the entries'
+// names and symlinks; and the commands sent for names kubectl's tar would read as options.
+import assert from "node:assert/strict";
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { RequestSpec, WebSocketHandlers } from "@org/rest";
+import type { RestInterface } from "../runtime/rest.js";
+import { CopyError, copyFromPod, copyToPod, untar } from "./cp.js";
+
+/** One ustar entry: type "0" file, "5" directory, "2" symlink. */
+function entry(name: string, type: string, body = "", linkname = ""): Buffer {
+  const data = Buffer.from(body);
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 100, "utf8");
+  h.write("0000644\0", 100, "ascii");
+  h.write(`${data.length.toString(8).padStart(11, "0")}\0`, 124, "ascii");
+  h.write("        ", 148, "ascii");
+  h.write(type, 156, "ascii");
+  h.write(linkname, 157, 100, "utf8");
+  h.write("ustar\u000000", 257, "ascii");
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "ascii");
+  return Buffer.concat([h, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+}
+const archive = (...entries: Buffer[]) => Buffer.concat([...entries, Buffer.alloc(1024)]);
+
+interface Reply {
+  stdout?: Buffer;
+  stderr?: string;
+  exitCode?: number;
+}
+interface Call {
+  command: string[];
+  stdin: Buffer;
+}
+
+/** A RestInterface whose exec runs nothing: `reply` says what the command printed and how it ended. */
+function container(reply: (command: string[], stdin: Buffer) => Reply) {
+  const calls: Call[] = [];
+  const rest = {
+    async connect(spec: RequestSpec, _protocols: readonly string[], handlers: WebSocketHandlers) {
+      const q = spec.query as { command: string[]; stdin: boolean };
+      const stdin: Buffer[] = [];
+      let open = true;
+      const end = () => {
+        const call = { command: q.command, stdin: Buffer.concat(stdin) };
+        calls.push(call);
+        const r = reply(call.command, call.stdin);
+        setImmediate(() => {
+          if (r.stdout) handlers.message(Buffer.concat([Buffer.from([1]), r.stdout]), true);
+          if (r.stderr) handlers.message(Buffer.concat([Buffer.from([2]), Buffer.from(r.stderr)]), true);
+          const code = r.exitCode ?? 0;
+          const status =
+            code === 0
+              ? { status: "Success" }
+              : {
+                  status: "Failure",
+                  reason: "NonZeroExitCode",
+                  details: { causes: [{ reason: "ExitCode", message: String(code) }] },
+                };
+          handlers.message(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]), true);
+          open = false;
+          handlers.close({ code: 1000, reason: "" });
+        });
+      };
+      const conn = {
+        protocol: "v5.channel.k8s.io",
+        get open() {
+          return open;
+        },
+        send(parts: readonly Uint8Array[], prefix?: number) {
+          if (prefix === 0) stdin.push(...parts.map((p) => Buffer.from(p)));
+          else if (prefix === 255) end();
+          return true;
+        },
+        drained: async () => {},
+        pause() {},
+        resume() {},
+        destroy() {
+          if (!open) return;
+          open = false;
+          handlers.close({ code: 1006, reason: "" });
+        },
+        close() {
+          conn.destroy();
+        },
+      };
+      if (!q.stdin) end();
+      return conn;
+    },
+  };
+  return { rest: rest as unknown as RestInterface, calls };
+}
+const target = { method: "GET", path: "/api/v1/namespaces/ns/pods/box/exec" } as unknown as RequestSpec;
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "cp-test-"));
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+/** A fresh `<case>/` with the destination `<case>/dest/out` in it; what ends up in `<case>` is checked. */
+async function place(name: string) {
+  const box = join(dir, name);
+  await mkdir(join(box, "dest"), { recursive: true });
+  return { box, dest: join(box, "dest", "out") };
+}
+
+const exists = (p: string) =>
+  lstat(p).then(
+    () => true,
+    () => false,
+  );
+
+describe("copyFromPod refuses what would land outside the destination", () => {
+  test("'..' and absolute entry names", async () => {
+    for (const [i, name] of ["out/../../evil", "out/../evil", "/evil", "../evil"].entries()) {
+      const { box, dest } = await place(`names-${i}`);
+      const { rest } = container(() => ({ stdout: archive(entry("out/", "5"), entry(name, "0", "pwned")) }));
+      await assert.rejects(copyFromPod(rest, target, "out", dest), (e: unknown) => {
+        assert.ok(e instanceof CopyError, String(e));
+        assert.match(e.message, new RegExp(`archive entry "${name.replace(/\./g, "\\.")}"`));
+        return true;
+      });
+      assert.deepEqual(await readdir(box), ["dest"], name);
+      assert.equal(await exists(join(box, "evil")), false);
+      assert.equal(await exists(join(box, "dest", "evil")), false);
+    }
+  });
+
+  test("a file written through a link whose target hides '..' behind another link (s -> ., d -> s/..)", async () => {
+    const { box, dest } = await place("through-link");
+    const { rest } = container(() => ({
+      stdout: archive(
+        entry("out/", "5"),
+        entry("out/s", "2", "", "."),
+        entry("out/d", "2", "", "s/.."), // reads as out/ itself, but out/s is out, so out/d is dest/
+        entry("out/d/evil", "0", "pwned"),
+      ),
+    }));
+    await assert.rejects(copyFromPod(rest, target, "out", dest), (e: unknown) => {
+      assert.ok(e instanceof CopyError, String(e));
+      assert.match(e.message, /"out\/d\/evil" would be written through the symlink .*out\/d/);
+      return true;
+    });
+    assert.equal(await exists(join(box, "dest", "evil")), false, "nothing written beside the destination");
+  });
+
+  test("a file entry over a link is written in place of the link, not through it", async () => {
+    const { box, dest } = await place("over-link");
+    await writeFile(join(box, "dest", "victim"), "mine");
+    const { rest } = container(() => ({
+      stdout: archive(
+        entry("out/", "5"),
+        entry("out/s", "2", "", "."),
+        entry("out/f", "2", "", "s/../victim"), // really dest/victim
+        entry("out/f", "0", "pwned"),
+      ),
+    }));
+    await copyFromPod(rest, target, "out", dest);
+    assert.equal(await readFile(join(box, "dest", "victim"), "utf8"), "mine", "the file beside is untouched");
+    assert.equal(await readFile(join(dest, "f"), "utf8"), "pwned");
+    assert.ok((await lstat(join(dest, "f"))).isFile());
+  });
+
+  test("a link that leads outside only once a later link exists is removed, with a CopyError", async () => {
+    const { dest } = await place("late-link");
+    const { rest } = container(() => ({
+      stdout: archive(
+        entry("out/", "5"),
+        entry("out/sub/", "5"),
+        entry("out/sub/a", "2", "", "b/../.."), // out/ while b does not exist
+        entry("out/sub/b", "2", "", ".."), // out/, so a is now out/../.. = dest/..
+      ),
+    }));
+    await assert.rejects(copyFromPod(rest, target, "out", dest), (e: unknown) => {
+      assert.ok(e instanceof CopyError, String(e));
+      assert.match(e.message, /"out\/sub\/a" is a symlink that leads outside .* it was removed/);
+      return true;
+    });
+    assert.equal(await exists(join(dest, "sub", "a")), false, "the link is gone");
+    assert.equal(await readlink(join(dest, "sub", "b")), "..");
+  });
+
+  test("links to absolute paths and out of the tree are refused; links inside it, through links, are kept", async () => {
+    for (const [i, to] of ["/etc/passwd", "../../etc", ".."].entries()) {
+      const { dest } = await place(`bad-link-${i}`);
+      const { rest } = container(() => ({
+        stdout: archive(entry("out/", "5"), entry("out/l", "2", "", to)),
+      }));
+      await assert.rejects(copyFromPod(rest, target, "out", dest), /"out\/l" is a symlink to .* outside/);
+      assert.equal(await exists(join(dest, "l")), false, to);
+    }
+    const { dest } = await place("good-links");
+    const { rest } = container(() => ({
+      stdout: archive(
+        entry("out/", "5"),
+        entry("out/sub/", "5"),
+        entry("out/sub/f", "0", "data"),
+        entry("out/lib", "2", "", "sub"),
+        entry("out/sub/up", "2", "", "../lib/f"),
+      ),
+    }));
+    await copyFromPod(rest, target, "out", dest);
+    assert.equal(await readFile(join(dest, "sub", "up"), "utf8"), "data");
+    assert.equal(await readlink(join(dest, "lib")), "sub");
+  });
+});
+
+describe("names tar would read as options", () => {
+  test("copyFromPod of a name starting with '-' asks tar for ./-name (kubectl's tar cf - -name fails)", async () => {
+    const { dest } = await place("dash");
+    const { rest, calls } = container(() => ({ stdout: archive(entry("./-x", "0", "dash")) }));
+    await copyFromPod(rest, target, "dir/-x", dest);
+    assert.deepEqual(calls[0]!.command, ["tar", "cf", "-", "-C", "dir", "./-x"]);
+    assert.equal(await readFile(dest, "utf8"), "dash");
+  });
+});
+
+describe("copyToPod", () => {
+  test("a local path that does not exist: a CopyError naming it, before any exec (kubectl's message)", async () => {
+    const { rest, calls } = container(() => ({}));
+    const missing = join(dir, "no-such-file");
+    await assert.rejects(copyToPod(rest, target, missing, "x"), (e: unknown) => {
+      assert.ok(e instanceof CopyError, String(e));
+      assert.match(e.message, new RegExp(`${missing} doesn't exist in the local filesystem`));
+      return true;
+    });
+    assert.equal(calls.length, 0);
+  });
+
+  test("into a remote directory: the copy goes inside it under its own name, as kubectl cp's", async () => {
+    const { box } = await place("to-dir");
+    await writeFile(join(box, "f.txt"), "hello");
+    const { rest, calls } = container(() => ({}));
+    await copyToPod(rest, target, join(box, "f.txt"), "/data/");
+    assert.deepEqual(calls[0]!.command, ["test", "-d", "/data"]);
+    assert.deepEqual(calls[1]!.command, ["tar", "-xmf", "-", "-C", "/data"]);
+    assert.deepEqual(
+      untar(calls[1]!.stdin).map((e) => [e.name, e.data.toString()]),
+      [["f.txt", "hello"]],
+    );
+
+    const { rest: r2, calls: c2 } = container((command) => ({ exitCode: command[0] === "test" ? 1 : 0 }));
+    await copyToPod(r2, target, join(box, "f.txt"), "/data/g.txt");
+    assert.deepEqual(c2[1]!.command, ["tar", "-xmf", "-", "-C", "/data"]);
+    assert.deepEqual(
+      untar(c2[1]!.stdin).map((e) => e.name),
+      ["g.txt"],
+    );
+  });
+});
