@@ -352,6 +352,21 @@ export async function listenAndForward(
   ports: readonly (number | { local?: number; remote: number })[],
   opts: ListenOptions = {},
 ): Promise<PortForwarder> {
+  // Every pair is checked before anything listens, as kubectl checks its arguments before it connects.
+  for (const p of ports) {
+    const remote = typeof p === "number" ? p : p?.remote;
+    const local = typeof p === "number" ? 0 : (p?.local ?? 0);
+    if (!Number.isInteger(remote) || remote < 1 || remote > 65535) {
+      throw new TypeError(
+        `forwardPorts: the pod port ${JSON.stringify(remote)} in ${JSON.stringify(p)} must be an integer from 1 to 65535`,
+      );
+    }
+    if (!Number.isInteger(local) || local < 0 || local > 65535) {
+      throw new TypeError(
+        `forwardPorts: the local port ${JSON.stringify(local)} in ${JSON.stringify(p)} must be an integer from 0 (any free port) to 65535`,
+      );
+    }
+  }
   const address = opts.address ?? "127.0.0.1";
   const onError =
     opts.onError ??
