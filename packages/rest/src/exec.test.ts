@@ -25,6 +25,7 @@ const mode = process.env.MODE ?? "token";
 await new Promise((r) => setTimeout(r, Number(process.env.DELAY_MS ?? 0)));
 if (mode === "fail") { console.error("plugin: cannot log in"); process.exit(3); }
 if (mode === "garbage") { console.log("hello"); process.exit(0); }
+if (mode === "raw") { console.log(process.env.RAW); process.exit(0); }
 const status = {};
 if (mode === "cert") { status.clientCertificateData = process.env.CERT; status.clientKeyData = process.env.KEY; }
 else status.token = "tok-" + n;
@@ -235,6 +236,20 @@ describe("exec credential plugins", () => {
     await check(
       execConfig({ ANSWER_VERSION: "client.authentication.k8s.io/v1beta1" }).exec,
       /returned apiVersion/,
+    );
+    const raw = (status: object) =>
+      execConfig({
+        MODE: "raw",
+        RAW: JSON.stringify({
+          apiVersion: "client.authentication.k8s.io/v1",
+          kind: "ExecCredential",
+          status,
+        }),
+      }).exec;
+    await check(raw({ token: 5 }), /returned status\.token that is not a string/);
+    await check(
+      raw({ token: "t", expirationTimestamp: "2030-01-02 15:04:05" }),
+      /returned expirationTimestamp "2030-01-02 15:04:05", which is not an RFC 3339 time/,
     );
     const { exec: noMode } = execConfig();
     delete noMode.interactiveMode;

@@ -237,6 +237,8 @@ function pluginName(exec: ExecConfig): string {
   return `${JSON.stringify(exec.command)}${exec.origin ? ` (${exec.origin})` : ""}`;
 }
 
+const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
 function parseCredential(out: string, exec: ExecConfig): ExecCredential {
   const name = pluginName(exec);
   let v: unknown;
@@ -247,9 +249,15 @@ function parseCredential(out: string, exec: ExecConfig): ExecCredential {
       `exec plugin ${name} printed something that is not an ExecCredential JSON object`,
     );
   }
-  const o = v as { apiVersion?: string; kind?: string; status?: Record<string, unknown> };
-  if (!o || typeof o !== "object" || o.kind !== "ExecCredential") {
-    throw new ExecPluginError(`exec plugin ${name} printed JSON without kind: ExecCredential`);
+  const o = v as { apiVersion?: unknown; kind?: unknown; status?: Record<string, unknown> };
+  if (!o || typeof o !== "object" || Array.isArray(o)) {
+    throw new ExecPluginError(`exec plugin ${name} printed JSON that is not an ExecCredential object`);
+  }
+  // Like client-go's decoder: the kind may be left out, but not be another one.
+  if (o.kind !== undefined && o.kind !== "" && o.kind !== "ExecCredential") {
+    throw new ExecPluginError(
+      `exec plugin ${name} printed kind ${JSON.stringify(o.kind)}, not kind: ExecCredential`,
+    );
   }
   if (o.apiVersion !== exec.apiVersion) {
     throw new ExecPluginError(
@@ -257,12 +265,23 @@ function parseCredential(out: string, exec: ExecConfig): ExecCredential {
     );
   }
   const s = o.status;
-  if (!s || typeof s !== "object") throw new ExecPluginError(`exec plugin ${name} returned no status`);
+  if (!s || typeof s !== "object" || Array.isArray(s))
+    throw new ExecPluginError(`exec plugin ${name} returned no status`);
+  const str = (field: string): string | undefined => {
+    const x = s[field];
+    if (x === undefined || x === null) return undefined;
+    if (typeof x !== "string")
+      throw new ExecPluginError(`exec plugin ${name} returned status.${field} that is not a string`);
+    return x;
+  };
   const cred: ExecCredential = {};
-  if (typeof s.token === "string" && s.token) cred.token = s.token;
-  if (typeof s.clientCertificateData === "string" && s.clientCertificateData)
-    cred.clientCertificateData = s.clientCertificateData;
-  if (typeof s.clientKeyData === "string" && s.clientKeyData) cred.clientKeyData = s.clientKeyData;
+  const token = str("token");
+  const cert = str("clientCertificateData");
+  const key = str("clientKeyData");
+  const expiration = str("expirationTimestamp");
+  if (token) cred.token = token;
+  if (cert) cred.clientCertificateData = cert;
+  if (key) cred.clientKeyData = key;
   if (!!cred.clientCertificateData !== !!cred.clientKeyData) {
     throw new ExecPluginError(
       `exec plugin ${name} returned a client certificate without its key or the other way round`,
@@ -271,10 +290,14 @@ function parseCredential(out: string, exec: ExecConfig): ExecCredential {
   if (!cred.token && !cred.clientCertificateData) {
     throw new ExecPluginError(`exec plugin ${name} returned neither a token nor a client certificate`);
   }
-  if (typeof s.expirationTimestamp === "string" && s.expirationTimestamp) {
-    const t = Date.parse(s.expirationTimestamp);
+  if (expiration !== undefined) {
+    // metav1.Time: RFC 3339 only (Go's time.RFC3339, fractional seconds allowed), as kubectl reads it.
+    const t = rfc3339.test(expiration) ? Date.parse(expiration) : Number.NaN;
     if (Number.isNaN(t))
-      throw new ExecPluginError(`exec plugin ${name} returned an invalid expirationTimestamp`);
+      throw new ExecPluginError(
+        `exec plugin ${name} returned expirationTimestamp ${JSON.stringify(expiration.slice(0, 40))}, ` +
+          "which is not an RFC 3339 time (like 2030-01-02T15:04:05Z); fix the plugin or leave the field out",
+      );
     cred.expiresAt = t;
   }
   return cred;

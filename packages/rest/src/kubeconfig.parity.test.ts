@@ -789,3 +789,99 @@ test('KUBECONFIG=":" names no file: kubectl loads nothing (not ~/.kube/config), 
   const got = await loadKubeconfig({ env: { KUBECONFIG: "", HOME: home } });
   assert.equal(got.config.host, "https://home.invalid:1");
 });
+
+describe("exec plugin answers kubectl takes or refuses, and so do we", () => {
+  const dir = join(root, "exec-answers");
+  const plugin = join(dir, "plugin.mjs");
+  let file: string;
+  before(() => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(plugin, "console.log(process.env.ANSWER);\n");
+    file = join(dir, "config");
+    writeFileSync(
+      file,
+      `apiVersion: v1
+kind: Config
+current-context: c
+contexts: [{name: c, context: {cluster: k, user: u}}]
+clusters: [{name: k, cluster: {server: "${s1.url}", certificate-authority: ${testPKI().paths.caCert}}}]
+users: [{name: u, user: {exec: {command: ${process.execPath}, args: [${plugin}], apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never}}}]
+`,
+    );
+  });
+
+  /** The Authorization kubectl / we send with the plugin printing `answer`, or "refused". */
+  async function kubectlWith(answer: string): Promise<string> {
+    const n = s1.requests.length;
+    try {
+      await run("kubectl", ["--kubeconfig", file, "get", "--raw", "/api", "--request-timeout=5s"], {
+        env: { ...env(file), ANSWER: answer },
+        timeout: 20_000,
+      });
+    } catch {
+      return "refused";
+    }
+    return s1.requests.slice(n).find((r) => r.url.startsWith("/api"))?.headers.authorization ?? "none";
+  }
+  async function oursWith(answer: string): Promise<string> {
+    const { clearExecCache } = await import("./exec.js");
+    clearExecCache();
+    const { config } = await loadKubeconfig({ path: file });
+    const n = s1.requests.length;
+    process.env.ANSWER = answer;
+    const client = RESTClient.forConfig({ ...config, maxRetries: 0 });
+    try {
+      await client.request({ method: "GET", path: "/api" });
+    } catch (e) {
+      const { ExecPluginError } = await import("./exec.js");
+      assert.ok(e instanceof ExecPluginError, String(e));
+      assert.ok(e.message.includes(file), e.message);
+      return "refused";
+    } finally {
+      delete process.env.ANSWER;
+      await client.close();
+    }
+    return s1.requests.slice(n).find((r) => r.url.startsWith("/api"))?.headers.authorization ?? "none";
+  }
+
+  const v1 = "client.authentication.k8s.io/v1";
+  const answer = (o: object) => JSON.stringify({ apiVersion: v1, kind: "ExecCredential", ...o });
+  const cases: [string, string, string][] = [
+    ["a token", answer({ status: { token: "tok-a" } }), "Bearer tok-a"],
+    ["no kind", JSON.stringify({ apiVersion: v1, status: { token: "tok-nokind" } }), "Bearer tok-nokind"],
+    ["another kind", answer({ kind: "Foo", status: { token: "t" } }), "refused"],
+    ["no apiVersion", JSON.stringify({ kind: "ExecCredential", status: { token: "t" } }), "refused"],
+    ["a number as the token", answer({ status: { token: 5 } }), "refused"],
+    ["status null", answer({ status: null }), "refused"],
+    ["unknown status fields", answer({ status: { token: "tok-u", extra: 1 } }), "Bearer tok-u"],
+    [
+      "an RFC 3339 expirationTimestamp with an offset and nanoseconds",
+      answer({ status: { token: "tok-rfc", expirationTimestamp: "2099-12-02T10:00:00.123456789+01:00" } }),
+      "Bearer tok-rfc",
+    ],
+    [
+      "an expirationTimestamp with a space instead of T",
+      answer({ status: { token: "t", expirationTimestamp: "2099-12-02 10:00:00" } }),
+      "refused",
+    ],
+    [
+      "an expirationTimestamp in lower case",
+      answer({ status: { token: "t", expirationTimestamp: "2099-12-02t10:00:00z" } }),
+      "refused",
+    ],
+    ["an empty expirationTimestamp", answer({ status: { token: "t", expirationTimestamp: "" } }), "refused"],
+    [
+      "a null expirationTimestamp",
+      answer({ status: { token: "tok-null", expirationTimestamp: null } }),
+      "Bearer tok-null",
+    ],
+    ["a key without a certificate", answer({ status: { token: "t", clientKeyData: "k" } }), "refused"],
+    ["text after the JSON", `${answer({ status: { token: "t" } })} trailing`, "refused"],
+  ];
+  for (const [name, out, want] of cases) {
+    test(name, async () => {
+      assert.equal(await kubectlWith(out), want, "kubectl does what this case says");
+      assert.equal(await oursWith(out), want);
+    });
+  }
+});
