@@ -204,7 +204,7 @@ describe("malformed CRDs", () => {
     [
       "not a CRD",
       "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n",
-      /^bad\.yaml: not a CustomResourceDefinition \(apiVersion v1, kind ConfigMap, name x\)$/,
+      /^bad\.yaml: not a CustomResourceDefinition \(apiVersion v1, kind ConfigMap, name x\); give only CustomResourceDefinition documents \(/,
     ],
     [
       "v1beta1",

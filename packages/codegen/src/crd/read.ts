@@ -23,13 +23,26 @@ export function parseManifests(text: string, file: string): CrdDocument[] {
   const out: CrdDocument[] = [];
   docs.forEach((object, i) => {
     if (object === null || object === undefined) return; // an empty document ("---" at the end)
-    const o = object as { kind?: unknown; items?: unknown };
+    const o = object as { apiVersion?: unknown; kind?: unknown; items?: unknown };
     if (typeof o.kind === "string" && o.kind.endsWith("List") && Array.isArray(o.items)) {
-      for (const item of o.items) out.push({ file, document: i + 1, object: item });
+      // The API server's own list (GET .../customresourcedefinitions, saved with curl or
+      // `kubectl get --raw`) has items without apiVersion and kind: they are the list's.
+      const typed = o.kind !== "List" && typeof o.apiVersion === "string";
+      const itemKind = { apiVersion: o.apiVersion, kind: o.kind.slice(0, -"List".length) };
+      o.items.forEach((item, j) => {
+        const object =
+          typed && isPlainObject(item) && item.apiVersion === undefined && item.kind === undefined
+            ? { ...itemKind, ...item }
+            : item;
+        out.push({ file, document: i + 1, item: j + 1, object });
+      });
     } else out.push({ file, document: i + 1, object });
   });
   return out;
 }
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 function walk(dir: string, out: string[]): void {
   for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -63,10 +76,15 @@ export function readCrdFiles(paths: readonly string[], cwd: string, stdin?: () =
       throw new CrdError(`${p}: no such file or directory`);
     }
     if (files.length === 0) throw new CrdError(`${p}: no *.yaml, *.yml or *.json files in the directory`);
+    const before = out.length;
     for (const f of files) {
       const name = relative(cwd, f) || f;
       out.push(...parseManifests(readFileSync(f, "utf8"), name.startsWith("..") ? f : name));
     }
+    if (out.length === before)
+      throw new CrdError(
+        `${p}: no documents (${files.length === 1 && files[0] === abs ? "the file is empty, only comments or an empty List" : "its files are empty"}); give the files of the CustomResourceDefinitions`,
+      );
   }
   return out;
 }

@@ -12,6 +12,8 @@ export interface CrdDocument {
   file: string;
   /** 1-based position in a multi-document file. */
   document: number;
+  /** 1-based position in the document's `items` when the document is a List. */
+  item?: number;
   object: unknown;
 }
 
@@ -105,13 +107,21 @@ const EXTERNAL: Record<string, Schema> = {
 };
 const EXTERNAL_MODULES: ReadonlySet<string> = new Set(["meta/v1", "autoscaling/v1"]);
 
+/** A DNS-1123 subdomain (an API group), and a DNS-1035 label (plural, singular, short name, version). */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 
-/** Where an error is: "file (document 2): CRD crontabs.stable.example.com, version v1". */
+/** Where an error is: "file (document 2, item 3): CRD crontabs.stable.example.com, version v1". */
 function where(doc: CrdDocument, crd?: string, version?: string): string {
-  const at = doc.document > 1 ? `${doc.file} (document ${doc.document})` : doc.file;
+  const place = [
+    doc.document > 1 ? `document ${doc.document}` : "",
+    doc.item !== undefined ? `item ${doc.item}` : "",
+  ].filter(Boolean);
+  const at = place.length ? `${doc.file} (${place.join(", ")})` : doc.file;
   return [at, crd ? `CRD ${crd}` : "", version ? `version ${version}` : ""].filter(Boolean).join(", ");
 }
 
@@ -161,6 +171,7 @@ class SchemaConverter {
   private object(name: string, schema: Json, jsonPath: string, extra?: Json): Schema {
     const out: Json = {};
     for (const [k, v] of Object.entries(schema)) if (k !== "properties") out[k] = v;
+    this.dropCombinators(out, schema, jsonPath);
     const props = isObject(schema.properties) ? schema.properties : {};
     const properties: Json = { ...extra };
     // Sorted: the API server returns a CRD's properties sorted (a Go map), a file in its own order.
@@ -211,16 +222,24 @@ class SchemaConverter {
     else if (Array.isArray(s.items)) this.fail(`the schema at ${jsonPath}.items is a list; use one schema`);
     if (isObject(s.additionalProperties))
       out.additionalProperties = this.convert(`${typeName}Value`, s.additionalProperties, `${jsonPath}.*`);
+    this.dropCombinators(out, s, jsonPath);
+    const doc = docWithRules(schema);
+    if (doc) out.description = doc;
+    return out;
+  }
+
+  /**
+   * allOf, anyOf, oneOf and not are validation-only in a structural schema (the type comes from
+   * `type` and `properties`): removed from `out`, their schemas in `schema` still checked for $ref.
+   * Kept, they would make a kind `{...} | unknown` (anyOf at the root) or an intersection.
+   */
+  private dropCombinators(out: Json, schema: Json, jsonPath: string): void {
     for (const k of ["allOf", "anyOf", "oneOf", "not"] as const) {
-      // Validation-only in structural schemas (the type comes from `type`); checked for $ref still.
-      const v = s[k];
+      const v = schema[k];
       const list = Array.isArray(v) ? v : v === undefined ? [] : [v];
       for (const [i, item] of list.entries()) if (isObject(item)) this.check(item, `${jsonPath}.${k}[${i}]`);
       delete out[k];
     }
-    const doc = docWithRules(schema);
-    if (doc) out.description = doc;
-    return out;
   }
 
   private check(schema: Json, jsonPath: string): void {
@@ -333,8 +352,24 @@ export function crdsToSpec(docs: readonly CrdDocument[], source: string): CrdSpe
   const schemas: Record<string, Schema> = { ...EXTERNAL };
   const ops: Operation[] = [];
   const resources: CustomResourceInfo[] = [];
-  const seen = new Map<string, string>();
   const parsed = docs.map(parseCrd);
+  // Within a group, a plural names one resource and a kind or list kind one type (the API server
+  // refuses a CRD whose names another CRD of its group has: NamesAccepted False).
+  const owners = new Map<string, string>();
+  for (const c of parsed) {
+    const claim = (what: string, name: string): void => {
+      const key = `${c.group} ${what} ${name}`;
+      const other = owners.get(key);
+      if (other !== undefined)
+        throw new CrdError(
+          `${where(c.doc, c.crd)}: ${what} ${name} of group ${c.group} is also defined by ${other}; a group's CRDs need distinct names (or the same CRD is given twice)`,
+        );
+      owners.set(key, where(c.doc, c.crd));
+    };
+    claim("resource", c.plural);
+    claim("kind", c.kind);
+    claim("kind", c.listKind);
+  }
   // Kinds and lists keep their names; nested types of the same group-version get what is left.
   const kinds = new Map<string, string[]>();
   for (const c of parsed)
@@ -350,10 +385,6 @@ export function crdsToSpec(docs: readonly CrdDocument[], source: string): CrdSpe
       const fail = (message: string): never => {
         throw new CrdError(`${where(doc, crd, version)}: ${message}`);
       };
-      const key = `${group}/${version}/${kind}`;
-      const other = seen.get(key);
-      if (other !== undefined) fail(`${key} is also defined by ${other}`);
-      seen.set(key, where(doc, crd));
       const names = taken.get(prefix) ?? new Set(kinds.get(prefix));
       taken.set(prefix, names);
       const conv = new SchemaConverter(prefix, names, fail);
@@ -440,12 +471,16 @@ function parseCrd(doc: CrdDocument): ParsedCrd {
   const fail = (message: string, crd?: string, version?: string): never => {
     throw new CrdError(`${where(doc, crd, version)}: ${message}`);
   };
-  if (!isObject(o) || typeof o.kind !== "string" || typeof o.apiVersion !== "string")
-    return fail("not a Kubernetes object (no apiVersion and kind)");
+  if (!isObject(o) || typeof o.kind !== "string" || typeof o.apiVersion !== "string") {
+    const found = Array.isArray(o) ? "a YAML list" : isObject(o) ? "an object" : `a ${typeof o}`;
+    return fail(
+      `not a Kubernetes object (${found} without apiVersion and kind); expected a CustomResourceDefinition (apiVersion: apiextensions.k8s.io/v1)`,
+    );
+  }
   const name = str(isObject(o.metadata) ? o.metadata.name : undefined);
   if (o.kind !== "CustomResourceDefinition" || !o.apiVersion.startsWith("apiextensions.k8s.io/"))
     fail(
-      `not a CustomResourceDefinition (apiVersion ${o.apiVersion}, kind ${o.kind}${name ? `, name ${name}` : ""})`,
+      `not a CustomResourceDefinition (apiVersion ${o.apiVersion}, kind ${o.kind}${name ? `, name ${name}` : ""}); give only CustomResourceDefinition documents (the CRDs' own files, or the installed CRDs with --from-cluster)`,
     );
   if (o.apiVersion === "apiextensions.k8s.io/v1beta1")
     fail(
@@ -459,14 +494,51 @@ function parseCrd(doc: CrdDocument): ParsedCrd {
   const kind = str(names.kind) ?? fail("no spec.names.kind", name);
   const plural = str(names.plural) ?? fail("no spec.names.plural", name);
   const crd = name ?? `${plural}.${group}`;
+  // The API server's rules for these names (it refuses the CRD otherwise); each name becomes a URL
+  // segment, a module path or a method name, so a name outside them would give broken code.
+  if (!DNS_SUBDOMAIN.test(group) || group.length > 253 || !group.includes("."))
+    fail(
+      `spec.group ${JSON.stringify(group)} is not a DNS subdomain with at least one dot (lower case letters, digits, '-' and '.': "stable.example.com")`,
+      crd,
+    );
+  const label = (field: string, value: string): void => {
+    if (!DNS_LABEL.test(value) || value.length > 63)
+      fail(
+        `${field} ${JSON.stringify(value)} is not a DNS label (lower case letters, digits and '-', starting with a letter, at most 63 characters)`,
+        crd,
+      );
+  };
+  label("spec.names.plural", plural);
+  if (str(names.singular)) label("spec.names.singular", names.singular as string);
+  for (const short of stringList(names.shortNames)) label("spec.names.shortNames[]", short);
   if (!/^[A-Z][A-Za-z0-9]*$/.test(kind)) fail(`kind ${JSON.stringify(kind)} is not a valid kind name`, crd);
+  const listKind = str(names.listKind) ?? `${kind}List`;
+  if (!/^[A-Z][A-Za-z0-9]*$/.test(listKind))
+    fail(`spec.names.listKind ${JSON.stringify(listKind)} is not a valid kind name`, crd);
+  if (listKind === kind)
+    fail(`spec.names.listKind is the kind ${kind}; give the list its own kind (default ${kind}List)`, crd);
+  if (name !== undefined && name !== `${plural}.${group}`)
+    fail(`metadata.name must be <spec.names.plural>.<spec.group>: ${plural}.${group}`, crd);
   if (spec.scope !== "Namespaced" && spec.scope !== "Cluster")
     fail(`spec.scope is ${JSON.stringify(spec.scope)}, expected Namespaced or Cluster`, crd);
-  const all = Array.isArray(spec.versions) ? spec.versions.filter(isObject) : [];
+  if (!Array.isArray(spec.versions) || spec.versions.length === 0)
+    fail("spec.versions is not a list of versions (name, served, storage, schema)", crd);
+  const all = (spec.versions as unknown[]).filter(isObject);
+  const versionNames = new Set<string>();
+  for (const v of all) {
+    const version = str(v.name) ?? fail("a version without a name (spec.versions[].name)", crd);
+    if (!DNS_LABEL.test(version) || version.length > 63)
+      fail(
+        `spec.versions[].name ${JSON.stringify(version)} is not a DNS label (lower case letters, digits and '-', starting with a letter: "v1", "v1beta1")`,
+        crd,
+      );
+    if (versionNames.has(version)) fail(`version ${version} is listed twice in spec.versions`, crd);
+    versionNames.add(version);
+  }
   const served = all.filter((v) => v.served === true);
   if (served.length === 0) fail("no served version (spec.versions[].served)", crd);
   const versions = served.map((v) => {
-    const version = str(v.name) ?? fail("a version without a name", crd);
+    const version = v.name as string;
     const schema =
       isObject(v.schema) && isObject(v.schema.openAPIV3Schema) ? v.schema.openAPIV3Schema : undefined;
     if (!schema) fail("no schema (spec.versions[].schema.openAPIV3Schema)", crd, version);
@@ -477,7 +549,7 @@ function parseCrd(doc: CrdDocument): ParsedCrd {
     crd,
     group,
     kind,
-    listKind: str(names.listKind) ?? `${kind}List`,
+    listKind,
     plural,
     singular: str(names.singular) ?? kind.toLowerCase(),
     shortNames: stringList(names.shortNames),

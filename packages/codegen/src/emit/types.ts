@@ -144,6 +144,17 @@ function typeText(schema: unknown, ctx: GlobalContext, scope: Scope, path: strin
   return text.replace(REF_TEXT, (_, def: string) => scope.local(def));
 }
 
+/** The members of TypeScript's `Object` interface (which every object literal type has). */
+const OBJECT_MEMBERS: ReadonlySet<string> = new Set([
+  "constructor",
+  "hasOwnProperty",
+  "isPrototypeOf",
+  "propertyIsEnumerable",
+  "toLocaleString",
+  "toString",
+  "valueOf",
+]);
+
 function isInterfaceSchema(schema: Schema): boolean {
   const props = schema.properties;
   return (
@@ -183,6 +194,10 @@ function declaration(
       if (decl.gvk && name === "apiVersion") type = JSON.stringify(decl.gvk.apiVersion);
       else if (decl.gvk && name === "kind") type = JSON.stringify(decl.gvk.kind);
       else type = typeText(prop, ctx, scope, `${path}/properties/${name}`);
+      // An optional property named like a member of Object (a CRD's `constructor`, `toString`):
+      // an object literal has that member through its prototype, so without its type in the union
+      // no literal would be assignable (and reading the absent field gives the prototype's member).
+      if (!required.has(name) && OBJECT_MEMBERS.has(name)) type = `${type} | globalThis.Object["${name}"]`;
       const propDocs = docText(prop?.description);
       properties.push({
         name: propertyName(name),

@@ -1,0 +1,344 @@
+// Edge cases of CRD input, as a new user meets them: schema shapes and names the features fixture
+// does not have (the generated package must type-check under strict), input shapes (the API
+// server's own list, Lists, empty files) and CRDs the API server would refuse, each with an error
+// naming the file, the document or item, the CRD and the field, and what to do.
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { readTree, typecheck } from "../../test/crd/support.js";
+import { scratchDir } from "../../test/typecheck.js";
+import { crdFiles, generateCrds } from "./generate.js";
+import { parseManifests, readCrdFiles } from "./read.js";
+import { CrdError } from "./spec.js";
+
+const fixtures = join(import.meta.dirname, "..", "..", "test", "crd", "fixtures");
+const edge = crdFiles(readCrdFiles(["edge.yaml"], fixtures)).files;
+const gadget = edge.get("types/my-group2.example.com/v1.ts")!;
+
+const scratch = scratchDir("codegen-crd-edge-");
+after(() => scratch.remove());
+
+/** The declaration `export interface|type <name> ...` of a module's text (up to its closing line). */
+function decl(text: string, name: string): string {
+  const m = new RegExp(`export (?:interface|type) ${name}\\b[\\s\\S]*?\\n}\\n`).exec(text);
+  assert.ok(m, `${name} not found`);
+  return m[0];
+}
+
+describe("CRD edge-case schemas and names", () => {
+  it("the generated package type-checks under strict", async () => {
+    const pkg = join(scratch.dir, "edge");
+    await generateCrds({ out: pkg, paths: ["edge.yaml"], cwd: fixtures });
+    const files = [...readTree(join(pkg, "src", "generated")).keys()]
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => join(pkg, "src", "generated", f));
+    assert.ok(files.length >= 8, String(files.length));
+    // Object literals of the types, as a user writes them (a `constructor` or `toString` property
+    // made every literal unassignable: object literals have Object's members).
+    const usage = join(pkg, "src", "usage.ts");
+    writeFileSync(
+      usage,
+      [
+        'import type { Gadget, GadgetStatusNames } from "./generated/types/my-group2.example.com/v1.js";',
+        'import type { Object as Obj, Record } from "./generated/types/globals.example.com/v1.js";',
+        'export const names: GadgetStatusNames = { "a.b": "x", "9lives": "y" };',
+        'export const withCtor: GadgetStatusNames = { constructor: "c", toString: "t" };',
+        "export const gadget: Gadget = {",
+        '  apiVersion: "my-group2.example.com/v1",',
+        '  kind: "Gadget",',
+        '  metadata: { name: "g" },',
+        "  spec: { replicas: 1, free: [1] },",
+        '  status: { grid: [[1]], odd: "with space", portOrName: "http", names, any: { x: 1 } },',
+        "};",
+        'export const obj: Obj = { apiVersion: "globals.example.com/v1", kind: "Object", spec: {} };',
+        'export const rec: Record = { spec: { map: { a: "b" } } };',
+        "// @ts-expect-error: not one of the enum's values",
+        'export const bad: Gadget = { status: { odd: "other" } };',
+        "",
+      ].join("\n"),
+    );
+    assert.equal(typecheck(scratch.dir, [usage, ...files]), "");
+  });
+
+  it("anyOf, oneOf, allOf and not are validation only: the kind stays an interface with its literals", () => {
+    // Kept, the root anyOf made the kind `{ ... } | unknown | unknown` (unknown: no apiVersion literal,
+    // and ApplyConfiguration<Object> did not compile).
+    assert.equal(
+      decl(edge.get("types/globals.example.com/v1.ts")!, "Object"),
+      [
+        "export interface Object {",
+        "  /** APIVersion defines the versioned schema of this representation of an object. */",
+        '  apiVersion?: "globals.example.com/v1";',
+        "  /** Kind is a string value representing the REST resource this object represents. */",
+        '  kind?: "Object";',
+        "  metadata?: MetaV1ObjectMeta;",
+        "  spec?: ObjectSpec;",
+        "  status?: { [key: string]: unknown; };",
+        "}\n",
+      ].join("\n"),
+    );
+    assert.equal(
+      decl(gadget, "GadgetSpec"),
+      "export interface GadgetSpec {\n  [key: string]: unknown;\n  mode?: string;\n  replicas?: number;\n}\n",
+    );
+    assert.equal(
+      decl(gadget, "GadgetStatusChoice"),
+      "export interface GadgetStatusChoice {\n  a?: string;\n  b?: string;\n}\n",
+    );
+    const status = decl(gadget, "GadgetStatus");
+    assert.match(status, /\n {2}portOrName\?: number \| string;/);
+    assert.match(status, /\n {2}notX\?: string;/);
+  });
+
+  it("arrays of arrays, maps of strings, of objects, of maps and additionalProperties: true", () => {
+    const status = decl(gadget, "GadgetStatus");
+    assert.match(status, /\n {2}grid\?: number\[\]\[\];/);
+    assert.match(status, /\n {2}cells\?: GadgetStatusCells\[\]\[\];/);
+    assert.match(status, /\n {2}byName\?: \{ \[key: string\]: GadgetStatusByNameValue; \};/);
+    assert.match(status, /\n {2}nestedMaps\?: \{ \[key: string\]: \{ \[key: string\]: string; \}; \};/);
+    assert.match(status, /\n {2}anything\?: \{ \[key: string\]: unknown; \};/);
+    assert.match(status, /\n {2}any\?: \{ \[key: string\]: unknown; \};/);
+    assert.match(status, /\n {2}maybeList\?: string\[\] \| null;/);
+    assert.match(status, /\n {2}maybeOpen\?: \{ \[key: string\]: unknown; \} \| null;/);
+  });
+
+  it("optional properties named like Object's members also admit the prototype's member", () => {
+    const names = decl(gadget, "GadgetStatusNames");
+    assert.match(names, /\n {2}constructor\?: string \| globalThis\.Object\["constructor"\];/);
+    assert.match(names, /\n {2}toString\?: string \| globalThis\.Object\["toString"\];/);
+    assert.match(names, /\n {2}function\?: string;/);
+    assert.match(names, /\n {2}"a\.b"\?: string;/);
+    assert.match(names, /\n {2}"9lives"\?: string;/);
+  });
+
+  it("enum values that are not identifiers are quoted string literals", () => {
+    assert.match(
+      decl(gadget, "GadgetStatus"),
+      /\n {2}odd\?: "a-b" \| "1x" \| "with space" \| "" \| "quote\\"d" \| "back\\\\slash";/,
+    );
+  });
+
+  it("a served version with only x-kubernetes-preserve-unknown-fields is an open kind; a version not served has no module", () => {
+    assert.match(
+      decl(edge.get("types/my-group2.example.com/v1beta1.ts")!, "Gadget"),
+      /^export interface Gadget \{\n {2}\[key: string\]: unknown;\n/,
+    );
+    assert.deepEqual(
+      [...edge.keys()].filter((k) => k.startsWith("types/my-group2")),
+      ["types/my-group2.example.com/v1.ts", "types/my-group2.example.com/v1beta1.ts"],
+    );
+  });
+
+  it("kinds named like the imported built-ins (ObjectMeta, Scale) or TypeScript globals keep their names", () => {
+    const globals = edge.get("types/globals.example.com/v1.ts")!;
+    assert.match(
+      globals,
+      /import type \{ ListMeta, ObjectMeta as MetaV1ObjectMeta \} from "@org\/api-types\/meta\/v1";/,
+    );
+    assert.match(decl(globals, "ObjectMeta"), /\n {2}metadata\?: MetaV1ObjectMeta;/);
+    assert.match(decl(globals, "Object"), /\n {2}kind\?: "Object";/);
+    assert.match(decl(globals, "Array"), /\n {2}items: Record\[\];/);
+    assert.match(
+      edge.get("clientset/globals.example.com/v1.ts")!,
+      /\n {2}pods\(namespace: string\): PodInterface;/,
+    );
+  });
+});
+
+/** A CRD document; `names` and `spec` are spliced in as flow YAML. */
+const crd = (name: string, spec: string) => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: ${name} }
+spec: ${spec}
+`;
+const versions = "[{ name: v1, served: true, storage: true, schema: { openAPIV3Schema: { type: object } } }]";
+const thing = (names: string, group = "g.example.com", v = versions) =>
+  `{ group: ${group}, scope: Namespaced, names: ${names}, versions: ${v} }`;
+
+describe("CRDs the API server would refuse: an error, not broken code", () => {
+  const cases: [string, string, RegExp][] = [
+    [
+      "a plural that is not a DNS label",
+      crd("my things.g.example.com", thing("{ plural: 'my things', kind: Thing }")),
+      /^in\.yaml, CRD my things\.g\.example\.com: spec\.names\.plural "my things" is not a DNS label/,
+    ],
+    [
+      "a group without a dot",
+      crd("things.g", thing("{ plural: things, kind: Thing }", "g")),
+      /^in\.yaml, CRD things\.g: spec\.group "g" is not a DNS subdomain with at least one dot/,
+    ],
+    [
+      "a group with a slash",
+      crd("things.a/b.example.com", thing("{ plural: things, kind: Thing }", "a/b.example.com")),
+      /spec\.group "a\/b\.example\.com" is not a DNS subdomain/,
+    ],
+    [
+      "a version name that is not a DNS label",
+      crd(
+        "things.g.example.com",
+        thing(
+          "{ plural: things, kind: Thing }",
+          "g.example.com",
+          "[{ name: V1.0, served: true, storage: true, schema: { openAPIV3Schema: { type: object } } }]",
+        ),
+      ),
+      /^in\.yaml, CRD things\.g\.example\.com: spec\.versions\[\]\.name "V1\.0" is not a DNS label .*"v1", "v1beta1"/,
+    ],
+    [
+      "a short name in upper case",
+      crd("things.g.example.com", thing("{ plural: things, kind: Thing, shortNames: [TH] }")),
+      /spec\.names\.shortNames\[\] "TH" is not a DNS label/,
+    ],
+    [
+      "listKind equal to kind",
+      crd("things.g.example.com", thing("{ plural: things, kind: Thing, listKind: Thing }")),
+      /^in\.yaml, CRD things\.g\.example\.com: spec\.names\.listKind is the kind Thing; give the list its own kind \(default ThingList\)$/,
+    ],
+    [
+      "metadata.name other than <plural>.<group>",
+      crd("thing.g.example.com", thing("{ plural: things, kind: Thing }")),
+      /^in\.yaml, CRD thing\.g\.example\.com: metadata\.name must be <spec\.names\.plural>\.<spec\.group>: things\.g\.example\.com$/,
+    ],
+    [
+      "versions that are not a list",
+      crd("things.g.example.com", thing("{ plural: things, kind: Thing }", "g.example.com", "{ name: v1 }")),
+      /^in\.yaml, CRD things\.g\.example\.com: spec\.versions is not a list of versions/,
+    ],
+    [
+      "a version listed twice",
+      crd(
+        "things.g.example.com",
+        thing(
+          "{ plural: things, kind: Thing }",
+          "g.example.com",
+          "[{ name: v1, served: true, schema: { openAPIV3Schema: { type: object } } }, { name: v1, served: true, schema: { openAPIV3Schema: { type: object } } }]",
+        ),
+      ),
+      /^in\.yaml, CRD things\.g\.example\.com: version v1 is listed twice in spec\.versions$/,
+    ],
+    [
+      "two CRDs of a group with the same plural",
+      `${crd("things.g.example.com", thing("{ plural: things, kind: Thing }"))}---\n${crd("things.g.example.com", thing("{ plural: things, kind: Other }"))}`,
+      /^in\.yaml \(document 2\), CRD things\.g\.example\.com: resource things of group g\.example\.com is also defined by in\.yaml, CRD things\.g\.example\.com;/,
+    ],
+    [
+      "a kind that is another CRD's list kind",
+      `${crd("things.g.example.com", thing("{ plural: things, kind: Thing }"))}---\n${crd("thinglists.g.example.com", thing("{ plural: thinglists, kind: ThingList }"))}`,
+      /^in\.yaml \(document 2\), CRD thinglists\.g\.example\.com: kind ThingList of group g\.example\.com is also defined by in\.yaml, CRD things\.g\.example\.com;/,
+    ],
+    [
+      "the same kind in two CRDs of a group",
+      `${crd("things.g.example.com", thing("{ plural: things, kind: Thing }"))}---\n${crd("stuffs.g.example.com", thing("{ plural: stuffs, kind: Thing }"))}`,
+      /^in\.yaml \(document 2\), CRD stuffs\.g\.example\.com: kind Thing of group g\.example\.com is also defined by in\.yaml, CRD things\.g\.example\.com;/,
+    ],
+  ];
+  for (const [what, text, want] of cases) {
+    it(`${what}: a CrdError naming the file, the CRD and the field`, () => {
+      assert.throws(
+        () => crdFiles(parseManifests(text, "in.yaml")),
+        (e) => e instanceof CrdError && (want.test(e.message) || assert.fail(e.message)),
+      );
+    });
+  }
+
+  it("the same CRDs in other groups, with valid names, generate", () => {
+    const text = `${crd("things.g.example.com", thing("{ plural: things, kind: Thing }"))}---\n${crd("things.h-2.example.com", thing("{ plural: things, kind: Thing, shortNames: [th] }", "h-2.example.com"))}`;
+    assert.equal(crdFiles(parseManifests(text, "in.yaml")).resources, 2);
+  });
+});
+
+describe("CRD input shapes", () => {
+  const object = (plural: string, kind: string) => ({
+    metadata: { name: `${plural}.l.example.com` },
+    spec: {
+      group: "l.example.com",
+      scope: "Namespaced",
+      names: { plural, kind },
+      versions: [
+        { name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object" } } },
+      ],
+    },
+  });
+
+  it("the API server's own list (curl, kubectl get --raw): items without apiVersion and kind are the list's", () => {
+    const text = JSON.stringify({
+      kind: "CustomResourceDefinitionList",
+      apiVersion: "apiextensions.k8s.io/v1",
+      metadata: { resourceVersion: "1" },
+      items: [object("as", "A"), object("bs", "B")],
+    });
+    const { crds } = crdFiles(parseManifests(text, "crds.json"));
+    assert.deepEqual(
+      crds.resources.map((r) => r.crd),
+      ["as.l.example.com", "bs.l.example.com"],
+    );
+  });
+
+  it("an error in a List's item names the item", () => {
+    const text = JSON.stringify({
+      kind: "List",
+      apiVersion: "v1",
+      items: [
+        { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", ...object("as", "A") },
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } },
+      ],
+    });
+    assert.throws(
+      () => crdFiles(parseManifests(`---\n${text}`, "list.json")),
+      /^CrdError: list\.json \(item 2\): not a CustomResourceDefinition \(apiVersion v1, kind ConfigMap, name c\)/,
+    );
+    assert.throws(
+      () =>
+        crdFiles(
+          parseManifests(
+            `${JSON.stringify({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", ...object("cs", "C") })}\n---\n${text}`,
+            "list.yaml",
+          ),
+        ),
+      /^CrdError: list\.yaml \(document 2, item 2\): not a CustomResourceDefinition/,
+    );
+  });
+
+  it("an empty file, one of comments or empty documents, or an empty List: an error naming the file", () => {
+    const dir = join(scratch.dir, "empty");
+    mkdirSync(join(dir, "sub"), { recursive: true });
+    const inputs: [string, string][] = [
+      ["empty.yaml", ""],
+      ["comments.yaml", "# nothing yet\n"],
+      ["dashes.yaml", "---\n---\n"],
+      [
+        "list.json",
+        '{"kind": "CustomResourceDefinitionList", "apiVersion": "apiextensions.k8s.io/v1", "items": []}',
+      ],
+    ];
+    for (const [file, text] of inputs) {
+      writeFileSync(join(dir, file), text);
+      assert.throws(
+        () => readCrdFiles([file], dir),
+        (e) =>
+          e instanceof CrdError &&
+          e.message ===
+            `${file}: no documents (the file is empty, only comments or an empty List); give the files of the CustomResourceDefinitions`,
+      );
+    }
+    writeFileSync(join(dir, "sub", "a.yaml"), "");
+    assert.throws(() => readCrdFiles(["sub"], dir), /^CrdError: sub: no documents \(its files are empty\)/);
+  });
+
+  it("a file that is not YAML, and documents that are not objects, name the file and what was found", () => {
+    for (const [text, want] of [
+      ["\u0000\u0001", /^CrdError: bin\.yaml: invalid YAML at line 1, column 1: /],
+      [
+        "just some words\n",
+        /^CrdError: bin\.yaml: not a Kubernetes object \(a string without apiVersion and kind\); expected a CustomResourceDefinition \(apiVersion: apiextensions\.k8s\.io\/v1\)$/,
+      ],
+      [
+        "- a\n- b\n",
+        /^CrdError: bin\.yaml: not a Kubernetes object \(a YAML list without apiVersion and kind\)/,
+      ],
+    ] as const) {
+      assert.throws(() => crdFiles(parseManifests(text, "bin.yaml")), want);
+    }
+  });
+});
