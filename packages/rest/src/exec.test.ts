@@ -231,6 +231,15 @@ describe("exec credential plugins", () => {
       { ...execConfig().exec, command: "/nonexistent/kubectl-oidc", installHint: "install it with brew" },
       /was not found[\s\S]*install it with brew/,
     );
+    // A terminal escape sequence in the hint is shown, not sent to the terminal (as kubectl does).
+    await check(
+      {
+        ...execConfig().exec,
+        command: "/nonexistent/x",
+        installHint: "run \x1b[31mbrew\x1b[0m install x\n\tthen retry \u0007",
+      },
+      /\nrun U\+001B\[31mbrewU\+001B\[0m install x\n\tthen retry U\+0007$/,
+    );
     await check(execConfig({ MODE: "fail" }).exec, /failed \(exit code 3\)/);
     await check(execConfig({ MODE: "garbage" }).exec, /not an ExecCredential/);
     await check(

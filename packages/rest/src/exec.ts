@@ -173,7 +173,7 @@ function runPlugin(config: RestConfig): Promise<ExecCredential> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const { name: k, value } of exec.env ?? []) env[k] = value;
   env.KUBERNETES_EXEC_INFO = info;
-  const hint = exec.installHint ? `\n${exec.installHint}` : "";
+  const hint = exec.installHint ? `\n${printable(exec.installHint)}` : "";
 
   return new Promise<ExecCredential>((resolve, reject) => {
     let child: ReturnType<typeof spawn>;
@@ -230,6 +230,18 @@ function runPlugin(config: RestConfig): Promise<ExecCredential> {
       }
     });
   });
+}
+
+/**
+ * A kubeconfig's installHint as client-go prints it: letters, marks, numbers, punctuation, symbols,
+ * spaces and \t \n \v \f \r as they are, anything else (ESC of a terminal escape sequence, other
+ * control characters) as U+001B, so a kubeconfig cannot drive the terminal through an error message.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    /[^\p{L}\p{M}\p{N}\p{P}\p{S}\p{Z}\t\n\v\f\r]/gu,
+    (c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`,
+  );
 }
 
 /** How messages name a plugin: its command, and the kubeconfig user it belongs to when known. */

@@ -885,3 +885,37 @@ users: [{name: u, user: {exec: {command: ${process.execPath}, args: [${plugin}],
     });
   }
 });
+
+test("an installHint with terminal escapes: kubectl and we print the same, escapes shown as U+001B", async () => {
+  const dir = join(root, "install-hint");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "config");
+  writeFileSync(
+    file,
+    `apiVersion: v1
+kind: Config
+current-context: c
+contexts: [{name: c, context: {cluster: k, user: u}}]
+clusters: [{name: k, cluster: {server: "${s1.url}", certificate-authority: ${testPKI().paths.caCert}}}]
+users: [{name: u, user: {exec: {command: no-such-plugin-x, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never, installHint: "Install \\e[31mit\\e[0m:\\n\\tbrew install x \\a"}}}]
+`,
+  );
+  const kubectl = await run("kubectl", ["--kubeconfig", file, "get", "--raw", "/api"], {
+    env: env(file),
+  }).then(
+    () => assert.fail("kubectl ran a plugin that does not exist"),
+    (e: { stderr: string }) => e.stderr.trimEnd(),
+  );
+  const hint = kubectl.slice(kubectl.lastIndexOf("\n\n") + 2);
+  assert.equal(hint, "Install U+001B[31mitU+001B[0m:\n\tbrew install x U+0007");
+  const { config } = await loadKubeconfig({ path: file });
+  const client = RESTClient.forConfig({ ...config, maxRetries: 0 });
+  try {
+    await assert.rejects(client.request({ method: "GET", path: "/api" }), (e: Error) => {
+      assert.ok(e.message.endsWith(`\n${hint}`), e.message);
+      return true;
+    });
+  } finally {
+    await client.close();
+  }
+});
