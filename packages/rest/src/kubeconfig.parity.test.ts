@@ -531,6 +531,17 @@ users:
         ),
       "refused",
     ],
+    // Impersonation: empty lists and mappings are unset.
+    [
+      "as-user-extra: {} and as-groups: [] without as",
+      () => kubeconfig(secure(), "{token: tok-empty-extra, as-user-extra: {}, as-groups: []}"),
+      { scheme: "https", authorization: "Bearer tok-empty-extra", impersonateUser: null },
+    ],
+    [
+      "as-user-extra without as",
+      () => kubeconfig(secure(), "{token: t, as-user-extra: {a: [b]}}"),
+      "refused",
+    ],
     // A user with token and tokenFile: the file's token while it can be read, else the token.
     [
       "token and a tokenFile that does not exist: the token is sent",

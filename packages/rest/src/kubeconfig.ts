@@ -625,13 +625,15 @@ async function userCredentials(
       key: keyFile ? await readEntryFile(keyFile, "client-key", user) : decodeData(keyData!),
     };
   }
-  if ((u["as-uid"] || u["as-groups"]?.length || u["as-user-extra"]) && !u.as)
+  // Empty lists and mappings count as unset, as in kubectl (`as-user-extra: {}` is fine without as).
+  const extra = u["as-user-extra"] && Object.keys(u["as-user-extra"]).length ? u["as-user-extra"] : undefined;
+  if ((u["as-uid"] || u["as-groups"]?.length || extra) && !u.as)
     fail("sets as-uid, as-groups or as-user-extra without as; impersonating needs a user name (as)");
   if (u.as) {
     const imp: ImpersonationConfig = { user: u.as };
     if (u["as-uid"]) imp.uid = u["as-uid"];
     if (u["as-groups"]?.length) imp.groups = u["as-groups"];
-    if (u["as-user-extra"]) imp.extra = u["as-user-extra"];
+    if (extra) imp.extra = extra;
     config.impersonate = imp;
   }
   if (!server.https) return;
