@@ -126,8 +126,32 @@ describe("CRD edge-case schemas and names", () => {
     );
     assert.deepEqual(
       [...edge.keys()].filter((k) => k.startsWith("types/my-group2")),
-      ["types/my-group2.example.com/v1.ts", "types/my-group2.example.com/v1beta1.ts"],
+      [
+        "types/my-group2.example.com/v1.ts",
+        "types/my-group2.example.com/v1alpha2.ts",
+        "types/my-group2.example.com/v1beta1.ts",
+      ],
     );
+  });
+
+  it("a deprecated version: @deprecated on its kind with the API server's warning, and the warning as data", () => {
+    assert.match(
+      edge.get("types/my-group2.example.com/v1beta1.ts")!,
+      /\n\/\*\* @deprecated my-group2\.example\.com\/v1beta1 Gadget is deprecated; use v1 \*\/\nexport interface Gadget \{/,
+    );
+    // Without deprecationWarning: the API server's default text, naming the newest served version
+    // that is not deprecated (v1; v1beta1 is deprecated too).
+    assert.match(
+      edge.get("types/my-group2.example.com/v1alpha2.ts")!,
+      /\n\/\*\* @deprecated my-group2\.example\.com\/v1alpha2 Gadget is deprecated; use my-group2\.example\.com\/v1 Gadget \*\/\nexport interface Gadget \{/,
+    );
+    assert.doesNotMatch(gadget, /@deprecated/);
+    const resources = edge.get("resources.ts")!;
+    assert.match(
+      resources,
+      /"deprecationWarning": "my-group2\.example\.com\/v1alpha2 Gadget is deprecated; use my-group2\.example\.com\/v1 Gadget",/,
+    );
+    assert.equal(resources.match(/"deprecationWarning"/g)?.length, 2);
   });
 
   it("kinds named like the imported built-ins (ObjectMeta, Scale) or TypeScript globals keep their names", () => {

@@ -4,7 +4,7 @@
 // singular and short names, the scale subresource's paths). No I/O.
 import { normalizeSchema } from "../load/normalize.js";
 import { type Operation, REF_PREFIX, type Schema, type Spec, SpecError } from "../load/spec.js";
-import { upperFirst } from "../model/names.js";
+import { compareVersions, upperFirst } from "../model/names.js";
 
 /** One parsed document of a CRD input: where it came from (file, document number) and its content. */
 export interface CrdDocument {
@@ -78,6 +78,8 @@ export interface CustomResourceInfo {
   scale?: ScaleInfo;
   /** additionalPrinterColumns */
   printerColumns: PrinterColumn[];
+  /** A deprecated version: the warning the API server sends with every response (its default when the CRD has none). */
+  deprecationWarning?: string;
 }
 
 /** crdsToSpec's result: the spec, the modules it only references, the CRDs' other data. */
@@ -400,6 +402,15 @@ export function crdsToSpec(docs: readonly CrdDocument[], source: string): CrdSpe
         metadata: ref(OBJECT_META),
       });
       (conv.definitions[def] as Json)["x-kubernetes-group-version-kind"] = [{ group, version, kind }];
+      // What the API server sends as a Warning header with every response of a deprecated version.
+      const warning =
+        v.deprecated === true
+          ? (str(v.deprecationWarning) ?? defaultDeprecationWarning(c, version))
+          : undefined;
+      if (warning) {
+        const d = conv.definitions[def] as Json;
+        d.description = [d.description, `@deprecated ${warning}`].filter(Boolean).join("\n\n");
+      }
       const listDef = `${prefix}.${listKind}`;
       conv.definitions[listDef] = {
         type: "object",
@@ -430,6 +441,7 @@ export function crdsToSpec(docs: readonly CrdDocument[], source: string): CrdSpe
         storage: v.storage === true,
         status: isObject(subresources.status),
         printerColumns: printerColumns(v.additionalPrinterColumns),
+        ...(warning ? { deprecationWarning: warning } : {}),
       };
       if (isObject(subresources.scale)) {
         const s = subresources.scale;
@@ -453,6 +465,20 @@ export function crdsToSpec(docs: readonly CrdDocument[], source: string): CrdSpe
     external: new Set(EXTERNAL_MODULES),
     resources,
   };
+}
+
+/**
+ * The API server's warning for a deprecated version without deprecationWarning: "<group>/<version>
+ * <Kind> is deprecated", with "; use <group>/<newer> <Kind>" for the first of the served versions
+ * that are not deprecated and come before it in Kubernetes' version order.
+ */
+function defaultDeprecationWarning(c: ParsedCrd, version: string): string {
+  const newer = c.versions
+    .filter((x) => x.v.deprecated !== true && compareVersions(x.version, version) < 0)
+    .map((x) => x.version)
+    .sort(compareVersions);
+  const msg = `${c.group}/${version} ${c.kind} is deprecated`;
+  return newer.length ? `${msg}; use ${c.group}/${newer[0]} ${c.kind}` : msg;
 }
 
 /** One CRD document and the names every one of its versions shares (CustomResourceInfo's fields). */

@@ -11,6 +11,7 @@ import { after, describe, it } from "node:test";
 import { buildConfigFromFlags, isInvalid, RESTClient } from "@org/rest";
 import { createTestNamespace, getControlPlane } from "@org/testenv/harness";
 import { crdFiles } from "../../src/crd/generate.js";
+import { readCrdFiles } from "../../src/crd/read.js";
 import { CrdError } from "../../src/crd/spec.js";
 import { scratchDir } from "../typecheck.js";
 import { cli, readTree, typecheck } from "./support.js";
@@ -99,6 +100,24 @@ describe("edge-case CRDs against a real API server", () => {
 
     const ns = await createTestNamespace("crd-edge");
     t.after(ns.cleanup);
+    // The deprecated versions' warnings, as the API server sends them, are the generated data's.
+    const warnings: string[] = [];
+    const warned = RESTClient.forConfig({
+      ...(await buildConfigFromFlags("", cp.kubeconfigPath)),
+      warningHandler: (m) => warnings.push(m),
+    });
+    for (const version of ["v1alpha2", "v1beta1"])
+      await warned.request({
+        method: "GET",
+        path: `/apis/${group}/${version}/namespaces/${ns.name}/gadgets`,
+      });
+    assert.deepEqual(
+      warnings,
+      crdFiles(readCrdFiles([file], scratch.dir))
+        .crds.resources.filter((r) => r.deprecationWarning)
+        .map((r) => r.deprecationWarning),
+    );
+    assert.equal(warnings.length, 2);
     const { exercise } = (await import(usage)) as { exercise: typeof import("./usage-shape.js").exercise };
     const out = await exercise(rest, ns.name);
     assert.deepEqual(out, {
