@@ -9,6 +9,8 @@
 //   overwrite the merge (go-yaml v2); a duplicate key keeps the last value;
 // - base64 fields are Go's standard encoding (padded; only line breaks are ignored);
 // - the same cluster, user or context name twice in one file is an error.
+// - a file is UTF-8, or UTF-16 when it starts with a byte order mark (decodeKubeconfigBytes); other
+//   bytes are an error, not U+FFFD.
 // Messages name the file, the entry and the field, never a value (a value may be a secret).
 
 import yaml from "js-yaml";
@@ -320,6 +322,38 @@ function check(v: unknown, type: FieldType, at: string, fail: Fail): unknown {
       return out;
     }
   }
+}
+
+/**
+ * A kubeconfig file's bytes as text, read as go-yaml reads them: UTF-16 (little or big endian) when
+ * the file starts with its byte order mark (Windows PowerShell 5.1 writes `kubectl config view >
+ * file` so), else UTF-8 (a UTF-8 byte order mark is skipped). Bytes that are not valid in that
+ * encoding are an error, as in kubectl, instead of being replaced by U+FFFD.
+ */
+export function decodeKubeconfigBytes(bytes: Uint8Array, file: string): string {
+  let encoding = "utf-8";
+  let body = bytes;
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) encoding = "utf-16le";
+  else if (bytes[0] === 0xfe && bytes[1] === 0xff) encoding = "utf-16be";
+  else if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) body = bytes.subarray(3);
+  let text: string;
+  try {
+    // The decoder drops the byte order mark.
+    text = new TextDecoder(encoding, { fatal: true }).decode(body);
+  } catch {
+    const what =
+      encoding === "utf-8" ? "UTF-8" : `${encoding.toUpperCase()} (it starts with that byte order mark)`;
+    throw new KubeconfigError(
+      `kubeconfig ${file} is not valid ${what} text, which kubectl refuses too; save it as UTF-8`,
+      [file],
+    );
+  }
+  if (text.includes("\0"))
+    throw new KubeconfigError(
+      `kubeconfig ${file} contains NUL bytes, which kubectl refuses; it looks like UTF-16 without a byte order mark: save it as UTF-8`,
+      [file],
+    );
+  return text;
 }
 
 const listEntry = { clusters: "cluster", users: "user", contexts: "context" } as const;

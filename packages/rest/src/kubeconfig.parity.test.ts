@@ -930,3 +930,60 @@ users: [{name: u, user: {exec: {command: no-such-plugin-x, apiVersion: client.au
     await client.close();
   }
 });
+
+describe("kubeconfig files in other encodings: kubectl and we read or refuse the same", () => {
+  const dir = join(root, "encodings");
+  const text = () => `apiVersion: v1\r
+kind: Config\r
+current-context: c\r
+contexts: [{name: c, context: {cluster: k, user: u}}]\r
+clusters: [{name: k, cluster: {server: "${s1.url}", certificate-authority: ${testPKI().paths.caCert}}}]\r
+users: [{name: u, user: {token: tok-encoded}}]\r
+`;
+  const utf16be = (s: string) => Buffer.from(s, "utf16le").swap16();
+  const cases: [string, () => Buffer, string][] = [
+    ["UTF-8 with a byte order mark, CRLF", () => Buffer.from(`\ufeff${text()}`), "Bearer tok-encoded"],
+    [
+      "UTF-16LE with a byte order mark",
+      () => Buffer.from(`\ufeff${text()}`, "utf16le"),
+      "Bearer tok-encoded",
+    ],
+    ["UTF-16BE with a byte order mark", () => utf16be(`\ufeff${text()}`), "Bearer tok-encoded"],
+    ["UTF-16LE without a byte order mark", () => Buffer.from(text(), "utf16le"), "refused"],
+    [
+      "Latin-1 bytes in a value (not UTF-8)",
+      () => Buffer.from(text().replace("tok-encoded", "tok-\u00e9"), "latin1"),
+      "refused",
+    ],
+  ];
+  for (const [name, bytes, want] of cases) {
+    test(name, async () => {
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, "-")}.yaml`);
+      writeFileSync(file, bytes());
+      let n = s1.requests.length;
+      const kubectl = await run(
+        "kubectl",
+        ["--kubeconfig", file, "get", "--raw", "/api", "--request-timeout=5s"],
+        { env: env(file), timeout: 20_000 },
+      ).then(
+        () => s1.requests.slice(n).find((r) => r.url.startsWith("/api"))?.headers.authorization ?? "none",
+        () => "refused",
+      );
+      assert.equal(kubectl, want, "kubectl does what this case says");
+      let ours: string;
+      try {
+        const { config } = await loadKubeconfig({ path: file });
+        n = s1.requests.length;
+        const client = RESTClient.forConfig({ ...config, maxRetries: 0 });
+        await client.request({ method: "GET", path: "/api" }).finally(() => client.close());
+        ours = s1.requests.slice(n).find((r) => r.url.startsWith("/api"))?.headers.authorization ?? "none";
+      } catch (e) {
+        assert.ok(e instanceof KubeconfigError, String(e));
+        assert.match(e.message, /save it as UTF-8/);
+        ours = "refused";
+      }
+      assert.equal(ours, want);
+    });
+  }
+});

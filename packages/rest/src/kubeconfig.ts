@@ -32,7 +32,7 @@ import {
 } from "./config.js";
 import { execConfigProblem } from "./exec.js";
 import { inClusterConfig } from "./incluster.js";
-import { KubeconfigError, parseKubeconfig } from "./kubeconfig-decode.js";
+import { decodeKubeconfigBytes, KubeconfigError, parseKubeconfig } from "./kubeconfig-decode.js";
 
 export { KubeconfigError, parseKubeconfig };
 
@@ -687,9 +687,9 @@ async function resolveConfig(m: Merged, overrides: KubeconfigOverrides = {}): Pr
 }
 
 async function readKubeconfigFile(file: string, mustExist: boolean): Promise<Kubeconfig | undefined> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, "utf8");
+    bytes = await readFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT" && !mustExist) return undefined;
     throw new KubeconfigError(
@@ -697,7 +697,7 @@ async function readKubeconfigFile(file: string, mustExist: boolean): Promise<Kub
       [file],
     );
   }
-  return resolveKubeconfigPaths(parseKubeconfig(text, file), dirname(file));
+  return resolveKubeconfigPaths(parseKubeconfig(decodeKubeconfigBytes(bytes, file), file), dirname(file));
 }
 
 /**
