@@ -112,6 +112,14 @@ describe("CRD edge-case schemas and names", () => {
     assert.match(names, /\n {2}"9lives"\?: string;/);
   });
 
+  it("a group starting with a digit and a plural with dashes give identifiers (they gave `2faV1()`, `one-time-codes()`)", () => {
+    assert.match(edge.get("clientset/index.ts")!, /\n {2}_2faV1\(\): _2faV1Interface;/);
+    const client = edge.get("clientset/2fa.example.com/v1.ts")!;
+    assert.match(client, /\n {2}oneTimeCodes\(\): OneTimeCodeInterface;/);
+    assert.match(client, /resource: "one-time-codes"/);
+    assert.match(edge.get("informers.ts")!, /\n {2}oneTimeCodes\(\): OneTimeCodeInformer;/);
+  });
+
   it("enum values that are not identifiers are quoted string literals", () => {
     assert.match(
       decl(gadget, "GadgetStatus"),

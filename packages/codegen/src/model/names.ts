@@ -66,9 +66,12 @@ export function pluralKind(kind: string, plural: string): string {
   return kind.slice(0, i) + plural.slice(i);
 }
 
-/** Resource getter on the group interface: pods, nodes, csiDrivers, networkPolicies. */
+/**
+ * Resource getter on the group interface: pods, nodes, csiDrivers, networkPolicies; a CRD's plural
+ * with dashes is camelCased ("with-dash" → withDash).
+ */
 export function resourceGetter(kind: string, plural: string): string {
-  return lowerCamel(pluralKind(kind, plural));
+  return lowerCamel(identifierPart(pluralKind(kind, plural)));
 }
 
 /** "v1beta1" → "V1beta1". */
@@ -99,7 +102,7 @@ export function groupMethodNames(groups: readonly { group: string; version: stri
             .split(".")
             .map((p, i) => (i === 0 ? identifierPart(p) : upperFirst(identifierPart(p))))
             .join("");
-    out.set(`${group}/${version}`, lowerCamel(base) + versionSuffix(version));
+    out.set(`${group}/${version}`, identifierStart(lowerCamel(base) + versionSuffix(version)));
   }
   return out;
 }
@@ -108,13 +111,20 @@ function identifierPart(s: string): string {
   return s.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ""));
 }
 
+/** A name that may start with a digit (a CRD group "2fa.example.com") as an identifier: "_2faV1". */
+function identifierStart(s: string): string {
+  return /^[0-9]/.test(s) ? `_${s}` : s;
+}
+
 /** "/" separated module path → PascalCase prefix: "events/v1" → "EventsV1". */
 export function modulePrefix(module: string): string {
-  return module
-    .split(/[/.-]/)
-    .filter(Boolean)
-    .map((p) => upperFirst(identifierPart(p)))
-    .join("");
+  return identifierStart(
+    module
+      .split(/[/.-]/)
+      .filter(Boolean)
+      .map((p) => upperFirst(identifierPart(p)))
+      .join(""),
+  );
 }
 
 const VERSION_ORDER = /^v(\d+)(?:(alpha|beta)(\d+))?$/;

@@ -79,7 +79,10 @@ describe("edge-case CRDs against a real API server", () => {
     const fromFile = join(scratch.dir, "from-file");
     const fromCluster = join(scratch.dir, "from-cluster");
     assert.deepEqual(await cli(["crd", file, "--out", fromFile], scratch.dir), { code: 0, stderr: "" });
-    const groups = [`my-group2.${suffix}`, `globals.${suffix}`].flatMap((g) => ["--group", g]);
+    const groups = [`my-group2.${suffix}`, `globals.${suffix}`, `2fa.${suffix}`].flatMap((g) => [
+      "--group",
+      g,
+    ]);
     const live = await cli(
       ["crd", "--from-cluster", "--kubeconfig", cp.kubeconfigPath, ...groups, "--out", fromCluster],
       scratch.dir,
