@@ -414,24 +414,23 @@ export function parseKubeconfig(text: string, file: string): Kubeconfig {
     const seen = new Map<string, number>();
     for (const [i, item] of ((kc[key] ?? []) as { name?: string }[]).entries()) {
       const what = listEntry[key];
-      if (typeof item.name !== "string" || item.name === "") {
-        throw new KubeconfigError(
-          `kubeconfig ${file}: ${key}[${i}] has no name; give every ${what} a name`,
-          [file],
-          `${key}[${i}]`,
-        );
-      }
-      const first = seen.get(item.name);
+      // Like kubectl, an entry without a name is the one named "": what an empty reference (no
+      // current-context, a context without cluster or user) resolves to.
+      if (item.name === undefined) set(item as Record<string, unknown>, "name", "");
+      const name = item.name as string;
+      const first = seen.get(name);
       if (first !== undefined) {
-        const entry = `${what} ${JSON.stringify(item.name)}`;
+        const entry = name ? `${what} ${JSON.stringify(name)}` : `${key}[${i}]`;
+        const both = `${key}[${first}] and ${key}[${i}]`;
         throw new KubeconfigError(
-          `kubeconfig ${file}: ${entry} is defined twice (${key}[${first}] and ${key}[${i}]), which kubectl refuses; ` +
-            `remove one or rename it`,
+          name
+            ? `kubeconfig ${file}: ${entry} is defined twice (${both}), which kubectl refuses; remove one or rename it`
+            : `kubeconfig ${file}: ${both} both have no name (two ${what}s named ""), which kubectl refuses; give every ${what} a name`,
           [file],
           entry,
         );
       }
-      seen.set(item.name, i);
+      seen.set(name, i);
     }
   }
   return kc;

@@ -114,10 +114,10 @@ const cases: Case[] = [
     entry: "clusters",
   },
   {
-    name: "a cluster without a name",
-    text: "clusters: [{cluster: {server: https://a}}]\n",
-    names: /clusters\[0\] has no name/,
-    entry: "clusters[0]",
+    name: "two clusters without a name (one is kubectl's unnamed cluster)",
+    text: "clusters: [{cluster: {server: https://a}}, {name: k, cluster: {server: https://k}}, {cluster: {server: https://b}}]\n",
+    names: /clusters\[0\] and clusters\[2\] both have no name \(two clusters named ""\)/,
+    entry: "clusters[2]",
   },
   {
     name: "a user name that is a number",

@@ -987,3 +987,77 @@ users: [{name: u, user: {token: tok-encoded}}]\r
     });
   }
 });
+
+describe("entries without a name: kubectl's defaults for an empty reference, and ours", () => {
+  const dir = join(root, "unnamed");
+  let file: string;
+  before(() => {
+    mkdirSync(dir, { recursive: true });
+    file = join(dir, "config");
+    const ca = testPKI().paths.caCert;
+    // No current-context; the unnamed context, cluster and user are what kubectl uses when none is named.
+    writeFileSync(
+      file,
+      `apiVersion: v1
+kind: Config
+contexts:
+- {name: no-cluster, context: {user: named}}
+- {name: no-user, context: {cluster: named}}
+- context: {cluster: named, user: named, namespace: unnamed-ns}
+clusters:
+- {name: named, cluster: {server: "${s1.url}", certificate-authority: ${ca}}}
+- cluster: {server: "${s2.url}", certificate-authority: ${ca}}
+users:
+- {name: named, user: {token: tok-named}}
+- user: {token: tok-unnamed}
+`,
+    );
+  });
+
+  async function kubectlSends(args: string[]): Promise<Omit<Resolved, "user" | "context">> {
+    const n1 = s1.requests.length;
+    const n2 = s2.requests.length;
+    await run(
+      "kubectl",
+      ["--kubeconfig", file, "get", "pods", "-o", "name", "--cache-dir", cacheDir, ...args],
+      {
+        env: env(file),
+      },
+    );
+    const fresh = [
+      ...s1.requests.slice(n1).map((r) => ({ r, s: s1 })),
+      ...s2.requests.slice(n2).map((r) => ({ r, s: s2 })),
+    ];
+    const list = fresh.find(({ r }) => /\/namespaces\/[^/]+\/pods/.test(r.url));
+    assert.ok(list, "kubectl listed pods");
+    return {
+      server: list.s.url,
+      namespace: /\/namespaces\/([^/]+)\/pods/.exec(list.r.url)![1]!,
+      token: (list.r.headers.authorization ?? "").replace(/^Bearer /, ""),
+    };
+  }
+  async function weResolve(overrides: KubeconfigOverrides): Promise<Omit<Resolved, "user" | "context">> {
+    const got = await loadKubeconfig({ path: file, overrides });
+    return { server: got.config.host, namespace: got.namespace, token: got.config.bearerToken ?? "" };
+  }
+
+  const cases: [string, string[], KubeconfigOverrides][] = [
+    ["no current-context: the unnamed context", [], {}],
+    [
+      "a context without a cluster: the unnamed cluster",
+      ["--context", "no-cluster"],
+      { context: "no-cluster" },
+    ],
+    ["a context without a user: the unnamed user", ["--context", "no-user"], { context: "no-user" }],
+    [
+      "--cluster with no current-context: the unnamed context's user",
+      ["--cluster", "named"],
+      { cluster: "named" },
+    ],
+  ];
+  for (const [name, args, overrides] of cases) {
+    test(name, async () => {
+      assert.deepEqual(await weResolve(overrides), await kubectlSends(args));
+    });
+  }
+});

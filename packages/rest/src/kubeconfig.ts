@@ -4,6 +4,8 @@
 // - file paths inside a kubeconfig are relative to the file that holds them;
 // - overrides (context, cluster, user, namespace, server, ...) like kubectl's flags;
 // - the namespace comes from the override, else the context, else "default";
+// - an entry without a name is kubectl's unnamed entry: the context used when none is named, the
+//   cluster or user of a context that names none;
 // - the file is read as kubectl's decoder reads it (kubeconfig-decode.ts), and checked at load as
 //   kubectl's ConfirmUsable and transport check it: a bare host:port server is plain http and gets no
 //   credentials and no TLS settings; files the entries name must be readable regular files, PEM data
@@ -263,7 +265,8 @@ interface Entry<T> {
 function selectContext(m: Merged, overrides: KubeconfigOverrides): SelectedContext {
   const files = m.files;
   const name = overrides.context || m.currentContext?.value || "";
-  if (name) {
+  // With no context named, kubectl uses the unnamed context when the file has one.
+  if (name || m.contexts.has("")) {
     const e = m.contexts.get(name);
     if (!e) {
       throw new KubeconfigError(
@@ -279,7 +282,7 @@ function selectContext(m: Merged, overrides: KubeconfigOverrides): SelectedConte
       name,
       context: e.value,
       file: e.origin.file,
-      label: `context ${JSON.stringify(name)} (in ${e.origin.file})`,
+      label: `${name ? `context ${JSON.stringify(name)}` : "the unnamed context"} (in ${e.origin.file})`,
     };
   }
   if (overrides.cluster || overrides.server)
@@ -310,7 +313,8 @@ function lookUpEntries(
     entries: Named<T>,
     overridden: boolean,
   ): { value: T; file: string } => {
-    if (!name) return { value: {} as T, file: ctx.file };
+    // No name: the unnamed entry when the files have one (as in kubectl), else none.
+    if (!name && !entries.has("")) return { value: {} as T, file: ctx.file };
     const e = entries.get(name);
     if (!e) {
       throw new KubeconfigError(
@@ -328,12 +332,16 @@ function lookUpEntries(
     cluster: {
       name: clusterName,
       ...lookup("cluster", clusterName, m.clusters, !!overrides.cluster),
-      label: clusterName ? `cluster ${JSON.stringify(clusterName)}` : "the cluster",
+      label: clusterName
+        ? `cluster ${JSON.stringify(clusterName)}`
+        : m.clusters.has("")
+          ? "the unnamed cluster"
+          : "the cluster",
     },
     user: {
       name: userName,
       ...lookup("user", userName, m.users, !!overrides.user),
-      label: `user ${JSON.stringify(userName)}`,
+      label: userName || !m.users.has("") ? `user ${JSON.stringify(userName)}` : "the unnamed user",
     },
   };
 }
@@ -374,7 +382,7 @@ function shown(url: string): string {
  */
 function serverOf(cluster: Entry<KubeconfigCluster>, files: string[]): Server {
   const s = cluster.value.server;
-  const place = `${cluster.label} in ${cluster.name ? cluster.file : where(files)}`;
+  const place = `${cluster.label} in ${cluster.label === "the cluster" ? where(files) : cluster.file}`;
   if (!s) {
     throw new KubeconfigError(
       `${place} has no server; set clusters[].cluster.server ` +
