@@ -171,6 +171,9 @@ describe("CRD edge-case schemas and names", () => {
     assert.match(decl(globals, "ObjectMeta"), /\n {2}metadata\?: MetaV1ObjectMeta;/);
     assert.match(decl(globals, "Object"), /\n {2}kind\?: "Object";/);
     assert.match(decl(globals, "Array"), /\n {2}items: Record\[\];/);
+    // Record is the kind here: an object without properties is the global Record (it was the kind's).
+    assert.match(decl(globals, "RecordSpec"), /\n {2}marker\?: globalThis\.Record<string, unknown>;/);
+    assert.match(decl(gadget, "GadgetStatus"), /\n {2}anything\?: \{ \[key: string\]: unknown; \};/);
     assert.match(
       edge.get("clientset/globals.example.com/v1.ts")!,
       /\n {2}pods\(namespace: string\): PodInterface;/,

@@ -95,13 +95,20 @@ const REF_TEXT = /components\["schemas"\]\["([^"]+)"\]/g;
 class Scope {
   private readonly imports = new Map<string, Map<string, string>>(); // module → name → local alias
   private readonly used = new Set<string>();
+  private readonly own: ReadonlySet<string>;
   constructor(
     readonly module: string,
     own: Iterable<string>,
     /** Import specifier of another module from this one (default: relative). */
     private readonly specifier: (from: string, to: string) => string = relativeImport,
   ) {
-    for (const n of own) this.used.add(n);
+    this.own = new Set(own);
+    for (const n of this.own) this.used.add(n);
+  }
+
+  /** Whether the module itself declares `name`. */
+  declares(name: string): boolean {
+    return this.own.has(name);
   }
 
   local(definition: string): string {
@@ -141,7 +148,12 @@ function typeText(schema: unknown, ctx: GlobalContext, scope: Scope, path: strin
     text = text
       .replace(/(\/\*\*|\n\s*\*) @description /g, "$1 ")
       .replace(/\n( +)/g, (_, sp: string) => `\n${" ".repeat((sp.length >> 2) * 2 + (sp.length & 3))}`);
-  return text.replace(REF_TEXT, (_, def: string) => scope.local(def));
+  text = text.replace(REF_TEXT, (_, def: string) => scope.local(def));
+  // openapi-typescript writes Record<string, unknown> for an object without properties; in a module
+  // that declares its own Record (a CRD kind) that name is the module's, so use the global one.
+  return scope.declares("Record")
+    ? text.replace(/"(?:[^"\\]|\\.)*"|\bRecord</g, (m) => (m === "Record<" ? "globalThis.Record<" : m))
+    : text;
 }
 
 /** The members of TypeScript's `Object` interface (which every object literal type has). */
