@@ -51,6 +51,13 @@ export interface PortForwardStreams {
   connect(port: number): Promise<Duplex>;
   /** Whether the WebSocket is still open. */
   readonly open: boolean;
+  /**
+   * False once the pod's side ended a connection while this side was still sending to it (SPDY
+   * tunnel): the node may never read those bytes, and the kubelet's SPDY library then stops handling
+   * every stream that shares their frame worker, so a new connection can hang. Open a new tunnel for
+   * new connections (forwardPorts does).
+   */
+  readonly healthy: boolean;
   /** Closes the connection (and every stream) at once. */
   close(): void;
 }
@@ -86,6 +93,7 @@ async function spdyConnection(
   what: string,
   port: number,
   requestId: number,
+  suspect: () => void,
 ): Promise<Duplex> {
   const headers = { port: String(port), requestid: String(requestId) };
   const errorStream = await session.open({ streamtype: "error", ...headers });
@@ -113,12 +121,14 @@ async function spdyConnection(
     write(chunk: Buffer, _enc, cb) {
       if (!conn.open)
         return cb(new PortForwardError(`${what}: the connection to port ${port} is closed`, port));
+      if (remoteEnded) suspect();
       if (data.write(chunk)) cb();
       else conn.drained().then(() => cb());
     },
     writev(chunks: { chunk: Buffer }[], cb) {
       if (!conn.open)
         return cb(new PortForwardError(`${what}: the connection to port ${port} is closed`, port));
+      if (remoteEnded) suspect();
       if (data.write(chunks.map((c) => c.chunk))) cb();
       else conn.drained().then(() => cb());
     },
@@ -138,6 +148,8 @@ async function spdyConnection(
   data.onData = (b) => bp.push(d, b);
   data.onEnd = () => {
     remoteEnded = true;
+    // Still sending when the pod's side ended: bytes the node may never read (see `healthy`).
+    if (!localEnded && d.writableLength > 0) suspect();
     const err = failure();
     if (err) d.destroy(err);
     else {
@@ -222,12 +234,16 @@ export async function openPortForward(
   if (c.protocol === SPDY_TUNNEL) {
     const session = new SpdySession(c);
     let requestId = 0;
+    let healthy = true;
+    const suspect = () => {
+      healthy = false;
+    };
     onMessage = (data) => session.receive(data);
     onClose = (err) => session.closed(err);
     ready();
     const connect = (port: number) => {
       checkPorts(what, [port]);
-      return spdyConnection(session, c, bp, what, port, requestId++);
+      return spdyConnection(session, c, bp, what, port, requestId++, suspect);
     };
     const streams = new Map<number, Duplex>();
     try {
@@ -242,6 +258,9 @@ export async function openPortForward(
       connect,
       get open() {
         return c.open;
+      },
+      get healthy() {
+        return healthy;
       },
       close: () => c.destroy(),
     };
@@ -315,6 +334,7 @@ export async function openPortForward(
     get open() {
       return c.open;
     },
+    healthy: true, // every connection has a WebSocket of its own
     close: () => c.destroy(),
   };
 }
@@ -377,19 +397,34 @@ export async function listenAndForward(
   const forwards = new Set<PortForwardStreams>();
   const bound: ForwardedPort[] = [];
   let shared: Promise<PortForwardStreams> | undefined;
+  // Connections open per tunnel: a tunnel that is no longer healthy is closed with its last one.
+  const active = new Map<PortForwardStreams, number>();
+  const track = (t: PortForwardStreams, d: Duplex): Duplex => {
+    active.set(t, (active.get(t) ?? 0) + 1);
+    d.once("close", () => {
+      const n = (active.get(t) ?? 1) - 1;
+      active.set(t, n);
+      if (n === 0 && (!t.healthy || !t.open)) {
+        t.close();
+        forwards.delete(t);
+        active.delete(t);
+      }
+    });
+    return d;
+  };
   const fresh = (port: number): Promise<Duplex> => {
     const f = openOne(port, opts);
     shared = f;
     return f.then((t) => {
       forwards.add(t);
-      return t.streams.get(port)!;
+      return track(t, t.streams.get(port)!);
     });
   };
   const connectTo = (port: number): Promise<Duplex> => {
     const current = shared;
     if (current === undefined) return fresh(port);
     return current.then(
-      (t) => (t.open ? t.connect(port) : fresh(port)),
+      (t) => (t.open && t.healthy ? t.connect(port).then((d) => track(t, d)) : fresh(port)),
       () => fresh(port),
     );
   };

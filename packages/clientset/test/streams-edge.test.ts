@@ -1,0 +1,500 @@
+// exec, cp and port-forward at their edges, with kubectl run on the same pods as the oracle: commands
+// that do not exist, pods that are not there or not running, several containers, empty stdin,
+// signals, odd arguments; file names with spaces, unicode and a leading '-', empty directories,
+// directories that are or are not there, a 20 MB file; several ports, kubectl's port syntax, ports out
+// of range, a pod that closes a connection mid-stream, many short connections in a row.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { connect, createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { isBadRequest, isNotFound, StatusError } from "@org/rest";
+import { makePodRunning, registerNode } from "@org/testenv";
+import { createTestNamespace, uniqueNamespaceName } from "@org/testenv/harness";
+import { Clientset } from "../src/clientset.js";
+import { CopyError } from "../src/streaming/cp.js";
+import { RemoteCommandError } from "../src/streaming/remotecommand.js";
+import { type ControlPlane, env } from "./support.js";
+
+interface Proc {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+function kubectl(cp: ControlPlane, args: string[], input?: Buffer | string): Promise<Proc> {
+  return new Promise((resolve, reject) => {
+    const p = spawn("kubectl", ["--kubeconfig", cp.kubeconfigPath, ...args], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    let err = "";
+    p.stdout.on("data", (b: Buffer) => out.push(b));
+    p.stderr.on("data", (b: Buffer) => {
+      err += b.toString();
+    });
+    p.on("error", reject);
+    p.on("close", (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
+    p.stdin.end(input);
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Connects, writes `data`, and collects everything until the pod's side ends the connection. */
+function exchange(port: number, data: Buffer | string): Promise<{ got: Buffer; error?: Error }> {
+  return new Promise((resolve) => {
+    const sock: Socket = connect(port, "127.0.0.1");
+    const got: Buffer[] = [];
+    let error: Error | undefined;
+    sock.on("data", (b: Buffer) => got.push(b));
+    sock.on("error", (e) => {
+      error = e;
+    });
+    sock.on("close", () => resolve({ got: Buffer.concat(got), ...(error ? { error } : {}) }));
+    sock.write(data);
+  });
+}
+
+/** kubectl port-forward with `args`; resolves with the local ports it printed, in order. */
+async function kubectlForward(
+  cp: ControlPlane,
+  args: string[],
+  count: number,
+): Promise<{ locals: { local: number; remote: number }[]; stop(): void; stderr(): string }> {
+  const k = spawn("kubectl", ["--kubeconfig", cp.kubeconfigPath, "port-forward", ...args]);
+  let out = "";
+  let err = "";
+  k.stderr.on("data", (b: Buffer) => {
+    err += b.toString();
+  });
+  const locals = await new Promise<{ local: number; remote: number }[]>((resolve, reject) => {
+    k.stdout.on("data", (b: Buffer) => {
+      out += b.toString();
+      const found = [...out.matchAll(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/g)];
+      if (found.length >= count) resolve(found.map((m) => ({ local: Number(m[1]), remote: Number(m[2]) })));
+    });
+    k.on("close", () => reject(new Error(`kubectl port-forward ended: ${out}${err}`)));
+  });
+  return { locals, stop: () => k.kill(), stderr: () => err };
+}
+
+const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+let cp: ControlPlane;
+let cs: Clientset;
+let ns: { name: string; cleanup(): Promise<void> };
+let nodeName: string;
+let dir: string;
+const srv = { a: 0, b: 0, cut: 0 };
+const pods = () => cs.coreV1().pods(ns.name);
+
+before(async () => {
+  const e = await env();
+  cp = e.cp;
+  cs = new Clientset(e.rest);
+  ns = await createTestNamespace("streams-edge");
+  nodeName = uniqueNamespaceName("streams-edge-node");
+  dir = await mkdtemp(join(tmpdir(), "streams-edge-"));
+  await registerNode(cp, nodeName);
+  srv.a = await freePort();
+  srv.b = await freePort();
+  srv.cut = await freePort();
+  // Two echo ports that say which port they are, and one that reads a little and then cuts the
+  // connection while the client is still writing.
+  const server = `const net = require("net");
+for (const p of [${srv.a}, ${srv.b}]) net.createServer((s) => { s.write("port " + p + "\\n"); s.pipe(s); }).listen(p, "127.0.0.1");
+net.createServer((s) => { let n = 0; s.on("data", (b) => { n += b.length; if (n >= 65536) { s.write("read " + n + "\\n"); s.destroy(); } }); }).listen(${srv.cut}, "127.0.0.1", () => console.log("listening"));`;
+  const specs = [
+    { name: "box", containers: [{ name: "main", image: "busybox" }] },
+    {
+      name: "multi",
+      containers: [
+        { name: "a", image: "busybox" },
+        { name: "b", image: "busybox" },
+      ],
+    },
+    { name: "srv", containers: [{ name: "srv", image: "node", command: [process.execPath, "-e", server] }] },
+  ];
+  for (const s of specs) {
+    await pods().create({ metadata: { name: s.name }, spec: { nodeName, containers: s.containers } });
+    await makePodRunning(cp, ns.name, s.name, nodeName);
+  }
+  // scheduled to the node, never started there
+  await pods().create({
+    metadata: { name: "idle" },
+    spec: { nodeName, containers: [{ name: "main", image: "busybox" }] },
+  });
+  // never scheduled
+  await pods().create({
+    metadata: { name: "unscheduled" },
+    spec: { containers: [{ name: "main", image: "busybox" }] },
+  });
+  for (let i = 0; !(await pods().getLogs("srv")).includes("listening"); i++) {
+    if (i > 100) throw new Error("the pod's servers did not start");
+    await sleep(50);
+  }
+});
+
+after(async () => {
+  await cs
+    .coreV1()
+    .nodes()
+    .delete(nodeName)
+    .catch(() => {});
+  await ns.cleanup();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("exec at the edges", () => {
+  test("a command that does not exist: a RemoteCommandError with the text kubectl prints (exit 1)", async () => {
+    const err = await pods()
+      .run("box", ["no-such-command"])
+      .then(
+        () => assert.fail("it ran"),
+        (e: unknown) => e,
+      );
+    assert.ok(err instanceof RemoteCommandError, String(err));
+    assert.match(err.message, /executable file not found in \$PATH/);
+    assert.equal(err.status?.reason, "InternalError");
+    const k = await kubectl(cp, ["exec", "-n", ns.name, "box", "--", "no-such-command"]);
+    assert.equal(k.code, 1);
+    assert.equal(k.stderr, `error: ${err.status?.message}\n`);
+  });
+
+  test("a pod that is not there, not scheduled, or not started on its node: typed errors, kubectl's words", async () => {
+    const cases: [string, (e: unknown) => boolean, string][] = [
+      ["ghost", (e) => e instanceof StatusError && isNotFound(e), 'pods "ghost" not found'],
+      [
+        "unscheduled",
+        (e) => e instanceof StatusError && isBadRequest(e),
+        "pod unscheduled does not have a host assigned",
+      ],
+      [
+        "idle",
+        (e) => e instanceof RemoteCommandError,
+        `unable to upgrade connection: pod "${ns.name}/idle" not found`,
+      ],
+    ];
+    for (const [name, kind, text] of cases) {
+      await assert.rejects(pods().run(name, ["true"]), (e: unknown) => {
+        assert.ok(kind(e), `${name}: ${String(e)}`);
+        assert.ok((e as Error).message.includes(text), (e as Error).message);
+        return true;
+      });
+      const k = await kubectl(cp, ["exec", "-n", ns.name, name, "--", "true"]);
+      assert.equal(k.code, 1, name);
+      assert.ok(k.stderr.includes(text), k.stderr);
+    }
+  });
+
+  test("several containers and none named: a 400 listing them (kubectl picks the first, with a notice)", async () => {
+    await assert.rejects(pods().run("multi", ["sh", "-c", "echo $HOSTNAME"]), (e: unknown) => {
+      assert.ok(e instanceof StatusError && isBadRequest(e), String(e));
+      assert.match(e.message, /a container name must be specified for pod multi, choose one of: \[a b\]/);
+      return true;
+    });
+    const k = await kubectl(cp, ["exec", "-n", ns.name, "multi", "--", "sh", "-c", "echo $HOSTNAME"]);
+    assert.equal(k.code, 0, k.stderr);
+    assert.equal(k.stderr, 'Defaulted container "a" out of: a, b\n');
+    const ours = await pods().run("multi", ["sh", "-c", "echo $HOSTNAME"], { container: "a" });
+    assert.deepEqual(ours.stdout, k.stdout);
+  });
+
+  test("stdin with no data: cat ends at once with nothing, as with kubectl exec -i", async () => {
+    const ours = await pods().run("box", ["sh", "-c", 'cat; echo "end $?"'], { input: "" });
+    const k = await kubectl(
+      cp,
+      ["exec", "-i", "-n", ns.name, "box", "--", "sh", "-c", 'cat; echo "end $?"'],
+      "",
+    );
+    assert.equal(ours.stdout.toString(), "end 0\n");
+    assert.deepEqual([ours.exitCode, ours.stdout], [k.code, k.stdout]);
+  });
+
+  test("killed by SIGTERM and SIGHUP: 143 and 129, kubectl's exit codes", async () => {
+    for (const [sig, code] of [
+      ["TERM", 143],
+      ["HUP", 129],
+    ] as const) {
+      const script = `printf before; kill -${sig} $$; printf after`;
+      const ours = await pods().run("box", ["sh", "-c", script]);
+      assert.deepEqual([ours.exitCode, ours.stdout.toString()], [code, "before"], sig);
+      const k = await kubectl(cp, ["exec", "-n", ns.name, "box", "--", "sh", "-c", script]);
+      assert.equal(k.code, code, k.stderr);
+      assert.deepEqual(k.stdout, ours.stdout);
+      assert.equal(k.stderr, `${ours.stderr}command terminated with exit code ${code}\n`);
+    }
+  });
+
+  test("unicode, URL metacharacters, empty, 5,000 and 100 KB arguments reach the command byte for byte", async () => {
+    const odd = ["héllo ✓ 日本 🚀", "a b", "&x=1#y", "%20+%", "", "--", "-n", "line\nbreak", "tab\there"];
+    const many = Array.from({ length: 5000 }, (_, i) => `arg${i}`);
+    const huge = "y".repeat(100_000);
+    for (const argv of [
+      ["printf", "[%s]", ...odd],
+      ["sh", "-c", 'echo "$# $5000"', "sh", ...many],
+      ["sh", "-c", 'printf "%s" "$1" | wc -c', "sh", huge],
+    ]) {
+      const ours = await pods().run("box", argv);
+      const k = await kubectl(cp, ["exec", "-n", ns.name, "box", "--", ...argv]);
+      assert.equal(k.code, 0, k.stderr);
+      assert.equal(ours.exitCode, 0);
+      assert.deepEqual(ours.stdout, k.stdout, argv[0]);
+    }
+    assert.equal(
+      (await pods().run("box", ["printf", "[%s]", ...odd])).stdout.toString(),
+      odd.map((a) => `[${a}]`).join(""),
+    );
+  });
+});
+
+describe("cp at the edges", () => {
+  async function listing(root: string): Promise<string[]> {
+    const out: string[] = [];
+    const walk = async (p: string, rel: string) => {
+      const st = await lstat(p);
+      if (st.isDirectory()) {
+        out.push(`${rel}/`);
+        for (const c of (await readdir(p)).sort()) await walk(join(p, c), `${rel}/${c}`);
+      } else out.push(`${rel} ${sha(await readFile(p))}`);
+    };
+    await walk(root, ".");
+    return out;
+  }
+  const find = async (path: string) =>
+    (await pods().run("box", ["sh", "-c", `cd '${path}' && find . | sort`])).stdout.toString();
+
+  test("names with spaces, unicode and a leading '-', and empty directories, both ways like kubectl cp", async () => {
+    const src = join(dir, "odd names");
+    await mkdir(join(src, "empty dir"), { recursive: true });
+    await mkdir(join(src, "-dash dir", "ünï ✓"), { recursive: true });
+    await writeFile(join(src, "a file with spaces"), "spaces\n");
+    await writeFile(join(src, "-dash"), "dash\n");
+    await writeFile(join(src, "-dash dir", "ünï ✓", "日本.txt"), "unicode\n");
+    const want = await listing(src);
+
+    await pods().copyToPod("box", src, "ours odd");
+    const k1 = await kubectl(cp, ["cp", src, `${ns.name}/box:kubectl odd`]);
+    assert.equal(k1.code, 0, k1.stderr);
+    assert.equal(await find("ours odd"), await find("kubectl odd"));
+    assert.ok((await find("ours odd")).includes("./empty dir\n"), "the empty directory is there");
+
+    const back = join(dir, "back odd");
+    await pods().copyFromPod("box", "kubectl odd", back);
+    assert.deepEqual(await listing(back), want);
+    const kback = join(dir, "kback odd");
+    const k2 = await kubectl(cp, ["cp", `${ns.name}/box:ours odd`, kback]);
+    assert.equal(k2.code, 0, k2.stderr);
+    assert.deepEqual(await listing(kback), want);
+  });
+
+  test("a file whose own name starts with '-' comes out (kubectl's `tar cf - -dash` fails)", async () => {
+    await pods().run("box", ["sh", "-c", "printf 'dash\\n' > ./-lone"]);
+    const out = join(dir, "lone");
+    await pods().copyFromPod("box", "-lone", out);
+    assert.equal(await readFile(out, "utf8"), "dash\n");
+    const k = await kubectl(cp, ["cp", `${ns.name}/box:-lone`, join(dir, "klone")]);
+    assert.notEqual(k.code, 0, "kubectl's tar reads the name as options");
+  });
+
+  test("into an existing directory the copy goes inside it, as kubectl's; into a missing one, tar's error", async () => {
+    const file = join(dir, "note.txt");
+    await writeFile(file, "note\n");
+    await pods().run("box", ["mkdir", "-p", "ours-dir", "kubectl-dir"]);
+    await pods().copyToPod("box", file, "ours-dir");
+    await pods().copyToPod("box", join(dir, "odd names"), "ours-dir/");
+    const k1 = await kubectl(cp, ["cp", file, `${ns.name}/box:kubectl-dir`]);
+    const k2 = await kubectl(cp, ["cp", join(dir, "odd names"), `${ns.name}/box:kubectl-dir/`]);
+    assert.deepEqual([k1.code, k2.code], [0, 0], k1.stderr + k2.stderr);
+    assert.equal(await find("ours-dir"), await find("kubectl-dir"));
+    assert.ok((await find("ours-dir")).includes("./note.txt\n./odd names\n"));
+
+    await assert.rejects(pods().copyToPod("box", file, "no/such/dir/note.txt"), (e: unknown) => {
+      assert.ok(e instanceof CopyError, String(e));
+      assert.match(e.message, /tar: no\/such\/dir: Cannot open: No such file or directory/);
+      return true;
+    });
+    const k3 = await kubectl(cp, ["cp", file, `${ns.name}/box:no/such/dir/note.txt`]);
+    assert.notEqual(k3.code, 0);
+    assert.match(k3.stderr, /tar: no\/such\/dir: Cannot open: No such file or directory/);
+  });
+
+  test("a local path that does not exist: kubectl's message, as a CopyError", async () => {
+    const missing = join(dir, "missing");
+    const k = await kubectl(cp, ["cp", missing, `${ns.name}/box:x`]);
+    assert.equal(k.code, 1);
+    await assert.rejects(pods().copyToPod("box", missing, "x"), (e: unknown) => {
+      assert.ok(e instanceof CopyError, String(e));
+      assert.ok(k.stderr.startsWith(`error: ${missing} doesn't exist in local filesystem`), k.stderr);
+      assert.ok(e.message.includes(`${missing} doesn't exist in the local filesystem`), e.message);
+      return true;
+    });
+  });
+
+  test("a 20 MB file in and out intact, the same bytes kubectl cp moves", async () => {
+    const big = Buffer.alloc(20 << 20);
+    for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i);
+    const file = join(dir, "big.bin");
+    await writeFile(file, big);
+    await pods().copyToPod("box", file, "ours-big.bin");
+    const k1 = await kubectl(cp, ["cp", file, `${ns.name}/box:kubectl-big.bin`]);
+    assert.equal(k1.code, 0, k1.stderr);
+    const sums = await pods().run("box", ["sha256sum", "ours-big.bin", "kubectl-big.bin"]);
+    const [a, b] = sums.stdout
+      .toString()
+      .trim()
+      .split("\n")
+      .map((l) => l.split(/\s+/)[0]);
+    assert.equal(a, sha(big));
+    assert.equal(b, sha(big));
+    await pods().copyFromPod("box", "kubectl-big.bin", join(dir, "big.back"));
+    assert.equal(sha(await readFile(join(dir, "big.back"))), sha(big));
+    const k2 = await kubectl(cp, ["cp", `${ns.name}/box:ours-big.bin`, join(dir, "big.kback")]);
+    assert.equal(k2.code, 0, k2.stderr);
+    assert.equal(sha(await readFile(join(dir, "big.kback"))), sha(big));
+  });
+});
+
+describe("port-forward at the edges", () => {
+  test("several ports at once, `local:remote` and `:remote` as kubectl maps them", async () => {
+    const fixed = await freePort();
+    const fwd = await pods().forwardPorts("srv", [{ local: fixed, remote: srv.a }, { remote: srv.b }, srv.a]);
+    const k = await kubectlForward(
+      cp,
+      ["-n", ns.name, "pod/srv", `${await freePort()}:${srv.a}`, `:${srv.b}`],
+      2,
+    );
+    try {
+      assert.equal(fwd.ports[0]!.local, fixed);
+      assert.deepEqual(
+        fwd.ports.map((p) => p.remote),
+        [srv.a, srv.b, srv.a],
+      );
+      assert.deepEqual(
+        k.locals.map((p) => p.remote),
+        [srv.a, srv.b],
+      );
+      for (const [i, p] of fwd.ports.entries()) {
+        const sock = connect(p.local, "127.0.0.1");
+        const first = await new Promise<string>((resolve) =>
+          sock.once("data", (b: Buffer) => resolve(b.toString())),
+        );
+        sock.destroy();
+        assert.equal(first, `port ${p.remote}\n`, `our pair ${i}`);
+      }
+      for (const p of k.locals) {
+        const sock = connect(p.local, "127.0.0.1");
+        const first = await new Promise<string>((resolve) =>
+          sock.once("data", (b: Buffer) => resolve(b.toString())),
+        );
+        sock.destroy();
+        assert.equal(first, `port ${p.remote}\n`, "kubectl's pair");
+      }
+    } finally {
+      k.stop();
+      await fwd.close();
+    }
+  });
+
+  test("ports out of range fail before anything listens; kubectl refuses them before connecting", async () => {
+    await assert.rejects(pods().forwardPorts("srv", [70000]), /the pod port 70000 .* from 1 to 65535/);
+    await assert.rejects(pods().forwardPorts("srv", [{ remote: 0 }]), /the pod port 0 /);
+    await assert.rejects(
+      pods().forwardPorts("srv", [{ local: 70000, remote: srv.a }]),
+      /the local port 70000 /,
+    );
+    for (const [arg, text] of [
+      ["70000", "error parsing local port '70000'"],
+      [`1:70000`, "error parsing remote port '70000'"],
+      [":0", "remote port must be > 0"],
+    ] as const) {
+      const k = await kubectl(cp, ["port-forward", "-n", ns.name, "pod/srv", arg]);
+      assert.equal(k.code, 1, arg);
+      assert.ok(k.stderr.includes(text), k.stderr);
+    }
+  });
+
+  // kubectl port-forward (1.32) does worse here: after the pod cut one connection with megabytes
+  // still unsent, its later connections through the same SPDY session get no data at all.
+  test("the pod cuts a connection mid-stream: that socket ends, the forwarder serves the next ones", async () => {
+    const fwd = await pods().forwardPorts("srv", [srv.cut, srv.a], { onError: () => {} });
+    try {
+      const [cut, echo] = fwd.ports.map((p) => p.local) as [number, number];
+      for (let round = 0; round < 2; round++) {
+        const r = await exchange(cut, Buffer.alloc(4 << 20, 1));
+        assert.match(r.got.toString(), /^read \d+\n$/, "what the pod wrote before it cut");
+        for (let i = 0; i < 3; i++) {
+          const sock = connect(echo, "127.0.0.1");
+          const first = await new Promise<string>((resolve, reject) => {
+            sock.once("data", (b: Buffer) => resolve(b.toString()));
+            sock.once("error", reject);
+            setTimeout(() => resolve("(nothing within 10 s)"), 10_000).unref();
+          });
+          sock.destroy();
+          assert.equal(first, `port ${srv.a}\n`, `round ${round}, connection ${i} after the cut`);
+        }
+      }
+    } finally {
+      await fwd.close();
+    }
+  });
+
+  test("300 short connections in a row over one forwarder: each echoes, nothing piles up", async () => {
+    const fds = async () => (await readdir("/proc/self/fd")).length;
+    const fwd = await pods().forwardPorts("srv", [srv.a]);
+    try {
+      const one = async (i: number) => {
+        const r = await new Promise<string>((resolve, reject) => {
+          const sock = connect(fwd.ports[0]!.local, "127.0.0.1");
+          let got = "";
+          sock.on("data", (b: Buffer) => {
+            got += b.toString();
+            if (got.includes(`ping ${i}\n`)) sock.end();
+          });
+          sock.on("error", reject);
+          sock.on("close", () => resolve(got));
+          sock.write(`ping ${i}\n`);
+        });
+        assert.equal(r, `port ${srv.a}\nping ${i}\n`);
+      };
+      for (let i = 0; i < 20; i++) await one(i);
+      await sleep(200);
+      const before = await fds();
+      for (let i = 20; i < 300; i++) await one(i);
+      await sleep(500);
+      const afterCount = await fds();
+      assert.ok(afterCount <= before + 3, `fds ${before} -> ${afterCount}`);
+    } finally {
+      await fwd.close();
+    }
+  });
+
+  test("a pod that is not running: each connection fails with the API server's answer (kubectl refuses at once)", async () => {
+    const errors: Error[] = [];
+    const fwd = await pods().forwardPorts("unscheduled", [srv.a], { onError: (e) => errors.push(e) });
+    try {
+      const r = await exchange(fwd.ports[0]!.local, "hi");
+      assert.equal(r.got.length, 0);
+      assert.equal(errors.length, 1);
+      assert.ok(errors[0] instanceof StatusError, String(errors[0]));
+      assert.match(errors[0]!.message, /pod unscheduled does not have a host assigned/);
+    } finally {
+      await fwd.close();
+    }
+    const k = await kubectl(cp, ["port-forward", "-n", ns.name, "pod/unscheduled", String(srv.a)]);
+    assert.equal(k.code, 1);
+    assert.match(k.stderr, /unable to forward port because pod is not running\. Current status=Pending/);
+  });
+});
