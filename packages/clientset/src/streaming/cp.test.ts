@@ -221,6 +221,21 @@ describe("names tar would read as options", () => {
   });
 });
 
+describe("copyFromPod of a file", () => {
+  test("onto an existing directory: a CopyError naming both and the path to use (kubectl fails too)", async () => {
+    const { dest } = await place("file-on-dir");
+    await mkdir(dest);
+    const { rest } = container(() => ({ stdout: archive(entry("f.txt", "0", "text")) }));
+    await assert.rejects(copyFromPod(rest, target, "logs/f.txt", dest), (e: unknown) => {
+      assert.ok(e instanceof CopyError, String(e));
+      assert.ok(e.message.includes(`logs/f.txt is a file and ${dest} is a directory`), e.message);
+      assert.ok(e.message.includes(join(dest, "f.txt")), e.message);
+      return true;
+    });
+    assert.deepEqual(await readdir(dest), []);
+  });
+});
+
 describe("copyToPod", () => {
   test("a local path that does not exist: a CopyError naming it, before any exec (kubectl's message)", async () => {
     const { rest, calls } = container(() => ({}));

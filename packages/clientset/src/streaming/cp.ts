@@ -373,6 +373,11 @@ export async function copyFromPod(
       await symlink(e.linkname, out);
       links.push([out, e.name]);
     } else {
+      if (out === root && (await lstat(root).catch(() => undefined))?.isDirectory()) {
+        throw new CopyError(
+          `copyFromPod: ${remotePath} is a file and ${localPath} is a directory; name the file to write, e.g. ${join(localPath, base)} (kubectl cp fails here too: "open ${localPath}: is a directory")`,
+        );
+      }
       await mkdir(dirname(out), { recursive: true });
       await writeFile(out, e.data, { mode: e.mode });
       await chmod(out, e.mode);
