@@ -174,9 +174,13 @@ describe("CRD edge-case schemas and names", () => {
     // Record is the kind here: an object without properties is the global Record (it was the kind's).
     assert.match(decl(globals, "RecordSpec"), /\n {2}marker\?: globalThis\.Record<string, unknown>;/);
     assert.match(decl(gadget, "GadgetStatus"), /\n {2}anything\?: \{ \[key: string\]: unknown; \};/);
+    const client = edge.get("clientset/globals.example.com/v1.ts")!;
+    assert.match(client, /\n {2}pods\(namespace: string\): PodInterface;/);
+    // The kind Pick is imported under an alias: the interfaces use the global Pick (it was the kind's).
+    assert.match(client, /\n {2}Pick as GlobalsExampleComV1Pick,\n/);
     assert.match(
-      edge.get("clientset/globals.example.com/v1.ts")!,
-      /\n {2}pods\(namespace: string\): PodInterface;/,
+      client,
+      /export interface PickInterface extends\n {2}Pick<ResourceMethods<GlobalsExampleComV1Pick, PickList, PickApplyConfiguration>,/,
     );
   });
 });

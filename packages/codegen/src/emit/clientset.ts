@@ -274,6 +274,8 @@ export function emitGroupVersion(
     "GroupVersionDescriptor",
     "ResourceMethods",
     "SubresourceMethods",
+    // The global the interfaces use (a CRD kind Pick is imported under an alias).
+    "Pick",
     ...gv.resources.flatMap((r) => [
       r.interfaceName,
       descriptorName(r),
