@@ -321,6 +321,15 @@ describe("cp at the edges", () => {
     assert.equal(await find("ours-dir"), await find("kubectl-dir"));
     assert.ok((await find("ours-dir")).includes("./note.txt\n./odd names\n"));
 
+    // "." and "/" are directories too
+    await writeFile(join(dir, "ours-dot.txt"), "dot\n");
+    await writeFile(join(dir, "kubectl-dot.txt"), "dot\n");
+    await pods().copyToPod("box", join(dir, "ours-dot.txt"), ".");
+    const k4 = await kubectl(cp, ["cp", join(dir, "kubectl-dot.txt"), `${ns.name}/box:.`]);
+    assert.equal(k4.code, 0, k4.stderr);
+    const dots = await pods().run("box", ["cat", "ours-dot.txt", "kubectl-dot.txt"]);
+    assert.equal(dots.stdout.toString(), "dot\ndot\n");
+
     await assert.rejects(pods().copyToPod("box", file, "no/such/dir/note.txt"), (e: unknown) => {
       assert.ok(e instanceof CopyError, String(e));
       assert.match(e.message, /tar: no\/such\/dir: Cannot open: No such file or directory/);

@@ -260,6 +260,22 @@ describe("copyToPod", () => {
       [["f.txt", "hello"]],
     );
 
+    for (const remote of ["/", ".", "./"]) {
+      const { rest: r, calls: c } = container(() => ({}));
+      await copyToPod(r, target, join(box, "f.txt"), remote);
+      assert.deepEqual(c[0]!.command, ["test", "-d", remote === "/" ? "/" : "."], remote);
+      assert.deepEqual(c[1]!.command, ["tar", "-xmf", "-", "-C", remote === "/" ? "/" : "."], remote);
+      assert.deepEqual(
+        untar(c[1]!.stdin).map((e) => e.name),
+        ["f.txt"],
+      );
+    }
+    const { rest: r3 } = container(() => ({ exitCode: 1 }));
+    await assert.rejects(
+      copyToPod(r3, target, join(box, "f.txt"), ".."),
+      /"\.\." is not a directory in the container/,
+    );
+
     const { rest: r2, calls: c2 } = container((command) => ({ exitCode: command[0] === "test" ? 1 : 0 }));
     await copyToPod(r2, target, join(box, "f.txt"), "/data/g.txt");
     assert.deepEqual(c2[1]!.command, ["tar", "-xmf", "-", "-C", "/data"]);

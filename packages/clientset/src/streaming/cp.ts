@@ -221,11 +221,6 @@ export async function copyToPod(
 ): Promise<void> {
   let dest = posix.normalize(remotePath.replace(/\/+$/, "") || "/");
   let base = posix.basename(dest);
-  if (!base || base === "." || base === "..") {
-    throw new TypeError(
-      `copyToPod: the remote path ${JSON.stringify(remotePath)} must name a file or directory`,
-    );
-  }
   try {
     await lstat(localPath);
   } catch {
@@ -236,6 +231,10 @@ export async function copyToPod(
   if (await isRemoteDir(rest, target, opts, dest)) {
     base = posix.basename(resolve(localPath));
     dest = posix.join(dest, base);
+  } else if (!base || base === "." || base === "..") {
+    throw new CopyError(
+      `copyToPod: the remote path ${JSON.stringify(remotePath)} is not a directory in the container; name a directory there or the file or directory to create`,
+    );
   }
   const archive = await tarOf(localPath, base);
   const dir = posix.dirname(dest);
