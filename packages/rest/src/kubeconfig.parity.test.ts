@@ -385,6 +385,16 @@ users:
       { scheme: "http", authorization: null, impersonateUser: "jane" },
     ],
     [
+      // Go sends a header's bytes as they are (UTF-8); Node's server reads them as Latin-1
+      "impersonating a user whose name is not ASCII: its UTF-8 bytes",
+      () => kubeconfig(`{server: "http://127.0.0.1:${plain.port}"}`, '{as: "jos\u00e9 \u540d\u524d"}'),
+      {
+        scheme: "http",
+        authorization: null,
+        impersonateUser: Buffer.from("jos\u00e9 \u540d\u524d", "utf8").toString("latin1"),
+      },
+    ],
+    [
       "https with a CA: the token is sent",
       () => kubeconfig(secure(), "{token: tok-https, as: jane}"),
       { scheme: "https", authorization: "Bearer tok-https", impersonateUser: "jane" },

@@ -215,6 +215,15 @@ export function headerKeyEscape(key: string): string {
   return out;
 }
 
+/**
+ * A header value as Go puts it on the wire: its UTF-8 bytes. undici writes a header string as
+ * Latin-1 (and refuses characters above U+00FF), so a value with non-ASCII characters is handed to
+ * it as the string whose Latin-1 bytes are its UTF-8 encoding.
+ */
+function wireHeaderValue(value: string): string {
+  return /[\u0080-\uffff]/.test(value) ? Buffer.from(value, "utf8").toString("latin1") : value;
+}
+
 /** What every request of one config shares, worked out once (a RESTClient keeps one). */
 export interface RequestTarget {
   /** The parsed server URL (a bare host:port made https or http, as client-go does). */
@@ -233,21 +242,23 @@ export interface RequestTarget {
 export function requestTarget(config: RestConfig): RequestTarget {
   const server = serverURL(config);
   const credential = credentialFor(config);
-  const headers: Record<string, string> = { "User-Agent": config.userAgent ?? defaultUserAgent };
+  const headers: Record<string, string> = {
+    "User-Agent": wireHeaderValue(config.userAgent ?? defaultUserAgent),
+  };
   if (credential.header) headers.Authorization = credential.header;
   let repeated: Record<string, string[]> | undefined;
   const imp = config.impersonate;
   if (imp) {
-    if (imp.user) headers["Impersonate-User"] = imp.user;
-    if (imp.uid) headers["Impersonate-Uid"] = imp.uid;
+    if (imp.user) headers["Impersonate-User"] = wireHeaderValue(imp.user);
+    if (imp.uid) headers["Impersonate-Uid"] = wireHeaderValue(imp.uid);
     if (imp.groups?.length) {
       repeated ??= {};
-      repeated["Impersonate-Group"] = [...imp.groups];
+      repeated["Impersonate-Group"] = imp.groups.map(wireHeaderValue);
     }
     for (const [k, vs] of Object.entries(imp.extra ?? {})) {
       if (!vs.length) continue;
       repeated ??= {};
-      repeated[`Impersonate-Extra-${headerKeyEscape(k)}`] = [...vs];
+      repeated[`Impersonate-Extra-${headerKeyEscape(k)}`] = vs.map(wireHeaderValue);
     }
   }
   return {
