@@ -2,6 +2,7 @@
 // kubectl port-forward checks its arguments (an out-of-range port used to listen and fail each
 // connection later).
 import assert from "node:assert/strict";
+import { createServer } from "node:net";
 import { test } from "node:test";
 import { listenAndForward, type PortForwardStreams } from "./portforward.js";
 
@@ -28,4 +29,28 @@ test("out-of-range, fractional and negative ports are TypeErrors naming the pair
     });
   }
   assert.deepEqual(opened, []);
+});
+
+test("a local port in use: an error naming the address, both ports and what to do, with the code EADDRINUSE", async () => {
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, "127.0.0.1", () => r()));
+  const port = (taken.address() as { port: number }).port;
+  try {
+    const openOne = async (): Promise<PortForwardStreams> => {
+      throw new Error("not reached");
+    };
+    await assert.rejects(listenAndForward(openOne, [8080, { local: port, remote: 80 }], {}), (e: unknown) => {
+      assert.ok(e instanceof Error);
+      assert.equal((e as NodeJS.ErrnoException).code, "EADDRINUSE");
+      assert.match(
+        e.message,
+        new RegExp(
+          `cannot listen on 127\\.0\\.0\\.1:${port} for the pod's port 80 \\(EADDRINUSE\\); choose another local port`,
+        ),
+      );
+      return true;
+    });
+  } finally {
+    taken.close();
+  }
 });

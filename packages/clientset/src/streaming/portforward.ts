@@ -465,9 +465,17 @@ export async function listenAndForward(
       });
       servers.push(server);
       await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
+        const failed = (err: NodeJS.ErrnoException) => {
+          const e: NodeJS.ErrnoException = new Error(
+            `forwardPorts: cannot listen on ${address}:${want.local} for the pod's port ${want.remote} (${err.code ?? err.message}); choose another local port, or 0 for any free one`,
+            { cause: err },
+          );
+          if (err.code !== undefined) e.code = err.code;
+          reject(e);
+        };
+        server.once("error", failed);
         server.listen(want.local, address, () => {
-          server.off("error", reject);
+          server.off("error", failed);
           resolve();
         });
       });
