@@ -69,6 +69,41 @@ describe("RESTClient over HTTPS", () => {
     assert.notEqual(RESTClient.forConfig({ ...config }), a);
   });
 
+  test("serverName: a host name is sent as SNI and checked; an IP is checked against the certificate's IPs, sent as no SNI, without Node's DEP0123 warning", async () => {
+    const sni: (string | false)[] = [];
+    const s = await serve((req, res) => {
+      sni.push((req.socket as import("node:tls").TLSSocket).servername);
+      json(res, 200, {});
+    });
+    const warnings: string[] = [];
+    const onWarning = (w: Error & { code?: string }) => void warnings.push(w.code ?? w.message);
+    process.on("warning", onWarning);
+    try {
+      const at = `https://localhost:${s.port}`;
+      await client(s, { host: at, tls: { caData: testPKI().caCert, serverName: "127.0.0.1" } }).request({
+        method: "GET",
+        path: "/version",
+      });
+      await client(s, { tls: { caData: testPKI().caCert, serverName: "localhost" } }).request({
+        method: "GET",
+        path: "/version",
+      });
+      // a name the certificate does not have, IP or host name, fails the check
+      for (const serverName of ["127.0.0.2", "other.example"]) {
+        await assert.rejects(
+          client(s, { tls: { caData: testPKI().caCert, serverName } }).request({ method: "GET", path: "/v" }),
+          (e: unknown) => e instanceof TransportError && /not trusted/.test(e.message),
+        );
+      }
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    // the IP is not sent as SNI (undici names the URL's host instead); the host name is
+    assert.deepEqual(sni, ["localhost", "localhost"]);
+    assert.deepEqual(warnings, []);
+  });
+
   test("a server certificate from another CA is rejected as a TransportError", async () => {
     const s = await serve((_req, res) => json(res, 200, {}));
     const c = client(s, { tls: { caData: testPKI().otherCaCert } });

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
 import type { Duplex } from "node:stream";
+import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import type { Dispatcher } from "undici";
 import apiRequest from "undici/lib/api/api-request.js";
 import api from "undici/lib/api/index.js";
@@ -35,6 +36,7 @@ export interface TLSOptions {
   key?: string | Buffer;
   rejectUnauthorized: boolean;
   servername?: string;
+  checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined;
 }
 
 function pem(
@@ -74,7 +76,12 @@ export function tlsOptions(config: RestConfig, clientCert?: { cert: string; key:
   }
   if (cert !== undefined) out.cert = cert;
   if (key !== undefined) out.key = key;
-  if (t.serverName) out.servername = t.serverName;
+  const name = t.serverName;
+  if (name && isIP(name)) {
+    // An IP is no server name to send (RFC 6066; Node warns, DEP0123): as Go does, the certificate
+    // is checked against it (its IP addresses), and no SNI of it is sent.
+    out.checkServerIdentity = (_host, cert) => checkServerIdentity(name, cert);
+  } else if (name) out.servername = name;
   return out;
 }
 
