@@ -281,6 +281,19 @@ describe("CRDs the API server would refuse: an error, not broken code", () => {
     });
   }
 
+  it("groups whose first labels differ only in dashes (x-y, x--y) get distinct group methods (both were xYV1)", () => {
+    const text = ["x-y.example.com", "x--y.example.com", "xy.example.com"]
+      .map((g) => crd(`things.${g}`, thing("{ plural: things, kind: Thing }", g)))
+      .join("---\n");
+    const index = crdFiles(parseManifests(text, "in.yaml")).files.get("clientset/index.ts")!;
+    const methods = [...index.matchAll(/\n {2}(\w+)\(\): (\w+);/g)].map((m) => `${m[1]}: ${m[2]}`);
+    assert.deepEqual(methods, [
+      "xYV1: XYV1Interface",
+      "xYExampleComV1: XYExampleComV1Interface",
+      "xyV1: XyV1Interface",
+    ]);
+  });
+
   it("the same CRDs in other groups, with valid names, generate", () => {
     const text = `${crd("things.g.example.com", thing("{ plural: things, kind: Thing }"))}---\n${crd("things.h-2.example.com", thing("{ plural: things, kind: Thing, shortNames: [th] }", "h-2.example.com"))}`;
     assert.equal(crdFiles(parseManifests(text, "in.yaml")).resources, 2);

@@ -92,11 +92,13 @@ export function groupMethodNames(groups: readonly { group: string; version: stri
   const sorted = [...new Set(groups.map((g) => g.group))].sort(
     (a, b) => Number(isKube(b)) - Number(isKube(a)) || (a < b ? -1 : a > b ? 1 : 0),
   );
-  for (const g of sorted) if (!owners.has(label(g))) owners.set(label(g), g);
+  // Keyed by the label as an identifier: "x-y" and "x--y" (two CRD groups) would both be xY.
+  const key = (g: string) => identifierPart(label(g));
+  for (const g of sorted) if (!owners.has(key(g))) owners.set(key(g), g);
   const out = new Map<string, string>();
   for (const { group, version } of groups) {
     const base =
-      owners.get(label(group)) === group
+      owners.get(key(group)) === group
         ? identifierPart(label(group))
         : group
             .split(".")
