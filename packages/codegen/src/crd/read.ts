@@ -110,7 +110,11 @@ export async function readClusterCrds(
     throw new CrdError(`cannot load the kubeconfig for --from-cluster: ${(err as Error).message}`);
   }
   const path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
-  const items: { metadata?: { name?: string }; spec?: { group?: string } }[] = [];
+  const items: {
+    metadata?: { name?: string };
+    spec?: { group?: string };
+    status?: { conditions?: { type?: string; status?: string }[] };
+  }[] = [];
   let cont: string | undefined;
   try {
     do {
@@ -125,7 +129,12 @@ export async function readClusterCrds(
   } catch (err) {
     throw new CrdError(`GET ${host}${path} failed: ${(err as Error).message}`);
   }
-  const wanted = items
+  // A CRD whose names another CRD of its group already has (NamesAccepted False) is not served:
+  // the cluster's API has no such resource, so neither has the generated package.
+  const served = items.filter(
+    (c) => !c.status?.conditions?.some((x) => x.type === "NamesAccepted" && x.status === "False"),
+  );
+  const wanted = served
     .filter((c) => groups.length === 0 || groups.includes(c.spec?.group ?? ""))
     .sort((a, b) => ((a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? -1 : 1));
   const missing = groups.filter((g) => !wanted.some((c) => c.spec?.group === g));

@@ -138,6 +138,48 @@ describe("edge-case CRDs against a real API server", () => {
     });
   });
 
+  it("--from-cluster leaves out a CRD the API server does not serve (NamesAccepted False: its kind is another CRD's)", async (t) => {
+    const cp = await getControlPlane();
+    const rest = RESTClient.forConfig(await buildConfigFromFlags("", cp.kubeconfigPath));
+    const group = `n${randomBytes(4).toString("hex")}.example.com`;
+    const make = (plural: string) => ({
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: `${plural}.${group}` },
+      spec: {
+        group,
+        scope: "Namespaced",
+        names: { plural, kind: "Thing" },
+        versions: [
+          { name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object" } } },
+        ],
+      },
+    });
+    const condition = async (name: string, type: string, status: string) => {
+      for (let i = 0; ; i++) {
+        const got = await rest.request<{ status?: { conditions?: { type: string; status: string }[] } }>({
+          method: "GET",
+          path: `${CRDS}/${name}`,
+        });
+        if (got.status?.conditions?.some((c) => c.type === type && c.status === status)) return;
+        assert.ok(i < 300, `${name}: no ${type} ${status} within 30 s`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    for (const plural of ["things", "stuffs"]) {
+      await rest.request({ method: "POST", path: CRDS, body: make(plural) });
+      t.after(() => rest.request({ method: "DELETE", path: `${CRDS}/${plural}.${group}` }).catch(() => {}));
+      if (plural === "things") await condition(`things.${group}`, "Established", "True");
+    }
+    await condition(`stuffs.${group}`, "NamesAccepted", "False");
+    const out = join(scratch.dir, "names-refused");
+    const args = ["crd", "--from-cluster", "--kubeconfig", cp.kubeconfigPath, "--group", group, "--out", out];
+    assert.deepEqual(await cli(args, scratch.dir), { code: 0, stderr: "" });
+    const client = readFileSync(join(out, "src", "generated", "clientset", group, "v1.ts"), "utf8");
+    assert.match(client, /\n {2}things\(namespace: string\): ThingInterface;/);
+    assert.doesNotMatch(client, /stuffs/);
+  });
+
   it("each CRD name the generator refuses, the API server refuses too", async () => {
     const cp = await getControlPlane();
     const rest = RESTClient.forConfig(await buildConfigFromFlags("", cp.kubeconfigPath));
