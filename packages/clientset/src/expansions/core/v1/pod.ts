@@ -9,6 +9,7 @@ import {
   type ListenOptions,
   listenAndForward,
   openPortForward,
+  PortForwardError,
   type PortForwarder,
 } from "../../../streaming/portforward.js";
 import {
@@ -163,13 +164,23 @@ export const podExpansion: Expansion<PodExpansion> = {
     return collect(session);
   },
 
-  forwardPorts(
+  async forwardPorts(
     this: Client,
     name: string,
     ports: readonly (number | { local?: number; remote: number })[],
     opts?: ListenOptions,
   ): Promise<PortForwarder> {
     requireName(name, "forwardPorts");
+    // As kubectl port-forward: a pod that is not running has nothing to forward to, so nothing listens.
+    const pod = (await this.get(name)) as { status?: { phase?: string } };
+    const phase = pod.status?.phase ?? "";
+    if (phase !== "Running") {
+      const first = ports[0];
+      throw new PortForwardError(
+        `forwardPorts: pod ${this.ns ? `${this.ns}/` : ""}${name} is not running (phase ${phase || "unknown"}): its ports cannot be forwarded; wait until it runs (kubectl: "unable to forward port because pod is not running")`,
+        typeof first === "number" ? first : (first?.remote ?? 0),
+      );
+    }
     const target = this.spec("GET", { name, subresource: "portforward" });
     return listenAndForward(
       (port, o) => openPortForward(this.rest, target, "forwardPorts", [port], o),
