@@ -109,6 +109,15 @@ describe("error guards", () => {
     assert.ok(e instanceof Error);
   });
 
+  test("a very long URL (an exec with a long command line) is shortened in the message, kept whole in url", () => {
+    const url = `https://h/api/v1/namespaces/d/pods/p/exec?${"command=x&".repeat(100_000)}`;
+    const e = new StatusError({ code: 431, message: "Request Header Fields Too Large" }, "GET", url);
+    assert.equal(e.url, url);
+    assert.ok(e.message.length < 500, `${e.message.length} characters`);
+    assert.ok(e.message.startsWith("GET https://h/api/v1/namespaces/d/pods/p/exec?command=x&"));
+    assert.match(e.message, /\.\.\. \(1000042 characters\): Request Header Fields Too Large \(431\)$/);
+  });
+
   test("a non-Status body still yields a Status from the HTTP code", () => {
     const s = statusFromResponse(503, "<html>maintenance</html>");
     assert.equal(s.reason, "ServiceUnavailable");

@@ -47,6 +47,16 @@ export const StatusReason = {
 
 const knownReasons = new Set<string>(Object.values(StatusReason).filter((r) => r !== ""));
 
+/** URLs longer than this are shortened in messages (an exec with a long command line); `url` keeps all. */
+const MESSAGE_URL_CHARS = 300;
+
+/** A URL as a message shows it: whole when short, else its start and its length. */
+function messageURL(url: string): string {
+  return url.length <= MESSAGE_URL_CHARS
+    ? url
+    : `${url.slice(0, MESSAGE_URL_CHARS)}... (${url.length} characters)`;
+}
+
 /** An API server error response (any non-2xx status), always with a metav1.Status. */
 export class StatusError extends Error {
   override name = "StatusError";
@@ -63,7 +73,7 @@ export class StatusError extends Error {
   constructor(status: Status, verb: string, url: string, retryAfterSeconds?: number) {
     const code = status.code ?? 0;
     const msg = status.message || status.reason || `HTTP ${code}`;
-    super(`${verb} ${url}: ${msg}${code ? ` (${code}${status.reason ? ` ${status.reason}` : ""})` : ""}`);
+    super(`${verb} ${messageURL(url)}: ${msg}${code ? ` (${code}${status.reason ? ` ${status.reason}` : ""})` : ""}`);
     this.status = status;
     this.code = code;
     this.reason = status.reason ?? "";
