@@ -73,7 +73,9 @@ export class StatusError extends Error {
   constructor(status: Status, verb: string, url: string, retryAfterSeconds?: number) {
     const code = status.code ?? 0;
     const msg = status.message || status.reason || `HTTP ${code}`;
-    super(`${verb} ${messageURL(url)}: ${msg}${code ? ` (${code}${status.reason ? ` ${status.reason}` : ""})` : ""}`);
+    super(
+      `${verb} ${messageURL(url)}: ${msg}${code ? ` (${code}${status.reason ? ` ${status.reason}` : ""})` : ""}`,
+    );
     this.status = status;
     this.code = code;
     this.reason = status.reason ?? "";
