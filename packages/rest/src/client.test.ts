@@ -72,7 +72,7 @@ describe("RESTClient over HTTPS", () => {
   test("serverName: a host name is sent as SNI and checked; an IP is checked against the certificate's IPs, sent as no SNI, without Node's DEP0123 warning", async () => {
     const sni: (string | false)[] = [];
     const s = await serve((req, res) => {
-      sni.push((req.socket as import("node:tls").TLSSocket).servername);
+      sni.push((req.socket as import("node:tls").TLSSocket).servername ?? false);
       json(res, 200, {});
     });
     const warnings: string[] = [];
