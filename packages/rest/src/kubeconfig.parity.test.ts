@@ -170,23 +170,25 @@ describe("kubeconfig parity with kubectl config view --minify --flatten", () => 
   });
 });
 
+/** What kubectl (KUBECONFIG=kc, `args` after `get pods`) sent for its LIST of pods: server, namespace, token. */
+async function kubectlRequest(kc: string, args: string[]): Promise<Omit<Resolved, "user" | "context">> {
+  const before1 = s1.requests.length;
+  const before2 = s2.requests.length;
+  await run("kubectl", ["get", "pods", "-o", "name", "--cache-dir", cacheDir, ...args], { env: env(kc) });
+  const fresh = [
+    ...s1.requests.slice(before1).map((r) => ({ r, s: s1 })),
+    ...s2.requests.slice(before2).map((r) => ({ r, s: s2 })),
+  ];
+  const list = fresh.find(({ r }) => /\/namespaces\/[^/]+\/pods/.test(r.url));
+  assert.ok(list, "kubectl listed pods");
+  return {
+    server: list.s.url,
+    namespace: /\/namespaces\/([^/]+)\/pods/.exec(list.r.url)![1]!,
+    token: (list.r.headers.authorization ?? "").replace(/^Bearer /, ""),
+  };
+}
+
 describe("kubeconfig parity with the request kubectl sends (flags config view ignores)", () => {
-  async function kubectlRequest(kc: string, args: string[]): Promise<Omit<Resolved, "user" | "context">> {
-    const before1 = s1.requests.length;
-    const before2 = s2.requests.length;
-    await run("kubectl", ["get", "pods", "-o", "name", "--cache-dir", cacheDir, ...args], { env: env(kc) });
-    const fresh = [
-      ...s1.requests.slice(before1).map((r) => ({ r, s: s1 })),
-      ...s2.requests.slice(before2).map((r) => ({ r, s: s2 })),
-    ];
-    const list = fresh.find(({ r }) => /\/namespaces\/[^/]+\/pods/.test(r.url));
-    assert.ok(list, "kubectl listed pods");
-    return {
-      server: list.s.url,
-      namespace: /\/namespaces\/([^/]+)\/pods/.exec(list.r.url)![1]!,
-      token: (list.r.headers.authorization ?? "").replace(/^Bearer /, ""),
-    };
-  }
   const pick = ({ server, namespace, token }: Resolved) => ({ server, namespace, token });
 
   const scenarios: [string, () => string, string[], KubeconfigOverrides][] = [
@@ -1024,27 +1026,8 @@ users:
     );
   });
 
-  async function kubectlSends(args: string[]): Promise<Omit<Resolved, "user" | "context">> {
-    const n1 = s1.requests.length;
-    const n2 = s2.requests.length;
-    await run(
-      "kubectl",
-      ["--kubeconfig", file, "get", "pods", "-o", "name", "--cache-dir", cacheDir, ...args],
-      {
-        env: env(file),
-      },
-    );
-    const fresh = [
-      ...s1.requests.slice(n1).map((r) => ({ r, s: s1 })),
-      ...s2.requests.slice(n2).map((r) => ({ r, s: s2 })),
-    ];
-    const list = fresh.find(({ r }) => /\/namespaces\/[^/]+\/pods/.test(r.url));
-    assert.ok(list, "kubectl listed pods");
-    return {
-      server: list.s.url,
-      namespace: /\/namespaces\/([^/]+)\/pods/.exec(list.r.url)![1]!,
-      token: (list.r.headers.authorization ?? "").replace(/^Bearer /, ""),
-    };
+  function kubectlSends(args: string[]): Promise<Omit<Resolved, "user" | "context">> {
+    return kubectlRequest(file, ["--kubeconfig", file, ...args]);
   }
   async function weResolve(overrides: KubeconfigOverrides): Promise<Omit<Resolved, "user" | "context">> {
     const got = await loadKubeconfig({ path: file, overrides });
