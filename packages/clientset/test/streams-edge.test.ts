@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { connect, createServer, type Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -19,39 +19,7 @@ import { Clientset } from "../src/clientset.js";
 import { CopyError } from "../src/streaming/cp.js";
 import { PortForwardError } from "../src/streaming/portforward.js";
 import { RemoteCommandError } from "../src/streaming/remotecommand.js";
-import { type ControlPlane, env } from "./support.js";
-
-interface Proc {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
-function kubectl(cp: ControlPlane, args: string[], input?: Buffer | string): Promise<Proc> {
-  return new Promise((resolve, reject) => {
-    const p = spawn("kubectl", ["--kubeconfig", cp.kubeconfigPath, ...args], {
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    const out: Buffer[] = [];
-    let err = "";
-    p.stdout.on("data", (b: Buffer) => out.push(b));
-    p.stderr.on("data", (b: Buffer) => {
-      err += b.toString();
-    });
-    p.on("error", reject);
-    p.on("close", (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
-    p.stdin.end(input);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { type ControlPlane, env, freePort, kubectl } from "./support.js";
 
 /** Connects, writes `data`, and collects everything until the pod's side ends the connection. */
 function exchange(port: number, data: Buffer | string): Promise<{ got: Buffer; error?: Error }> {

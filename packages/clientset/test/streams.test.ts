@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
@@ -17,45 +17,7 @@ import { createTestNamespace, uniqueNamespaceName } from "@org/testenv/harness";
 import { Clientset } from "../src/clientset.js";
 import { PortForwardError } from "../src/streaming/portforward.js";
 import { RemoteCommandError } from "../src/streaming/remotecommand.js";
-import { adminConfig, type ControlPlane, env, tokenConfig } from "./support.js";
-
-interface Proc {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
-/** kubectl with the admin kubeconfig (or `kubeconfig`), `input` on its stdin. */
-function kubectl(
-  cp: ControlPlane,
-  args: string[],
-  input?: Buffer | string,
-  kubeconfig?: string,
-): Promise<Proc> {
-  return new Promise((resolve, reject) => {
-    const p = spawn("kubectl", ["--kubeconfig", kubeconfig ?? cp.kubeconfigPath, ...args], {
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    const out: Buffer[] = [];
-    let err = "";
-    p.stdout.on("data", (b: Buffer) => out.push(b));
-    p.stderr.on("data", (b: Buffer) => {
-      err += b.toString();
-    });
-    p.on("error", reject);
-    p.on("close", (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
-    p.stdin.end(input);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { adminConfig, type ControlPlane, env, freePort, kubectl, type Proc, tokenConfig } from "./support.js";
 
 /** Writes `data` to `d` and resolves with what comes back once as many bytes have (an echo's answer). */
 function echoed(d: Duplex, data: Buffer): Promise<Buffer> {

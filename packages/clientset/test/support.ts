@@ -1,5 +1,7 @@
 // Shared by the integration tests: configs for the test users of the shared control plane, clients,
 // and small helpers. Every test creates its own namespace (createTestNamespace).
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import type { ConfigMap } from "@org/api-types/core/v1";
 import type { RestConfig } from "@org/rest";
 import { RESTClient } from "@org/rest";
@@ -170,4 +172,44 @@ export async function installCRD(
     gvr: { group, version: "v1", resource: plural },
     remove: () => crds.delete(name).catch(() => {}),
   };
+}
+
+/** What a finished kubectl run gave: its exit code, stdout bytes and stderr text. */
+export interface Proc {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** kubectl with the admin kubeconfig (or `kubeconfig`), `input` on its stdin: the oracle of the stream tests. */
+export function kubectl(
+  cp: ControlPlane,
+  args: string[],
+  input?: Buffer | string,
+  kubeconfig?: string,
+): Promise<Proc> {
+  return new Promise((resolve, reject) => {
+    const p = spawn("kubectl", ["--kubeconfig", kubeconfig ?? cp.kubeconfigPath, ...args], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    let err = "";
+    p.stdout.on("data", (b: Buffer) => out.push(b));
+    p.stderr.on("data", (b: Buffer) => {
+      err += b.toString();
+    });
+    p.on("error", reject);
+    p.on("close", (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
+    p.stdin.end(input);
+  });
+}
+
+/** A port free on 127.0.0.1 at the time of the call. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
 }
