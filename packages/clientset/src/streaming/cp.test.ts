@@ -8,23 +8,13 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { RequestSpec, WebSocketHandlers } from "@org/rest";
 import type { RestInterface } from "../runtime/rest.js";
-import { CopyError, copyFromPod, copyToPod, untar } from "./cp.js";
+import { CopyError, copyFromPod, copyToPod, header, untar } from "./cp.js";
 
 /** One ustar entry: type "0" file, "5" directory, "2" symlink. */
 function entry(name: string, type: string, body = "", linkname = ""): Buffer {
   const data = Buffer.from(body);
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, "utf8");
-  h.write("0000644\0", 100, "ascii");
-  h.write(`${data.length.toString(8).padStart(11, "0")}\0`, 124, "ascii");
-  h.write("        ", 148, "ascii");
-  h.write(type, 156, "ascii");
-  h.write(linkname, 157, 100, "utf8");
-  h.write("ustar\u000000", 257, "ascii");
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "ascii");
-  return Buffer.concat([h, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+  const pad = Buffer.alloc((512 - (data.length % 512)) % 512);
+  return Buffer.concat([header(name, type, data.length, 0o644, linkname), data, pad]);
 }
 const archive = (...entries: Buffer[]) => Buffer.concat([...entries, Buffer.alloc(1024)]);
 

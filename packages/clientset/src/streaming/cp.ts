@@ -36,7 +36,8 @@ function octal(n: number, width: number): string {
   return `${n.toString(8).padStart(width - 1, "0")}\0`;
 }
 
-function header(name: string, type: string, size: number, mode: number, linkname = ""): Buffer {
+/** A ustar header block for one entry ("0" file, "5" directory, "2" symlink). */
+export function header(name: string, type: string, size: number, mode: number, linkname = ""): Buffer {
   const h = Buffer.alloc(BLOCK);
   h.write(name, 0, 100, "utf8");
   h.write(octal(mode & 0o7777, 8), 100, "ascii");
