@@ -5,7 +5,8 @@
 // StatusError.
 
 import type { Cancellation } from "./cancel.js";
-import { Collector, isSpace } from "./decode.js";
+import { StringDecoder } from "node:string_decoder";
+import { isSpace } from "./decode.js";
 import { DecodeError, type Status, StatusError, TransportError } from "./errors.js";
 import type { Watch, WatchEvent, WatchEventType } from "./options.js";
 import { errorCode, type Response } from "./transport.js";
@@ -42,56 +43,53 @@ function decodeLine<T>(line: string, url: string): WatchEvent<T> {
   return { type: ev.type as WatchEventType, object: ev.object as T };
 }
 
-const NEWLINE = 0x0a;
-
 /**
- * Splits newline-delimited watch events out of byte chunks and decodes them. The bytes of a chunk up
- * to its last newline are one UTF-8 decode (a newline byte is never inside a UTF-8 character), its
- * events are slices of that string, each one JSON.parse; the bytes after the last newline are kept
- * (as slices) and joined once, with the next chunk's bytes up to its first newline, when their line
- * is complete.
+ * Splits newline-delimited watch events out of byte chunks and decodes them. Each chunk is one UTF-8
+ * decode (a StringDecoder: a character split across chunks is completed by the next one), its events
+ * are slices of that string, each one JSON.parse; the text after the last newline is kept as string
+ * pieces and joined once, with the next chunk's text up to its first newline, when the line is
+ * complete (no bytes are copied, and a large event over many chunks is not rescanned).
  */
 class WatchLineDecoder<T> {
   readonly #url: string;
-  readonly #line = new Collector();
+  readonly #utf8 = new StringDecoder("utf8");
+  /** The text of the line being received, in pieces. */
+  #pieces: string[] = [];
 
   constructor(url: string) {
     this.#url = url;
   }
 
   /** Appends the events completed by `chunk` to `out`; throws at the first bad line (after appending those before it). */
-  push(c: Uint8Array, out: WatchEvent<T>[]): void {
-    const chunk = Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-    const last = chunk.lastIndexOf(NEWLINE);
-    let from = 0;
-    if (last >= 0 && this.#line.bytes > 0) {
-      const first = chunk.indexOf(NEWLINE);
-      this.#line.resume(0);
-      this.#line.take(chunk, first);
-      const line = this.#line.text();
+  push(chunk: Uint8Array, out: WatchEvent<T>[]): void {
+    const text = this.#utf8.write(chunk);
+    let nl = text.indexOf("\n");
+    if (nl < 0) {
+      if (text) this.#pieces.push(text);
+      return;
+    }
+    let start = 0;
+    if (this.#pieces.length > 0) {
+      this.#pieces.push(text.slice(0, nl));
+      const line = this.#pieces.join("");
+      this.#pieces = [];
       this.#decode(line, 0, line.length, out);
-      from = first + 1;
+      start = nl + 1;
+      nl = text.indexOf("\n", start);
     }
-    if (last > from) {
-      const text = chunk.toString("utf8", from, last);
-      let start = 0;
-      let nl = text.indexOf("\n");
-      while (nl >= 0) {
-        this.#decode(text, start, nl, out);
-        start = nl + 1;
-        nl = text.indexOf("\n", start);
-      }
-      this.#decode(text, start, text.length, out);
+    while (nl >= 0) {
+      this.#decode(text, start, nl, out);
+      start = nl + 1;
+      nl = text.indexOf("\n", start);
     }
-    if (last + 1 < chunk.length) {
-      this.#line.resume(last + 1);
-      this.#line.take(chunk, chunk.length);
-    }
+    if (start < text.length) this.#pieces.push(text.slice(start));
   }
 
   /** The last event, when the stream ends without a newline after it. */
   end(out: WatchEvent<T>[]): void {
-    const rest = this.#line.text();
+    this.#pieces.push(this.#utf8.end());
+    const rest = this.#pieces.join("");
+    this.#pieces = [];
     this.#decode(rest, 0, rest.length, out);
   }
 
