@@ -4,8 +4,8 @@
 // boundaries); a line that is not a valid event is an error, never dropped; an ERROR event becomes a
 // StatusError.
 
-import type { Cancellation } from "./cancel.js";
 import { StringDecoder } from "node:string_decoder";
+import type { Cancellation } from "./cancel.js";
 import { isSpace } from "./decode.js";
 import { DecodeError, type Status, StatusError, TransportError } from "./errors.js";
 import type { Watch, WatchEvent, WatchEventType } from "./options.js";
