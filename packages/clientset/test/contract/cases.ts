@@ -1246,7 +1246,10 @@ c(
     ["BOOKMARK", "true"],
   ],
   async (x) => {
-    await seed(x, [["a", { wb: "1" }]]);
+    const a = await cms(x).create(cm("a", {}, { wb: "1" }));
+    // resourceVersion 0 is "any": the API server's watch cache may not have "a" yet. A LIST not older
+    // than its resourceVersion waits until the cache has it (the fake has it at once).
+    await cms(x).list({ resourceVersion: a.metadata.resourceVersion, resourceVersionMatch: "NotOlderThan" });
     const w = cms(x).watch({ labelSelector: "wb=1", resourceVersion: "0", allowWatchBookmarks: true });
     return collect(
       w,
