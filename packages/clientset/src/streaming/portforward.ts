@@ -62,8 +62,13 @@ export interface PortForwardStreams {
   close(): void;
 }
 
+/** Whether `p` is a TCP port number from `min` (1; 0 where it means "any free port") to 65535. */
+function isPort(p: unknown, min = 1): boolean {
+  return Number.isInteger(p) && (p as number) >= min && (p as number) <= 65535;
+}
+
 function checkPorts(what: string, ports: readonly number[]): void {
-  if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+  if (ports.some((p) => !isPort(p))) {
     throw new TypeError(`${what}: ports must be 1 to 65535, got ${JSON.stringify(ports)}`);
   }
 }
@@ -376,12 +381,12 @@ export async function listenAndForward(
   for (const p of ports) {
     const remote = typeof p === "number" ? p : p?.remote;
     const local = typeof p === "number" ? 0 : (p?.local ?? 0);
-    if (!Number.isInteger(remote) || remote < 1 || remote > 65535) {
+    if (!isPort(remote)) {
       throw new TypeError(
         `forwardPorts: the pod port ${JSON.stringify(remote)} in ${JSON.stringify(p)} must be an integer from 1 to 65535`,
       );
     }
-    if (!Number.isInteger(local) || local < 0 || local > 65535) {
+    if (!isPort(local, 0)) {
       throw new TypeError(
         `forwardPorts: the local port ${JSON.stringify(local)} in ${JSON.stringify(p)} must be an integer from 0 (any free port) to 65535`,
       );
