@@ -515,6 +515,48 @@ describe("watch over HTTPS", () => {
     assert.ok(closed);
   });
 
+  test("a slow consumer holds the server back; every event arrives, in order", async () => {
+    // 64 MB of events (4 KB each) against a consumer that stops every 20 events: the events read but
+    // not yet taken stay bounded (the socket is paused), so the server cannot run far ahead
+    const total = 16_000;
+    const pad = "x".repeat(4000);
+    let written = 0;
+    const s = await serve(async (_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      // 1 MB a write, each once the last one reached the socket
+      while (written < total) {
+        let batch = "";
+        for (let i = 0; i < 250; i++, written++)
+          batch += `${JSON.stringify({ type: "ADDED", object: { metadata: { name: String(written) }, pad } })}\n`;
+        if (!res.write(batch)) await new Promise((r) => res.once("drain", r));
+      }
+      res.end();
+    });
+    let n = 0;
+    let lead = 0;
+    for await (const e of client(s).watch<{ metadata: { name: string } }>({ method: "GET", path: "/w" })) {
+      assert.equal(e.object.metadata.name, String(n));
+      n++;
+      lead = Math.max(lead, written - n);
+      if (n % 20 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    assert.equal(n, total);
+    assert.ok(lead < total / 2, `the server ran ${lead} events (${lead * 4} KB) ahead of the consumer`);
+  });
+
+  test("a watch stopped before it is read ends with no events", async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.write(ev("ADDED", "a"));
+    });
+    const w = client(s).watch({ method: "GET", path: "/w" });
+    await new Promise((r) => setTimeout(r, 50));
+    w.stop();
+    const got: unknown[] = [];
+    for await (const e of w) got.push(e);
+    assert.deepEqual(got, []);
+  });
+
   test("a watch is not cut off by the request timeout once events flow", async () => {
     const s = await serve(async (_req, res) => {
       res.writeHead(200, { "Content-Type": "application/json" });

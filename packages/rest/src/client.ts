@@ -40,7 +40,7 @@ import {
   upgrade,
 } from "./transport.js";
 import { defaultWarningHandler, parseWarnings } from "./warnings.js";
-import { streamBody, WatchStream, watchIdleTimeoutMs } from "./watch.js";
+import { BodyStream, chunksAsTheyCome, WatchStream, watchIdleTimeoutMs } from "./watch.js";
 import { WebSocketConnection, type WebSocketHandlers } from "./websocket.js";
 
 /** Requests per second of a config's token bucket when `qps` is unset. */
@@ -116,7 +116,7 @@ const asStream: Reader<AsyncIterable<Uint8Array>> = {
   streaming: true,
   rateLimited: true,
   read: (res, desc, cancel, idleMs) =>
-    streamBody<Uint8Array>(res, (chunks) => chunks, cancel, {
+    new BodyStream(res, chunksAsTheyCome, cancel, {
       what: `${desc.method} ${desc.url}`,
       url: desc.url,
       abortEnds: false,

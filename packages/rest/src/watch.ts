@@ -1,5 +1,5 @@
-// Streamed responses: watches and log streams. Reading a body stream fails in one way for both
-// (streamBody); a watch decodes it incrementally: the API server sends one JSON event per line
+// Streamed responses: watches and log streams. A body stream is read, and fails, in one way for both
+// (BodyStream); a watch decodes it incrementally: the API server sends one JSON event per line
 // ({"type":..,"object":..}). Lines may be split across chunks (and UTF-8 characters across chunk
 // boundaries); a line that is not a valid event is an error, never dropped; an ERROR event becomes a
 // StatusError.
@@ -105,42 +105,29 @@ class WatchLineDecoder<T> {
   }
 }
 
-/**
- * Decodes newline-delimited watch events from a byte stream: the events each chunk completes, as one
- * batch (one hop through the async generators per chunk, not per event).
- */
-async function* decodeWatchEventBatches<T>(
-  chunks: AsyncIterable<Uint8Array>,
-  url: string,
-): AsyncGenerator<WatchEvent<T>[]> {
-  const decoder = new WatchLineDecoder<T>(url);
-  let failed: { err: unknown } | undefined;
-  const drain = (step: (out: WatchEvent<T>[]) => void): WatchEvent<T>[] => {
-    const out: WatchEvent<T>[] = [];
-    try {
-      step(out);
-    } catch (err) {
-      failed = { err };
-    }
-    return out;
-  };
-  for await (const chunk of chunks) {
-    const out = drain((o) => decoder.push(chunk, o));
-    // the events before a bad line still reach the caller, then the error
-    if (out.length > 0) yield out;
-    if (failed) throw failed.err;
-  }
-  const out = drain((o) => decoder.end(o));
-  if (out.length > 0) yield out;
-  if (failed) throw failed.err;
-}
-
 /** Decodes newline-delimited watch events from a byte stream. */
 export async function* decodeWatchEvents<T>(
   chunks: AsyncIterable<Uint8Array>,
   url: string,
 ): AsyncGenerator<WatchEvent<T>> {
-  for await (const batch of decodeWatchEventBatches<T>(chunks, url)) yield* batch;
+  const decoder = new WatchLineDecoder<T>(url);
+  const out: WatchEvent<T>[] = [];
+  const step = (decode: () => void): { err: unknown } | undefined => {
+    try {
+      decode();
+    } catch (err) {
+      return { err };
+    }
+  };
+  for await (const chunk of chunks) {
+    const failed = step(() => decoder.push(chunk, out));
+    // the events before a bad line still reach the caller, then the error
+    yield* out.splice(0);
+    if (failed) throw failed.err;
+  }
+  const failed = step(() => decoder.end(out));
+  yield* out.splice(0);
+  if (failed) throw failed.err;
 }
 
 /**
@@ -181,71 +168,204 @@ function stoppedByCaller(cancel: Cancellation): boolean {
   return cancel.aborted && !cancel.timedOut() && !cancel.idled();
 }
 
-/** Touches the liveness window on every chunk. */
-async function* touching(
-  chunks: AsyncIterable<Uint8Array>,
-  cancel: Cancellation,
-): AsyncGenerator<Uint8Array> {
-  for await (const c of chunks) {
-    cancel.touch();
-    yield c;
-  }
+/**
+ * Turns a body's chunks into items: `push` appends what a chunk completes to `out`, `end` what is
+ * left when the body ends. Either throws at bad input, after appending what came before it.
+ */
+export interface ChunkDecoder<T> {
+  push(chunk: Uint8Array, out: T[]): void;
+  end(out: T[]): void;
 }
 
+/** A byte stream's chunks as they come. */
+export const chunksAsTheyCome: ChunkDecoder<Uint8Array> = {
+  push: (chunk, out) => {
+    out.push(chunk);
+  },
+  end: () => {},
+};
+
+const prematureClose = () =>
+  Object.assign(new Error("premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
+
+const done: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
 /**
- * Yields what `decode` makes of the body of `res`, under the liveness window `label.idleMs`. The one
- * place a streamed body fails: an abort ends it (or throws the signal's reason), a StatusError or
- * DecodeError from decoding is thrown as it is, a silent stream is a TransportError with code
+ * What `decoder` makes of the body of `res`, under the liveness window `label.idleMs`: the one place
+ * a streamed body is read and fails. An abort ends it (or throws the signal's reason), a StatusError
+ * or DecodeError from decoding is thrown as it is, a silent stream is a TransportError with code
  * IDLE_TIMEOUT, anything else a TransportError. Always releases the connection and the cancellation.
+ *
+ * The body is read as it flows and decoded chunk by chunk into a queue that `next()` hands out, an
+ * already resolved promise per item: no async generators between the socket and the caller (they
+ * cost a few hops per chunk and one per item, a measurable part of a watch's decode). The body is
+ * paused while the caller has not taken the previous chunk's items, so a slow caller holds back the
+ * socket instead of queueing without bound.
  */
-export async function* streamBody<T>(
-  res: Response,
-  decode: (chunks: AsyncIterable<Uint8Array>) => AsyncIterable<T>,
-  cancel: Cancellation,
-  label: StreamLabel,
-): AsyncGenerator<T> {
-  const aborted = () => stoppedByCaller(cancel);
-  cancel.idleAfter(label.idleMs);
-  try {
-    for await (const item of decode(touching(res.body, cancel))) {
-      if (label.abortEnds && aborted()) return;
-      yield item;
+export class BodyStream<T> implements AsyncIterableIterator<T> {
+  readonly #res: Response;
+  readonly #decoder: ChunkDecoder<T>;
+  readonly #cancel: Cancellation;
+  readonly #label: StreamLabel;
+  #items: T[] = [];
+  #at = 0;
+  #ended = false;
+  #failed: { err: unknown } | undefined;
+  #finished = false;
+  #paused = false;
+  #waiting:
+    | { promise: Promise<IteratorResult<T>>; resolve: (r: Promise<IteratorResult<T>>) => void }
+    | undefined;
+
+  constructor(res: Response, decoder: ChunkDecoder<T>, cancel: Cancellation, label: StreamLabel) {
+    this.#res = res;
+    this.#decoder = decoder;
+    this.#cancel = cancel;
+    this.#label = label;
+    cancel.idleAfter(label.idleMs);
+    const body = res.body;
+    if (body.destroyed) {
+      // stopped (or cut) before it was read
+      this.#fail(body.errored ?? prematureClose());
+      return;
     }
-  } catch (err) {
-    if (aborted()) {
-      if (label.abortEnds) return;
-      throw cancel.reason;
+    body.on("data", (chunk: Uint8Array) => this.#push(chunk));
+    body.on("end", () => {
+      if (this.#failed || this.#ended) return;
+      this.#ended = true;
+      this.#decode(() => decoder.end(this.#items));
+      this.#wake();
+    });
+    body.on("error", (err: unknown) => this.#fail(err));
+    body.on("close", () => {
+      if (!this.#ended) this.#fail(prematureClose());
+    });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.#waiting) return this.#waiting.promise.then(() => this.next());
+    if (this.#finished) return Promise.resolve(done);
+    if (this.#at < this.#items.length) {
+      if (this.#label.abortEnds && stoppedByCaller(this.#cancel)) return Promise.resolve(this.#finish());
+      const value = this.#items[this.#at++] as T;
+      if (this.#at === this.#items.length) this.#drained();
+      return Promise.resolve({ done: false, value });
     }
+    if (this.#failed) return this.#settle(this.#failed.err);
+    if (this.#ended) return Promise.resolve(this.#finish());
+    let resolve!: (r: Promise<IteratorResult<T>>) => void;
+    const promise = new Promise<IteratorResult<T>>((r) => {
+      resolve = r;
+    });
+    this.#waiting = { promise, resolve };
+    return promise;
+  }
+
+  /** The caller is done (a `break` out of its loop): the connection is released. */
+  return(): Promise<IteratorResult<T>> {
+    return Promise.resolve(this.#finish());
+  }
+
+  #push(chunk: Uint8Array): void {
+    if (this.#failed || this.#finished) return;
+    this.#cancel.touch();
+    const held = this.#at < this.#items.length;
+    this.#decode(() => this.#decoder.push(chunk, this.#items));
+    if (held && !this.#failed && !this.#paused) {
+      this.#paused = true;
+      this.#res.body.pause();
+    }
+    this.#wake();
+  }
+
+  #decode(step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      // the items before the bad input still reach the caller, then the error
+      this.#failed = { err };
+      this.#res.body.destroy();
+    }
+  }
+
+  #fail(err: unknown): void {
+    if (this.#failed || this.#finished) return;
+    this.#failed = { err };
+    this.#wake();
+  }
+
+  /** Every queued item was taken: the queue starts again, and a paused body flows again. */
+  #drained(): void {
+    this.#items.length = 0;
+    this.#at = 0;
+    if (this.#paused) {
+      this.#paused = false;
+      this.#res.body.resume();
+    }
+  }
+
+  #wake(): void {
+    const w = this.#waiting;
+    if (!w) return;
+    this.#waiting = undefined;
+    w.resolve(this.next());
+  }
+
+  /** Ends the stream: the connection and the cancellation are released. */
+  #finish(): IteratorReturnResult<undefined> {
+    if (!this.#finished) {
+      this.#finished = true;
+      this.#items = [];
+      this.#at = 0;
+      this.#cancel.dispose();
+      if (!this.#res.body.destroyed) this.#res.body.destroy();
+    }
+    return done;
+  }
+
+  /** The stream failed with `err`: it ends quietly (stopped by the caller) or rejects with what `err` means. */
+  #settle(err: unknown): Promise<IteratorResult<T>> {
+    this.#finish();
+    const cancel = this.#cancel;
+    const label = this.#label;
+    if (stoppedByCaller(cancel))
+      return label.abortEnds ? Promise.resolve(done) : Promise.reject(cancel.reason);
     const idle = cancel.idled();
     if (idle) {
-      throw new TransportError(
-        `${label.what}: no data for ${idle.ms}ms (its liveness window, idleTimeoutMs): the server or the connection stalled; ${label.idleAdvice}`,
-        label.url,
-        err,
-        { code: "IDLE_TIMEOUT", timedOut: true },
+      return Promise.reject(
+        new TransportError(
+          `${label.what}: no data for ${idle.ms}ms (its liveness window, idleTimeoutMs): the server or the connection stalled; ${label.idleAdvice}`,
+          label.url,
+          err,
+          { code: "IDLE_TIMEOUT", timedOut: true },
+        ),
       );
     }
-    if (err instanceof StatusError || err instanceof DecodeError) throw err;
+    if (err instanceof StatusError || err instanceof DecodeError) return Promise.reject(err);
     const code = errorCode(err);
-    throw new TransportError(
-      `${label.what}: connection broken: ${(err as Error).message}`,
-      label.url,
-      err,
-      code ? { code } : {},
+    return Promise.reject(
+      new TransportError(
+        `${label.what}: connection broken: ${(err as Error).message}`,
+        label.url,
+        err,
+        code ? { code } : {},
+      ),
     );
-  } finally {
-    cancel.dispose();
-    if (!res.body.destroyed) res.body.destroy();
   }
 }
 
 /** A running watch: the request started when it was made; iterating decodes its events. */
-export class WatchStream<T> implements Watch<T> {
+export class WatchStream<T> implements Watch<T>, AsyncIterator<WatchEvent<T>> {
   readonly #cancel: Cancellation;
   readonly #url: string;
   readonly #started: Promise<Response>;
   readonly #idleMs: number;
-  #iter?: AsyncGenerator<WatchEvent<T>>;
+  #events: Promise<BodyStream<WatchEvent<T>> | undefined> | undefined;
+  #body: BodyStream<WatchEvent<T>> | undefined;
 
   /**
    * `started` is the request (its response headers), under `cancel`; `url` names it in errors;
@@ -269,31 +389,32 @@ export class WatchStream<T> implements Watch<T> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<WatchEvent<T>> {
-    this.#iter ??= this.#run();
-    return this.#iter;
+    return this;
   }
 
-  async *#run(): AsyncGenerator<WatchEvent<T>> {
-    let res: Response;
-    try {
-      res = await this.#started;
-    } catch (err) {
-      if (this.#cancel.aborted && !this.#cancel.timedOut()) return;
-      throw err;
-    }
-    const batches = streamBody(res, (chunks) => decodeWatchEventBatches<T>(chunks, this.#url), this.#cancel, {
-      what: `watch ${this.#url}`,
-      url: this.#url,
-      abortEnds: true,
-      idleMs: this.#idleMs,
-      idleAdvice: "watch again from the last resourceVersion",
-    });
-    for await (const batch of batches) {
-      for (const ev of batch) {
-        // stopped while a chunk's events were being handed out: the rest are not delivered
-        if (stoppedByCaller(this.#cancel)) return;
-        yield ev;
-      }
-    }
+  next(): Promise<IteratorResult<WatchEvent<T>>> {
+    if (this.#body) return this.#body.next();
+    this.#events ??= this.#started.then(
+      (res) => {
+        this.#body = new BodyStream(res, new WatchLineDecoder<T>(this.#url), this.#cancel, {
+          what: `watch ${this.#url}`,
+          url: this.#url,
+          abortEnds: true,
+          idleMs: this.#idleMs,
+          idleAdvice: "watch again from the last resourceVersion",
+        });
+        return this.#body;
+      },
+      (err: unknown) => {
+        if (this.#cancel.aborted && !this.#cancel.timedOut()) return undefined;
+        throw err;
+      },
+    );
+    return this.#events.then((body) => (body ? body.next() : done));
+  }
+
+  return(): Promise<IteratorResult<WatchEvent<T>>> {
+    this.stop();
+    return this.#body ? this.#body.return() : Promise.resolve(done);
   }
 }
