@@ -1,8 +1,8 @@
 // Cancellation of one call: the caller's AbortSignal, the call's timeout, a stream's liveness window
 // and a watch's stop() end it through one abort; waits (Retry-After, backoff) end with it.
 // The abort is a plain object, not an AbortController: making an AbortSignal and adding a listener to
-// it cost several microseconds each, a good part of a small GET. undici takes the call itself as the
-// request's signal (it accepts an EventEmitter-shaped one: on/once/removeListener); a real AbortSignal
+// it cost several microseconds each, a good part of a small GET. transport.ts's `send` listens to it
+// (on/once/removeListener, an EventEmitter's shape) and aborts the request itself; a real AbortSignal
 // is made only when something asks for `signal` (a retry's wait, a rate limiter that must wait, a
 // WebSocket handshake).
 
@@ -71,7 +71,7 @@ export class Cancellation {
     return this.#controller.signal;
   }
 
-  // The EventEmitter shape undici accepts as a request's signal (only the "abort" event exists).
+  // An EventEmitter's shape, for send's listener (only the "abort" event exists).
   on(_event: "abort", listener: Listener): this {
     if (!this.#aborted) this.#listeners.push(listener); // an EventEmitter's "abort" fires only once
     return this;

@@ -515,15 +515,12 @@ describe("watch over HTTPS", () => {
     assert.ok(closed);
   });
 
-  test("a slow consumer holds the server back; every event arrives, in order", async () => {
-    // 64 MB of events (4 KB each) against a consumer that stops every 20 events: the events read but
-    // not yet taken stay bounded (the socket is paused), so the server cannot run far ahead
-    const total = 16_000;
+  /** A server streaming `total` 4 KB events, 1 MB a write, each once the last one reached the socket. */
+  async function eventFlood(total: number): Promise<{ server: TestServer; written: () => number }> {
     const pad = "x".repeat(4000);
     let written = 0;
-    const s = await serve(async (_req, res) => {
+    const server = await serve(async (_req, res) => {
       res.writeHead(200, { "Content-Type": "application/json" });
-      // 1 MB a write, each once the last one reached the socket
       while (written < total) {
         let batch = "";
         for (let i = 0; i < 250; i++, written++)
@@ -532,16 +529,38 @@ describe("watch over HTTPS", () => {
       }
       res.end();
     });
+    return { server, written: () => written };
+  }
+
+  test("a slow consumer holds the server back; every event arrives, in order", async () => {
+    // 64 MB of events against a consumer that stops every 20 events: the events read but not yet
+    // taken stay bounded (the connection is paused), so the server cannot run far ahead
+    const total = 16_000;
+    const { server, written } = await eventFlood(total);
     let n = 0;
     let lead = 0;
-    for await (const e of client(s).watch<{ metadata: { name: string } }>({ method: "GET", path: "/w" })) {
+    for await (const e of client(server).watch<{ metadata: { name: string } }>({
+      method: "GET",
+      path: "/w",
+    })) {
       assert.equal(e.object.metadata.name, String(n));
       n++;
-      lead = Math.max(lead, written - n);
+      lead = Math.max(lead, written() - n);
       if (n % 20 === 0) await new Promise((r) => setTimeout(r, 1));
     }
     assert.equal(n, total);
     assert.ok(lead < total / 2, `the server ran ${lead} events (${lead * 4} KB) ahead of the consumer`);
+  });
+
+  test("a watch not read yet holds the server back, then delivers everything", async () => {
+    const total = 16_000;
+    const { server, written } = await eventFlood(total);
+    const w = client(server).watch<{ metadata: { name: string } }>({ method: "GET", path: "/w" });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(written() < total / 2, `the server wrote ${written()} of ${total} events with nobody reading`);
+    let n = 0;
+    for await (const e of w) assert.equal(e.object.metadata.name, String(n++));
+    assert.equal(n, total);
   });
 
   test("a watch stopped before it is read ends with no events", async () => {

@@ -24,6 +24,13 @@ const shapes: Record<string, (m: unknown) => boolean> = {
     typeof m === "function" && "dispatch" in (m as { prototype: object }).prototype,
   "undici/lib/dispatcher/proxy-agent.js": (m) => typeof m === "function",
   "undici/lib/dispatcher/dispatcher.js": (m) => typeof m === "function",
+  "undici/lib/core/util.js": (m) =>
+    typeof (m as { parseHeaders?: unknown }).parseHeaders === "function" &&
+    JSON.stringify(
+      (m as { parseHeaders(raw: Buffer[]): unknown }).parseHeaders(
+        ["Warning", "a", "warning", "b", "Content-Type", "x"].map((v) => Buffer.from(v)),
+      ),
+    ) === JSON.stringify({ warning: ["a", "b"], "content-type": "x" }),
   "undici/lib/api/index.js": (m) =>
     ["request", "stream", "connect", "upgrade"].every(
       (k) => typeof (m as Record<string, unknown>)[k] === "function",

@@ -1,5 +1,5 @@
 // The only module that touches undici: builds one dispatcher (keep-alive pool, TLS, optional proxy)
-// per config, sends one request, or upgrades one to a WebSocket (upgrade). Redirects are never followed (undici's request does not follow
+// per config, sends one request, or upgrades one to a WebSocket (upgrade). Redirects are never followed (undici's dispatch does not follow
 // them; 3xx responses come back as they are), so credentials never go to another host.
 
 import { createHash, randomBytes } from "node:crypto";
@@ -8,8 +8,8 @@ import { isIP } from "node:net";
 import type { Duplex } from "node:stream";
 import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import type { Dispatcher } from "undici";
-import apiRequest from "undici/lib/api/api-request.js";
 import api from "undici/lib/api/index.js";
+import undiciUtil from "undici/lib/core/util.js";
 // undici's own modules, not its index: the index also loads fetch, WebSocket, EventSource, caches
 // and mocks, which we never use and which were 40% of a bundled app (packages/bench, P6). These paths
 // are undici 7's layout, which is why undici is pinned to ~7.30 (types: undici-modules.d.ts).
@@ -20,8 +20,6 @@ import ProxyAgent from "undici/lib/dispatcher/proxy-agent.js";
 // What undici's index does on load: the request/connect/stream API are methods of every dispatcher
 // (ProxyAgent's CONNECT tunnel calls them too). Same functions, so loading the index as well is harmless.
 Object.assign(DispatcherClass.prototype, api);
-// The handler behind dispatcher.request, made here so that send can also hear onRequestSent.
-const { RequestHandler } = apiRequest;
 
 import type { Cancellation } from "./cancel.js";
 import { type RestConfig, tlsConflict } from "./config.js";
@@ -182,10 +180,227 @@ export interface SendOptions {
   onRequestSent?: () => void;
 }
 
-export type Response = Dispatcher.ResponseData;
+/** Reads a response body as it arrives: `data` returning false pauses the connection until `resume()`. */
+export interface BodySink {
+  data(chunk: Buffer): boolean;
+  end(): void;
+  error(err: unknown): void;
+}
 
-/** The errno / undici code of a failed send (its own or its cause's). */
-export function errorCode(err: unknown): string | undefined {
+/**
+ * A response body as undici hands it over, with no stream per response (undici's request API made a
+ * Readable, an AsyncResource and its consumers for each one: about as much CPU as the rest of a small
+ * GET). One consumer: `consume`, `text()` or a `for await` over its chunks.
+ */
+export interface ResponseBody extends AsyncIterable<Buffer> {
+  /** Hands every chunk to `sink`, those received so far first, then the end or the error. */
+  consume(sink: BodySink): void;
+  /** Reads on after `sink.data` returned false. */
+  resume(): void;
+  /** The whole body as UTF-8 text (a byte order mark dropped, as fetch's text() does). */
+  text(): Promise<string>;
+  /** Lets go of the response: a body not read to its end closes the connection. Idempotent. */
+  destroy(): void;
+  readonly destroyed: boolean;
+}
+
+export interface Response {
+  statusCode: number;
+  /** Lower-case names; a repeated header's values as an array. */
+  headers: Record<string, string | string[]>;
+  body: ResponseBody;
+}
+
+/** Bytes a response holds before it has a consumer; then the connection waits for one. */
+const maxHeldBytes = 1 << 20;
+
+const destroyedError = () =>
+  Object.assign(new Error("the response body was destroyed"), { code: "ERR_STREAM_DESTROYED" });
+
+/** One request's undici handler, and then its response body. */
+class Exchange implements Dispatcher.DispatchHandler, ResponseBody {
+  readonly #signal: Cancellation;
+  readonly #onRequestSent: (() => void) | undefined;
+  readonly #resolve: (res: Response) => void;
+  readonly #reject: (err: unknown) => void;
+  #answered = false;
+  #abort: ((err: Error) => void) | undefined;
+  #resume: (() => void) | undefined;
+  /** Chunks received before a consumer came. */
+  #held: Buffer[] = [];
+  #heldBytes = 0;
+  #sink: BodySink | undefined;
+  #state: "reading" | "ended" | "failed" | "destroyed" = "reading";
+  #error: unknown;
+
+  constructor(
+    signal: Cancellation,
+    opts: SendOptions,
+    resolve: (res: Response) => void,
+    reject: (err: unknown) => void,
+  ) {
+    this.#signal = signal;
+    this.#onRequestSent = opts.onRequestSent;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    signal.once("abort", this.#onAbort);
+  }
+
+  /** The call was aborted: before the answer it rejects at once (undici would wait for the connection), after it the body fails. */
+  #onAbort = (): void => {
+    const reason = this.#signal.reason;
+    this.#abort?.(reason as Error); // handed back to onError as it is
+    if (!this.#answered) {
+      this.#answered = true;
+      this.#reject(reason);
+    }
+  };
+
+  #release(): void {
+    this.#signal.removeListener("abort", this.#onAbort);
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.#answered) abort(this.#signal.reason as Error);
+    else this.#abort = abort;
+  }
+
+  onRequestSent(): void {
+    this.#onRequestSent?.();
+  }
+
+  onHeaders(statusCode: number, raw: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx: the answer is still to come
+    this.#resume = resume;
+    const headers = undiciUtil.parseHeaders(raw);
+    if (this.#answered) {
+      this.destroy(); // the abort won: the connection is not left half-read
+      return false;
+    }
+    this.#answered = true;
+    this.#resolve({ statusCode, headers, body: this });
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.#state !== "reading") return false;
+    if (this.#sink) return this.#sink.data(chunk);
+    this.#held.push(chunk);
+    this.#heldBytes += chunk.length;
+    return this.#heldBytes < maxHeldBytes; // a body nobody reads yet (a watch not iterated) holds the connection back
+  }
+
+  onComplete(): void {
+    this.#release();
+    if (this.#state !== "reading") return;
+    this.#state = "ended";
+    this.#sink?.end();
+  }
+
+  onError(err: Error): void {
+    this.#release();
+    if (!this.#answered) {
+      this.#answered = true;
+      this.#reject(err);
+      return;
+    }
+    if (this.#state !== "reading") return;
+    this.#state = "failed";
+    this.#error = err;
+    this.#sink?.error(err);
+  }
+
+  consume(sink: BodySink): void {
+    if (this.#sink) throw new Error("the response body is already being read");
+    this.#sink = sink;
+    const held = this.#held;
+    this.#held = [];
+    for (const c of held) sink.data(c);
+    if (this.#heldBytes >= maxHeldBytes && this.#state === "reading") this.#resume?.();
+    this.#heldBytes = 0;
+    if (this.#state === "ended") sink.end();
+    else if (this.#state === "failed") sink.error(this.#error);
+    else if (this.#state === "destroyed") sink.error(destroyedError());
+  }
+
+  resume(): void {
+    this.#resume?.();
+  }
+
+  get destroyed(): boolean {
+    return this.#state !== "reading" && this.#state !== "ended";
+  }
+
+  destroy(): void {
+    if (this.#state !== "reading") return;
+    this.#state = "destroyed";
+    this.#held = [];
+    this.#release();
+    this.#abort?.(destroyedError());
+    this.#sink?.error(destroyedError());
+  }
+
+  text(): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      this.consume({
+        data: (c) => chunks.push(c) > 0,
+        end: () => {
+          try {
+            const b = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+            const bom = b.length > 2 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
+            resolve(b.toString("utf8", bom ? 3 : 0));
+          } catch (err) {
+            reject(err);
+          }
+        },
+        error: reject,
+      });
+    });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    const queue: Buffer[] = [];
+    let ended = false;
+    let failed: { err: unknown } | undefined;
+    let wake: (() => void) | undefined;
+    this.consume({
+      data: (c) => {
+        queue.push(c);
+        wake?.();
+        return true;
+      },
+      end: () => {
+        ended = true;
+        wake?.();
+      },
+      error: (err) => {
+        failed = { err };
+        wake?.();
+      },
+    });
+    try {
+      for (;;) {
+        if (queue.length > 0) {
+          for (const c of queue.splice(0)) yield c;
+          continue;
+        }
+        if (failed) throw failed.err;
+        if (ended) return;
+        await new Promise<void>((r) => {
+          wake = r;
+        });
+        wake = undefined;
+      }
+    } finally {
+      this.destroy();
+    }
+  }
+}
+
+/** The errno / undici code of a failed send (its own or its cause's). */ export function errorCode(
+  err: unknown,
+): string | undefined {
   const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
   if (typeof e?.code === "string") return e.code;
   if (typeof e?.cause?.code === "string") return e.cause.code;
@@ -247,13 +462,11 @@ export function send(
   const slash = url.indexOf("/", url.indexOf("//") + 2);
   const h: Record<string, string | string[]> = { ...headers };
   if (desc.repeatedHeaders) Object.assign(h, desc.repeatedHeaders);
-  const req: Dispatcher.RequestOptions = {
+  const req: Dispatcher.DispatchOptions = {
     origin: slash < 0 ? url : url.slice(0, slash),
     path: slash < 0 ? "/" : url.slice(slash),
     method: desc.method as Dispatcher.HttpMethod,
     headers: h,
-    // undici takes an EventEmitter-shaped signal (on/once/removeListener): no AbortSignal is made
-    signal: opts.signal as unknown as Dispatcher.RequestOptions["signal"],
     headersTimeout: 0,
     bodyTimeout: 0,
   };
@@ -264,31 +477,11 @@ export function send(
       reject(signal.reason);
       return;
     }
-    let settled = false;
-    const onAbort = () => {
-      if (settled) return;
-      settled = true;
-      reject(signal.reason);
-    };
+    const exchange = new Exchange(signal, opts, resolve, reject);
     try {
-      const handler = new RequestHandler(req, (err: Error | null, data: Response) => {
-        signal.removeListener("abort", onAbort);
-        if (settled) {
-          if (!err) data.body.destroy(); // the abort won: the connection is not left half-read
-          return;
-        }
-        settled = true;
-        if (err) reject(err);
-        else resolve(data);
-      });
-      // undici's core request calls it once the request is written in full (RequestHandler has none).
-      if (opts.onRequestSent) handler.onRequestSent = opts.onRequestSent;
-      signal.once("abort", onAbort);
-      dispatcher.dispatch(req, handler);
+      dispatcher.dispatch(req, exchange);
     } catch (err) {
-      signal.removeListener("abort", onAbort);
-      settled = true;
-      reject(err);
+      exchange.onError(err as Error);
     }
   });
 }

@@ -21,18 +21,8 @@ declare module "undici/lib/api/index.js" {
   const api: Record<string, unknown>;
   export default api;
 }
-declare module "undici/lib/api/api-request.js" {
-  import type { Dispatcher } from "undici";
-
-  /** The handler of dispatcher.request: `callback` gets the response once its headers arrive. */
-  class RequestHandler implements Dispatcher.DispatchHandler {
-    onConnect(abort: (err?: Error) => void): void;
-    constructor(
-      opts: Dispatcher.RequestOptions,
-      callback: (err: Error | null, data: Dispatcher.ResponseData) => void,
-    );
-    onRequestSent?: () => void;
-  }
-  const request: { RequestHandler: typeof RequestHandler };
-  export default request;
+declare module "undici/lib/core/util.js" {
+  /** Raw header pairs as an object: lower-case names, a repeated header's values as an array (latin1). */
+  const util: { parseHeaders(raw: Buffer[]): Record<string, string | string[]> };
+  export default util;
 }

@@ -185,8 +185,12 @@ export const chunksAsTheyCome: ChunkDecoder<Uint8Array> = {
   end: () => {},
 };
 
-const prematureClose = () =>
-  Object.assign(new Error("premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
+/**
+ * Items decoded but not yet taken at which a BodyStream pauses its connection. Several chunks arrive
+ * in one turn of the event loop, before the caller runs, so a bound of one chunk would pause (and
+ * resume) the connection on most turns of a fast stream; 64 events or log chunks never do that.
+ */
+const maxQueued = 64;
 
 const done: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
@@ -198,9 +202,9 @@ const done: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  *
  * The body is read as it flows and decoded chunk by chunk into a queue that `next()` hands out, an
  * already resolved promise per item: no async generators between the socket and the caller (they
- * cost a few hops per chunk and one per item, a measurable part of a watch's decode). The body is
- * paused while the caller has not taken the previous chunk's items, so a slow caller holds back the
- * socket instead of queueing without bound.
+ * cost a few hops per chunk and one per item, a measurable part of a watch's decode). The connection
+ * is paused while `maxQueued` items wait, so a slow caller holds back the socket instead of queueing
+ * without bound.
  */
 export class BodyStream<T> implements AsyncIterableIterator<T> {
   readonly #res: Response;
@@ -223,22 +227,15 @@ export class BodyStream<T> implements AsyncIterableIterator<T> {
     this.#cancel = cancel;
     this.#label = label;
     cancel.idleAfter(label.idleMs);
-    const body = res.body;
-    if (body.destroyed) {
-      // stopped (or cut) before it was read
-      this.#fail(body.errored ?? prematureClose());
-      return;
-    }
-    body.on("data", (chunk: Uint8Array) => this.#push(chunk));
-    body.on("end", () => {
-      if (this.#failed || this.#ended) return;
-      this.#ended = true;
-      this.#decode(() => decoder.end(this.#items));
-      this.#wake();
-    });
-    body.on("error", (err: unknown) => this.#fail(err));
-    body.on("close", () => {
-      if (!this.#ended) this.#fail(prematureClose());
+    res.body.consume({
+      data: (chunk) => this.#push(chunk),
+      end: () => {
+        if (this.#failed || this.#ended) return;
+        this.#ended = true;
+        this.#decode(() => decoder.end(this.#items));
+        this.#wake();
+      },
+      error: (err) => this.#fail(err),
     });
   }
 
@@ -270,16 +267,14 @@ export class BodyStream<T> implements AsyncIterableIterator<T> {
     return Promise.resolve(this.#finish());
   }
 
-  #push(chunk: Uint8Array): void {
-    if (this.#failed || this.#finished) return;
+  /** Decodes a chunk; false (pause the connection) once `maxQueued` items wait for the caller. */
+  #push(chunk: Uint8Array): boolean {
+    if (this.#failed || this.#finished) return false;
     this.#cancel.touch();
-    const held = this.#at < this.#items.length;
     this.#decode(() => this.#decoder.push(chunk, this.#items));
-    if (held && !this.#failed && !this.#paused) {
-      this.#paused = true;
-      this.#res.body.pause();
-    }
+    if (this.#items.length - this.#at >= maxQueued && !this.#failed) this.#paused = true;
     this.#wake();
+    return !this.#paused;
   }
 
   #decode(step: () => void): void {
