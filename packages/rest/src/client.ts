@@ -78,16 +78,6 @@ function header(res: Response, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-async function readBody(res: Response): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of res.body) {
-    chunks.push(c as Buffer);
-    n += (c as Buffer).length;
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, n);
-}
-
 function hasHeader(h: Record<string, string> | undefined, name: string): boolean {
   if (!h) return false;
   const l = name.toLowerCase();
@@ -423,7 +413,7 @@ export class RESTClient {
 
         if (code === 401 && !retried401 && credential.onUnauthorized) {
           // Rejected before any processing: refresh the credential (token file, exec plugin) and try once more.
-          const body = (await readBody(res)).toString("utf8");
+          const body = await res.body.text();
           retried401 = true;
           if (await credential.onUnauthorized(creds)) continue;
           throw this.#statusError(desc, res, body, undefined);
@@ -432,7 +422,7 @@ export class RESTClient {
         if (code >= 200 && code < 300) return await reader.read(res, desc, cancel, idleMs);
 
         // An error response: read it (bounded by the timeout) and decide.
-        const body = (await readBody(res)).toString("utf8");
+        const body = await res.body.text();
         const retryAfter = parseRetryAfter(header(res, "retry-after"));
         const wait = retry.afterResponse(code, retryAfter);
         if (wait !== undefined) {
