@@ -192,6 +192,25 @@ describe("exec at the edges", () => {
     assert.deepEqual([ours.exitCode, ours.stdout], [k.code, k.stdout]);
   });
 
+  test("stdin larger than the command reads: its output and exit code still arrive, as with kubectl exec -i", async () => {
+    // The command exits with most of 20 MB unread, so the server resets the connection while stdin
+    // is still being written; the exit status it sent before must not be lost to the write error.
+    const input = Buffer.alloc(20 << 20, 0x61);
+    for (const [script, code, out] of [
+      ["head -c 10; exit 4", 4, "a".repeat(10)],
+      ["true", 0, ""],
+    ] as const) {
+      for (let round = 0; round < 3; round++) {
+        const ours = await pods().run("box", ["sh", "-c", script], { input });
+        assert.deepEqual([ours.exitCode, ours.stdout.toString()], [code, out], `${script}, round ${round}`);
+      }
+    }
+    // kubectl itself, on `true`, sometimes ends with "error: closed all streams"
+    const script = "head -c 10; exit 4";
+    const k = await kubectl(cp, ["exec", "-i", "-n", ns.name, "box", "--", "sh", "-c", script], input);
+    assert.deepEqual([k.code, k.stdout.toString()], [4, "a".repeat(10)], k.stderr);
+  });
+
   test("killed by SIGTERM and SIGHUP: 143 and 129, kubectl's exit codes", async () => {
     for (const [sig, code] of [
       ["TERM", 143],

@@ -200,6 +200,8 @@ export function kubectl(
     });
     p.on("error", reject);
     p.on("close", (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
+    // kubectl may end before it has read all of its input (EPIPE): its exit code says how it ended
+    p.stdin.on("error", () => {});
     p.stdin.end(input);
   });
 }

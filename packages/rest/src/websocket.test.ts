@@ -216,6 +216,60 @@ test("Go's message shape (a fragment, then an empty final frame) comes whole; la
   for (const [i, b] of received.entries()) assert.ok(b.equals(sent[i]!), `frame ${i} intact`);
 });
 
+// A server in a worker thread: it must answer while the client is busy writing, in parallel.
+const resettingServer = `
+const { createHash } = require("node:crypto");
+const { createServer } = require("node:https");
+const { parentPort, workerData } = require("node:worker_threads");
+const server = createServer({ key: workerData.key, cert: workerData.cert });
+server.on("upgrade", (req, socket) => {
+  const key = createHash("sha1").update(req.headers["sec-websocket-key"] + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
+  socket.write("HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n" +
+    "Sec-WebSocket-Accept: " + key + "\\r\\nSec-WebSocket-Protocol: v5.channel.k8s.io\\r\\n\\r\\n");
+  socket.on("error", () => {});
+  socket.once("data", () => {
+    socket.pause(); // the rest of the client's data stays unread, so closing resets the connection
+    const status = Buffer.from("\\x03{\\"status\\":\\"Failure\\",\\"reason\\":\\"NonZeroExitCode\\"}");
+    const close = Buffer.from([0x88, 2, 0x03, 0xe8]);
+    socket.write(Buffer.concat([Buffer.from([0x82, status.length]), status, close]), () => socket.destroy());
+  });
+});
+server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port));
+`;
+
+test("what the server sent before resetting the connection still arrives, while the client's writes fail", async () => {
+  // An exec whose command exits without reading its stdin: the server sends the exit status and
+  // closes with the client's data unread, so the kernel resets the connection and the client's next
+  // write fails (EPIPE or ECONNRESET). The status received before must still be read, as kubectl reads it.
+  const { Worker } = await import("node:worker_threads");
+  const p = testPKI();
+  const worker = new Worker(resettingServer, {
+    eval: true,
+    workerData: { key: p.serverKey, cert: p.serverCert },
+  });
+  try {
+    const port = await new Promise<number>((resolve) => worker.once("message", resolve));
+    const outcomes: string[] = [];
+    for (let round = 0; round < 5; round++) {
+      const got: string[] = [];
+      const info = await new Promise<WebSocketClose>((resolve, reject) => {
+        RESTClient.forConfig(config({ host: `https://127.0.0.1:${port}` }))
+          .connect(spec, ["v5.channel.k8s.io"], { message: (d) => got.push(d.toString()), close: resolve })
+          .then((conn) => {
+            const chunk = Buffer.alloc(1 << 20, 0x61);
+            for (let i = 0; i < 32; i++) conn.send([chunk], 0);
+          }, reject);
+      });
+      outcomes.push(
+        `${got.length === 1 && got[0]!.startsWith("\x03{") ? "status" : "no status"}, close ${info.code}${info.error ? ` ${info.error.message}` : ""}`,
+      );
+    }
+    assert.deepEqual(outcomes, Array(5).fill("status, close 1000"));
+  } finally {
+    await worker.terminate();
+  }
+});
+
 test("a refused handshake is a StatusError with the server's Status; a redirect is not followed", async () => {
   const status = {
     kind: "Status",

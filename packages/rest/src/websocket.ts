@@ -127,6 +127,36 @@ function mask(buf: Buffer, start: number, key: Buffer): void {
   for (; i < n; i++) buf[i]! ^= key[(i - start) & 3]!;
 }
 
+/**
+ * Keeps `socket` reading after a write the peer refused (EPIPE, ECONNRESET): Node destroys a socket on
+ * a write error, and with it what the peer sent before its reset, still unread in the kernel. The API
+ * server does that to an exec whose command exited without reading all of its stdin: it sends the exit
+ * status and closes with stdin unread, so the connection is reset. Go's reader goroutine reads on, and
+ * kubectl gets the status; here the write error goes to `onRefused`, and reading goes on until the
+ * peer's close reaches the read side.
+ */
+function readOnAfterRefusedWrites(socket: Duplex, onRefused: (err: Error) => void): void {
+  const guard =
+    (cb: (err?: Error | null) => void) =>
+    (err?: Error | null): void => {
+      const code = (err as NodeJS.ErrnoException | null | undefined)?.code;
+      if (err && (code === "EPIPE" || code === "ECONNRESET")) {
+        onRefused(err);
+        cb();
+      } else cb(err);
+    };
+  const write = socket._write;
+  socket._write = function (this: Duplex, chunk, encoding, cb) {
+    write.call(this, chunk, encoding, guard(cb));
+  };
+  const writev = socket._writev;
+  if (writev) {
+    socket._writev = function (this: Duplex, chunks, cb) {
+      writev.call(this, chunks, guard(cb));
+    };
+  }
+}
+
 /** A client WebSocket over an upgraded socket (the handshake was done by transport.ts). */
 export class WebSocketConnection {
   /** The subprotocol the server chose (Sec-WebSocket-Protocol), "" when none. */
@@ -141,6 +171,8 @@ export class WebSocketConnection {
   #closeSent = false;
   #idleTimer: NodeJS.Timeout | undefined;
   #drain: Promise<void> | undefined;
+  /** The first write the peer refused: nothing more is sent, and what it sent is still read. */
+  #refused: Error | undefined;
   readonly #idleMs: number;
 
   constructor(socket: Duplex, protocol: string, head: Buffer, handlers: WebSocketHandlers, idleMs = 0) {
@@ -149,6 +181,7 @@ export class WebSocketConnection {
     this.#handlers = handlers;
     this.#idleMs = idleMs;
     (socket as Partial<Socket>).setNoDelay?.(true);
+    readOnAfterRefusedWrites(socket, (err) => this.#onRefused(err));
     socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     socket.on("error", (err: Error) => this.#end({ code: 1006, reason: "", error: err }));
     socket.on("close", () => this.#end({ code: 1006, reason: "" }));
@@ -167,7 +200,7 @@ export class WebSocketConnection {
    * buffer is full (wait for `drained()`); a closed connection drops the message.
    */
   send(parts: readonly Uint8Array[], prefix?: number): boolean {
-    if (this.#closed || this.#closeSent) return false;
+    if (this.#closed || this.#closeSent || this.#refused) return false;
     this.#touch();
     const len = payloadLength(parts, prefix);
     const size = headLength(len) + len;
@@ -237,10 +270,19 @@ export class WebSocketConnection {
     this.#idleTimer.unref();
   }
 
+  #onRefused(err: Error): void {
+    if (this.#closed || this.#refused) return;
+    this.#refused = err;
+    // The peer's close follows its reset at once; one that sends nothing more is given 2 s.
+    setTimeout(() => this.destroy(err), 2000).unref();
+  }
+
   #end(info: WebSocketClose): void {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#idleTimer);
+    // After a refused write, that error is why a connection ended without a close frame.
+    if (this.#refused && info.code === 1006) info = { ...info, error: this.#refused };
     this.#handlers.close(info);
   }
 
