@@ -26,6 +26,11 @@ export interface Row {
   load?: [number, number];
   /** median / baseline median of the same case (time, bytes) — lower is better. */
   ratio: number | null;
+  /**
+   * Round by round, sample / the baseline's sample of the same round (interleaved cases): the median
+   * and range of those ratios. Load that drifts over the run falls on both samples of a pair alike.
+   */
+  paired?: { median: number; min: number; max: number };
   /** Work units per second at the median (events/s, requests/s), when meaningful. */
   perSecond?: number;
   target?: string;
@@ -57,7 +62,10 @@ export function markdownTable(rows: readonly Row[]): string {
   const sorted = [...rows].sort((a, b) => a.scenario.localeCompare(b.scenario));
   for (const r of sorted) {
     const median = r.median === null ? "n/a" : `${fmt(r.median)} ${r.unit}`;
-    const ratio = r.ratio === null ? "" : `${r.ratio.toFixed(2)}×`;
+    const paired = r.paired
+      ? `; paired ${r.paired.median.toFixed(2)}× (${r.paired.min.toFixed(2)}–${r.paired.max.toFixed(2)})`
+      : "";
+    const ratio = r.ratio === null ? "" : `${r.ratio.toFixed(2)}×${paired}`;
     const ps = r.perSecond === undefined ? "" : fmt(r.perSecond);
     const met = r.met === undefined ? "" : r.met ? "yes" : "**no**";
     const cpu = r.cpu?.length ? `${fmt(med(r.cpu))} (${spread(r.cpu)})` : "";
