@@ -38,6 +38,7 @@ export {
   type PortForwarder,
   type PortForwardOptions,
   type PortForwardStreams,
+  type PortSpec,
 } from "./streaming/portforward.js";
 export { joinSchemeNamePort, type ResponseWrapper } from "./streaming/proxy.js";
 export {

@@ -94,7 +94,20 @@ net.createServer((s) => { let n = 0; s.on("data", (b) => { n += b.length; if (n 
         { name: "b", image: "busybox" },
       ],
     },
-    { name: "srv", containers: [{ name: "srv", image: "node", command: [process.execPath, "-e", server] }] },
+    {
+      name: "srv",
+      containers: [
+        {
+          name: "srv",
+          image: "node",
+          command: [process.execPath, "-e", server],
+          ports: [
+            { name: "first", containerPort: srv.a },
+            { name: "second", containerPort: srv.b },
+          ],
+        },
+      ],
+    },
   ];
   for (const s of specs) {
     await pods().create({ metadata: { name: s.name }, spec: { nodeName, containers: s.containers } });
@@ -421,6 +434,51 @@ describe("port-forward at the edges", () => {
       assert.equal(k.code, 1, arg);
       assert.ok(k.stderr.includes(text), k.stderr);
     }
+  });
+
+  test("kubectl's port strings, with container port names: the same pairs as kubectl's", async () => {
+    const [fixed, same] = [await freePort(), await freePort()];
+    const args = [`${fixed}:first`, ":second", `${same}`];
+    // `same` is a port the pod does not listen on: the pair is only checked, not used
+    const fwd = await pods().forwardPorts("srv", args);
+    const k = await kubectlForward(
+      cp,
+      ["-n", ns.name, "pod/srv", `${await freePort()}:first`, ":second", `${await freePort()}`],
+      3,
+    );
+    try {
+      assert.deepEqual(
+        fwd.ports.map((p) => p.remote),
+        [srv.a, srv.b, same],
+      );
+      assert.deepEqual(
+        k.locals.map((p) => p.remote),
+        [srv.a, srv.b, k.locals[2]!.local],
+        "kubectl: a port alone is the same port on both sides",
+      );
+      assert.deepEqual([fwd.ports[0]!.local, fwd.ports[2]!.local], [fixed, same]);
+      assert.notEqual(fwd.ports[1]!.local, 0);
+      for (const [i, p] of fwd.ports.slice(0, 2).entries()) {
+        const sock = connect(p.local, "127.0.0.1");
+        const first = await new Promise<string>((resolve) =>
+          sock.once("data", (b: Buffer) => resolve(b.toString())),
+        );
+        sock.destroy();
+        assert.equal(first, `port ${p.remote}\n`, `our pair ${i}`);
+      }
+    } finally {
+      k.stop();
+      await fwd.close();
+    }
+    await assert.rejects(pods().forwardPorts("srv", ["8080:third"]), (e: unknown) => {
+      assert.ok(e instanceof PortForwardError, String(e));
+      assert.match(e.message, new RegExp(`pod ${ns.name}/srv has no container port named 'third'`));
+      return true;
+    });
+    const missing = await kubectl(cp, ["port-forward", "-n", ns.name, "pod/srv", "8080:third"]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /does not have a named port 'third'/);
+    await assert.rejects(pods().forwardPorts("srv", ["1:2:3"]), /invalid port format '1:2:3'/);
   });
 
   // kubectl port-forward (1.32) does worse here: after the pod cut one connection with megabytes

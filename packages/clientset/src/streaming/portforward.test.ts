@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { test } from "node:test";
-import { listenAndForward, type PortForwardStreams } from "./portforward.js";
+import { listenAndForward, type PortForwardStreams, parsePortString } from "./portforward.js";
 
 test("out-of-range, fractional and negative ports are TypeErrors naming the pair, before any listen", async () => {
   const opened: number[] = [];
@@ -52,5 +52,38 @@ test("a local port in use: an error naming the address, both ports and what to d
     });
   } finally {
     taken.close();
+  }
+});
+
+test("kubectl's port strings: local:remote, :remote, a port alone, container port names; bad ones name the string", () => {
+  assert.deepEqual(parsePortString("f", "8080:80"), { local: 8080, remote: 80, sameLocal: false });
+  assert.deepEqual(parsePortString("f", ":80"), { local: 0, remote: 80, sameLocal: false });
+  assert.deepEqual(parsePortString("f", "0:80"), { local: 0, remote: 80, sameLocal: false });
+  assert.deepEqual(parsePortString("f", "80"), { local: 80, remote: 80, sameLocal: true });
+  assert.deepEqual(parsePortString("f", "9000:http"), { local: 9000, remote: "http", sameLocal: false });
+  assert.deepEqual(parsePortString("f", "metrics-2"), { local: 0, remote: "metrics-2", sameLocal: true });
+  for (const [spec, message] of [
+    ["1:2:3", /f: invalid port format '1:2:3'/],
+    ["70000", /the pod port 70000 in '70000' must be from 1 to 65535/],
+    [":0", /the pod port 0 in ':0'/],
+    ["70000:80", /error parsing local port '70000' in '70000:80'/],
+    ["x:80", /error parsing local port 'x'/],
+    [
+      "8080:HTTP",
+      /error parsing remote port 'HTTP' in '8080:HTTP': it must be a port number from 1 to 65535 or a container port's name/,
+    ],
+    ["8080:", /error parsing remote port ''/],
+    ["8080:a--b", /error parsing remote port 'a--b'/],
+    ["8080:-http", /error parsing remote port '-http'/],
+    ["8080:sixteen-chars-xx", /error parsing remote port 'sixteen-chars-xx'/],
+  ] as const) {
+    assert.throws(
+      () => parsePortString("f", spec),
+      (e: unknown) => {
+        assert.ok(e instanceof TypeError, spec);
+        assert.match(e.message, message);
+        return true;
+      },
+    );
   }
 });

@@ -67,6 +67,56 @@ function isPort(p: unknown, min = 1): boolean {
   return Number.isInteger(p) && (p as number) >= min && (p as number) <= 65535;
 }
 
+/** A port to forward: a pod port, a `{ local, remote }` pair, or one of kubectl port-forward's strings. */
+export type PortSpec = number | string | { local?: number; remote: number };
+
+/** A kubectl port string, parsed: `remote` is a number or a container port's name. */
+export interface ParsedPort {
+  local: number;
+  remote: number | string;
+  /** No colon ("8080", "http"): the local port is the remote one, once a name is resolved. */
+  sameLocal: boolean;
+}
+
+/** A container port's name (IANA_SVC_NAME): up to 15 lowercase letters, digits and inner dashes, a letter among them. */
+const PORT_NAME = /^(?=.*[a-z])(?!.*--)[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
+
+/**
+ * Parses kubectl port-forward's forms: "8080:80" (local:remote), ":80" and "0:80" (any free local
+ * port), "80" (the same port on both sides); the remote port may be a container port's name
+ * ("8080:http", "http"). Bad syntax is a TypeError naming the string.
+ */
+export function parsePortString(what: string, spec: string): ParsedPort {
+  const parts = spec.split(":");
+  if (parts.length > 2) {
+    throw new TypeError(
+      `${what}: invalid port format '${spec}': use "local:remote", ":remote" (any free local port) or "port"`,
+    );
+  }
+  const remoteText = parts[parts.length - 1]!;
+  const localText = parts.length === 1 ? undefined : parts[0] || "0";
+  let remote: number | string;
+  if (/^[0-9]+$/.test(remoteText)) remote = Number(remoteText);
+  else if (PORT_NAME.test(remoteText)) remote = remoteText;
+  else {
+    throw new TypeError(
+      `${what}: error parsing remote port '${remoteText}' in '${spec}': it must be a port number from 1 to 65535 or a container port's name`,
+    );
+  }
+  if (typeof remote === "number" && !isPort(remote)) {
+    throw new TypeError(`${what}: the pod port ${remoteText} in '${spec}' must be from 1 to 65535`);
+  }
+  if (localText === undefined)
+    return { local: typeof remote === "number" ? remote : 0, remote, sameLocal: true };
+  const local = /^[0-9]+$/.test(localText) ? Number(localText) : Number.NaN;
+  if (!isPort(local, 0)) {
+    throw new TypeError(
+      `${what}: error parsing local port '${localText}' in '${spec}': it must be from 0 (any free port) to 65535`,
+    );
+  }
+  return { local, remote, sameLocal: false };
+}
+
 function checkPorts(what: string, ports: readonly number[]): void {
   if (ports.some((p) => !isPort(p))) {
     throw new TypeError(`${what}: ports must be 1 to 65535, got ${JSON.stringify(ports)}`);

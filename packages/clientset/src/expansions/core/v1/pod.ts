@@ -11,6 +11,8 @@ import {
   openPortForward,
   PortForwardError,
   type PortForwarder,
+  type PortSpec,
+  parsePortString,
 } from "../../../streaming/portforward.js";
 import {
   collect,
@@ -58,13 +60,11 @@ export interface PodExpansion {
   ): Promise<RunResult>;
   /**
    * Listens on 127.0.0.1 ports and forwards each accepted connection to the pod's port, like
-   * `kubectl port-forward` (`ports`: pod ports, or `{ local, remote }`; local 0 picks a free port).
+   * `kubectl port-forward`. `ports`: pod ports (each on a free local port), `{ local, remote }`
+   * (local 0 picks a free port), or kubectl's strings: "8080:80", ":80", "80" (the same port
+   * locally), with a container port's name for the remote ("8080:http").
    */
-  forwardPorts(
-    name: string,
-    ports: readonly (number | { local?: number; remote: number })[],
-    opts?: ListenOptions,
-  ): Promise<PortForwarder>;
+  forwardPorts(name: string, ports: readonly PortSpec[], opts?: ListenOptions): Promise<PortForwarder>;
   /** Copies a local file or directory into the container (kubectl cp; the container needs tar). */
   copyToPod(name: string, localPath: string, remotePath: string, opts?: CopyOptions): Promise<void>;
   /** Copies a file or directory out of the container (kubectl cp; the container needs tar). */
@@ -167,24 +167,46 @@ export const podExpansion: Expansion<PodExpansion> = {
   async forwardPorts(
     this: Client,
     name: string,
-    ports: readonly (number | { local?: number; remote: number })[],
+    ports: readonly PortSpec[],
     opts?: ListenOptions,
   ): Promise<PortForwarder> {
     requireName(name, "forwardPorts");
+    const parsed = ports.map((p) => (typeof p === "string" ? parsePortString("forwardPorts", p) : p));
     // As kubectl port-forward: a pod that is not running has nothing to forward to, so nothing listens.
-    const pod = (await this.get(name)) as { status?: { phase?: string } };
+    const pod = (await this.get(name)) as {
+      status?: { phase?: string };
+      spec?: { containers?: { ports?: { name?: string; containerPort?: number }[] }[] };
+    };
     const phase = pod.status?.phase ?? "";
+    const podName = `${this.ns ? `${this.ns}/` : ""}${name}`;
     if (phase !== "Running") {
-      const first = ports[0];
+      const first = parsed[0];
+      const port = typeof first === "number" ? first : first?.remote;
       throw new PortForwardError(
-        `forwardPorts: pod ${this.ns ? `${this.ns}/` : ""}${name} is not running (phase ${phase || "unknown"}): its ports cannot be forwarded; wait until it runs (kubectl: "unable to forward port because pod is not running")`,
-        typeof first === "number" ? first : (first?.remote ?? 0),
+        `forwardPorts: pod ${podName} is not running (phase ${phase || "unknown"}): its ports cannot be forwarded; wait until it runs (kubectl: "unable to forward port because pod is not running")`,
+        typeof port === "number" ? port : 0,
       );
     }
+    // A container port's name is looked up in the pod's containers, as kubectl does.
+    const byName = (portName: string): number => {
+      for (const c of pod.spec?.containers ?? []) {
+        const found = c.ports?.find((p) => p.name === portName);
+        if (found?.containerPort !== undefined) return found.containerPort;
+      }
+      throw new PortForwardError(
+        `forwardPorts: pod ${podName} has no container port named '${portName}'; name one of its containers' ports, or give the number`,
+        0,
+      );
+    };
+    const pairs = parsed.map((p) => {
+      if (typeof p === "number" || !("sameLocal" in p)) return p;
+      const remote = typeof p.remote === "number" ? p.remote : byName(p.remote);
+      return { local: p.sameLocal ? remote : p.local, remote };
+    });
     const target = this.spec("GET", { name, subresource: "portforward" });
     return listenAndForward(
       (port, o) => openPortForward(this.rest, target, "forwardPorts", [port], o),
-      ports,
+      pairs,
       opts,
     );
   },
