@@ -95,6 +95,22 @@ test("shutDownWithDrain resolves only after every taken item is done", async () 
   await q.shutDownWithDrain(); // nothing in flight: resolves at once
 });
 
+test("shutDown() during shutDownWithDrain() ends the drain's wait; a second drain does not", async () => {
+  const q = newTyped<string>();
+  q.add("stuck");
+  const taken = await q.get();
+  let drained = 0;
+  const first = q.shutDownWithDrain().then(() => drained++);
+  const second = q.shutDownWithDrain().then(() => drained++);
+  await delay(5);
+  assert.equal(drained, 0, "a second shutDownWithDrain() waits too");
+  q.shutDown(); // client-go: forces ShutDownWithDrain to stop waiting, though "stuck" is not done
+  await Promise.all([first, second]);
+  assert.equal(drained, 2);
+  q.done(taken.item as string);
+  assert.equal((await q.get()).shutdown, true);
+});
+
 test("dedupe holds for thousands of distinct items while the queue is never idle", async () => {
   // One item stays in processing throughout, so the queue is never idle: the record of what is queued
   // drops stale entries as it goes (every 1,024 or so) and must still dedupe what is queued and

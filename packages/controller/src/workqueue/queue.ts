@@ -24,7 +24,10 @@ export interface Queue<T> {
   get(): Promise<QueueGetResult<T>>;
   /** Tells the queue that processing of the item has finished; re-queues it if it was added meanwhile. */
   done(item: T): void;
-  /** Stops accepting items and wakes every waiting get(). */
+  /**
+   * Stops accepting items and wakes every waiting get(). Called while a shutDownWithDrain() waits, it
+   * makes that drain resolve at once (client-go: "to force ShutDownWithDrain to stop waiting").
+   */
   shutDown(): void;
   /** Like shutDown, then resolves once every item taken with get() has been marked done. */
   shutDownWithDrain(): Promise<void>;
@@ -179,6 +182,12 @@ export class TypedQueue<T> implements Queue<T> {
   }
 
   shutDown(): void {
+    this.#beginShutDown();
+    // As in client-go, a shutDown() during shutDownWithDrain() ends the drain's wait.
+    for (const resolve of this.#drained.splice(0)) resolve();
+  }
+
+  #beginShutDown(): void {
     if (this.#shuttingDown) return;
     this.#shuttingDown = true;
     for (const waiter of this.#waiters.splice(0)) waiter({ item: undefined, shutdown: true });
@@ -191,7 +200,7 @@ export class TypedQueue<T> implements Queue<T> {
   }
 
   shutDownWithDrain(): Promise<void> {
-    this.shutDown();
+    this.#beginShutDown();
     if (this.#processing.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#drained.push(resolve));
   }
