@@ -42,6 +42,9 @@ function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
+/** The longest delay a Node timer holds (about 24.8 days); Node fires a longer one after 1 ms. */
+const maxNodeTimerMs = 2 ** 31 - 1;
+
 class RealClock implements Clock {
   readonly #timers = new Map<number, NodeJS.Timeout>();
 
@@ -51,15 +54,20 @@ class RealClock implements Clock {
 
   setTimeout(fn: () => void, ms: number, keepAlive = true): ClockTimer {
     const id = nextTimerId++;
-    const t = setTimeout(
-      () => {
-        this.#timers.delete(id);
-        fn();
-      },
-      Math.max(0, ms),
-    );
-    if (!keepAlive) t.unref();
-    this.#timers.set(id, t);
+    // A delay beyond Node's limit waits in steps of the limit (client-go's timers take any duration).
+    const arm = (left: number) => {
+      const t = setTimeout(
+        () => {
+          if (left > maxNodeTimerMs) return arm(left - maxNodeTimerMs);
+          this.#timers.delete(id);
+          fn();
+        },
+        Math.min(left, maxNodeTimerMs),
+      );
+      if (!keepAlive) t.unref();
+      this.#timers.set(id, t);
+    };
+    arm(Math.max(0, ms));
     return { id };
   }
 
