@@ -158,6 +158,32 @@ test("requeueAfter reconciles the key again after the delay", async () => {
   await running;
 });
 
+test("run() after a run has ended rejects at once instead of running with a shut-down queue", async () => {
+  const ctl = new Controller({
+    name: "once",
+    handleSignals: false,
+    logger: discardLogger,
+    reconcile: async () => {},
+  });
+  const first = new AbortController();
+  const running = ctl.run(first.signal);
+  first.abort();
+  await running;
+  const second = new AbortController();
+  try {
+    const outcome = await Promise.race([
+      ctl.run(second.signal).then(
+        () => "resolved",
+        (e: Error) => e.message,
+      ),
+      delay(200).then(() => "still running, taking no keys"),
+    ]);
+    assert.match(outcome, /run\(\) has already ended; a Controller runs once/);
+  } finally {
+    second.abort();
+  }
+});
+
 test("shutdown drains in-flight reconciles without aborting them, and takes no new keys", async () => {
   const started = deferred();
   let finished = false;

@@ -101,7 +101,7 @@ export class Controller {
   readonly #clock: Clock;
   readonly #sources: EventSource<unknown>[] = [];
   #elector: LeaderElector | undefined;
-  #running = false;
+  #state: "new" | "running" | "ended" = "new";
 
   constructor(opts: ControllerOptions) {
     if (!opts.name) throw new TypeError("Controller: name is required");
@@ -167,8 +167,13 @@ export class Controller {
    * with a LeadershipLostError (exit and start again, as client-go controllers do).
    */
   async run(signal?: AbortSignal): Promise<void> {
-    if (this.#running) throw new Error(`Controller ${this.name}: run() is already running`);
-    this.#running = true;
+    if (this.#state === "running") throw new Error(`Controller ${this.name}: run() is already running`);
+    if (this.#state === "ended")
+      // Its queue was shut down when run() ended: a second run would hold the lease and reconcile nothing.
+      throw new Error(
+        `Controller ${this.name}: run() has already ended; a Controller runs once, make a new one to run again`,
+      );
+    this.#state = "running";
     const stop = new AbortController();
     const onSignal = () => stop.abort(new Error("received a termination signal"));
     const handle = this.#opts.handleSignals ?? true;
@@ -203,7 +208,7 @@ export class Controller {
         process.removeListener("SIGINT", onSignal);
       }
       this.queue.shutDown();
-      this.#running = false;
+      this.#state = "ended";
     }
   }
 
