@@ -258,3 +258,21 @@ test("registrations: late handlers get the store as initial adds; hasSynced per 
   assert.equal(seen.length, n, "no notifications after remove()");
   ac.abort();
 });
+
+test("a resync period that is not a number of ms from 0 to 2^31-1 is a RangeError naming the option", () => {
+  const informer = new SharedIndexInformer<Obj>(new ScriptedLW());
+  for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, -1, 2 ** 31]) {
+    // NaN and Infinity made Node's setInterval resync every object every 1 ms.
+    assert.throws(() => informer.addEventHandler({}, { resyncPeriodMs: bad }), {
+      name: "RangeError",
+      message: new RegExp(
+        `^resyncPeriodMs must be a number of ms from 0 \\(no resync\\) to 2147483647 \\(got ${bad}\\)`,
+      ),
+    });
+  }
+  assert.throws(() => new SharedIndexInformer<Obj>(new ScriptedLW(), { defaultResyncMs: Number.NaN }), {
+    name: "RangeError",
+    message: /^defaultResyncMs must be/,
+  });
+  informer.addEventHandler({}, { resyncPeriodMs: 0 }).remove();
+});

@@ -66,6 +66,16 @@ function rv(obj: unknown): string | undefined {
   return (obj as ObjectWithMeta | undefined)?.metadata?.resourceVersion;
 }
 
+/** The longest period a Node timer holds (about 24.8 days); Node runs a longer one every 1 ms. */
+const maxResyncMs = 2 ** 31 - 1;
+
+/** A resync period as given, or a RangeError naming the option: NaN or Infinity would resync every 1 ms. */
+function checkResync(ms: number, option: string): number {
+  if (typeof ms !== "number" || !(ms >= 0 && ms <= maxResyncMs))
+    throw new RangeError(`${option} must be a number of ms from 0 (no resync) to ${maxResyncMs} (got ${ms})`);
+  return ms;
+}
+
 const defaultHandlerErrorHandler = (err: unknown, n: Notification<unknown>) => {
   console.error(`[informers] an event handler failed on ${n.type}:`, err);
 };
@@ -207,6 +217,7 @@ export class SharedIndexInformer<T extends ObjectWithMeta> implements ReflectorS
   #watchErrorHandler: WatchErrorHandler | undefined;
 
   constructor(lw: ListerWatcher<T>, opts: SharedIndexInformerOptions<T> = {}) {
+    if (opts.defaultResyncMs !== undefined) checkResync(opts.defaultResyncMs, "defaultResyncMs");
     this.#opts = opts;
     this.#indexer = new Indexer<T>(opts.indexers);
     const { indexers: _i, defaultResyncMs: _d, handlerErrorHandler: _h, ...reflectorOpts } = opts;
@@ -249,7 +260,7 @@ export class SharedIndexInformer<T extends ObjectWithMeta> implements ReflectorS
     handler: ResourceEventHandler<T>,
     opts: HandlerOptions = {},
   ): ResourceEventHandlerRegistration {
-    const resync = opts.resyncPeriodMs ?? this.#opts.defaultResyncMs ?? 0;
+    const resync = checkResync(opts.resyncPeriodMs ?? this.#opts.defaultResyncMs ?? 0, "resyncPeriodMs");
     const onError = opts.onError ?? this.#opts.handlerErrorHandler ?? defaultHandlerErrorHandler;
     const l = new Listener<T>(
       handler,
