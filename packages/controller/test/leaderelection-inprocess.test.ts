@@ -110,3 +110,41 @@ test("a leader whose lease was overwritten gets a conflict on renew, steps down,
   const after = (await leases.get("c")) as Lease;
   assert.equal(after.spec?.holderIdentity, "intruder", "the lease was not written back");
 });
+
+test("releaseOnCancel releases a lease that changed since the last renew but is still held by this candidate", async (t) => {
+  const ns = await createTestNamespace("le-release");
+  t.after(ns.cleanup);
+  const cs = await clientset();
+  const leases = cs.coordinationV1().leases(ns.name);
+  const errors: unknown[] = [];
+  const logger: Logger = { info() {}, error: (_m, f) => errors.push(f?.err) };
+  let leading: AbortSignal | undefined;
+  const stop = new AbortController();
+  t.after(() => stop.abort());
+  // A retry period of 5 s: no renew between the change below and the cancel.
+  const run = new LeaderElector({
+    lock: new LeaseLock({ namespace: ns.name, name: "r", client: cs.coordinationV1(), identity: "me" }),
+    leaseDurationMs: 15_000,
+    renewDeadlineMs: 10_000,
+    retryPeriodMs: 5_000,
+    releaseOnCancel: true,
+    logger,
+    callbacks: {
+      onStartedLeading: (s) => {
+        leading = s;
+      },
+    },
+  }).run(stop.signal);
+  while (!leading) await new Promise((r) => setTimeout(r, 20));
+  // Someone labels the Lease (or a renew the server applied reached us as an abort): a new
+  // resourceVersion, the same holder.
+  const cur = (await leases.get("r")) as Lease;
+  await leases.update({ ...cur, metadata: { ...cur.metadata, labels: { team: "infra" } } });
+  stop.abort();
+  await run;
+  const after = (await leases.get("r")) as Lease;
+  assert.deepEqual(errors, [], "no failed release");
+  assert.equal(after.spec?.holderIdentity, "", "released: the next candidate need not wait for expiry");
+  assert.equal(after.spec?.leaseTransitions, cur.spec?.leaseTransitions);
+  assert.equal(after.metadata?.labels?.team, "infra", "the other writer's change is kept");
+});

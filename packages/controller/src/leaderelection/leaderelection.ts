@@ -3,7 +3,7 @@
 // leaseDuration by their own clock (never by the lease's timestamps, so clock skew between machines
 // cannot make two leaders). The leader stops leading, and aborts the signal it gave onStartedLeading,
 // as soon as renewDeadline has passed since its last successful renew, before the others may take over.
-import { isNotFound } from "@org/rest";
+import { isConflict, isNotFound } from "@org/rest";
 import { type Clock, type ClockTimer, realClock } from "../clock.js";
 import { type Logger, stderrLogger } from "../logger.js";
 import { type LeaderElectionRecord, microTime, type ResourceLock } from "./leaselock.js";
@@ -356,24 +356,37 @@ export class LeaderElector {
     }
   }
 
-  /** Writes an empty holder over our own last version (a conflict means someone else holds it now). */
+  /**
+   * Writes an empty holder if this candidate still holds the lease. As client-go's tryRelease, it reads
+   * the Lease first and writes over that version (retrying on conflict until the renew deadline): the
+   * version of our last renew may be stale, since another writer may have touched the Lease (a label)
+   * or the server applied a renew whose answer the cancel cut off.
+   */
   async #release(): Promise<void> {
-    const observed = this.#observed;
-    if (observed?.holderIdentity !== this.#lock.identity) return;
-    const wall = microTime(new Date());
-    const record: LeaderElectionRecord = {
-      holderIdentity: "",
-      leaseDurationSeconds: 1,
-      acquireTime: wall,
-      renewTime: wall,
-      leaderTransitions: observed.leaderTransitions,
-    };
-    try {
-      await this.#lock.update(record, { timeoutMs: this.#renewMs });
-      this.#setObserved(record, this.#clock.now());
-      this.#log.info("released lease", { lease: this.#name, identity: this.#lock.identity });
-    } catch (e) {
-      this.#log.error("failed to release lease", { lease: this.#name, err: e });
+    if (this.#observed?.holderIdentity !== this.#lock.identity) return;
+    const deadline = this.#clock.now() + this.#renewMs;
+    for (;;) {
+      const opts = { timeoutMs: Math.max(1, deadline - this.#clock.now()) };
+      try {
+        const current = await this.#lock.get(opts);
+        if (current.holderIdentity !== this.#lock.identity) return; // another holder: nothing to release
+        const wall = microTime(new Date());
+        const record: LeaderElectionRecord = {
+          holderIdentity: "",
+          leaseDurationSeconds: 1,
+          acquireTime: wall,
+          renewTime: wall,
+          leaderTransitions: current.leaderTransitions,
+        };
+        await this.#lock.update(record, opts);
+        this.#setObserved(record, this.#clock.now());
+        this.#log.info("released lease", { lease: this.#name, identity: this.#lock.identity });
+        return;
+      } catch (e) {
+        if (isConflict(e) && this.#clock.now() < deadline) continue;
+        this.#log.error("failed to release lease", { lease: this.#name, err: e });
+        return;
+      }
     }
   }
 }
