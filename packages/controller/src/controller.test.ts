@@ -213,6 +213,38 @@ test("shutdown drains in-flight reconciles without aborting them, and takes no n
   assert.equal(calls, 1, "no new key was taken after shutdown began");
 });
 
+test("after drainTimeoutMs run() resolves even if a reconcile ignores its aborted signal", async () => {
+  const logged: string[] = [];
+  const logger: Logger = { info() {}, error: (m) => void logged.push(m) };
+  let aborted = false;
+  const started = deferred();
+  const ctl = new Controller({
+    name: "stuck",
+    handleSignals: false,
+    drainTimeoutMs: 50,
+    logger,
+    reconcile: (_key, signal) => {
+      signal.addEventListener("abort", () => {
+        aborted = true;
+      });
+      started.resolve();
+      return new Promise(() => {}); // e.g. a call made without the signal, on a dead connection
+    },
+  });
+  const stop = new AbortController();
+  const running = ctl.run(stop.signal);
+  ctl.enqueue("ns/a");
+  await started.promise;
+  stop.abort();
+  const outcome = await Promise.race([running.then(() => "resolved"), delay(1000).then(() => "hung")]);
+  assert.equal(outcome, "resolved");
+  assert.equal(aborted, true, "the reconcile's signal aborted at the drain timeout");
+  assert.ok(
+    logged.some((m) => /drain timeout/.test(m)),
+    logged.join("\n"),
+  );
+});
+
 test("watch(): informer events become keys; workers start after the source synced", async () => {
   const src = new FakeSource();
   const keys: string[] = [];

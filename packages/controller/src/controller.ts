@@ -236,14 +236,29 @@ export class Controller {
       this.queue.shutDown();
     } else {
       this.#log.info("shutting down: draining in-flight reconciles", { controller: this.name });
+      const drainMs = this.#opts.drainTimeoutMs ?? 30_000;
+      let timedOut = false;
       const timer = this.#clock.setTimeout(
-        () => abortAll.abort(new Error(`drain timeout of ${this.#opts.drainTimeoutMs ?? 30_000} ms`)),
-        this.#opts.drainTimeoutMs ?? 30_000,
+        () => {
+          timedOut = true;
+          abortAll.abort(new Error(`drain timeout of ${drainMs} ms`));
+          this.queue.shutDown(); // ends the drain's wait
+        },
+        drainMs,
         false,
       );
       this.#stopTaking = true;
       await this.queue.shutDownWithDrain();
       this.#clock.clearTimeout(timer);
+      if (timedOut) {
+        // A reconcile that ignores its signal must not keep run() from returning (client-go's and
+        // controller-runtime's runners do not wait past their grace period either).
+        this.#log.error("drain timeout: reconcile signals aborted, not waiting for them to end", {
+          controller: this.name,
+          drainTimeoutMs: drainMs,
+        });
+        return;
+      }
     }
     await Promise.all(loops);
     this.#log.info("workers stopped", { controller: this.name });
