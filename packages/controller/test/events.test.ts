@@ -103,6 +103,62 @@ test("bad input is logged, never thrown into the caller", async () => {
   assert.match(logged[1] ?? "", /"Normal" or "Warning".*"Info"/);
 });
 
+test("events about objects whose names make no valid Event name (a ClusterRole system:…, a 250-character name) are written", async (t) => {
+  const ns = await createTestNamespace("ev-names");
+  t.after(ns.cleanup);
+  const cs = await clientsetFor((await getControlPlane()).kubeconfigPath);
+  // Colons are valid in RBAC names but not in an Event's name (a DNS-1123 subdomain): "<name>.<hex>"
+  // must give way to another name, as client-go's GenerateEventName does (kubernetes#127594).
+  const role = await cs
+    .rbacV1()
+    .clusterRoles()
+    .create({ metadata: { name: `system:ev-names:${ns.name}` }, rules: [] });
+  t.after(() =>
+    cs
+      .rbacV1()
+      .clusterRoles()
+      .delete(role.metadata?.name ?? ""),
+  );
+  // A valid 250-character name, 267 with ".<16 hex digits>": over the 253 an Event's name may have.
+  const long = await cs
+    .coreV1()
+    .configMaps(ns.name)
+    .create({ metadata: { name: "l".repeat(250) } });
+  const errors: string[] = [];
+  const b = newBroadcaster({
+    sink: cs.eventsV1(),
+    logger: { info() {}, error: (m, f) => errors.push(`${m} ${String(f?.err)}`) },
+  });
+  b.startRecordingToSink();
+  const rec = b.newRecorder("names-test");
+  rec.eventf(
+    { ...role, apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole" },
+    undefined,
+    "Normal",
+    "Checked",
+    "Check",
+    "role",
+  );
+  rec.eventf(
+    { ...long, apiVersion: "v1", kind: "ConfigMap" },
+    undefined,
+    "Normal",
+    "Checked",
+    "Check",
+    "long",
+  );
+  await b.shutDown();
+  assert.deepEqual(errors, []);
+  const inDefault = (await eventsIn(cs, "default")).filter((e) => e.regarding?.name === role.metadata?.name);
+  assert.equal(inDefault.length, 1, "the ClusterRole's event (cluster-scoped: namespace default)");
+  const inNs = (await eventsIn(cs, ns.name)).filter((e) => e.regarding?.name === long.metadata?.name);
+  assert.equal(inNs.length, 1, "the long-named ConfigMap's event");
+  await cs
+    .eventsV1()
+    .events("default")
+    .delete(inDefault[0]?.metadata?.name ?? "");
+});
+
 test("the recorder survives an API server restart: events recorded while it is down are written after", async (t) => {
   // A control plane of this test's own: restarting the shared one would disturb every other test.
   const cp = await startControlPlane();

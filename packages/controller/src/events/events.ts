@@ -8,6 +8,7 @@
 //   - Spam filter: per regarding object, a token bucket (burst 25, one token per 5 minutes, as in
 //     client-go's tools/record) limits how many distinct Events are created; repeats of an existing
 //     series are not limited, since they only update its count.
+import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { format } from "node:util";
 import type { ObjectReference } from "@org/api-types/core/v1";
@@ -116,6 +117,19 @@ const refKey = (r: ObjectReference | undefined): string =>
 
 /** Max note length the API server accepts (1 kB). */
 const maxNoteLength = 1024;
+
+/** What the API server requires of an Event's name: a DNS-1123 subdomain of at most 253 characters. */
+const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * `<regarding name>.<time in hex>`, or a random UUID when that is no valid Event name (client-go's
+ * GenerateEventName): RBAC names may hold colons ("system:…"), and a long name leaves no room for the suffix.
+ */
+function eventName(regardingName: string, time: Date): string {
+  const unique = BigInt(time.getTime()) * 1_000_000n + BigInt(Math.floor(Math.random() * 1e6));
+  const name = `${regardingName}.${unique.toString(16)}`;
+  return name.length <= 253 && dns1123Subdomain.test(name) ? name : randomUUID();
+}
 
 /**
  * Writes events in the background (client-go's events.EventBroadcaster). Make one per process,
@@ -312,7 +326,7 @@ export class EventBroadcaster {
       apiVersion: "events.k8s.io/v1",
       kind: "Event",
       metadata: {
-        name: `${regarding.name}.${(BigInt(time.getTime()) * 1_000_000n + BigInt(Math.floor(Math.random() * 1e6))).toString(16)}`,
+        name: eventName(regarding.name ?? "", time),
         namespace: regarding.namespace || "default",
       },
       eventTime: microTime(time),
