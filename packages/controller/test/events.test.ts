@@ -103,6 +103,31 @@ test("bad input is logged, never thrown into the caller", async () => {
   assert.match(logged[1] ?? "", /"Normal" or "Warning".*"Info"/);
 });
 
+test("a related object without kind is left out and the event is still written, as client-go does", async (t) => {
+  const ns = await createTestNamespace("ev-related");
+  t.after(ns.cleanup);
+  const cs = await clientsetFor((await getControlPlane()).kubeconfigPath);
+  const cm = await cs
+    .coreV1()
+    .configMaps(ns.name)
+    .create({ metadata: { name: "subject" } });
+  const logged: string[] = [];
+  const logger: Logger = { info() {}, error: (m, f) => logged.push(`${m} ${String(f?.err)}`) };
+  const b = newBroadcaster({ sink: cs.eventsV1(), logger });
+  b.startRecordingToSink();
+  const rec = b.newRecorder("related-test");
+  // A list item: informer and list objects often have no kind.
+  const related = { metadata: { name: "helper", namespace: ns.name } };
+  rec.eventf(cm, related, "Normal", "Linked", "Link", "with a related object that has no kind");
+  await b.shutDown();
+  const items = (await eventsIn(cs, ns.name)).filter((e) => e.reason === "Linked");
+  assert.equal(items.length, 1);
+  assert.equal(items[0]?.regarding?.name, "subject");
+  assert.equal(items[0]?.related, undefined);
+  assert.equal(logged.length, 1);
+  assert.match(logged[0] ?? "", /related.*no apiVersion\/kind/);
+});
+
 test("events about objects whose names make no valid Event name (a ClusterRole system:…, a 250-character name) are written", async (t) => {
   const ns = await createTestNamespace("ev-names");
   t.after(ns.cleanup);

@@ -299,7 +299,15 @@ export class EventBroadcaster {
       throw new TypeError(`event type must be "Normal" or "Warning" (got ${JSON.stringify(type)})`);
     if (!reason || !action) throw new TypeError("event reason and action must not be empty");
     const regarding = getReference(regardingObj);
-    const related = relatedObj ? getReference(relatedObj) : undefined;
+    let related: ObjectReference | undefined;
+    if (relatedObj) {
+      try {
+        related = getReference(relatedObj);
+      } catch (e) {
+        // client-go records the event without a related object it cannot reference.
+        this.#log.error("recording the event without its related object", { reason, err: e });
+      }
+    }
     const key = [controller, refKey(regarding), refKey(related), type, reason, action].join("\u0000");
     const now = this.#clock.now();
     const existing = this.#series.get(key);
