@@ -42,6 +42,19 @@ test("fast/slow: fast delay for the first attempts, then slow", () => {
   assert.equal(l.when("a"), 5);
 });
 
+test("bad delays are a RangeError naming them, for every per-item limiter", () => {
+  assert.throws(() => new ItemExponentialFailureRateLimiter(Number.NaN), {
+    name: "RangeError",
+    message: /got base NaN/,
+  });
+  assert.throws(() => new ItemFastSlowRateLimiter(Number.NaN, 10_000, 3), {
+    name: "RangeError",
+    message: /got fast NaN ms, slow 10000 ms, maxFastAttempts 3/,
+  });
+  assert.throws(() => new ItemFastSlowRateLimiter(5, -1, 3), RangeError);
+  assert.throws(() => new ItemFastSlowRateLimiter(5, 10, -1), RangeError);
+});
+
 test("bucket: a burst of 100 without delay, then one token every 100 ms at 10 qps", () => {
   const clock = new FakeClock();
   const l = new BucketRateLimiter<string>(10, 100, clock);

@@ -50,7 +50,13 @@ export class ItemFastSlowRateLimiter<T> implements TypedRateLimiter<T> {
     readonly fastDelayMs: number,
     readonly slowDelayMs: number,
     readonly maxFastAttempts: number,
-  ) {}
+  ) {
+    // A NaN delay would re-queue at once, every time (addAfter adds what is not > 0 right away).
+    if (!(fastDelayMs >= 0) || !(slowDelayMs >= 0) || !(maxFastAttempts >= 0))
+      throw new RangeError(
+        `delays and maxFastAttempts must be ≥ 0 (got fast ${fastDelayMs} ms, slow ${slowDelayMs} ms, maxFastAttempts ${maxFastAttempts})`,
+      );
+  }
 
   when(item: T): number {
     const n = (this.#failures.get(item) ?? 0) + 1;
