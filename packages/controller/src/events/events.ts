@@ -115,6 +115,9 @@ export function getReference(obj: EventObject): ObjectReference {
 const refKey = (r: ObjectReference | undefined): string =>
   r ? `${r.apiVersion}|${r.kind}|${r.namespace ?? ""}|${r.name}|${r.uid ?? ""}|${r.fieldPath ?? ""}` : "";
 
+/** Objects whose spam-filter buckets are kept (client-go's tools/record: an LRU of 4096). */
+const maxSpamRecords = 4096;
+
 /** Max note length the API server accepts (1 kB). */
 const maxNoteLength = 1024;
 
@@ -274,7 +277,11 @@ export class EventBroadcaster {
     const b = this.#buckets.get(objectKey) ?? { tokens: this.#spam.burst, last: now };
     b.tokens = Math.min(this.#spam.burst, b.tokens + ((now - b.last) / 1000) * this.#spam.qps);
     b.last = now;
+    // Most recently used last; past maxSpamRecords the least recently used goes (client-go's LRU).
+    this.#buckets.delete(objectKey);
     this.#buckets.set(objectKey, b);
+    if (this.#buckets.size > maxSpamRecords)
+      this.#buckets.delete(this.#buckets.keys().next().value as string);
     if (b.tokens < 1) return false;
     b.tokens -= 1;
     return true;

@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { newFakeClientsetWithOptions } from "@org/clientset/fake";
+import { FakeClock } from "../clock.js";
+import type { Logger } from "../logger.js";
+import { newBroadcaster } from "./events.js";
+
+test("the spam filter keeps the 4096 most recently seen objects (client-go's LRU): its memory is bounded", async () => {
+  const cs = newFakeClientsetWithOptions(
+    {},
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: "ns" } },
+  );
+  const spamDrops: string[] = [];
+  const logger: Logger = {
+    info() {},
+    error: (m, f) => {
+      if (/spam filter/.test(m)) spamDrops.push(String(f?.object));
+    },
+  };
+  const b = newBroadcaster({ sink: cs.eventsV1(), clock: new FakeClock(), maxQueuedEvents: 10_000, logger });
+  // Not started: events are only queued (the filter decides before that), shutDown() drops them.
+  const rec = b.newRecorder("lru-test");
+  const cm = (name: string) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "ns" } });
+  const others = (from: number, n: number) => {
+    for (let i = from; i < from + n; i++) rec.eventf(cm(`other-${i}`), undefined, "Normal", "R", "A", "");
+  };
+  for (let i = 0; i < 26; i++) rec.eventf(cm("noisy"), undefined, "Normal", `R${i}`, "A", "");
+  assert.deepEqual(spamDrops, ["noisy"], "burst 25, no refill on a fake clock");
+  others(0, 4095); // 4096 records with noisy's
+  rec.eventf(cm("noisy"), undefined, "Normal", "Still", "A", "");
+  assert.deepEqual(spamDrops, ["noisy", "noisy"], "still limited, and now the most recently used");
+  others(4095, 1); // one record too many: the least recently used one (other-0) goes, not noisy's
+  rec.eventf(cm("noisy"), undefined, "Normal", "Still2", "A", "");
+  assert.deepEqual(spamDrops, ["noisy", "noisy", "noisy"]);
+  others(5000, 4096);
+  // 4096 other objects seen since: noisy's record was evicted, as client-go's LRU evicts it, and the
+  // object starts again with a full bucket.
+  rec.eventf(cm("noisy"), undefined, "Normal", "Again", "A", "");
+  assert.deepEqual(spamDrops, ["noisy", "noisy", "noisy"]);
+  await b.shutDown();
+});
