@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { newFakeClientsetWithOptions } from "@org/clientset/fake";
 import { FakeClock } from "../clock.js";
-import type { Logger } from "../logger.js";
+import { discardLogger, type Logger } from "../logger.js";
 import { newBroadcaster } from "./events.js";
 
 test("the spam filter keeps the 4096 most recently seen objects (client-go's LRU): its memory is bounded", async () => {
@@ -38,4 +38,33 @@ test("the spam filter keeps the 4096 most recently seen objects (client-go's LRU
   rec.eventf(cm("noisy"), undefined, "Normal", "Again", "A", "");
   assert.deepEqual(spamDrops, ["noisy", "noisy", "noisy"]);
   await b.shutDown();
+});
+
+test("notes take Go's %q and %v as client-go's messages use them", async () => {
+  const cs = newFakeClientsetWithOptions(
+    {},
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: "ns" } },
+  );
+  const b = newBroadcaster({ sink: cs.eventsV1(), logger: discardLogger });
+  b.startRecordingToSink();
+  const rec = b.newRecorder("format-test");
+  const foo = {
+    apiVersion: "samplecontroller.k8s.io/v1alpha1",
+    kind: "Foo",
+    metadata: { name: "f", namespace: "ns" },
+  };
+  // client-go sample-controller's MessageResourceExists.
+  rec.eventf(
+    foo,
+    undefined,
+    "Warning",
+    "ErrResourceExists",
+    "Sync",
+    "Resource %q already exists and is not managed by Foo",
+    "web",
+  );
+  rec.eventf(foo, undefined, "Normal", "Scaled", "Scale", "%v replicas, %d ready", 3, 2);
+  await b.shutDown();
+  const notes = (await cs.eventsV1().events("ns").list()).items.map((e) => e.note).sort();
+  assert.deepEqual(notes, ["3 replicas, 2 ready", 'Resource "web" already exists and is not managed by Foo']);
 });

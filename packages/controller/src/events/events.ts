@@ -37,7 +37,8 @@ export type EventObject =
 export interface EventRecorder {
   /**
    * Records an event: `type` is "Normal" or "Warning", `reason` and `action` are short CamelCase
-   * words, `note` a printf-style message formatted with `args` (`%s %d %j %v`). Returns at once.
+   * words, `note` a printf-style message formatted with `args` (`%s %d %j %v`, and Go's `%q`: the
+   * argument double-quoted, as in client-go's sample "Resource %q already exists"). Returns at once.
    */
   eventf(
     regarding: EventObject,
@@ -336,7 +337,7 @@ export class EventBroadcaster {
       return;
     }
     const time = new Date();
-    const text = format(note.replaceAll("%v", "%s"), ...args);
+    const text = format(note.replaceAll("%v", "%s").replaceAll("%q", "%j"), ...args);
     const event: Event = {
       apiVersion: "events.k8s.io/v1",
       kind: "Event",
