@@ -158,6 +158,20 @@ test("requeueAfter reconciles the key again after the delay", async () => {
   await running;
 });
 
+test("bad numeric options are a RangeError naming the option", () => {
+  const base = { name: "bad", reconcile: async () => {}, logger: discardLogger };
+  assert.throws(() => new Controller({ ...base, workers: 0 }), /workers must be ≥ 1 \(got 0\)/);
+  assert.throws(() => new Controller({ ...base, maxRetries: Number.NaN }), {
+    name: "RangeError",
+    message: "Controller bad: maxRetries must be ≥ 0 (got NaN)",
+  });
+  assert.throws(() => new Controller({ ...base, drainTimeoutMs: -1 }), {
+    name: "RangeError",
+    message: "Controller bad: drainTimeoutMs must be ≥ 0 (got -1)",
+  });
+  new Controller({ ...base, maxRetries: 0, drainTimeoutMs: 0 });
+});
+
 test("run() after a run has ended rejects at once instead of running with a shut-down queue", async () => {
   const ctl = new Controller({
     name: "once",

@@ -107,6 +107,12 @@ export class Controller {
     if (!opts.name) throw new TypeError("Controller: name is required");
     if (opts.workers !== undefined && !(opts.workers >= 1))
       throw new RangeError(`Controller ${opts.name}: workers must be ≥ 1 (got ${opts.workers})`);
+    // NaN would drop every key on its first failure, or abort every reconcile 1 ms into a shutdown.
+    for (const option of ["maxRetries", "drainTimeoutMs"] as const) {
+      const v = opts[option];
+      if (v !== undefined && !(v >= 0))
+        throw new RangeError(`Controller ${opts.name}: ${option} must be ≥ 0 (got ${v})`);
+    }
     this.name = opts.name;
     this.#opts = opts;
     this.#log = opts.logger ?? stderrLogger;
