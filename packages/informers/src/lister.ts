@@ -15,11 +15,14 @@ function toSelector(s: SelectorInput | undefined): Selector {
   return selectorFromSet(s as Record<string, string>);
 }
 
-/** A typed lister for one namespace (client-go's PodNamespaceLister and friends). */
+/**
+ * A typed lister for one namespace (client-go's PodNamespaceLister and friends); the namespace ""
+ * (client-go's NamespaceAll) lists every namespace, as `pods("")` does on the server.
+ */
 export interface NamespaceLister<T> {
   /** The objects of the namespace whose labels match (all without a selector). */
   list(selector?: SelectorInput): T[];
-  /** The object, or undefined when the informer has not seen it. */
+  /** The object, or undefined when the informer has not seen it (always, for the namespace ""). */
   get(name: string): T | undefined;
 }
 
@@ -62,11 +65,12 @@ export function newNamespaceLister<T extends ObjectWithMeta>(
   indexer: Indexer<T>,
   namespace: string,
 ): NamespaceLister<T> {
-  if (typeof namespace !== "string" || namespace === "") {
-    throw new TypeError("a namespace lister needs a namespace name");
+  if (typeof namespace !== "string") {
+    throw new TypeError(`a namespace lister needs a namespace name ("" for all), got ${String(namespace)}`);
   }
   return {
-    list: (selector) => filter(indexer.byIndex(NamespaceIndex, namespace), selector),
+    list: (selector) =>
+      filter(namespace === "" ? indexer.list() : indexer.byIndex(NamespaceIndex, namespace), selector),
     get: (name) => indexer.getByKey(`${namespace}/${name}`),
   };
 }

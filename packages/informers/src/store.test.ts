@@ -124,7 +124,17 @@ test("listers: by selector, by namespace, by key", () => {
   );
   assert.equal(l.byNamespace("db").get("c")?.metadata.name, "c");
   assert.equal(l.get("web/b")?.metadata.name, "b");
-  assert.throws(() => l.byNamespace(""), TypeError);
+  // "" is every namespace, as client-go's NamespaceAll; get finds nothing there, as in client-go
+  assert.deepEqual(
+    l
+      .byNamespace("")
+      .list({ app: "x" })
+      .map((x) => x.metadata.name)
+      .sort(),
+    ["a", "c"],
+  );
+  assert.equal(l.byNamespace("").get("c"), undefined);
+  assert.throws(() => l.byNamespace(undefined as unknown as string), TypeError);
 });
 
 test("backoff: doubles to the cap with up to 100% jitter, resets after a healthy period", () => {
