@@ -1,6 +1,6 @@
 // The event recorder against the real API server: series, the spam filter, bad input, and a restart.
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import type { Event } from "@org/api-types/events/v1";
 import { Clientset } from "@org/clientset";
 import { buildConfigFromFlags } from "@org/rest";
@@ -12,6 +12,18 @@ async function clientsetFor(kubeconfigPath: string): Promise<Clientset> {
   return Clientset.forConfig(await buildConfigFromFlags("", kubeconfigPath));
 }
 
+/** A namespace of its own for the test (deleted after it), and a clientset as the admin. */
+async function testNamespace(t: TestContext, prefix: string) {
+  const ns = await createTestNamespace(prefix);
+  t.after(ns.cleanup);
+  return { ns, cs: await clientsetFor((await getControlPlane()).kubeconfigPath) };
+}
+
+/** A ConfigMap for events to be about. */
+function configMap(cs: Clientset, ns: string, name: string) {
+  return cs.coreV1().configMaps(ns).create({ metadata: { name } });
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function eventsIn(cs: Clientset, ns: string): Promise<Event[]> {
@@ -19,13 +31,8 @@ async function eventsIn(cs: Clientset, ns: string): Promise<Event[]> {
 }
 
 test("100 identical events in 10 s become one Event with series.count 100", async (t) => {
-  const ns = await createTestNamespace("ev-series");
-  t.after(ns.cleanup);
-  const cs = await clientsetFor((await getControlPlane()).kubeconfigPath);
-  const cm = await cs
-    .coreV1()
-    .configMaps(ns.name)
-    .create({ metadata: { name: "subject" } });
+  const { ns, cs } = await testNamespace(t, "ev-series");
+  const cm = await configMap(cs, ns.name, "subject");
   const b = newBroadcaster({ sink: cs.eventsV1(), seriesFlushMs: 2000, logger: discardLogger });
   b.startRecordingToSink();
   const rec = b.newRecorder("series-test");
@@ -58,17 +65,9 @@ test("100 identical events in 10 s become one Event with series.count 100", asyn
 });
 
 test("the per-object spam filter lets 25 distinct events through, then drops", async (t) => {
-  const ns = await createTestNamespace("ev-spam");
-  t.after(ns.cleanup);
-  const cs = await clientsetFor((await getControlPlane()).kubeconfigPath);
-  const cm = await cs
-    .coreV1()
-    .configMaps(ns.name)
-    .create({ metadata: { name: "noisy" } });
-  const other = await cs
-    .coreV1()
-    .configMaps(ns.name)
-    .create({ metadata: { name: "quiet" } });
+  const { ns, cs } = await testNamespace(t, "ev-spam");
+  const cm = await configMap(cs, ns.name, "noisy");
+  const other = await configMap(cs, ns.name, "quiet");
   const b = newBroadcaster({ sink: cs.eventsV1(), logger: discardLogger });
   b.startRecordingToSink();
   const rec = b.newRecorder("spam-test");
@@ -104,13 +103,8 @@ test("bad input is logged, never thrown into the caller", async () => {
 });
 
 test("a related object without kind is left out and the event is still written, as client-go does", async (t) => {
-  const ns = await createTestNamespace("ev-related");
-  t.after(ns.cleanup);
-  const cs = await clientsetFor((await getControlPlane()).kubeconfigPath);
-  const cm = await cs
-    .coreV1()
-    .configMaps(ns.name)
-    .create({ metadata: { name: "subject" } });
+  const { ns, cs } = await testNamespace(t, "ev-related");
+  const cm = await configMap(cs, ns.name, "subject");
   const logged: string[] = [];
   const logger: Logger = { info() {}, error: (m, f) => logged.push(`${m} ${String(f?.err)}`) };
   const b = newBroadcaster({ sink: cs.eventsV1(), logger });
@@ -129,9 +123,7 @@ test("a related object without kind is left out and the event is still written, 
 });
 
 test("events about objects whose names make no valid Event name (a ClusterRole system:…, a 250-character name) are written", async (t) => {
-  const ns = await createTestNamespace("ev-names");
-  t.after(ns.cleanup);
-  const cs = await clientsetFor((await getControlPlane()).kubeconfigPath);
+  const { ns, cs } = await testNamespace(t, "ev-names");
   // Colons are valid in RBAC names but not in an Event's name (a DNS-1123 subdomain): "<name>.<hex>"
   // must give way to another name, as client-go's GenerateEventName does (kubernetes#127594).
   const role = await cs
