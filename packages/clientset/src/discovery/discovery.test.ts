@@ -113,6 +113,26 @@ const aggregatedApis: APIGroupDiscoveryList = {
       metadata: { name: "metrics.k8s.io" },
       versions: [{ version: "v1beta1", freshness: "Stale" }],
     },
+    {
+      // The newer version's aggregated API server is down: the group is served in v1beta1 only.
+      metadata: { name: "custom.metrics.k8s.io" },
+      versions: [
+        { version: "v1beta2", freshness: "Stale" },
+        {
+          version: "v1beta1",
+          freshness: "Current",
+          resources: [
+            {
+              resource: "metricvalues",
+              responseKind: { group: "custom.metrics.k8s.io", version: "v1beta1", kind: "MetricValue" },
+              scope: "Namespaced",
+              singularResource: "metricvalue",
+              verbs: ["get"],
+            },
+          ],
+        },
+      ],
+    },
   ],
 };
 
@@ -136,8 +156,10 @@ describe("DiscoveryClient with aggregated discovery", () => {
         ["", "v1", ["v1"]],
         ["autoscaling", "autoscaling/v2", ["v2", "v1"]],
         ["apps", "apps/v1", ["v1"]],
-        ["metrics.k8s.io", "metrics.k8s.io/v1beta1", ["v1beta1"]],
+        ["metrics.k8s.io", undefined, []],
+        ["custom.metrics.k8s.io", "custom.metrics.k8s.io/v1beta1", ["v1beta1"]],
       ],
+      "stale versions are not served (kubectl api-versions leaves them out); the preferred one is the first current one",
     );
     assert.deepEqual(
       rest.calls.map((c) => [c.path, c.accept]),
@@ -174,7 +196,7 @@ describe("DiscoveryClient with aggregated discovery", () => {
       (e: unknown) => e,
     );
     assert.ok(err instanceof GroupDiscoveryFailedError);
-    assert.deepEqual([...err.groups.keys()], ["metrics.k8s.io/v1beta1"]);
+    assert.deepEqual([...err.groups.keys()], ["metrics.k8s.io/v1beta1", "custom.metrics.k8s.io/v1beta2"]);
     assert.deepEqual(
       err.resources.map((l) => [l.groupVersion, l.resources.map((r) => r.name)]),
       [
@@ -182,8 +204,15 @@ describe("DiscoveryClient with aggregated discovery", () => {
         ["autoscaling/v2", ["horizontalpodautoscalers"]],
         ["autoscaling/v1", ["oldthings"]],
         ["apps/v1", ["deployments"]],
+        ["custom.metrics.k8s.io/v1beta1", ["metricvalues"]],
       ],
     );
+    const m = await RESTMapper.fromDiscovery(d);
+    assert.deepEqual(m.resourceFor({ resource: "metricvalues" }), {
+      group: "custom.metrics.k8s.io",
+      version: "v1beta1",
+      resource: "metricvalues",
+    });
   });
 
   test("serverVersion asks /version", async () => {

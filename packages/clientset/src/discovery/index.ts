@@ -109,7 +109,7 @@ function addAggregatedGroup(g: APIGroupDiscovery, snap: Snapshot): void {
   const group: APIGroup = { name, versions: [] };
   for (const v of g.versions ?? []) {
     const gv = groupVersionString(name, v.version);
-    group.versions.push({ groupVersion: gv, version: v.version });
+    // A stale version is not served (as client-go and `kubectl api-versions` see it), only reported.
     if (v.freshness === "Stale") {
       snap.stale.set(
         gv,
@@ -117,12 +117,13 @@ function addAggregatedGroup(g: APIGroupDiscovery, snap: Snapshot): void {
       );
       continue;
     }
+    group.versions.push({ groupVersion: gv, version: v.version });
     const resources: APIResource[] = [];
     for (const r of v.resources ?? []) resources.push(...convertResource(r));
     snap.resources.set(gv, { kind: "APIResourceList", apiVersion: "v1", groupVersion: gv, resources });
   }
-  if (group.versions.length === 0) return;
-  group.preferredVersion = group.versions[0];
+  // The preferred version is the first one that is not stale; a group with none has none.
+  if (group.versions[0] !== undefined) group.preferredVersion = group.versions[0];
   snap.groups.push(group);
 }
 
@@ -207,6 +208,7 @@ export class DiscoveryClient {
       if (s.status === "fulfilled") resources.push(s.value);
       else failed.set(gvs[i]!, s.reason);
     });
+    for (const [gv, err] of snap.stale) failed.set(gv, err);
     return { groups: snap.groups, resources, failed };
   }
 
