@@ -337,6 +337,24 @@ describe("RESTMapper from discovery", () => {
       resource: "horizontalpodautoscalers",
     });
     assert.deepEqual(m.resourceFor({ resource: "hpa", version: "v1" }).version, "v1");
+    // A group that names no group is a prefix, for plural, singular and short names ("deploy.ap"),
+    // unless a version is given too (kubectl: `get deploy.ap` works, `get deploy.v1.ap` does not).
+    assert.deepEqual(m.resourceFor({ group: "autoscal", resource: "hpa" }), {
+      group: "autoscaling",
+      version: "v2",
+      resource: "horizontalpodautoscalers",
+    });
+    assert.equal(m.resourceFor({ group: "ap", resource: "deployment" }).group, "apps");
+    assert.deepEqual(m.kindFor({ group: "ap", resource: "deploy" }), {
+      group: "apps",
+      version: "v1",
+      kind: "Deployment",
+    });
+    assert.throws(
+      () => m.resourceFor({ group: "ap", version: "v1", resource: "deployments" }),
+      isNoMatchError,
+    );
+    assert.throws(() => m.resourceFor({ group: "pps", resource: "deployments" }), isNoMatchError);
     const mapping = m.restMapping({ group: "autoscaling", kind: "HorizontalPodAutoscaler" });
     assert.equal(mapping.resource.version, "v2", "the preferred version");
     assert.equal(mapping.scope, "namespace");

@@ -125,16 +125,26 @@ export class RESTMapper {
 
   #matchResource(p: PartialGroupVersionResource): Entry[] {
     const name = lower(p.resource);
-    const group = p.group;
-    const version = p.version;
-    const keep = (e: Entry) =>
-      (group === undefined ||
-        group === "" ||
-        e.gvr.group === group ||
-        (group === "core" && e.gvr.group === "")) &&
-      (version === undefined || version === "" || e.gvr.version === version);
-    let hits = this.#entries.filter((e) => keep(e) && (e.gvr.resource === name || e.singular === name));
-    if (hits.length === 0) hits = this.#entries.filter((e) => keep(e) && e.shortNames.includes(name));
+    const group = p.group ?? "";
+    const version = p.version ?? "";
+    const inVersion = (e: Entry) => version === "" || e.gvr.version === version;
+    const inGroup = (e: Entry) =>
+      group === "" || e.gvr.group === group || (group === "core" && e.gvr.group === "");
+    // A group without a version that names no group exactly is a prefix ("deploy.ap" is apps), as in
+    // client-go's shortcut expander (short names first) and DefaultRESTMapper.
+    const byPrefix = (e: Entry) => group !== "" && version === "" && e.gvr.group.startsWith(group);
+    const named = (e: Entry) => e.gvr.resource === name || e.singular === name;
+    const short = (e: Entry) => e.shortNames.includes(name);
+    let hits: Entry[] = [];
+    for (const [where, how] of [
+      [inGroup, named],
+      [inGroup, short],
+      [byPrefix, short],
+      [byPrefix, named],
+    ] as const) {
+      hits = this.#entries.filter((e) => inVersion(e) && where(e) && how(e));
+      if (hits.length > 0) break;
+    }
     // An empty group prefers the core group, then the discovery order (client-go's priority mapper).
     return hits.sort((a, b) => a.priority - b.priority);
   }
