@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -7,7 +7,8 @@ import { Clientset } from "@org/clientset";
 import { buildConfigFromFlags } from "@org/rest";
 import type { ControlPlane } from "@org/testenv";
 import { createTestNamespace, getControlPlane } from "@org/testenv/harness";
-import { runProgram } from "./helpers.js";
+import yaml from "js-yaml";
+import { runProgram, suffix } from "./helpers.js";
 
 let cp: ControlPlane;
 let admin: Clientset;
@@ -122,4 +123,82 @@ metadata: {name: g}
   const forced = await runProgram("apply-manifest", [...args, "--field-manager", "team-b", "--force", file]);
   assert.equal(forced.code, 0, forced.stderr);
   assert.equal((await admin.coreV1().configMaps(ns.name).get("owned")).data?.k, "two");
+});
+
+test("apply-manifest: a CRD and its objects in one file, empty documents, a List, a document without kind, the context's namespace", async (t) => {
+  // kubectl apply fails on the objects of a CRD applied by the same file ("ensure CRDs are installed
+  // first"); apply-manifest waits until the API server serves the new kind.
+  const group = `a${suffix()}.examples.test`;
+  const crdName = `sprockets.${group}`;
+  t.after(() =>
+    admin
+      .apiextensionsV1()
+      .customResourceDefinitions()
+      .delete(crdName)
+      .catch(() => {}),
+  );
+  // No --namespace: namespaced objects without one go to the kubeconfig context's namespace.
+  const kubeconfig = yaml.load(await readFile(cp.kubeconfigPath, "utf8")) as {
+    "current-context": string;
+    contexts: { name: string; context: { namespace?: string } }[];
+  };
+  const current = kubeconfig.contexts.find((c) => c.name === kubeconfig["current-context"]);
+  assert.ok(current);
+  current.context.namespace = ns.name;
+  const kubeconfigPath = join(dir, "kubeconfig");
+  await writeFile(kubeconfigPath, yaml.dump(kubeconfig));
+
+  const file = join(dir, "bundle.yaml");
+  await writeFile(
+    file,
+    `# not a document: YAML counts documents from the first ---
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: ${crdName}}
+spec:
+  group: ${group}
+  scope: Namespaced
+  names: {plural: sprockets, singular: sprocket, kind: Sprocket}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+---
+apiVersion: ${group}/v1
+kind: Sprocket
+metadata: {name: s1}
+spec: {size: 1}
+---
+---
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: listed}}
+- {apiVersion: v1, kind: ConfigMap, metadata: {labels: {a: b}}}
+---
+metadata: {name: nokind}
+data: {k: v}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: last}
+data: {k: v}
+`,
+  );
+  const r = await runProgram("apply-manifest", ["--kubeconfig", kubeconfigPath, file]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.deepEqual(r.stdout.trimEnd().split("\n"), [
+    `customresourcedefinition.apiextensions.k8s.io/${crdName} serverside-applied`,
+    `sprocket.${group}/s1 serverside-applied`,
+    "configmap/listed serverside-applied",
+    "configmap/last serverside-applied",
+  ]);
+  assert.deepEqual(r.stderr.trimEnd().split("\n"), [
+    `Error in item 2 of document 4 of ${file}: metadata.name not set`,
+    `Error in document 5 of ${file} (metadata.name "nokind"): apiVersion not set, kind not set`,
+  ]);
+  await admin.coreV1().configMaps(ns.name).get("listed");
 });
