@@ -130,7 +130,16 @@ async function main(): Promise<void> {
       display = `${doc.kind.toLowerCase()}${m.resource.group ? `.${m.resource.group}` : ""}/${doc.metadata.name}`;
       const opts = { fieldManager: flags["field-manager"], force: flags.force };
       if (m.namespaced) {
-        const namespace = doc.metadata.namespace || defaultNamespace;
+        const own = doc.metadata.namespace || undefined;
+        if (own !== undefined && flags.namespace !== undefined && own !== flags.namespace) {
+          console.error(
+            `Error applying ${display} (${where}): the namespace from the provided object "${own}" does not ` +
+              `match the namespace "${flags.namespace}"; pass --namespace ${own} to apply it`,
+          );
+          failed++;
+          continue;
+        }
+        const namespace = own ?? defaultNamespace;
         await client.namespace(namespace).apply({ ...doc, metadata: { ...doc.metadata, namespace } }, opts);
       } else {
         await client.apply(doc, opts);

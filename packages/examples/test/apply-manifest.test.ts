@@ -115,6 +115,19 @@ metadata: {name: g}
   assert.equal(first.stdout, "configmap/owned serverside-applied\n");
   assert.match(first.stderr, /^Error applying gizmo\/g \(document 2 of .*\): no matches for .*Gizmo/m);
 
+  // An object in another namespace than --namespace names is refused, as kubectl refuses it.
+  await writeFile(
+    file,
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: stray, namespace: not-this-one}\n",
+  );
+  const stray = await runProgram("apply-manifest", [...args, file]);
+  assert.equal(stray.code, 1);
+  assert.equal(
+    stray.stderr,
+    `Error applying configmap/stray (document 1 of ${file}): the namespace from the provided object ` +
+      `"not-this-one" does not match the namespace "${ns.name}"; pass --namespace not-this-one to apply it\n`,
+  );
+
   // Another manager wants the same field: a conflict, unless it forces.
   await writeFile(file, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: owned}\ndata: {k: two}\n");
   const conflict = await runProgram("apply-manifest", [...args, "--field-manager", "team-b", file]);
