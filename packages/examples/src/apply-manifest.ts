@@ -43,10 +43,18 @@ interface Entry {
   obj: unknown;
 }
 
+// js-yaml's default schema, but a date-like scalar stays a string ("2026-12-02", as kubectl reads it),
+// not a JavaScript Date that would be sent as "2026-12-02T00:00:00.000Z".
+const manifestSchema = yaml.DEFAULT_SCHEMA.extend({
+  implicit: [new yaml.Type("tag:yaml.org,2002:timestamp", { kind: "scalar", resolve: () => false })],
+});
+
 /** The file's documents in order; empty ones are skipped and a List's items are applied one by one, as kubectl does. */
 function entriesOf(text: string, file: string): Entry[] {
   const out: Entry[] = [];
-  for (const [i, doc] of yaml.loadAll(text, undefined, { filename: file }).entries()) {
+  for (const [i, doc] of yaml
+    .loadAll(text, undefined, { schema: manifestSchema, filename: file })
+    .entries()) {
     if (doc === null || doc === undefined) continue;
     const where = `document ${i + 1} of ${file}`;
     const list = doc as Manifest;

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { Clientset } from "@org/clientset";
+import { Clientset, DynamicClient } from "@org/clientset";
 import { buildConfigFromFlags } from "@org/rest";
 import type { ControlPlane } from "@org/testenv";
 import { createTestNamespace, getControlPlane } from "@org/testenv/harness";
@@ -183,7 +183,7 @@ spec:
 apiVersion: ${group}/v1
 kind: Sprocket
 metadata: {name: s1}
-spec: {size: 1}
+spec: {released: 2026-12-02}
 ---
 ---
 apiVersion: v1
@@ -198,7 +198,7 @@ data: {k: v}
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: last}
-data: {k: v}
+data: {date: 2026-12-02}
 `,
   );
   const r = await runProgram("apply-manifest", ["--kubeconfig", kubeconfigPath, file]);
@@ -213,5 +213,15 @@ data: {k: v}
     `Error in item 2 of document 4 of ${file}: metadata.name not set`,
     `Error in document 5 of ${file} (metadata.name "nokind"): apiVersion not set, kind not set`,
   ]);
+  const sprocket = await new DynamicClient(admin.restClient)
+    .resource({ group, version: "v1", resource: "sprockets" })
+    .namespace(ns.name)
+    .get("s1");
+  assert.equal(
+    (sprocket.spec as { released?: unknown }).released,
+    "2026-12-02",
+    "a date stays the string it is in the file",
+  );
+  assert.equal((await admin.coreV1().configMaps(ns.name).get("last")).data?.date, "2026-12-02");
   await admin.coreV1().configMaps(ns.name).get("listed");
 });
