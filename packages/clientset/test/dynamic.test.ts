@@ -4,8 +4,8 @@ import { test } from "node:test";
 import { isNotFound, PatchType } from "@org/rest";
 import { createTestNamespace } from "@org/testenv/harness";
 import { DiscoveryClient } from "../src/discovery/index.js";
-import { DeferredRESTMapper, RESTMapper } from "../src/restmapper/index.js";
-import { env, installCRD } from "./support.js";
+import { DeferredRESTMapper, DiscoveryCategoryExpander, RESTMapper } from "../src/restmapper/index.js";
+import { env, installCRD, kubectl } from "./support.js";
 
 test("a CRD's objects through the dynamic client: create, get, list, update, patch, status, apply, watch, delete", async (t) => {
   const ns = await createTestNamespace("cs-dynamic");
@@ -159,4 +159,25 @@ test("RESTMapper from discovery: kinds, resources, short names, scopes; the defe
   } finally {
     await crd.remove();
   }
+});
+
+test('categories: the resources of "all" are the ones kubectl get all lists, in its order and versions', async (t) => {
+  const ns = await createTestNamespace("cs-categories");
+  t.after(ns.cleanup);
+  const e = await env();
+  const discovery = new DiscoveryClient(e.rest);
+  const mapper = await RESTMapper.fromDiscovery(discovery);
+  const all = await new DiscoveryCategoryExpander(discovery).expand("all");
+  assert.ok(all);
+  const ours = all.map((gr) => {
+    const m = mapper.restMapping(mapper.kindFor(gr));
+    const { group, version, resource } = m.resource;
+    return `${group === "" ? "/api" : `/apis/${group}`}/${version}${m.namespaced ? `/namespaces/${ns.name}` : ""}/${resource}`;
+  });
+  // kubectl -v=6 logs each request it sends: after discovery, one list per resource of the category.
+  const k = await kubectl(e.cp, ["get", "all", "-n", ns.name, "-v=6"]);
+  assert.equal(k.code, 0, k.stderr);
+  const theirs = [...k.stderr.matchAll(/GET https:\/\/[^/\s]+(\/[^?\s]+)\?limit=500/g)].map((m) => m[1]);
+  assert.ok(theirs.includes(`/api/v1/namespaces/${ns.name}/pods`), k.stderr);
+  assert.deepEqual(ours, theirs);
 });

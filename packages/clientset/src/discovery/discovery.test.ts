@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { RequestSpec } from "@org/rest";
-import { isNoMatchError, RESTMapper } from "../restmapper/index.js";
+import { DiscoveryCategoryExpander, isNoMatchError, RESTMapper } from "../restmapper/index.js";
 import { RecordingRest } from "../testing/recording-rest.js";
 import { AGGREGATED_DISCOVERY_ACCEPT, DiscoveryClient, GroupDiscoveryFailedError } from "./index.js";
 import type { APIGroupDiscoveryList } from "./types.js";
@@ -66,6 +66,7 @@ const aggregatedApis: APIGroupDiscoveryList = {
               singularResource: "horizontalpodautoscaler",
               verbs: ["get"],
               shortNames: ["hpa"],
+              categories: ["all"],
             },
           ],
         },
@@ -79,6 +80,7 @@ const aggregatedApis: APIGroupDiscoveryList = {
               singularResource: "horizontalpodautoscaler",
               verbs: ["get"],
               shortNames: ["hpa"],
+              categories: ["all"],
             },
             {
               resource: "oldthings",
@@ -104,6 +106,7 @@ const aggregatedApis: APIGroupDiscoveryList = {
               singularResource: "deployment",
               verbs: ["get", "list"],
               shortNames: ["deploy"],
+              categories: ["all", "apps-things"],
             },
           ],
         },
@@ -378,5 +381,16 @@ describe("RESTMapper from discovery", () => {
       () => m.restMapping({ group: "apps", kind: "Pod" }),
       /no matches for kind "Pod" in group "apps"/,
     );
+  });
+
+  test("categories: every resource of a category once, in discovery order", async () => {
+    const expander = new DiscoveryCategoryExpander(new DiscoveryClient(aggregatedServer()));
+    assert.deepEqual(await expander.expand("all"), [
+      { group: "", resource: "pods" },
+      { group: "autoscaling", resource: "horizontalpodautoscalers" },
+      { group: "apps", resource: "deployments" },
+    ]);
+    assert.deepEqual(await expander.expand("apps-things"), [{ group: "apps", resource: "deployments" }]);
+    assert.equal(await expander.expand("nothing"), undefined);
   });
 });

@@ -1,7 +1,8 @@
 // client-go's restmapper: kind ↔ resource, preferred versions and short names, from discovery.
 // `RESTMapper` maps from one discovery snapshot (synchronous); `DeferredRESTMapper` loads it on
 // first use and reloads once when something is not found (e.g. a CRD installed since).
-import type { DiscoveryClient } from "../discovery/index.js";
+import type { CallOptions } from "@org/rest";
+import { type DiscoveryClient, parseGroupVersion } from "../discovery/index.js";
 import type { APIGroup, APIResourceList } from "../discovery/types.js";
 import type { GroupVersionResource } from "../dynamic/index.js";
 import type { GroupVersionKind } from "../runtime/descriptor.js";
@@ -16,6 +17,12 @@ export interface PartialGroupVersionResource {
 export interface GroupKind {
   group?: string;
   kind: string;
+}
+
+/** A resource in a group, in any version (client-go's schema.GroupResource). */
+export interface GroupResource {
+  group: string;
+  resource: string;
 }
 
 export interface RESTMapping {
@@ -284,5 +291,32 @@ export class DeferredRESTMapper {
     if (found.length > 0) return found;
     this.reset();
     return (await this.#load()).restMappings(gk, ...versions);
+  }
+}
+
+/**
+ * The resources of a category from discovery (client-go's restmapper.NewDiscoveryCategoryExpander):
+ * `expand("all")` is what `kubectl get all` gets.
+ */
+export class DiscoveryCategoryExpander {
+  readonly discovery: DiscoveryClient;
+
+  constructor(discovery: DiscoveryClient) {
+    this.discovery = discovery;
+  }
+
+  /** The resources in `category`, each once, in discovery order; undefined when none is in it. */
+  async expand(category: string, opts?: CallOptions): Promise<GroupResource[] | undefined> {
+    const { resources } = await this.discovery.serverGroupsAndResources(opts);
+    const out: GroupResource[] = [];
+    for (const list of resources) {
+      const { group } = parseGroupVersion(list.groupVersion);
+      for (const r of list.resources) {
+        if (!r.categories?.includes(category)) continue;
+        if (!out.some((x) => x.group === group && x.resource === r.name))
+          out.push({ group, resource: r.name });
+      }
+    }
+    return out.length > 0 ? out : undefined;
   }
 }
