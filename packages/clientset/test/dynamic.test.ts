@@ -1,10 +1,18 @@
 // A CRD through the dynamic client; discovery (aggregated) and the RESTMapper against the real server.
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { isNotFound, PatchType } from "@org/rest";
 import { createTestNamespace } from "@org/testenv/harness";
 import { DiscoveryClient } from "../src/discovery/index.js";
-import { DeferredRESTMapper, DiscoveryCategoryExpander, RESTMapper } from "../src/restmapper/index.js";
+import {
+  DeferredRESTMapper,
+  DiscoveryCategoryExpander,
+  parseResourceArg,
+  RESTMapper,
+} from "../src/restmapper/index.js";
 import { env, installCRD, kubectl } from "./support.js";
 
 test("a CRD's objects through the dynamic client: create, get, list, update, patch, status, apply, watch, delete", async (t) => {
@@ -180,4 +188,64 @@ test('categories: the resources of "all" are the ones kubectl get all lists, in 
   const theirs = [...k.stderr.matchAll(/GET https:\/\/[^/\s]+(\/[^?\s]+)\?limit=500/g)].map((m) => m[1]);
   assert.ok(theirs.includes(`/api/v1/namespaces/${ns.name}/pods`), k.stderr);
   assert.deepEqual(ours, theirs);
+});
+
+test("resource arguments (short, singular, resource.group, resource.version.group) resolve as kubectl get resolves them", async (t) => {
+  const ns = await createTestNamespace("cs-args");
+  t.after(ns.cleanup);
+  const e = await env();
+  const crd = await installCRD(e, "args.clientset.test", "Trinket", "trinkets");
+  t.after(crd.remove);
+  const mapper = await RESTMapper.fromDiscovery(new DiscoveryClient(e.rest));
+  // kubectl's order (cli-runtime's mappingFor): resource.version.group first, then resource.group.
+  const ours = (arg: string): string => {
+    const { gvr, groupResource } = parseResourceArg(arg);
+    for (const p of gvr === undefined ? [groupResource] : [gvr, groupResource]) {
+      const hit = mapper.resourcesFor(p)[0];
+      if (hit !== undefined) return `${hit.group}/${hit.version}/${hit.resource}`;
+    }
+    return "no match";
+  };
+  const cacheDir = await mkdtemp(join(tmpdir(), "cs-args-kubectl-"));
+  t.after(() => rm(cacheDir, { recursive: true, force: true }));
+  const theirs = async (arg: string): Promise<string> => {
+    const k = await kubectl(e.cp, ["get", arg, "-n", ns.name, "-v=6", "--cache-dir", cacheDir]);
+    const m =
+      /GET https:\/\/[^/\s]+\/(?:api|apis\/([^/]+))\/([^/]+)\/(?:namespaces\/[^/]+\/)?([^/?\s]+)\?limit=500/.exec(
+        k.stderr,
+      );
+    return m === null ? "no match" : `${m[1] ?? ""}/${m[2]}/${m[3]}`;
+  };
+  const args = [
+    "po",
+    "PODS",
+    "deploy.apps",
+    "deploy.ap",
+    "deployments.v1.apps",
+    "Deployment.v1.apps",
+    "hpa",
+    "horizontalpodautoscalers.v1.autoscaling",
+    "cj.batch",
+    "ev",
+    "events.events",
+    "ev.events",
+    "trinkets",
+    "trinket",
+    "trx",
+    "trx.args",
+    "trinkets.args.clientset",
+    "trinket.v1.args.clientset.test",
+    "trinkets.v1.args",
+    "trinkets.v2.args.clientset.test",
+    "pods.v1",
+    "nonsense",
+  ];
+  const got: string[] = [];
+  const want: string[] = [];
+  for (const arg of args) {
+    got.push(`${arg} → ${ours(arg)}`);
+    want.push(`${arg} → ${await theirs(arg)}`);
+  }
+  assert.deepEqual(got, want);
+  assert.ok(want.includes("deploy.ap → apps/v1/deployments"), "kubectl's answers were read");
 });

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { RequestSpec } from "@org/rest";
-import { DiscoveryCategoryExpander, isNoMatchError, RESTMapper } from "../restmapper/index.js";
+import {
+  DiscoveryCategoryExpander,
+  isNoMatchError,
+  parseResourceArg,
+  RESTMapper,
+} from "../restmapper/index.js";
 import { RecordingRest } from "../testing/recording-rest.js";
 import { AGGREGATED_DISCOVERY_ACCEPT, DiscoveryClient, GroupDiscoveryFailedError } from "./index.js";
 import type { APIGroupDiscoveryList } from "./types.js";
@@ -392,5 +397,27 @@ describe("RESTMapper from discovery", () => {
     ]);
     assert.deepEqual(await expander.expand("apps-things"), [{ group: "apps", resource: "deployments" }]);
     assert.equal(await expander.expand("nothing"), undefined);
+  });
+
+  test("parseResourceArg reads resource[.version.group] and resource[.group] as kubectl does", () => {
+    assert.deepEqual(parseResourceArg("pods"), {
+      gvr: undefined,
+      groupResource: { group: "", resource: "pods" },
+    });
+    assert.deepEqual(parseResourceArg("deploy.apps"), {
+      gvr: undefined,
+      groupResource: { group: "apps", resource: "deploy" },
+    });
+    assert.deepEqual(parseResourceArg("deployments.v1.apps"), {
+      gvr: { group: "apps", version: "v1", resource: "deployments" },
+      groupResource: { group: "v1.apps", resource: "deployments" },
+    });
+    assert.deepEqual(parseResourceArg("events.v1.events.k8s.io").gvr, {
+      group: "events.k8s.io",
+      version: "v1",
+      resource: "events",
+    });
+    // Two dots and an empty group: the core group in version v1 (kubectl get pods.v1. works).
+    assert.deepEqual(parseResourceArg("pods.v1.").gvr, { group: "", version: "v1", resource: "pods" });
   });
 });

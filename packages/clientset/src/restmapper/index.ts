@@ -40,6 +40,27 @@ export interface APIGroupResources {
   versionedResources: Record<string, APIResourceList["resources"]>;
 }
 
+/**
+ * A resource as kubectl takes it on the command line (apimachinery's schema.ParseResourceArg):
+ * "pods", "deploy.apps", "deployments.v1.apps". `gvr` is set when the argument has two dots or more
+ * (resource.version.group); `groupResource` reads everything after the first dot as the group. kubectl
+ * maps `gvr` first and falls back to `groupResource` when that finds nothing.
+ */
+export function parseResourceArg(arg: string): {
+  gvr: GroupVersionResource | undefined;
+  groupResource: GroupResource;
+} {
+  const parts = arg.split(".");
+  const gvr =
+    parts.length >= 3
+      ? { group: parts.slice(2).join("."), version: parts[1] ?? "", resource: parts[0] ?? "" }
+      : undefined;
+  const dot = arg.indexOf(".");
+  const groupResource =
+    dot === -1 ? { group: "", resource: arg } : { group: arg.slice(dot + 1), resource: arg.slice(0, dot) };
+  return { gvr, groupResource };
+}
+
 /** Nothing matched (client-go's NoKindMatchError / NoResourceMatchError). */
 export class NoMatchError extends Error {
   readonly what: string;
