@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { RequestSpec } from "@org/rest";
 import {
+  DeferredRESTMapper,
   DiscoveryCategoryExpander,
   isNoMatchError,
   parseResourceArg,
@@ -419,5 +420,68 @@ describe("RESTMapper from discovery", () => {
     });
     // Two dots and an empty group: the core group in version v1 (kubectl get pods.v1. works).
     assert.deepEqual(parseResourceArg("pods.v1.").gvr, { group: "", version: "v1", resource: "pods" });
+  });
+
+  test("the deferred mapper reloads discovery once when a lookup finds nothing, for every lookup", async () => {
+    // The server serves a CRD's group from the second discovery on, as after `kubectl apply -f crd.yaml`.
+    const crd = {
+      metadata: { name: "stable.example.com" },
+      versions: [
+        {
+          version: "v1",
+          resources: [
+            {
+              resource: "crontabs",
+              responseKind: { group: "stable.example.com", version: "v1", kind: "CronTab" },
+              scope: "Namespaced" as const,
+              singularResource: "crontab",
+              verbs: ["get"],
+              shortNames: ["ct"],
+            },
+          ],
+        },
+      ],
+    };
+    let installed = false;
+    const rest = new RecordingRest((s: RequestSpec) => {
+      if (s.path === "/api") return aggregatedCore;
+      if (s.path === "/apis") {
+        const apis = {
+          ...aggregatedApis,
+          items: [...(aggregatedApis.items ?? []), ...(installed ? [crd] : [])],
+        };
+        installed = true;
+        return apis;
+      }
+      throw new Error(`unexpected request ${s.path}`);
+    });
+    const lookups: [string, (m: DeferredRESTMapper) => Promise<unknown>, unknown][] = [
+      [
+        "kindsFor",
+        (m) => m.kindsFor({ resource: "ct" }),
+        [{ group: "stable.example.com", version: "v1", kind: "CronTab" }],
+      ],
+      [
+        "resourcesFor",
+        (m) => m.resourcesFor({ resource: "crontab" }),
+        [{ group: "stable.example.com", version: "v1", resource: "crontabs" }],
+      ],
+      ["resourceSingularizer", (m) => m.resourceSingularizer("crontabs"), "crontab"],
+      [
+        "restMappings",
+        async (m) =>
+          (await m.restMappings({ group: "stable.example.com", kind: "CronTab" })).map((x) => x.resource),
+        [{ group: "stable.example.com", version: "v1", resource: "crontabs" }],
+      ],
+    ];
+    for (const [name, lookup, want] of lookups) {
+      installed = false;
+      rest.calls.length = 0;
+      const m = new DeferredRESTMapper(new DiscoveryClient(rest));
+      assert.deepEqual(await lookup(m), want, name);
+      assert.equal(rest.calls.length, 4, `${name}: one reload (/api and /apis twice)`);
+      await lookup(m);
+      assert.equal(rest.calls.length, 4, `${name}: then from the cache`);
+    }
   });
 });

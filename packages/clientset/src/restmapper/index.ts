@@ -285,14 +285,16 @@ export class DeferredRESTMapper {
     return this.#mapper;
   }
 
+  /** `fn` on the loaded mapping; again on reloaded discovery if it found nothing (NoMatchError or `[]`). */
   async #withReload<R>(fn: (m: RESTMapper) => R): Promise<R> {
     try {
-      return fn(await this.#load());
+      const found = fn(await this.#load());
+      if (!Array.isArray(found) || found.length > 0) return found;
     } catch (err) {
       if (!isNoMatchError(err)) throw err;
-      this.reset();
-      return fn(await this.#load());
     }
+    this.reset();
+    return fn(await this.#load());
   }
 
   mapper(): Promise<RESTMapper> {
@@ -301,17 +303,23 @@ export class DeferredRESTMapper {
   kindFor(p: PartialGroupVersionResource): Promise<GroupVersionKind> {
     return this.#withReload((m) => m.kindFor(p));
   }
+  kindsFor(p: PartialGroupVersionResource): Promise<GroupVersionKind[]> {
+    return this.#withReload((m) => m.kindsFor(p));
+  }
   resourceFor(p: PartialGroupVersionResource): Promise<GroupVersionResource> {
     return this.#withReload((m) => m.resourceFor(p));
+  }
+  resourcesFor(p: PartialGroupVersionResource): Promise<GroupVersionResource[]> {
+    return this.#withReload((m) => m.resourcesFor(p));
   }
   restMapping(gk: GroupKind, ...versions: string[]): Promise<RESTMapping> {
     return this.#withReload((m) => m.restMapping(gk, ...versions));
   }
-  async restMappings(gk: GroupKind, ...versions: string[]): Promise<RESTMapping[]> {
-    const found = (await this.#load()).restMappings(gk, ...versions);
-    if (found.length > 0) return found;
-    this.reset();
-    return (await this.#load()).restMappings(gk, ...versions);
+  restMappings(gk: GroupKind, ...versions: string[]): Promise<RESTMapping[]> {
+    return this.#withReload((m) => m.restMappings(gk, ...versions));
+  }
+  resourceSingularizer(resource: string): Promise<string> {
+    return this.#withReload((m) => m.resourceSingularizer(resource));
   }
 }
 
