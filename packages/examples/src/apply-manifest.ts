@@ -101,9 +101,10 @@ async function main(): Promise<void> {
   const mapper = new DeferredRESTMapper(clientset.discovery());
   const dynamic = new DynamicClient(clientset.restClient);
   const defaultNamespace = flags.namespace ?? config.namespace ?? "default";
-  // "group/Kind" of the CRDs this run applied. The API server serves a new CRD's kind a moment after
-  // the apply (discovery is updated asynchronously, even after Established), so their objects wait
-  // for it (kubectl apply fails on them: "ensure CRDs are installed first").
+  // "group/version/Kind" of every served version of the CRDs this run applied. The API server serves
+  // a new CRD's kind a moment after the apply (discovery is updated asynchronously, even after
+  // Established), so their objects wait for it (kubectl apply fails on them: "ensure CRDs are
+  // installed first"); an object in a version the CRD does not serve fails at once.
   const appliedKinds = new Set<string>();
 
   async function mappingFor(gk: Required<GroupKind>, version: string): Promise<RESTMapping> {
@@ -112,8 +113,8 @@ async function main(): Promise<void> {
       try {
         return await mapper.restMapping(gk, version);
       } catch (err) {
-        if (!isNoMatchError(err) || !appliedKinds.has(`${gk.group}/${gk.kind}`) || Date.now() > deadline)
-          throw err;
+        const applied = appliedKinds.has(`${gk.group}/${version}/${gk.kind}`);
+        if (!isNoMatchError(err) || !applied || Date.now() > deadline) throw err;
         await sleep(200);
       }
     }
@@ -157,8 +158,11 @@ async function main(): Promise<void> {
         m.resource.group === "apiextensions.k8s.io" &&
         m.resource.resource === "customresourcedefinitions"
       ) {
-        const spec = doc.spec as { group?: string; names?: { kind?: string } } | undefined;
-        appliedKinds.add(`${spec?.group}/${spec?.names?.kind}`);
+        const spec = doc.spec as
+          | { group?: string; names?: { kind?: string }; versions?: { name?: string; served?: boolean }[] }
+          | undefined;
+        for (const v of spec?.versions ?? [])
+          if (v.served) appliedKinds.add(`${spec?.group}/${v.name}/${spec?.names?.kind}`);
       }
     } catch (err) {
       if (err instanceof StatusError) {

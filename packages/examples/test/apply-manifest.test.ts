@@ -185,6 +185,10 @@ kind: Sprocket
 metadata: {name: s1}
 spec: {released: 2026-12-02}
 ---
+apiVersion: ${group}/v2
+kind: Sprocket
+metadata: {name: s2}
+---
 ---
 apiVersion: v1
 kind: List
@@ -210,8 +214,11 @@ data: {date: 2026-12-02}
     "configmap/last serverside-applied",
   ]);
   assert.deepEqual(r.stderr.trimEnd().split("\n"), [
-    `Error in item 2 of document 4 of ${file}: metadata.name not set`,
-    `Error in document 5 of ${file} (metadata.name "nokind"): apiVersion not set, kind not set`,
+    // A version the new CRD does not serve fails at once, without waiting for it.
+    `Error applying sprocket/s2 (document 3 of ${file}): no matches for kind "Sprocket" in group "${group}", ` +
+      `version "v2"; check the spelling, or whether the API (e.g. a CRD) is installed`,
+    `Error in item 2 of document 5 of ${file}: metadata.name not set`,
+    `Error in document 6 of ${file} (metadata.name "nokind"): apiVersion not set, kind not set`,
   ]);
   const sprocket = await new DynamicClient(admin.restClient)
     .resource({ group, version: "v1", resource: "sprockets" })
