@@ -222,6 +222,28 @@ describe("DiscoveryClient with aggregated discovery", () => {
       version: "v1beta1",
       resource: "metricvalues",
     });
+    // What is asked of a group-version that could not be discovered says so, not "is it installed?".
+    assert.throws(
+      () => m.restMapping({ group: "metrics.k8s.io", kind: "PodMetrics" }, "v1beta1"),
+      (e: unknown) =>
+        isNoMatchError(e) &&
+        e.message ===
+          'no matches for kind "PodMetrics" in group "metrics.k8s.io", version "v1beta1"; ' +
+            "metrics.k8s.io/v1beta1 is served but could not be discovered (the server's discovery " +
+            "document for metrics.k8s.io/v1beta1 is stale (its API server is unreachable))",
+    );
+    assert.throws(
+      () => m.resourceFor({ group: "metrics.k8s.io", resource: "pods" }),
+      /could not be discovered/,
+    );
+    assert.throws(
+      () => m.restMapping({ group: "custom.metrics.k8s.io", kind: "MetricValue" }, "v1beta2"),
+      /custom.metrics.k8s.io\/v1beta2 is served but could not be discovered/,
+    );
+    assert.throws(
+      () => m.restMapping({ group: "apps", kind: "Nothing" }),
+      /no matches for kind "Nothing" in group "apps"; check the spelling/,
+    );
   });
 
   test("serverVersion asks /version", async () => {

@@ -98,6 +98,8 @@ function describe(p: { group?: string | undefined; version?: string | undefined 
 
 export class RESTMapper {
   readonly #entries: Entry[] = [];
+  /** Group-versions discovery could not read (set by fromDiscovery); a NoMatchError names them. */
+  #unavailable: ReadonlyMap<string, unknown> = new Map();
 
   /** From the groups and resources discovery returns (e.g. `discovery.serverGroupsAndResources()`). */
   constructor(groupResources: readonly APIGroupResources[]) {
@@ -136,7 +138,7 @@ export class RESTMapper {
     registered: readonly APIGroupResources[] = [],
   ): Promise<RESTMapper> {
     // Group-versions that failed discovery (an unreachable aggregated API) map nothing; the rest do.
-    const { groups, resources } = await discovery.serverGroupsAndResources();
+    const { groups, resources, failed } = await discovery.serverGroupsAndResources();
     const byGV = new Map(resources.map((r) => [r.groupVersion, r.resources]));
     const out: APIGroupResources[] = [];
     for (const group of groups) {
@@ -148,7 +150,22 @@ export class RESTMapper {
       out.push({ group, versionedResources });
     }
     for (const r of registered) if (!groups.some((g) => g.name === r.group.name)) out.push(r);
-    return new RESTMapper(out);
+    const mapper = new RESTMapper(out);
+    mapper.#unavailable = failed;
+    return mapper;
+  }
+
+  /** Nothing matched: if the group-version asked for could not be discovered, the error says so. */
+  #noMatch(what: string, group: string | undefined, versions: readonly string[]): NoMatchError {
+    for (const [gv, why] of this.#unavailable) {
+      const p = parseGroupVersion(gv);
+      if (p.group !== group || (versions.length > 0 && !versions.includes(p.version))) continue;
+      return new NoMatchError(
+        what,
+        `${gv} is served but could not be discovered (${why instanceof Error ? why.message : String(why)})`,
+      );
+    }
+    return new NoMatchError(what);
   }
 
   #matchResource(p: PartialGroupVersionResource): Entry[] {
@@ -185,8 +202,12 @@ export class RESTMapper {
   /** The preferred full resource for a plural, singular or short name ("deploy" → apps/v1 deployments). */
   resourceFor(p: PartialGroupVersionResource): GroupVersionResource {
     const hit = this.#matchResource(p)[0];
-    if (hit === undefined) throw new NoMatchError(describe(p, `resource "${p.resource}"`));
+    if (hit === undefined) throw this.#resourceNoMatch(p);
     return { ...hit.gvr };
+  }
+
+  #resourceNoMatch(p: PartialGroupVersionResource): NoMatchError {
+    return this.#noMatch(describe(p, `resource "${p.resource}"`), p.group, p.version ? [p.version] : []);
   }
 
   kindsFor(p: PartialGroupVersionResource): GroupVersionKind[] {
@@ -196,7 +217,7 @@ export class RESTMapper {
   /** The kind served at a resource ("pods" → v1 Pod). */
   kindFor(p: PartialGroupVersionResource): GroupVersionKind {
     const hit = this.#matchResource(p)[0];
-    if (hit === undefined) throw new NoMatchError(describe(p, `resource "${p.resource}"`));
+    if (hit === undefined) throw this.#resourceNoMatch(p);
     return { ...hit.gvk };
   }
 
@@ -232,8 +253,10 @@ export class RESTMapper {
     const hit = this.restMappings(gk, ...versions)[0];
     if (hit === undefined) {
       const v = versions.filter((x) => x !== "");
-      throw new NoMatchError(
+      throw this.#noMatch(
         describe({ group: gk.group, version: v.length > 0 ? v.join("|") : undefined }, `kind "${gk.kind}"`),
+        gk.group,
+        v,
       );
     }
     return hit;
