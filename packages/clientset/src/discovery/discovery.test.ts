@@ -496,6 +496,18 @@ describe("RESTMapper from discovery", () => {
         [{ group: "stable.example.com", version: "v1", resource: "crontabs" }],
       ],
     ];
+    // Lookups that miss together share one reload.
+    installed = false;
+    rest.calls.length = 0;
+    const shared = new DeferredRESTMapper(new DiscoveryClient(rest));
+    const kinds = await Promise.all(
+      Array.from({ length: 5 }, () => shared.kindFor({ group: "stable.example.com", resource: "crontabs" })),
+    );
+    assert.deepEqual(
+      kinds.map((k) => k.kind),
+      ["CronTab", "CronTab", "CronTab", "CronTab", "CronTab"],
+    );
+    assert.equal(rest.calls.length, 4, "five misses, one reload");
     for (const [name, lookup, want] of lookups) {
       installed = false;
       rest.calls.length = 0;

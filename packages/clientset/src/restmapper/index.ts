@@ -308,15 +308,20 @@ export class DeferredRESTMapper {
     return this.#mapper;
   }
 
-  /** `fn` on the loaded mapping; again on reloaded discovery if it found nothing (NoMatchError or `[]`). */
+  /**
+   * `fn` on the loaded mapping; again on reloaded discovery if it found nothing (NoMatchError or `[]`).
+   * Lookups that missed on the same mapping share one reload (client-go reloads only a cache that is
+   * not fresh).
+   */
   async #withReload<R>(fn: (m: RESTMapper) => R): Promise<R> {
+    const loaded = this.#load();
     try {
-      const found = fn(await this.#load());
+      const found = fn(await loaded);
       if (!Array.isArray(found) || found.length > 0) return found;
     } catch (err) {
       if (!isNoMatchError(err)) throw err;
     }
-    this.reset();
+    if (this.#mapper === loaded) this.reset();
     return fn(await this.#load());
   }
 
