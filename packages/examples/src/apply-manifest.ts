@@ -14,8 +14,7 @@ import {
   parseGroupVersion,
   type RESTMapping,
 } from "@org/clientset";
-import { buildConfigFromFlags, StatusError } from "@org/rest";
-import yaml from "js-yaml";
+import { buildConfigFromFlags, parseYAMLDocuments, StatusError, YAMLError } from "@org/rest";
 import { defaultKubeconfig, panic, parseFlags, sleep } from "./lib/cli.js";
 
 const { values: flags, positionals } = parseFlags(
@@ -43,18 +42,11 @@ interface Entry {
   obj: unknown;
 }
 
-// js-yaml's default schema, but a date-like scalar stays a string ("2026-12-02", as kubectl reads it),
-// not a JavaScript Date that would be sent as "2026-12-02T00:00:00.000Z".
-const manifestSchema = yaml.DEFAULT_SCHEMA.extend({
-  implicit: [new yaml.Type("tag:yaml.org,2002:timestamp", { kind: "scalar", resolve: () => false })],
-});
-
 /** The file's documents in order; empty ones are skipped and a List's items are applied one by one, as kubectl does. */
 function entriesOf(text: string, file: string): Entry[] {
   const out: Entry[] = [];
-  for (const [i, doc] of yaml
-    .loadAll(text, undefined, { schema: manifestSchema, filename: file })
-    .entries()) {
+  // As kubectl reads YAML: YAML 1.1 scalars (a mode 0644 is 420, `on` is true), dates stay strings.
+  for (const [i, doc] of parseYAMLDocuments(text, file).entries()) {
     if (doc === null || doc === undefined) continue;
     const where = `document ${i + 1} of ${file}`;
     const list = doc as Manifest;
@@ -89,8 +81,8 @@ async function main(): Promise<void> {
   try {
     entries = entriesOf(await readFile(file, "utf8"), file);
   } catch (err) {
-    if (!(err instanceof yaml.YAMLException)) throw err;
-    console.error(`error parsing ${file}: ${err.message}`);
+    if (!(err instanceof YAMLError)) throw err;
+    console.error(`error parsing ${err.message}`);
     process.exit(1);
   }
 

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { promisify } from "node:util";
 import { Clientset, DynamicClient } from "@org/clientset";
 import { buildConfigFromFlags } from "@org/rest";
 import type { ControlPlane } from "@org/testenv";
@@ -231,4 +233,53 @@ data: {date: 2026-12-02}
   );
   assert.equal((await admin.coreV1().configMaps(ns.name).get("last")).data?.date, "2026-12-02");
   await admin.coreV1().configMaps(ns.name).get("listed");
+});
+
+test("apply-manifest reads YAML as kubectl does: a mode 0644 is 420, yes is true; bad YAML names the file and line", async () => {
+  const deployment = (name: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}}
+spec:
+  paused: yes
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers: [{name: c, image: busybox}]
+      volumes: [{name: s, secret: {secretName: s, defaultMode: 0644}}]
+`;
+  const file = join(dir, "yaml11.yaml");
+  await writeFile(file, deployment("modes"));
+  const ours = await runProgram("apply-manifest", [
+    "--kubeconfig",
+    cp.kubeconfigPath,
+    "--namespace",
+    ns.name,
+    file,
+  ]);
+  assert.equal(ours.code, 0, ours.stderr);
+  const kfile = join(dir, "yaml11-kubectl.yaml");
+  await writeFile(kfile, deployment("modes-kubectl"));
+  await promisify(execFile)("kubectl", [
+    ...["--kubeconfig", cp.kubeconfigPath, "-n", ns.name],
+    ...["apply", "--server-side", "-f", kfile],
+  ]);
+  const got = await Promise.all(
+    ["modes", "modes-kubectl"].map(async (n) => {
+      const d = await admin.appsV1().deployments(ns.name).get(n);
+      return [d.spec?.paused, d.spec?.template?.spec?.volumes?.[0]?.secret?.defaultMode];
+    }),
+  );
+  assert.deepEqual(got, [
+    [true, 420],
+    [true, 420],
+  ]);
+
+  await writeFile(file, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n");
+  const bad = await runProgram("apply-manifest", ["--kubeconfig", cp.kubeconfigPath, file]);
+  assert.equal(bad.code, 1);
+  assert.match(
+    bad.stderr,
+    new RegExp(`^error parsing ${file} is not valid YAML: .* at line \\d+, column \\d+`),
+  );
 });

@@ -45,3 +45,4 @@ export { defaultMaxRetries, maxConnectionRetries, parseRetryAfter } from "./retr
 export { defaultWarningHandler, parseWarnings } from "./warnings.js";
 export { decodeWatchEvents, watchIdleTimeoutMs } from "./watch.js";
 export { type WebSocketClose, WebSocketConnection, type WebSocketHandlers } from "./websocket.js";
+export { parseYAMLDocuments, YAMLError } from "./yaml.js";

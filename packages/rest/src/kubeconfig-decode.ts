@@ -1,12 +1,9 @@
-// Reads a kubeconfig file the way kubectl's decoder does (clientcmd.Load): the YAML becomes JSON with
-// go-yaml v2's YAML 1.1 rules (sigs.k8s.io/yaml), and the JSON is decoded into the typed v1 Config,
-// case-sensitively, ignoring unknown fields. So, as in kubectl:
-// - unquoted y/n/yes/no/on/off/true/false (in their spellings) are booleans, 0x1F, 0o17, 017, 1_000,
-//   1e3 and .5 are numbers, ~/null/empty are null, dates stay strings;
+// Reads a kubeconfig file the way kubectl's decoder does (clientcmd.Load): the YAML becomes JSON as
+// sigs.k8s.io/yaml makes it (yaml.ts: go-yaml v2's YAML 1.1 rules, merge keys, dates as strings), and
+// the JSON is decoded into the typed v1 Config, case-sensitively, ignoring unknown fields. So, as in
+// kubectl:
 // - a value of the wrong JSON type is an error ("false" for a boolean, `args: [y]`, `server: 6443`),
 //   null leaves a field unset;
-// - merge keys (`<<: *anchor`) apply in order: a merge overwrites the keys before it, later keys
-//   overwrite the merge (go-yaml v2); a duplicate key keeps the last value;
 // - base64 fields are Go's standard encoding (padded; only line breaks are ignored);
 // - the same cluster, user or context name twice in one file is an error.
 // - a file is UTF-8, or UTF-16 when it starts with a byte order mark (decodeKubeconfigBytes); other
@@ -16,6 +13,7 @@
 import yaml from "js-yaml";
 import { ConfigError } from "./errors.js";
 import type { Kubeconfig } from "./kubeconfig.js";
+import { describeYamlError, type Fail, goYamlSchema, setOwn, toJSONValue } from "./yaml.js";
 
 /** A kubeconfig that cannot be used: says which file and entry, and what to do. Never holds a secret. */
 export class KubeconfigError extends ConfigError {
@@ -29,147 +27,6 @@ export class KubeconfigError extends ConfigError {
     this.files = files;
     if (entry !== undefined) this.entry = entry;
   }
-}
-
-// ---- YAML 1.1 scalars as go-yaml v2 resolves them --------------------------------------------------
-
-const yamlBools = new Map<string, boolean>();
-for (const s of "y Y yes Yes YES on On ON true True TRUE".split(" ")) yamlBools.set(s, true);
-for (const s of "n N no No NO off Off OFF false False FALSE".split(" ")) yamlBools.set(s, false);
-const yamlNulls = new Set(["", "~", "null", "Null", "NULL"]);
-const yamlSpecialFloats = new Map<string, number>();
-for (const s of ".inf .Inf .INF +.inf +.Inf +.INF".split(" ")) yamlSpecialFloats.set(s, Infinity);
-for (const s of "-.inf -.Inf -.INF".split(" ")) yamlSpecialFloats.set(s, -Infinity);
-for (const s of ".nan .NaN .NAN".split(" ")) yamlSpecialFloats.set(s, Number.NaN);
-const yamlStyleFloat = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
-
-/** Go's strconv.ParseInt(s, 0, 64), then ParseUint(s, 0, 64): the integer, or undefined. */
-function goInteger(s: string): number | undefined {
-  const m = /^([-+]?)(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO][0-7]+|0[0-7]*|[1-9][0-9]*)$/.exec(s);
-  if (!m) return undefined;
-  const digits = m[2]!;
-  const body = /^0[0-7]+$/.test(digits) ? `0o${digits.slice(1)}` : digits;
-  const n = BigInt(body) * (m[1] === "-" ? -1n : 1n);
-  const fits = (n >= -(2n ** 63n) && n < 2n ** 63n) || (m[1] === "" && n >= 0n && n < 2n ** 64n);
-  return fits ? Number(n) : undefined;
-}
-
-/** What go-yaml v2 makes of a plain (unquoted, untagged) scalar. */
-function resolvePlain(s: string): null | boolean | number | string {
-  if (yamlNulls.has(s)) return null;
-  const b = yamlBools.get(s);
-  if (b !== undefined) return b;
-  const f = yamlSpecialFloats.get(s);
-  if (f !== undefined) return f;
-  if (!/^[-+0-9.]/.test(s)) return s;
-  const plain = s.replaceAll("_", "");
-  const i = goInteger(plain);
-  if (i !== undefined) return i;
-  if (yamlStyleFloat.test(plain)) {
-    const x = Number(plain);
-    if (Number.isFinite(x)) return x; // Go's ParseFloat fails out of range: the scalar stays a string
-  }
-  return s;
-}
-
-const scalarOf =
-  (want: "null" | "boolean" | "number") =>
-  (data: string | null): boolean => {
-    const v = resolvePlain(data ?? "");
-    return want === "null" ? v === null : typeof v === want;
-  };
-
-const goTag = (name: string) => `tag:yaml.org,2002:${name}`;
-const implicitTypes = [
-  new yaml.Type(goTag("null"), {
-    kind: "scalar",
-    resolve: scalarOf("null"),
-    construct: () => null,
-  }),
-  new yaml.Type(goTag("bool"), {
-    kind: "scalar",
-    resolve: scalarOf("boolean"),
-    construct: (d: string) => resolvePlain(d),
-  }),
-  new yaml.Type(goTag("int"), {
-    kind: "scalar",
-    resolve: (d: string | null) =>
-      d !== null && /^[-+0-9]/.test(d) && goInteger(d.replaceAll("_", "")) !== undefined,
-    construct: (d: string) => resolvePlain(d),
-  }),
-  new yaml.Type(goTag("float"), {
-    kind: "scalar",
-    resolve: scalarOf("number"),
-    construct: (d: string) => resolvePlain(d),
-  }),
-];
-// `!!binary` is decoded to a string; any other tag (`!foo`, `!!foo`) is ignored, as go-yaml v2 does.
-const explicitTypes = [
-  new yaml.Type(goTag("binary"), {
-    kind: "scalar",
-    resolve: (d: string | null) => d !== null && /^[A-Za-z0-9+/=\s]*$/.test(d),
-    construct: (d: string) => Buffer.from(d.replace(/\s+/g, ""), "base64").toString("utf8"),
-  }),
-  ...["!", goTag("")].flatMap((prefix) =>
-    (["scalar", "sequence", "mapping"] as const).map(
-      (kind) => new yaml.Type(prefix, { kind, multi: true, construct: (d: unknown) => d ?? "" }),
-    ),
-  ),
-];
-const goYamlSchema = yaml.FAILSAFE_SCHEMA.extend({ implicit: implicitTypes, explicit: explicitTypes });
-
-function describeYamlError(err: unknown): string {
-  const e = err as { reason?: string; mark?: { line?: number; column?: number } };
-  if (e.reason && e.mark)
-    return `${e.reason} at line ${(e.mark.line ?? 0) + 1}, column ${(e.mark.column ?? 0) + 1}`;
-  return "it is not valid YAML";
-}
-
-/** Reports what is wrong with the value at a field path ("users[0].user.token"). */
-type Fail = (at: string, why: string) => never;
-
-/**
- * The YAML as the JSON kubectl decodes: merge keys applied in go-yaml v2's order, and NaN or infinite
- * numbers refused (JSON has none; kubectl fails on them anywhere in the file). Aliases share one result.
- */
-function toJSONValue(v: unknown, at: string, fail: Fail, memo = new Map<object, unknown>()): unknown {
-  if (typeof v === "number") {
-    if (!Number.isFinite(v))
-      fail(at, "is .nan or .inf, which JSON (and so kubectl) cannot hold; quote the value or remove it");
-    return v;
-  }
-  if (v === null || typeof v !== "object") return v;
-  const seen = memo.get(v);
-  if (seen !== undefined) return seen;
-  if (Array.isArray(v)) {
-    const out: unknown[] = [];
-    memo.set(v, out);
-    for (const [i, x] of v.entries()) out.push(toJSONValue(x, `${at}[${i}]`, fail, memo));
-    return out;
-  }
-  const out: Record<string, unknown> = {};
-  memo.set(v, out);
-  for (const [k, x] of Object.entries(v)) {
-    const value = toJSONValue(x, at ? `${at}.${k}` : k, fail, memo);
-    if (k !== "<<") {
-      set(out, k, value);
-      continue;
-    }
-    const sources = Array.isArray(value) ? [...value].reverse() : [value];
-    for (const src of sources) {
-      if (!src || typeof src !== "object" || Array.isArray(src))
-        fail(
-          at ? `${at}.<<` : "<<",
-          "is a merge key whose value is not a mapping or a list of mappings; fix the alias it points to",
-        );
-      for (const [mk, mx] of Object.entries(src)) set(out, mk, mx);
-    }
-  }
-  return out;
-}
-
-function set(o: Record<string, unknown>, k: string, v: unknown): void {
-  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
 
 // ---- the typed v1 Config ---------------------------------------------------------------------------
@@ -286,7 +143,7 @@ function check(v: unknown, type: FieldType, at: string, fail: Fail): unknown {
       const ft = type.object[k];
       if (ft === undefined) continue; // unknown fields are ignored, as kubectl does
       const kept = check(x, ft, at ? `${at}.${k}` : k, fail);
-      if (kept !== undefined) set(out, k, kept);
+      if (kept !== undefined) setOwn(out, k, kept);
     }
     return out;
   }
@@ -317,7 +174,7 @@ function check(v: unknown, type: FieldType, at: string, fail: Fail): unknown {
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v as object)) {
         const kept = check(x, type === "stringMap" ? "string" : "strings", `${at}.${k}`, fail);
-        if (kept !== undefined) set(out, k, kept);
+        if (kept !== undefined) setOwn(out, k, kept);
       }
       return out;
     }
@@ -416,7 +273,7 @@ export function parseKubeconfig(text: string, file: string): Kubeconfig {
       const what = listEntry[key];
       // Like kubectl, an entry without a name is the one named "": what an empty reference (no
       // current-context, a context without cluster or user) resolves to.
-      if (item.name === undefined) set(item as Record<string, unknown>, "name", "");
+      if (item.name === undefined) setOwn(item as Record<string, unknown>, "name", "");
       const name = item.name as string;
       const first = seen.get(name);
       if (first !== undefined) {
