@@ -4,9 +4,29 @@
 import { isObject, type Obj } from "./resources.js";
 import { fieldOf, type SchemaTable } from "./schema.js";
 
-/** A patch that cannot be applied. */
+/**
+ * A patch that cannot be applied. `internal`: the server answers it with a plain 500 (the strategic
+ * merge errors apimachinery returns unwrapped), else with a 400 (or JSON patch's generic 422).
+ */
 export class PatchError extends Error {
   override name = "PatchError";
+  constructor(
+    message: string,
+    readonly internal = false,
+  ) {
+    super(message);
+  }
+}
+
+/** A JSON value as Go's %v prints a decoded interface{}: map[k:v ...] (keys sorted), [a b], <nil>. */
+export function goFormat(v: unknown): string {
+  if (v === null || v === undefined) return "<nil>";
+  if (Array.isArray(v)) return `[${v.map(goFormat).join(" ")}]`;
+  if (isObject(v)) {
+    const keys = Object.keys(v).sort();
+    return `map[${keys.map((k) => `${k}:${goFormat(v[k])}`).join(" ")}]`;
+  }
+  return String(v);
 }
 
 function clone<T>(v: T): T {
@@ -181,10 +201,28 @@ function mergeStrategic(
     return stripDirectives(rest);
   }
   if (patch[directive] === "delete") return undefined;
+  if (patch[directive] !== undefined)
+    throw new PatchError(
+      `unknown patch type: ${goFormat(patch[directive])} in map: ${goFormat(patch)}`,
+      true,
+    );
   const out: Obj = isObject(original) ? { ...original } : {};
   const retain = patch.$retainKeys;
   for (const [k, v] of Object.entries(patch)) {
-    if (k === directive || k === "$retainKeys" || k.startsWith("$setElementOrder/")) continue;
+    if (k === directive || k === "$retainKeys") continue;
+    if (k.startsWith("$setElementOrder/")) {
+      // An order for a list the patch does not change: the original list, sorted.
+      const field = k.slice("$setElementOrder/".length);
+      if (!Object.hasOwn(patch, field) && Array.isArray(out[field]))
+        out[field] = setElementOrder(
+          out[field],
+          v,
+          undefined,
+          out[field],
+          fieldOf(schema, type, field)?.mergeKey,
+        );
+      continue;
+    }
     if (k.startsWith("$deleteFromPrimitiveList/")) {
       const field = k.slice("$deleteFromPrimitiveList/".length);
       if (Array.isArray(out[field]) && Array.isArray(v)) {
@@ -198,7 +236,11 @@ function mergeStrategic(
     }
     const meta = fieldOf(schema, type, k);
     if (Array.isArray(v)) {
-      out[k] = mergeList(out[k], v, schema, meta?.ref, meta?.strategy ?? "", meta?.mergeKey);
+      const before = out[k];
+      out[k] = mergeList(before, v, schema, meta?.ref, meta?.strategy ?? "", meta?.mergeKey);
+      const order = patch[`$setElementOrder/${k}`];
+      if (order !== undefined)
+        out[k] = setElementOrder(out[k] as unknown[], order, v, before, meta?.mergeKey);
     } else if (isObject(v) && !meta?.atomic) {
       const merged = mergeStrategic(out[k], v, schema, meta?.map ? undefined : meta?.ref);
       if (merged === undefined) delete out[k];
@@ -222,6 +264,61 @@ function stripDirectives(v: unknown): unknown {
   return out;
 }
 
+/** Where `item` is in `list`: by the merge key's value for objects, by value for scalars. */
+function indexIn(list: unknown[], item: unknown, mergeKey: string | undefined): number {
+  if (mergeKey === undefined) return list.findIndex((x) => jsonEqual(x, item));
+  if (!isObject(item)) return -1;
+  return list.findIndex((x) => isObject(x) && jsonEqual(x[mergeKey], item[mergeKey]));
+}
+
+/** Sorts `items` by their place in `order`; the items `order` does not name go last, as they were. */
+function sortByOrder(items: unknown[], order: unknown[], mergeKey: string | undefined): unknown[] {
+  const named = items.filter((x) => indexIn(order, x, mergeKey) >= 0);
+  const rest = items.filter((x) => indexIn(order, x, mergeKey) < 0);
+  named.sort((a, b) => indexIn(order, a, mergeKey) - indexIn(order, b, mergeKey));
+  return [...named, ...rest];
+}
+
+/**
+ * The merged list in apimachinery's order (normalizeElementOrder): the items the patch names, in
+ * the patch's order, interleaved with the original items it does not name, which keep their places
+ * relative to the items of both (original [a, b, c] patched with [b] stays [a, b, c]).
+ */
+function orderMerged(
+  merged: unknown[],
+  patch: unknown[],
+  original: unknown[],
+  mergeKey: string | undefined,
+): unknown[] {
+  const patchItems = sortByOrder(
+    merged.filter((x) => indexIn(patch, x, mergeKey) >= 0),
+    patch,
+    mergeKey,
+  );
+  const serverOnly = sortByOrder(
+    merged.filter((x) => indexIn(patch, x, mergeKey) < 0),
+    original,
+    mergeKey,
+  );
+  const out: unknown[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < serverOnly.length || j < patchItems.length) {
+    if (j >= patchItems.length) out.push(serverOnly[i++]);
+    else if (i >= serverOnly.length) out.push(patchItems[j++]);
+    else {
+      const li = indexIn(original, serverOnly[i], mergeKey);
+      const ri = indexIn(original, patchItems[j], mergeKey);
+      out.push(li >= 0 && ri >= 0 && li < ri ? serverOnly[i++] : patchItems[j++]);
+    }
+  }
+  return out;
+}
+
+function noMergeKey(item: Obj, mergeKey: string): PatchError {
+  return new PatchError(`map: ${goFormat(item)} does not contain declared merge key: ${mergeKey}`, true);
+}
+
 function mergeList(
   original: unknown,
   patch: unknown[],
@@ -235,31 +332,64 @@ function mergeList(
   if (replaceAll !== undefined) return stripDirectives(patch.filter((x) => x !== replaceAll)) as unknown[];
   if (!strategy.split(",").includes("merge")) return stripDirectives(patch) as unknown[];
   if (mergeKey === undefined) {
-    // A merging list of scalars: the union, the patch's values first.
-    const out = patch.map((x) => clone(x));
-    for (const x of orig) if (!out.some((o) => jsonEqual(o, x))) out.push(clone(x));
-    return out;
+    // A merging list of scalars: the union, then ordered like any merged list.
+    const union = orig.map((x) => clone(x));
+    for (const x of patch) if (!union.some((o) => jsonEqual(o, x))) union.push(clone(x));
+    return orderMerged(union, patch, orig, undefined);
   }
-  // The patch's items first, in its order (merged with the originals they name), then the original
-  // items the patch does not mention, as apimachinery's normalizeElementOrder orders them.
-  const merged: unknown[] = [];
-  const named = new Set<number>();
+  let merged = orig.map((x) => clone(x));
+  const items: Obj[] = [];
   for (const item of patch) {
     if (!isObject(item)) continue;
-    const key = item[mergeKey];
-    const i = orig.findIndex((o) => isObject(o) && jsonEqual(o[mergeKey], key));
-    if (i >= 0) named.add(i);
-    if (item[directive] === "delete") continue;
-    merged.push(
-      i >= 0
-        ? mergeStrategic(orig[i], item, schema, itemType)
-        : stripDirectives(mergeStrategic(undefined, item, schema, itemType)),
+    const d = item[directive];
+    if (d === undefined) {
+      items.push(item);
+      continue;
+    }
+    if (d !== "delete")
+      throw new PatchError(`unknown patch type: ${goFormat(d)} in map: ${goFormat(item)}`, true);
+    if (!Object.hasOwn(item, mergeKey)) throw noMergeKey(item, mergeKey);
+    merged = merged.filter((o) => !(isObject(o) && jsonEqual(o[mergeKey], item[mergeKey])));
+  }
+  for (const item of items) {
+    if (!Object.hasOwn(item, mergeKey)) throw noMergeKey(item, mergeKey);
+    const i = indexIn(merged, item, mergeKey);
+    if (i >= 0) merged[i] = mergeStrategic(merged[i], item, schema, itemType);
+    else merged.push(stripDirectives(mergeStrategic(undefined, item, schema, itemType)));
+  }
+  return orderMerged(merged, items, orig, mergeKey);
+}
+
+/**
+ * A `$setElementOrder/<field>` directive: the merged list ordered as if the directive were the
+ * patch's list (its items in its order, interleaved with the others). The patch's own list must
+ * name its items in the directive's order.
+ */
+function setElementOrder(
+  merged: unknown[],
+  order: unknown,
+  patchList: unknown,
+  original: unknown,
+  mergeKey: string | undefined,
+): unknown[] {
+  if (!Array.isArray(order) || (patchList !== undefined && !Array.isArray(patchList)))
+    throw new PatchError("invalid patch: $setElementOrder list must be a list");
+  const listed = (patchList ?? []).filter((x) => !(isObject(x) && x[directive] !== undefined));
+  let p = 0;
+  for (let o = 0; p < listed.length && o < order.length; o++) {
+    const same =
+      mergeKey === undefined
+        ? jsonEqual(listed[p], order[o])
+        : isObject(listed[p]) && isObject(order[o]) && jsonEqual(listed[p][mergeKey], order[o][mergeKey]);
+    if (same) p++;
+  }
+  if (p < listed.length) {
+    throw new PatchError(
+      `The order in patch list:\n${goFormat(patchList)}\n doesn't match $setElementOrder list:\n${goFormat(order)}\n`,
+      true,
     );
   }
-  orig.forEach((o, i) => {
-    if (!named.has(i)) merged.push(clone(o));
-  });
-  return merged;
+  return orderMerged(merged, order, Array.isArray(original) ? original : [], mergeKey);
 }
 
 /** Applies a strategic merge patch to `doc` whose root type is `type` (a definition name). */

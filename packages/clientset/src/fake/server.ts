@@ -1067,16 +1067,22 @@ export class FakeServer {
     const patch = parseJSON(text, "the patch");
     const old = this.#existing(route);
     const current = this.#out(res, version, old);
+    // The server decodes a JSON patch into a list of operations, the others into a map.
+    const jsonPatch = ct === "application/json-patch+json";
+    if (patch !== null && Array.isArray(patch) !== jsonPatch) {
+      throw st.badRequest(
+        `error decoding patch: json: cannot unmarshal ${goJSONType(patch)} into Go value of type ${jsonPatch ? "[]handlers.jsonPatchOp" : "map[string]interface {}"}`,
+      );
+    }
     let patched: Obj;
     try {
-      if (ct === "application/json-patch+json") patched = applyJSONPatch(current, patch);
-      else if (ct === "application/merge-patch+json") {
-        if (!isObject(patch)) throw new PatchError("the patch must be a JSON object");
-        patched = applyMergePatch(current, patch) as Obj;
-      } else patched = applyStrategicMergePatch(current, patch, this.schema, this.#typeOf(res, version));
+      if (jsonPatch) patched = applyJSONPatch(current, patch);
+      else if (ct === "application/merge-patch+json") patched = applyMergePatch(current, patch ?? {}) as Obj;
+      else patched = applyStrategicMergePatch(current, patch ?? {}, this.schema, this.#typeOf(res, version));
     } catch (err) {
       if (err instanceof PatchError) {
-        throw ct === "application/json-patch+json" ? st.patchFailed() : st.badRequest(err.message);
+        if (jsonPatch) throw st.patchFailed();
+        throw err.internal ? st.internalPlain(err.message) : st.badRequest(err.message);
       }
       throw err;
     }
@@ -1605,6 +1611,13 @@ export class FakeServer {
 
 const rootCADescription =
   "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.";
+
+/** How Go's encoding/json names a JSON value's type in its unmarshal errors. */
+function goJSONType(v: unknown): string {
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "boolean") return "bool";
+  return typeof v === "object" ? "object" : typeof v;
+}
 
 /** Core resources whose field labels go through conversion functions (the older error text). */
 const legacyFieldLabels = new Set([

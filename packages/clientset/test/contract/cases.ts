@@ -1407,6 +1407,135 @@ c(
     return { containers: o.spec.template.spec.containers.map((c: any) => [c.name, c.image]) };
   },
 );
+const threeContainers = ["a", "b", "c"].map((name) => ({ name, image: "nginx:1" }));
+const containerOrder = (o: any) => o.spec.template.spec.containers.map((c: any) => `${c.name}=${c.image}`);
+c(
+  "patch",
+  "strategic merge patch of one container keeps the list's order",
+  ["a=nginx:1", "b=nginx:2", "c=nginx:1"],
+  async (x) => {
+    await deploys(x).create(deployment("d", threeContainers));
+    const o = await deploys(x).patch("d", PatchType.StrategicMerge, {
+      spec: { template: { spec: { containers: [{ name: "b", image: "nginx:2" }] } } },
+    });
+    return containerOrder(o);
+  },
+);
+c(
+  "patch",
+  "strategic merge patch: new items interleave with the items the patch does not name",
+  ["z=nginx:2", "a=nginx:1", "b=nginx:2", "c=nginx:1"],
+  async (x) => {
+    await deploys(x).create(deployment("d", threeContainers));
+    const o = await deploys(x).patch("d", PatchType.StrategicMerge, {
+      spec: {
+        template: {
+          spec: {
+            containers: [
+              { name: "z", image: "nginx:2" },
+              { name: "b", image: "nginx:2" },
+            ],
+          },
+        },
+      },
+    });
+    return containerOrder(o);
+  },
+);
+c(
+  "patch",
+  "strategic merge patch: $setElementOrder orders the merged list (kubectl apply sends it)",
+  [
+    ["c=nginx:1", "z=nginx:2", "a=nginx:1", "b=nginx:1"],
+    ["c=nginx:1", "z=nginx:2", "b=nginx:1", "a=nginx:1"],
+  ],
+  async (x) => {
+    await deploys(x).create(deployment("d", threeContainers));
+    const o = await deploys(x).patch("d", PatchType.StrategicMerge, {
+      spec: {
+        template: {
+          spec: {
+            "$setElementOrder/containers": [{ name: "c" }, { name: "z" }, { name: "a" }, { name: "b" }],
+            containers: [{ name: "z", image: "nginx:2" }],
+          },
+        },
+      },
+    });
+    // Without a list of its own: the items it names in its order, the others keep their places.
+    const o2 = await deploys(x).patch("d", PatchType.StrategicMerge, {
+      spec: { template: { spec: { "$setElementOrder/containers": [{ name: "b" }, { name: "a" }] } } },
+    });
+    return [containerOrder(o), containerOrder(o2)];
+  },
+);
+c(
+  "patch",
+  "strategic merge patch: a list out of its $setElementOrder's order is the server's 500",
+  {
+    code: 500,
+    message:
+      "The order in patch list:\n[example.com/a example.com/b]\n doesn't match $setElementOrder list:\n[example.com/b example.com/a]\n",
+  },
+  async (x) => {
+    await cms(x).create(cm("a"));
+    return failure(
+      cms(x).patch("a", PatchType.StrategicMerge, {
+        metadata: {
+          "$setElementOrder/finalizers": ["example.com/b", "example.com/a"],
+          finalizers: ["example.com/a", "example.com/b"],
+        },
+      }),
+    );
+  },
+);
+c(
+  "patch",
+  "strategic merge patch: an item without the merge key and an unknown $patch are the server's 500s",
+  [
+    { code: 500, message: "map: map[image:nginx:2] does not contain declared merge key: name" },
+    { code: 500, message: "unknown patch type: bogus in map: map[$patch:bogus]" },
+  ],
+  async (x) => {
+    await deploys(x).create(deployment("d"));
+    return [
+      await failure(
+        deploys(x).patch("d", PatchType.StrategicMerge, {
+          spec: { template: { spec: { containers: [{ image: "nginx:2" }] } } },
+        }),
+      ),
+      await failure(
+        deploys(x).patch("d", PatchType.StrategicMerge, {
+          spec: { template: { metadata: { labels: { $patch: "bogus" } } } },
+        }),
+      ),
+    ];
+  },
+);
+c(
+  "patch",
+  "a patch body of the wrong JSON type is the server's decoding error",
+  [
+    {
+      code: 400,
+      reason: "BadRequest",
+      message:
+        "error decoding patch: json: cannot unmarshal array into Go value of type map[string]interface {}",
+    },
+    {
+      code: 400,
+      reason: "BadRequest",
+      message:
+        "error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp",
+    },
+  ],
+  async (x) => {
+    await cms(x).create(cm("a"));
+    return [
+      await failure(cms(x).patch("a", PatchType.Merge, [{ data: {} }])),
+      await failure(cms(x).patch("a", PatchType.JSON, { op: "add", path: "/data", value: {} })),
+    ];
+  },
+);
 c("patch", "strategic merge patch: $patch delete removes a list item", { containers: ["app"] }, async (x) => {
   await deploys(x).create(
     deployment("d", [
