@@ -643,7 +643,14 @@ export class FakeServer {
         if (match(c.object)) stream.push({ type: "DELETED", object: out(c.object) });
       } else if (now && before) stream.push({ type: "MODIFIED", object: out(c.object) });
       else if (now) stream.push({ type: "ADDED", object: out(c.object) });
-      else if (before) stream.push({ type: "DELETED", object: out(c.object) });
+      else if (before) {
+        // As the watch cache sends it: the last state that matched, at the change's resourceVersion.
+        const last = {
+          ...c.prev!,
+          metadata: { ...c.prev!.metadata, resourceVersion: c.object.metadata.resourceVersion },
+        };
+        stream.push({ type: "DELETED", object: out(last) });
+      }
     };
     const initial = rvParam === "" || rvParam === "0" || sendInitial === "true";
     if (initial) {

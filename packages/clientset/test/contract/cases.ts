@@ -1197,6 +1197,32 @@ c(
     return collect(w, (e) => e.length === 2);
   },
 );
+c(
+  "watch",
+  "an object leaving a watch's selector is DELETED with its last matching state, at the change's resourceVersion",
+  { type: "DELETED", labels: { w: "1" }, data: { k: "1" }, atTheUpdate: true },
+  async (x) => {
+    const a = await cms(x).create(cm("a", { k: "1" }, { w: "1" }));
+    const w = cms(x).watch({ labelSelector: "w=1", resourceVersion: a.metadata.resourceVersion });
+    const b = await cms(x).update({
+      ...a,
+      metadata: { ...a.metadata, labels: { w: "2" } },
+      data: { k: "2" },
+    });
+    const [ev] = (await collect(
+      w,
+      (e) => e.length === 1,
+      (o) => o,
+    )) as [string, any][];
+    const [type, o] = ev!;
+    return {
+      type,
+      labels: o.metadata.labels,
+      data: o.data,
+      atTheUpdate: o.metadata.resourceVersion === b.metadata.resourceVersion,
+    };
+  },
+);
 c("watch", "a watch with a field selector sees only that object", [["MODIFIED", "b"]], async (x) => {
   const a = await cms(x).create(cm("a"));
   const b = await cms(x).create(cm("b"));
