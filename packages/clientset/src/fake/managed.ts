@@ -140,10 +140,13 @@ export function leaves(set: FieldSet, prefix: string[] = []): string[][] {
 }
 
 function hasPath(set: FieldSet, path: string[]): boolean {
-  let cur: FieldSet | undefined = set;
-  for (const e of path) {
-    cur = cur[e];
-    if (cur === undefined) return false;
+  let cur: FieldSet = set;
+  for (const [i, e] of path.entries()) {
+    const next: FieldSet | undefined = cur[e];
+    // A node that is a member without children is written {} (not {".": {}}): it holds its ".".
+    if (next === undefined)
+      return e === "." && i === path.length - 1 && i > 0 && Object.keys(cur).length === 0;
+    cur = next;
   }
   return true;
 }
@@ -173,10 +176,17 @@ function removePath(set: FieldSet, path: string[]): void {
     cur = next;
   }
   delete cur[path[path.length - 1]!];
-  // Drop parents left empty (they would otherwise read as owned leaves).
+  // Drop parents left empty (they would otherwise read as owned leaves). A parent left with only its
+  // "." is a member without children, which FieldsV1 writes as {} (structured-merge-diff writes "."
+  // only beside children).
   for (let i = path.length - 2; i >= 0; i--) {
     const node = stack[i + 1]!;
-    if (Object.keys(node).length > 0) break;
+    const keys = Object.keys(node);
+    if (keys.length === 1 && keys[0] === ".") {
+      delete node["."];
+      break;
+    }
+    if (keys.length > 0) break;
     delete stack[i]![path[i]!];
   }
 }
@@ -346,7 +356,12 @@ export interface ApplyInput {
   schema: SchemaTable;
   type: string | undefined;
   now: string;
+  /** A custom resource (its structs get "." markers in Update entries). */
+  custom?: boolean;
 }
+
+/** The manager the server gives the fields of an object nobody manages, on its first apply. */
+const beforeFirstApply = "before-first-apply";
 
 /** A field another manager owns with a different value. */
 export interface ApplyConflict {
@@ -375,6 +390,24 @@ export function serverSideApply(input: ApplyInput): { object: Obj } | { conflict
   const entries: ManagedFieldsEntry[] = structuredClone(
     (live.metadata?.managedFields ?? []) as ManagedFieldsEntry[],
   );
+  if (input.live !== undefined && entries.length === 0) {
+    // An object without managedFields (they were reset, or it was stored without them): everything it
+    // has belongs to before-first-apply, so the first applier conflicts with what it changes.
+    const fieldsV1 = fieldSetOf(live, schema, type, {
+      mapMarkers: true,
+      structMarkers: input.custom === true,
+    });
+    if (Object.keys(fieldsV1).length > 0) {
+      entries.push({
+        manager: beforeFirstApply,
+        operation: "Update",
+        apiVersion: input.apiVersion,
+        time: input.now,
+        fieldsType: "FieldsV1",
+        fieldsV1,
+      });
+    }
+  }
   const only = input.subresource === "status" ? "status" : "main";
   const cfg: Obj = { ...config };
   if (only === "main" && input.subresource === undefined) delete cfg.status;
@@ -437,6 +470,22 @@ export function serverSideApply(input: ApplyInput): { object: Obj } | { conflict
   merged = { ...merged, metadata: { ...(merged.metadata ?? {}) } };
   merged.metadata.managedFields = next.filter((e) => Object.keys(e.fieldsV1).length > 0);
   return { object: merged };
+}
+
+/**
+ * The managedFields an update's body asks for, as the server decodes them: `[]` for a reset (`[]` or
+ * `[{}]`), the entries when every one decodes, else undefined (the stored ones stay, so a client
+ * that does not know the field cannot drop it).
+ */
+export function requestedManagedFields(v: unknown): ManagedFieldsEntry[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  if (v.length === 0 || (v.length === 1 && isObject(v[0]) && Object.keys(v[0]).length === 0)) return [];
+  const decodes = (e: unknown) =>
+    isObject(e) &&
+    (e.operation === "Apply" || e.operation === "Update") &&
+    e.fieldsType === "FieldsV1" &&
+    isObject(e.fieldsV1);
+  return v.every(decodes) ? structuredClone(v as ManagedFieldsEntry[]) : undefined;
 }
 
 /**

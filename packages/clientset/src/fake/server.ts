@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { parseSelector, SelectorError } from "../labels.js";
 import type { GroupVersionDescriptor } from "../runtime/descriptor.js";
 import { type DiscoveryRoute, discoveryDocument, discoveryRoute } from "./discovery.js";
-import { serverSideApply, updateManagedFields } from "./managed.js";
+import { requestedManagedFields, serverSideApply, updateManagedFields } from "./managed.js";
 import { applyJSONPatch, applyMergePatch, applyStrategicMergePatch, jsonEqual, PatchError } from "./patch.js";
 import {
   type FakeResource,
@@ -1000,17 +1000,26 @@ export class FakeServer {
     const type = this.#typeOf(res, version);
     const now = timestamp(this.#now());
     if (apply === undefined) {
-      next.metadata.managedFields = updateManagedFields({
-        old,
-        next,
-        manager,
-        apiVersion: gv(res.group, version),
-        ...(route.subresource === "" ? {} : { subresource: route.subresource }),
-        schema: this.schema,
-        type,
-        now,
-        custom: res.crd !== undefined,
-      });
+      // An update may set managedFields (a subresource's may not); the server tracks no update of
+      // an object whose managedFields are empty, so a reset stays empty until the next apply.
+      const base =
+        (route.subresource === "" ? requestedManagedFields(m.managedFields) : undefined) ??
+        old.metadata.managedFields ??
+        [];
+      next.metadata.managedFields =
+        base.length === 0
+          ? []
+          : updateManagedFields({
+              old: { ...old, metadata: { ...old.metadata, managedFields: base } },
+              next,
+              manager,
+              apiVersion: gv(res.group, version),
+              ...(route.subresource === "" ? {} : { subresource: route.subresource }),
+              schema: this.schema,
+              type,
+              now,
+              custom: res.crd !== undefined,
+            });
       if (next.metadata.managedFields.length === 0) delete next.metadata.managedFields;
     } else {
       next.metadata.managedFields = apply.metadata?.managedFields;
@@ -1131,6 +1140,8 @@ export class FakeServer {
       );
     }
     if (!isObject(cfg)) throw st.badRequest("the apply configuration must be an object");
+    if (isObject(cfg.metadata) && cfg.metadata.managedFields != null)
+      throw st.badRequest("metadata.managedFields must be nil");
     if (cfg.apiVersion && cfg.kind) this.#decode(route, cfg, opts.strict);
     if (!cfg.apiVersion || !cfg.kind) {
       throw st.badRequest(
@@ -1162,6 +1173,7 @@ export class FakeServer {
       schema: this.schema,
       type,
       now,
+      custom: res.crd !== undefined,
     });
     if ("conflicts" in result) throw st.applyConflict(result.conflicts);
     const merged = result.object;

@@ -1822,6 +1822,78 @@ c(
     return { code: e.code, reason: e.reason, message: e.message };
   },
 );
+const fieldsOf = (o: any) =>
+  (o.metadata.managedFields ?? []).map((m: any) => [m.manager, m.operation, m.fieldsV1]);
+c(
+  "apply",
+  "a forced apply leaves the previous owner the map it created, written {} (no lone '.')",
+  [
+    ["ap", "Apply", { "f:data": { "f:k": {} } }],
+    ["creator", "Update", { "f:data": {} }],
+  ],
+  async (x) => {
+    await cms(x).create(cm("a", { k: "v" }), { fieldManager: "creator" });
+    return fieldsOf(await cms(x).apply(applyCM("a", { k: "w" }), { fieldManager: "ap", force: true }));
+  },
+);
+const resetManagedFields = [{ op: "replace", path: "/metadata/managedFields", value: [{}] }];
+c(
+  "apply",
+  "managedFields reset with [{}] stay empty through later updates",
+  { afterReset: [], afterUpdate: [], data: { k: "2" } },
+  async (x) => {
+    await cms(x).apply(applyCM("a", { k: "1" }), { fieldManager: "m1" });
+    const r = await cms(x).patch("a", PatchType.JSON, resetManagedFields);
+    const u = await cms(x).update({ ...r, data: { k: "2" } }, { fieldManager: "editor" });
+    return { afterReset: fieldsOf(r), afterUpdate: fieldsOf(u), data: u.data };
+  },
+);
+c(
+  "apply",
+  "an update's body can rewrite managedFields (m1's entry goes); its own changes are tracked on top",
+  [["editor", "Update", { "f:data": { "f:k": {}, "f:n": {} } }]],
+  async (x) => {
+    const a = await cms(x).apply(applyCM("a", { k: "1", j: "1" }), { fieldManager: "m1" });
+    const given = { manager: "other", operation: "Apply", apiVersion: "v1", fieldsType: "FieldsV1" };
+    const u = await cms(x).update(
+      {
+        ...a,
+        metadata: { ...a.metadata, managedFields: [{ ...given, fieldsV1: { "f:data": { "f:k": {} } } }] },
+        data: { k: "2", j: "1", n: "3" },
+      },
+      { fieldManager: "editor" },
+    );
+    return fieldsOf(u);
+  },
+);
+c(
+  "apply",
+  "the first apply to an object without managedFields conflicts with before-first-apply",
+  {
+    message: 'Apply failed with 1 conflict: conflict with "before-first-apply" using v1: .data.k',
+    forced: [
+      ["m2", "Apply", { "f:data": { "f:k": {} } }],
+      ["before-first-apply", "Update", { "f:data": { ".": {}, "f:j": {} } }],
+    ],
+  },
+  async (x) => {
+    await cms(x).create(cm("a", { k: "1", j: "1" }));
+    await cms(x).patch("a", PatchType.JSON, resetManagedFields);
+    const e: any = await failure(cms(x).apply(applyCM("a", { k: "2" }), { fieldManager: "m2" }));
+    const f = await cms(x).apply(applyCM("a", { k: "2" }), { fieldManager: "m2", force: true });
+    return { message: e.message, forced: fieldsOf(f) };
+  },
+);
+c(
+  "apply",
+  "an apply configuration carrying managedFields is 400",
+  { code: 400, reason: "BadRequest", message: "metadata.managedFields must be nil" },
+  async (x) => {
+    const o = applyCM("a", { k: "1" });
+    o.metadata!.managedFields = [];
+    return failure(cms(x).apply(o, { fieldManager: "m1" }));
+  },
+);
 c(
   "apply",
   "an update takes fields from an applier without conflict",
