@@ -765,6 +765,17 @@ export class FakeServer {
       res.crd === undefined
         ? dropUnknown(body, this.schema, this.#typeOf(res, version), "")
         : decodeCustomResource(clone(body), this.#structural(res, version)).sort(); // the server sorts a CR's
+    const bytesField = { "/secrets": "data", "/configmaps": "binaryData" }[this.#gr(res)];
+    if (bytesField !== undefined && isObject(body[bytesField])) {
+      // []byte fields are base64 in JSON; the decoder stops at the first value that is not.
+      for (const v of Object.values(body[bytesField])) {
+        const at = typeof v === "string" ? base64ErrorAt(v) : 0;
+        if (at !== undefined)
+          throw st.badRequest(
+            `${res.kind} in version "${version}" cannot be handled as a ${res.kind}: illegal base64 data at input byte ${at}`,
+          );
+      }
+    }
     if (strict && unknown.length > 0) {
       throw st.badRequest(
         `${res.kind} in version "${version}" cannot be handled as a ${res.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`,
@@ -798,7 +809,8 @@ export class FakeServer {
       typeof m.generateName === "string" &&
       m.generateName !== ""
     ) {
-      m.name = `${m.generateName}${randomSuffix()}`;
+      // As names.SimpleNameGenerator: the prefix cut to 58 characters, then five random ones.
+      m.name = `${m.generateName.slice(0, 58)}${randomSuffix()}`;
     }
     validateObject(res, o, undefined);
     if (res.namespaced) this.#checkNamespace(res, route.namespace, m.name);
@@ -1630,6 +1642,37 @@ export class FakeServer {
 
 const rootCADescription =
   "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.";
+
+/**
+ * Where Go's base64.StdEncoding stops decoding `s` (the byte its CorruptInputError names), or
+ * undefined when it decodes: four-character quanta, '=' padding, newlines skipped.
+ */
+function base64ErrorAt(s: string): number | undefined {
+  const alphabet = /[A-Za-z0-9+/]/;
+  const newline = (c: string | undefined) => c === "\n" || c === "\r";
+  let si = 0;
+  for (;;) {
+    let j = 0;
+    for (; j < 4; j++) {
+      if (si === s.length) return j === 0 ? undefined : si - j;
+      const c = s[si++]!;
+      if (alphabet.test(c)) continue;
+      if (newline(c)) {
+        j--;
+        continue;
+      }
+      if (c !== "=" || j < 2) return si - 1;
+      if (j === 2) {
+        while (newline(s[si])) si++;
+        if (si === s.length) return s.length;
+        if (s[si] !== "=") return si - 1;
+        si++;
+      }
+      while (newline(s[si])) si++;
+      return si < s.length ? si : undefined;
+    }
+  }
+}
 
 /** How Go's encoding/json names a JSON value's type in its unmarshal errors. */
 function goJSONType(v: unknown): string {

@@ -1,7 +1,8 @@
-// The validation the fake performs, with the API server's 422 causes: object names (DNS-1123
-// subdomain; DNS-1123 label for namespaces and services), label keys and values,
-// the immutability of ConfigMaps and Secrets marked `immutable`, and a pod's containers.
-import type { FakeResource, Obj } from "./resources.js";
+// The validation the fake performs, with the API server's 422 causes: object names and generateName
+// prefixes (DNS-1123 subdomain; DNS-1123 label for namespaces and services), label keys and values,
+// annotation keys and size, owner references, finalizer names, ConfigMap and Secret keys, the
+// immutability of ConfigMaps and Secrets marked `immutable`, and a pod's containers.
+import { type FakeResource, isObject, type Obj } from "./resources.js";
 import * as st from "./status.js";
 
 const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -13,51 +14,161 @@ const subdomainMsg =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const labelMsg =
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-const qualifiedMsg =
-  "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+const qualifiedBody =
+  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+const configKey = /^[-._a-zA-Z0-9]+$/;
+const configKeyMsg =
+  "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
 const labelValueMsg =
   "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 
 type Cause = ReturnType<typeof st.invalidValue>;
 
-function nameCauses(res: FakeResource, name: string): Cause[] {
+/**
+ * The messages of the name check of a resource: DNS-1123 subdomain, or label for namespaces (no dots)
+ * and services. A generateName is checked as a prefix: a trailing '-' is allowed.
+ */
+function nameMessages(res: FakeResource, name: string, prefix: boolean): string[] {
   const key = `${res.group}/${res.resource}`;
-  if (key === "/namespaces") {
-    const out: Cause[] = [];
-    if (name.length > 63)
-      out.push(st.invalidValue("metadata.name", name, "must be no more than 63 characters"));
-    if (name.includes(".")) out.push(st.invalidValue("metadata.name", name, "must not contain dots"));
-    else if (!label.test(name)) out.push(st.invalidValue("metadata.name", name, labelMsg));
+  const v = prefix && name.endsWith("-") ? `${name.slice(0, -1)}a` : name;
+  const out: string[] = [];
+  if (key === "/namespaces" || key === "/services") {
+    // 1.36 (RelaxedServiceNameValidation): a service's name is a DNS-1123 label, a leading digit is fine.
+    if (v.length > 63) out.push("must be no more than 63 characters");
+    if (key === "/namespaces" && v.includes(".")) out.push("must not contain dots");
+    else if (!label.test(v)) out.push(labelMsg);
     return out;
   }
-  if (key === "/services") {
-    // 1.36 (RelaxedServiceNameValidation): a DNS-1123 label, so a leading digit is fine.
-    const out: Cause[] = [];
-    if (name.length > 63)
-      out.push(st.invalidValue("metadata.name", name, "must be no more than 63 characters"));
-    if (!label.test(name)) out.push(st.invalidValue("metadata.name", name, labelMsg));
-    return out;
+  if (v.length > 253) out.push("must be no more than 253 characters");
+  if (!subdomain.test(v)) out.push(subdomainMsg);
+  return out;
+}
+
+/** apimachinery's IsQualifiedName: an optional DNS subdomain prefix and '/', then a name part. */
+function qualifiedNameMessages(value: string): string[] {
+  const parts = value.split("/");
+  if (parts.length > 2)
+    return [
+      `a valid label key ${qualifiedBody} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    ];
+  const out: string[] = [];
+  const name = parts[parts.length - 1]!;
+  if (parts.length === 2) {
+    const p = parts[0]!;
+    if (p === "") out.push("prefix part must be non-empty");
+    else {
+      if (p.length > 253) out.push("prefix part must be no more than 253 characters");
+      if (!subdomain.test(p)) out.push(`prefix part ${subdomainMsg}`);
+    }
   }
-  const out: Cause[] = [];
-  if (name.length > 253)
-    out.push(st.invalidValue("metadata.name", name, "must be no more than 253 characters"));
-  if (!subdomain.test(name)) out.push(st.invalidValue("metadata.name", name, subdomainMsg));
+  if (name === "") out.push("name part must be non-empty");
+  else if (name.length > 63) out.push("name part must be no more than 63 characters");
+  if (!qualifiedName.test(name)) out.push(`name part ${qualifiedBody}`);
   return out;
 }
 
 function labelCauses(labels: unknown): Cause[] {
-  if (labels === undefined || labels === null || typeof labels !== "object") return [];
+  if (!isObject(labels)) return [];
   const out: Cause[] = [];
-  for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
-    const slash = k.indexOf("/");
-    const namePart = slash < 0 ? k : k.slice(slash + 1);
-    if (namePart.length > 63 || !qualifiedName.test(namePart))
-      out.push(st.invalidValue("metadata.labels", k, qualifiedMsg));
-    if (slash >= 0 && !subdomain.test(k.slice(0, slash)))
-      out.push(st.invalidValue("metadata.labels", k, `prefix part ${subdomainMsg}`));
+  for (const [k, v] of Object.entries(labels)) {
+    for (const msg of qualifiedNameMessages(k)) out.push(st.invalidValue("metadata.labels", k, msg));
     const s = String(v);
     if (s.length > 63) out.push(st.invalidValue("metadata.labels", s, "must be no more than 63 characters"));
     else if (!labelValue.test(s)) out.push(st.invalidValue("metadata.labels", s, labelValueMsg));
+  }
+  return out;
+}
+
+/** Annotation keys are qualified names in any case; all annotations together at most 256 kB. */
+function annotationCauses(annotations: unknown): Cause[] {
+  if (!isObject(annotations)) return [];
+  const out: Cause[] = [];
+  let size = 0;
+  for (const [k, v] of Object.entries(annotations)) {
+    for (const msg of qualifiedNameMessages(k.toLowerCase()))
+      out.push(st.invalidValue("metadata.annotations", k, msg));
+    size += Buffer.byteLength(k) + Buffer.byteLength(String(v));
+  }
+  if (size > 256 * 1024)
+    out.push({
+      reason: "FieldValueTooLong",
+      message: "Too long: may not be more than 262144 bytes",
+      field: "metadata.annotations",
+    });
+  return out;
+}
+
+function ownerReferenceCauses(refs: unknown): Cause[] {
+  if (!Array.isArray(refs)) return [];
+  const out: Cause[] = [];
+  const f = "metadata.ownerReferences";
+  let controller = "";
+  for (const r of refs as Obj[]) {
+    const version =
+      String(r?.apiVersion ?? "")
+        .split("/")
+        .pop() ?? "";
+    if (version === "")
+      out.push(st.invalidValue(`${f}.apiVersion`, r?.apiVersion ?? "", "version must not be empty"));
+    for (const k of ["kind", "name", "uid"]) {
+      if (!r?.[k]) out.push(st.invalidValue(`${f}.${k}`, r?.[k] ?? "", "must not be empty"));
+    }
+    if (r?.controller === true) {
+      const name = `${r.kind}/${r.name}`;
+      if (controller === "") controller = name;
+      else {
+        // The value as Go marshals []OwnerReference: its fields in declaration order.
+        const fields = ["apiVersion", "kind", "name", "uid", "controller", "blockOwnerDeletion"];
+        const value = (refs as Obj[]).map((x) =>
+          Object.fromEntries(fields.filter((k) => x?.[k] !== undefined).map((k) => [k, x[k]])),
+        );
+        out.push(
+          st.invalidValue(
+            f,
+            value,
+            `Only one reference can have Controller set to true. Found "true" in references for ${controller} and ${name}`,
+          ),
+        );
+      }
+    }
+  }
+  return out;
+}
+
+function finalizerCauses(finalizers: unknown): Cause[] {
+  if (!Array.isArray(finalizers)) return [];
+  const out: Cause[] = [];
+  for (const x of finalizers) {
+    for (const msg of qualifiedNameMessages(String(x)))
+      out.push(st.invalidValue("metadata.finalizers", x, msg));
+  }
+  if (finalizers.includes("orphan") && finalizers.includes("foregroundDeletion")) {
+    out.push(
+      st.invalidValue(
+        "metadata.finalizers",
+        finalizers,
+        "finalizer orphan and foregroundDeletion cannot be both set",
+      ),
+    );
+  }
+  return out;
+}
+
+/** ConfigMap and Secret keys (apimachinery's IsConfigMapKey), as data[key] / binaryData[key]. */
+function keyCauses(res: FakeResource, o: Obj): Cause[] {
+  const key = `${res.group}/${res.resource}`;
+  if (key !== "/configmaps" && key !== "/secrets") return [];
+  const out: Cause[] = [];
+  for (const field of key === "/configmaps" ? ["data", "binaryData"] : ["data"]) {
+    if (!isObject(o[field])) continue;
+    for (const k of Object.keys(o[field])) {
+      const at = `${field}[${k}]`;
+      if (k.length > 253) out.push(st.invalidValue(at, k, "must be no more than 253 characters"));
+      if (!configKey.test(k)) out.push(st.invalidValue(at, k, configKeyMsg));
+      if (k === ".") out.push(st.invalidValue(at, k, "must not be '.'"));
+      else if (k === "..") out.push(st.invalidValue(at, k, "must not be '..'"));
+      else if (k.startsWith("..")) out.push(st.invalidValue(at, k, "must not start with '..'"));
+    }
   }
   return out;
 }
@@ -96,11 +207,23 @@ function podCauses(o: Obj): Cause[] {
 
 /** Throws the server's 422 Invalid when `o` (new, or an update of `old`) fails validation. */
 export function validateObject(res: FakeResource, o: Obj, old: Obj | undefined): void {
-  const name: string = o.metadata?.name ?? "";
+  const m: Obj = o.metadata ?? {};
+  const name: string = m.name ?? "";
   const causes: Cause[] = [];
-  if (name === "") causes.push(st.required("metadata.name", "name or generateName is required"));
-  else if (old === undefined) causes.push(...nameCauses(res, name));
-  causes.push(...labelCauses(o.metadata?.labels));
+  if (old === undefined) {
+    if (typeof m.generateName === "string" && m.generateName !== "") {
+      for (const msg of nameMessages(res, m.generateName, true))
+        causes.push(st.invalidValue("metadata.generateName", m.generateName, msg));
+    }
+    if (name === "") causes.push(st.required("metadata.name", "name or generateName is required"));
+    for (const msg of name === "" ? [] : nameMessages(res, name, false))
+      causes.push(st.invalidValue("metadata.name", name, msg));
+  }
+  causes.push(...labelCauses(m.labels));
+  causes.push(...annotationCauses(m.annotations));
+  causes.push(...ownerReferenceCauses(m.ownerReferences));
+  causes.push(...finalizerCauses(m.finalizers));
+  causes.push(...keyCauses(res, o));
   causes.push(...immutableCauses(res, o, old));
   if (res.group === "" && res.resource === "pods" && old === undefined) causes.push(...podCauses(o));
   if (causes.length > 0) throw st.invalid(res.group, res.kind, name, causes);

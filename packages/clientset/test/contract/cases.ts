@@ -348,6 +348,79 @@ c(
     };
   },
 );
+const causesOf = (e: any) => (e.details?.causes ?? []).map((k: any) => [k.field, k.message]);
+c(
+  "validation",
+  "an invalid generateName is 422 on metadata.generateName, then on the name made from it",
+  {
+    code: 422,
+    fields: ["metadata.generateName", "metadata.name"],
+    generateName: `Invalid value: "Gen-": ${rfc1123}`,
+  },
+  async (x) => {
+    const e: any = await failure(cms(x).create({ metadata: { generateName: "Gen-" } }));
+    return { code: e.code, fields: causesOf(e).map((k: any) => k[0]), generateName: causesOf(e)[0][1] };
+  },
+);
+c(
+  "validation",
+  "a long generateName is cut to 58 characters before the five random ones",
+  { length: 63, prefix: true },
+  async (x) => {
+    const o = await cms(x).create({ metadata: { generateName: "g".repeat(70) } });
+    return { length: o.metadata.name.length, prefix: o.metadata.name.startsWith("g".repeat(58)) };
+  },
+);
+c(
+  "validation",
+  "annotation keys, finalizer names, owner references and ConfigMap keys are validated (422 causes)",
+  [
+    [
+      [
+        "metadata.annotations",
+        `Invalid value: "bad key": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+      ],
+    ],
+    [
+      [
+        "metadata.finalizers",
+        `Invalid value: "a/b/c": a valid label key must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+      ],
+    ],
+    [["metadata.ownerReferences.uid", 'Invalid value: "": must not be empty']],
+    [
+      [
+        "data[bad key]",
+        `Invalid value: "bad key": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')`,
+      ],
+    ],
+  ],
+  async (x) => {
+    const ref = { apiVersion: "v1", kind: "ConfigMap", name: "o", uid: "" };
+    const bodies = [
+      { metadata: { name: "a", annotations: { "bad key": "v" } } },
+      { metadata: { name: "b", finalizers: ["a/b/c"] } },
+      { metadata: { name: "c", ownerReferences: [ref] } },
+      { metadata: { name: "d" }, data: { "bad key": "v" } },
+    ];
+    const out: unknown[] = [];
+    for (const b of bodies) out.push(causesOf(await failure(cms(x).create(b))));
+    return out;
+  },
+);
+c(
+  "validation",
+  "Secret data and ConfigMap binaryData that are not base64 are the decoder's 400",
+  [
+    'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 4',
+    'ConfigMap in version "v1" cannot be handled as a ConfigMap: illegal base64 data at input byte 0',
+  ],
+  async (x) => {
+    const s: any = await failure(secrets(x).create({ metadata: { name: "s" }, data: { k: "abcde" } }));
+    const b: any = await failure(cms(x).create({ metadata: { name: "c" }, binaryData: { k: "%%" } }));
+    return [s.message, b.message];
+  },
+);
 c(
   "validation",
   "a create without name or generateName is 422",
