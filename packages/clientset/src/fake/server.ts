@@ -413,7 +413,12 @@ export class FakeServer {
     // as a server without that serializer does, so that clients send JSON again.
     if (req.body !== undefined && /protobuf|cbor/.test(req.contentType ?? ""))
       throw st.unsupportedMediaType();
-    const dryRun = q.getAll("dryRun").includes("All");
+    const dryRunValues = q.getAll("dryRun");
+    const options = { create: "CreateOptions", update: "UpdateOptions", patch: "PatchOptions" }[verb];
+    if (options !== undefined && dryRunValues.some((v) => v !== "All")) {
+      throw st.invalid("meta.k8s.io", options, "", [st.notSupported("dryRun", dryRunValues, ["All"])]);
+    }
+    const dryRun = dryRunValues.includes("All");
     const manager = q.get("fieldManager") || (req.userAgent ?? "").split("/")[0] || "unknown";
     const strict = q.get("fieldValidation") === "Strict";
     switch (verb) {
@@ -480,7 +485,7 @@ export class FakeServer {
   #get(route: Route, q: URLSearchParams): Obj {
     const rv = q.get("resourceVersion");
     if (rv !== null && rv !== "" && rv !== "0") {
-      const n = this.#parseRV(rv);
+      const n = this.#parseRV(rv, "get");
       if (n > this.store.rv) throw st.tooLargeResourceVersion();
     }
     const o = this.#existing(route);
@@ -488,9 +493,12 @@ export class FakeServer {
     return this.#out(route.res, route.version, o);
   }
 
-  #parseRV(rv: string): number {
-    if (!/^\d+$/.test(rv)) throw st.badRequest(`invalid resource version "${rv}"`);
-    return Number(rv);
+  /** A resourceVersion parameter; the server's error when it is not a uint64 (a 400 for lists). */
+  #parseRV(rv: string, verb: "get" | "list" | "watch"): number {
+    const ok = /^\d+$/.test(rv);
+    if (ok && BigInt(rv) < 2n ** 64n) return Number(rv);
+    const why = `resourceVersion: Invalid value: "${rv}": strconv.ParseUint: parsing "${rv}": ${ok ? "value out of range" : "invalid syntax"}`;
+    throw verb === "list" ? st.badRequest(`invalid resource version: ${why}`) : st.internalPlain(why);
   }
 
   /** Field selector validation for one resource: the server's error for unsupported fields. */
@@ -523,19 +531,65 @@ export class FakeServer {
     };
   }
 
+  /** The server's ValidateListOptions (list) and validateWatchOptions (watch): a 422 on ListOptions. */
+  #checkListOptions(q: URLSearchParams, watch: boolean): void {
+    const rvMatch = q.get("resourceVersionMatch") ?? "";
+    const sendInitial = q.get("sendInitialEvents");
+    const cont = q.get("continue") ?? "";
+    const f = "resourceVersionMatch";
+    const causes: ReturnType<typeof st.forbiddenField>[] = [];
+    if (watch) {
+      if (sendInitial !== null && rvMatch !== "NotOlderThan")
+        causes.push(
+          st.forbiddenField(f, "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"),
+        );
+      if (rvMatch !== "") {
+        if (sendInitial === null)
+          causes.push(
+            st.forbiddenField(
+              f,
+              "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+            ),
+          );
+        if (rvMatch !== "NotOlderThan") causes.push(st.notSupported(f, rvMatch, ["NotOlderThan"]));
+        if (cont !== "")
+          causes.push(st.forbiddenField(f, "resourceVersionMatch is forbidden when continue is provided"));
+      }
+    } else {
+      const rv = q.get("resourceVersion") ?? "";
+      if (rvMatch !== "") {
+        if (rv === "")
+          causes.push(
+            st.forbiddenField(f, "resourceVersionMatch is forbidden unless resourceVersion is provided"),
+          );
+        if (cont !== "")
+          causes.push(st.forbiddenField(f, "resourceVersionMatch is forbidden when continue is provided"));
+        if (rvMatch !== "Exact" && rvMatch !== "NotOlderThan")
+          causes.push(st.notSupported(f, rvMatch, ["Exact", "NotOlderThan", ""]));
+        if (rvMatch === "Exact" && rv === "0")
+          causes.push(
+            st.forbiddenField(f, 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'),
+          );
+      }
+      if (sendInitial !== null)
+        causes.push(st.forbiddenField("sendInitialEvents", "sendInitialEvents is forbidden for list"));
+    }
+    if (causes.length > 0) throw st.invalid("meta.k8s.io", "ListOptions", "", causes);
+  }
+
   #list(route: Route, q: URLSearchParams): Obj {
     const { res } = route;
+    this.#checkListOptions(q, false);
     const match = this.#matcher(res, q);
-    const limit = Number(q.get("limit") ?? "0") || 0;
     const cont = q.get("continue") ?? "";
     const rvParam = q.get("resourceVersion") ?? "";
     const rvMatch = q.get("resourceVersionMatch") ?? "";
+    // A list at resourceVersion "0" is served from the watch cache, whole: the limit is ignored.
+    const limit = rvParam === "0" ? 0 : Number(q.get("limit") ?? "0") || 0;
     const ns = route.namespace === "" ? undefined : route.namespace;
     let atRV = this.store.rv;
     let start = "";
     if (cont !== "") {
-      if (rvParam !== "")
-        throw st.badRequest("specifying resource version is not allowed when using continue");
       let token: { v?: string; rv?: number; start?: string };
       try {
         const bad = cont.search(/[^A-Za-z0-9_-]/);
@@ -550,19 +604,14 @@ export class FakeServer {
           "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
         );
       }
+      if (rvParam !== "")
+        throw st.badRequest("specifying resource version is not allowed when using continue");
       atRV = token.rv;
       start = token.start ?? "";
     } else if (rvParam !== "" && rvParam !== "0") {
-      const n = this.#parseRV(rvParam);
+      const n = this.#parseRV(rvParam, "list");
       if (rvMatch === "Exact" || (rvMatch === "" && limit > 0)) atRV = n;
       else if (n > this.store.rv) throw st.tooLargeResourceVersion();
-    } else if (rvMatch !== "" && rvParam === "") {
-      throw st.invalid("meta.k8s.io", "ListOptions", "", [
-        st.forbiddenField(
-          "resourceVersionMatch",
-          "resourceVersionMatch is forbidden unless resourceVersion is provided",
-        ),
-      ]);
     }
     if (atRV > this.store.rv) throw st.tooLargeResourceVersion();
     if (atRV < this.store.oldestRV) {
@@ -627,14 +676,7 @@ export class FakeServer {
     const sendInitial = q.get("sendInitialEvents");
     const bookmarks = q.get("allowWatchBookmarks") === "true";
     const out = (o: Obj) => this.#out(res, route.version, o);
-    if (sendInitial !== null && q.get("resourceVersionMatch") !== "NotOlderThan") {
-      throw st.invalid("meta.k8s.io", "ListOptions", "", [
-        st.forbiddenField(
-          "resourceVersionMatch",
-          "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
-        ),
-      ]);
-    }
+    this.#checkListOptions(q, true);
     const deliver = (c: Change) => {
       if (c.gr !== gr || (ns !== "" && c.namespace !== ns)) return;
       const now = c.type === "DELETED" ? false : match(c.object);
@@ -654,7 +696,7 @@ export class FakeServer {
     };
     const initial = rvParam === "" || rvParam === "0" || sendInitial === "true";
     if (initial) {
-      if (rvParam !== "" && rvParam !== "0" && this.#parseRV(rvParam) > this.store.rv)
+      if (rvParam !== "" && rvParam !== "0" && this.#parseRV(rvParam, "watch") > this.store.rv)
         throw st.tooLargeResourceVersion();
       for (const o of this.store.list(gr, ns === "" ? undefined : ns))
         if (match(o)) stream.push({ type: "ADDED", object: out(o) });
@@ -674,7 +716,7 @@ export class FakeServer {
         });
       }
     } else {
-      const from = this.#parseRV(rvParam);
+      const from = this.#parseRV(rvParam, "watch");
       if (from < this.store.oldestRV) {
         stream.push({
           type: "ERROR",
@@ -933,20 +975,16 @@ export class FakeServer {
         "the namespace of the provided object does not match the namespace sent on the request",
       );
     }
+    if (typeof m.resourceVersion === "string" && m.resourceVersion !== "" && !/^\d+$/.test(m.resourceVersion))
+      throw st.internalPlain(
+        `strconv.ParseUint: parsing ${JSON.stringify(m.resourceVersion)}: invalid syntax`,
+      );
     if (
       m.resourceVersion !== undefined &&
       m.resourceVersion !== "" &&
       m.resourceVersion !== old.metadata.resourceVersion
     ) {
       throw st.conflict(res.group, res.resource, route.name, st.optimisticLockMessage);
-    }
-    if (m.uid !== undefined && m.uid !== "" && m.uid !== old.metadata.uid) {
-      throw st.conflict(
-        res.group,
-        res.resource,
-        route.name,
-        `Precondition failed: UID in precondition: ${m.uid}, UID in object meta: ${old.metadata.uid}`,
-      );
     }
     let next: Obj;
     if (route.subresource === "status") {
@@ -1077,6 +1115,16 @@ export class FakeServer {
       return { code: 200, body: this.#out(res, version, this.#commitUpdate(res, old, next, opts.dryRun)) };
     }
     const old = this.#existing(route);
+    // A PUT's uid is a precondition of the storage update.
+    const uid = isObject(body.metadata) ? body.metadata.uid : undefined;
+    if (uid !== undefined && uid !== "" && uid !== old.metadata.uid) {
+      throw st.conflict(
+        res.group,
+        res.resource,
+        route.name,
+        `StorageError: invalid object, Code: 4, Key: ${storageKey(res, route.namespace, route.name)}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${uid}, UID in object meta: ${old.metadata.uid}`,
+      );
+    }
     const next = this.#prepareUpdate(route, old, body, opts.manager);
     return { code: 200, body: this.#out(res, version, this.#commitUpdate(res, old, next, opts.dryRun)) };
   }
@@ -1125,6 +1173,13 @@ export class FakeServer {
       patched.metadata.resourceVersion = old.metadata.resourceVersion;
     if (route.subresource === "scale") {
       return { code: 200, body: this.#updateScale(route, patched, opts.dryRun) };
+    }
+    // A patched uid is no precondition: the metadata validation refuses it (the generic check and
+    // the resource's own, so the cause comes twice).
+    const uid = patched.metadata.uid;
+    if (uid !== old.metadata.uid) {
+      const cause = st.invalidValue("metadata.uid", uid ?? "", "field is immutable");
+      throw st.invalid(res.group, res.kind, route.name, [cause, cause]);
     }
     const next = this.#prepareUpdate(route, old, patched, opts.manager);
     return { code: 200, body: this.#out(res, version, this.#commitUpdate(res, old, next, opts.dryRun)) };
@@ -1339,11 +1394,7 @@ export class FakeServer {
     const policy = opts.propagationPolicy;
     if (policy !== undefined && !["Orphan", "Background", "Foreground"].includes(policy)) {
       throw st.invalid("meta.k8s.io", "DeleteOptions", "", [
-        {
-          reason: "FieldValueNotSupported",
-          message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
-          field: "propagationPolicy",
-        },
+        st.notSupported("propagationPolicy", policy, ["Foreground", "Background", "Orphan", "nil"]),
       ]);
     }
     const result = this.#deleteObject(res, old, opts, dryRun);
@@ -1672,6 +1723,24 @@ function base64ErrorAt(s: string): number | undefined {
       return si < s.length ? si : undefined;
     }
   }
+}
+
+/** Core resources kube-apiserver stores under another etcd prefix than their name. */
+const storagePrefixes: Record<string, string> = {
+  "/services": "services/specs",
+  "/endpoints": "services/endpoints",
+  "/nodes": "minions",
+  "/replicationcontrollers": "controllers",
+  "networking.k8s.io/ingresses": "ingress",
+};
+
+/** The etcd key of an object, as the server's storage errors name it. */
+function storageKey(res: FakeResource, namespace: string, name: string): string {
+  const gr = resourceKey(res.group, res.resource);
+  const grouped =
+    res.crd !== undefined || ["apiextensions.k8s.io", "apiregistration.k8s.io"].includes(res.group);
+  const prefix = storagePrefixes[gr] ?? (grouped ? `${res.group}/${res.resource}` : res.resource);
+  return `/registry/${prefix}/${namespace === "" ? "" : `${namespace}/`}${name}`;
 }
 
 /** How Go's encoding/json names a JSON value's type in its unmarshal errors. */

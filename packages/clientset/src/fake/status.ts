@@ -96,12 +96,21 @@ export function invalidValue(field: string, value: unknown, detail: string): Cau
 export function required(field: string, detail: string): Cause {
   return { reason: "FieldValueRequired", message: `Required value${detail ? `: ${detail}` : ""}`, field };
 }
+/** field.NotSupported: the value (JSON) and the supported ones, each quoted. */
+export function notSupported(field: string, value: unknown, supported: string[]): Cause {
+  return {
+    reason: "FieldValueNotSupported",
+    message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map((v) => JSON.stringify(v)).join(", ")}`,
+    field,
+  };
+}
 export function forbiddenField(field: string, detail: string): Cause {
   return { reason: "FieldValueForbidden", message: `Forbidden: ${detail}`, field };
 }
 
 export function invalid(group: string, kind: string, name: string, causes: Cause[]): ApiError {
-  const rendered = causes.map((c) => `${c.field}: ${c.message}`);
+  // As ErrorList.ToAggregate: the message names each distinct error once.
+  const rendered = [...new Set(causes.map((c) => `${c.field}: ${c.message}`))];
   const msg = rendered.length === 1 ? rendered[0]! : `[${rendered.join(", ")}]`;
   return failure(422, "Invalid", `${qualified(group, kind)} "${name}" is invalid: ${msg}`, {
     ...details(group, kind, name),

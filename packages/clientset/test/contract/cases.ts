@@ -2214,7 +2214,155 @@ c("list", "a list at resourceVersion 0 is served", { names: ["a"] }, async (x) =
   const l = await cms(x).list({ labelSelector: "r0=1", resourceVersion: "0" });
   return { names: names(l) };
 });
+c(
+  "list",
+  "a list at resourceVersion 0 ignores limit (the watch cache serves it whole)",
+  { n: 3, continue: null },
+  async (x) => {
+    await seed(x, [
+      ["a", { r0: "1" }],
+      ["b", { r0: "1" }],
+      ["c", { r0: "1" }],
+    ]);
+    const l = await cms(x).list({ labelSelector: "r0=1", resourceVersion: "0", limit: 1 });
+    return { n: l.items.length, continue: l.metadata.continue ?? null };
+  },
+);
+const listOptionsInvalid = (...causes: [string, string][]) => {
+  const rendered = causes.map(([, m]) => `resourceVersionMatch: ${m}`);
+  return {
+    code: 422,
+    reason: "Invalid",
+    message: `ListOptions.meta.k8s.io "" is invalid: ${rendered.length === 1 ? rendered[0] : `[${rendered.join(", ")}]`}`,
+    details: {
+      group: "meta.k8s.io",
+      kind: "ListOptions",
+      causes: causes.map(([reason, message]) => ({ reason, message, field: "resourceVersionMatch" })),
+    },
+  };
+};
+c(
+  "list",
+  "resourceVersionMatch: an unknown value, Exact at 0, and a watch's without sendInitialEvents are 422",
+  [
+    listOptionsInvalid([
+      "FieldValueNotSupported",
+      'Unsupported value: "Bogus": supported values: "Exact", "NotOlderThan", ""',
+    ]),
+    listOptionsInvalid([
+      "FieldValueForbidden",
+      'Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+    ]),
+    listOptionsInvalid(
+      [
+        "FieldValueForbidden",
+        "Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+      ],
+      ["FieldValueNotSupported", 'Unsupported value: "Bogus": supported values: "NotOlderThan"'],
+    ),
+  ],
+  async (x) => {
+    const a = await cms(x).create(cm("a"));
+    const w = () =>
+      cms(x).watch({ resourceVersion: a.metadata.resourceVersion, resourceVersionMatch: "Bogus" });
+    return [
+      await failure(cms(x).list({ resourceVersion: "1", resourceVersionMatch: "Bogus" })),
+      await failure(cms(x).list({ resourceVersion: "0", resourceVersionMatch: "Exact" })),
+      await failure(collect(w(), () => true)),
+    ];
+  },
+);
+c(
+  "validation",
+  "a resourceVersion that is not a number: 400 for a list, 500 for a get, a watch and an update",
+  [
+    {
+      code: 400,
+      reason: "BadRequest",
+      message:
+        'invalid resource version: resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax',
+    },
+    {
+      code: 500,
+      message: 'resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax',
+    },
+    {
+      code: 500,
+      message: 'resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax',
+    },
+    { code: 500, message: 'strconv.ParseUint: parsing "abc": invalid syntax' },
+  ],
+  async (x) => {
+    const a = await cms(x).create(cm("a"));
+    return [
+      await failure(cms(x).list({ resourceVersion: "abc" })),
+      await failure(cms(x).get("a", { resourceVersion: "abc" })),
+      await failure(collect(cms(x).watch({ resourceVersion: "abc" }), () => true)),
+      await failure(cms(x).update({ ...a, metadata: { ...a.metadata, resourceVersion: "abc" } })),
+    ];
+  },
+);
+c(
+  "delete",
+  "an unknown propagationPolicy is 422, nil among the supported values",
+  {
+    code: 422,
+    reason: "Invalid",
+    message:
+      'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Bogus": supported values: "Foreground", "Background", "Orphan", "nil"',
+  },
+  async (x) => {
+    await cms(x).create(cm("a"));
+    const e: any = await failure(cms(x).delete("a", { propagationPolicy: "Bogus" }));
+    return { code: e.code, reason: e.reason, message: e.message };
+  },
+);
+c(
+  "patch",
+  "a patch changing metadata.uid is 422 (field is immutable); a PUT's uid is a storage precondition (409)",
+  [
+    [422, 'ConfigMap "a" is invalid: metadata.uid: Invalid value: "<uid>": field is immutable', 2],
+    [
+      409,
+      'Operation cannot be fulfilled on configmaps "a": StorageError: invalid object, Code: 4, Key: /registry/configmaps/<ns>/a, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: <uid>, UID in object meta: <uid>',
+      0,
+    ],
+  ],
+  async (x) => {
+    const a = await cms(x).create(cm("a"));
+    const other = "00000000-0000-0000-0000-000000000000";
+    const clean = (e: any) => [
+      e.code,
+      e.message.replaceAll(other, "<uid>").replaceAll(a.metadata.uid, "<uid>").replaceAll(x.ns, "<ns>"),
+      e.details?.causes?.length ?? 0,
+    ];
+    return [
+      clean(await failure(cms(x).patch("a", PatchType.Merge, { metadata: { uid: other } }))),
+      clean(await failure(cms(x).update({ ...a, metadata: { ...a.metadata, uid: other } }))),
+    ];
+  },
+);
 // ---------------------------------------------------------------- dry run
+c(
+  "dryRun",
+  "a dryRun value other than All is 422 on the verb's options (delete takes it)",
+  [
+    'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["All","Bogus"]: supported values: "All"',
+    'UpdateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["Bogus"]: supported values: "All"',
+    'PatchOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["Bogus"]: supported values: "All"',
+    "succeeded",
+  ],
+  async (x) => {
+    const a = await cms(x).create(cm("a"));
+    const out = [
+      await failure(cms(x).create(cm("b"), { dryRun: ["All", "Bogus"] })),
+      await failure(cms(x).update(a, { dryRun: ["Bogus"] })),
+      await failure(cms(x).patch("a", PatchType.Merge, {}, { dryRun: ["Bogus"] })),
+      await failure(cms(x).delete("a", { dryRun: ["Bogus"] })),
+    ];
+    return out.map((e: any) => (e.succeeded ? "succeeded" : e.message));
+  },
+);
 c(
   "dryRun",
   "a dry-run create returns the object and stores nothing",
