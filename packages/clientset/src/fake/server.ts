@@ -24,7 +24,7 @@ import { parseFieldSelector } from "./selectors.js";
 import * as st from "./status.js";
 import { ApiError } from "./status.js";
 import { type Change, Store } from "./store.js";
-import { decodeCustomResource, type StructuralSchema } from "./structural.js";
+import { decodeCustomResource, type StructuralSchema, validateCustomResource } from "./structural.js";
 import { tableFor, wantsTable } from "./table.js";
 import { validateObject } from "./validation.js";
 import { WatchStream } from "./watch.js";
@@ -854,7 +854,15 @@ export class FakeServer {
       // As names.SimpleNameGenerator: the prefix cut to 58 characters, then five random ones.
       m.name = `${m.generateName.slice(0, 58)}${randomSuffix()}`;
     }
-    validateObject(res, o, undefined);
+    // A custom resource's schema is checked on the object as it will be stored (pruned, defaulted).
+    const decoded = res.crd === undefined ? undefined : clone(o);
+    if (decoded !== undefined) decodeCustomResource(decoded, this.#structural(res, version));
+    validateObject(
+      res,
+      o,
+      undefined,
+      decoded === undefined ? [] : validateCustomResource(decoded, this.#structural(res, version)),
+    );
     if (res.namespaced) this.#checkNamespace(res, route.namespace, m.name);
     const gr = this.#gr(res);
     if (this.store.get(gr, route.namespace, m.name) !== undefined)
@@ -1030,7 +1038,12 @@ export class FakeServer {
     }
     if (res.crd === undefined) dropEmpty(next, this.schema, this.#typeOf(res, version));
     else decodeCustomResource(next, this.#structural(res, version));
-    validateObject(res, next, old);
+    validateObject(
+      res,
+      next,
+      old,
+      res.crd === undefined ? [] : validateCustomResource(next, this.#structural(res, version), old),
+    );
     if (old.metadata.deletionTimestamp !== undefined) {
       const added = (next.metadata.finalizers ?? []).filter(
         (f: string) => !(old.metadata.finalizers ?? []).includes(f),

@@ -205,8 +205,16 @@ function podCauses(o: Obj): Cause[] {
   return out;
 }
 
-/** Throws the server's 422 Invalid when `o` (new, or an update of `old`) fails validation. */
-export function validateObject(res: FakeResource, o: Obj, old: Obj | undefined): void {
+/**
+ * Throws the server's 422 Invalid when `o` (new, or an update of `old`) fails validation; a custom
+ * resource's schema causes come after the metadata's.
+ */
+export function validateObject(
+  res: FakeResource,
+  o: Obj,
+  old: Obj | undefined,
+  schemaCauses: Cause[] = [],
+): void {
   const m: Obj = o.metadata ?? {};
   const name: string = m.name ?? "";
   const causes: Cause[] = [];
@@ -226,5 +234,6 @@ export function validateObject(res: FakeResource, o: Obj, old: Obj | undefined):
   causes.push(...keyCauses(res, o));
   causes.push(...immutableCauses(res, o, old));
   if (res.group === "" && res.resource === "pods" && old === undefined) causes.push(...podCauses(o));
+  causes.push(...schemaCauses);
   if (causes.length > 0) throw st.invalid(res.group, res.kind, name, causes);
 }

@@ -2467,4 +2467,154 @@ c("crd", "a created CRD reports Established", { established: "True" }, async (x)
   return { established: o.status.conditions.find((c: any) => c.type === "Established")?.status };
 });
 
+const crdsClient = (x: Ctx) =>
+  x.dyn.resource({ group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions" });
+const gaugeCRD = (group: string, spec: Obj) => ({
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: `gauges.${group}` },
+  spec: {
+    group,
+    scope: "Namespaced",
+    names: { plural: "gauges", singular: "gauge", kind: "Gauge" },
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: "object", properties: { spec } } },
+      },
+    ],
+  },
+});
+/** A namespaced Gauge CRD of a unique group with the given spec schema; waits until it is served. */
+async function gauges(x: Ctx, spec: Obj) {
+  const group = `${x.unique("g")}.example.com`;
+  await crdsClient(x).create(gaugeCRD(group, spec));
+  const r = x.dyn.resource({ group, version: "v1", resource: "gauges" }).namespace(x.ns);
+  await x.until("gauges to be served", async () => {
+    try {
+      await r.list({ limit: 1 });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  const gauge = (name: string, s: Obj) => ({
+    apiVersion: `${group}/v1`,
+    kind: "Gauge",
+    metadata: { name },
+    spec: s,
+  });
+  return { r, group, gauge };
+}
+/** The causes of a 422, sorted: the server checks an object's properties in Go's map order. */
+const sortedCauses = (e: any) =>
+  [...(e.details?.causes ?? [])]
+    .map((k: any) => [k.field, k.reason, k.message.replace(/g-[0-9a-f]+\.example\.com/g, "<group>")])
+    .sort((a, b) => `${a[0]} ${a[2]}`.localeCompare(`${b[0]} ${b[2]}`));
+c(
+  "crd",
+  "a custom resource is validated by its schema: types, required, enum, bounds, pattern, lengths, counts",
+  {
+    code: 422,
+    causes: [
+      [
+        "<nil>",
+        "FieldValueInvalid",
+        'Invalid value: "": Checked value must be of type integer (default format) in spec.count',
+      ],
+      [
+        "spec.count",
+        "FieldValueTypeInvalid",
+        'Invalid value: "number": spec.count in body must be of type integer: "number"',
+      ],
+      [
+        "spec.level",
+        "FieldValueInvalid",
+        "Invalid value: 9: spec.level in body should be less than or equal to 5",
+      ],
+      ["spec.mode", "FieldValueNotSupported", 'Unsupported value: "fast": supported values: "on", "off"'],
+      ["spec.name", "FieldValueInvalid", "Invalid value: \"A1\": spec.name in body should match '^[a-z]+$'"],
+      ["spec.note", "FieldValueTooLong", "Too long: may not be more than 3 bytes"],
+      ["spec.parts[1].id", "FieldValueRequired", "Required value"],
+      [
+        "spec.parts[2]",
+        "FieldValueTypeInvalid",
+        'Invalid value: "string": spec.parts[2] in body must be of type object: "string"',
+      ],
+      ["spec.tags", "FieldValueTooMany", "Too many: 3: must have at most 2 items"],
+      ["spec.unit", "FieldValueRequired", "Required value"],
+    ],
+  },
+  async (x) => {
+    const { r, gauge } = await gauges(x, {
+      type: "object",
+      required: ["unit"],
+      properties: {
+        unit: { type: "string" },
+        count: { type: "integer" },
+        level: { type: "integer", minimum: 1, maximum: 5 },
+        mode: { type: "string", enum: ["on", "off"] },
+        name: { type: "string", pattern: "^[a-z]+$" },
+        note: { type: "string", maxLength: 3 },
+        tags: { type: "array", maxItems: 2, items: { type: "string" } },
+        parts: {
+          type: "array",
+          items: { type: "object", required: ["id"], properties: { id: { type: "string" } } },
+        },
+      },
+    });
+    const e: any = await failure(
+      r.create(
+        gauge("g", {
+          count: 1.5,
+          level: 9,
+          mode: "fast",
+          name: "A1",
+          note: "long",
+          tags: ["a", "b", "c"],
+          parts: [{ id: "a" }, {}, "c"],
+        }),
+      ),
+    );
+    return { code: e.code, causes: sortedCauses(e) };
+  },
+);
+c(
+  "crd",
+  "a custom resource's update is validated, but a value it keeps from before is not refused again",
+  {
+    kept: "updated",
+    changed: [
+      [
+        "spec.level",
+        "FieldValueInvalid",
+        "Invalid value: 8: spec.level in body should be less than or equal to 5",
+      ],
+    ],
+  },
+  async (x) => {
+    const { r, group, gauge } = await gauges(x, {
+      type: "object",
+      properties: { level: { type: "integer" } },
+    });
+    const o = await r.create(gauge("g", { level: 9 }));
+    // Tighten the schema, then wait until the server enforces it.
+    const tight = {
+      type: "object",
+      properties: { level: { type: "integer", maximum: 5 }, note: { type: "string" } },
+    };
+    const live: any = await crdsClient(x).get(`gauges.${group}`);
+    await crdsClient(x).update({ ...gaugeCRD(group, tight), metadata: live.metadata });
+    await x.until("the tighter schema", async () => {
+      const p: any = await failure(r.create(gauge("probe", { level: 9 }), { dryRun: "All" }));
+      return p.code === 422;
+    });
+    const kept: any = await r.update({ ...o, spec: { level: 9, note: "x" } });
+    const e: any = await failure(r.update({ ...kept, spec: { level: 8, note: "x" } }));
+    return { kept: kept.spec.note === "x" ? "updated" : "not updated", changed: sortedCauses(e) };
+  },
+);
+
 export { cases };
