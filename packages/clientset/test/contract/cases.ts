@@ -423,6 +423,25 @@ c(
 );
 c(
   "validation",
+  "a body of another kind or version than the URL's is the typed decoder's 400; an apply's names the GVK",
+  [
+    'Secret in version "v1" cannot be handled as a ConfigMap: converting (v1.Secret) to (core.ConfigMap): unknown conversion',
+    'ConfigMap in version "v1" cannot be handled as a ConfigMap: no kind "ConfigMap" is registered for version "apps/v1" in scheme "pkg/runtime/scheme.go:111"',
+    "invalid object type: /v1, Kind=Secret",
+  ],
+  async (x) => {
+    const out = [
+      await failure(cms(x).create({ apiVersion: "v1", kind: "Secret", metadata: { name: "a" } })),
+      await failure(cms(x).create({ apiVersion: "apps/v1", kind: "ConfigMap", metadata: { name: "b" } })),
+      await failure(
+        cms(x).apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "c" } }, { fieldManager: "m" }),
+      ),
+    ];
+    return out.map((e: any) => e.message);
+  },
+);
+c(
+  "validation",
   "a create without name or generateName is 422",
   {
     code: 422,
@@ -2579,6 +2598,22 @@ c(
       ),
     );
     return { code: e.code, causes: sortedCauses(e) };
+  },
+);
+c(
+  "crd",
+  "a custom resource of another version is 400, of another kind 422 (kind must be the CRD's)",
+  [
+    [400, "the API version in the data (<group>/v2) does not match the expected API version (<group>/v1)"],
+    [422, 'Other.<group> "b" is invalid: kind: Invalid value: "Other": must be Gauge'],
+  ],
+  async (x) => {
+    const { r, group, gauge } = await gauges(x, { type: "object" });
+    const out = [
+      await failure(r.create({ ...gauge("a", {}), apiVersion: `${group}/v2` })),
+      await failure(r.create({ ...gauge("b", {}), kind: "Other" })),
+    ];
+    return out.map((e: any) => [e.code, e.message.replaceAll(group, "<group>")]);
   },
 );
 c(
