@@ -1,7 +1,8 @@
 // The validation the fake performs, with the API server's 422 causes: object names and generateName
 // prefixes (DNS-1123 subdomain; DNS-1123 label for namespaces and services), label keys and values,
-// annotation keys and size, owner references, finalizer names, ConfigMap and Secret keys, the
-// immutability of ConfigMaps and Secrets marked `immutable`, and a pod's containers.
+// annotation keys and size, owner references, finalizer names, ConfigMap and Secret keys, the basics
+// of a CustomResourceDefinition, the immutability of ConfigMaps and Secrets marked `immutable`, and a
+// pod's containers.
 import { type FakeResource, isObject, type Obj } from "./resources.js";
 import * as st from "./status.js";
 
@@ -154,6 +155,51 @@ function finalizerCauses(finalizers: unknown): Cause[] {
   return out;
 }
 
+const dns1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const dns1035Msg =
+  "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+
+/**
+ * The CustomResourceDefinition checks a CRD someone writes by hand most often fails: its name is
+ * `<plural>.<group>`, a group with a dot, a scope, names (singular and listKind defaulted from the
+ * kind), and a schema with a root type for every version.
+ */
+function crdCauses(o: Obj): Cause[] {
+  const spec: Obj = isObject(o.spec) ? o.spec : {};
+  const names: Obj = isObject(spec.names) ? spec.names : {};
+  const out: Cause[] = [];
+  const name = o.metadata?.name ?? "";
+  if (name !== "" && name !== `${names.plural ?? ""}.${spec.group ?? ""}`)
+    out.push(st.invalidValue("metadata.name", name, 'must be spec.names.plural+"."+spec.group'));
+  const group = String(spec.group ?? "");
+  if (group === "") out.push(st.required("spec.group", ""));
+  else if (!subdomain.test(group)) out.push(st.invalidValue("spec.group", group, subdomainMsg));
+  else if (!group.includes("."))
+    out.push(st.invalidValue("spec.group", group, "should be a domain with at least one dot"));
+  if (!spec.scope) out.push(st.required("spec.scope", ""));
+  else if (spec.scope !== "Cluster" && spec.scope !== "Namespaced")
+    out.push(st.notSupported("spec.scope", spec.scope, ["Cluster", "Namespaced"]));
+  const kind = names.kind;
+  const defaulted: Obj = {
+    plural: names.plural,
+    singular: names.singular ?? (kind === undefined ? undefined : String(kind).toLowerCase()),
+    kind,
+    listKind: names.listKind ?? (kind === undefined ? undefined : `${kind}List`),
+  };
+  for (const [k, v] of Object.entries(defaulted)) {
+    if (v === undefined || v === "") out.push(st.required(`spec.names.${k}`, ""));
+    else if ((k === "plural" || k === "singular") && !dns1035.test(String(v)))
+      out.push(st.invalidValue(`spec.names.${k}`, v, dns1035Msg));
+  }
+  for (const [i, v] of (Array.isArray(spec.versions) ? spec.versions : []).entries()) {
+    const schema = (v as Obj)?.schema?.openAPIV3Schema;
+    if (!isObject(schema)) out.push(st.required(`spec.versions[${i}].schema.openAPIV3Schema`, ""));
+    else if (schema.type === undefined || schema.type === "")
+      out.push(st.required("spec.validation.openAPIV3Schema.type", "must not be empty at the root"));
+  }
+  return out;
+}
+
 /** ConfigMap and Secret keys (apimachinery's IsConfigMapKey), as data[key] / binaryData[key]. */
 function keyCauses(res: FakeResource, o: Obj): Cause[] {
   const key = `${res.group}/${res.resource}`;
@@ -232,6 +278,8 @@ export function validateObject(
   causes.push(...ownerReferenceCauses(m.ownerReferences));
   causes.push(...finalizerCauses(m.finalizers));
   causes.push(...keyCauses(res, o));
+  if (res.group === "apiextensions.k8s.io" && res.resource === "customresourcedefinitions")
+    causes.push(...crdCauses(o));
   causes.push(...immutableCauses(res, o, old));
   if (res.group === "" && res.resource === "pods" && old === undefined) causes.push(...podCauses(o));
   causes.push(...schemaCauses);

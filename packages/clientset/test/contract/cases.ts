@@ -2534,6 +2534,52 @@ const sortedCauses = (e: any) =>
     .sort((a, b) => `${a[0]} ${a[2]}`.localeCompare(`${b[0]} ${b[2]}`));
 c(
   "crd",
+  "a CRD is validated: its name is <plural>.<group>, names, scope, a schema with a root type",
+  [
+    [["metadata.name", 'Invalid value: "other.<group>": must be spec.names.plural+"."+spec.group']],
+    [
+      ["spec.names.singular", "Required value"],
+      ["spec.names.kind", "Required value"],
+      ["spec.names.listKind", "Required value"],
+    ],
+    [["spec.scope", 'Unsupported value: "Global": supported values: "Cluster", "Namespaced"']],
+    [["spec.versions[0].schema.openAPIV3Schema", "Required value"]],
+    [["spec.validation.openAPIV3Schema.type", "Required value: must not be empty at the root"]],
+  ],
+  async (x) => {
+    const group = `${x.unique("g")}.example.com`;
+    const crd = (mutate: (o: any) => void) => {
+      const o: any = gaugeCRD(group, { type: "object" });
+      mutate(o);
+      return o;
+    };
+    const bodies = [
+      crd((o) => {
+        o.metadata.name = `other.${group}`;
+      }),
+      crd((o) => {
+        o.spec.names = { plural: "gauges" };
+      }),
+      crd((o) => {
+        o.spec.scope = "Global";
+      }),
+      crd((o) => {
+        delete o.spec.versions[0].schema;
+      }),
+      crd((o) => {
+        o.spec.versions[0].schema.openAPIV3Schema = { properties: { spec: { type: "object" } } };
+      }),
+    ];
+    const out: unknown[] = [];
+    for (const b of bodies) {
+      const e: any = await failure(crdsClient(x).create(b));
+      out.push((e.details?.causes ?? []).map((k: any) => [k.field, k.message.replaceAll(group, "<group>")]));
+    }
+    return out;
+  },
+);
+c(
+  "crd",
   "a custom resource is validated by its schema: types, required, enum, bounds, pattern, lengths, counts",
   {
     code: 422,
