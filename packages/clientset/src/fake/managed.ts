@@ -370,8 +370,8 @@ export interface ApplyConflict {
   field: string;
 }
 
-function managerLabel(e: ManagedFieldsEntry): string {
-  return e.operation === "Apply" ? `"${e.manager}"` : `"${e.manager}" using ${e.apiVersion}`;
+function managerLabel(e: ManagedFieldsEntry, apiVersion = e.apiVersion): string {
+  return e.operation === "Apply" ? `"${e.manager}"` : `"${e.manager}" using ${apiVersion}`;
 }
 
 function sameOwner(
@@ -470,6 +470,48 @@ export function serverSideApply(input: ApplyInput): { object: Obj } | { conflict
   merged = { ...merged, metadata: { ...(merged.metadata ?? {}) } };
   merged.metadata.managedFields = next.filter((e) => Object.keys(e.fieldsV1).length > 0);
   return { object: merged };
+}
+
+/**
+ * A server-side apply of an autoscaling/v1 Scale to its parent: `.spec.replicas` is the one field,
+ * owned in the parent's managedFields by an entry with the "scale" subresource. Other managers that
+ * own the parent's replicas conflict when the value differs (named in the Scale's version), and lose
+ * it with `force`.
+ */
+export function applyScale(input: {
+  live: Obj;
+  replicas: unknown;
+  manager: string;
+  apiVersion: string;
+  force: boolean;
+  now: string;
+}): { object: Obj } | { conflicts: ApplyConflict[] } {
+  const live = structuredClone(input.live);
+  const entries = structuredClone((live.metadata.managedFields ?? []) as ManagedFieldsEntry[]);
+  const path = ["f:spec", "f:replicas"];
+  const conflicts: ApplyConflict[] = [];
+  for (const e of entries) {
+    if (sameOwner(e, input.manager, "Apply", "scale") || !ownsLeaf(e.fieldsV1, path)) continue;
+    if (jsonEqual(live.spec?.replicas, input.replicas)) continue;
+    if (input.force) removePath(e.fieldsV1, path);
+    else conflicts.push({ manager: managerLabel(e, "autoscaling/v1"), field: ".spec.replicas" });
+  }
+  if (conflicts.length > 0) return { conflicts };
+  const mine = entries.findIndex((e) => sameOwner(e, input.manager, "Apply", "scale"));
+  const entry: ManagedFieldsEntry = {
+    manager: input.manager,
+    operation: "Apply",
+    apiVersion: input.apiVersion,
+    time: input.now,
+    fieldsType: "FieldsV1",
+    fieldsV1: { "f:spec": { "f:replicas": {} } },
+    subresource: "scale",
+  };
+  if (mine >= 0) entries[mine] = entry;
+  else entries.splice(entries.filter((e) => e.operation === "Apply").length, 0, entry);
+  if (input.replicas !== undefined) live.spec = { ...(live.spec ?? {}), replicas: input.replicas };
+  live.metadata.managedFields = entries.filter((e) => Object.keys(e.fieldsV1).length > 0);
+  return { object: live };
 }
 
 /**

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { parseSelector, SelectorError } from "../labels.js";
 import type { GroupVersionDescriptor } from "../runtime/descriptor.js";
 import { type DiscoveryRoute, discoveryDocument, discoveryRoute } from "./discovery.js";
-import { requestedManagedFields, serverSideApply, updateManagedFields } from "./managed.js";
+import { applyScale, requestedManagedFields, serverSideApply, updateManagedFields } from "./managed.js";
 import { applyJSONPatch, applyMergePatch, applyStrategicMergePatch, jsonEqual, PatchError } from "./patch.js";
 import {
   type FakeResource,
@@ -1263,13 +1263,19 @@ export class FakeServer {
         `error decoding YAML: Object 'Kind' is missing in '${text.length > 200 ? `${text.slice(0, 200)}...` : text}'`,
       );
     }
-    if (cfg.kind !== res.kind || cfg.apiVersion !== gv(res.group, version)) {
+    const isScale = route.subresource === "scale";
+    const want = isScale
+      ? { kind: "Scale", apiVersion: "autoscaling/v1" }
+      : { kind: res.kind, apiVersion: gv(res.group, version) };
+    if (isScale) this.#existing(route);
+    if (cfg.kind !== want.kind || cfg.apiVersion !== want.apiVersion) {
       // The field manager's check, with the GroupVersionKind as Go prints it ("/v1, Kind=Secret").
       const apiVersion = String(cfg.apiVersion);
       throw st.badRequest(
         `invalid object type: ${apiVersion.includes("/") ? apiVersion : `/${apiVersion}`}, Kind=${cfg.kind}`,
       );
     }
+    if (isScale) return this.#applyScale(route, cfg, manager, opts);
     this.#decode(route, cfg, opts.strict);
     if (isObject(cfg.metadata) && cfg.metadata.name !== undefined && cfg.metadata.name !== route.name) {
       throw st.badRequest(
@@ -1310,6 +1316,29 @@ export class FakeServer {
       merged,
     );
     return { code: 200, body: this.#out(res, version, this.#commitUpdate(res, old, next, opts.dryRun)) };
+  }
+
+  /** An apply of the scale subresource: the parent's replicas, owned through the "scale" subresource. */
+  #applyScale(
+    route: Route,
+    cfg: Obj,
+    manager: string,
+    opts: { dryRun: boolean; force: boolean },
+  ): FakeResponse {
+    const old = this.#existing(route);
+    const result = applyScale({
+      live: old,
+      replicas: cfg.spec?.replicas,
+      manager,
+      apiVersion: gv(route.res.group, route.version),
+      force: opts.force,
+      now: timestamp(this.#now()),
+    });
+    if ("conflicts" in result) throw st.applyConflict(result.conflicts);
+    const next = result.object;
+    if (!jsonEqual(specPart(old), specPart(next)))
+      next.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    return { code: 200, body: this.#scaleOf(this.#commitUpdate(route.res, old, next, opts.dryRun)) };
   }
 
   #createWithManaged(route: Route, obj: Obj, managed: unknown, dryRun: boolean): Obj {

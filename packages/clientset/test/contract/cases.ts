@@ -1988,6 +1988,41 @@ c(
 );
 c(
   "apply",
+  "applyScale owns the parent's replicas through the scale subresource; a different value conflicts",
+  {
+    conflict: 'Apply failed with 1 conflict: conflict with "creator" using autoscaling/v1: .spec.replicas',
+    scale: 3,
+    replicas: 3,
+    entry: ["hpa", "Apply", "apps/v1", "scale", { "f:spec": { "f:replicas": {} } }],
+    creatorKeepsReplicas: false,
+    missing: 404,
+  },
+  async (x) => {
+    const scale = (name: string, replicas: number) => ({
+      apiVersion: "autoscaling/v1",
+      kind: "Scale",
+      metadata: { name },
+      spec: { replicas },
+    });
+    await deploys(x).create(deployment("d"), { fieldManager: "creator" });
+    const e: any = await failure(deploys(x).applyScale("d", scale("d", 3), { fieldManager: "hpa" }));
+    const s = await deploys(x).applyScale("d", scale("d", 3), { fieldManager: "hpa", force: true });
+    const d = await deploys(x).get("d");
+    const entry = d.metadata.managedFields.find((m: any) => m.manager === "hpa");
+    const creator = d.metadata.managedFields.find((m: any) => m.manager === "creator");
+    const m: any = await failure(deploys(x).applyScale("nope", scale("nope", 1), { fieldManager: "hpa" }));
+    return {
+      conflict: e.message,
+      scale: s.spec.replicas,
+      replicas: d.spec.replicas,
+      entry: [entry.manager, entry.operation, entry.apiVersion, entry.subresource, entry.fieldsV1],
+      creatorKeepsReplicas: creator.fieldsV1["f:spec"]["f:replicas"] !== undefined,
+      missing: m.code,
+    };
+  },
+);
+c(
+  "apply",
   "an update takes fields from an applier without conflict",
   {
     k: "updated",
