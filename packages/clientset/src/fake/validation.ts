@@ -1,8 +1,8 @@
 // The validation the fake performs, with the API server's 422 causes: object names and generateName
 // prefixes (DNS-1123 subdomain; DNS-1123 label for namespaces and services), label keys and values,
 // annotation keys and size, owner references, finalizer names, ConfigMap and Secret keys, the basics
-// of a CustomResourceDefinition, the immutability of ConfigMaps and Secrets marked `immutable`, and a
-// pod's containers.
+// of a CustomResourceDefinition, the immutability of ConfigMaps and Secrets marked `immutable`, a
+// pod's containers, and what an update of a pod's spec may change.
 import { type FakeResource, isObject, type Obj } from "./resources.js";
 import * as st from "./status.js";
 
@@ -251,6 +251,49 @@ function podCauses(o: Obj): Cause[] {
   return out;
 }
 
+const podUpdatable =
+  "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
+
+/**
+ * A pod's spec after creation: containers may not come or go, and only images, the active deadline,
+ * tolerations and a negative grace period set to 1 may change (the server appends a diff of the Go
+ * structs to the message, the fake does not, and it does not check that tolerations are only added).
+ */
+function podUpdateCauses(o: Obj, old: Obj): Cause[] {
+  const spec: Obj = o.spec ?? {};
+  const was: Obj = old.spec ?? {};
+  for (const k of ["containers", "initContainers"]) {
+    if ((spec[k] ?? []).length !== (was[k] ?? []).length)
+      return [st.forbiddenField(`spec.${k}`, "pod updates may not add or remove containers")];
+  }
+  const munged: Obj = structuredClone(spec);
+  for (const k of ["containers", "initContainers"]) {
+    if (!Array.isArray(munged[k])) continue;
+    munged[k] = munged[k].map((c: Obj, i: number) => {
+      const { image: _image, ...rest } = c;
+      const image = was[k][i]?.image;
+      return image === undefined ? rest : { ...rest, image };
+    });
+  }
+  for (const k of ["activeDeadlineSeconds", "tolerations", "schedulingGates"]) {
+    if (was[k] === undefined) delete munged[k];
+    else munged[k] = was[k];
+  }
+  if ((was.terminationGracePeriodSeconds ?? 0) < 0 && munged.terminationGracePeriodSeconds === 1)
+    munged.terminationGracePeriodSeconds = was.terminationGracePeriodSeconds;
+  return jsonEq(sortKeys(munged), sortKeys(was)) ? [] : [st.forbiddenField("spec", podUpdatable)];
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (!isObject(v)) return v;
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sortKeys(v[k])]),
+  );
+}
+
 /**
  * Throws the server's 422 Invalid when `o` (new, or an update of `old`) fails validation; a custom
  * resource's schema causes come after the metadata's.
@@ -281,7 +324,8 @@ export function validateObject(
   if (res.group === "apiextensions.k8s.io" && res.resource === "customresourcedefinitions")
     causes.push(...crdCauses(o));
   causes.push(...immutableCauses(res, o, old));
-  if (res.group === "" && res.resource === "pods" && old === undefined) causes.push(...podCauses(o));
+  if (res.group === "" && res.resource === "pods")
+    causes.push(...(old === undefined ? podCauses(o) : podUpdateCauses(o, old)));
   causes.push(...schemaCauses);
   if (causes.length > 0) throw st.invalid(res.group, res.kind, name, causes);
 }

@@ -442,6 +442,47 @@ c(
 );
 c(
   "validation",
+  "a pod's update may change images, not other fields of its spec, nor add containers",
+  {
+    image: "nginx:2",
+    command: [
+      422,
+      "spec",
+      "FieldValueForbidden",
+      "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)",
+    ],
+    added: [
+      422,
+      "spec.containers",
+      "FieldValueForbidden",
+      "Forbidden: pod updates may not add or remove containers",
+    ],
+  },
+  async (x) => {
+    await pods(x).create(pod("p"));
+    const p1 = await pods(x).patch("p", PatchType.StrategicMerge, {
+      spec: { containers: [{ name: "app", image: "nginx:2" }] },
+    });
+    // The server's message goes on with a diff of the Go structs: compare its first line.
+    const first = (e: any) => {
+      const k = e.details?.causes?.[0] ?? {};
+      return [e.code, k.field, k.reason, String(k.message).split("\n")[0]];
+    };
+    const command = await failure(
+      pods(x).patch("p", PatchType.StrategicMerge, {
+        spec: { containers: [{ name: "app", command: ["sleep", "1"] }] },
+      }),
+    );
+    const added = await failure(
+      pods(x).patch("p", PatchType.StrategicMerge, {
+        spec: { containers: [{ name: "side", image: "busybox:1" }] },
+      }),
+    );
+    return { image: p1.spec.containers[0].image, command: first(command), added: first(added) };
+  },
+);
+c(
+  "validation",
   "a create without name or generateName is 422",
   {
     code: 422,
