@@ -1031,17 +1031,32 @@ export class FakeServer {
       throw st.conflict(res.group, res.resource, route.name, st.optimisticLockMessage);
     }
     let next: Obj;
-    if (route.subresource === "status") {
+    const gr = this.#gr(res);
+    if (route.subresource === "status" && res.crd !== undefined) {
+      // A custom resource's status strategy keeps everything but the status.
       next = { ...clone(old), status: clone(body.status) };
       if (body.status === undefined) delete next.status;
     } else {
-      next = clone(body);
-      next.apiVersion = gv(res.group, version);
-      next.kind = res.kind;
-      next.metadata = { ...clone(m) };
-      if (hasStatus(res)) {
-        if (old.status === undefined) delete next.status;
-        else next.status = clone(old.status);
+      if (route.subresource === "status") {
+        // A built-in's status strategy keeps the spec, not the metadata: labels, annotations,
+        // finalizers and owner references change through status too, except a Deployment's labels
+        // and a Pod's owner references.
+        next = { ...clone(old), metadata: { ...clone(m) }, status: clone(body.status) };
+        if (body.status === undefined) delete next.status;
+        const kept = gr === "apps/deployments" ? "labels" : gr === "/pods" ? "ownerReferences" : undefined;
+        if (kept !== undefined) {
+          if (old.metadata[kept] === undefined) delete next.metadata[kept];
+          else next.metadata[kept] = clone(old.metadata[kept]);
+        }
+      } else {
+        next = clone(body);
+        next.apiVersion = gv(res.group, version);
+        next.kind = res.kind;
+        next.metadata = { ...clone(m) };
+        if (hasStatus(res)) {
+          if (old.status === undefined) delete next.status;
+          else next.status = clone(old.status);
+        }
       }
       for (const k of [
         "uid",
@@ -1055,7 +1070,7 @@ export class FakeServer {
       }
       next.metadata.name = old.metadata.name;
       if (res.namespaced) next.metadata.namespace = old.metadata.namespace;
-      if (this.#gr(res) === "/namespaces") {
+      if (gr === "/namespaces") {
         next.spec = clone(old.spec);
         next.metadata.labels = {
           ...(next.metadata.labels ?? {}),

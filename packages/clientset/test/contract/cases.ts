@@ -682,6 +682,58 @@ c("validation", "a Service accepts a name with a leading digit", { name: "1abc" 
 });
 c(
   "status",
+  "a built-in's status update may change its metadata (not a Deployment's labels, a Pod's owners); a custom resource's may not",
+  {
+    service: { label: "1", annotation: "2", finalizers: ["example.com/f"] },
+    deployment: { label: null, annotation: "2" },
+    pod: { label: "1", owners: 0 },
+    custom: { label: null, status: { s: 1 } },
+  },
+  async (x) => {
+    const meta = { labels: { zz: "1" }, annotations: { zz: "2" } };
+    const status = { subresource: "status" };
+    const svcs = x.cs.coreV1().services(x.ns) as any;
+    await svcs.create({ metadata: { name: "s" }, spec: { ports: [{ port: 80 }] } });
+    const s = await svcs.patch(
+      "s",
+      PatchType.Merge,
+      { metadata: { ...meta, finalizers: ["example.com/f"] } },
+      status,
+    );
+    await svcs.patch("s", PatchType.Merge, { metadata: { finalizers: null } });
+    await deploys(x).create(deployment("d"));
+    const d = await deploys(x).patch("d", PatchType.Merge, { metadata: meta }, status);
+    await pods(x).create(pod("p"));
+    const ref = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      name: "cm",
+      uid: "11111111-1111-1111-1111-111111111111",
+    };
+    const p = await pods(x).patch(
+      "p",
+      PatchType.Merge,
+      { metadata: { ...meta, ownerReferences: [ref] } },
+      status,
+    );
+    const gvr = await crd(x, "Widget");
+    const w = x.dyn.resource(gvr).namespace(x.ns);
+    await w.create({ apiVersion: `${gvr.group}/v1`, kind: "Widget", metadata: { name: "w" }, spec: {} });
+    const o: any = await w.patch("w", PatchType.Merge, { metadata: meta, status: { s: 1 } }, status as any);
+    return {
+      service: {
+        label: s.metadata.labels?.zz,
+        annotation: s.metadata.annotations?.zz,
+        finalizers: s.metadata.finalizers,
+      },
+      deployment: { label: d.metadata.labels?.zz ?? null, annotation: d.metadata.annotations?.zz },
+      pod: { label: p.metadata.labels?.zz, owners: (p.metadata.ownerReferences ?? []).length },
+      custom: { label: o.metadata.labels?.zz ?? null, status: o.status },
+    };
+  },
+);
+c(
+  "status",
   "updateStatus changes only status",
   { activeDeadlineSeconds: null, phase: "Failed" },
   async (x) => {
