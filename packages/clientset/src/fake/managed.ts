@@ -545,15 +545,27 @@ export function updateManagedFields(input: {
   now: string;
   /** A custom resource (its structs get "." markers). */
   custom?: boolean;
+  /**
+   * Top-level fields the server resets on a write of the main resource (status where there is a
+   * status subresource, a namespace's spec too): its field manager gives nobody those fields.
+   */
+  reset?: string[];
 }): ManagedFieldsEntry[] {
-  const { old, next, schema, type } = input;
+  const { old, schema, type } = input;
   const entries: ManagedFieldsEntry[] = structuredClone(
     (old?.metadata?.managedFields ?? []) as ManagedFieldsEntry[],
   );
   const only = input.subresource === "status" ? "status" : undefined;
   const markers = { mapMarkers: true, structMarkers: input.custom === true, only } as const;
+  const owned = (o: Obj): Obj => {
+    if (input.subresource !== undefined) return o;
+    const c = { ...o };
+    for (const k of input.reset ?? []) delete c[k];
+    return c;
+  };
+  const next = owned(input.next);
   const newSet = fieldSetOf(next, schema, type, markers);
-  const oldSet = old === undefined ? {} : fieldSetOf(old, schema, type, markers);
+  const oldSet = old === undefined ? {} : fieldSetOf(owned(old), schema, type, markers);
   const changed = leaves(newSet).filter((p) => {
     if (p[p.length - 1] === ".") return !hasPath(oldSet, p);
     return old === undefined || !jsonEqual(valueAt(old, p), valueAt(next, p)) || !hasPath(oldSet, p);

@@ -783,6 +783,12 @@ export class FakeServer {
     o.status = { phase: "Active", ...(o.status ?? {}) };
   }
 
+  /** The top-level fields a write of the main resource does not set (its strategy resets them). */
+  #resetFields(res: FakeResource): string[] {
+    if (this.#gr(res) === "/namespaces") return ["spec", "status"];
+    return hasStatus(res) ? ["status"] : [];
+  }
+
   /** The structural schema of a custom resource's version, from its CRD as stored. */
   #structural(res: FakeResource, version: string): StructuralSchema | undefined {
     if (res.crd === undefined) return undefined;
@@ -924,6 +930,7 @@ export class FakeServer {
         type,
         now: timestamp(this.#now()),
         custom: res.crd !== undefined,
+        reset: this.#resetFields(res),
       });
       if (o.metadata.managedFields.length === 0) delete o.metadata.managedFields;
     }
@@ -1133,6 +1140,7 @@ export class FakeServer {
               type,
               now,
               custom: res.crd !== undefined,
+              reset: this.#resetFields(res),
             });
       if (next.metadata.managedFields.length === 0) delete next.metadata.managedFields;
     } else {

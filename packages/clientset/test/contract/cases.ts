@@ -2296,6 +2296,28 @@ c(
 
 c(
   "apply",
+  "a create owns no status (nor a namespace's spec): the server resets them",
+  { deployment: ["f:spec"], pod: ["f:spec"], service: ["f:spec"], namespace: ["f:metadata"] },
+  async (x) => {
+    const tops = (o: any) => Object.keys(o.metadata.managedFields[0].fieldsV1).sort();
+    const d = await deploys(x).create(deployment("d"), { fieldManager: "c" });
+    const p = await pods(x).create(pod("p"), { fieldManager: "c" });
+    const s = await x.cs
+      .coreV1()
+      .services(x.ns)
+      .create(
+        { metadata: { name: "s" }, spec: { ports: [{ port: 80 }] }, status: { loadBalancer: {} } } as any,
+        {
+          fieldManager: "c",
+        },
+      );
+    const ns = await x.namespace("owned");
+    const n = await nss(x).get(ns);
+    return { deployment: tops(d), pod: tops(p), service: tops(s), namespace: tops(n) };
+  },
+);
+c(
+  "apply",
   "a write without a field manager is owned by the user agent's name",
   { managers: [["org-rest", "Update"]] },
   async (x) => {
