@@ -2630,10 +2630,14 @@ c("crd", "a custom resource of a deleted CRD is no longer served", { code: 404 }
 });
 c("crd", "a created CRD reports Established", { established: "True" }, async (x) => {
   const gvr = await crd(x, "Widget");
-  const o: any = await x.dyn
-    .resource({ group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions" })
-    .get(`widgets.${gvr.group}`);
-  return { established: o.status.conditions.find((c: any) => c.type === "Established")?.status };
+  // The server may serve the resource a moment before it writes the condition: wait for it.
+  let established: unknown;
+  await x.until("the Established condition", async () => {
+    const o: any = await crdsClient(x).get(`widgets.${gvr.group}`);
+    established = o.status?.conditions?.find((c: any) => c.type === "Established")?.status;
+    return established === "True";
+  });
+  return { established };
 });
 
 const crdsClient = (x: Ctx) =>
