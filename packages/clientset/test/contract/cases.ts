@@ -1224,6 +1224,8 @@ c(
       x,
       ["e", "c", "a", "d", "b"].map((n) => [n, { pg: "1" }] as [string, Record<string, string>]),
     );
+    // The counts include the namespace's kube-root-ca.crt, which kube-controller-manager adds soon.
+    await x.until("kube-root-ca.crt", async () => !(await gone(cms(x).get("kube-root-ca.crt"))));
     const pages: string[][] = [];
     const continues: boolean[] = [];
     const remaining: (number | null)[] = [];
