@@ -2393,8 +2393,10 @@ c(
     await seed(x, [
       ["a", { r0: "1" }],
       ["b", { r0: "1" }],
-      ["c", { r0: "1" }],
     ]);
+    const c = await cms(x).create(cm("c", {}, { r0: "1" }));
+    // resourceVersion 0 is "any": the watch cache may not have "c" yet; this LIST waits until it has.
+    await cms(x).list({ resourceVersion: c.metadata.resourceVersion, resourceVersionMatch: "NotOlderThan" });
     const l = await cms(x).list({ labelSelector: "r0=1", resourceVersion: "0", limit: 1 });
     return { n: l.items.length, continue: l.metadata.continue ?? null };
   },
