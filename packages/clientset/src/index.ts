@@ -50,4 +50,4 @@ export {
   type RemoteCommandSession,
   type RunResult,
 } from "./streaming/remotecommand.js";
-export { type WaitOptions, WaitTimeoutError, WatchClosedError, type WatchFactory, waitFor } from "./wait.js";
+export { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from "./validation.js";

@@ -3,6 +3,15 @@
 // word for word), matched against an object's labels. The fake clientset answers labelSelector with
 // it, and informers' listers select with it.
 
+import {
+  dns1123SubdomainMessage,
+  isDNS1123Subdomain,
+  isQualifiedName,
+  isValidLabelValue,
+  labelValueMessage,
+  qualifiedNamePartMessage,
+} from "./validation.js";
+
 /** A selector the API server would reject (400 BadRequest with this message). */
 export class SelectorError extends Error {
   override name = "SelectorError";
@@ -86,37 +95,30 @@ export function selectorFromSet(set: Readonly<Record<string, string>>): Selector
   return selectorOf(Object.entries(set).map(([key, v]) => ({ key, operator: "=", values: [v] })));
 }
 
-const qualifiedNamePart = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
 function validateKey(key: string): void {
   const parts = key.split("/");
-  let name = key;
   if (parts.length === 2) {
     const prefix = parts[0]!;
-    name = parts[1]!;
-    if (prefix.length === 0 || prefix.length > 253 || !dns1123Subdomain.test(prefix)) {
-      throw new SelectorError(
-        `unable to parse requirement: prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
-      );
+    if (prefix.length === 0 || isDNS1123Subdomain(prefix).length > 0) {
+      throw new SelectorError(`unable to parse requirement: prefix part ${dns1123SubdomainMessage}`);
     }
   } else if (parts.length > 2) {
     throw new SelectorError(
-      `unable to parse requirement: values[0][${key}]: Invalid value: "${key}": a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+      `unable to parse requirement: values[0][${key}]: Invalid value: "${key}": a qualified name ${qualifiedNamePartMessage} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
     );
   }
-  if (name.length === 0 || name.length > 63 || !qualifiedNamePart.test(name)) {
+  const name = parts[parts.length - 1]!;
+  if (isQualifiedName(name).length > 0) {
     throw new SelectorError(
-      `unable to parse requirement: <nil>: Invalid value: "${key}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+      `unable to parse requirement: <nil>: Invalid value: "${key}": name part ${qualifiedNamePartMessage}`,
     );
   }
 }
 
 function validateValue(v: string): void {
-  if (v.length > 63 || !labelValue.test(v)) {
+  if (isValidLabelValue(v).length > 0) {
     throw new SelectorError(
-      `unable to parse requirement: values[0][]: Invalid value: "${v}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+      `unable to parse requirement: values[0][]: Invalid value: "${v}": ${labelValueMessage}`,
     );
   }
 }

@@ -3,25 +3,14 @@
 // annotation keys and size, owner references, finalizer names, ConfigMap and Secret keys, the basics
 // of a CustomResourceDefinition, the immutability of ConfigMaps and Secrets marked `immutable`, a
 // pod's containers, and what an update of a pod's spec may change.
+
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from "../validation.js";
 import { type FakeResource, isObject, type Obj } from "./resources.js";
 import * as st from "./status.js";
 
-const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const qualifiedName = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
-const subdomainMsg =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-const labelMsg =
-  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-const qualifiedBody =
-  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
 const configKey = /^[-._a-zA-Z0-9]+$/;
 const configKeyMsg =
   "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
-const labelValueMsg =
-  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 
 type Cause = ReturnType<typeof st.invalidValue>;
 
@@ -32,50 +21,22 @@ type Cause = ReturnType<typeof st.invalidValue>;
 function nameMessages(res: FakeResource, name: string, prefix: boolean): string[] {
   const key = `${res.group}/${res.resource}`;
   const v = prefix && name.endsWith("-") ? `${name.slice(0, -1)}a` : name;
-  const out: string[] = [];
   if (key === "/namespaces" || key === "/services") {
     // 1.36 (RelaxedServiceNameValidation): a service's name is a DNS-1123 label, a leading digit is fine.
-    if (v.length > 63) out.push("must be no more than 63 characters");
-    if (key === "/namespaces" && v.includes(".")) out.push("must not contain dots");
-    else if (!label.test(v)) out.push(labelMsg);
-    return out;
+    if (key === "/namespaces" && v.includes("."))
+      return [...(v.length > 63 ? ["must be no more than 63 characters"] : []), "must not contain dots"];
+    return isDNS1123Label(v);
   }
-  if (v.length > 253) out.push("must be no more than 253 characters");
-  if (!subdomain.test(v)) out.push(subdomainMsg);
-  return out;
-}
-
-/** apimachinery's IsQualifiedName: an optional DNS subdomain prefix and '/', then a name part. */
-function qualifiedNameMessages(value: string): string[] {
-  const parts = value.split("/");
-  if (parts.length > 2)
-    return [
-      `a valid label key ${qualifiedBody} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
-    ];
-  const out: string[] = [];
-  const name = parts[parts.length - 1]!;
-  if (parts.length === 2) {
-    const p = parts[0]!;
-    if (p === "") out.push("prefix part must be non-empty");
-    else {
-      if (p.length > 253) out.push("prefix part must be no more than 253 characters");
-      if (!subdomain.test(p)) out.push(`prefix part ${subdomainMsg}`);
-    }
-  }
-  if (name === "") out.push("name part must be non-empty");
-  else if (name.length > 63) out.push("name part must be no more than 63 characters");
-  if (!qualifiedName.test(name)) out.push(`name part ${qualifiedBody}`);
-  return out;
+  return isDNS1123Subdomain(v);
 }
 
 function labelCauses(labels: unknown): Cause[] {
   if (!isObject(labels)) return [];
   const out: Cause[] = [];
   for (const [k, v] of Object.entries(labels)) {
-    for (const msg of qualifiedNameMessages(k)) out.push(st.invalidValue("metadata.labels", k, msg));
+    for (const msg of isQualifiedName(k)) out.push(st.invalidValue("metadata.labels", k, msg));
     const s = String(v);
-    if (s.length > 63) out.push(st.invalidValue("metadata.labels", s, "must be no more than 63 characters"));
-    else if (!labelValue.test(s)) out.push(st.invalidValue("metadata.labels", s, labelValueMsg));
+    for (const msg of isValidLabelValue(s)) out.push(st.invalidValue("metadata.labels", s, msg));
   }
   return out;
 }
@@ -86,7 +47,7 @@ function annotationCauses(annotations: unknown): Cause[] {
   const out: Cause[] = [];
   let size = 0;
   for (const [k, v] of Object.entries(annotations)) {
-    for (const msg of qualifiedNameMessages(k.toLowerCase()))
+    for (const msg of isQualifiedName(k.toLowerCase()))
       out.push(st.invalidValue("metadata.annotations", k, msg));
     size += Buffer.byteLength(k) + Buffer.byteLength(String(v));
   }
@@ -140,8 +101,7 @@ function finalizerCauses(finalizers: unknown): Cause[] {
   if (!Array.isArray(finalizers)) return [];
   const out: Cause[] = [];
   for (const x of finalizers) {
-    for (const msg of qualifiedNameMessages(String(x)))
-      out.push(st.invalidValue("metadata.finalizers", x, msg));
+    for (const msg of isQualifiedName(String(x))) out.push(st.invalidValue("metadata.finalizers", x, msg));
   }
   if (finalizers.includes("orphan") && finalizers.includes("foregroundDeletion")) {
     out.push(
@@ -172,8 +132,9 @@ function crdCauses(o: Obj): Cause[] {
   if (name !== "" && name !== `${names.plural ?? ""}.${spec.group ?? ""}`)
     out.push(st.invalidValue("metadata.name", name, 'must be spec.names.plural+"."+spec.group'));
   const group = String(spec.group ?? "");
+  const groupErrors = isDNS1123Subdomain(group);
   if (group === "") out.push(st.required("spec.group", ""));
-  else if (!subdomain.test(group)) out.push(st.invalidValue("spec.group", group, subdomainMsg));
+  else if (groupErrors.length > 0) out.push(st.invalidValue("spec.group", group, groupErrors.join(",")));
   else if (!group.includes("."))
     out.push(st.invalidValue("spec.group", group, "should be a domain with at least one dot"));
   if (!spec.scope) out.push(st.required("spec.scope", ""));

@@ -13,7 +13,7 @@ import { hostname } from "node:os";
 import { format } from "node:util";
 import type { ObjectReference } from "@org/api-types/core/v1";
 import type { Event } from "@org/api-types/events/v1";
-import type { EventsV1Interface } from "@org/clientset";
+import { type EventsV1Interface, isDNS1123Subdomain } from "@org/clientset";
 import { isNotFound, PatchType, StatusError } from "@org/rest";
 import { type Clock, type ClockTimer, realClock } from "../clock.js";
 import { microTime } from "../leaderelection/leaselock.js";
@@ -122,9 +122,6 @@ const maxSpamRecords = 4096;
 /** Max note length the API server accepts (1 kB). */
 const maxNoteLength = 1024;
 
-/** What the API server requires of an Event's name: a DNS-1123 subdomain of at most 253 characters. */
-const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 /**
  * `<regarding name>.<time in hex>`, or a random UUID when that is no valid Event name (client-go's
  * GenerateEventName): RBAC names may hold colons ("system:…"), and a long name leaves no room for the suffix.
@@ -132,7 +129,8 @@ const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a
 function eventName(regardingName: string, time: Date): string {
   const unique = BigInt(time.getTime()) * 1_000_000n + BigInt(Math.floor(Math.random() * 1e6));
   const name = `${regardingName}.${unique.toString(16)}`;
-  return name.length <= 253 && dns1123Subdomain.test(name) ? name : randomUUID();
+  // what the API server requires of an Event's name
+  return isDNS1123Subdomain(name).length === 0 ? name : randomUUID();
 }
 
 /**
