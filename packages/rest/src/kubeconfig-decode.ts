@@ -10,10 +10,9 @@
 //   bytes are an error, not U+FFFD.
 // Messages name the file, the entry and the field, never a value (a value may be a secret).
 
-import yaml from "js-yaml";
 import { ConfigError } from "./errors.js";
 import type { Kubeconfig } from "./kubeconfig.js";
-import { describeYamlError, type Fail, goYamlSchema, setOwn, toJSONValue } from "./yaml.js";
+import { describeYamlError, type Fail, loadYAMLDocuments, setOwn, toJSONValue } from "./yaml.js";
 
 /** A kubeconfig that cannot be used: says which file and entry, and what to do. Never holds a secret. */
 export class KubeconfigError extends ConfigError {
@@ -222,7 +221,7 @@ const listEntry = { clusters: "cluster", users: "user", contexts: "context" } as
 export function parseKubeconfig(text: string, file: string): Kubeconfig {
   let docs: unknown[];
   try {
-    docs = yaml.loadAll(text, undefined, { filename: file, schema: goYamlSchema, json: true });
+    docs = loadYAMLDocuments(text, file);
   } catch (err) {
     throw new KubeconfigError(
       `kubeconfig ${file} is not valid YAML (${describeYamlError(err)}); fix the file or point KUBECONFIG elsewhere`,

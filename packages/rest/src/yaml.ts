@@ -92,7 +92,7 @@ const explicitTypes = [
     ),
   ),
 ];
-export const goYamlSchema = yaml.FAILSAFE_SCHEMA.extend({ implicit: implicitTypes, explicit: explicitTypes });
+const goYamlSchema = yaml.FAILSAFE_SCHEMA.extend({ implicit: implicitTypes, explicit: explicitTypes });
 
 export function describeYamlError(err: unknown): string {
   const e = err as { reason?: string; mark?: { line?: number; column?: number } };
@@ -149,6 +149,11 @@ export function setOwn(o: Record<string, unknown>, k: string, v: unknown): void 
   Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
 
+/** The documents of a YAML file with go-yaml v2's scalars, before toJSONValue; throws js-yaml's error. */
+export function loadYAMLDocuments(text: string, file: string): unknown[] {
+  return yaml.loadAll(text, undefined, { filename: file, schema: goYamlSchema, json: true });
+}
+
 /** A YAML file that cannot be read as kubectl reads it: names the file, and the document and field. */
 export class YAMLError extends Error {
   override name = "YAMLError";
@@ -167,7 +172,7 @@ export class YAMLError extends Error {
 export function parseYAMLDocuments(text: string, file: string): unknown[] {
   let docs: unknown[];
   try {
-    docs = yaml.loadAll(text, undefined, { filename: file, schema: goYamlSchema, json: true });
+    docs = loadYAMLDocuments(text, file);
   } catch (err) {
     throw new YAMLError(`${file} is not valid YAML: ${describeYamlError(err)}`, file);
   }
