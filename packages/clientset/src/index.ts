@@ -51,3 +51,4 @@ export {
   type RunResult,
 } from "./streaming/remotecommand.js";
 export { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from "./validation.js";
+export { type WaitOptions, WaitTimeoutError, WatchClosedError, type WatchFactory, waitFor } from "./wait.js";
