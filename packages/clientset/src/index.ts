@@ -50,5 +50,11 @@ export {
   type RemoteCommandSession,
   type RunResult,
 } from "./streaming/remotecommand.js";
-export { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from "./validation.js";
+export {
+  isDNS1035Label,
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  isQualifiedName,
+  isValidLabelValue,
+} from "./validation.js";
 export { type WaitOptions, WaitTimeoutError, WatchClosedError, type WatchFactory, waitFor } from "./wait.js";

@@ -4,6 +4,7 @@
 
 const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dns1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const qualifiedNamePart = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
@@ -13,6 +14,9 @@ export const dns1123SubdomainMessage =
 /** The server's message for a value that is no DNS-1123 label. */
 export const dns1123LabelMessage =
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+/** The server's message for a value that is no DNS-1035 label. */
+const dns1035LabelMessage =
+  "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
 /** What the name part of a qualified name (a label key without its prefix) must be. */
 export const qualifiedNamePartMessage =
   "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
@@ -33,6 +37,14 @@ export function isDNS1123Label(value: string): string[] {
   const out: string[] = [];
   if (value.length > 63) out.push("must be no more than 63 characters");
   if (!label.test(value)) out.push(dns1123LabelMessage);
+  return out;
+}
+
+/** A DNS-1035 label of at most 63 characters, a letter first: a CRD's plural and singular (IsDNS1035Label). */
+export function isDNS1035Label(value: string): string[] {
+  const out: string[] = [];
+  if (value.length > 63) out.push("must be no more than 63 characters");
+  if (!dns1035.test(value)) out.push(dns1035LabelMessage);
   return out;
 }
 

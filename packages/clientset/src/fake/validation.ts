@@ -4,7 +4,13 @@
 // of a CustomResourceDefinition, the immutability of ConfigMaps and Secrets marked `immutable`, a
 // pod's containers, and what an update of a pod's spec may change.
 
-import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from "../validation.js";
+import {
+  isDNS1035Label,
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  isQualifiedName,
+  isValidLabelValue,
+} from "../validation.js";
 import { type FakeResource, isObject, type Obj } from "./resources.js";
 import * as st from "./status.js";
 
@@ -115,10 +121,6 @@ function finalizerCauses(finalizers: unknown): Cause[] {
   return out;
 }
 
-const dns1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const dns1035Msg =
-  "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
-
 /**
  * The CustomResourceDefinition checks a CRD someone writes by hand most often fails: its name is
  * `<plural>.<group>`, a group with a dot, a scope, names (singular and listKind defaulted from the
@@ -149,8 +151,10 @@ function crdCauses(o: Obj): Cause[] {
   };
   for (const [k, v] of Object.entries(defaulted)) {
     if (v === undefined || v === "") out.push(st.required(`spec.names.${k}`, ""));
-    else if ((k === "plural" || k === "singular") && !dns1035.test(String(v)))
-      out.push(st.invalidValue(`spec.names.${k}`, v, dns1035Msg));
+    else if (k === "plural" || k === "singular") {
+      const errors = isDNS1035Label(String(v));
+      if (errors.length > 0) out.push(st.invalidValue(`spec.names.${k}`, v, errors.join(",")));
+    }
   }
   for (const [i, v] of (Array.isArray(spec.versions) ? spec.versions : []).entries()) {
     const schema = (v as Obj)?.schema?.openAPIV3Schema;
