@@ -14,6 +14,12 @@ import { SpdySession, type SpdyStream } from "./spdy.js";
 const SPDY_TUNNEL = "SPDY/3.1+portforward.k8s.io";
 const CHANNELS = "v4.channel.k8s.io";
 
+/**
+ * How long bytes sent to the pod may still be on their way to the node: the round trip through the
+ * API server, with a wide margin for loaded machines.
+ */
+const IN_FLIGHT_MS = 2000;
+
 /** The subprotocols offered: the SPDY tunnel, then the kubelet's WebSocket channels. */
 export const PORT_FORWARD_PROTOCOLS = [SPDY_TUNNEL, CHANNELS] as const;
 
@@ -52,8 +58,8 @@ export interface PortForwardStreams {
   /** Whether the WebSocket is still open. */
   readonly open: boolean;
   /**
-   * False once the pod's side ended a connection while this side was still sending to it (SPDY
-   * tunnel): the node may never read those bytes, and the kubelet's SPDY library then stops handling
+   * False once the pod's side ended a connection while this side was still sending to it, or had sent
+   * to it within the last 2 s (SPDY tunnel): the node may never read those bytes, and the kubelet's SPDY library then stops handling
    * every stream that shares their frame worker, so a new connection can hang. Open a new tunnel for
    * new connections (forwardPorts does).
    */
@@ -164,6 +170,7 @@ async function spdyConnection(
   }
   let remoteEnded = false;
   let localEnded = false;
+  let lastWrite = Number.NEGATIVE_INFINITY;
   const failure = () => {
     const text = Buffer.concat(errorText).toString("utf8");
     return text ? new PortForwardError(`${what}: ${text}`, port) : undefined;
@@ -177,6 +184,7 @@ async function spdyConnection(
       if (!conn.open)
         return cb(new PortForwardError(`${what}: the connection to port ${port} is closed`, port));
       if (remoteEnded) suspect();
+      lastWrite = performance.now();
       if (data.write(chunk)) cb();
       else conn.drained().then(() => cb());
     },
@@ -184,6 +192,7 @@ async function spdyConnection(
       if (!conn.open)
         return cb(new PortForwardError(`${what}: the connection to port ${port} is closed`, port));
       if (remoteEnded) suspect();
+      lastWrite = performance.now();
       if (data.write(chunks.map((c) => c.chunk))) cb();
       else conn.drained().then(() => cb());
     },
@@ -203,8 +212,10 @@ async function spdyConnection(
   data.onData = (b) => bp.push(d, b);
   data.onEnd = () => {
     remoteEnded = true;
-    // Still sending when the pod's side ended: bytes the node may never read (see `healthy`).
-    if (!localEnded && d.writableLength > 0) suspect();
+    // Still sending, or sent so recently that the bytes may still be on their way, when the pod's side
+    // ended: bytes the node may never read (see `healthy`). Data long since sent was read by the node
+    // (it reads as long as it can write to the pod), so a server that answers and closes is no risk.
+    if (!localEnded && (d.writableLength > 0 || performance.now() - lastWrite < IN_FLIGHT_MS)) suspect();
     const err = failure();
     if (err) d.destroy(err);
     else {
