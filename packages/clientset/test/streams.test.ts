@@ -17,7 +17,16 @@ import { createTestNamespace, uniqueNamespaceName } from "@org/testenv/harness";
 import { Clientset } from "../src/clientset.js";
 import { PortForwardError } from "../src/streaming/portforward.js";
 import { RemoteCommandError } from "../src/streaming/remotecommand.js";
-import { adminConfig, type ControlPlane, env, freePort, kubectl, type Proc, tokenConfig } from "./support.js";
+import {
+  adminConfig,
+  type ControlPlane,
+  commandStderr,
+  env,
+  freePort,
+  kubectl,
+  type Proc,
+  tokenConfig,
+} from "./support.js";
 
 /** Writes `data` to `d` and resolves with what comes back once as many bytes have (an echo's answer). */
 function echoed(d: Duplex, data: Buffer): Promise<Buffer> {
@@ -101,7 +110,7 @@ describe("exec", () => {
       const theirs = await kubectl(cp, ["exec", "-n", ns.name, "box", "--", "sh", "-c", script]);
       assert.equal(theirs.code, code, `kubectl: ${theirs.stderr}`);
       assert.deepEqual(theirs.stdout, ours.stdout);
-      assert.ok(theirs.stderr.startsWith("err"), theirs.stderr);
+      assert.ok(commandStderr(theirs).startsWith("err"), theirs.stderr);
     }
   });
 

@@ -174,17 +174,23 @@ export async function installCRD(
   };
 }
 
-/** What a finished kubectl run gave: its exit code, stdout bytes and stderr text (without kubectl's own log lines). */
+/** What a finished kubectl run gave: its exit code, stdout bytes and stderr text. */
 export interface Proc {
   code: number | null;
   stdout: Buffer;
   stderr: string;
 }
 
-// kubectl's client logs its own hiccups through klog ("E1202 15:08:54.672244   27577 websocket.go:296]
-// Unknown stream id 1, discarding message", a race in its WebSocket reader at the end of a stream):
-// they are kubectl's diagnostics, not the command's stderr.
 const KLOG_LINE = /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ [^\]\n]+\] [^\n]*\n/gm;
+
+/**
+ * kubectl's stderr without its own klog lines: what the remote command wrote. kubectl logs its own
+ * hiccups there ("E1202 15:08:54.672244   27577 websocket.go:296] Unknown stream id 1, discarding
+ * message", a race in its WebSocket reader at the end of a stream); they are not the command's.
+ */
+export function commandStderr(p: Proc): string {
+  return p.stderr.replace(KLOG_LINE, "");
+}
 
 /** kubectl with the admin kubeconfig (or `kubeconfig`), `input` on its stdin: the oracle of the stream tests. */
 export function kubectl(
@@ -204,9 +210,7 @@ export function kubectl(
       err += b.toString();
     });
     p.on("error", reject);
-    p.on("close", (code) =>
-      resolve({ code, stdout: Buffer.concat(out), stderr: err.replace(KLOG_LINE, "") }),
-    );
+    p.on("close", (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
     // kubectl may end before it has read all of its input (EPIPE): its exit code says how it ended
     p.stdin.on("error", () => {});
     p.stdin.end(input);

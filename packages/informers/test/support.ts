@@ -204,11 +204,15 @@ export class Writer {
     this.#record(name, cm.metadata!.resourceVersion!);
   }
 
-  /** Deletes the key; does nothing while another write of it is under way (one write per key at a time). */
+  /**
+   * Deletes the key; does nothing while another write of it is under way (one write per key at a
+   * time), or once it is deleted.
+   */
   async delete(name: string): Promise<void> {
-    // The fault tests' own deletes pick from liveNames() while the background writers run: a key
-    // being deleted there is still live, and deleting it twice would log two deletes of one object.
-    if (this.#busy.has(name)) return;
+    // The fault tests' own deletes pick from liveNames() while the background writers run: a key may
+    // be being deleted there, or be deleted by the time its turn comes. Deleting it again would log
+    // two deletes of one object, and the second would count as a notification lost.
+    if (this.#busy.has(name) || !this.#live.has(name)) return;
     this.#busy.add(name);
     try {
       for (;;) {
