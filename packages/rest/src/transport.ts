@@ -1,19 +1,19 @@
-// The only module that touches undici: builds one dispatcher (keep-alive pool, TLS, optional proxy)
-// per config, sends one request, or upgrades one to a WebSocket (upgrade). Redirects are never followed (undici's dispatch does not follow
-// them; 3xx responses come back as they are), so credentials never go to another host.
+// The one module that owns the HTTP stack: builds one dispatcher per config (http1.ts's keep-alive
+// connections, or undici's ProxyAgent when a proxy is in the way), sends one request, or upgrades one
+// to a WebSocket (upgrade). Redirects are never followed (3xx responses come back as they are), so
+// credentials never go to another host.
 
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
 import type { Duplex } from "node:stream";
 import { checkServerIdentity, type PeerCertificate } from "node:tls";
-import type { Dispatcher } from "undici";
+import type { Dispatcher as UndiciDispatcher } from "undici";
 import api from "undici/lib/api/index.js";
 import undiciUtil from "undici/lib/core/util.js";
 // undici's own modules, not its index: the index also loads fetch, WebSocket, EventSource, caches
 // and mocks, which we never use and which were 40% of a bundled app (packages/bench, P6). These paths
 // are undici 7's layout, which is why undici is pinned to ~7.30 (types: undici-modules.d.ts).
-import Agent from "undici/lib/dispatcher/agent.js";
 import DispatcherClass from "undici/lib/dispatcher/dispatcher.js";
 import ProxyAgent from "undici/lib/dispatcher/proxy-agent.js";
 
@@ -24,9 +24,48 @@ Object.assign(DispatcherClass.prototype, api);
 import type { Cancellation } from "./cancel.js";
 import { type RestConfig, tlsConflict } from "./config.js";
 import { ConfigError } from "./errors.js";
+import { type Http1Handler, Http1Pool, type Http1Request } from "./http1.js";
 import type { RequestDescription } from "./request.js";
 
-export type { Dispatcher };
+/** One config's connections to its API server: send and upgrade go through it. */
+export interface Dispatcher {
+  dispatch(req: Http1Request, handler: Http1Handler): boolean;
+  /** No new requests; resolves once those in flight are done. */
+  close(): Promise<void>;
+  /** Ends every connection at once. */
+  destroy(): Promise<void>;
+}
+
+/** undici's ProxyAgent as a Dispatcher: the proxied configs' connections (CONNECT or SOCKS5 tunnels). */
+class ProxyDispatcher implements Dispatcher {
+  readonly #agent: UndiciDispatcher;
+  readonly #origin: string;
+  constructor(agent: UndiciDispatcher, origin: string) {
+    this.#agent = agent;
+    this.#origin = origin;
+  }
+  dispatch(req: Http1Request, handler: Http1Handler): boolean {
+    const timeout = req.headersTimeout ?? 0;
+    const opts: UndiciDispatcher.DispatchOptions = {
+      origin: this.#origin,
+      path: req.path,
+      method: req.method as UndiciDispatcher.HttpMethod,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    };
+    if (req.headers !== undefined) opts.headers = req.headers;
+    if (req.body !== undefined) opts.body = req.body;
+    if (req.upgrade !== undefined) opts.upgrade = req.upgrade;
+    // The same handler contract; undici hands raw headers over as Buffers, which the handlers also read.
+    return this.#agent.dispatch(opts, handler as UndiciDispatcher.DispatchHandler);
+  }
+  close(): Promise<void> {
+    return this.#agent.close();
+  }
+  destroy(): Promise<void> {
+    return this.#agent.destroy();
+  }
+}
 
 export interface TLSOptions {
   ca?: string | Buffer;
@@ -164,9 +203,9 @@ export function createDispatcher(
         `${which}, ${uri.protocol}//${uri.host}, has the scheme ${uri.protocol}, which is not supported; use an http://, https:// or socks5:// proxy`,
       );
     }
-    return new ProxyAgent({ uri: uri.toString(), requestTls: tls });
+    return new ProxyDispatcher(new ProxyAgent({ uri: uri.toString(), requestTls: tls }), url.origin);
   }
-  return new Agent({ connect: tls });
+  return new Http1Pool(url.origin, tls);
 }
 
 export interface SendOptions {
@@ -217,8 +256,8 @@ const maxHeldBytes = 1 << 20;
 const destroyedError = () =>
   Object.assign(new Error("the response body was destroyed"), { code: "ERR_STREAM_DESTROYED" });
 
-/** One request's undici handler, and then its response body. */
-class Exchange implements Dispatcher.DispatchHandler, ResponseBody {
+/** One request's dispatch handler, and then its response body. */
+class Exchange implements Http1Handler, ResponseBody {
   readonly #signal: Cancellation;
   readonly #onRequestSent: (() => void) | undefined;
   readonly #resolve: (res: Response) => void;
@@ -269,7 +308,7 @@ class Exchange implements Dispatcher.DispatchHandler, ResponseBody {
     this.#onRequestSent?.();
   }
 
-  onHeaders(statusCode: number, raw: Buffer[], resume: () => void): boolean {
+  onHeaders(statusCode: number, raw: (Buffer | string)[], resume: () => void): boolean {
     if (statusCode < 200) return true; // 1xx: the answer is still to come
     this.#resume = resume;
     const headers = undiciUtil.parseHeaders(raw);
@@ -451,25 +490,21 @@ export function describeFailure(err: unknown, host: string, proxy?: string): str
   }
 }
 
+/** The path and query of a URL that buildRequest made as origin + path, already encoded. */
+function pathOf(url: string): string {
+  const slash = url.indexOf("/", url.indexOf("//") + 2);
+  return slash < 0 ? "/" : url.slice(slash);
+}
+
 export function send(
   dispatcher: Dispatcher,
   desc: RequestDescription,
   headers: Record<string, string>,
   opts: SendOptions,
 ): Promise<Response> {
-  // buildRequest made the URL as origin + path, already encoded: split it instead of parsing it again.
-  const url = desc.url;
-  const slash = url.indexOf("/", url.indexOf("//") + 2);
   const h: Record<string, string | string[]> = { ...headers };
   if (desc.repeatedHeaders) Object.assign(h, desc.repeatedHeaders);
-  const req: Dispatcher.DispatchOptions = {
-    origin: slash < 0 ? url : url.slice(0, slash),
-    path: slash < 0 ? "/" : url.slice(slash),
-    method: desc.method as Dispatcher.HttpMethod,
-    headers: h,
-    headersTimeout: 0,
-    bodyTimeout: 0,
-  };
+  const req: Http1Request = { path: pathOf(desc.url), method: desc.method, headers: h };
   if (desc.body !== undefined) req.body = desc.body;
   const signal = opts.signal;
   return new Promise<Response>((resolve, reject) => {
@@ -499,7 +534,7 @@ export interface UpgradeOptions {
   timeoutMs: number | undefined;
 }
 
-function headerMap(raw: (Buffer | string)[] | string[] | null | undefined): Record<string, string> {
+function headerMap(raw: (Buffer | string)[] | null | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; raw && i + 1 < raw.length; i += 2) {
     const k = raw[i]!.toString().toLowerCase();
@@ -520,8 +555,6 @@ export function upgrade(
   headers: Record<string, string>,
   opts: UpgradeOptions,
 ): Promise<UpgradeResult> {
-  const url = desc.url;
-  const slash = url.indexOf("/", url.indexOf("//") + 2);
   const key = randomBytes(16).toString("base64");
   const h: Record<string, string | string[]> = {
     ...headers,
@@ -552,12 +585,12 @@ export function upgrade(
     }
     opts.signal.addEventListener("abort", onAbort, { once: true });
     const done = () => opts.signal.removeEventListener("abort", onAbort);
-    const handler: Dispatcher.DispatchHandler = {
+    const handler: Http1Handler = {
       onConnect(a: (err?: Error) => void) {
         abort = a;
         if (opts.signal.aborted) a(opts.signal.reason);
       },
-      onHeaders(statusCode: number, raw: Buffer[]) {
+      onHeaders(statusCode: number, raw: (Buffer | string)[]) {
         status = statusCode;
         resHeaders = headerMap(raw);
         return true;
@@ -575,7 +608,7 @@ export function upgrade(
           body: Buffer.concat(body).toString("utf8"),
         });
       },
-      onUpgrade(statusCode: number, raw: Buffer[] | string[] | null, socket: Duplex) {
+      onUpgrade(statusCode: number, raw: (Buffer | string)[] | null, socket: Duplex, head?: Buffer) {
         done();
         const got = headerMap(raw);
         if (statusCode !== 101 || got["sec-websocket-accept"] !== expectedAccept) {
@@ -591,25 +624,17 @@ export function upgrade(
           upgraded: true,
           socket,
           protocol: got["sec-websocket-protocol"] ?? "",
-          head: Buffer.alloc(0),
+          head: head ?? Buffer.alloc(0),
         });
       },
       onError(err: Error) {
         done();
         reject(err);
       },
-    } as Dispatcher.DispatchHandler;
+    };
     const timeout = opts.timeoutMs !== undefined && opts.timeoutMs > 0 ? opts.timeoutMs : 0;
     dispatcher.dispatch(
-      {
-        origin: slash < 0 ? url : url.slice(0, slash),
-        path: slash < 0 ? "/" : url.slice(slash),
-        method: "GET",
-        headers: h,
-        upgrade: "websocket",
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      },
+      { path: pathOf(desc.url), method: "GET", headers: h, upgrade: "websocket", headersTimeout: timeout },
       handler,
     );
   });

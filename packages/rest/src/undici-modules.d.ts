@@ -1,10 +1,4 @@
 // Types for the undici 7 modules transport.ts loads directly (undici ships types for its index only).
-declare module "undici/lib/dispatcher/agent.js" {
-  import type { Agent } from "undici";
-
-  const AgentClass: typeof Agent;
-  export default AgentClass;
-}
 declare module "undici/lib/dispatcher/proxy-agent.js" {
   import type { ProxyAgent } from "undici";
 
@@ -23,6 +17,6 @@ declare module "undici/lib/api/index.js" {
 }
 declare module "undici/lib/core/util.js" {
   /** Raw header pairs as an object: lower-case names, a repeated header's values as an array (latin1). */
-  const util: { parseHeaders(raw: Buffer[]): Record<string, string | string[]> };
+  const util: { parseHeaders(raw: (Buffer | string)[]): Record<string, string | string[]> };
   export default util;
 }

@@ -188,6 +188,7 @@ export class WebSocketConnection {
     socket.on("end", () => this.#end({ code: 1006, reason: "" }));
     this.#touch();
     if (head.length > 0) queueMicrotask(() => this.#onData(head));
+    socket.resume(); // an upgraded socket comes paused
   }
 
   /** Whether the connection still carries messages. */
