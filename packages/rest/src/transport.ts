@@ -211,8 +211,8 @@ export function createDispatcher(
 export interface SendOptions {
   /**
    * The one limit of a request: the call's deadline, the caller's abort, a stream's liveness window.
-   * It holds from the first byte: an abort while connecting or in the TLS handshake rejects at once
-   * (undici would only see it once connected). undici's own header and body timeouts are off.
+   * It holds from the first byte: an abort while connecting or in the TLS handshake rejects at once.
+   * The dispatcher's own header and body timeouts are off.
    */
   signal: Cancellation;
   /** Called once the whole request (headers and body) has been handed to the connection. */
@@ -227,9 +227,9 @@ export interface BodySink {
 }
 
 /**
- * A response body as undici hands it over, with no stream per response (undici's request API made a
- * Readable, an AsyncResource and its consumers for each one: about as much CPU as the rest of a small
- * GET). One consumer: `consume`, `text()` or a `for await` over its chunks.
+ * A response body as the dispatcher hands it over, with no stream per response (undici's request API
+ * made a Readable, an AsyncResource and its consumers for each one: about as much CPU as the rest of
+ * a small GET). One consumer: `consume`, `text()` or a `for await` over its chunks.
  */
 export interface ResponseBody extends AsyncIterable<Buffer> {
   /** Hands every chunk to `sink`, those received so far first, then the end or the error. */
