@@ -222,9 +222,10 @@ describe("http1: the HTTP/1.1 client under transport.ts", () => {
     }
   });
 
-  test("not HTTP, or a bad chunk: a typed error; a header that would break the framing is refused", async () => {
+  test("not HTTP, a bad chunk, a throwing handler: a typed error; a header that would break the framing is refused", async () => {
     const s = await rawServer((sock, req) => {
       if (req.startsWith("GET /junk")) sock.write("SSH-2.0-OpenSSH\r\n\r\n");
+      else if (req.startsWith("GET /fine")) sock.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
       else sock.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
     });
     const pool = new Http1Pool(s.url, { rejectUnauthorized: true });
@@ -236,6 +237,11 @@ describe("http1: the HTTP/1.1 client under transport.ts", () => {
           return true;
         });
       }
+      // a handler that throws fails its own request, not the process
+      const broken = () => {
+        throw new Error("the handler broke");
+      };
+      await assert.rejects(fetchVia(pool, { path: "/fine" }, broken), /the handler broke/);
       await assert.rejects(
         fetchVia(pool, { headers: { "x-a": "1\r\nx-injected: 2" } }),
         /invalid value for the header x-a/,

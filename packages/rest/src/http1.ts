@@ -128,7 +128,7 @@ class Connection {
     this.#paused = false;
     const rest = this.#buf ?? EMPTY;
     this.#buf = undefined;
-    this.#parse(rest); // also ends a body that was complete when reading paused
+    this.#feed(rest); // also ends a body that was complete when reading paused
     if (!this.#paused && !this.socket.destroyed) this.socket.resume();
   };
 
@@ -145,7 +145,18 @@ class Connection {
     }
     const data = this.#buf === undefined ? chunk : Buffer.concat([this.#buf, chunk]);
     this.#buf = undefined;
-    this.#parse(data);
+    this.#feed(data);
+  }
+
+  /** Parses `data`; a handler that throws fails its request and ends the connection, as with undici. */
+  #feed(data: Buffer): void {
+    try {
+      this.#parse(data);
+    } catch (err) {
+      const p = this.current;
+      this.socket.destroy();
+      p?.fail(err as Error);
+    }
   }
 
   /** Parses `data` as far as it goes; what is left (an incomplete head or chunk line) waits in #buf. */
@@ -246,6 +257,10 @@ class Connection {
         case "trailers": {
           const eol = data.indexOf("\r\n", off, "latin1");
           if (eol < 0) {
+            if (data.length - off > MAX_HEAD_BYTES) {
+              this.#protocolError(`trailers longer than ${MAX_HEAD_BYTES} bytes`);
+              return;
+            }
             this.#buf = data.subarray(off);
             return;
           }
