@@ -48,6 +48,8 @@ function codeError(message: string, code: string, cause?: unknown): Error {
 const CONNECT_TIMEOUT_MS = 10_000;
 /** An idle connection is closed after this long (the server may close it sooner: then it goes at once). */
 const IDLE_TIMEOUT_MS = 30_000;
+/** TCP keep-alive probes start after this long without traffic, as with client-go's dialer (30 s). */
+const TCP_KEEPALIVE_MS = 30_000;
 /** A response head larger than this is refused (Go's http client allows 1 MiB; undici 16 KiB). */
 const MAX_HEAD_BYTES = 1 << 20;
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
@@ -517,6 +519,7 @@ export class Http1Pool {
       return;
     }
     socket.setNoDelay(true);
+    socket.setKeepAlive(true, TCP_KEEPALIVE_MS);
     const c = new Connection(this, socket);
     this.#busy.add(c);
     c.current = p; // a failure to connect is this request's
