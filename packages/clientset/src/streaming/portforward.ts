@@ -175,26 +175,30 @@ async function spdyConnection(
     const text = Buffer.concat(errorText).toString("utf8");
     return text ? new PortForwardError(`${what}: ${text}`, port) : undefined;
   };
+  /** Our side's bytes to the pod, whole: the callback once the WebSocket can take more. */
+  const send = (bytes: Buffer | Buffer[], cb: (err?: Error) => void): void => {
+    if (!conn.open) {
+      cb(new PortForwardError(`${what}: the connection to port ${port} is closed`, port));
+      return;
+    }
+    if (remoteEnded) suspect();
+    lastWrite = performance.now();
+    if (data.write(bytes)) cb();
+    else conn.drained().then(() => cb());
+  };
   const d = new Duplex({
     highWaterMark: 256 * 1024,
     read() {
       bp.drained(this);
     },
     write(chunk: Buffer, _enc, cb) {
-      if (!conn.open)
-        return cb(new PortForwardError(`${what}: the connection to port ${port} is closed`, port));
-      if (remoteEnded) suspect();
-      lastWrite = performance.now();
-      if (data.write(chunk)) cb();
-      else conn.drained().then(() => cb());
+      send(chunk, cb);
     },
     writev(chunks: { chunk: Buffer }[], cb) {
-      if (!conn.open)
-        return cb(new PortForwardError(`${what}: the connection to port ${port} is closed`, port));
-      if (remoteEnded) suspect();
-      lastWrite = performance.now();
-      if (data.write(chunks.map((c) => c.chunk))) cb();
-      else conn.drained().then(() => cb());
+      send(
+        chunks.map((c) => c.chunk),
+        cb,
+      );
     },
     final(cb) {
       localEnded = true;
