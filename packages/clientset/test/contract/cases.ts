@@ -1834,7 +1834,10 @@ c(
   },
 );
 c("validation", "a get with resourceVersion 0 is served", { name: "a" }, async (x) => {
-  await cms(x).create(cm("a"));
+  const a = await cms(x).create(cm("a"));
+  // resourceVersion 0 is served from the watch cache, which may not hold the new object yet: a list
+  // NotOlderThan its resourceVersion waits until it does.
+  await cms(x).list({ resourceVersion: a.metadata.resourceVersion, resourceVersionMatch: "NotOlderThan" });
   const o = await cms(x).get("a", { resourceVersion: "0" });
   return { name: o.metadata.name };
 });
