@@ -177,9 +177,10 @@ test("fragments, ping, 16- and 64-bit lengths; the server's close ends it", asyn
 
 test("Go's message shape (a fragment, then an empty final frame) comes whole; large client frames are intact one after another", async () => {
   // Client frames of 20 KB to 300 KB: the ones that fit are written from reused buffers, so each
-  // must arrive with its own bytes even while earlier ones are still being written.
-  const sizes = [20_000, 200_000, 20_000, 300_000, 150_000, 150_000, 64_000];
-  const sent = sizes.map((n, i) => Buffer.alloc(n, i + 1));
+  // must arrive with its own bytes even while earlier ones are still being written. Odd lengths and
+  // varied bytes: every tail of the word-wise masking is checked.
+  const sizes = [20_000, 200_001, 20_003, 300_000, 150_002, 150_005, 64_007];
+  const sent = sizes.map((n, i) => Buffer.from(Array.from({ length: n }, (_, k) => (k * 31 + i) & 0xff)));
   const received: Buffer[] = [];
   let allIn: () => void = () => {};
   const serverGot = new Promise<void>((resolve) => {

@@ -105,7 +105,10 @@ const slabs: ArrayBuffer[] = [];
 
 const littleEndian = endianness() === "LE";
 
-/** XORs buf[start..] with the 4-byte key, a 32-bit word at a time where it can. */
+/**
+ * XORs buf[start..] with the 4-byte key, 32-bit words four at a time where it can (signed words: the
+ * XOR stays a small integer, never a heap number).
+ */
 function mask(buf: Buffer, start: number, key: Buffer): void {
   const n = buf.length;
   let i = start;
@@ -117,10 +120,16 @@ function mask(buf: Buffer, start: number, key: Buffer): void {
     const words = (n - i) >>> 2;
     if (words > 0) {
       const s = (i - start) & 3;
-      const w =
-        (key[s]! | (key[(s + 1) & 3]! << 8) | (key[(s + 2) & 3]! << 16) | (key[(s + 3) & 3]! << 24)) >>> 0;
-      const view = new Uint32Array(buf.buffer, buf.byteOffset + i, words);
-      for (let k = 0; k < words; k++) view[k]! ^= w;
+      const w = key[s]! | (key[(s + 1) & 3]! << 8) | (key[(s + 2) & 3]! << 16) | (key[(s + 3) & 3]! << 24);
+      const view = new Int32Array(buf.buffer, buf.byteOffset + i, words);
+      let k = 0;
+      for (const end = words - 3; k < end; k += 4) {
+        view[k]! ^= w;
+        view[k + 1]! ^= w;
+        view[k + 2]! ^= w;
+        view[k + 3]! ^= w;
+      }
+      for (; k < words; k++) view[k]! ^= w;
       i += words * 4;
     }
   }
