@@ -61,6 +61,11 @@ test("Indexer: objects stored as given, namespace index, custom index kept in st
   );
   idx.delete(o("db", "c"));
   assert.deepEqual(idx.listIndexFuncValues("byNode"), ["n2"]);
+  // cluster-scoped objects sit under "" in the namespace index, as with client-go's MetaNamespaceIndexFunc
+  idx.add({ metadata: { name: "node-1" } } as Obj);
+  assert.deepEqual(idx.indexKeys("namespace", ""), ["node-1"]);
+  idx.delete({ metadata: { name: "node-1" } } as Obj);
+  assert.deepEqual(idx.indexKeys("namespace", ""), []);
   assert.throws(
     () => idx.byIndex("nope", "x"),
     (e: Error) => e instanceof IndexError && /byNode/.test(e.message),

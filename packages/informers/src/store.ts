@@ -61,10 +61,9 @@ export type Indexers<T> = Record<string, IndexFunc<T>>;
 /** The name of the built-in namespace index (client-go's cache.NamespaceIndex). */
 export const NamespaceIndex = "namespace";
 
-/** client-go's MetaNamespaceIndexFunc: the object's namespace ("" for cluster-scoped objects is not indexed). */
+/** client-go's MetaNamespaceIndexFunc: the object's namespace, "" for cluster-scoped objects. */
 export function metaNamespaceIndexFunc(obj: ObjectWithMeta): string[] {
-  const ns = obj?.metadata?.namespace;
-  return ns ? [ns] : [];
+  return [obj?.metadata?.namespace ?? ""];
 }
 
 /** Thrown for an unknown index name or an index added after objects were stored. */
