@@ -376,16 +376,26 @@ async function main(): Promise<void> {
           goContender(`${GO} JSON`, ["watch", ...kc, "-namespace", NS], 0),
         ]);
         setRatios("P2", c, "baseline: undici + split + JSON.parse");
-        target("P2", c, "≥0.95× baseline throughput (paired ratio ≤1.053× its time); ≥ client-node", [
-          () => {
-            const p = find("P2", c, "ours")?.paired;
-            return p === undefined ? false : p.median <= 1 / 0.95;
-          },
-          (m) => {
-            const x = med("P2", c, CN);
-            return x === undefined ? undefined : m <= x;
-          },
-        ]);
+        // client-node is sampled a third as often as ours, so their wall medians come from different
+        // minutes of a loaded machine: the two are compared by CPU time per stream, which load moves less.
+        target(
+          "P2",
+          c,
+          "≥0.95× baseline throughput (paired ratio ≤1.053× its time); ≥ client-node (CPU time)",
+          [
+            () => {
+              const p = find("P2", c, "ours")?.paired;
+              return p === undefined ? false : p.median <= 1 / 0.95;
+            },
+            (m) => {
+              const oursCpu = find("P2", c, "ours")?.cpu;
+              const peerCpu = find("P2", c, CN)?.cpu;
+              if (oursCpu?.length && peerCpu?.length) return median(oursCpu) <= median(peerCpu);
+              const x = med("P2", c, CN);
+              return x === undefined ? undefined : m <= x;
+            },
+          ],
+        );
       }
       if (only.has("P3")) {
         log("P3: GET ConfigMap against the bench's static HTTPS server");

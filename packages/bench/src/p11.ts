@@ -2,12 +2,14 @@
 // on the same agent in the same run. exec: the time to read N MB a command writes to stdout
 // (baseline: the same command run locally, its stdout read from a pipe). port-forward: the time to
 // send N MB to an echo server in the "pod" and read them back over one forwarded connection
-// (baseline: a direct TCP connection to the echo server), from a load process of its own, so that
-// each forwarder (ours in this process, kubectl in its) has a process to itself and no row shares
-// its event loop with the load. Rounds interleave the clients.
+// (baseline: a direct TCP connection to the echo server), from a load process of its own. Each
+// forwarder runs in a fresh process of its own, as kubectl does: ours shares neither its event loop
+// with the load nor its heap with this harness (whose garbage collections it would otherwise pay
+// for). Rounds interleave the clients.
 // Part of `npm run bench` (--only P11); standalone, `node packages/bench/dist/p11.js [--reps N]` prints
 // its rows alone.
 import { type ChildProcess, fork, spawn } from "node:child_process";
+import { once } from "node:events";
 import { connect, createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { Clientset } from "@org/clientset";
@@ -84,6 +86,24 @@ class EchoLoad {
   close(): void {
     this.#child.kill();
   }
+}
+
+/** Our forwarder in a process of its own: the local port it listens on, once it is forwarding. */
+async function ourForwarder(
+  kubeconfigPath: string,
+  pod: string,
+  port: number,
+): Promise<{ port: number; child: ChildProcess }> {
+  const child = fork(new URL(import.meta.url).pathname, ["--forward", kubeconfigPath, pod, String(port)], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const [m] = (await Promise.race([
+    once(child, "message"),
+    once(child, "exit").then(([code]) => {
+      throw new Error(`our forwarder exited (${code})`);
+    }),
+  ])) as [{ port: number }];
+  return { port: m.port, child };
 }
 
 /** One sample timed by the load process. */
@@ -166,7 +186,7 @@ export async function runP11(ctx: P11Context): Promise<void> {
 
     const pfCase = `port-forward: ${PF_MB} MB each way over one forwarded connection to an echo server`;
     ctx.log(`P11: ${pfCase}`);
-    let fwd: Awaited<ReturnType<typeof pods.forwardPorts>> | undefined;
+    let fwd: Awaited<ReturnType<typeof ourForwarder>> | undefined;
     let kpf: ChildProcess | undefined;
     let kport = 0;
     const echoLoad = new EchoLoad();
@@ -179,10 +199,10 @@ export async function runP11(ctx: P11Context): Promise<void> {
       {
         client: "ours",
         start: async () => {
-          fwd = await pods.forwardPorts("echo", [echoPort]);
+          fwd = await ourForwarder(cp!.kubeconfigPath, "echo", echoPort);
         },
-        sample: loadRound(echoLoad, PF_MB, () => fwd!.ports[0]!.local),
-        stop: () => void fwd?.close(),
+        sample: loadRound(echoLoad, PF_MB, () => fwd!.port),
+        stop: () => void fwd?.child.kill(),
       },
       {
         client: "kubectl 1.32 port-forward",
@@ -218,8 +238,16 @@ export async function runP11(ctx: P11Context): Promise<void> {
 }
 
 // Standalone run: the same rows and table as `npm run bench`, for P11 alone; with --load, the
-// port-forward load process (EchoLoad).
-if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === "--load") {
+// port-forward load process (EchoLoad); with --forward, our forwarder (ourForwarder).
+if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === "--forward") {
+  const [kubeconfigPath, pod, port] = process.argv.slice(3);
+  const config = await buildConfigFromFlags("", kubeconfigPath!);
+  const fwd = await Clientset.forConfig(config)
+    .coreV1()
+    .pods("default")
+    .forwardPorts(pod!, [Number(port)]);
+  process.send!({ port: fwd.ports[0]!.local });
+} else if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === "--load") {
   process.on("message", (m: { port: number; bytes: number }) => {
     const t0 = performance.now();
     echoRound(m.port, m.bytes).then(
