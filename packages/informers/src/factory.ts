@@ -218,13 +218,13 @@ export class DynamicSharedInformerFactory extends FactoryBase {
 
   /** The informer of `gvr`; set the factory's namespace only for namespaced resources. */
   forResource(gvr: GroupVersionResource): GenericInformer<Unstructured> {
-    const informer = () =>
-      this.sharedInformer<Unstructured>(`dynamic:${resourceKey(gvr)}`, gvr.resource, () => {
-        const r = this.#client.resource(gvr);
-        const ns = this.options.namespace ?? "";
-        return ns ? r.namespace(ns) : r;
-      });
-    return { informer, lister: () => newLister(informer().getIndexer()) };
+    // Made now, as client-go's ForResource does: start() and waitForCacheSync() cover it from here.
+    const shared = this.sharedInformer<Unstructured>(`dynamic:${resourceKey(gvr)}`, gvr.resource, () => {
+      const r = this.#client.resource(gvr);
+      const ns = this.options.namespace ?? "";
+      return ns ? r.namespace(ns) : r;
+    });
+    return { informer: () => shared, lister: () => newLister(shared.getIndexer()) };
   }
 }
 
@@ -242,12 +242,16 @@ export class MetadataSharedInformerFactory extends FactoryBase {
 
   /** The metadata-only informer of `gvr`; set the factory's namespace only for namespaced resources. */
   forResource(gvr: GroupVersionResource): GenericInformer<PartialObjectMetadata> {
-    const informer = () =>
-      this.sharedInformer<PartialObjectMetadata>(`metadata:${resourceKey(gvr)}`, gvr.resource, () => {
+    // Made now, as client-go's ForResource does: start() and waitForCacheSync() cover it from here.
+    const shared = this.sharedInformer<PartialObjectMetadata>(
+      `metadata:${resourceKey(gvr)}`,
+      gvr.resource,
+      () => {
         const r = this.#client.resource(gvr);
         const ns = this.options.namespace ?? "";
         return ns ? r.namespace(ns) : r;
-      });
-    return { informer, lister: () => newLister(informer().getIndexer()) };
+      },
+    );
+    return { informer: () => shared, lister: () => newLister(shared.getIndexer()) };
   }
 }

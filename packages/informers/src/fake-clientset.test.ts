@@ -3,8 +3,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ConfigMap } from "@org/api-types/core/v1";
+import { DynamicClient, MetadataClient } from "@org/clientset";
 import { newFakeClientset } from "@org/clientset/fake";
-import { SharedInformerFactory } from "./factory.js";
+import {
+  DynamicSharedInformerFactory,
+  MetadataSharedInformerFactory,
+  SharedInformerFactory,
+} from "./factory.js";
 
 test("a SharedInformerFactory informer syncs from the fake and follows its changes", async (t) => {
   const cs = newFakeClientset(
@@ -45,4 +50,31 @@ test("a SharedInformerFactory informer syncs from the fake and follows its chang
   );
   const watches = cs.actions().filter((a) => a.verb === "watch");
   assert.equal(watches[0]?.query.sendInitialEvents, "true", "the reflector used watch-list on the fake");
+});
+
+test("forResource registers the informer at once: start() runs it and waitForCacheSync() waits for it", async (t) => {
+  const cs = newFakeClientset(
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: "web" } },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "web" } },
+  );
+  const ac = new AbortController();
+  t.after(() => ac.abort());
+  const gvr = { group: "", version: "v1", resource: "configmaps" };
+  const dynamic = new DynamicSharedInformerFactory(new DynamicClient(cs.restClient), { namespace: "web" });
+  const metadata = new MetadataSharedInformerFactory(new MetadataClient(cs.restClient), { namespace: "web" });
+  // client-go's pattern: ForResource first, Start, WaitForCacheSync, and only then Lister().
+  const cms = dynamic.forResource(gvr);
+  const metas = metadata.forResource(gvr);
+  dynamic.start(ac.signal);
+  metadata.start(ac.signal);
+  assert.deepEqual(await dynamic.waitForCacheSync(ac.signal), { "dynamic:v1/configmaps": true });
+  assert.deepEqual(await metadata.waitForCacheSync(ac.signal), { "metadata:v1/configmaps": true });
+  const names = (l: { list(): { metadata?: { name?: string } }[] }) =>
+    l
+      .list()
+      .map((o) => o.metadata?.name)
+      .sort();
+  assert.deepEqual(names(cms.lister()), ["a", "kube-root-ca.crt"]);
+  assert.deepEqual(names(metas.lister()), ["a", "kube-root-ca.crt"]);
+  assert.equal(dynamic.forResource(gvr).informer(), cms.informer(), "one informer per resource");
 });
