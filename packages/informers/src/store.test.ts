@@ -70,7 +70,23 @@ test("Indexer: objects stored as given, namespace index, custom index kept in st
     () => idx.byIndex("nope", "x"),
     (e: Error) => e instanceof IndexError && /byNode/.test(e.message),
   );
-  assert.throws(() => idx.addIndexers({ late: () => [] }), IndexError);
+  // an index added to a store that holds objects indexes them (client-go's AddIndexers since 0.30)
+  idx.addIndexers({ byName: (x) => [x.metadata.name] });
+  assert.deepEqual(idx.indexKeys("byName", "b"), ["web/b"]);
+  assert.throws(
+    () => idx.addIndexers({ byNode: () => [] }),
+    (e: Error) => e instanceof IndexError && /indexer conflict.*"byNode"/.test(e.message),
+  );
+  assert.deepEqual(idx.indexKeys("byNode", "n2").sort(), ["web/a", "web/b"], "the old index is kept");
+  assert.throws(() =>
+    idx.addIndexers({
+      first: () => [],
+      broken: () => {
+        throw new Error("boom");
+      },
+    }),
+  );
+  assert.throws(() => idx.byIndex("first", ""), IndexError, "an index function that throws adds no index");
   idx.replace([o("z", "q", "n9")]);
   assert.deepEqual(idx.listKeys(), ["z/q"]);
   assert.deepEqual(idx.indexKeys("byNode", "n9"), ["z/q"]);

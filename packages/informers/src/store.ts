@@ -66,7 +66,7 @@ export function metaNamespaceIndexFunc(obj: ObjectWithMeta): string[] {
   return [obj?.metadata?.namespace ?? ""];
 }
 
-/** Thrown for an unknown index name or an index added after objects were stored. */
+/** Thrown for an unknown index name, or an index added under a name already in use. */
 export class IndexError extends Error {
   override name = "IndexError";
 }
@@ -84,17 +84,29 @@ export class Indexer<T extends ObjectWithMeta> {
     this.addIndexers({ [NamespaceIndex]: metaNamespaceIndexFunc, ...indexers });
   }
 
-  /** Adds index functions. Allowed while the store is empty (client-go refuses them after it started). */
+  /**
+   * Adds index functions and indexes the objects already stored under them (client-go's AddIndexers).
+   * A name already in use is refused: an index is never replaced under its users.
+   */
   addIndexers(indexers: Indexers<T>): void {
-    if (this.#items.size > 0) {
-      throw new IndexError(
-        `cannot add indexers ${Object.keys(indexers).join(", ")} to a store that already holds objects; add them before the informer runs`,
-      );
-    }
-    for (const [name, fn] of Object.entries(indexers)) {
+    const added = Object.entries(indexers);
+    for (const [name, fn] of added) {
       if (typeof fn !== "function") throw new IndexError(`indexer ${JSON.stringify(name)} is not a function`);
+      if (this.#indexers.has(name)) {
+        throw new IndexError(
+          `indexer conflict: an index named ${JSON.stringify(name)} already exists (indices: ${[...this.#indexers.keys()].join(", ")}); give the new one another name`,
+        );
+      }
+    }
+    // Every new index is built before any is installed: an index function that throws adds none.
+    const built = added.map(([name, fn]) => {
+      const idx = new Map<string, Set<string>>();
+      for (const [key, obj] of this.#items) addKey(idx, key, fn(obj));
+      return [name, fn, idx] as const;
+    });
+    for (const [name, fn, idx] of built) {
       this.#indexers.set(name, fn);
-      this.#indices.set(name, new Map());
+      this.#indices.set(name, idx);
     }
   }
 
@@ -210,7 +222,7 @@ export class Indexer<T extends ObjectWithMeta> {
 
   #unknownIndex(indexName: string): IndexError {
     return new IndexError(
-      `index ${JSON.stringify(indexName)} does not exist (indices: ${[...this.#indexers.keys()].join(", ")}); add it with addIndexers before the informer runs`,
+      `index ${JSON.stringify(indexName)} does not exist (indices: ${[...this.#indexers.keys()].join(", ")}); add it with addIndexers`,
     );
   }
 
