@@ -276,3 +276,38 @@ test("a resync period that is not a number of ms from 0 to 2^31-1 is a RangeErro
   });
   informer.addEventHandler({}, { resyncPeriodMs: 0 }).remove();
 });
+
+test("abort stops a watch whose lister-watcher ignores the signal; a stopped informer refuses to start again", async () => {
+  const lw = new ScriptedLW();
+  lw.watches.push([status(422, "Invalid")]); // watch-list refused: LIST, then a watch that stays open
+  lw.lists.push({ metadata: { resourceVersion: "3" }, items: [obj("a", "2"), obj("b", "3")] });
+  let stopped = 0;
+  // a hand-written lister-watcher that only ends its watch through stop(), as client-go's Watch does
+  const deaf: ListerWatcher<Obj> = {
+    list: (opts) => lw.list(opts),
+    watch: (opts) => {
+      const w = lw.watch({ ...opts, signal: new AbortController().signal });
+      return {
+        ...w,
+        stop: () => {
+          stopped++;
+          w.stop();
+        },
+      };
+    },
+  };
+  const informer = new SharedIndexInformer<Obj>(deaf, { watchErrorHandler: () => {} });
+  const ac = new AbortController();
+  const done = informer.run(ac.signal);
+  assert.equal(await informer.waitForSync(), true);
+  // an indexer added to a synced informer indexes what it holds (client-go's AddIndexers)
+  informer.addIndexers({ byName: (o) => [o.metadata.name] });
+  assert.deepEqual(informer.getIndexer().indexKeys("byName", "b"), ["ns/b"]);
+  ac.abort();
+  await done;
+  assert.ok(stopped >= 1, "the reflector stopped the watch");
+  assert.equal(informer.isRunning(), false);
+  await assert.rejects(informer.run(new AbortController().signal), /has stopped .*runs only once/);
+  assert.throws(() => informer.addEventHandler({}), /has stopped .*handler was not added/);
+  assert.throws(() => informer.addIndexers({ late: () => [] }), /has stopped .*indexers were not added/);
+});

@@ -18,7 +18,13 @@ import {
   type TransformFunc,
   type WatchErrorHandler,
 } from "./reflector.js";
-import { DeletedFinalStateUnknown, Indexer, type Indexers, type ObjectWithMeta } from "./store.js";
+import {
+  DeletedFinalStateUnknown,
+  IndexError,
+  Indexer,
+  type Indexers,
+  type ObjectWithMeta,
+} from "./store.js";
 
 /** client-go's ResourceEventHandlerFuncs; a handler may return a promise: its queue waits for it. */
 export interface ResourceEventHandler<T> {
@@ -212,6 +218,8 @@ export class SharedIndexInformer<T extends ObjectWithMeta> implements ReflectorS
   readonly #opts: SharedIndexInformerOptions<T>;
   #signal: AbortSignal | undefined;
   #running: Promise<void> | undefined;
+  /** run() ended: an informer runs once (client-go's sharedIndexInformer.stopped). */
+  #stopped = false;
   #synced = false;
   #syncWaiters: (() => void)[] = [];
   #watchErrorHandler: WatchErrorHandler | undefined;
@@ -238,8 +246,9 @@ export class SharedIndexInformer<T extends ObjectWithMeta> implements ReflectorS
     return this.#indexer;
   }
 
-  /** Adds index functions; only before the informer has stored objects. */
+  /** Adds index functions, indexing what is stored already; refused once the informer stopped. */
   addIndexers(indexers: Indexers<T>): void {
+    if (this.#stopped) throw new IndexError(`${this.#stoppedMessage()}: its indexers were not added`);
     this.#indexer.addIndexers(indexers);
   }
 
@@ -260,6 +269,7 @@ export class SharedIndexInformer<T extends ObjectWithMeta> implements ReflectorS
     handler: ResourceEventHandler<T>,
     opts: HandlerOptions = {},
   ): ResourceEventHandlerRegistration {
+    if (this.#stopped) throw new Error(`${this.#stoppedMessage()}: the handler was not added`);
     const resync = checkResync(opts.resyncPeriodMs ?? this.#opts.defaultResyncMs ?? 0, "resyncPeriodMs");
     const onError = opts.onError ?? this.#opts.handlerErrorHandler ?? defaultHandlerErrorHandler;
     const l = new Listener<T>(
@@ -304,17 +314,23 @@ export class SharedIndexInformer<T extends ObjectWithMeta> implements ReflectorS
 
   /**
    * Lists and watches until `signal` aborts; resolves then. Calling it again while it runs returns the
-   * same promise.
+   * same promise; after it ended, a rejected one (an informer runs once, as with client-go).
    */
   run(signal: AbortSignal): Promise<void> {
     if (this.#running) return this.#running;
+    if (this.#stopped) return Promise.reject(new Error(`${this.#stoppedMessage()}: it runs only once`));
     this.#signal = signal;
     this.#running = this.#reflector.run(signal).finally(() => {
       for (const l of this.#listeners) l.stopResync();
       this.#running = undefined;
+      this.#stopped = true;
       for (const w of this.#syncWaiters.splice(0)) w();
     });
     return this.#running;
+  }
+
+  #stoppedMessage(): string {
+    return `the informer of ${this.#reflector.name} has stopped (its run signal aborted); make a new informer (or factory) to start again`;
   }
 
   /** Resolves when the store synced (true) or `signal` aborted / the informer stopped first (false). */

@@ -510,6 +510,10 @@ export class Reflector<T> {
       idle = true;
       w.w.stop();
     }, idleMs);
+    // Stopping ends the watch even when the lister-watcher does not follow the signal itself.
+    const stop = () => w.w.stop();
+    signal.addEventListener("abort", stop, { once: true });
+    if (signal.aborted) stop();
     let events = 0;
     try {
       for (;;) {
@@ -524,6 +528,7 @@ export class Reflector<T> {
       }
     } finally {
       clearTimeout(timer);
+      signal.removeEventListener("abort", stop);
     }
     if (idle && !signal.aborted) throw new IdleWatchError(idleMs, this.name);
     return { events };
