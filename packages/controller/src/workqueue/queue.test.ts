@@ -95,6 +95,20 @@ test("shutDownWithDrain resolves only after every taken item is done", async () 
   await q.shutDownWithDrain(); // nothing in flight: resolves at once
 });
 
+test("shutDownWithDrain waits for items in flight, not for one added again while it was processed", async () => {
+  const q = newTyped<string>();
+  q.add("a");
+  const a = await q.get();
+  q.add("a"); // dirty: queued again when done
+  const drain = q.shutDownWithDrain();
+  q.done(a.item as string);
+  await drain; // client-go: nothing is processing, so the drain returns with "a" still queued
+  assert.equal(q.len(), 1);
+  assert.deepEqual(await q.get(), { item: "a", shutdown: false });
+  q.done("a");
+  assert.equal((await q.get()).shutdown, true);
+});
+
 test("shutDown() during shutDownWithDrain() ends the drain's wait; a second drain does not", async () => {
   const q = newTyped<string>();
   q.add("stuck");

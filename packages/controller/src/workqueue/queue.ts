@@ -175,7 +175,8 @@ export class TypedQueue<T> implements Queue<T> {
     if (!this.#processing.delete(item)) return;
     this.#metrics?.done(item);
     if (this.#again.delete(item)) this.#handOut(item);
-    else if (this.#processing.size === 0) {
+    // As in client-go, a drain waits for what is in flight only: an item queued again does not hold it.
+    if (this.#processing.size === 0) {
       if (this.#queue.length === 0) this.#positions.clear();
       for (const resolve of this.#drained.splice(0)) resolve();
     }
