@@ -68,3 +68,29 @@ test("notes take Go's %q and %v as client-go's messages use them", async () => {
   const notes = (await cs.eventsV1().events("ns").list()).items.map((e) => e.note).sort();
   assert.deepEqual(notes, ["3 replicas, 2 ready", 'Resource "web" already exists and is not managed by Foo']);
 });
+
+test("a repeat is counted in its Event's series; a newer resourceVersion of the object starts a new Event", async () => {
+  const cs = newFakeClientsetWithOptions(
+    {},
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: "ns" } },
+  );
+  const b = newBroadcaster({ sink: cs.eventsV1(), logger: discardLogger });
+  b.startRecordingToSink();
+  const rec = b.newRecorder("series-test");
+  const cm = (resourceVersion: string) => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "c", namespace: "ns", uid: "u-1", resourceVersion },
+  });
+  rec.eventf(cm("1"), undefined, "Normal", "Synced", "Sync", "synced");
+  rec.eventf(cm("1"), undefined, "Normal", "Synced", "Sync", "synced");
+  rec.eventf(cm("2"), undefined, "Normal", "Synced", "Sync", "synced");
+  await b.shutDown();
+  const events = (await cs.eventsV1().events("ns").list()).items
+    .map((e) => ({ rv: e.regarding?.resourceVersion, count: e.series?.count }))
+    .sort((x, y) => String(x.rv).localeCompare(String(y.rv)));
+  assert.deepEqual(events, [
+    { rv: "1", count: 2 },
+    { rv: "2", count: undefined },
+  ]);
+});

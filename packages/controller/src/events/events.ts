@@ -1,10 +1,11 @@
 // client-go's tools/events (events.k8s.io/v1): an EventRecorder that hands events to a broadcaster,
 // which writes them to the API server in the background. eventf() never waits and never throws: the
 // event is queued (at most maxQueuedEvents; more are dropped and logged) and written with retries.
-//   - Series: an event that repeats (same regarding, related, reason, action, type, controller) within
-//     seriesTtlMs becomes one Event whose series.count grows. client-go writes a series update every
-//     30 minutes; here a pending count is written seriesFlushMs after the first unwritten repeat (and on
-//     shutdown), so the count on the server stays within seriesFlushMs of the truth.
+//   - Series: an event that repeats (same regarding and related objects at the same resourceVersion,
+//     reason, action, type, controller) within seriesTtlMs becomes one Event whose series.count grows.
+//     client-go writes a series update every 30 minutes; here a pending count is written seriesFlushMs
+//     after the first unwritten repeat (and on shutdown), so the count on the server stays within
+//     seriesFlushMs of the truth.
 //   - Spam filter: per regarding object, a token bucket (burst 25, one token per 5 minutes, as in
 //     client-go's tools/record) limits how many distinct Events are created; repeats of an existing
 //     series are not limited, since they only update its count.
@@ -314,7 +315,18 @@ export class EventBroadcaster {
         this.#log.error("recording the event without its related object", { reason, err: e });
       }
     }
-    const key = [controller, refKey(regarding), refKey(related), type, reason, action].join("\u0000");
+    // As client-go's getKey, the whole regarding reference, resourceVersion included: an event about a
+    // newer version of the object starts a new Event rather than counting into the old one's series.
+    const key = [
+      controller,
+      refKey(regarding),
+      regarding.resourceVersion ?? "",
+      refKey(related),
+      related?.resourceVersion ?? "",
+      type,
+      reason,
+      action,
+    ].join("\u0000");
     const now = this.#clock.now();
     const existing = this.#series.get(key);
     if (existing && now - existing.lastObserved <= this.#ttlMs) {
