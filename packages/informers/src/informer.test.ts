@@ -245,7 +245,7 @@ test("registrations: late handlers get the store as initial adds; hasSynced per 
       onAdd: (o, initial) => void seen.push(`add ${o.metadata.name} ${initial}`),
       onUpdate: (a, b) => void seen.push(`resync ${b.metadata.name} ${a === b}`),
     },
-    { resyncPeriodMs: 50 },
+    { resyncPeriodMs: 1000 },
   );
   assert.equal(reg.hasSynced(), false);
   await until(() => reg.hasSynced());
@@ -275,6 +275,15 @@ test("a resync period that is not a number of ms from 0 to 2^31-1 is a RangeErro
     message: /^defaultResyncMs must be/,
   });
   informer.addEventHandler({}, { resyncPeriodMs: 0 }).remove();
+});
+
+test("a resync period under 1 s is raised to 1 s with a warning, as client-go raises it", async () => {
+  const informer = new SharedIndexInformer<Obj>(new ScriptedLW());
+  const warned = new Promise<Error>((resolve) => process.once("warning", resolve));
+  informer.addEventHandler({}, { resyncPeriodMs: 1 }).remove();
+  const w = await warned;
+  assert.equal(w.name, "InformerWarning");
+  assert.match(w.message, /^resyncPeriodMs 1 ms is too small; using the minimum of 1000 ms/);
 });
 
 test("abort stops a watch whose lister-watcher ignores the signal; a stopped informer refuses to start again", async () => {

@@ -75,10 +75,23 @@ function rv(obj: unknown): string | undefined {
 /** The longest period a Node timer holds (about 24.8 days); Node runs a longer one every 1 ms. */
 const maxResyncMs = 2 ** 31 - 1;
 
-/** A resync period as given, or a RangeError naming the option: NaN or Infinity would resync every 1 ms. */
+/** client-go's minimumResyncPeriod: a shorter period is raised to it. */
+const minResyncMs = 1000;
+
+/**
+ * A resync period as given, raised to 1 s with a warning (as client-go does) when shorter, or a
+ * RangeError naming the option: NaN or Infinity would resync every 1 ms.
+ */
 function checkResync(ms: number, option: string): number {
   if (typeof ms !== "number" || !(ms >= 0 && ms <= maxResyncMs))
     throw new RangeError(`${option} must be a number of ms from 0 (no resync) to ${maxResyncMs} (got ${ms})`);
+  if (ms > 0 && ms < minResyncMs) {
+    process.emitWarning(
+      `${option} ${ms} ms is too small; using the minimum of ${minResyncMs} ms`,
+      "InformerWarning",
+    );
+    return minResyncMs;
+  }
   return ms;
 }
 
