@@ -394,3 +394,93 @@ describe("CRD input shapes", () => {
     }
   });
 });
+
+/** A namespaced CRD of group `n.example.com`, version v1, kind Thing, with `schema` as its openAPIV3Schema (flow YAML). */
+const thingCrd = (schema: string) =>
+  crd(
+    "things.n.example.com",
+    `{ group: n.example.com, scope: Namespaced, names: { plural: things, kind: Thing }, versions: [{ name: v1, served: true, storage: true, schema: { openAPIV3Schema: ${schema} } }] }`,
+  );
+
+/** Generates `text` (one file, in.yaml) into a scratch package; writes `usage` next to it; type-checks both strictly. */
+async function generateAndCheck(name: string, text: string, usage: string): Promise<string> {
+  const pkg = join(scratch.dir, name);
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(join(pkg, "in.yaml"), text);
+  await generateCrds({ out: pkg, paths: ["in.yaml"], cwd: pkg });
+  const generated = join(pkg, "src", "generated");
+  const files = [...readTree(generated).keys()]
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => join(generated, f));
+  const usageFile = join(pkg, "src", "usage.ts");
+  writeFileSync(usageFile, usage);
+  assert.equal(typecheck(scratch.dir, [usageFile, ...files]), "");
+  return usageFile;
+}
+
+describe("nullable objects, lists and maps", () => {
+  const nullableCrd =
+    thingCrd(`{ type: object, properties: { spec: { type: object, nullable: true, properties: {
+    ports: { type: array, nullable: true, x-kubernetes-list-type: map, x-kubernetes-list-map-keys: [name],
+      items: { type: object, nullable: true, required: [name], properties: { name: { type: string }, port: { type: integer } } } },
+    owners: { type: object, nullable: true, additionalProperties: { type: object, nullable: true, properties: { id: { type: string } } } },
+    labels: { type: object, nullable: true, x-kubernetes-map-type: atomic, additionalProperties: { type: string } },
+    selector: { type: object, nullable: true, x-kubernetes-map-type: atomic, properties: { app: { type: string } } } } } } }`);
+
+  it("keep their references, list-map keys and map types in the schema table (only the type gets | null)", () => {
+    const files = crdFiles(parseManifests(nullableCrd, "in.yaml")).files;
+    const table = files.get("clientset/schema.ts")!;
+    assert.match(table, /\n {6}"spec": \{ "ref": "com\.example\.n\.v1\.ThingSpec" \},\n/);
+    assert.match(
+      table,
+      /\n {6}"ports": \{ "list": "map", "keys": \["name"\], "ref": "com\.example\.n\.v1\.ThingSpecPorts" \},\n/,
+    );
+    assert.match(
+      table,
+      /\n {6}"owners": \{ "map": true, "ref": "com\.example\.n\.v1\.ThingSpecOwnersValue" \},\n/,
+    );
+    assert.match(table, /\n {6}"labels": \{ "map": true, "atomic": true \},\n/);
+    assert.match(table, /\n {6}"selector": \{ "ref": "com\.example\.n\.v1\.ThingSpecSelector" \},\n/);
+    assert.match(
+      table,
+      /"com\.example\.n\.v1\.ThingSpecSelector": \{ "app": \{\}, "\.": \{ "atomic": true \} \}/,
+    );
+    const types = files.get("types/n.example.com/v1.ts")!;
+    assert.match(decl(types, "Thing"), /\n {2}spec\?: ThingSpec \| null;/);
+    assert.match(decl(types, "ThingSpec"), /\n {2}ports\?: \(ThingSpecPorts \| null\)\[\] \| null;/);
+    assert.match(decl(types, "ThingSpec"), /\n {2}selector\?: ThingSpecSelector \| null;/);
+  });
+
+  it("the fake clientset's server-side apply merges a list-map under a nullable field by key (it reported a 409)", async () => {
+    const usage = await generateAndCheck(
+      "nullable",
+      nullableCrd,
+      `import { newClientset } from "@org/clientset";
+import { newFakeClientsetWithOptions } from "@org/clientset/fake";
+import { type GeneratedClientset, groupVersions } from "./generated/clientset/index.js";
+import { schemaTable } from "./generated/clientset/schema.js";
+import type { ThingSpec } from "./generated/types/n.example.com/v1.js";
+
+export async function exercise(crd: object): Promise<unknown> {
+  const fake = newFakeClientsetWithOptions({ schemas: [schemaTable] }, crd);
+  await fake.coreV1().namespaces().create({ metadata: { name: "ns" } });
+  const things = newClientset<GeneratedClientset>(fake.restClient, groupVersions).nV1().things("ns");
+  const apply = (spec: ThingSpec, fieldManager: string) =>
+    things.apply({ apiVersion: "n.example.com/v1", kind: "Thing", metadata: { name: "t" }, spec }, { fieldManager });
+  await apply({ ports: [{ name: "a", port: 1 }], owners: { x: { id: "1" } } }, "m1");
+  const merged = await apply({ ports: [{ name: "b", port: 2 }], owners: { y: { id: "2" } } }, "m2");
+  return merged.spec;
+}
+`,
+    );
+    const { exercise } = (await import(usage)) as { exercise: (crd: object) => Promise<unknown> };
+    const [doc] = parseManifests(nullableCrd, "in.yaml");
+    assert.deepEqual(await exercise(doc!.object as object), {
+      ports: [
+        { name: "a", port: 1 },
+        { name: "b", port: 2 },
+      ],
+      owners: { x: { id: "1" }, y: { id: "2" } },
+    });
+  });
+});

@@ -25,8 +25,16 @@ export interface SchemaTableData {
   roots: Record<string, string>;
 }
 
+/**
+ * The definition a schema refers to: its `$ref`, or that of a nullable reference (`anyOf: [{ $ref }]`
+ * with `nullable: true`, how a CRD's nullable object is written so that its type gets `| null`):
+ * nullable changes the type, not how the field merges.
+ */
 function refName(s: unknown): string | undefined {
-  const ref = (s as { $ref?: unknown } | undefined)?.$ref;
+  const o = s as { $ref?: unknown; anyOf?: unknown } | undefined;
+  const only =
+    Array.isArray(o?.anyOf) && o.anyOf.length === 1 ? (o.anyOf[0] as { $ref?: unknown }) : undefined;
+  const ref = o?.$ref ?? only?.$ref;
   if (typeof ref !== "string") return undefined;
   return ref.slice(ref.lastIndexOf("/") + 1);
 }
