@@ -484,3 +484,50 @@ export async function exercise(crd: object): Promise<unknown> {
     });
   });
 });
+
+describe("x-kubernetes-preserve-unknown-fields at the root or in spec", () => {
+  const openCrd = thingCrd(`{ type: object, x-kubernetes-preserve-unknown-fields: true, properties: {
+    spec: { type: object, x-kubernetes-preserve-unknown-fields: true, required: [size], properties: {
+      size: { type: integer }, mode: { type: string, enum: [a, b] }, inner: { type: object, properties: { n: { type: integer } } } } },
+    status: { type: object, properties: { ready: { type: boolean } } } } }`);
+  // Open in spec only.
+  const openSpecCrd = crd(
+    "gizmos.n.example.com",
+    `{ group: n.example.com, scope: Namespaced, names: { plural: gizmos, kind: Gizmo }, versions: [{ name: v1, served: true, storage: true, schema: { openAPIV3Schema: { type: object, properties: {
+      spec: { type: object, x-kubernetes-preserve-unknown-fields: true, properties: { size: { type: integer } } } } } } }] }`,
+  );
+
+  it("the apply configuration keeps the declared fields typed and allows unknown ones", async () => {
+    await generateAndCheck(
+      "open",
+      `${openCrd}---\n${openSpecCrd}`,
+      `import type { GizmoApplyConfiguration, Thing, ThingApplyConfiguration } from "./generated/types/n.example.com/v1.js";
+
+const base = { apiVersion: "n.example.com/v1", kind: "Thing", metadata: { name: "t" } } as const;
+export const ok: ThingApplyConfiguration = { ...base, spec: { mode: "a", inner: { n: 1 }, extra: [1] }, other: 1 };
+export const partial: ThingApplyConfiguration = { ...base, status: {} };
+// @ts-expect-error: size is an integer
+export const badSize: ThingApplyConfiguration = { ...base, spec: { size: "1" } };
+// @ts-expect-error: not one of the enum's values
+export const badMode: ThingApplyConfiguration = { ...base, spec: { mode: "c" } };
+// @ts-expect-error: ready is a boolean
+export const badStatus: ThingApplyConfiguration = { ...base, status: { ready: "yes" } };
+// @ts-expect-error: inner is an object
+export const badInner: ThingApplyConfiguration = { ...base, spec: { inner: 1 } };
+// @ts-expect-error: the kind's literal
+export const badKind: ThingApplyConfiguration = { ...base, kind: "Other" };
+// @ts-expect-error: metadata.name is required
+export const noName: ThingApplyConfiguration = { ...base, metadata: {} };
+// Declared fields read with their types.
+export const size = (t: ThingApplyConfiguration): number | undefined => t.spec?.size;
+export const full = (t: Thing): number | undefined => t.spec?.size;
+const gizmo = { apiVersion: "n.example.com/v1", kind: "Gizmo", metadata: { name: "g" } } as const;
+export const gizmoOk: GizmoApplyConfiguration = { ...gizmo, spec: { size: 1, extra: "x" } };
+// @ts-expect-error: size is an integer
+export const gizmoBad: GizmoApplyConfiguration = { ...gizmo, spec: { size: "1" } };
+// @ts-expect-error: the kind is not open
+export const gizmoUnknown: GizmoApplyConfiguration = { ...gizmo, other: 1 };
+`,
+    );
+  });
+});

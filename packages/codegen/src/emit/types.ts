@@ -291,7 +291,9 @@ function applyModule(source: string): string {
         { name: "T", constraint: "{ apiVersion?: string; kind?: string; metadata?: object }" },
       ],
       type:
-        '\n  DeepPartial<Omit<T, "apiVersion" | "kind" | "metadata">> & {\n' +
+        // A key-remapping mapped type, not Omit: Omit over a kind with an index signature (a root
+        // x-kubernetes-preserve-unknown-fields) keeps only the index signature, so no declared field would be typed.
+        '\n  { [K in keyof T as K extends "apiVersion" | "kind" | "metadata" ? never : K]?: DeepPartial<T[K]> } & {\n' +
         '    apiVersion: NonNullable<T["apiVersion"]>;\n    kind: NonNullable<T["kind"]>;\n' +
         '    metadata: DeepPartial<NonNullable<T["metadata"]>> & { name: string };\n  }',
       doc:
