@@ -531,3 +531,53 @@ export const gizmoUnknown: GizmoApplyConfiguration = { ...gizmo, other: 1 };
     );
   });
 });
+
+describe("properties named __proto__ or like Object's members", () => {
+  const spec = `{ type: object, required: [__proto__], properties: {
+    __proto__: { type: string },
+    constructor: { type: object, properties: { x: { type: integer } } },
+    toString: { type: array, x-kubernetes-list-type: set, items: { type: string } },
+    hasOwnProperty: { type: integer },
+    valueOf: { type: object, x-kubernetes-map-type: atomic, additionalProperties: { type: string } } } }`;
+  const yamlText = thingCrd(`{ type: object, properties: { spec: ${spec} } }`);
+
+  it("every one reaches the type and the schema table, from YAML and from JSON", async () => {
+    const [doc] = parseManifests(yamlText, "in.yaml");
+    const fromJson = crdFiles(parseManifests(JSON.stringify(doc!.object), "in.json")).files;
+    const files = crdFiles([doc!]).files;
+    assert.deepEqual([...fromJson], [...files]);
+    assert.equal(
+      decl(files.get("types/n.example.com/v1.ts")!, "ThingSpec"),
+      [
+        "export interface ThingSpec {",
+        "  __proto__: string;",
+        '  constructor?: ThingSpecConstructor | globalThis.Object["constructor"];',
+        '  hasOwnProperty?: number | globalThis.Object["hasOwnProperty"];',
+        '  toString?: string[] | globalThis.Object["toString"];',
+        '  valueOf?: { [key: string]: string; } | globalThis.Object["valueOf"];',
+        "}\n",
+      ].join("\n"),
+    );
+    const usage = await generateAndCheck(
+      "proto",
+      yamlText,
+      `import { schemaTable } from "./generated/clientset/schema.js";
+import type { ThingSpec } from "./generated/types/n.example.com/v1.js";
+
+export const spec: ThingSpec = JSON.parse('{"__proto__": "p", "toString": ["a"]}');
+export const fields = schemaTable.types["com.example.n.v1.ThingSpec"];
+`,
+    );
+    // In the table's object literal a "__proto__" key would set the prototype: it is a computed key.
+    assert.match(files.get("clientset/schema.ts")!, /\n {6}\["__proto__"\]: \{\},\n/);
+    const { fields } = (await import(usage)) as { fields: Record<string, unknown> };
+    assert.deepEqual(Object.getPrototypeOf(fields), Object.prototype);
+    assert.deepEqual(Object.entries(fields), [
+      ["__proto__", {}],
+      ["constructor", { ref: "com.example.n.v1.ThingSpecConstructor" }],
+      ["hasOwnProperty", {}],
+      ["toString", { list: "set" }],
+      ["valueOf", { map: true, atomic: true }],
+    ]);
+  });
+});

@@ -7,6 +7,7 @@ import { emitInformers } from "../emit/informers.js";
 import { emitSchemaTable, SCHEMA_MODULE } from "../emit/schema.js";
 import {
   type ConstStructure,
+  dataKey,
   type Files,
   header,
   jsonText,
@@ -107,7 +108,7 @@ function dataText(value: unknown, column: number, indent: string): string {
   if (Array.isArray(value))
     return `[\n${value.map((v) => `${inner}${dataText(v, inner.length, inner)},\n`).join("")}${indent}]`;
   const props = Object.entries(value).map(([k, v]) => {
-    const key = `${JSON.stringify(k)}: `;
+    const key = `${dataKey(k)}: `;
     return `${inner}${key}${dataText(v, inner.length + key.length, inner)},\n`;
   });
   return `{\n${props.join("")}${indent}}`;

@@ -175,13 +175,16 @@ class SchemaConverter {
     for (const [k, v] of Object.entries(schema)) if (k !== "properties") out[k] = v;
     this.dropCombinators(out, schema, jsonPath);
     const props = isObject(schema.properties) ? schema.properties : {};
-    const properties: Json = { ...extra };
     // Sorted: the API server returns a CRD's properties sorted (a Go map), a file in its own order.
-    for (const key of Object.keys(props).sort()) {
-      properties[key] = this.convert(`${name}${typePart(key)}`, props[key], `${jsonPath}.${key}`);
-    }
-    if (extra) Object.assign(properties, extra); // apiVersion, kind, metadata: the API server's own
-    out.properties = properties;
+    const converted = Object.keys(props)
+      .sort()
+      .map(
+        (key) => [key, this.convert(`${name}${typePart(key)}`, props[key], `${jsonPath}.${key}`)] as const,
+      );
+    // apiVersion, kind, metadata (the API server's own) first and with their schemas; defined as own
+    // properties by Object.fromEntries (an assignment of "__proto__" would set the prototype).
+    const own = Object.entries(extra ?? {});
+    out.properties = Object.fromEntries([...own, ...converted, ...own]);
     out.type = "object";
     const doc = docWithRules(schema);
     if (doc) out.description = doc;

@@ -4,7 +4,7 @@
 // group/version/kind. Data only: the fake clientset's patch and apply logic reads it.
 import type { Schema } from "../load/spec.js";
 import type { ApiModel } from "../model/model.js";
-import { header, jsonText, printFile, relativeImport, typeImport } from "./source.js";
+import { header, jsonText, OBJECT_MEMBERS, printFile, relativeImport, typeImport } from "./source.js";
 
 /** Module of the table in the clientset's generated directory. */
 export const SCHEMA_MODULE = "schema";
@@ -74,11 +74,14 @@ export function schemaTable(model: ApiModel): SchemaTableData {
   const types: Record<string, Record<string, FieldMeta>> = {};
   const roots: Record<string, string> = {};
   for (const d of decls) {
-    const fields: Record<string, FieldMeta> = {};
     const props = (d.schema.properties ?? {}) as Record<string, Schema>;
     // Every property, scalars as {}: the fake drops (or, with fieldValidation=Strict, refuses) the
-    // fields a type does not have, as the server's typed decoding does.
-    for (const f of Object.keys(props).sort()) fields[f] = fieldMeta(props[f]!) ?? {};
+    // fields a type does not have, as the server's typed decoding does. Own properties, "__proto__" too.
+    const fields: Record<string, FieldMeta> = Object.fromEntries(
+      Object.keys(props)
+        .sort()
+        .map((f) => [f, fieldMeta(props[f]!) ?? {}]),
+    );
     if (d.schema["x-kubernetes-map-type"] === "atomic") fields["."] = { atomic: true };
     if (Object.keys(fields).length > 0) types[d.definition] = fields;
     const gvks = (d.schema["x-kubernetes-group-version-kind"] ?? []) as {
@@ -100,12 +103,21 @@ export function schemaTable(model: ApiModel): SchemaTableData {
  */
 export function emitSchemaTable(model: ApiModel, fakeDir = "../fake"): string {
   const t = schemaTable(model);
-  const lines = (o: Record<string, unknown>) => jsonText(o, 9, "  ");
+  // A field named like a member of Object (a CRD's `toString`) is typed from that member, not as a
+  // FieldMeta (its "set" a string, not the literal): `satisfies FieldMeta` gives it its type.
+  const typed = (key: string, value: unknown) =>
+    OBJECT_MEMBERS.has(key) && typeof value === "object" && value !== null && Object.keys(value).length > 0;
+  const members = Object.values(t.types).some((fields) =>
+    Object.entries(fields).some(([f, m]) => typed(f, m)),
+  );
+  const after = (key: string, value: unknown) => (typed(key, value) ? " satisfies FieldMeta" : "");
+  const lines = (o: Record<string, unknown>) => jsonText(o, 9, "  ", 1, after);
   return printFile([
     header(model.source),
-    typeImport(fakeDir.startsWith(".") ? relativeImport(SCHEMA_MODULE, `${fakeDir}/schema`) : fakeDir, [
-      "SchemaTable",
-    ]),
+    typeImport(
+      fakeDir.startsWith(".") ? relativeImport(SCHEMA_MODULE, `${fakeDir}/schema`) : fakeDir,
+      members ? ["FieldMeta", "SchemaTable"] : ["SchemaTable"],
+    ),
     {
       kind: "const",
       doc: "Patch strategies, merge keys, list types and map types of the spec's object types, and the root type of each group/version/kind (for the fake clientset).",

@@ -196,11 +196,39 @@ export function packItems(items: readonly string[], indent: string, tail = 0): s
   return out;
 }
 
+const noText = (): string => "";
+
+/**
+ * The members of TypeScript's `Object` interface (which every object literal type has): a property of
+ * that name gets its contextual type from Object's member, not from an index signature.
+ */
+export const OBJECT_MEMBERS: ReadonlySet<string> = new Set([
+  "constructor",
+  "hasOwnProperty",
+  "isPrototypeOf",
+  "propertyIsEnumerable",
+  "toLocaleString",
+  "toString",
+  "valueOf",
+]);
+
+/**
+ * An object literal's key for a JSON object's key: quoted, and computed for "__proto__" (in an object
+ * literal `"__proto__": v` sets the prototype; `["__proto__"]: v` defines the property).
+ */
+export function dataKey(key: string): string {
+  return key === "__proto__" ? '["__proto__"]' : JSON.stringify(key);
+}
+
 /**
  * A JSON value on one line, spaced as TypeScript's formatter spaces object literals; `undefined` for
  * an object or array longer than `max` (found without printing all of it: the schema table is large).
  */
-function jsonLine(value: unknown, max = Number.POSITIVE_INFINITY): string | undefined {
+function jsonLine(
+  value: unknown,
+  max = Number.POSITIVE_INFINITY,
+  suffix: (key: string, value: unknown) => string = noText,
+): string | undefined {
   if (typeof value !== "object" || value === null) return `${JSON.stringify(value)}`;
   const array = Array.isArray(value);
   const entries: [string, unknown][] = array ? value.map((v) => ["", v]) : Object.entries(value);
@@ -208,9 +236,10 @@ function jsonLine(value: unknown, max = Number.POSITIVE_INFINITY): string | unde
   const parts: string[] = [];
   let length = array ? 2 : 4;
   for (const [k, v] of entries) {
-    const key = array ? "" : `${JSON.stringify(k)}: `;
-    const text = jsonLine(v, max - length);
-    if (text === undefined) return undefined;
+    const key = array ? "" : `${dataKey(k)}: `;
+    const item = jsonLine(v, max - length, suffix);
+    if (item === undefined) return undefined;
+    const text = array ? item : item + suffix(k, v);
     length += (parts.length > 0 ? 2 : 0) + key.length + text.length;
     if (length > max) return undefined;
     parts.push(key + text);
@@ -221,19 +250,26 @@ function jsonLine(value: unknown, max = Number.POSITIVE_INFINITY): string | unde
 /**
  * A JSON value as TypeScript text starting at `column`: on one line when it fits (with `tail`
  * characters after it), else an object with one property per line (each laid out the same way) or an
- * array filled to the line width. `indent` is the indentation of the line the value starts on.
+ * array filled to the line width. `indent` is the indentation of the line the value starts on. `suffix`:
+ * text to write after the value of an object's key (a `satisfies` clause), at every depth.
  */
-export function jsonText(value: unknown, column: number, indent: string, tail = 1): string {
-  const line = jsonLine(value, LINE_WIDTH - column - tail);
+export function jsonText(
+  value: unknown,
+  column: number,
+  indent: string,
+  tail = 1,
+  suffix: (key: string, value: unknown) => string = noText,
+): string {
+  const line = jsonLine(value, LINE_WIDTH - column - tail, suffix);
   if (line !== undefined) return line;
   const inner = `${indent}  `;
   if (Array.isArray(value)) {
-    const items = value.map((v) => jsonLine(v)!);
+    const items = value.map((v) => jsonLine(v, undefined, suffix)!);
     return `[${fillList(items, ",", column + 1, inner, tail + 1)}]`;
   }
   const props = Object.entries(value as object).map(([k, v]) => {
-    const key = `${JSON.stringify(k)}: `;
-    const text = jsonText(v, inner.length + key.length, inner);
+    const key = `${dataKey(k)}: `;
+    const text = jsonText(v, inner.length + key.length, inner, 1, suffix) + suffix(k, v);
     // A value that cannot be broken and does not fit after its key goes on a line of its own.
     const long = !text.includes("\n") && inner.length + key.length + text.length + 1 > LINE_WIDTH;
     return long ? `${inner}${key.trimEnd()}\n${inner}  ${text},\n` : `${inner}${key}${text},\n`;

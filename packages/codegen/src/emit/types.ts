@@ -13,6 +13,7 @@ import {
   header,
   type InterfaceStructure,
   LINE_WIDTH,
+  OBJECT_MEMBERS,
   type PropertySignature,
   printFile,
   propertyName,
@@ -155,17 +156,6 @@ function typeText(schema: unknown, ctx: GlobalContext, scope: Scope, path: strin
     ? text.replace(/"(?:[^"\\]|\\.)*"|\bRecord</g, (m) => (m === "Record<" ? "globalThis.Record<" : m))
     : text;
 }
-
-/** The members of TypeScript's `Object` interface (which every object literal type has). */
-const OBJECT_MEMBERS: ReadonlySet<string> = new Set([
-  "constructor",
-  "hasOwnProperty",
-  "isPrototypeOf",
-  "propertyIsEnumerable",
-  "toLocaleString",
-  "toString",
-  "valueOf",
-]);
 
 function isInterfaceSchema(schema: Schema): boolean {
   const props = schema.properties;

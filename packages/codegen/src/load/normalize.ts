@@ -37,9 +37,8 @@ export function normalizeSchema(schema: unknown): unknown {
     if (k === "$ref" && typeof v === "string") out[k] = REF_PREFIX + refName(v);
     else if (k === "example" || k === "default" || k === "enum" || k.startsWith("x-")) out[k] = v;
     else if (k === "properties" && isObject(v)) {
-      const props: Json = {};
-      for (const [name, p] of Object.entries(v)) props[name] = normalizeSchema(p);
-      out[k] = props;
+      // Object.fromEntries defines own properties: an assignment of "__proto__" would set the prototype.
+      out[k] = Object.fromEntries(Object.entries(v).map(([name, p]) => [name, normalizeSchema(p)]));
     } else out[k] = normalizeSchema(v);
   }
   const allOf = out.allOf;
