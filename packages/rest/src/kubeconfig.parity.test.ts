@@ -747,8 +747,8 @@ console.log(JSON.stringify({ apiVersion: info.apiVersion, kind: "ExecCredential"
     return { kubectl, ours: await read() };
   }
 
-  const user = (fields: string) =>
-    `{exec: {command: ${process.execPath}, args: [${plugin}, "a b", "--x=1"], env: [{name: FOO, value: bar}], provideClusterInfo: true${fields}}}`;
+  const user = (fields: string, env = "[{name: FOO, value: bar}]") =>
+    `{exec: {command: ${process.execPath}, args: [${plugin}, "a b", "--x=1"], env: ${env}, provideClusterInfo: true${fields}}}`;
   const doc = (cluster: string, u: string) => `apiVersion: v1
 kind: Config
 current-context: c
@@ -773,6 +773,23 @@ users: [{name: u, user: ${u}}]
         doc(
           `{server: "${s1.url}", insecure-skip-tls-verify: true}`,
           user(", apiVersion: client.authentication.k8s.io/v1beta1"),
+        ),
+    ],
+    // Go's EnvVar has a plain string value: left out or null, it is "", and the variable is set empty.
+    [
+      "an env entry without a value sets the variable to the empty string",
+      () =>
+        doc(
+          `{server: "${s1.url}", insecure-skip-tls-verify: true}`,
+          user(", apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never", "[{name: FOO}]"),
+        ),
+    ],
+    [
+      "an env entry with value: null (v1beta1: another plugin than the case above, not its cached token)",
+      () =>
+        doc(
+          `{server: "${s1.url}", insecure-skip-tls-verify: true}`,
+          user(", apiVersion: client.authentication.k8s.io/v1beta1", "[{name: FOO, value: null}]"),
         ),
     ],
   ];

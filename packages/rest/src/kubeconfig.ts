@@ -68,7 +68,8 @@ export interface KubeconfigUser {
   exec?: {
     command: string;
     args?: string[];
-    env?: { name: string; value: string }[] | null;
+    /** A value left out (or null) is "". */
+    env?: { name: string; value?: string }[] | null;
     apiVersion: string;
     installHint?: string;
     provideClusterInfo?: boolean;
@@ -570,7 +571,9 @@ function execConfig(
 ): ExecConfig {
   const exec: ExecConfig = { command: x.command, apiVersion: x.apiVersion };
   if (x.args) exec.args = x.args;
-  if (x.env) exec.env = x.env;
+  // Go's EnvVar.Value is a plain string: an entry without a value (or value: null) sets the variable
+  // to "", as kubectl does, instead of leaving it out.
+  if (x.env) exec.env = x.env.map((e) => ({ name: e.name, value: e.value ?? "" }));
   if (x.installHint) exec.installHint = x.installHint;
   if (x.provideClusterInfo) exec.provideClusterInfo = true;
   // kubeconfig v1 defaults v1beta1 plugins to IfAvailable; v1 ones must say.
