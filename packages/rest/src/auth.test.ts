@@ -66,6 +66,12 @@ test("credential precedence follows client-go", () => {
   assert.equal(authMode({ host: "h", bearerToken: "t", exec }), "token");
   assert.equal(authMode({ host: "h", username: "u", password: "p", exec }), "basic");
   assert.equal(authMode({ host: "h", exec }), "exec");
+  // client-go's HasBasicAuth: a password without a username is no basic auth (so the plugin runs).
+  assert.equal(authMode({ host: "h", password: "p", exec }), "exec");
+  assert.equal(authMode({ host: "h", password: "p" }), "none");
+  assert.equal(authMode({ host: "h", username: "u" }), "basic");
+  assert.equal(authMode({ host: "h", bearerTokenFile: "/f", password: "p" }), "token-file");
+  assert.throws(() => credentialFor({ host: "h", bearerTokenFile: "/f", username: "u" }), /more than one/);
   assert.equal(authMode({ host: "h", exec, tls: { certData: "c", keyData: "k" } }), "none");
   assert.equal(authMode({ host: "h", authProvider: { name: "oidc" } }), "auth-provider");
   assert.equal(authMode({ host: "h" }), "none");

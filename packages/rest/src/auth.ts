@@ -48,7 +48,9 @@ export type CredentialFields = Pick<
  * sentence about the config or kubeconfig user ("has ..."), never with a secret; undefined when fine.
  */
 export function credentialConflict(c: CredentialFields): string | undefined {
-  if ((c.bearerToken || c.bearerTokenFile) && (c.username || c.password))
+  // kubectl's two checks: a token with a username or a password (its kubeconfig validation), a
+  // token file with a username (its transport; a password alone is no basic auth there).
+  if ((c.bearerToken && (c.username || c.password)) || (c.bearerTokenFile && c.username))
     return "has more than one authentication method (token, basic auth); keep only one";
   if (c.exec && c.authProvider)
     return "has both an exec plugin and an auth-provider; keep only the exec plugin";
@@ -107,7 +109,8 @@ const token: CredentialSource = {
 
 const basic: CredentialSource = {
   name: "basic",
-  applies: (c) => !!(c.username || c.password),
+  // client-go's HasBasicAuth: a password without a username is not basic auth.
+  applies: (c) => !!c.username,
   create: (c) => ({
     header: `Basic ${Buffer.from(`${c.username ?? ""}:${c.password ?? ""}`).toString("base64")}`,
   }),

@@ -293,10 +293,13 @@ users:
     const p0 = plain.requests.length;
     const t0 = tls.requests.length;
     try {
-      await run("kubectl", ["--kubeconfig", file, "get", "--raw", "/api", "--request-timeout=5s"], {
+      const p = run("kubectl", ["--kubeconfig", file, "get", "--raw", "/api", "--request-timeout=5s"], {
         env: env(file),
         timeout: 20_000,
       });
+      // kubectl prompts for basic auth when nothing identifies the user: no terminal, no answer.
+      p.child.stdin?.end();
+      await p;
     } catch {
       assert.equal(plain.requests.length + tls.requests.length, p0 + t0, "kubectl refused before sending");
       return "refused";
@@ -569,6 +572,38 @@ users:
       "token and a tokenFile: the file's token is sent",
       () => kubeconfig(secure(), `{token: tok-inline, tokenFile: ${tokenFile("token", "tok-file\n")}}`),
       { scheme: "https", authorization: "Bearer tok-file", impersonateUser: null },
+    ],
+    // Basic auth needs a username: a password alone is ignored when something else identifies the
+    // user, and refused when nothing does (kubectl asks for the username, and fails without a terminal).
+    ["a password without a username", () => kubeconfig(secure(), "{password: pw}"), "refused"],
+    [
+      "a password without a username, and a client certificate: the certificate only",
+      () =>
+        kubeconfig(
+          secure(),
+          `{password: pw, client-certificate: ${pki.paths.clientCert}, client-key: ${pki.paths.clientKey}}`,
+        ),
+      { scheme: "https", ...none },
+    ],
+    [
+      "a password without a username, and an exec plugin: the plugin's token",
+      () =>
+        kubeconfig(
+          secure(),
+          `{password: pw, exec: {command: /bin/echo, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never, ` +
+            `args: ['{"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential", "status": {"token": "tok-exec"}}']}}`,
+        ),
+      { scheme: "https", authorization: "Bearer tok-exec", impersonateUser: null },
+    ],
+    [
+      "a password without a username, and a tokenFile: the file's token",
+      () => kubeconfig(secure(), `{password: pw, tokenFile: ${tokenFile("token-pw", "tok-file-pw\n")}}`),
+      { scheme: "https", authorization: "Bearer tok-file-pw", impersonateUser: null },
+    ],
+    [
+      "a username and a tokenFile",
+      () => kubeconfig(secure(), `{username: me, tokenFile: ${tokenFile("token-user", "tok\n")}}`),
+      "refused",
     ],
     // The oidc auth-provider: kubectl sends the id-token only with its issuer and client id, and only a
     // JWT that has not expired (it would refresh an expired one, which this client does not).

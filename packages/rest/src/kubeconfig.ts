@@ -649,6 +649,17 @@ async function userCredentials(
   }
   if (!server.https) return;
 
+  // kubectl sends basic auth only with a username. A password alone is ignored when something else
+  // identifies the user; with nothing else, kubectl asks for the username on the terminal.
+  if (u.password && !u.username) {
+    delete creds.password;
+    if (!creds.bearerTokenFile && !pair && !creds.exec && !creds.authProvider)
+      fail(
+        "has a password but no username, so there is no basic auth to send (kubectl would ask for the " +
+          "username on the terminal); set username (kubectl config set-credentials NAME --username=USER) " +
+          "or remove the password",
+      );
+  }
   if (creds.authProvider && !creds.exec) {
     const problem = authProviderProblem(creds.authProvider) ?? oidcKubeconfigProblem(creds.authProvider);
     if (problem) fail(`cannot be used: its ${problem}`);
