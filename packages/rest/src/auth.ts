@@ -183,9 +183,15 @@ const oidcExpiryLeeway = 10_000;
  * What kubectl's oidc auth-provider refuses in a kubeconfig user, beyond authProviderProblem: no
  * idp-issuer-url or client-id, an id-token that is not a JWT, or one that has expired (kubectl would
  * refresh it with the refresh-token; this client does not). A sentence ("auth-provider oidc ..."),
- * never with a token; undefined when kubectl would send the id-token.
+ * never with a token; undefined when kubectl would send the id-token. With `checkIdToken` false only
+ * the settings kubectl needs to make the provider are checked: when a token or basic auth comes first,
+ * kubectl makes the provider but never asks it for its id-token.
  */
-export function oidcKubeconfigProblem(p: AuthProviderConfig, now = Date.now()): string | undefined {
+export function oidcKubeconfigProblem(
+  p: AuthProviderConfig,
+  now = Date.now(),
+  checkIdToken = true,
+): string | undefined {
   if (p.name !== "oidc") return undefined;
   const c = p.config ?? {};
   for (const key of ["idp-issuer-url", "client-id"]) {
@@ -196,7 +202,7 @@ export function oidcKubeconfigProblem(p: AuthProviderConfig, now = Date.now()): 
       );
   }
   const idToken = c["id-token"];
-  if (!idToken) return undefined; // authProviderProblem says so
+  if (!idToken || !checkIdToken) return undefined; // authProviderProblem says so
   const expiresAt = oidcExpiry(idToken);
   if (expiresAt === undefined)
     return (

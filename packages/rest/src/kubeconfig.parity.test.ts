@@ -653,6 +653,52 @@ users:
       () => kubeconfig(secure(), `{auth-provider: {name: oidc, config: {id-token: not-a-jwt, ${oidc}}}}`),
       "refused",
     ],
+    // A token, a token file or basic auth comes before the auth-provider: kubectl makes the provider
+    // (so it must be supported and have its settings) but never asks it for its id-token.
+    [
+      "a token and oidc with an id-token that is not a JWT: the token",
+      () =>
+        kubeconfig(
+          secure(),
+          `{token: tok-first, auth-provider: {name: oidc, config: {id-token: x, ${oidc}}}}`,
+        ),
+      { scheme: "https", authorization: "Bearer tok-first", impersonateUser: null },
+    ],
+    [
+      "a tokenFile and oidc with an expired id-token: the file's token",
+      () =>
+        kubeconfig(
+          secure(),
+          `{tokenFile: ${tokenFile("token-oidc", "tok-file-oidc\n")}, auth-provider: {name: oidc, config: {id-token: ${jwt(-60)}, ${oidc}}}}`,
+        ),
+      { scheme: "https", authorization: "Bearer tok-file-oidc", impersonateUser: null },
+    ],
+    [
+      "basic auth and oidc without an id-token: basic auth",
+      () =>
+        kubeconfig(secure(), `{username: me, password: pw, auth-provider: {name: oidc, config: {${oidc}}}}`),
+      { scheme: "https", authorization: `Basic ${b64("me:pw")}`, impersonateUser: null },
+    ],
+    [
+      "a token and oidc without idp-issuer-url",
+      () =>
+        kubeconfig(secure(), `{token: t, auth-provider: {name: oidc, config: {id-token: x, client-id: c}}}`),
+      "refused",
+    ],
+    [
+      "a token and the gcp auth-provider",
+      () => kubeconfig(secure(), "{token: t, auth-provider: {name: gcp}}"),
+      "refused",
+    ],
+    [
+      "a client certificate and oidc with an id-token that is not a JWT",
+      () =>
+        kubeconfig(
+          secure(),
+          `{client-certificate: ${pki.paths.clientCert}, client-key: ${pki.paths.clientKey}, auth-provider: {name: oidc, config: {id-token: x, ${oidc}}}}`,
+        ),
+      "refused",
+    ],
     [
       "proxy-url with the socks scheme (kubectl takes socks5 only)",
       () =>

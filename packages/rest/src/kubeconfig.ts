@@ -661,7 +661,15 @@ async function userCredentials(
       );
   }
   if (creds.authProvider && !creds.exec) {
-    const problem = authProviderProblem(creds.authProvider) ?? oidcKubeconfigProblem(creds.authProvider);
+    // A token, a token file or basic auth sets the Authorization header first, and kubectl's provider
+    // passes such a request on: its id-token is not used then (and need not be valid), but kubectl
+    // still makes the provider, so an unsupported one or one without its settings is refused.
+    const p = creds.authProvider;
+    const superseded = !!(creds.bearerToken || creds.bearerTokenFile || creds.username);
+    const problem =
+      superseded && p.name === "oidc"
+        ? oidcKubeconfigProblem(p, Date.now(), false)
+        : (authProviderProblem(p) ?? oidcKubeconfigProblem(p));
     if (problem) fail(`cannot be used: its ${problem}`);
   }
   if (u.tokenFile && !u.token) await readEntryFile(u.tokenFile, "tokenFile", user);
