@@ -385,7 +385,12 @@ export class FakeServer {
     if (namespace !== "" && !res.namespaced) throw st.pathNotFound();
     const name = rest[1] ?? "";
     const subresource = rest.slice(2).join("/");
-    if (subresource !== "" && !res.subresources.some((s) => s.name === subresource)) throw st.pathNotFound();
+    if (subresource !== "" && !res.subresources.some((s) => s.name === subresource)) {
+      // The custom resource handler answers a subresource its CRD does not define with the
+      // object's 404 (a built-in's unknown subresource is a path the server does not serve).
+      if (res.crd !== undefined && name !== "") throw st.notFound(res.group, res.resource, name);
+      throw st.pathNotFound();
+    }
     return { res, version, namespace, name, subresource };
   }
 
@@ -1115,7 +1120,7 @@ export class FakeServer {
         ]);
       }
     }
-    if (setsGeneration(res) && !jsonEqual(specPart(old), specPart(next))) {
+    if (setsGeneration(res) && !jsonEqual(specPart(old, hasStatus(res)), specPart(next, hasStatus(res)))) {
       next.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
     const type = this.#typeOf(res, version);
@@ -1929,10 +1934,13 @@ function dropEmpty(o: Obj, schema: SchemaTable, type: string | undefined): void 
   }
 }
 
-/** Everything but metadata and status: what bumps metadata.generation. */
-function specPart(o: Obj): Obj {
-  const { metadata: _m, status: _s, ...rest } = o;
-  return rest;
+/**
+ * What bumps metadata.generation: everything but metadata, and but status where a status
+ * subresource writes it (a custom resource without one bumps it on status changes too).
+ */
+function specPart(o: Obj, withoutStatus = true): Obj {
+  const { metadata: _m, status, ...rest } = o;
+  return withoutStatus || status === undefined ? rest : { ...rest, status };
 }
 
 function withoutVolatile(o: Obj): Obj {

@@ -783,6 +783,41 @@ c(
     return { afterUpdate: u.status ?? null, afterStatus: s.status, spec: s.spec };
   },
 );
+c(
+  "status",
+  "a custom resource without a status subresource: status is written with it and bumps generation; /status is 404",
+  {
+    created: [1, { phase: "New" }],
+    statusChanged: [2, { phase: "Ready" }],
+    labelled: 2,
+    statusUpdate: {
+      code: 404,
+      reason: "NotFound",
+      message: 'sprockets.<group> "s" not found',
+      details: { name: "s", group: "<group>", kind: "sprockets" },
+    },
+  },
+  async (x) => {
+    const gvr = await crd(x, "Sprocket", { status: false });
+    const r = x.dyn.resource(gvr).namespace(x.ns);
+    const a: any = await r.create({
+      apiVersion: `${gvr.group}/v1`,
+      kind: "Sprocket",
+      metadata: { name: "s" },
+      spec: { color: "red" },
+      status: { phase: "New" },
+    });
+    const b: any = await r.update({ ...a, status: { phase: "Ready" } });
+    const l: any = await r.update({ ...b, metadata: { ...b.metadata, labels: { l: "1" } } });
+    const e = await failure(r.update({ ...l, status: { phase: "Done" } }, {}, "status"));
+    return {
+      created: [a.metadata.generation, a.status],
+      statusChanged: [b.metadata.generation, b.status],
+      labelled: l.metadata.generation,
+      statusUpdate: JSON.parse(JSON.stringify(e).replaceAll(gvr.group, "<group>")),
+    };
+  },
+);
 c("status", "a new Pod's status is Pending", { phase: "Pending" }, async (x) => {
   const p = await pods(x).create(pod("p"));
   return { phase: p.status.phase };

@@ -215,11 +215,14 @@ export function pod(name: string, extra: Obj = {}): Obj {
   };
 }
 
-/** Installs a namespaced CRD (status subresource, open spec) of a unique group; waits until it is served. */
+/**
+ * Installs a namespaced CRD (status subresource unless `status: false`, open spec) of a unique
+ * group; waits until it is served.
+ */
 export async function crd(
   c: Ctx,
   kind: string,
-  opts: { scope?: "Namespaced" | "Cluster"; selectableFields?: string[] } = {},
+  opts: { scope?: "Namespaced" | "Cluster"; selectableFields?: string[]; status?: boolean } = {},
 ): Promise<{ group: string; version: string; resource: string }> {
   const group = `${c.unique("g")}.example.com`;
   const plural = `${kind.toLowerCase()}s`;
@@ -245,8 +248,8 @@ export async function crd(
         },
       },
     },
-    subresources: { status: {} },
   };
+  if (opts.status !== false) version.subresources = { status: {} };
   if (opts.selectableFields !== undefined)
     version.selectableFields = opts.selectableFields.map((jsonPath) => ({ jsonPath }));
   await crds.create({
