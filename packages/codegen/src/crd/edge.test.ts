@@ -581,3 +581,83 @@ export const fields = schemaTable.types["com.example.n.v1.ThingSpec"];
     ]);
   });
 });
+
+/** CRDs of group n.example.com (or `group`), each `plural:Kind`, with one served version v1 (or `version`). */
+const kinds = (specs: string[], version = "v1") =>
+  specs
+    .map((s) => {
+      const [plural, kind, group = "n.example.com"] = s.split(":");
+      return crd(
+        `${plural}.${group}`,
+        `{ group: ${group}, scope: Namespaced, names: { plural: ${plural}, kind: ${kind} }, versions: [{ name: ${version}, served: true, storage: true, schema: { openAPIV3Schema: { type: object, properties: { spec: { type: object, properties: { a: { type: string } } } } } } }] }`,
+      );
+    })
+    .join("---\n");
+
+describe("generated names that would collide", () => {
+  it("kinds Foo and FooNamespace: the later kind's informer names get the group-version's prefix (FooNamespaceLister was declared twice)", async () => {
+    const text = kinds(["foos:Foo", "foonamespaces:FooNamespace"]);
+    const informers = crdFiles(parseManifests(text, "in.yaml")).files.get("informers.ts")!;
+    assert.deepEqual(
+      [...informers.matchAll(/^export interface (\w+) extends (\w+<[^>]*>)/gm)].map(
+        (m) => `${m[1]}: ${m[2]}`,
+      ),
+      [
+        "FooNamespaceNamespaceLister: NamespaceLister<NV1FooNamespace>",
+        "FooNamespaceLister: Lister<NV1FooNamespace>",
+        "FooNamespaceInformer: ResourceInformer<NV1FooNamespace, FooNamespaceLister>",
+        "NV1FooNamespaceLister: NamespaceLister<NV1Foo>",
+        "NV1FooLister: Lister<NV1Foo>",
+        "NV1FooInformer: ResourceInformer<NV1Foo, NV1FooLister>",
+      ],
+    );
+    await generateAndCheck(
+      "foo-namespace",
+      text,
+      `import type { FooNamespaceInformer, NV1FooInformer } from "./generated/informers.js";
+export const names = (a: FooNamespaceInformer, b: NV1FooInformer) =>
+  [a.lister().fooNamespaces("ns").list(), b.lister().foos("ns").list()] as const;
+`,
+    );
+  });
+
+  it("kind AV1 of a.example.com/v1 keeps AV1Interface; the group-version's interface is AV1GroupInterface (both were AV1Interface)", async () => {
+    const text = kinds(["avs:AV1:a.example.com"]);
+    const files = crdFiles(parseManifests(text, "in.yaml")).files;
+    assert.match(files.get("clientset/index.ts")!, /\n {2}aV1\(\): AV1GroupInterface;\n/);
+    assert.match(files.get("clientset/a.example.com/v1.ts")!, /\nexport interface AV1Interface extends\n/);
+    assert.match(
+      files.get("clientset/a.example.com/v1.ts")!,
+      /\n {2}aVs\(namespace: string\): AV1Interface;\n/,
+    );
+    await generateAndCheck(
+      "av1",
+      text,
+      `import type { AV1GroupInterface, AV1Interface, GeneratedClientset } from "./generated/clientset/index.js";
+export const client = (c: GeneratedClientset): AV1GroupInterface => c.aV1();
+export const avs = (c: GeneratedClientset): AV1Interface => c.aV1().aVs("ns");
+`,
+    );
+  });
+
+  const refused: [string, string, RegExp][] = [
+    [
+      "kinds FOO and Foo (both fooResource)",
+      kinds(["foos:FOO", "fooes:Foo"]),
+      /^in\.yaml \(document 2\), CRD fooes\.n\.example\.com, version v1 and in\.yaml, CRD foos\.n\.example\.com, version v1: kind Foo's descriptor and kind FOO's descriptor would both be named fooResource \(in clientset\/n\.example\.com\/v1\.ts\); rename one of the kinds \(spec\.names\.kind; they differ only in case\)$/,
+    ],
+    [
+      "kinds Widget and WidgetApplyConfiguration",
+      kinds(["widgets:Widget", "widgetapplyconfigurations:WidgetApplyConfiguration"]),
+      /^in\.yaml, CRD widgets\.n\.example\.com, version v1 and in\.yaml \(document 2\), CRD widgetapplyconfigurations\.n\.example\.com, version v1: kind Widget's apply configuration and kind WidgetApplyConfiguration would both be named WidgetApplyConfiguration \(in types\/n\.example\.com\/v1\.ts\); rename one of the kinds \(spec\.names\.kind\)$/,
+    ],
+  ];
+  for (const [what, text, want] of refused) {
+    it(`${what}: a CrdError naming both CRDs, their files and what to rename`, () => {
+      assert.throws(
+        () => crdFiles(parseManifests(text, "in.yaml")),
+        (e) => e instanceof CrdError && (want.test(e.message) || assert.fail(e.message)),
+      );
+    });
+  }
+});

@@ -3,10 +3,11 @@
 import { join, resolve } from "node:path";
 import type { Files } from "../emit/source.js";
 import { writeFilesAtomically } from "../generate.js";
-import { buildModel } from "../model/model.js";
-import { type CrdEmitOptions, emitCrdPackage } from "./emit.js";
+import { type ApiModel, buildModel } from "../model/model.js";
+import { NameClashError, type NameOwner } from "../model/names.js";
+import { CRD_TYPES_DIR, type CrdEmitOptions, emitCrdPackage } from "./emit.js";
 import { readClusterCrds, readCrdFiles } from "./read.js";
-import { type CrdDocument, type CrdSpec, crdsToSpec } from "./spec.js";
+import { type CrdDocument, CrdError, type CrdSpec, crdsToSpec, where } from "./spec.js";
 
 /** What generateCrds reads and where it writes. */
 export interface CrdGenerateOptions extends CrdEmitOptions {
@@ -61,6 +62,42 @@ export function crdReadme(source: string): string {
   );
 }
 
+/**
+ * A NameClashError in the CRDs' words: where each owner's CRD is (file, CRD, version), what would
+ * have the one name in which generated module, and what to rename.
+ */
+function clashMessage(err: NameClashError, crds: CrdSpec): string {
+  const place = (o: NameOwner): string | undefined => {
+    const r = crds.resources.find(
+      (x) =>
+        x.group === o.group &&
+        x.version === o.version &&
+        (o.kind === undefined || x.kind === o.kind || x.listKind === o.kind),
+    );
+    const doc = r && crds.origins.get(r.crd);
+    return doc ? where(doc, r.crd, r.version) : undefined;
+  };
+  const [a, b] = err.owners;
+  const places = [place(a), place(b)];
+  const rename =
+    a.kind !== undefined && b.kind !== undefined
+      ? `rename one of the kinds (spec.names.kind${a.kind !== b.kind && a.kind.toLowerCase() === b.kind.toLowerCase() ? "; they differ only in case" : ""})`
+      : a.kind === undefined && b.kind === undefined
+        ? "rename one of the versions (spec.versions[].name) or groups"
+        : `rename kind ${a.kind ?? b.kind} (spec.names.kind)`;
+  const at =
+    places[0] && places[1]
+      ? places[0] === places[1]
+        ? places[0]
+        : `${places[0]} and ${places[1]}`
+      : (places[0] ?? places[1] ?? crds.spec.source);
+  // The types emitter names its modules by path ("n.example.com/v1.ts"); in the package they are under types/.
+  const module = /^(clientset\/|informers\.ts$|the )/.test(err.module)
+    ? err.module
+    : `${CRD_TYPES_DIR}/${err.module}`;
+  return `${at}: ${a.what} and ${b.what} would both be named ${err.clash} (in ${module}); ${rename}`;
+}
+
 /** CRD documents → files (pure): spec, model, emit. */
 export function crdFiles(
   docs: readonly CrdDocument[],
@@ -68,8 +105,15 @@ export function crdFiles(
 ): { crds: CrdSpec; files: Files; groupVersions: number; resources: number } {
   const source = crdSource(docs);
   const crds = crdsToSpec(docs, source);
-  const model = buildModel(crds.spec);
-  const files = emitCrdPackage(model, crds, options);
+  let model: ApiModel;
+  let files: Files;
+  try {
+    model = buildModel(crds.spec);
+    files = emitCrdPackage(model, crds, options);
+  } catch (err) {
+    if (err instanceof NameClashError) throw new CrdError(clashMessage(err, crds));
+    throw err;
+  }
   files.set("README.md", crdReadme(source));
   const resources = model.groupVersions.reduce((n, gv) => n + gv.resources.length, 0);
   return { crds, files, groupVersions: model.groupVersions.length, resources };

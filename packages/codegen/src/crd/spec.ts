@@ -89,6 +89,8 @@ export interface CrdSpec {
   /** Type modules the spec only references (meta/v1, autoscaling/v1): imported, not emitted. */
   external: Set<string>;
   resources: CustomResourceInfo[];
+  /** Each CRD's document (by CRD name), for messages that name where a CRD came from. */
+  origins: Map<string, CrdDocument>;
 }
 
 const META = "io.k8s.apimachinery.pkg.apis.meta.v1";
@@ -118,7 +120,7 @@ const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 
 /** Where an error is: "file (document 2, item 3): CRD crontabs.stable.example.com, version v1". */
-function where(doc: CrdDocument, crd?: string, version?: string): string {
+export function where(doc: CrdDocument, crd?: string, version?: string): string {
   const place = [
     doc.document > 1 ? `document ${doc.document}` : "",
     doc.item !== undefined ? `item ${doc.item}` : "",
@@ -467,6 +469,7 @@ export function crdsToSpec(docs: readonly CrdDocument[], source: string): CrdSpe
     spec: { source, schemas: sorted, operations: ops },
     external: new Set(EXTERNAL_MODULES),
     resources,
+    origins: new Map(parsed.map((c) => [c.crd, c.doc])),
   };
 }
 

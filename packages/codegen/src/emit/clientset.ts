@@ -3,7 +3,7 @@
 // expansion) and a named interface that picks exactly the resource's methods; plus index.ts with
 // GeneratedClientset and the groupVersions table. No method bodies (DESIGN rule 1).
 import type { ApiModel, GroupVersionModel, ResourceModel, TypeRef } from "../model/model.js";
-import { compareVersions, lowerCamel, modulePrefix, upperFirst } from "../model/names.js";
+import { compareVersions, DeclaredNames, lowerCamel, modulePrefix, upperFirst } from "../model/names.js";
 import { SUBRESOURCE_METHODS, subresourceMethodRow } from "../model/subresources.js";
 import {
   type ConstStructure,
@@ -283,13 +283,28 @@ export function emitGroupVersion(
       expansionValueName(r),
     ]),
   ];
+  // What the module declares, by owner: kinds whose lower-camel names are one (FOO and Foo: both
+  // fooResource) are refused here, not left to the compiler.
+  const gvName = `${gv.group || "core"}/${gv.version}`;
+  const declared = new DeclaredNames(`clientset/${gv.path}.ts`);
+  const gvOwner = { group: gv.group, version: gv.version };
+  declared.add(gv.interfaceName, { ...gvOwner, what: `${gvName}'s interface` });
+  declared.add(gv.method, { ...gvOwner, what: `${gvName}'s descriptor` });
+  for (const r of gv.resources) {
+    const owner = (what: string) => ({ ...gvOwner, kind: r.kind, what: `kind ${r.kind}'s ${what}` });
+    declared.add(r.interfaceName, owner("interface"));
+    declared.add(descriptorName(r), owner("descriptor"));
+    if (opts.hasExpansion(`${gv.path}/${r.kind.toLowerCase()}`, r.kind)) {
+      declared.add(`${r.kind}Expansion`, owner("expansion interface"));
+      declared.add(expansionValueName(r), owner("expansion"));
+    }
+  }
   const types = new TypeImports(reserved);
   const methods = new Set<string>();
   const expansionImports: { names: string[]; from: string }[] = [];
   const body: Statement[] = [];
   for (const r of gv.resources)
     body.push(...resourceStatements(gv, r, types, methods, expansionImports, opts));
-  const gvName = `${gv.group || "core"}/${gv.version}`;
   body.push({
     kind: "interface",
     name: gv.interfaceName,

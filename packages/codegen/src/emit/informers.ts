@@ -4,7 +4,7 @@
 // Named interfaces, so hovers show `PodLister`, not the generic types they extend. The built-in
 // resources' module goes into @org/informers, a CRD package's into its own src/generated/.
 import type { ApiModel } from "../model/model.js";
-import { upperFirst } from "../model/names.js";
+import { DeclaredNames, upperFirst } from "../model/names.js";
 import { header, type InterfaceStructure, namedList, printFile } from "./source.js";
 
 export interface InformersEmitOptions {
@@ -37,22 +37,38 @@ export function emitInformers(model: ApiModel, options: InformersEmitOptions): s
   const types = new Map<string, Set<string>>();
   const decls: InterfaceStructure[] = [];
   const groups: { name: string; returns: string; gv: string }[] = [];
-  // Kinds whose names would be the imported generic ones (NamespaceLister, ResourceInformer) count
-  // as taken: core/v1's Namespace gets CoreV1NamespaceLister.
-  const taken = new Set(["Namespace", "Resource"]);
+  const declared = new DeclaredNames("informers.ts");
+  for (const name of ["Lister", "NamespaceLister", "ResourceInformer"])
+    declared.add(name, { what: `the imported ${name}` });
+  declared.add("InformerGroups", { what: "InformerGroups" });
   for (const gv of model.groupVersions) {
     const gvName = `${upperFirst(gv.method)}Informers`;
     const gvText = `${gv.group || "core"}/${gv.version}`;
     const getters: { name: string; doc: string; returns: string }[] = [];
     for (const r of gv.resources) {
       if (!r.type || !r.verbs.includes("list") || !r.verbs.includes("watch")) continue;
-      // Same kind in two group-versions: the later one's names get the group-version's prefix.
+      const owner = (what: string) => ({
+        group: gv.group,
+        version: gv.version,
+        kind: r.kind,
+        what: `kind ${r.kind}'s ${what}`,
+      });
       const local = `${upperFirst(gv.method)}${r.type.name}`;
       const names = types.get(r.type.module) ?? new Set();
+      if (!names.has(`${r.type.name} as ${local}`)) declared.add(local, owner("type (imported)"));
       names.add(`${r.type.name} as ${local}`);
       types.set(r.type.module, names);
-      const base = taken.has(r.kind) ? upperFirst(gv.method) + r.kind : r.kind;
-      taken.add(base);
+      // A kind whose names another kind already has gets the group-version's prefix: the same kind in
+      // two group-versions (the later one), core/v1's Namespace (CoreV1NamespaceLister: NamespaceLister
+      // is imported), Foo and FooNamespace (FooNamespaceLister).
+      const derived = (b: string) => [
+        ...(r.namespaced ? [`${b}NamespaceLister`] : []),
+        `${b}Lister`,
+        `${b}Informer`,
+      ];
+      const base = derived(r.kind).some((n) => declared.has(n)) ? upperFirst(gv.method) + r.kind : r.kind;
+      const whats = r.namespaced ? ["namespace lister", "lister", "informer"] : ["lister", "informer"];
+      for (const [i, n] of derived(base).entries()) declared.add(n, owner(whats[i]!));
       const what = `${r.kind} objects (${gvText})`;
       if (r.namespaced)
         decls.push(
@@ -89,6 +105,7 @@ export function emitInformers(model: ApiModel, options: InformersEmitOptions): s
       getters.push({ name: r.getter, doc: `The informer of ${what}.`, returns: `${base}Informer` });
     }
     if (getters.length === 0) continue;
+    declared.add(gvName, { group: gv.group, version: gv.version, what: `${gvText}'s informers` });
     decls.push(iface(gvName, `The informers of ${gvText}.`, undefined, getters));
     groups.push({ name: gv.method, returns: gvName, gv: gvText });
   }

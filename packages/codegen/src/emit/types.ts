@@ -6,7 +6,7 @@ import type ts from "typescript";
 import type { Schema } from "../load/spec.js";
 import { REF_PREFIX } from "../load/spec.js";
 import type { ApiModel, TypeDecl, TypeModule } from "../model/model.js";
-import { definitionModule, modulePrefix } from "../model/names.js";
+import { DeclaredNames, definitionModule, modulePrefix, type NameOwner } from "../model/names.js";
 import {
   docText,
   type Files,
@@ -246,9 +246,23 @@ export function emitTypeModule(
   specifier?: (from: string, to: string) => string,
 ): string {
   const own: string[] = [];
+  // A kind named like another kind's apply configuration (Widget, WidgetApplyConfiguration) is
+  // refused here, not left to the compiler.
+  const declared = new DeclaredNames(`${mod.path}.ts`);
   for (const d of mod.decls) {
+    const [group, version] = d.gvk?.apiVersion.includes("/")
+      ? d.gvk.apiVersion.split("/")
+      : ["", d.gvk?.apiVersion];
+    const owner = (what: string): NameOwner =>
+      d.gvk
+        ? { group, version, kind: d.gvk.kind, what: `kind ${d.gvk.kind}${what}` }
+        : { what: `definition ${d.definition}` };
+    declared.add(d.name, owner(""));
     own.push(d.name);
-    if (d.apply) own.push(`${d.name}ApplyConfiguration`);
+    if (d.apply) {
+      declared.add(`${d.name}ApplyConfiguration`, owner("'s apply configuration"));
+      own.push(`${d.name}ApplyConfiguration`);
+    }
   }
   // The helper's local name; aliased where a definition is itself called ApplyConfiguration.
   const helper = own.includes("ApplyConfiguration") ? "ApplyConfigurationOf" : "ApplyConfiguration";

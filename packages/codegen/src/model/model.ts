@@ -2,7 +2,15 @@
 // live, which group-versions and resources exist, their scope, exact verbs and subresources.
 import type { GroupVersionKind, Operation, Schema, Spec } from "../load/spec.js";
 import { SpecError } from "../load/spec.js";
-import { compareVersions, definitionModule, groupMethodNames, resourceGetter, upperFirst } from "./names.js";
+import {
+  compareVersions,
+  DeclaredNames,
+  definitionModule,
+  groupMethodNames,
+  type NameOwner,
+  resourceGetter,
+  upperFirst,
+} from "./names.js";
 import {
   SUBRESOURCE_METHODS,
   SUBRESOURCES_WITHOUT_ROWS,
@@ -374,42 +382,33 @@ export function buildModel(spec: Spec): ApiModel {
   const groupVersions: GroupVersionModel[] = [...gvs.values()]
     .map((gv) => {
       gv.resources.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
-      assertUnique(
-        gv.resources.map((x) => x.getter),
-        `getters of ${gv.group || "core"}/${gv.version}`,
-      );
-      assertUnique(
-        gv.resources.map((x) => x.interfaceName),
-        `interfaces of ${gv.group || "core"}/${gv.version}`,
-      );
+      const gvText = `${gv.group || "core"}/${gv.version}`;
       const method = methods.get(`${gv.group}/${gv.version}`)!;
-      const path = gv.resources.find((x) => x.type)?.type?.module ?? `${gv.group || "core"}/${gv.version}`;
-      return {
-        group: gv.group,
-        version: gv.version,
-        method,
-        interfaceName: `${upperFirst(method)}Interface`,
-        path,
-        resources: gv.resources,
-      };
+      const path = gv.resources.find((x) => x.type)?.type?.module ?? gvText;
+      const getters = new DeclaredNames(`the ${gvText} client`);
+      for (const r of gv.resources)
+        getters.add(r.getter, kindOwner(r, `kind ${r.kind}'s getter (${r.resource})`));
+      // A kind's client interface is <Kind>Interface, the group-version's <Method>Interface: a kind
+      // named like its group-version (kind AV1 of a.example.com/v1) keeps its name, the
+      // group-version's interface becomes <Method>GroupInterface.
+      let interfaceName = `${upperFirst(method)}Interface`;
+      if (gv.resources.some((r) => r.interfaceName === interfaceName))
+        interfaceName = `${upperFirst(method)}GroupInterface`;
+      const interfaces = new DeclaredNames(`clientset/${path}.ts`);
+      interfaces.add(interfaceName, { group: gv.group, version: gv.version, what: `${gvText}'s interface` });
+      for (const r of gv.resources)
+        interfaces.add(r.interfaceName, kindOwner(r, `kind ${r.kind}'s interface`));
+      return { group: gv.group, version: gv.version, method, interfaceName, path, resources: gv.resources };
     })
     .sort((a, b) => compareGroups(a, b));
-  assertUnique(
-    groupVersions.map((g) => g.path),
-    "group-version paths",
-  );
   return { source: spec.source, typeModules: modules, groupVersions, unmapped: unmapped.sort() };
+}
+
+function kindOwner(r: ResourceModel, what: string): NameOwner {
+  return { group: r.group, version: r.version, kind: r.kind, what };
 }
 
 function compareGroups(a: { group: string; version: string }, b: { group: string; version: string }): number {
   if (a.group !== b.group) return a.group === "" ? -1 : b.group === "" ? 1 : a.group < b.group ? -1 : 1;
   return compareVersions(a.version, b.version);
-}
-
-function assertUnique(names: string[], what: string): void {
-  const seen = new Set<string>();
-  for (const n of names) {
-    if (seen.has(n)) throw new SpecError(`two ${what} are both named ${n}`);
-    seen.add(n);
-  }
 }

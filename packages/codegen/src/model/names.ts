@@ -1,5 +1,6 @@
 // Naming rules shared by the model and the emitters: where a definition's type lives, and the
 // client-go names (camelCased) of group-versions, resources and interfaces.
+import { SpecError } from "../load/spec.js";
 
 const VERSION_RE = /^v\d+(?:(?:alpha|beta)\d+)?$/;
 
@@ -138,4 +139,42 @@ export function compareVersions(a: string, b: string): number {
   if (!ma || !mb) return ma ? -1 : mb ? 1 : a < b ? -1 : a > b ? 1 : 0;
   const rank = (m: RegExpExecArray) => (m[2] === undefined ? 3 : m[2] === "beta" ? 2 : 1);
   return rank(mb) - rank(ma) || Number(mb[1]) - Number(ma[1]) || Number(mb[3] ?? 0) - Number(ma[3] ?? 0);
+}
+
+/** What declares a generated name: a group-version, or one of its kinds; `what` says which declaration. */
+export interface NameOwner {
+  group?: string;
+  version?: string;
+  kind?: string;
+  /** "kind Foo's namespace lister", "the group-version n.example.com/v1's interface". */
+  what: string;
+}
+
+/** Two declarations of one generated module (or two clientset methods) would have one name. */
+export class NameClashError extends SpecError {
+  override name = "NameClashError";
+  constructor(
+    /** The generated module ("informers.ts", "clientset/n.example.com/v1.ts"). */
+    readonly module: string,
+    readonly clash: string,
+    readonly owners: readonly [NameOwner, NameOwner],
+  ) {
+    super(`${module}: ${owners[0].what} and ${owners[1].what} would both be named ${clash}`);
+  }
+}
+
+/** The names one generated module declares, each with its owner; a second owner of a name throws NameClashError. */
+export class DeclaredNames {
+  private readonly owners = new Map<string, NameOwner>();
+  constructor(readonly module: string) {}
+
+  has(name: string): boolean {
+    return this.owners.has(name);
+  }
+
+  add(name: string, owner: NameOwner): void {
+    const other = this.owners.get(name);
+    if (other !== undefined) throw new NameClashError(this.module, name, [other, owner]);
+    this.owners.set(name, owner);
+  }
 }
