@@ -661,3 +661,54 @@ export const avs = (c: GeneratedClientset): AV1Interface => c.aV1().aVs("ns");
     });
   }
 });
+
+describe("versions that are DNS labels but not vN, vNalphaM or vNbetaM", () => {
+  const versions = ["alpha", "latest", "v1-1", "v11", "v2x", "v1-beta1", "v1beta1"];
+  const text = crd(
+    "things.n.example.com",
+    `{ group: n.example.com, scope: Namespaced, names: { plural: things, kind: Thing }, versions: [${versions
+      .map(
+        (v, i) =>
+          `{ name: ${v}, served: true, storage: ${i === 0}, schema: { openAPIV3Schema: { type: object, properties: { spec: { type: object, properties: { a: { type: string } } } } } } }`,
+      )
+      .join(", ")}] }`,
+  );
+
+  it("get a module of their own under the group, and distinct clientset methods (v1beta1 and v1-beta1 were one)", async () => {
+    const files = crdFiles(parseManifests(text, "in.yaml")).files;
+    assert.deepEqual(
+      [...files.keys()].filter((k) => k.startsWith("types/n.example.com/")).sort(),
+      versions.map((v) => `types/n.example.com/${v}.ts`).sort(),
+    );
+    assert.match(
+      files.get("types/n.example.com/v1-beta1.ts")!,
+      /\n {2}apiVersion\?: "n\.example\.com\/v1-beta1";\n/,
+    );
+    const index = files.get("clientset/index.ts")!;
+    assert.deepEqual(
+      [...index.matchAll(/\n {2}(\w+)\(\): (\w+);/g)].map((m) => `${m[1]}: ${m[2]}`),
+      [
+        // Kubernetes' order: vN, vNbetaM, vNalphaM first, then the others alphabetically.
+        "nV11: NV11Interface",
+        "nV1beta1: NV1beta1Interface",
+        "nAlpha: NAlphaInterface",
+        "nLatest: NLatestInterface",
+        "nV1_1: NV1_1Interface",
+        "nV1_beta1: NV1_beta1Interface",
+        "nV2x: NV2xInterface",
+      ],
+    );
+    assert.match(
+      index,
+      /\nimport \{ nV1_beta1, type NV1_beta1Interface \} from "\.\/n\.example\.com\/v1-beta1\.js";\n/,
+    );
+    await generateAndCheck(
+      "versions",
+      text,
+      `import type { GeneratedClientset } from "./generated/clientset/index.js";
+import type { Thing } from "./generated/types/n.example.com/v1-beta1.js";
+export const get = (c: GeneratedClientset): Promise<Thing> => c.nV1_beta1().things("ns").get("t");
+`,
+    );
+  });
+});

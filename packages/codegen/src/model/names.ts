@@ -3,6 +3,8 @@
 import { SpecError } from "../load/spec.js";
 
 const VERSION_RE = /^v\d+(?:(?:alpha|beta)\d+)?$/;
+/** Any version an API server serves (a DNS label: a CRD's "alpha", "v1-1"). */
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * The api-types module of an OpenAPI definition, after the Go package it comes from:
@@ -10,7 +12,9 @@ const VERSION_RE = /^v\d+(?:(?:alpha|beta)\d+)?$/;
  * io.k8s.apimachinery.pkg.api.resource.Quantity → "resource"; ...util.intstr.IntOrString → "intstr";
  * ...pkg.runtime.RawExtension → "runtime"; ...pkg.version.Info → "version";
  * io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.X → "apiextensions/v1";
- * any other (CRDs: com.example.stable.v1.CronTab) → "<reversed group>/<version>" ("stable.example.com/v1").
+ * any other (CRDs: com.example.stable.v1.CronTab) → "<reversed group>/<version>" ("stable.example.com/v1"),
+ * the version being the last part when it is vN, vNalphaM or vNbetaM, or a DNS label after a group of
+ * at least two labels (a CRD version "alpha": com.example.stable.alpha.CronTab → "stable.example.com/alpha").
  */
 export function definitionModule(definition: string): { module: string; name: string } {
   const parts = definition.split(".");
@@ -32,7 +36,7 @@ export function definitionModule(definition: string): { module: string; name: st
     }
   }
   const last = parts[parts.length - 1];
-  if (last !== undefined && VERSION_RE.test(last)) {
+  if (last !== undefined && (VERSION_RE.test(last) || (parts.length >= 3 && DNS_LABEL.test(last)))) {
     const group = parts.slice(0, -1).reverse().join(".");
     return { module: group === "" ? last : `${group}/${last}`, name };
   }
@@ -75,9 +79,9 @@ export function resourceGetter(kind: string, plural: string): string {
   return lowerCamel(identifierPart(pluralKind(kind, plural)));
 }
 
-/** "v1beta1" → "V1beta1". */
+/** "v1beta1" → "V1beta1"; a dash is an underscore ("v1-beta1" → "V1_beta1", not v1beta1's). */
 export function versionSuffix(version: string): string {
-  return upperFirst(version.replace(/[^A-Za-z0-9]/g, ""));
+  return upperFirst(version.replace(/-/g, "_").replace(/[^A-Za-z0-9_]/g, ""));
 }
 
 /**
