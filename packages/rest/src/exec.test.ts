@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { after, beforeEach, describe, test } from "node:test";
 import { RESTClient } from "./client.js";
 import type { ExecConfig, RestConfig } from "./config.js";
 import { isUnauthorized } from "./errors.js";
-import { clearExecCache, ExecPluginError, execRuns } from "./exec.js";
+import { clearExecCache, ExecPluginError, execRuns, lookPath } from "./exec.js";
 import { json, startTestServer, type TestServer, testPKI } from "./testing/tls.js";
 
 // A real plugin: counts its runs, records KUBERNETES_EXEC_INFO, prints an ExecCredential.
@@ -217,6 +217,38 @@ describe("exec credential plugins", () => {
       execRuns({ host: s.url, tls: { caData: testPKI().caCert }, exec: { ...exec, timeoutMs: 1 } }),
       1,
     );
+  });
+
+  test("a bare command is looked up on this process's PATH, not on the PATH of exec.env (as Go's exec does)", async () => {
+    const bin = mkdtempSync(join(tmpdir(), "rest-exec-bin-"));
+    writeFileSync(join(bin, "rest-test-plugin"), `#!/bin/sh\nexec "${process.execPath}" "${plugin}"\n`, {
+      mode: 0o755,
+    });
+    writeFileSync(join(bin, "not-executable"), "", { mode: 0o644 });
+    mkdirSync(join(bin, "a-directory"));
+    assert.equal(
+      lookPath("rest-test-plugin", `/nonexistent${delimiter}${bin}`),
+      join(bin, "rest-test-plugin"),
+    );
+    assert.equal(lookPath("not-executable", bin), undefined);
+    assert.equal(lookPath("a-directory", bin), undefined);
+    assert.equal(lookPath("./x/y", ""), "./x/y");
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}${delimiter}${saved}`;
+    try {
+      const s = await server();
+      const { exec } = execConfig({ PATH: "/nonexistent" }, { command: "rest-test-plugin", args: [] });
+      assert.deepEqual(await client(s, exec).request({ method: "GET", path: "/x" }), { token: "tok-1" });
+      // A command only on the PATH of exec.env is not found.
+      const { exec: elsewhere } = execConfig({ PATH: bin }, { command: "rest-test-plugin", args: [] });
+      process.env.PATH = saved;
+      await assert.rejects(
+        client(s, elsewhere).request({ method: "GET", path: "/x" }),
+        /exec plugin "rest-test-plugin" .*was not found/,
+      );
+    } finally {
+      process.env.PATH = saved;
+    }
   });
 
   test("failures say which plugin and what to do", async () => {

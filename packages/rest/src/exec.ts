@@ -4,7 +4,8 @@
 // again after a 401. The cache is process-wide and keyed by the whole exec config plus the cluster.
 
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { delimiter, isAbsolute, join } from "node:path";
 import type { ExecConfig, RestConfig } from "./config.js";
 
 export const execApiVersions = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"];
@@ -152,6 +153,28 @@ export function getExecCredential(config: RestConfig, stale?: ExecCredential): P
   return p;
 }
 
+/**
+ * Where a command without a path separator is found on this process's PATH, as Go's exec.LookPath
+ * finds it for kubectl: before the plugin's `env` applies, so a PATH set there is the plugin's own,
+ * not where its command is looked up (spawn would look in that PATH). "relative" when it is found
+ * only in a relative PATH entry ("" or "."), which Go refuses; undefined when not found. Commands with
+ * a separator, and every command on Windows, are left to spawn.
+ */
+export function lookPath(command: string, path = process.env.PATH ?? ""): string | "relative" | undefined {
+  if (process.platform === "win32" || command.includes("/")) return command;
+  for (const entry of path.split(delimiter)) {
+    const file = join(entry || ".", command);
+    try {
+      if (!statSync(file).isFile()) continue;
+      accessSync(file, constants.X_OK);
+    } catch {
+      continue;
+    }
+    return isAbsolute(file) ? file : "relative";
+  }
+  return undefined;
+}
+
 function runPlugin(config: RestConfig): Promise<ExecCredential> {
   const exec = config.exec!;
   const name = pluginName(exec);
@@ -174,11 +197,24 @@ function runPlugin(config: RestConfig): Promise<ExecCredential> {
   for (const { name: k, value } of exec.env ?? []) env[k] = value;
   env.KUBERNETES_EXEC_INFO = info;
   const hint = exec.installHint ? `\n${printable(exec.installHint)}` : "";
+  const file = lookPath(exec.command);
+  if (file === undefined)
+    return Promise.reject(
+      new ExecPluginError(`exec plugin ${name} was not found (is it installed and on PATH?)${hint}`),
+    );
+  if (file === "relative")
+    return Promise.reject(
+      new ExecPluginError(
+        `exec plugin ${name} was found only in a relative PATH entry (the current directory), which kubectl refuses; ` +
+          `use an absolute command path${hint}`,
+      ),
+    );
 
   return new Promise<ExecCredential>((resolve, reject) => {
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(exec.command, exec.args ?? [], {
+      child = spawn(file, exec.args ?? [], {
+        argv0: exec.command,
         env,
         stdio: [interactive ? "inherit" : "ignore", "pipe", "inherit"],
       });

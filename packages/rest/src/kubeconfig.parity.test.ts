@@ -883,6 +883,40 @@ users: [{name: u, user: ${u}}]
       assert.deepEqual(ours, kubectl);
     });
   }
+
+  test("a PATH in exec.env is the plugin's: its command is looked up on kubectl's own PATH", async () => {
+    const bin = join(dir, "bin");
+    const other = join(dir, "bin-other");
+    mkdirSync(bin, { recursive: true });
+    mkdirSync(other, { recursive: true });
+    const script = `#!/bin/sh\nexec "${process.execPath}" "${plugin}" "$@"\n`;
+    writeFileSync(join(bin, "kc-parity-plugin"), script, { mode: 0o755 });
+    writeFileSync(join(other, "kc-parity-elsewhere"), script, { mode: 0o755 });
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}${delimiter}${saved}`;
+    try {
+      const file = (command: string) => {
+        const f = join(dir, `path-${command}.yaml`);
+        writeFileSync(
+          f,
+          doc(
+            `{server: "${s1.url}", insecure-skip-tls-verify: true}`,
+            `{exec: {command: ${command}, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never, ` +
+              `env: [{name: PATH, value: "${other}"}, {name: FOO, value: path-case}]}}`,
+          ),
+        );
+        return f;
+      };
+      // On kubectl's PATH only: found, and run with the PATH of exec.env.
+      const found = await seenBy(file("kc-parity-plugin"));
+      assert.ok(found.kubectl, "kubectl ran the plugin");
+      assert.deepEqual(found.ours, found.kubectl);
+      // On the PATH of exec.env only: neither finds it.
+      assert.deepEqual(await seenBy(file("kc-parity-elsewhere")), { kubectl: null, ours: null });
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
 });
 
 test('KUBECONFIG=":" names no file: kubectl loads nothing (not ~/.kube/config), and neither do we', async () => {
