@@ -712,3 +712,36 @@ export const get = (c: GeneratedClientset): Promise<Thing> => c.nV1_beta1().thin
     );
   });
 });
+
+describe("two group-versions with one clientset method, two resources with one getter", () => {
+  it("a CrdError naming both CRDs and their files (the generated code declared the method twice)", () => {
+    // a.a.example.com (the first by name) keeps aV1(); the other two are spelled out, both aBCExampleComV1().
+    const docs = [
+      ...parseManifests(kinds(["things:Thing:a.a.example.com"]), "a.yaml"),
+      ...parseManifests(kinds(["things:Thing:a.b-c.example.com"]), "abc.yaml"),
+      ...parseManifests(
+        `# the same group spelled with dots\n${kinds(["things:Thing:a.b.c.example.com"])}`,
+        "a-b-c.yaml",
+      ),
+    ];
+    assert.throws(
+      () => crdFiles(docs),
+      (e) =>
+        e instanceof CrdError &&
+        (e.message ===
+          "abc.yaml, CRD things.a.b-c.example.com, version v1 and a-b-c.yaml, CRD things.a.b.c.example.com, version v1: a.b-c.example.com/v1's clientset method and a.b.c.example.com/v1's clientset method would both be named aBCExampleComV1 (in clientset/index.ts); rename one of the groups (spec.group)" ||
+          assert.fail(e.message)),
+    );
+  });
+
+  it("kinds AB (plural a-bs) and ABs (plural abs): both getters aBs", () => {
+    assert.throws(
+      () => crdFiles(parseManifests(kinds(["a-bs:AB", "abs:ABs"]), "in.yaml")),
+      (e) =>
+        e instanceof CrdError &&
+        (e.message ===
+          "in.yaml, CRD a-bs.n.example.com, version v1 and in.yaml (document 2), CRD abs.n.example.com, version v1: kind AB's getter (a-bs) and kind ABs's getter (abs) would both be named aBs (in the n.example.com/v1 client); rename one of the plurals (spec.names.plural)" ||
+          assert.fail(e.message)),
+    );
+  });
+});

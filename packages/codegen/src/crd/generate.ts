@@ -80,13 +80,14 @@ function clashMessage(err: NameClashError, crds: CrdSpec): string {
   const [a, b] = err.owners;
   const places = [place(a), place(b)];
   const rename =
-    a.kind !== undefined && a.kind === b.kind
-      ? "rename one of the versions (spec.versions[].name)"
-      : a.kind !== undefined && b.kind !== undefined
-        ? `rename one of the kinds (spec.names.kind${a.kind !== b.kind && a.kind.toLowerCase() === b.kind.toLowerCase() ? "; they differ only in case" : ""})`
-        : a.kind === undefined && b.kind === undefined
-          ? "rename one of the versions (spec.versions[].name) or groups"
-          : `rename kind ${a.kind ?? b.kind} (spec.names.kind)`;
+    err.hint ??
+    (a.group !== b.group
+      ? "rename one of the groups (spec.group)"
+      : a.version !== b.version
+        ? "rename one of the versions (spec.versions[].name)"
+        : a.kind !== undefined && b.kind !== undefined
+          ? `rename one of the kinds (spec.names.kind${a.kind !== b.kind && a.kind.toLowerCase() === b.kind.toLowerCase() ? "; they differ only in case" : ""})`
+          : `rename kind ${a.kind ?? b.kind} (spec.names.kind)`);
   const at =
     places[0] && places[1]
       ? places[0] === places[1]

@@ -385,7 +385,10 @@ export function buildModel(spec: Spec): ApiModel {
       const gvText = `${gv.group || "core"}/${gv.version}`;
       const method = methods.get(`${gv.group}/${gv.version}`)!;
       const path = gv.resources.find((x) => x.type)?.type?.module ?? gvText;
-      const getters = new DeclaredNames(`the ${gvText} client`);
+      const getters = new DeclaredNames(
+        `the ${gvText} client`,
+        "rename one of the plurals (spec.names.plural)",
+      );
       for (const r of gv.resources)
         getters.add(r.getter, kindOwner(r, `kind ${r.kind}'s getter (${r.resource})`));
       // A kind's client interface is <Kind>Interface, the group-version's <Method>Interface: a kind
@@ -401,6 +404,19 @@ export function buildModel(spec: Spec): ApiModel {
       return { group: gv.group, version: gv.version, method, interfaceName, path, resources: gv.resources };
     })
     .sort((a, b) => compareGroups(a, b));
+  // One clientset method and one module per group-version.
+  const index = new DeclaredNames("clientset/index.ts");
+  const paths = new DeclaredNames("the generated modules");
+  for (const gv of groupVersions) {
+    const owner = (what: string): NameOwner => ({
+      group: gv.group,
+      version: gv.version,
+      what: `${gv.group || "core"}/${gv.version}'s ${what}`,
+    });
+    index.add(gv.method, owner("clientset method"));
+    index.add(gv.interfaceName, owner("interface"));
+    paths.add(gv.path, owner("module"));
+  }
   return { source: spec.source, typeModules: modules, groupVersions, unmapped: unmapped.sort() };
 }
 

@@ -162,6 +162,8 @@ export class NameClashError extends SpecError {
     readonly module: string,
     readonly clash: string,
     readonly owners: readonly [NameOwner, NameOwner],
+    /** What to rename, when the owners' names alone do not say ("the plurals"). */
+    readonly hint?: string,
   ) {
     super(`${module}: ${owners[0].what} and ${owners[1].what} would both be named ${clash}`);
   }
@@ -170,7 +172,10 @@ export class NameClashError extends SpecError {
 /** The names one generated module declares, each with its owner; a second owner of a name throws NameClashError. */
 export class DeclaredNames {
   private readonly owners = new Map<string, NameOwner>();
-  constructor(readonly module: string) {}
+  constructor(
+    readonly module: string,
+    private readonly hint?: string,
+  ) {}
 
   has(name: string): boolean {
     return this.owners.has(name);
@@ -178,7 +183,7 @@ export class DeclaredNames {
 
   add(name: string, owner: NameOwner): void {
     const other = this.owners.get(name);
-    if (other !== undefined) throw new NameClashError(this.module, name, [other, owner]);
+    if (other !== undefined) throw new NameClashError(this.module, name, [other, owner], this.hint);
     this.owners.set(name, owner);
   }
 }
