@@ -1529,43 +1529,54 @@ export class FakeServer {
     const gr = this.#gr(res);
     const next = clone(old);
     const m = next.metadata;
-    const finalizers: string[] = [...(m.finalizers ?? [])];
-    const policy = opts.propagationPolicy;
-    if (policy === "Orphan" && !finalizers.includes("orphan")) finalizers.push("orphan");
-    if (policy === "Foreground" && !finalizers.includes("foregroundDeletion"))
-      finalizers.push("foregroundDeletion");
     const isPod = gr === "/pods";
-    let grace = 0;
-    if (isPod && old.spec?.nodeName && !["Succeeded", "Failed"].includes(old.status?.phase)) {
-      grace = opts.gracePeriodSeconds ?? old.spec?.terminationGracePeriodSeconds ?? 30;
-    }
     const isNamespace = gr === "/namespaces";
-    const graceful =
-      grace > 0 || finalizers.length > 0 || (isNamespace && (old.spec?.finalizers ?? []).length > 0);
-    if (!graceful) {
+    const before: string[] = m.finalizers ?? [];
+    const finalizers = propagationFinalizers(gr, before, opts.propagationPolicy);
+    const setFinalizers = () => {
+      if (finalizers.length > 0) m.finalizers = finalizers;
+      else delete m.finalizers;
+    };
+    const deleteNow = (): { deleted: boolean; object: Obj } => {
       if (dryRun) return { deleted: true, object: old };
-      const last = clone(old);
-      this.store.commit("DELETED", gr, last, old);
-      this.#afterDelete(res, last);
-      return { deleted: true, object: last };
-    }
+      this.store.commit("DELETED", gr, next, old);
+      this.#afterDelete(res, next);
+      return { deleted: true, object: next };
+    };
     if (m.deletionTimestamp !== undefined) {
-      // Already being deleted: only a shorter grace period or new propagation finalizers change it.
-      const changedFinalizers = finalizers.length !== (m.finalizers ?? []).length;
-      const shorter = grace < (m.deletionGracePeriodSeconds ?? 0);
-      if (!changedFinalizers && !shorter) return { deleted: false, object: old };
-      if (isPod && grace === 0) {
-        if (dryRun) return { deleted: true, object: old };
-        this.store.commit("DELETED", gr, next, old);
-        this.#afterDelete(res, next);
-        return { deleted: true, object: next };
+      // Already being deleted: the timestamp and generation stay. A pending graceful deletion (a
+      // pod's) only takes a shorter grace period, which moves the timestamp back by the difference,
+      // and only with one the propagation finalizers; otherwise only the finalizers may change.
+      const pending = m.deletionGracePeriodSeconds ?? 0;
+      if (pending > 0) {
+        const period = opts.gracePeriodSeconds === undefined ? pending : Math.max(opts.gracePeriodSeconds, 1);
+        const shorter = opts.gracePeriodSeconds === 0 ? 0 : period;
+        if (shorter >= pending) return { deleted: false, object: old };
+        m.deletionTimestamp = timestamp(Date.parse(m.deletionTimestamp) + (shorter - pending) * 1000);
+        m.deletionGracePeriodSeconds = shorter;
+        setFinalizers();
+        if (shorter === 0 && finalizers.length === 0) return deleteNow();
+      } else {
+        if (finalizers === before) return { deleted: false, object: old };
+        setFinalizers();
+        if (finalizers.length === 0 && !namespaceHasFinalizers(gr, next)) return deleteNow();
       }
+    } else {
+      let grace = 0;
+      if (isPod && old.spec?.nodeName && !["Succeeded", "Failed"].includes(old.status?.phase)) {
+        grace = opts.gracePeriodSeconds ?? old.spec?.terminationGracePeriodSeconds ?? 30;
+        // The server reads a negative grace period as one second.
+        if (grace < 0) grace = 1;
+      }
+      const graceful = grace > 0 || finalizers.length > 0 || namespaceHasFinalizers(gr, old);
+      if (!graceful) return deleteNow();
+      m.deletionTimestamp = timestamp(this.#now() + grace * 1000);
+      m.deletionGracePeriodSeconds = grace;
+      setFinalizers();
+      if (isNamespace) next.status = { ...(next.status ?? {}), phase: "Terminating" };
+      // The first deletion bumps a generation the object has (BeforeDelete, markAsDeleting).
+      if ((old.metadata.generation ?? 0) > 0) m.generation = old.metadata.generation + 1;
     }
-    m.deletionTimestamp = timestamp(this.#now() + grace * 1000);
-    m.deletionGracePeriodSeconds = grace;
-    if (finalizers.length > 0) m.finalizers = finalizers;
-    if (isNamespace) next.status = { ...(next.status ?? {}), phase: "Terminating" };
-    if (setsGeneration(res)) m.generation = (old.metadata.generation ?? 0) + 1;
     if (dryRun) return { deleted: false, object: next };
     this.store.commit("MODIFIED", gr, next, old);
     this.#scheduleControllers();
@@ -1786,7 +1797,13 @@ export class FakeServer {
         if (res === undefined || !res.namespaced) continue;
         remaining++;
         if (object.metadata.deletionTimestamp === undefined) {
-          this.#deleteObject(res, object, { dryRun: false, gracePeriodSeconds: 0 }, false);
+          // As the namespace controller deletes them: in the background.
+          this.#deleteObject(
+            res,
+            object,
+            { dryRun: false, gracePeriodSeconds: 0, propagationPolicy: "Background" },
+            false,
+          );
         }
       }
       // Contents without finalizers are gone at once: finalize in the same pass when nothing is left.
@@ -1948,6 +1965,32 @@ function withoutVolatile(o: Obj): Obj {
   delete c.metadata.resourceVersion;
   for (const e of c.metadata.managedFields ?? []) delete e.time;
   return c;
+}
+
+/**
+ * The finalizers a delete leaves on the object (the registry's deletionFinalizersForGarbageCollection):
+ * the policy (else the object's orphan or foregroundDeletion finalizer, else the resource's default:
+ * batch/v1 Jobs and v1 ReplicationControllers orphan their dependents, for backwards
+ * compatibility) decides which of the two it carries, added last. The same array when the set
+ * does not change.
+ */
+function propagationFinalizers(gr: string, current: string[], policy: string | undefined): string[] {
+  let orphan: boolean;
+  let foreground: boolean;
+  if (policy === "Orphan" || policy === "Background" || policy === "Foreground") {
+    orphan = policy === "Orphan";
+    foreground = policy === "Foreground";
+  } else {
+    const marked = current.find((f) => f === "orphan" || f === "foregroundDeletion");
+    orphan =
+      marked === undefined ? gr === "batch/jobs" || gr === "/replicationcontrollers" : marked === "orphan";
+    foreground = marked === "foregroundDeletion";
+  }
+  const next = current.filter((f) => f !== "orphan" && f !== "foregroundDeletion");
+  if (orphan) next.push("orphan");
+  if (foreground) next.push("foregroundDeletion");
+  const same = next.length === new Set(current).size && next.every((f) => current.includes(f));
+  return same ? current : next;
 }
 
 /** A namespace is only deleted once its spec.finalizers are empty too. */

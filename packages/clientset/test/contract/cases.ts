@@ -1083,6 +1083,102 @@ c(
     };
   },
 );
+c(
+  "delete",
+  "deleting an object being deleted keeps its deletionTimestamp and generation; the policy still sets the propagation finalizer",
+  { generation: [2, 2], sameTimestamp: true, finalizers: [finalizer, "orphan"] },
+  async (x) => {
+    const d = deployment("d");
+    d.metadata!.finalizers = [finalizer];
+    await deploys(x).create(d);
+    await deploys(x).delete("d");
+    const a = await deploys(x).get("d");
+    // A second later, so that a new deletionTimestamp would show.
+    await new Promise((r) => setTimeout(r, 1100));
+    const b = await x.rest.request<any>({
+      method: "DELETE",
+      group: "apps",
+      version: "v1",
+      namespace: x.ns,
+      resource: "deployments",
+      name: "d",
+      body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: "Orphan" },
+    });
+    await x.until(
+      "the orphan finalizer to be processed",
+      async () => !((await deploys(x).get("d")).metadata.finalizers ?? []).includes("orphan"),
+    );
+    await deploys(x).patch("d", PatchType.Merge, { metadata: { finalizers: null } });
+    return {
+      generation: [a.metadata.generation, b.metadata.generation],
+      sameTimestamp: a.metadata.deletionTimestamp === b.metadata.deletionTimestamp,
+      finalizers: b.metadata.finalizers,
+    };
+  },
+);
+c(
+  "delete",
+  "a terminating pod's grace period only shortens, moving the deletionTimestamp back; generation stays",
+  { grace: [30, 10, 10, 10], movedBy: -20, generation: [2, 2], thenGone: true },
+  async (x) => {
+    await pods(x).create(pod("p", { nodeName: "no-such-node" }));
+    const grace: number[] = [];
+    const got: any[] = [];
+    for (const opts of [
+      { gracePeriodSeconds: 30 },
+      { gracePeriodSeconds: 10 },
+      { gracePeriodSeconds: 20 },
+      {},
+    ]) {
+      await pods(x).delete("p", opts);
+      const p = await pods(x).get("p");
+      grace.push(p.metadata.deletionGracePeriodSeconds);
+      got.push(p);
+    }
+    await pods(x).delete("p", { gracePeriodSeconds: 0 });
+    const ts = (i: number) => Date.parse(got[i].metadata.deletionTimestamp);
+    return {
+      grace,
+      movedBy: (ts(1) - ts(0)) / 1000,
+      generation: [got[0].metadata.generation, got[3].metadata.generation],
+      thenGone: await gone(pods(x).get("p")),
+    };
+  },
+);
+c(
+  "delete",
+  "a batch/v1 Job deleted without a propagationPolicy orphans its dependents (the server's default for Jobs)",
+  { finalizers: ["orphan"], dependent: true, ownerReferences: null },
+  async (x) => {
+    const jobs = x.cs.batchV1().jobs(x.ns);
+    const job: any = await jobs.create({
+      metadata: { name: "j" },
+      spec: {
+        suspend: true,
+        template: {
+          spec: { restartPolicy: "Never", containers: [{ name: "app", image: "busybox:1" }] },
+        },
+      },
+    } as any);
+    const ref = { apiVersion: "batch/v1", kind: "Job", name: "j", uid: job.metadata.uid };
+    await cms(x).create({ ...cm("dep"), metadata: { name: "dep", ownerReferences: [ref] } });
+    const r = await x.rest.request<any>({
+      method: "DELETE",
+      group: "batch",
+      version: "v1",
+      namespace: x.ns,
+      resource: "jobs",
+      name: "j",
+    });
+    await x.until("the job to go", () => gone(jobs.get("j")));
+    const d = await cms(x).get("dep");
+    return {
+      finalizers: r.metadata.finalizers,
+      dependent: true,
+      ownerReferences: d.metadata.ownerReferences ?? null,
+    };
+  },
+);
 c("delete", "a pod not bound to a node is deleted at once", { gone: true }, async (x) => {
   await pods(x).create(pod("p"));
   await pods(x).delete("p", { gracePeriodSeconds: 30 });
