@@ -745,3 +745,27 @@ describe("two group-versions with one clientset method, two resources with one g
     );
   });
 });
+
+describe("input the API server's decoding refuses", () => {
+  it("a key twice in a YAML mapping (or a JSON object): an error naming the file, the document and the key", () => {
+    const withDuplicate = `${kinds(["foos:Foo"])}---\n${kinds(["bars:Bar"]).replace("kind: Bar }", "kind: Bar, kind: Baz }")}`;
+    assert.match(withDuplicate, /kind: Bar, kind: Baz/);
+    assert.throws(
+      () => parseManifests(withDuplicate, "in.yaml"),
+      (e) =>
+        e instanceof CrdError &&
+        (/^in\.yaml \(document 2\): the key "kind" is given twice in one mapping \(line 9, column \d+\); kubectl and the API server refuse duplicate keys$/.test(
+          e.message,
+        ) ||
+          assert.fail(e.message)),
+    );
+    assert.throws(
+      () => parseManifests('{"apiVersion": "v1", "kind": "List", "items": [], "kind": "List"}', "in.json"),
+      /^CrdError: in\.json: the key "kind" is given twice in one mapping \(line 1, column 51\); kubectl and the API server refuse duplicate keys$/,
+    );
+    assert.throws(
+      () => parseManifests("a: 1\nb:\n  c: 1\n  'c': 2\n", "block.yaml"),
+      /^CrdError: block\.yaml: the key "c" is given twice in one mapping \(line 4, column 3\);/,
+    );
+  });
+});

@@ -14,10 +14,19 @@ const KUSTOMIZATION = /^kustomization\.ya?ml$/i;
 export function parseManifests(text: string, file: string): CrdDocument[] {
   let docs: unknown[];
   try {
-    docs = yaml.loadAll(text, undefined, { filename: file, json: true });
+    // Not `json: true`: that makes a key given twice override the first (JSON.parse's way); kubectl
+    // and the API server refuse it (sigs.k8s.io/yaml), so the generator does too.
+    docs = yaml.loadAll(text, undefined, { filename: file });
   } catch (err) {
-    const e = err as { reason?: string; mark?: { line: number; column: number } };
+    const e = err as { reason?: string; mark?: { line: number; column: number; position: number } };
     const at = e.mark ? ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : "";
+    if (e.reason === "duplicated mapping key" && e.mark) {
+      const n = documentAt(text, e.mark.line);
+      const key = keyAt(text, e.mark.position);
+      throw new CrdError(
+        `${file}${n > 1 ? ` (document ${n})` : ""}: the key ${key === undefined ? "" : `${JSON.stringify(key)} `}is given twice in one mapping (line ${e.mark.line + 1}, column ${e.mark.column + 1}); kubectl and the API server refuse duplicate keys`,
+      );
+    }
     throw new CrdError(`${file}: invalid YAML${at}: ${e.reason ?? (err as Error).message}`);
   }
   const out: CrdDocument[] = [];
@@ -39,6 +48,38 @@ export function parseManifests(text: string, file: string): CrdDocument[] {
     } else out.push({ file, document: i + 1, object });
   });
   return out;
+}
+
+/** The 1-based number of the YAML document that holds 0-based `line` (documents start with "---" after content). */
+function documentAt(text: string, line: number): number {
+  let n = 1;
+  let content = false;
+  for (const l of text.split("\n").slice(0, line)) {
+    if (/^---(\s|$)/.test(l)) {
+      if (content) n++;
+      content = /^---\s+[^\s#]/.test(l);
+    } else if (/^\.\.\.(\s|$)/.test(l)) {
+      if (content) n++;
+      content = false;
+    } else if (!/^\s*(#.*)?$/.test(l) && !l.startsWith("%")) content = true;
+  }
+  return n;
+}
+
+/** The mapping key written at `position` ("kind"; "c" of 'c' or "c"), when it can be read there. */
+function keyAt(text: string, position: number): string | undefined {
+  const m = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s:,{}[\]][^:,{}[\]\n]*?))\s*:/.exec(
+    text.slice(position),
+  );
+  if (!m) return undefined;
+  if (m[1] !== undefined) {
+    try {
+      return JSON.parse(`"${m[1]}"`) as string;
+    } catch {
+      return m[1];
+    }
+  }
+  return m[2] !== undefined ? m[2].replaceAll("''", "'") : m[3];
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
