@@ -231,6 +231,46 @@ describe("kubeconfig parity with the request kubectl sends (flags config view ig
   }
 });
 
+describe("a context whose cluster or user is not defined: the flags stand in for it, as in kubectl", () => {
+  const file = () => join(root, "undefined-entries/config");
+  before(() => {
+    mkdirSync(join(root, "undefined-entries"), { recursive: true });
+    writeFileSync(
+      file(),
+      `current-context: c
+contexts: [{name: c, context: {cluster: gone, user: gone-user, namespace: ns-gone}}]
+clusters: [{name: other, cluster: {server: "https://other.invalid:1"}}]
+users: [{name: bob, user: {token: token-bob}}]
+`,
+    );
+  });
+  const pick = ({ server, namespace, token }: Resolved) => ({ server, namespace, token });
+  const ca = () => testPKI().paths.caCert;
+  const scenarios: [string, () => string[], () => KubeconfigOverrides][] = [
+    [
+      "--server (and --user) for an undefined cluster",
+      () => ["--server", s1.url, "--certificate-authority", ca(), "--user", "bob"],
+      () => ({ server: s1.url, certificateAuthority: ca(), user: "bob" }),
+    ],
+    [
+      "--server and --token for an undefined cluster and user",
+      () => ["--server", s1.url, "--certificate-authority", ca(), "--token", "flag-token"],
+      () => ({ server: s1.url, certificateAuthority: ca(), token: "flag-token" }),
+    ],
+  ];
+  for (const [name, args, overrides] of scenarios) {
+    test(name, async () => {
+      assert.deepEqual(pick(await ours(file(), overrides())), await kubectlRequest(file(), args()));
+    });
+  }
+  test("without a server override the undefined cluster is an error that names it", async () => {
+    await assert.rejects(
+      ours(file(), { user: "bob" }),
+      /cluster "gone", used by context "c".* is not defined/,
+    );
+  });
+});
+
 // ---- Security and decoding: the request kubectl sends (or its refusal) against ours -------------------
 
 describe("kubeconfig parity with kubectl: schemes, credentials, TLS rules and decoding", () => {

@@ -313,10 +313,14 @@ function lookUpEntries(
     name: string,
     entries: Named<T>,
     overridden: boolean,
+    replaced: boolean,
   ): { value: T; file: string } => {
     // No name: the unnamed entry when the files have one (as in kubectl), else none.
     if (!name && !entries.has("")) return { value: {} as T, file: ctx.file };
     const e = entries.get(name);
+    // A context's cluster (or user) that is not defined is an empty one for kubectl: with a server
+    // (or token) override that is all it needs. Only a name given as an override must exist.
+    if (!e && replaced && !overridden) return { value: {} as T, file: ctx.file };
     if (!e) {
       throw new KubeconfigError(
         `${what} ${JSON.stringify(name)}, used by ${overridden ? `the ${what} override` : ctx.label}, ` +
@@ -332,7 +336,7 @@ function lookUpEntries(
   return {
     cluster: {
       name: clusterName,
-      ...lookup("cluster", clusterName, m.clusters, !!overrides.cluster),
+      ...lookup("cluster", clusterName, m.clusters, !!overrides.cluster, !!overrides.server),
       label: clusterName
         ? `cluster ${JSON.stringify(clusterName)}`
         : m.clusters.has("")
@@ -341,7 +345,7 @@ function lookUpEntries(
     },
     user: {
       name: userName,
-      ...lookup("user", userName, m.users, !!overrides.user),
+      ...lookup("user", userName, m.users, !!overrides.user, !!overrides.token),
       label: userName || !m.users.has("") ? `user ${JSON.stringify(userName)}` : "the unnamed user",
     },
   };
