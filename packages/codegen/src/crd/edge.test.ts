@@ -768,4 +768,15 @@ describe("input the API server's decoding refuses", () => {
       /^CrdError: block\.yaml: the key "c" is given twice in one mapping \(line 4, column 3\);/,
     );
   });
+
+  it("a spec.versions entry that is not an object is an error, not left out", () => {
+    const text = crd(
+      "things.g.example.com",
+      "{ group: g.example.com, scope: Namespaced, names: { plural: things, kind: Thing }, versions: [v2, { name: v1, served: true, storage: true, schema: { openAPIV3Schema: { type: object } } }] }",
+    );
+    assert.throws(
+      () => crdFiles(parseManifests(text, "in.yaml")),
+      /^CrdError: in\.yaml, CRD things\.g\.example\.com: spec\.versions\[0\] is "v2", not a version \(an object with name, served, storage and schema\)$/,
+    );
+  });
 });

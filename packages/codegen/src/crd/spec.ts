@@ -555,7 +555,14 @@ function parseCrd(doc: CrdDocument): ParsedCrd {
     fail(`spec.scope is ${JSON.stringify(spec.scope)}, expected Namespaced or Cluster`, crd);
   if (!Array.isArray(spec.versions) || spec.versions.length === 0)
     fail("spec.versions is not a list of versions (name, served, storage, schema)", crd);
-  const all = (spec.versions as unknown[]).filter(isObject);
+  const all = (spec.versions as unknown[]).map((v, i) =>
+    isObject(v)
+      ? v
+      : fail(
+          `spec.versions[${i}] is ${JSON.stringify(v) ?? String(v)}, not a version (an object with name, served, storage and schema)`,
+          crd,
+        ),
+  );
   const versionNames = new Set<string>();
   for (const v of all) {
     const version = str(v.name) ?? fail("a version without a name (spec.versions[].name)", crd);
