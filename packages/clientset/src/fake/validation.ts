@@ -165,7 +165,13 @@ function crdCauses(o: Obj): Cause[] {
   return out;
 }
 
-/** ConfigMap and Secret keys (apimachinery's IsConfigMapKey), as data[key] / binaryData[key]. */
+/** core.MaxSecretSize: the most a ConfigMap's or Secret's values may hold together. */
+const maxDataSize = 1024 * 1024;
+
+/**
+ * ConfigMap and Secret keys (apimachinery's IsConfigMapKey), as data[key] / binaryData[key], a
+ * ConfigMap's keys in both data and binaryData, and the values' total size.
+ */
 function keyCauses(res: FakeResource, o: Obj): Cause[] {
   const key = `${res.group}/${res.resource}`;
   if (key !== "/configmaps" && key !== "/secrets") return [];
@@ -179,7 +185,30 @@ function keyCauses(res: FakeResource, o: Obj): Cause[] {
       if (k === ".") out.push(st.invalidValue(at, k, "must not be '.'"));
       else if (k === "..") out.push(st.invalidValue(at, k, "must not be '..'"));
       else if (k.startsWith("..")) out.push(st.invalidValue(at, k, "must not start with '..'"));
+      if (field === "data" && isObject(o.binaryData) && Object.hasOwn(o.binaryData, k))
+        out.push(st.invalidValue(at, k, "duplicate of key present in binaryData"));
     }
+  }
+  // The total size of the values (decoded bytes; a Secret's stringData is part of its data then),
+  // at most 1 MiB: for a ConfigMap on the whole object ("[]"), for a Secret on data.
+  const values = new Map<string, number>();
+  const base64Size = (v: unknown) => (typeof v === "string" ? Buffer.from(v, "base64").length : 0);
+  for (const [k, v] of Object.entries(isObject(o.data) ? o.data : {}))
+    values.set(`d:${k}`, key === "/secrets" ? base64Size(v) : Buffer.byteLength(String(v ?? "")));
+  if (key === "/configmaps")
+    for (const [k, v] of Object.entries(isObject(o.binaryData) ? o.binaryData : {}))
+      values.set(`b:${k}`, base64Size(v));
+  if (key === "/secrets")
+    for (const [k, v] of Object.entries(isObject(o.stringData) ? o.stringData : {}))
+      values.set(`d:${k}`, Buffer.byteLength(String(v ?? "")));
+  let total = 0;
+  for (const n of values.values()) total += n;
+  if (total > maxDataSize) {
+    out.push({
+      reason: "FieldValueTooLong",
+      message: `Too long: may not be more than ${maxDataSize} bytes`,
+      field: key === "/secrets" ? "data" : "[]",
+    });
   }
   return out;
 }

@@ -512,6 +512,63 @@ c(
 );
 c(
   "validation",
+  "a ConfigMap key in both data and binaryData, and values over 1 MiB, are 422 (a Secret's on data, stringData counted)",
+  [
+    {
+      code: 422,
+      message:
+        'ConfigMap "a" is invalid: data[k]: Invalid value: "k": duplicate of key present in binaryData',
+      causes: [["FieldValueInvalid", "data[k]"]],
+    },
+    {
+      code: 422,
+      message: 'ConfigMap "b" is invalid: []: Too long: may not be more than 1048576 bytes',
+      causes: [["FieldValueTooLong", "[]"]],
+    },
+    {
+      code: 422,
+      message: 'Secret "c" is invalid: data: Too long: may not be more than 1048576 bytes',
+      causes: [["FieldValueTooLong", "data"]],
+    },
+    { name: "d" },
+  ],
+  async (x) => {
+    const half = "x".repeat(600_000);
+    const out = (e: any) => ({
+      code: e.code,
+      message: e.message,
+      causes: (e.details?.causes ?? []).map((c: any) => [c.reason, c.field]),
+    });
+    return [
+      out(
+        await failure(
+          cms(x).create({ metadata: { name: "a" }, data: { k: "v" }, binaryData: { k: "dg==" } }),
+        ),
+      ),
+      out(
+        await failure(
+          cms(x).create({
+            metadata: { name: "b" },
+            data: { a: half },
+            binaryData: { b: Buffer.from(half).toString("base64") },
+          }),
+        ),
+      ),
+      out(
+        await failure(
+          secrets(x).create({
+            metadata: { name: "c" },
+            data: { a: Buffer.from(half).toString("base64") },
+            stringData: { b: half },
+          }),
+        ),
+      ),
+      { name: (await cms(x).create(cm("d", { a: "x".repeat(1024 * 1024) }))).metadata.name },
+    ];
+  },
+);
+c(
+  "validation",
   "an immutable ConfigMap refuses data changes",
   {
     code: 422,
