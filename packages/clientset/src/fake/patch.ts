@@ -73,6 +73,15 @@ function parentOf(doc: unknown, parts: string[], path: string): { parent: Obj | 
   return { parent: cur, key: parts[parts.length - 1]! };
 }
 
+/** The parent of `path`'s value, or undefined when a step to it is missing. */
+function parentOrNone(doc: unknown, path: string): unknown {
+  try {
+    return parentOf(doc, pointer(path), path).parent;
+  } catch {
+    return undefined;
+  }
+}
+
 function getAt(doc: unknown, path: string): unknown {
   let cur: unknown = doc;
   for (const p of pointer(path)) {
@@ -134,7 +143,8 @@ export function applyJSONPatch(doc: Obj, ops: unknown): Obj {
         out = removeAt(out, path);
         break;
       case "replace": {
-        getAt(out, path);
+        // As evanphx/json-patch v4, which the server runs: a missing key of an existing object is
+        // set (an add); a missing list index or parent is an error.
         const parts = pointer(path);
         if (parts.length === 0) out = clone(raw.value);
         else {
@@ -161,7 +171,14 @@ export function applyJSONPatch(doc: Obj, ops: unknown): Obj {
         } catch {
           cur = undefined;
         }
-        if (!jsonEqual(cur, raw.value)) throw new PatchError(`testing value ${path} failed: test failed`);
+        // v4 again: a missing key (of an existing parent) tests equal to null.
+        const missingIsNull =
+          cur === undefined &&
+          (raw.value ?? null) === null &&
+          path !== "" &&
+          isObject(parentOrNone(out, path));
+        if (!missingIsNull && !jsonEqual(cur, raw.value))
+          throw new PatchError(`testing value ${path} failed: test failed`);
         break;
       }
       default:

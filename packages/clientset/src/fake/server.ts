@@ -1227,6 +1227,14 @@ export class FakeServer {
         `error decoding patch: json: cannot unmarshal ${goJSONType(patch)} into Go value of type ${jsonPatch ? "[]handlers.jsonPatchOp" : "map[string]interface {}"}`,
       );
     }
+    // Each operation decodes into a struct: a number, string, bool or list is refused there too.
+    const notOp =
+      jsonPatch && Array.isArray(patch) ? patch.find((op) => op !== null && !isObject(op)) : undefined;
+    if (notOp !== undefined) {
+      throw st.badRequest(
+        `error decoding patch: json: cannot unmarshal ${goJSONType(notOp)} into Go value of type handlers.jsonPatchOp`,
+      );
+    }
     let patched: Obj;
     try {
       if (jsonPatch) patched = applyJSONPatch(current, patch);

@@ -1758,6 +1758,36 @@ c(
 );
 c(
   "patch",
+  "JSON patch as the server's json-patch v4 applies it: replace sets a missing key, a missing key tests equal to null",
+  {
+    replaced: { added: "x", l: "1" },
+    missingParent: 422,
+    missingIndex: 422,
+    testNull: "ok",
+    notAnOperation: {
+      code: 400,
+      message:
+        "error decoding patch: json: cannot unmarshal number into Go value of type handlers.jsonPatchOp",
+    },
+  },
+  async (x) => {
+    await cms(x).create({ ...cm("a", { k: "v" }), metadata: { name: "a", labels: { l: "1" } } });
+    const jp = (ops: unknown) => cms(x).patch("a", PatchType.JSON, ops);
+    const code = async (ops: unknown) => ((await failure(jp(ops))) as any).code ?? "ok";
+    const replaced = (await jp([{ op: "replace", path: "/metadata/labels/added", value: "x" }])).metadata
+      .labels;
+    const e: any = await failure(jp([1]));
+    return {
+      replaced,
+      missingParent: await code([{ op: "replace", path: "/metadata/annotations/a", value: "x" }]),
+      missingIndex: await code([{ op: "replace", path: "/metadata/finalizers/0", value: "example.com/x" }]),
+      testNull: await code([{ op: "test", path: "/metadata/labels/nope", value: null }]),
+      notAnOperation: { code: e.code, message: e.message },
+    };
+  },
+);
+c(
+  "patch",
   "JSON patch: removing a missing path is the server's generic 422",
   {
     code: 422,
