@@ -1150,8 +1150,9 @@ c(
     await deploys(x).create(d);
     await deploys(x).delete("d");
     const a = await deploys(x).get("d");
-    // A second later, so that a new deletionTimestamp would show.
-    await new Promise((r) => setTimeout(r, 1100));
+    // Into the next second, so that a new deletionTimestamp would show (both clocks are this host's).
+    const next = Date.parse(a.metadata.deletionTimestamp) + 1000;
+    while (Date.now() < next) await new Promise((r) => setTimeout(r, 20));
     const b = await x.rest.request<any>({
       method: "DELETE",
       group: "apps",
