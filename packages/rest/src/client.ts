@@ -27,6 +27,7 @@ import {
   type RequestSpec,
   type RequestTarget,
   requestTarget,
+  wireHeaderValue,
 } from "./request.js";
 import { type AttemptStage, defaultMaxRetries, parseRetryAfter, RetryPolicy } from "./retry.js";
 import {
@@ -252,7 +253,7 @@ export class RESTClient {
         try {
           if (credential.refresh) {
             creds = await credential.refresh();
-            if (creds.authorization) headers.Authorization = creds.authorization;
+            if (creds.authorization) headers.Authorization = wireHeaderValue(creds.authorization);
           }
           res = await upgrade(this.#dispatcherFor(creds), desc, headers, {
             signal: cancel.signal,
@@ -397,7 +398,7 @@ export class RESTClient {
         const headers = { ...desc.headers };
         if (credential.refresh) {
           creds = await credential.refresh();
-          if (creds.authorization) headers.Authorization = creds.authorization;
+          if (creds.authorization) headers.Authorization = wireHeaderValue(creds.authorization);
         }
         attempt.stage = "send";
         const res = await send(this.#dispatcherFor(creds), desc, headers, {

@@ -613,6 +613,25 @@ users:
       () => kubeconfig(secure(), `{token: tok-inline, tokenFile: ${tokenFile("token", "tok-file\n")}}`),
       { scheme: "https", authorization: "Bearer tok-file", impersonateUser: null },
     ],
+    // Go sends a token's bytes as they are (UTF-8); Node's server reads them as Latin-1
+    [
+      "a token that is not ASCII: its UTF-8 bytes",
+      () => kubeconfig(secure(), '{token: "t\u00f6k\u20acn"}'),
+      {
+        scheme: "https",
+        authorization: Buffer.from("Bearer t\u00f6k\u20acn", "utf8").toString("latin1"),
+        impersonateUser: null,
+      },
+    ],
+    [
+      "a tokenFile whose token is not ASCII: its UTF-8 bytes",
+      () => kubeconfig(secure(), `{tokenFile: ${tokenFile("utf8-token", "t\u00f6k\u20acn\n")}}`),
+      {
+        scheme: "https",
+        authorization: Buffer.from("Bearer t\u00f6k\u20acn", "utf8").toString("latin1"),
+        impersonateUser: null,
+      },
+    ],
     // Basic auth needs a username: a password alone is ignored when something else identifies the
     // user, and refused when nothing does (kubectl asks for the username, and fails without a terminal).
     ["a password without a username", () => kubeconfig(secure(), "{password: pw}"), "refused"],

@@ -220,7 +220,7 @@ export function headerKeyEscape(key: string): string {
  * Latin-1 (and refuses characters above U+00FF), so a value with non-ASCII characters is handed to
  * it as the string whose Latin-1 bytes are its UTF-8 encoding.
  */
-function wireHeaderValue(value: string): string {
+export function wireHeaderValue(value: string): string {
   return /[\u0080-\uffff]/.test(value) ? Buffer.from(value, "utf8").toString("latin1") : value;
 }
 
@@ -245,7 +245,7 @@ export function requestTarget(config: RestConfig): RequestTarget {
   const headers: Record<string, string> = {
     "User-Agent": wireHeaderValue(config.userAgent ?? defaultUserAgent),
   };
-  if (credential.header) headers.Authorization = credential.header;
+  if (credential.header) headers.Authorization = wireHeaderValue(credential.header);
   let repeated: Record<string, string[]> | undefined;
   const imp = config.impersonate;
   if (imp) {
