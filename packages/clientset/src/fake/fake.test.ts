@@ -3,11 +3,11 @@
 // and the clients above the transport (typed, dynamic, discovery, RESTMapper) running unchanged.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { isGone, isNotFound, StatusError } from "@org/rest";
+import { isGone, isNotFound, PatchType, StatusError } from "@org/rest";
 import { DynamicClient } from "../dynamic/index.js";
 import { parseSelector } from "../labels.js";
 import { DeferredRESTMapper } from "../restmapper/index.js";
-import { newFakeClientset, newFakeClientsetWithOptions } from "./index.js";
+import { newFakeClientset, newFakeClientsetWithOptions, type SchemaTable } from "./index.js";
 
 const ns = { apiVersion: "v1", kind: "Namespace", metadata: { name: "web" } };
 const cm = (name: string, data: Record<string, string> = {}) => ({
@@ -175,4 +175,123 @@ test("a watch that allows bookmarks gets periodic ones with the latest resourceV
   }
   w.stop();
   assert.deepEqual(seen, ["ADDED", "BOOKMARK"]);
+});
+
+// A custom resource's field named like a member of Object.prototype (listed in the schema table or
+// not) behaves as any other field: the same steps give the same objects, managedFields and errors as
+// with a plain name. (The table is looked up by own properties, and objects get own keys.)
+test("a custom resource's fields named constructor, toString or __proto__ apply, patch and merge as any other", async () => {
+  const run = async (f: string) => {
+    const item = {
+      type: "object",
+      required: ["name"],
+      properties: { name: { type: "string" }, v: { type: "integer" } },
+    };
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "widgets.ex.com" },
+      spec: {
+        group: "ex.com",
+        scope: "Namespaced",
+        names: { plural: "widgets", singular: "widget", kind: "Widget" },
+        versions: [
+          {
+            name: "v1",
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: "object",
+                properties: {
+                  spec: {
+                    type: "object",
+                    properties: {
+                      [f]: {
+                        type: "array",
+                        "x-kubernetes-list-type": "map",
+                        "x-kubernetes-list-map-keys": ["name"],
+                        items: item,
+                      },
+                      m: { type: "object", additionalProperties: { type: "string" } },
+                      u: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+                      d: { type: "object", properties: { [f]: { type: "string", default: "dflt" } } },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    };
+    // Built with defineProperty so that "__proto__" is an own key as the generated table would have it.
+    const fields = (entries: [string, object][]) => {
+      const o: Record<string, object> = {};
+      for (const [k, v] of entries) Object.defineProperty(o, k, { value: v, enumerable: true });
+      return o;
+    };
+    const table: SchemaTable = {
+      types: {
+        W: {
+          apiVersion: {},
+          kind: {},
+          metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
+          spec: { ref: "WS" },
+        },
+        WS: fields([
+          [f, { list: "map", keys: ["name"], ref: "WI" }],
+          ["m", { map: true }],
+          ["u", { ref: "WU" }],
+          ["d", { ref: "WD" }],
+        ]),
+        WI: { name: {}, v: {} },
+        WU: { x: {} },
+        WD: fields([[f, {}]]),
+      },
+      roots: { "ex.com/v1/Widget": "W" },
+    };
+    const fake = newFakeClientsetWithOptions({ schemas: [table] }, crd);
+    const r = new DynamicClient(fake.restClient)
+      .resource({ group: "ex.com", version: "v1", resource: "widgets" })
+      .namespace("default");
+    const out: unknown[] = [];
+    // biome-ignore lint/suspicious/noExplicitAny: custom resources
+    const step = async (p: Promise<Record<string, any>>) => {
+      try {
+        const o = await p;
+        out.push([
+          o.spec,
+          o.metadata.managedFields.map((m: Record<string, unknown>) => [m.manager, m.fieldsV1]),
+        ]);
+      } catch (e) {
+        out.push((e as StatusError).status?.message ?? String(e));
+      }
+    };
+    const w = (spec: string) =>
+      JSON.parse(`{"apiVersion":"ex.com/v1","kind":"Widget","metadata":{"name":"w"},"spec":${spec}}`);
+    const q = JSON.stringify(f);
+    await step(
+      r.apply(w(`{${q}:[{"name":"a","v":1}],"m":{${q}:"x","o":"y"},"d":{}}`), { fieldManager: "one" }),
+    );
+    await step(r.apply(w(`{${q}:[{"name":"b","v":2}]}`), { fieldManager: "two" }));
+    await step(r.apply(w(`{${q}:[{"name":"a","v":3}]}`), { fieldManager: "two" }));
+    await step(r.patch("w", PatchType.Merge, JSON.parse(`{"spec":{"m":{${q}:null,"z":"1"}}}`)));
+    await step(r.patch("w", PatchType.Merge, JSON.parse(`{"spec":{"m":{${q}:"again"},"u":{${q}:{"q":1}}}}`)));
+    await step(
+      r.patch("w", PatchType.JSON, [
+        { op: "remove", path: `/spec/m/${f}` },
+        { op: "add", path: `/spec/m/${f}`, value: "j" },
+        { op: "test", path: `/spec/m/${f}`, value: "j" },
+      ]),
+    );
+    await step(r.apply(w(`{"u":{${q}:[1],"x":{"a":1}}}`), { fieldManager: "three" }));
+    await step(r.apply(w(`{"u":{${q}:[2],"x":{"b":1}}}`), { fieldManager: "four" }));
+    return JSON.stringify(out).replaceAll(f, "FIELD");
+  };
+  const plain = await run("plain");
+  assert.match(plain, /conflict with \\"one\\": .spec.FIELD\[name=\\"a\\"\].v/);
+  assert.match(plain, /"d":\{"FIELD":"dflt"\}/);
+  for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty"])
+    assert.equal(await run(name), plain, name);
 });

@@ -4,7 +4,7 @@
 // lists: no type conversion between versions, lists without schema data are atomic, and a field
 // conflicts when another manager owns it and the applied value differs from the live one.
 import { jsonEqual } from "./patch.js";
-import { isObject, type Obj } from "./resources.js";
+import { isObject, type Obj, own, put } from "./resources.js";
 import { type FieldMeta, fieldOf, type SchemaTable, typeIsAtomic } from "./schema.js";
 
 /** A FieldsV1 tree. */
@@ -37,7 +37,7 @@ const serverMetadata = new Set([
 
 function itemKey(item: Obj, keys: string[]): string {
   const o: Obj = {};
-  for (const k of [...keys].sort()) o[k] = item[k];
+  for (const k of [...keys].sort()) put(o, k, own(item, k));
   return `k:${JSON.stringify(o)}`;
 }
 
@@ -114,7 +114,7 @@ export function fieldSetOf(
   if (opts.only === "main") delete o.status;
   if (isObject(o.metadata)) {
     const m: Obj = {};
-    for (const [k, v] of Object.entries(o.metadata)) if (!serverMetadata.has(k)) m[k] = v;
+    for (const [k, v] of Object.entries(o.metadata)) if (!serverMetadata.has(k)) put(m, k, v);
     if (Object.keys(m).length === 0) delete o.metadata;
     else o.metadata = m;
   }
@@ -197,11 +197,11 @@ function valueAt(obj: unknown, path: string[]): unknown {
   for (const e of path) {
     if (e === ".") return cur;
     if (cur === undefined || cur === null) return undefined;
-    if (e.startsWith("f:")) cur = isObject(cur) ? cur[e.slice(2)] : undefined;
+    if (e.startsWith("f:")) cur = isObject(cur) ? own(cur, e.slice(2)) : undefined;
     else if (e.startsWith("k:")) {
       const want = JSON.parse(e.slice(2)) as Obj;
       cur = Array.isArray(cur)
-        ? cur.find((x) => isObject(x) && Object.entries(want).every(([k, v]) => jsonEqual(x[k], v)))
+        ? cur.find((x) => isObject(x) && Object.entries(want).every(([k, v]) => jsonEqual(own(x, k), v)))
         : undefined;
     } else if (e.startsWith("v:")) {
       const want = JSON.parse(e.slice(2));
@@ -338,7 +338,7 @@ function mergeApplied(
             ? undefined
             : { ref: type }
           : fieldOf(schema, type, k);
-      out[k] = mergeApplied(out[k], v, fm, schema, meta?.map === true && !isMapValue);
+      put(out, k, mergeApplied(own(out, k), v, fm, schema, meta?.map === true && !isMapValue));
     }
     return out;
   }

@@ -1,7 +1,7 @@
 // The three non-apply patch kinds: JSON patch (RFC 6902), JSON merge patch (RFC 7386) and
 // strategic merge patch (merge keys and patch strategies from the spec, with the $patch,
 // $retainKeys, $deleteFromPrimitiveList and $setElementOrder directives).
-import { isObject, type Obj } from "./resources.js";
+import { isObject, type Obj, own, put } from "./resources.js";
 import { fieldOf, type SchemaTable } from "./schema.js";
 
 /**
@@ -62,7 +62,7 @@ function parentOf(doc: unknown, parts: string[], path: string): { parent: Obj | 
   let cur: unknown = doc;
   for (const p of parts.slice(0, -1)) {
     if (Array.isArray(cur)) cur = cur[Number(p)];
-    else if (isObject(cur)) cur = cur[p];
+    else if (isObject(cur)) cur = own(cur, p);
     else cur = undefined;
     if (cur === undefined) {
       throw new PatchError(`doc is missing path: "${path}": missing value`);
@@ -108,7 +108,7 @@ function addAt(doc: unknown, path: string, value: unknown): unknown {
   if (parts.length === 0) return clone(value);
   const { parent, key } = parentOf(doc, parts, path);
   if (Array.isArray(parent)) parent.splice(arrayIndex(parent, key, path, true), 0, clone(value));
-  else parent[key] = clone(value);
+  else put(parent, key, clone(value));
   return doc;
 }
 
@@ -150,7 +150,7 @@ export function applyJSONPatch(doc: Obj, ops: unknown): Obj {
         else {
           const { parent, key } = parentOf(out, parts, path);
           if (Array.isArray(parent)) parent[arrayIndex(parent, key, path, false)] = clone(raw.value);
-          else parent[key] = clone(raw.value);
+          else put(parent, key, clone(raw.value));
         }
         break;
       }
@@ -197,7 +197,7 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   const out: Obj = isObject(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = applyMergePatch(out[k], v);
+    else put(out, k, applyMergePatch(own(out, k), v));
   }
   return out;
 }
@@ -230,20 +230,20 @@ function mergeStrategic(
     if (k.startsWith("$setElementOrder/")) {
       // An order for a list the patch does not change: the original list, sorted.
       const field = k.slice("$setElementOrder/".length);
-      if (!Object.hasOwn(patch, field) && Array.isArray(out[field]))
-        out[field] = setElementOrder(
-          out[field],
-          v,
-          undefined,
-          out[field],
-          fieldOf(schema, type, field)?.mergeKey,
-        );
+      const list = own(out, field);
+      if (!Object.hasOwn(patch, field) && Array.isArray(list))
+        put(out, field, setElementOrder(list, v, undefined, list, fieldOf(schema, type, field)?.mergeKey));
       continue;
     }
     if (k.startsWith("$deleteFromPrimitiveList/")) {
       const field = k.slice("$deleteFromPrimitiveList/".length);
-      if (Array.isArray(out[field]) && Array.isArray(v)) {
-        out[field] = (out[field] as unknown[]).filter((x) => !v.some((d) => jsonEqual(d, x)));
+      const list = own(out, field);
+      if (Array.isArray(list) && Array.isArray(v)) {
+        put(
+          out,
+          field,
+          list.filter((x) => !v.some((d) => jsonEqual(d, x))),
+        );
       }
       continue;
     }
@@ -253,16 +253,16 @@ function mergeStrategic(
     }
     const meta = fieldOf(schema, type, k);
     if (Array.isArray(v)) {
-      const before = out[k];
-      out[k] = mergeList(before, v, schema, meta?.ref, meta?.strategy ?? "", meta?.mergeKey);
-      const order = patch[`$setElementOrder/${k}`];
-      if (order !== undefined)
-        out[k] = setElementOrder(out[k] as unknown[], order, v, before, meta?.mergeKey);
+      const before = own(out, k);
+      let merged = mergeList(before, v, schema, meta?.ref, meta?.strategy ?? "", meta?.mergeKey);
+      const order = own(patch, `$setElementOrder/${k}`);
+      if (order !== undefined) merged = setElementOrder(merged, order, v, before, meta?.mergeKey);
+      put(out, k, merged);
     } else if (isObject(v) && !meta?.atomic) {
-      const merged = mergeStrategic(out[k], v, schema, meta?.map ? undefined : meta?.ref);
+      const merged = mergeStrategic(own(out, k), v, schema, meta?.map ? undefined : meta?.ref);
       if (merged === undefined) delete out[k];
-      else out[k] = merged;
-    } else out[k] = clone(v);
+      else put(out, k, merged);
+    } else put(out, k, clone(v));
   }
   if (Array.isArray(retain)) {
     for (const k of Object.keys(out)) if (!retain.includes(k) && !Object.hasOwn(patch, k)) delete out[k];
@@ -277,7 +277,7 @@ function stripDirectives(v: unknown): unknown {
       .map(stripDirectives);
   if (!isObject(v)) return v;
   const out: Obj = {};
-  for (const [k, x] of Object.entries(v)) if (!k.startsWith("$")) out[k] = stripDirectives(x);
+  for (const [k, x] of Object.entries(v)) if (!k.startsWith("$")) put(out, k, stripDirectives(x));
   return out;
 }
 
@@ -285,7 +285,7 @@ function stripDirectives(v: unknown): unknown {
 function indexIn(list: unknown[], item: unknown, mergeKey: string | undefined): number {
   if (mergeKey === undefined) return list.findIndex((x) => jsonEqual(x, item));
   if (!isObject(item)) return -1;
-  return list.findIndex((x) => isObject(x) && jsonEqual(x[mergeKey], item[mergeKey]));
+  return list.findIndex((x) => isObject(x) && jsonEqual(own(x, mergeKey), own(item, mergeKey)));
 }
 
 /** Sorts `items` by their place in `order`; the items `order` does not name go last, as they were. */
@@ -366,7 +366,7 @@ function mergeList(
     if (d !== "delete")
       throw new PatchError(`unknown patch type: ${goFormat(d)} in map: ${goFormat(item)}`, true);
     if (!Object.hasOwn(item, mergeKey)) throw noMergeKey(item, mergeKey);
-    merged = merged.filter((o) => !(isObject(o) && jsonEqual(o[mergeKey], item[mergeKey])));
+    merged = merged.filter((o) => !(isObject(o) && jsonEqual(own(o, mergeKey), own(item, mergeKey))));
   }
   for (const item of items) {
     if (!Object.hasOwn(item, mergeKey)) throw noMergeKey(item, mergeKey);
@@ -397,7 +397,9 @@ function setElementOrder(
     const same =
       mergeKey === undefined
         ? jsonEqual(listed[p], order[o])
-        : isObject(listed[p]) && isObject(order[o]) && jsonEqual(listed[p][mergeKey], order[o][mergeKey]);
+        : isObject(listed[p]) &&
+          isObject(order[o]) &&
+          jsonEqual(own(listed[p], mergeKey), own(order[o], mergeKey));
     if (same) p++;
   }
   if (p < listed.length) {

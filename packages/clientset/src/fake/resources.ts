@@ -42,6 +42,22 @@ export function isObject(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/**
+ * `o[k]` when `k` is o's own property: a user's field, label or data key such as `constructor` or
+ * `__proto__` is not Object.prototype's member.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the value of any field
+export function own(o: Obj, k: string): any {
+  return Object.hasOwn(o, k) ? o[k] : undefined;
+}
+
+/** `o[k] = v` as an own property (for `__proto__` too, which an assignment would make the prototype). */
+export function put(o: Obj, k: string, v: unknown): void {
+  if (k === "__proto__")
+    Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else o[k] = v;
+}
+
 const verbMap: Record<string, string> = {
   create: "create",
   update: "update",
@@ -60,7 +76,7 @@ function str(path: string): (obj: Obj) => string {
   const parts = path.split(".");
   return (obj) => {
     let v: unknown = obj;
-    for (const p of parts) v = v === null || typeof v !== "object" ? undefined : (v as Obj)[p];
+    for (const p of parts) v = v === null || typeof v !== "object" ? undefined : own(v as Obj, p);
     if (v === undefined || v === null) return "";
     return String(v);
   };

@@ -38,18 +38,19 @@ export const emptySchema: SchemaTable = { types: {}, roots: {} };
 export function mergeSchemas(...tables: readonly SchemaTable[]): SchemaTable {
   if (tables.length === 1) return tables[0]!;
   return {
-    types: Object.assign({}, ...tables.map((t) => t.types)),
-    roots: Object.assign({}, ...tables.map((t) => t.roots)),
+    types: Object.fromEntries(tables.flatMap((t) => Object.entries(t.types))),
+    roots: Object.fromEntries(tables.flatMap((t) => Object.entries(t.roots))),
   };
 }
 
 /** The field metadata of `field` in type `type` (undefined: a scalar or unknown field). */
 export function fieldOf(schema: SchemaTable, type: string | undefined, field: string): FieldMeta | undefined {
-  if (type === undefined) return undefined;
-  return schema.types[type]?.[field];
+  if (type === undefined || !Object.hasOwn(schema.types, type)) return undefined;
+  const fields = schema.types[type]!;
+  return Object.hasOwn(fields, field) ? fields[field] : undefined;
 }
 
 /** Whether a type is atomic as a whole (x-kubernetes-map-type: atomic on the definition). */
 export function typeIsAtomic(schema: SchemaTable, type: string | undefined): boolean {
-  return type !== undefined && schema.types[type]?.["."]?.atomic === true;
+  return fieldOf(schema, type, ".")?.atomic === true;
 }

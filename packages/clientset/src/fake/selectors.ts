@@ -65,7 +65,9 @@ export function parseFieldSelector(selector: string | undefined): FieldSelector 
   return {
     requirements: reqs,
     matches(fields) {
-      return reqs.every((r) => ((fields[r.field] ?? "") === r.value) !== r.negated);
+      return reqs.every(
+        (r) => ((Object.hasOwn(fields, r.field) ? fields[r.field] : "") === r.value) !== r.negated,
+      );
     },
   };
 }

@@ -14,12 +14,13 @@ import {
   hasStatus,
   isObject,
   type Obj,
+  put,
   resourceFromCRD,
   resourceKey,
   resourcesFromDescriptors,
   setsGeneration,
 } from "./resources.js";
-import { emptySchema, mergeSchemas, type SchemaTable } from "./schema.js";
+import { emptySchema, fieldOf, mergeSchemas, type SchemaTable } from "./schema.js";
 import { parseFieldSelector } from "./selectors.js";
 import * as st from "./status.js";
 import { ApiError } from "./status.js";
@@ -511,7 +512,7 @@ export class FakeServer {
     const fs = parseFieldSelector(selector ?? "");
     for (const r of fs.requirements) {
       if (r.field === "metadata.name" || r.field === "metadata.namespace") continue;
-      if (res.selectableFields[r.field] !== undefined) continue;
+      if (Object.hasOwn(res.selectableFields, r.field)) continue;
       throw st.badRequest(unsupportedFieldMessage(res, r.field));
     }
     return fs;
@@ -529,8 +530,7 @@ export class FakeServer {
         "metadata.namespace": o.metadata?.namespace ?? "",
       };
       for (const r of fs.requirements) {
-        const f = res.selectableFields[r.field];
-        if (f !== undefined) fields[r.field] = f(o);
+        if (Object.hasOwn(res.selectableFields, r.field)) fields[r.field] = res.selectableFields[r.field]!(o);
       }
       return fs.matches(fields);
     };
@@ -951,7 +951,7 @@ export class FakeServer {
     else if (key === "/secrets" && isObject(o.stringData)) {
       o.data = { ...(o.data ?? {}) };
       for (const [k, v] of Object.entries(o.stringData))
-        o.data[k] = Buffer.from(String(v)).toString("base64");
+        put(o.data, k, Buffer.from(String(v)).toString("base64"));
       delete o.stringData;
       o.type ??= "Opaque";
     } else if (key === "/secrets") o.type ??= "Opaque";
@@ -1096,7 +1096,7 @@ export class FakeServer {
     if (this.#gr(res) === "/secrets" && isObject(next.stringData)) {
       next.data = { ...(next.data ?? {}) };
       for (const [k, v] of Object.entries(next.stringData))
-        next.data[k] = Buffer.from(String(v)).toString("base64");
+        put(next.data, k, Buffer.from(String(v)).toString("base64"));
       delete next.stringData;
     }
     if (res.crd === undefined) dropEmpty(next, this.schema, this.#typeOf(res, version));
@@ -1914,12 +1914,11 @@ const servedSubresources = new Set(["status", "scale", "eviction", "binding", "t
 
 /** Removes (and returns the paths of) the fields `o` has that its type does not, recursively. */
 function dropUnknown(o: Obj, schema: SchemaTable, type: string | undefined, prefix: string): string[] {
-  const fields = type === undefined ? undefined : schema.types[type];
-  if (fields === undefined) return [];
+  if (type === undefined || !Object.hasOwn(schema.types, type)) return [];
   const out: string[] = [];
   for (const [k, v] of Object.entries(o)) {
     const path = prefix === "" ? k : `${prefix}.${k}`;
-    const meta = fields[k];
+    const meta = fieldOf(schema, type, k);
     if (meta === undefined) {
       out.push(path);
       delete o[k];
@@ -1945,7 +1944,7 @@ function dropUnknown(o: Obj, schema: SchemaTable, type: string | undefined, pref
 function dropEmpty(o: Obj, schema: SchemaTable, type: string | undefined): void {
   if (type === undefined) return;
   for (const [k, v] of Object.entries(o)) {
-    const meta = schema.types[type]?.[k];
+    const meta = fieldOf(schema, type, k);
     if (meta === undefined || v === null || typeof v !== "object") continue;
     if (Array.isArray(v)) {
       if (v.length === 0) delete o[k];

@@ -4,7 +4,7 @@
 // default or goes, and a missing field with a default gets it, at every level (inside defaults too).
 // The root's and embedded resources' apiVersion, kind and metadata are the server's own business.
 // Then the object is validated against the schema's value constraints, with kube-openapi's messages.
-import { isObject, type Obj } from "./resources.js";
+import { isObject, type Obj, own, put } from "./resources.js";
 
 /** The parts of a structural schema that pruning, defaulting and validation read. */
 export interface StructuralSchema {
@@ -36,7 +36,8 @@ export interface StructuralSchema {
 const resourceFields = new Set(["apiVersion", "kind", "metadata"]);
 
 function fieldSchema(s: StructuralSchema, field: string): StructuralSchema | undefined {
-  return s.properties?.[field] ?? (isObject(s.additionalProperties) ? s.additionalProperties : undefined);
+  if (s.properties !== undefined && Object.hasOwn(s.properties, field)) return s.properties[field];
+  return isObject(s.additionalProperties) ? s.additionalProperties : undefined;
 }
 
 /** Decodes `o` in place; returns the paths of the fields it pruned. */
@@ -58,13 +59,13 @@ function decodeObject(o: Obj, s: StructuralSchema, resource: boolean, path: stri
         delete o[k];
         continue;
       }
-      o[k] = structuredClone(fs.default);
+      put(o, k, structuredClone(fs.default));
     }
     pruned.push(...decodeValue(o[k], fs, at));
   }
   for (const [k, fs] of Object.entries(s.properties ?? {})) {
-    if (o[k] !== undefined || fs.default === undefined) continue;
-    o[k] = structuredClone(fs.default);
+    if (own(o, k) !== undefined || fs.default === undefined) continue;
+    put(o, k, structuredClone(fs.default));
     decodeValue(o[k], fs, path === "" ? k : `${path}.${k}`);
   }
   return pruned;
@@ -144,7 +145,8 @@ function validateValue(v: unknown, s: StructuralSchema, path: string, out: Schem
     return;
   }
   if (typeof v === "string") {
-    const format = s.format === undefined ? undefined : formats[s.format];
+    const format =
+      s.format === undefined || !Object.hasOwn(formats, s.format) ? undefined : formats[s.format];
     if (format !== undefined && !format.test(v)) {
       out.push({
         reason: "FieldValueTypeInvalid",
@@ -225,7 +227,7 @@ function validateObject(
     if (fs !== undefined) validateValue(v, fs, path === "" ? k : `${path}.${k}`, out);
   }
   for (const k of s.required ?? []) {
-    if (o[k] === undefined)
+    if (own(o, k) === undefined)
       out.push({
         reason: "FieldValueRequired",
         message: "Required value",
@@ -258,7 +260,7 @@ function ratchets(o: Obj, old: Obj, field: string): boolean {
     let cur: unknown = root;
     for (const part of field.match(/[^.[\]]+/g) ?? []) {
       if (Array.isArray(cur) && /^\d+$/.test(part)) cur = cur[Number(part)];
-      else if (isObject(cur)) cur = cur[part];
+      else if (isObject(cur)) cur = own(cur, part);
       else return undefined;
     }
     return cur;

@@ -1,7 +1,7 @@
 // meta.k8s.io/v1 Table output (what `kubectl get` asks for with Accept: ...;as=Table): the columns
 // kube-apiserver prints for a few common resources, a CRD's additionalPrinterColumns, and the
 // server's default (Name, Created At) for everything else.
-import type { FakeResource, Obj } from "./resources.js";
+import { type FakeResource, type Obj, own } from "./resources.js";
 import type { FakeServer } from "./server.js";
 
 interface Column {
@@ -206,7 +206,7 @@ function jsonPathValue(o: Obj, path: string): Cell {
   let v: unknown = o;
   for (const p of path.replace(/^\./, "").split(".")) {
     if (p === "") continue;
-    v = v !== null && typeof v === "object" ? (v as Obj)[p] : undefined;
+    v = v !== null && typeof v === "object" && !Array.isArray(v) ? own(v as Obj, p) : undefined;
   }
   if (v === undefined || v === null) return null;
   if (typeof v === "object") return JSON.stringify(v);

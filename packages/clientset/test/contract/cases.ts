@@ -719,6 +719,33 @@ c(
     return { code: e.code, message: e.message };
   },
 );
+c(
+  "validation",
+  "unknown fields named like Object.prototype's members (constructor, toString) are dropped, refused with Strict",
+  {
+    keys: ["apiVersion", "kind", "metadata"],
+    meta: null,
+    strict:
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "metadata.hasOwnProperty", unknown field "constructor", unknown field "toString"',
+  },
+  async (x) => {
+    const body = () => ({
+      metadata: { name: "a", hasOwnProperty: 1 },
+      data: {},
+      constructor: { a: 1 },
+      toString: "s",
+    });
+    const o = await cms(x).create(body());
+    const e: any = await failure(
+      cms(x).create({ ...body(), metadata: { name: "b", hasOwnProperty: 1 } }, { fieldValidation: "Strict" }),
+    );
+    return {
+      keys: Object.keys(o).sort(),
+      meta: Object.hasOwn(o.metadata, "hasOwnProperty") || null,
+      strict: e.message,
+    };
+  },
+);
 // ---------------------------------------------------------------- status subresource
 // A Pod: nothing else writes it in the test cluster (a Deployment's controller races the update).
 c("status", "update ignores status changes", { phase: "Pending", labels: { l: "1" } }, async (x) => {
@@ -1357,6 +1384,29 @@ c(
   "pods: an unsupported field selector has the older error text",
   { code: 400, reason: "BadRequest", message: "field label not supported: spec.priority" },
   async (x) => failure(pods(x).list({ fieldSelector: "spec.priority=1" })),
+);
+c(
+  "list",
+  "selectors on names like Object.prototype's members: a constructor field is unknown, a constructor label absent",
+  {
+    field: {
+      code: 400,
+      reason: "BadRequest",
+      message: '"constructor" is not a known field selector: only "metadata.name", "metadata.namespace"',
+    },
+    exists: ["l"],
+    notExists: ["n"],
+  },
+  async (x) => {
+    await cms(x).create(cm("l", {}, { constructor: "1" }));
+    await cms(x).create(cm("n"));
+    const mine = (l: any) => names(l).filter((n: string) => n !== "kube-root-ca.crt");
+    return {
+      field: await failure(cms(x).list({ fieldSelector: "constructor=x" })),
+      exists: mine(await cms(x).list({ labelSelector: "constructor" })),
+      notExists: mine(await cms(x).list({ labelSelector: "!constructor,!toString" })),
+    };
+  },
 );
 c("list", "pods support field selector status.phase", ["p"], async (x) => {
   await pods(x).create(pod("p"));
@@ -2121,6 +2171,66 @@ c(
   },
 );
 
+c(
+  "patch",
+  "data keys named like Object.prototype's members (__proto__, constructor) patch and apply as any key",
+  {
+    created: [["constructor", "1"]],
+    merged: [
+      ["__proto__", "2"],
+      ["constructor", "1"],
+      ["toString", "3"],
+    ],
+    strategic: [
+      ["__proto__", "2"],
+      ["toString", "3"],
+      ["valueOf", "4"],
+    ],
+    json: [
+      ["__proto__", "5"],
+      ["valueOf", "4"],
+    ],
+    conflict: 'Apply failed with 1 conflict: conflict with "org-rest" using v1: .data.__proto__',
+    forced: [
+      ["__proto__", "6"],
+      ["valueOf", "4"],
+    ],
+    owned: { "f:data": { "f:__proto__": {} } },
+  },
+  async (x) => {
+    const data = (o: any) => Object.entries(o.data).sort();
+    const a = await cms(x).create(cm("a", { constructor: "1" }));
+    // JSON.parse makes "__proto__" an own key (an object literal would set the prototype).
+    const m = await cms(x).patch(
+      "a",
+      PatchType.Merge,
+      JSON.parse('{"data":{"__proto__":"2","toString":"3"}}'),
+    );
+    const s = await cms(x).patch("a", PatchType.StrategicMerge, {
+      data: { constructor: null, valueOf: "4" },
+    });
+    const j = await cms(x).patch("a", PatchType.JSON, [
+      { op: "remove", path: "/data/__proto__" },
+      { op: "add", path: "/data/__proto__", value: "5" },
+      { op: "test", path: "/data/__proto__", value: "5" },
+      { op: "remove", path: "/data/toString" },
+    ]);
+    const cfg = JSON.parse(
+      '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"__proto__":"6"}}',
+    );
+    const e: any = await failure(cms(x).apply(cfg, { fieldManager: "ap" }));
+    const f = await cms(x).apply(cfg, { fieldManager: "ap", force: true });
+    return {
+      created: data(a),
+      merged: data(m),
+      strategic: data(s),
+      json: data(j),
+      conflict: e.message,
+      forced: data(f),
+      owned: f.metadata.managedFields.find((e: any) => e.manager === "ap").fieldsV1,
+    };
+  },
+);
 // ---------------------------------------------------------------- server-side apply
 const applyCM = (name: string, data: Record<string, string>, labels?: Record<string, string>) => {
   const o: Obj = { apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data };
