@@ -259,17 +259,17 @@ describe("CRDs the API server would refuse: an error, not broken code", () => {
     [
       "two CRDs of a group with the same plural",
       `${crd("things.g.example.com", thing("{ plural: things, kind: Thing }"))}---\n${crd("things.g.example.com", thing("{ plural: things, kind: Other }"))}`,
-      /^in\.yaml \(document 2\), CRD things\.g\.example\.com: resource things of group g\.example\.com is also defined by in\.yaml, CRD things\.g\.example\.com;/,
+      /^in\.yaml \(document 2\), CRD things\.g\.example\.com: CRD things\.g\.example\.com is also given in in\.yaml, CRD things\.g\.example\.com; give each CRD once$/,
     ],
     [
       "a kind that is another CRD's list kind",
       `${crd("things.g.example.com", thing("{ plural: things, kind: Thing }"))}---\n${crd("thinglists.g.example.com", thing("{ plural: thinglists, kind: ThingList }"))}`,
-      /^in\.yaml \(document 2\), CRD thinglists\.g\.example\.com: kind ThingList of group g\.example\.com is also defined by in\.yaml, CRD things\.g\.example\.com;/,
+      /^in\.yaml \(document 2\), CRD thinglists\.g\.example\.com: kind ThingList of group g\.example\.com is also the list kind of in\.yaml, CRD things\.g\.example\.com; .*: rename spec\.names\.kind or things\.g\.example\.com's spec\.names\.listKind \(not set: the kind and List\)$/,
     ],
     [
       "the same kind in two CRDs of a group",
       `${crd("things.g.example.com", thing("{ plural: things, kind: Thing }"))}---\n${crd("stuffs.g.example.com", thing("{ plural: stuffs, kind: Thing }"))}`,
-      /^in\.yaml \(document 2\), CRD stuffs\.g\.example\.com: kind Thing of group g\.example\.com is also defined by in\.yaml, CRD things\.g\.example\.com;/,
+      /^in\.yaml \(document 2\), CRD stuffs\.g\.example\.com: kind Thing of group g\.example\.com is also the kind of in\.yaml, CRD things\.g\.example\.com; .*: rename spec\.names\.kind or things\.g\.example\.com's spec\.names\.kind$/,
     ],
   ];
   for (const [what, text, want] of cases) {
@@ -280,6 +280,60 @@ describe("CRDs the API server would refuse: an error, not broken code", () => {
       );
     });
   }
+
+  // The API server's naming controller: within a group, plurals, singulars and short names are one
+  // set of names, kinds and list kinds another; a CRD asking for another CRD's name is not served.
+  const pair = (a: string, b: string) => [
+    ...parseManifests(crd("things.g.example.com", thing(a)), "a.yaml"),
+    ...parseManifests(crd("stuffs.g.example.com", thing(b)), "b.yaml"),
+  ];
+  const conflicts: [string, ReturnType<typeof pair>, RegExp][] = [
+    [
+      "a singular that is another CRD's (default) singular",
+      pair("{ plural: things, kind: Thing }", "{ plural: stuffs, kind: Stuff, singular: thing }"),
+      /^b\.yaml, CRD stuffs\.g\.example\.com: singular thing of group g\.example\.com is also the singular of a\.yaml, CRD things\.g\.example\.com; the API server serves only one of two CRDs of a group with one of their resource names \(plural, singular, short names\) \(NamesAccepted False\): rename spec\.names\.singular or things\.g\.example\.com's spec\.names\.singular \(not set: the kind in lower case\)$/,
+    ],
+    [
+      "a singular that is another CRD's plural",
+      pair("{ plural: things, kind: Thing }", "{ plural: stuffs, kind: Stuff, singular: things }"),
+      /^b\.yaml, CRD stuffs\.g\.example\.com: singular things of group g\.example\.com is also the plural of a\.yaml, CRD things\.g\.example\.com; .*: rename spec\.names\.singular or things\.g\.example\.com's spec\.names\.plural$/,
+    ],
+    [
+      "a short name another CRD has",
+      pair(
+        "{ plural: things, kind: Thing, shortNames: [th] }",
+        "{ plural: stuffs, kind: Stuff, shortNames: [st, th] }",
+      ),
+      /^b\.yaml, CRD stuffs\.g\.example\.com: short name th of group g\.example\.com is also the short name of a\.yaml, CRD things\.g\.example\.com; .*: rename spec\.names\.shortNames or things\.g\.example\.com's spec\.names\.shortNames$/,
+    ],
+    [
+      "a short name that is another CRD's plural",
+      pair("{ plural: things, kind: Thing }", "{ plural: stuffs, kind: Stuff, shortNames: [things] }"),
+      /^b\.yaml, CRD stuffs\.g\.example\.com: short name things of group g\.example\.com is also the plural of a\.yaml, CRD things\.g\.example\.com; .*: rename spec\.names\.shortNames or things\.g\.example\.com's spec\.names\.plural$/,
+    ],
+    [
+      "a plural that is another CRD's short name",
+      pair("{ plural: things, kind: Thing, shortNames: [stuffs] }", "{ plural: stuffs, kind: Stuff }"),
+      /^b\.yaml, CRD stuffs\.g\.example\.com: plural stuffs of group g\.example\.com is also the short name of a\.yaml, CRD things\.g\.example\.com; .*: rename spec\.names\.plural or things\.g\.example\.com's spec\.names\.shortNames$/,
+    ],
+  ];
+  for (const [what, docs, want] of conflicts) {
+    it(`${what}: a CrdError naming both CRDs, their files, the name and what to rename`, () => {
+      assert.throws(
+        () => crdFiles(docs),
+        (e) => e instanceof CrdError && (want.test(e.message) || assert.fail(e.message)),
+      );
+    });
+  }
+
+  it("a CRD's own names may repeat each other (singular = plural, a short name = the plural, twice)", () => {
+    const text = crd(
+      "sheep.g.example.com",
+      thing("{ plural: sheep, singular: sheep, kind: Sheep, shortNames: [sheep, sh, sh] }"),
+    );
+    const other = crd("stuffs.g.example.com", thing("{ plural: stuffs, kind: Stuff, shortNames: [st] }"));
+    assert.equal(crdFiles(parseManifests(`${text}---\n${other}`, "in.yaml")).resources, 2);
+  });
 
   it("groups whose first labels differ only in dashes (x-y, x--y) get distinct group methods (both were xYV1)", () => {
     const text = ["x-y.example.com", "x--y.example.com", "xy.example.com"]
@@ -582,14 +636,14 @@ export const fields = schemaTable.types["com.example.n.v1.ThingSpec"];
   });
 });
 
-/** CRDs of group n.example.com (or `group`), each `plural:Kind`, with one served version v1 (or `version`). */
+/** CRDs of group n.example.com (or `group`), each `plural:Kind[:group[:singular]]`, with one served version v1 (or `version`). */
 const kinds = (specs: string[], version = "v1") =>
   specs
     .map((s) => {
-      const [plural, kind, group = "n.example.com"] = s.split(":");
+      const [plural, kind, group = "n.example.com", singular] = s.split(":");
       return crd(
         `${plural}.${group}`,
-        `{ group: ${group}, scope: Namespaced, names: { plural: ${plural}, kind: ${kind} }, versions: [{ name: ${version}, served: true, storage: true, schema: { openAPIV3Schema: { type: object, properties: { spec: { type: object, properties: { a: { type: string } } } } } } }] }`,
+        `{ group: ${group}, scope: Namespaced, names: { plural: ${plural}, kind: ${kind}${singular ? `, singular: ${singular}` : ""} }, versions: [{ name: ${version}, served: true, storage: true, schema: { openAPIV3Schema: { type: object, properties: { spec: { type: object, properties: { a: { type: string } } } } } } }] }`,
       );
     })
     .join("---\n");
@@ -642,8 +696,8 @@ export const avs = (c: GeneratedClientset): AV1Interface => c.aV1().aVs("ns");
 
   const refused: [string, string, RegExp][] = [
     [
-      "kinds FOO and Foo (both fooResource)",
-      kinds(["foos:FOO", "fooes:Foo"]),
+      "kinds FOO and Foo (both fooResource; singulars of their own, else both were foo)",
+      kinds(["foos:FOO:n.example.com:foo", "fooes:Foo:n.example.com:fooe"]),
       /^in\.yaml \(document 2\), CRD fooes\.n\.example\.com, version v1 and in\.yaml, CRD foos\.n\.example\.com, version v1: kind Foo's descriptor and kind FOO's descriptor would both be named fooResource \(in clientset\/n\.example\.com\/v1\.ts\); rename one of the kinds \(spec\.names\.kind; they differ only in case\)$/,
     ],
     [

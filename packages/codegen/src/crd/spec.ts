@@ -360,22 +360,23 @@ export function crdsToSpec(docs: readonly CrdDocument[], source: string): CrdSpe
   const ops: Operation[] = [];
   const resources: CustomResourceInfo[] = [];
   const parsed = docs.map(parseCrd);
-  // Within a group, a plural names one resource and a kind or list kind one type (the API server
-  // refuses a CRD whose names another CRD of its group has: NamesAccepted False).
-  const owners = new Map<string, string>();
+  // Within a group, the API server gives a plural, singular or short name to one CRD and a kind or
+  // list kind to one CRD: a CRD that asks for a name another CRD of its group has is not served
+  // (NamesAccepted False, whichever was created later). A CRD's own names may repeat each other.
+  const owners = new Map<string, { c: ParsedCrd; field: string }>();
   for (const c of parsed) {
-    const claim = (what: string, name: string): void => {
-      const key = `${c.group} ${what} ${name}`;
+    const claim = (space: "resource" | "kind", field: string, name: string): void => {
+      const key = `${c.group} ${space} ${name}`;
       const other = owners.get(key);
-      if (other !== undefined)
-        throw new CrdError(
-          `${where(c.doc, c.crd)}: ${what} ${name} of group ${c.group} is also defined by ${other}; a group's CRDs need distinct names (or the same CRD is given twice)`,
-        );
-      owners.set(key, where(c.doc, c.crd));
+      if (other === undefined) owners.set(key, { c, field });
+      else if (other.c !== c) throw new CrdError(nameConflict(c, field, other.c, other.field, name, space));
     };
-    claim("resource", c.plural);
-    claim("kind", c.kind);
-    claim("kind", c.listKind);
+    // Kinds first: the same kind in two CRDs has the same default singular too; the kind is the news.
+    claim("kind", "kind", c.kind);
+    claim("kind", "listKind", c.listKind);
+    claim("resource", "plural", c.plural);
+    claim("resource", "singular", c.singular);
+    for (const short of c.shortNames) claim("resource", "shortNames", short);
   }
   // Kinds and lists keep their names; nested types of the same group-version get what is left.
   const kinds = new Map<string, string[]>();
@@ -473,6 +474,48 @@ export function crdsToSpec(docs: readonly CrdDocument[], source: string): CrdSpe
   };
 }
 
+/** spec.names fields as the messages say them. */
+const NAME_FIELDS: Record<string, string> = {
+  plural: "plural",
+  singular: "singular",
+  shortNames: "short name",
+  kind: "kind",
+  listKind: "list kind",
+};
+
+/** A field of spec.names, and whether the CRD gave it or it is the API server's default. */
+function nameField(c: ParsedCrd, field: string): string {
+  const path = `spec.names.${field}`;
+  if (field === "singular" && !c.singularGiven) return `${path} (not set: the kind in lower case)`;
+  if (field === "listKind" && !c.listKindGiven) return `${path} (not set: the kind and List)`;
+  return path;
+}
+
+/**
+ * Two CRDs of one group asking for one name: `c`'s `field` is `other`'s `otherField`. The API server
+ * would serve only the CRD created first; which one to rename is the user's choice.
+ */
+function nameConflict(
+  c: ParsedCrd,
+  field: string,
+  other: ParsedCrd,
+  otherField: string,
+  name: string,
+  space: "resource" | "kind",
+): string {
+  const at = where(c.doc, c.crd);
+  const otherAt = where(other.doc, other.crd);
+  if (c.crd === other.crd && field === otherField)
+    return `${at}: CRD ${c.crd} is also given in ${otherAt}; give each CRD once`;
+  const which =
+    space === "resource" ? "resource names (plural, singular, short names)" : "kinds and list kinds";
+  return (
+    `${at}: ${NAME_FIELDS[field]} ${name} of group ${c.group} is also the ${NAME_FIELDS[otherField]} of ${otherAt}; ` +
+    `the API server serves only one of two CRDs of a group with one of their ${which} (NamesAccepted False): ` +
+    `rename ${nameField(c, field)} or ${other.crd}'s ${nameField(other, otherField)}`
+  );
+}
+
 /**
  * The API server's warning for a deprecated version without deprecationWarning: "<group>/<version>
  * <Kind> is deprecated", with "; use <group>/<newer> <Kind>" for the first of the served versions
@@ -494,6 +537,9 @@ interface ParsedCrd
     "crd" | "group" | "kind" | "listKind" | "plural" | "singular" | "shortNames" | "categories" | "namespaced"
   > {
   doc: CrdDocument;
+  /** Whether spec.names gave the singular and the list kind (else they are the defaults). */
+  singularGiven: boolean;
+  listKindGiven: boolean;
   versions: { version: string; prefix: string; schema: Json; v: Json }[];
 }
 
@@ -591,6 +637,8 @@ function parseCrd(doc: CrdDocument): ParsedCrd {
     listKind,
     plural,
     singular: str(names.singular) ?? kind.toLowerCase(),
+    singularGiven: str(names.singular) !== undefined,
+    listKindGiven: str(names.listKind) !== undefined,
     shortNames: stringList(names.shortNames),
     categories: stringList(names.categories),
     namespaced: spec.scope === "Namespaced",

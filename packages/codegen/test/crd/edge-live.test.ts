@@ -180,6 +180,77 @@ describe("edge-case CRDs against a real API server", () => {
     assert.doesNotMatch(client, /stuffs/);
   });
 
+  it("a singular or short name another CRD of the group has: the API server does not serve the later CRD, the generator refuses the pair", async (t) => {
+    const cp = await getControlPlane();
+    const rest = RESTClient.forConfig(await buildConfigFromFlags("", cp.kubeconfigPath));
+    const group = `s${randomBytes(4).toString("hex")}.example.com`;
+    const make = (names: Record<string, unknown>) => ({
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: `${names.plural}.${group}` },
+      spec: {
+        group,
+        scope: "Namespaced",
+        names,
+        versions: [
+          { name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object" } } },
+        ],
+      },
+    });
+    const conditions = async (name: string) =>
+      (
+        await rest.request<{ status?: { conditions?: { type: string; status: string; reason?: string }[] } }>(
+          {
+            method: "GET",
+            path: `${CRDS}/${name}`,
+          },
+        )
+      ).status?.conditions ?? [];
+    const first = make({ plural: "things", kind: "Thing", shortNames: ["th"] });
+    await rest.request({ method: "POST", path: CRDS, body: first });
+    t.after(() => rest.request({ method: "DELETE", path: `${CRDS}/things.${group}` }).catch(() => {}));
+    const later: [string, Record<string, unknown>, string][] = [
+      ["singular", { plural: "as", kind: "A", singular: "thing" }, "SingularConflict"],
+      ["singular = plural", { plural: "bs", kind: "B", singular: "things" }, "SingularConflict"],
+      ["short name", { plural: "cs", kind: "C", shortNames: ["th"] }, "ShortNamesConflict"],
+      ["short name = plural", { plural: "ds", kind: "D", shortNames: ["things"] }, "ShortNamesConflict"],
+      ["plural = short name", { plural: "th", kind: "E" }, "PluralConflict"],
+    ];
+    for (const [what, names, reason] of later) {
+      const crd = make(names);
+      await rest.request({ method: "POST", path: CRDS, body: crd });
+      t.after(() => rest.request({ method: "DELETE", path: `${CRDS}/${crd.metadata.name}` }).catch(() => {}));
+      for (let i = 0; ; i++) {
+        const c = (await conditions(crd.metadata.name)).find((x) => x.type === "NamesAccepted");
+        if (c?.status === "False") {
+          assert.equal(c.reason, reason, what);
+          break;
+        }
+        assert.ok(c?.status !== "True" && i < 300, `${what}: NamesAccepted ${c?.status ?? "missing"}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const docs = [
+        { file: "a.yaml", document: 1, object: first },
+        { file: "b.yaml", document: 1, object: crd },
+      ];
+      assert.throws(
+        () => crdFiles(docs),
+        (e) =>
+          (e instanceof CrdError && /^b\.yaml, CRD .*NamesAccepted False/.test(e.message)) ||
+          assert.fail(`${what}: ${String(e)}`),
+      );
+    }
+    // The control: names of their own are accepted.
+    const ok = make({ plural: "others", kind: "Other", singular: "other", shortNames: ["ot"] });
+    assert.equal(
+      crdFiles([
+        { file: "a.yaml", document: 1, object: first },
+        { file: "b.yaml", document: 1, object: ok },
+      ]).resources,
+      2,
+    );
+  });
+
   it("each CRD name the generator refuses, the API server refuses too", async () => {
     const cp = await getControlPlane();
     const rest = RESTClient.forConfig(await buildConfigFromFlags("", cp.kubeconfigPath));
