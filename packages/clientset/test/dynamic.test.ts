@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { isNotFound, PatchType } from "@org/rest";
 import { createTestNamespace } from "@org/testenv/harness";
 import { DiscoveryClient } from "../src/discovery/index.js";
@@ -13,7 +13,7 @@ import {
   parseResourceArg,
   RESTMapper,
 } from "../src/restmapper/index.js";
-import { env, installCRD, kubectl } from "./support.js";
+import { type Env, env, installCRD, kubectl } from "./support.js";
 
 test("a CRD's objects through the dynamic client: create, get, list, update, patch, status, apply, watch, delete", async (t) => {
   const ns = await createTestNamespace("cs-dynamic");
@@ -248,4 +248,167 @@ test("resource arguments (short, singular, resource.group, resource.version.grou
   }
   assert.deepEqual(got, want);
   assert.ok(want.includes("deploy.ap → apps/v1/deployments"), "kubectl's answers were read");
+});
+
+// CRD fixtures for the kubectl comparisons below, installed once for this file: several versions (one
+// not served, one deprecated), short names, a category, an irregular plural, a kind whose singular is
+// not its lower case, two groups sharing a kind name (one cluster-scoped), status and scale.
+const openSchema = { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } };
+const fixtureCRDs = [
+  {
+    metadata: { name: "widgets.one.kc.clientset.test" },
+    spec: {
+      group: "one.kc.clientset.test",
+      scope: "Namespaced",
+      names: {
+        plural: "widgets",
+        singular: "widget",
+        kind: "Widget",
+        shortNames: ["kcw"],
+        categories: ["kcgear"],
+      },
+      versions: [
+        {
+          name: "v1",
+          served: true,
+          storage: true,
+          schema: openSchema,
+          subresources: {
+            status: {},
+            scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" },
+          },
+        },
+        {
+          name: "v1beta1",
+          served: true,
+          storage: false,
+          deprecated: true,
+          deprecationWarning: "one.kc.clientset.test/v1beta1 Widget is deprecated; use v1",
+          schema: openSchema,
+        },
+        { name: "v2alpha1", served: false, storage: false, schema: openSchema },
+        { name: "v2", served: true, storage: false, schema: openSchema },
+      ],
+    },
+  },
+  {
+    metadata: { name: "widgets.two.kc.clientset.test" },
+    spec: {
+      group: "two.kc.clientset.test",
+      scope: "Cluster",
+      names: {
+        plural: "widgets",
+        singular: "widget",
+        kind: "Widget",
+        shortNames: ["kcw2"],
+        categories: ["kcgear"],
+      },
+      versions: [{ name: "v1", served: true, storage: true, schema: openSchema }],
+    },
+  },
+  {
+    metadata: { name: "octopi.sea.kc.clientset.test" },
+    spec: {
+      group: "sea.kc.clientset.test",
+      scope: "Namespaced",
+      names: { plural: "octopi", singular: "octopus", kind: "Octopus", shortNames: ["kco"] },
+      versions: [{ name: "v1", served: true, storage: true, schema: openSchema }],
+    },
+  },
+  {
+    metadata: { name: "squids.sea.kc.clientset.test" },
+    spec: {
+      group: "sea.kc.clientset.test",
+      scope: "Namespaced",
+      names: { plural: "squids", singular: "calamari", kind: "Cephalopod", categories: ["kcgear"] },
+      versions: [{ name: "v1", served: true, storage: true, schema: openSchema }],
+    },
+  },
+];
+
+let fixtures: Promise<void> | undefined;
+/** Installs the fixture CRDs (once) and waits until discovery serves every served version of each. */
+function installFixtures(e: Env): Promise<void> {
+  fixtures ??= (async () => {
+    const crds = e.dynamic.resource({
+      group: "apiextensions.k8s.io",
+      version: "v1",
+      resource: "customresourcedefinitions",
+    });
+    after(() => Promise.all(fixtureCRDs.map((c) => crds.delete(c.metadata.name).catch(() => {}))));
+    for (const c of fixtureCRDs) {
+      await crds.create({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", ...c });
+    }
+    const want = fixtureCRDs.flatMap((c) =>
+      c.spec.versions.filter((v) => v.served).map((v) => `${c.spec.group}/${v.name} ${c.spec.names.plural}`),
+    );
+    for (let tries = 0; ; tries++) {
+      const { resources } = await new DiscoveryClient(e.rest).serverGroupsAndResources();
+      const have = new Set(resources.flatMap((l) => l.resources.map((r) => `${l.groupVersion} ${r.name}`)));
+      if (want.every((w) => have.has(w))) break;
+      if (tries > 600) throw new Error(`discovery does not show the fixture CRDs after 30 s: ${want}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return fixtures;
+}
+
+test("mappingFor resolves and refuses command-line arguments as kubectl get does, kinds and CRD quirks included", async (t) => {
+  const ns = await createTestNamespace("cs-mapfor");
+  t.after(ns.cleanup);
+  const e = await env();
+  await installFixtures(e);
+  const mapper = await RESTMapper.fromDiscovery(new DiscoveryClient(e.rest));
+  const ours = (arg: string): string => {
+    try {
+      const { group, version, resource } = mapper.mappingFor(arg).resource;
+      return `${group}/${version}/${resource}`;
+    } catch (err) {
+      return `error: ${(err as Error).message}`;
+    }
+  };
+  const cacheDir = await mkdtemp(join(tmpdir(), "cs-mapfor-kubectl-"));
+  t.after(() => rm(cacheDir, { recursive: true, force: true }));
+  const theirs = async (arg: string): Promise<string> => {
+    const k = await kubectl(e.cp, ["get", arg, "-n", ns.name, "-v=6", "--cache-dir", cacheDir]);
+    const m =
+      /GET https:\/\/[^/\s]+\/(?:api|apis\/([^/]+))\/([^/]+)\/(?:namespaces\/[^/]+\/)?([^/?\s]+)\?limit=500/.exec(
+        k.stderr,
+      );
+    return m === null ? (/^error: .*$/m.exec(k.stderr)?.[0] ?? k.stderr) : `${m[1] ?? ""}/${m[2]}/${m[3]}`;
+  };
+  const args = [
+    "widgets",
+    "Widget",
+    "widget.two",
+    "kcw2",
+    "widgets.v1beta1.one.kc.clientset.test",
+    "widgets.v2alpha1.one.kc.clientset.test",
+    "Widget.v1.two.kc.clientset.test",
+    "octopus",
+    "Octopus.sea.kc.clientset.test",
+    "octopuses",
+    "calamari",
+    "squids.sea",
+    "Cephalopod.sea.kc.clientset.test",
+    "Cephalopod.v1.sea.kc.clientset.test",
+    "cephalopod.sea.kc.clientset.test",
+    "Cephalopod.sea",
+    "Cephalopod",
+    "Namespace",
+    "Deployment.apps",
+    "nonsense",
+    "nonsense.v1.apps",
+  ];
+  const got: string[] = [];
+  const want: string[] = [];
+  for (const arg of args) {
+    got.push(`${arg} → ${ours(arg)}`);
+    want.push(`${arg} → ${await theirs(arg)}`);
+  }
+  assert.deepEqual(got, want);
+  assert.ok(
+    want.includes("Cephalopod.sea.kc.clientset.test → sea.kc.clientset.test/v1/squids"),
+    "kubectl read",
+  );
 });

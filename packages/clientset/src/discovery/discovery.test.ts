@@ -5,8 +5,10 @@ import {
   DeferredRESTMapper,
   DiscoveryCategoryExpander,
   isNoMatchError,
+  parseKindArg,
   parseResourceArg,
   RESTMapper,
+  UnknownResourceTypeError,
 } from "../restmapper/index.js";
 import { RecordingRest } from "../testing/recording-rest.js";
 import { AGGREGATED_DISCOVERY_ACCEPT, DiscoveryClient, GroupDiscoveryFailedError } from "./index.js";
@@ -411,6 +413,74 @@ describe("RESTMapper from discovery", () => {
     );
   });
 
+  test("mappingFor resolves a command-line argument as kubectl get does: resource first, then kind", async () => {
+    const squids = {
+      name: "squids",
+      singularName: "calamari",
+      namespaced: true,
+      kind: "Cephalopod",
+      verbs: ["get"],
+      shortNames: ["sq"],
+    };
+    const sea = (version: string) => ({ groupVersion: `sea.example/${version}`, version });
+    const m = new RESTMapper([
+      {
+        group: { name: "", versions: [{ groupVersion: "v1", version: "v1" }] },
+        versionedResources: {
+          v1: [
+            {
+              name: "pods",
+              singularName: "pod",
+              namespaced: true,
+              kind: "Pod",
+              verbs: ["get"],
+              shortNames: ["po"],
+            },
+          ],
+        },
+      },
+      {
+        group: { name: "sea.example", versions: [sea("v2"), sea("v1")], preferredVersion: sea("v2") },
+        versionedResources: { v2: [squids], v1: [squids] },
+      },
+    ]);
+    const to = (arg: string) => {
+      const { group, version, resource } = m.mappingFor(arg).resource;
+      return `${group}/${version}/${resource}`;
+    };
+    assert.equal(to("po"), "/v1/pods");
+    assert.equal(to("Pod"), "/v1/pods");
+    assert.equal(to("calamari.sea"), "sea.example/v2/squids", "a resource's group may be a prefix");
+    assert.equal(to("sq.v1.sea.example"), "sea.example/v1/squids");
+    // The kind is neither the plural nor the singular: kubectl falls back to reading it as a kind.
+    assert.equal(to("Cephalopod.sea.example"), "sea.example/v2/squids");
+    assert.equal(to("Cephalopod.v1.sea.example"), "sea.example/v1/squids");
+    assert.equal(to("cephalopod.sea.example"), "sea.example/v2/squids", "the kind in lower case");
+    assert.equal(m.mappingFor("Cephalopod.sea.example").scope, "namespace");
+    // As kubectl: a kind without a group is a core kind, a kind's group is never a prefix, and the
+    // kind is written as declared or in lower case.
+    for (const [arg, type] of [
+      ["Cephalopod", "Cephalopod"],
+      ["Cephalopod.sea", "Cephalopod"],
+      ["CEPHALOPOD.sea.example", "CEPHALOPOD"],
+      ["squids.v3.sea.example", "squids"],
+      ["nothings", "nothings"],
+    ] as const) {
+      assert.throws(
+        () => m.mappingFor(arg),
+        (err: unknown) =>
+          err instanceof UnknownResourceTypeError &&
+          isNoMatchError(err) &&
+          err.message === `the server doesn't have a resource type "${type}"`,
+        arg,
+      );
+    }
+    assert.deepEqual(parseKindArg("Cephalopod.v1.sea.example"), {
+      gvk: { group: "sea.example", version: "v1", kind: "Cephalopod" },
+      groupKind: { group: "v1.sea.example", kind: "Cephalopod" },
+    });
+  });
+
   test("categories: every resource of a category once, in discovery order", async () => {
     const expander = new DiscoveryCategoryExpander(new DiscoveryClient(aggregatedServer()));
     assert.deepEqual(await expander.expand("all"), [
@@ -489,6 +559,11 @@ describe("RESTMapper from discovery", () => {
         [{ group: "stable.example.com", version: "v1", resource: "crontabs" }],
       ],
       ["resourceSingularizer", (m) => m.resourceSingularizer("crontabs"), "crontab"],
+      [
+        "mappingFor",
+        async (m) => (await m.mappingFor("CronTab.v1.stable.example.com")).resource,
+        { group: "stable.example.com", version: "v1", resource: "crontabs" },
+      ],
       [
         "restMappings",
         async (m) =>

@@ -61,6 +61,22 @@ export function parseResourceArg(arg: string): {
   return { gvr, groupResource };
 }
 
+/**
+ * A kind as kubectl takes it on the command line (apimachinery's schema.ParseKindArg): "Pod",
+ * "CronTab.stable.example.com", "CronTab.v1.stable.example.com". `gvk` is set when the argument has
+ * two dots or more (Kind.version.group); `groupKind` reads everything after the first dot as the group.
+ */
+export function parseKindArg(arg: string): {
+  gvk: GroupVersionKind | undefined;
+  groupKind: { group: string; kind: string };
+} {
+  const { gvr, groupResource } = parseResourceArg(arg);
+  return {
+    gvk: gvr === undefined ? undefined : { group: gvr.group, version: gvr.version, kind: gvr.resource },
+    groupKind: { group: groupResource.group, kind: groupResource.resource },
+  };
+}
+
 /** Nothing matched (client-go's NoKindMatchError / NoResourceMatchError). */
 export class NoMatchError extends Error {
   readonly what: string;
@@ -68,6 +84,22 @@ export class NoMatchError extends Error {
     super(`no matches for ${what}; ${hint}`);
     this.name = "NoMatchError";
     this.what = what;
+  }
+}
+
+/**
+ * A command-line argument that names no resource and no kind (`mappingFor`), with kubectl's text:
+ * `the server doesn't have a resource type "x"`, x being the argument up to its first dot.
+ */
+export class UnknownResourceTypeError extends NoMatchError {
+  readonly resource: string;
+  constructor(resource: string, undiscovered: readonly string[] = []) {
+    super(`resource type "${resource}"`);
+    this.name = "UnknownResourceTypeError";
+    this.resource = resource;
+    this.message =
+      `the server doesn't have a resource type "${resource}"` +
+      (undiscovered.length > 0 ? ` (${undiscovered.join(", ")} could not be discovered)` : "");
   }
 }
 
@@ -94,6 +126,15 @@ function describe(p: { group?: string | undefined; version?: string | undefined 
     Boolean,
   );
   return parts.length > 0 ? `${name} in ${parts.join(", ")}` : name;
+}
+
+function mappingOf(e: Entry): RESTMapping {
+  return {
+    resource: { ...e.gvr },
+    groupVersionKind: { ...e.gvk },
+    scope: e.namespaced ? "namespace" : "root",
+    namespaced: e.namespaced,
+  };
 }
 
 export class RESTMapper {
@@ -240,12 +281,7 @@ export class RESTMapper {
     } else {
       hits.sort((a, b) => a.priority - b.priority);
     }
-    return hits.map((e) => ({
-      resource: { ...e.gvr },
-      groupVersionKind: { ...e.gvk },
-      scope: e.namespaced ? "namespace" : "root",
-      namespaced: e.namespaced,
-    }));
+    return hits.map(mappingOf);
   }
 
   /** The preferred mapping of a kind: which resource serves it, in which version, with which scope. */
@@ -260,6 +296,31 @@ export class RESTMapper {
       );
     }
     return hit;
+  }
+
+  /**
+   * What `kubectl get <arg>` works on (cli-runtime's mappingFor): the argument as a resource first
+   * ("po", "deploy.apps", "deployments.v1.apps": resource.version.group, then resource.group), else
+   * as a kind ("CronTab.stable.example.com", "CronTab.v1.stable.example.com"; a kind without a group
+   * is looked up in the core group only, as kubectl does). The kind matches as written or in lower
+   * case. Throws UnknownResourceTypeError (a NoMatchError) with kubectl's text when nothing matches.
+   */
+  mappingFor(arg: string): RESTMapping {
+    const { gvr, groupResource } = parseResourceArg(arg);
+    for (const p of gvr === undefined ? [groupResource] : [gvr, groupResource]) {
+      const hit = this.#matchResource(p)[0];
+      if (hit !== undefined) return mappingOf(hit);
+    }
+    const { gvk, groupKind } = parseKindArg(arg);
+    const asKind = (group: string, kind: string, versions: string[]) =>
+      this.restMappings({ group, kind }, ...versions).find(
+        (m) => m.groupVersionKind.kind === kind || kind === lower(m.groupVersionKind.kind),
+      );
+    const hit =
+      (gvk === undefined ? undefined : asKind(gvk.group, gvk.kind, [gvk.version])) ??
+      asKind(groupKind.group, groupKind.kind, []);
+    if (hit !== undefined) return hit;
+    throw new UnknownResourceTypeError(groupResource.resource, [...this.#unavailable.keys()]);
   }
 
   /** The singular name of a resource ("pods" → "pod"). */
@@ -348,6 +409,9 @@ export class DeferredRESTMapper {
   }
   resourceSingularizer(resource: string): Promise<string> {
     return this.#withReload((m) => m.resourceSingularizer(resource));
+  }
+  mappingFor(arg: string): Promise<RESTMapping> {
+    return this.#withReload((m) => m.mappingFor(arg));
   }
 }
 
