@@ -230,6 +230,21 @@ describe("CRDs the API server would refuse: an error, not broken code", () => {
       /spec\.names\.shortNames\[\] "TH" is not a DNS label/,
     ],
     [
+      "a category that is not a DNS label",
+      crd("things.g.example.com", thing("{ plural: things, kind: Thing, categories: [all, My_Stuff] }")),
+      /^in\.yaml, CRD things\.g\.example\.com: spec\.names\.categories\[\] "My_Stuff" is not a DNS label/,
+    ],
+    [
+      "a kind longer than 63 characters",
+      crd("things.g.example.com", thing(`{ plural: things, kind: T${"h".repeat(63)} }`)),
+      /^in\.yaml, CRD things\.g\.example\.com: kind Th+ is 64 characters long; the API server allows at most 63$/,
+    ],
+    [
+      "a default list kind longer than 63 characters",
+      crd("things.g.example.com", thing(`{ plural: things, kind: T${"h".repeat(59)} }`)),
+      /^in\.yaml, CRD things\.g\.example\.com: spec\.names\.listKind Th+List is 64 characters long; the API server allows at most 63$/,
+    ],
+    [
       "listKind equal to kind",
       crd("things.g.example.com", thing("{ plural: things, kind: Thing, listKind: Thing }")),
       /^in\.yaml, CRD things\.g\.example\.com: spec\.names\.listKind is the kind Thing; give the list its own kind \(default ThingList\)$/,

@@ -589,10 +589,19 @@ function parseCrd(doc: CrdDocument): ParsedCrd {
   label("spec.names.plural", plural);
   if (str(names.singular)) label("spec.names.singular", names.singular as string);
   for (const short of stringList(names.shortNames)) label("spec.names.shortNames[]", short);
-  if (!/^[A-Z][A-Za-z0-9]*$/.test(kind)) fail(`kind ${JSON.stringify(kind)} is not a valid kind name`, crd);
+  // Categories are data only (resources.ts, discovery), but the API server refuses the CRD for them.
+  for (const category of stringList(names.categories)) label("spec.names.categories[]", category);
+  // The API server wants a kind that is a DNS label in lower case (at most 63 characters); the
+  // generator, an identifier too.
+  const kindName = (field: string, value: string): void => {
+    if (!/^[A-Z][A-Za-z0-9]*$/.test(value))
+      fail(`${field} ${JSON.stringify(value)} is not a valid kind name`, crd);
+    if (value.length > 63)
+      fail(`${field} ${value} is ${value.length} characters long; the API server allows at most 63`, crd);
+  };
+  kindName("kind", kind);
   const listKind = str(names.listKind) ?? `${kind}List`;
-  if (!/^[A-Z][A-Za-z0-9]*$/.test(listKind))
-    fail(`spec.names.listKind ${JSON.stringify(listKind)} is not a valid kind name`, crd);
+  kindName("spec.names.listKind", listKind);
   if (listKind === kind)
     fail(`spec.names.listKind is the kind ${kind}; give the list its own kind (default ${kind}List)`, crd);
   if (name !== undefined && name !== `${plural}.${group}`)

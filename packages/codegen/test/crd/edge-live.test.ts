@@ -282,6 +282,17 @@ describe("edge-case CRDs against a real API server", () => {
         /spec\.names\.shortNames/,
       ],
       [
+        "category",
+        make(g, { plural: "things", kind: "Thing", categories: ["My_Stuff"] }),
+        /spec\.names\.categories/,
+      ],
+      ["kind of 64 characters", make(g, { plural: "things", kind: `T${"h".repeat(63)}` }), /kind Th+ is 64/],
+      [
+        "list kind of 64 characters",
+        make(g, { plural: "things", kind: `T${"h".repeat(59)}` }),
+        /spec\.names\.listKind Th+List is 64/,
+      ],
+      [
         "listKind = kind",
         make(g, { plural: "things", kind: "Thing", listKind: "Thing" }),
         /spec\.names\.listKind/,
@@ -309,7 +320,12 @@ describe("edge-case CRDs against a real API server", () => {
       );
     }
     // The control: the same CRD with valid names is accepted (dry run).
-    const ok = make(g, { plural: "things", kind: "Thing", shortNames: ["th"] });
+    const ok = make(g, {
+      plural: "things",
+      kind: `T${"h".repeat(58)}`,
+      shortNames: ["th"],
+      categories: ["all", "my-stuff"],
+    });
     assert.equal(crdFiles([{ file: "in.yaml", document: 1, object: ok }]).resources, 1);
     await rest.request({ method: "POST", path: CRDS, query: { dryRun: "All" }, body: ok });
   });
