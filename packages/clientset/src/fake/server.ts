@@ -1391,9 +1391,9 @@ export class FakeServer {
 
   #createSubresource(route: Route, body: unknown, dryRun: boolean): FakeResponse {
     const { res } = route;
-    const old = this.#existing(route);
     switch (route.subresource) {
       case "eviction": {
+        this.#existing(route);
         this.#delete(
           { ...route, subresource: "" },
           { dryRun, ...(isObject(body) && isObject(body.deleteOptions) ? body.deleteOptions : {}) },
@@ -1405,8 +1405,44 @@ export class FakeServer {
         };
       }
       case "binding": {
+        // The server's BindingREST: the URL's name, the target (as ValidatePodBinding), then the
+        // pod's state; the pod gets the node, the binding's annotations and PodScheduled.
+        const b: Obj = isObject(body) ? body : {};
+        if (b.metadata?.name !== route.name)
+          throw st.badRequest("name in URL does not match name in Binding object");
+        const kind = b.target?.kind ?? "";
+        const node = b.target?.name ?? "";
+        const errs: string[] = [];
+        if (kind !== "" && kind !== "Node")
+          errs.push(
+            `target.kind: Unsupported value: ${JSON.stringify(kind)}: supported values: "Node", "<empty>"`,
+          );
+        if (node === "") errs.push("target.name: Required value");
+        if (errs.length > 0) throw st.internalPlain(errs.length === 1 ? errs[0]! : `[${errs.join(", ")}]`);
+        const old = this.#existing(route);
+        const refuse = (why: string) => st.conflict("", "pods/binding", route.name, why);
+        if (old.metadata.deletionTimestamp !== undefined)
+          throw refuse(`pod ${route.name} is being deleted, cannot be assigned to a host`);
+        if ((old.spec?.nodeName ?? "") !== "")
+          throw refuse(`pod ${route.name} is already assigned to node ${JSON.stringify(old.spec.nodeName)}`);
+        if ((old.spec?.schedulingGates ?? []).length > 0)
+          throw refuse(`pod ${route.name} has non-empty .spec.schedulingGates`);
         const next = clone(old);
-        next.spec = { ...(next.spec ?? {}), nodeName: (body as Obj)?.target?.name };
+        next.spec = { ...(next.spec ?? {}), nodeName: node };
+        if (isObject(b.metadata.annotations) && Object.keys(b.metadata.annotations).length > 0)
+          next.metadata.annotations = { ...(next.metadata.annotations ?? {}), ...b.metadata.annotations };
+        next.status = { ...(next.status ?? {}) };
+        const conditions: Obj[] = [...(next.status.conditions ?? [])];
+        const i = conditions.findIndex((c) => c.type === "PodScheduled");
+        const scheduled = {
+          type: "PodScheduled",
+          status: "True",
+          lastProbeTime: null,
+          lastTransitionTime: timestamp(this.#now()),
+        };
+        if (i < 0) conditions.push(scheduled);
+        else if (conditions[i]!.status !== "True") conditions[i] = { ...conditions[i], ...scheduled };
+        next.status.conditions = conditions;
         this.#commitUpdate(res, old, next, dryRun);
         return {
           code: 201,
@@ -1414,6 +1450,7 @@ export class FakeServer {
         };
       }
       case "token": {
+        this.#existing(route);
         const tr = clone((body as Obj) ?? {});
         tr.status = {
           token: `fake-token-${randomUUID()}`,
@@ -1422,6 +1459,7 @@ export class FakeServer {
         return { code: 201, body: tr };
       }
       default:
+        this.#existing(route);
         throw st.methodNotAllowed();
     }
   }

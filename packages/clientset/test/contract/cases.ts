@@ -907,6 +907,112 @@ c("status", "a new Pod's status is Pending", { phase: "Pending" }, async (x) => 
   return { phase: p.status.phase };
 });
 
+c(
+  "status",
+  "binding: the URL's name (400), the target (500), a bound, deleting or gated pod (409); it sets the node, PodScheduled and the binding's annotations",
+  {
+    noName: { code: 500, message: "target.name: Required value" },
+    badKind: {
+      code: 500,
+      message: 'target.kind: Unsupported value: "Pod": supported values: "Node", "<empty>"',
+    },
+    both: {
+      code: 500,
+      message:
+        '[target.kind: Unsupported value: "Pod": supported values: "Node", "<empty>", target.name: Required value]',
+    },
+    otherName: {
+      code: 400,
+      reason: "BadRequest",
+      message: "name in URL does not match name in Binding object",
+    },
+    missingBad: {
+      code: 500,
+      message:
+        '[target.kind: Unsupported value: "Pod": supported values: "Node", "<empty>", target.name: Required value]',
+    },
+    managers: [["org-rest", "Update", ""]],
+    first: { succeeded: true },
+    second: {
+      code: 409,
+      reason: "Conflict",
+      message: 'Operation cannot be fulfilled on pods/binding "p": pod p is already assigned to node "n1"',
+      details: { name: "p", kind: "pods/binding" },
+    },
+    missing: {
+      code: 404,
+      reason: "NotFound",
+      message: 'pods "zz" not found',
+      details: { name: "zz", kind: "pods" },
+    },
+    deleting: {
+      code: 409,
+      reason: "Conflict",
+      message:
+        'Operation cannot be fulfilled on pods/binding "d": pod d is being deleted, cannot be assigned to a host',
+      details: { name: "d", kind: "pods/binding" },
+    },
+    gated: {
+      code: 409,
+      reason: "Conflict",
+      message: 'Operation cannot be fulfilled on pods/binding "g": pod g has non-empty .spec.schedulingGates',
+      details: { name: "g", kind: "pods/binding" },
+    },
+    node: "n1",
+    annotations: { "example.com/a": "1" },
+    conditions: [{ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: "<time>" }],
+  },
+  async (x) => {
+    await pods(x).create(pod("p"));
+    const bind = (name: string, body: Obj) =>
+      failure(
+        x.rest.request<any>({
+          method: "POST",
+          group: "",
+          version: "v1",
+          namespace: x.ns,
+          resource: "pods",
+          name,
+          subresource: "binding",
+          body: { apiVersion: "v1", kind: "Binding", metadata: { name }, ...body },
+        }),
+      );
+    const noName = await bind("p", { target: { kind: "Node" } });
+    const badKind = await bind("p", { target: { kind: "Pod", name: "n1" } });
+    const both = await bind("p", { target: { kind: "Pod" } });
+    const otherName = await bind("p", { metadata: { name: "q" }, target: { name: "n1" } });
+    const missingBad = await bind("zz", { target: { kind: "Pod" } });
+    const first = await bind("p", {
+      metadata: { name: "p", annotations: { "example.com/a": "1" } },
+      target: { name: "n1" },
+    });
+    const second = await bind("p", { target: { kind: "Node", name: "n2" } });
+    const missing = await bind("zz", { target: { name: "n1" } });
+    const p = await pods(x).get("p");
+    await pods(x).create({ ...pod("d"), metadata: { name: "d", finalizers: [finalizer] } });
+    await pods(x).delete("d");
+    const deleting = await bind("d", { target: { name: "n1" } });
+    await pods(x).create({ ...pod("g", { schedulingGates: [{ name: "example.com/gate" }] }) });
+    const gated = await bind("g", { target: { name: "n1" } });
+    await pods(x).patch("d", PatchType.Merge, { metadata: { finalizers: null } });
+    return {
+      noName,
+      badKind,
+      both,
+      otherName,
+      missingBad,
+      managers: p.metadata.managedFields.map((m: any) => [m.manager, m.operation, m.subresource ?? ""]),
+      first,
+      second,
+      missing,
+      deleting,
+      gated,
+      node: p.spec.nodeName,
+      annotations: p.metadata.annotations ?? null,
+      conditions: mask(p.status.conditions ?? null),
+    };
+  },
+);
 // ---------------------------------------------------------------- delete
 c(
   "delete",
