@@ -664,28 +664,44 @@ const kinds = (specs: string[], version = "v1") =>
     .join("---\n");
 
 describe("generated names that would collide", () => {
-  it("kinds Foo and FooNamespace: the later kind's informer names get the group-version's prefix (FooNamespaceLister was declared twice)", async () => {
-    const text = kinds(["foos:Foo", "foonamespaces:FooNamespace"]);
-    const informers = crdFiles(parseManifests(text, "in.yaml")).files.get("informers.ts")!;
-    assert.deepEqual(
-      [...informers.matchAll(/^export interface (\w+) extends (\w+<[^>]*>)/gm)].map(
-        (m) => `${m[1]}: ${m[2]}`,
-      ),
+  it("kinds Foo and FooNamespace: only Foo's namespace lister is renamed (NV1FooNamespaceLister), whichever kind comes first by plural; no other name changes when one of the kinds is added", async () => {
+    const informerNames = (specs: string[]) =>
       [
-        "FooNamespaceNamespaceLister: NamespaceLister<NV1FooNamespace>",
-        "FooNamespaceLister: Lister<NV1FooNamespace>",
-        "FooNamespaceInformer: ResourceInformer<NV1FooNamespace, FooNamespaceLister>",
-        "NV1FooNamespaceLister: NamespaceLister<NV1Foo>",
-        "NV1FooLister: Lister<NV1Foo>",
-        "NV1FooInformer: ResourceInformer<NV1Foo, NV1FooLister>",
-      ],
-    );
+        ...crdFiles(parseManifests(kinds(specs), "in.yaml"))
+          .files.get("informers.ts")!
+          .matchAll(/^export interface (\w+) extends (\w+<[^>]*>)/gm),
+      ]
+        .map((m) => `${m[1]}: ${m[2]}`)
+        .sort();
+    const foo = [
+      "FooInformer: ResourceInformer<NV1Foo, FooLister>",
+      "FooLister: Lister<NV1Foo>",
+      "FooNamespaceLister: NamespaceLister<NV1Foo>",
+    ];
+    const fooNamespace = [
+      "FooNamespaceInformer: ResourceInformer<NV1FooNamespace, FooNamespaceLister>",
+      "FooNamespaceLister: Lister<NV1FooNamespace>",
+      "FooNamespaceNamespaceLister: NamespaceLister<NV1FooNamespace>",
+    ];
+    assert.deepEqual(informerNames(["foos:Foo"]), foo);
+    assert.deepEqual(informerNames(["foonamespaces:FooNamespace"]), fooNamespace);
+    const both = [
+      "FooInformer: ResourceInformer<NV1Foo, FooLister>",
+      "FooLister: Lister<NV1Foo>",
+      ...fooNamespace,
+      "NV1FooNamespaceLister: NamespaceLister<NV1Foo>",
+    ].sort();
+    // FooNamespace before Foo by plural (foonamespaces < foos: Foo's lister and informer were
+    // NV1FooLister and NV1FooInformer), and after it (zfoonamespaces).
+    assert.deepEqual(informerNames(["foos:Foo", "foonamespaces:FooNamespace"]), both);
+    assert.deepEqual(informerNames(["foos:Foo", "zfoonamespaces:FooNamespace"]), both);
     await generateAndCheck(
       "foo-namespace",
-      text,
-      `import type { FooNamespaceInformer, NV1FooInformer } from "./generated/informers.js";
-export const names = (a: FooNamespaceInformer, b: NV1FooInformer) =>
+      kinds(["foos:Foo", "foonamespaces:FooNamespace"]),
+      `import type { FooInformer, FooNamespaceInformer, NV1FooNamespaceLister } from "./generated/informers.js";
+export const names = (a: FooNamespaceInformer, b: FooInformer) =>
   [a.lister().fooNamespaces("ns").list(), b.lister().foos("ns").list()] as const;
+export const namespaced = (b: FooInformer): NV1FooNamespaceLister => b.lister().foos("ns");
 `,
     );
   });

@@ -41,6 +41,14 @@ export function emitInformers(model: ApiModel, options: InformersEmitOptions): s
   for (const name of ["Lister", "NamespaceLister", "ResourceInformer"])
     declared.add(name, { what: `the imported ${name}` });
   declared.add("InformerGroups", { what: "InformerGroups" });
+  // Every <Kind>Lister a kind has where its names are its own (in its first group-version).
+  const plainListers = new Set(
+    model.groupVersions.flatMap((gv) =>
+      gv.resources
+        .filter((r) => r.type && r.verbs.includes("list") && r.verbs.includes("watch"))
+        .map((r) => `${r.kind}Lister`),
+    ),
+  );
   for (const gv of model.groupVersions) {
     const gvName = `${upperFirst(gv.method)}Informers`;
     const gvText = `${gv.group || "core"}/${gv.version}`;
@@ -58,23 +66,32 @@ export function emitInformers(model: ApiModel, options: InformersEmitOptions): s
       if (!names.has(`${r.type.name} as ${local}`)) declared.add(local, owner("type (imported)"));
       names.add(`${r.type.name} as ${local}`);
       types.set(r.type.module, names);
-      // A kind whose names another kind already has gets the group-version's prefix: the same kind in
-      // two group-versions (the later one), core/v1's Namespace (CoreV1NamespaceLister: NamespaceLister
-      // is imported), Foo and FooNamespace (FooNamespaceLister).
-      const derived = (b: string) => [
-        ...(r.namespaced ? [`${b}NamespaceLister`] : []),
-        `${b}Lister`,
-        `${b}Informer`,
-      ];
-      const base = derived(r.kind).some((n) => declared.has(n)) ? upperFirst(gv.method) + r.kind : r.kind;
-      const whats = r.namespaced ? ["namespace lister", "lister", "informer"] : ["lister", "informer"];
-      for (const [i, n] of derived(base).entries()) declared.add(n, owner(whats[i]!));
+      // A kind's lister and informer are <Kind>Lister and <Kind>Informer unless those names are taken:
+      // by the same kind in an earlier group-version (this one gets the group-version's prefix) or by
+      // an import (core/v1's Namespace: CoreV1NamespaceLister, as NamespaceLister is imported).
+      const prefix = upperFirst(gv.method);
+      const base = [`${r.kind}Lister`, `${r.kind}Informer`].some((n) => declared.has(n))
+        ? prefix + r.kind
+        : r.kind;
+      // Its namespace lister <Kind>NamespaceLister is also what kind <Kind>Namespace's lister is called:
+      // then Foo's is NV1FooNamespaceLister, whichever of the kinds comes first, and FooNamespace's
+      // names, Foo's lister and Foo's informer stay those they have without the other kind.
+      let namespaceLister = `${base}NamespaceLister`;
+      if (
+        r.namespaced &&
+        base === r.kind &&
+        (plainListers.has(namespaceLister) || declared.has(namespaceLister))
+      )
+        namespaceLister = `${prefix}${namespaceLister}`;
+      if (r.namespaced) declared.add(namespaceLister, owner("namespace lister"));
+      declared.add(`${base}Lister`, owner("lister"));
+      declared.add(`${base}Informer`, owner("informer"));
       const what = `${r.kind} objects (${gvText})`;
       if (r.namespaced)
         decls.push(
           iface(
-            `${base}NamespaceLister`,
-            `${base}NamespaceLister lists the ${what} of one namespace from an informer's store.`,
+            namespaceLister,
+            `${namespaceLister} lists the ${what} of one namespace from an informer's store.`,
             `NamespaceLister<${local}>`,
           ),
         );
@@ -85,7 +102,7 @@ export function emitInformers(model: ApiModel, options: InformersEmitOptions): s
               name: r.getter,
               doc: `The lister of one namespace's ${r.kind} objects.`,
               params: "namespace",
-              returns: `${base}NamespaceLister`,
+              returns: namespaceLister,
             },
           ]
         : [];
