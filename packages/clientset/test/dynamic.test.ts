@@ -10,6 +10,7 @@ import { DiscoveryClient } from "../src/discovery/index.js";
 import {
   DeferredRESTMapper,
   DiscoveryCategoryExpander,
+  isNoMatchError,
   parseResourceArg,
   RESTMapper,
 } from "../src/restmapper/index.js";
@@ -326,16 +327,19 @@ const fixtureCRDs = [
   },
 ];
 
+const crdsOf = (e: Env) =>
+  e.dynamic.resource({ group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions" });
 let fixtures: Promise<void> | undefined;
-/** Installs the fixture CRDs (once) and waits until discovery serves every served version of each. */
+// Registered at the top level: an `after` called inside a test would run when that test ends.
+after(async () => {
+  if (fixtures === undefined) return;
+  const crds = crdsOf(await env());
+  await Promise.all(fixtureCRDs.map((c) => crds.delete(c.metadata.name).catch(() => {})));
+});
+/** Installs the fixture CRDs (once, for the tests of this file) and waits until discovery serves them. */
 function installFixtures(e: Env): Promise<void> {
   fixtures ??= (async () => {
-    const crds = e.dynamic.resource({
-      group: "apiextensions.k8s.io",
-      version: "v1",
-      resource: "customresourcedefinitions",
-    });
-    after(() => Promise.all(fixtureCRDs.map((c) => crds.delete(c.metadata.name).catch(() => {}))));
+    const crds = crdsOf(e);
     for (const c of fixtureCRDs) {
       await crds.create({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", ...c });
     }
@@ -411,4 +415,38 @@ test("mappingFor resolves and refuses command-line arguments as kubectl get does
     want.includes("Cephalopod.sea.kc.clientset.test → sea.kc.clientset.test/v1/squids"),
     "kubectl read",
   );
+});
+
+test("a version that is not served fails as kubectl fails on it, naming the versions that are", async (t) => {
+  const e = await env();
+  await installFixtures(e);
+  const cacheDir = await mkdtemp(join(tmpdir(), "cs-unserved-kubectl-"));
+  t.after(() => rm(cacheDir, { recursive: true, force: true }));
+  const create = ["create", "--dry-run=client", "-o", "name", "--cache-dir", cacheDir, "-f", "-"];
+  const group = "one.kc.clientset.test";
+  const manifest = (version: string) =>
+    `apiVersion: ${group}/${version}\nkind: Widget\nmetadata: {name: w, namespace: default}\n`;
+  const k = await kubectl(e.cp, create, manifest("v2alpha1"));
+  assert.notEqual(k.code, 0);
+  assert.match(k.stderr, new RegExp(`no matches for kind "Widget" in version "${group}/v2alpha1"`));
+  const ok = await kubectl(e.cp, create, manifest("v1beta1"));
+  assert.equal(ok.code, 0, ok.stderr);
+
+  const served = `it is served in ${group}/v2, ${group}/v1, ${group}/v1beta1`;
+  const deferred = new DeferredRESTMapper(new DiscoveryClient(e.rest));
+  assert.equal(
+    (await deferred.restMapping({ group, kind: "Widget" }, "v1beta1")).resource.version,
+    "v1beta1",
+  );
+  await assert.rejects(deferred.restMapping({ group, kind: "Widget" }, "v2alpha1"), (err: unknown) => {
+    assert.ok(isNoMatchError(err));
+    assert.equal(
+      err.message,
+      `no matches for kind "Widget" in group "${group}", version "v2alpha1"; ${served}`,
+    );
+    return true;
+  });
+  await assert.rejects(deferred.resourceFor({ group, version: "v2alpha1", resource: "widgets" }), {
+    message: `no matches for resource "widgets" in group "${group}", version "v2alpha1"; ${served}`,
+  });
 });

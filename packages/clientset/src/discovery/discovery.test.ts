@@ -481,6 +481,40 @@ describe("RESTMapper from discovery", () => {
     });
   });
 
+  test("a version that is not served: the NoMatchError names the group-versions that serve it", async () => {
+    const m = await RESTMapper.fromDiscovery(new DiscoveryClient(aggregatedServer()));
+    assert.throws(
+      () => m.restMapping({ group: "autoscaling", kind: "HorizontalPodAutoscaler" }, "v2beta2"),
+      (err: unknown) =>
+        isNoMatchError(err) &&
+        err.message ===
+          'no matches for kind "HorizontalPodAutoscaler" in group "autoscaling", version "v2beta2"; ' +
+            "it is served in autoscaling/v2, autoscaling/v1",
+    );
+    assert.throws(
+      () => m.restMapping({ kind: "HorizontalPodAutoscaler" }, "v3"),
+      /version "v3"; it is served in autoscaling\/v2, autoscaling\/v1$/,
+      "any group",
+    );
+    assert.throws(
+      () => m.resourceFor({ group: "autoscaling", version: "v2beta2", resource: "hpa" }),
+      /^NoMatchError: no matches for resource "hpa" in group "autoscaling", version "v2beta2"; it is served in autoscaling\/v2, autoscaling\/v1$/,
+    );
+    assert.throws(
+      () => m.resourceFor({ version: "v9", resource: "pods" }),
+      /resource "pods" in version "v9"; it is served in v1$/,
+    );
+    // Not served in any version, or in another group only: the usual hint.
+    assert.throws(
+      () => m.resourceFor({ group: "apps", version: "v1", resource: "hpa" }),
+      /; check the spelling, or whether the API \(e.g. a CRD\) is installed$/,
+    );
+    assert.throws(
+      () => m.restMapping({ group: "apps", kind: "Pod" }, "v1"),
+      /; check the spelling, or whether the API \(e.g. a CRD\) is installed$/,
+    );
+  });
+
   test("categories: every resource of a category once, in discovery order", async () => {
     const expander = new DiscoveryCategoryExpander(new DiscoveryClient(aggregatedServer()));
     assert.deepEqual(await expander.expand("all"), [

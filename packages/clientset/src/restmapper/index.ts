@@ -2,7 +2,7 @@
 // `RESTMapper` maps from one discovery snapshot (synchronous); `DeferredRESTMapper` loads it on
 // first use and reloads once when something is not found (e.g. a CRD installed since).
 import type { CallOptions } from "@org/rest";
-import { type DiscoveryClient, parseGroupVersion } from "../discovery/index.js";
+import { type DiscoveryClient, groupVersionString, parseGroupVersion } from "../discovery/index.js";
 import type { APIGroup, APIResourceList } from "../discovery/types.js";
 import type { GroupVersionResource } from "../dynamic/index.js";
 import type { GroupVersionKind } from "../runtime/descriptor.js";
@@ -197,7 +197,16 @@ export class RESTMapper {
   }
 
   /** Nothing matched: if the group-version asked for could not be discovered, the error says so. */
-  #noMatch(what: string, group: string | undefined, versions: readonly string[]): NoMatchError {
+  /**
+   * Nothing matched: if the group-version asked for could not be discovered, the error says so; if
+   * only the version was wrong (not served, or no longer), it names the group-versions that serve it.
+   */
+  #noMatch(
+    what: string,
+    group: string | undefined,
+    versions: readonly string[],
+    servedIn: readonly { gvk: GroupVersionKind }[] = [],
+  ): NoMatchError {
     for (const [gv, why] of this.#unavailable) {
       const p = parseGroupVersion(gv);
       if (p.group !== group || (versions.length > 0 && !versions.includes(p.version))) continue;
@@ -206,6 +215,9 @@ export class RESTMapper {
         `${gv} is served but could not be discovered (${why instanceof Error ? why.message : String(why)})`,
       );
     }
+    const gvs = [...new Set(servedIn.map((e) => groupVersionString(e.gvk.group, e.gvk.version)))];
+    if (versions.length > 0 && gvs.length > 0)
+      return new NoMatchError(what, `it is served in ${gvs.join(", ")}`);
     return new NoMatchError(what);
   }
 
@@ -248,7 +260,16 @@ export class RESTMapper {
   }
 
   #resourceNoMatch(p: PartialGroupVersionResource): NoMatchError {
-    return this.#noMatch(describe(p, `resource "${p.resource}"`), p.group, p.version ? [p.version] : []);
+    const versions = p.version ? [p.version] : [];
+    // The same resource in the same group, in the versions that are served.
+    const servedIn =
+      versions.length === 0
+        ? []
+        : this.#matchResource({ ...p, version: "" }).filter(
+            (e) =>
+              (p.group ?? "") === "" || e.gvr.group === p.group || (p.group === "core" && e.gvr.group === ""),
+          );
+    return this.#noMatch(describe(p, `resource "${p.resource}"`), p.group, versions, servedIn);
   }
 
   kindsFor(p: PartialGroupVersionResource): GroupVersionKind[] {
@@ -293,6 +314,7 @@ export class RESTMapper {
         describe({ group: gk.group, version: v.length > 0 ? v.join("|") : undefined }, `kind "${gk.kind}"`),
         gk.group,
         v,
+        v.length === 0 ? [] : this.restMappings(gk).map((m) => ({ gvk: m.groupVersionKind })),
       );
     }
     return hit;
