@@ -798,6 +798,44 @@ export const get = (c: GeneratedClientset): Promise<Thing> => c.nV1_beta1().thin
   });
 });
 
+describe("versions v1-1 and v11 in one package", () => {
+  // Kinds Gadget (first by plural) and Scale, with the scale subresource: each clientset module
+  // imports autoscaling/v1's Scale for Gadget, then the kind Scale under an alias with the module's
+  // prefix (both modules' was NExampleComV11Scale).
+  const kind = (plural: string, kind: string) =>
+    crd(
+      `${plural}.n.example.com`,
+      `{ group: n.example.com, scope: Namespaced, names: { plural: ${plural}, kind: ${kind} }, versions: [${[
+        "v1-1",
+        "v11",
+      ]
+        .map(
+          (v, i) =>
+            `{ name: ${v}, served: true, storage: ${i === 0}, subresources: { scale: { specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas } }, schema: { openAPIV3Schema: { type: object, properties: { spec: { type: object, properties: { replicas: { type: integer } } }, status: { type: object, properties: { replicas: { type: integer } } } } } } }`,
+        )
+        .join(", ")}] }`,
+    );
+  const text = `${kind("gadgets", "Gadget")}---\n${kind("scales", "Scale")}`;
+
+  it("get distinct import-alias prefixes (NExampleComV1_1, NExampleComV11) and compile", async () => {
+    const files = crdFiles(parseManifests(text, "in.yaml")).files;
+    const aliases = (path: string) => [...files.get(path)!.matchAll(/\bScale as (\w+),/g)].map((m) => m[1]);
+    assert.deepEqual(aliases("clientset/n.example.com/v1-1.ts"), ["NExampleComV1_1Scale"]);
+    assert.deepEqual(aliases("clientset/n.example.com/v11.ts"), ["NExampleComV11Scale"]);
+    await generateAndCheck(
+      "v1-1-v11",
+      text,
+      `import type { Scale as AutoscalingScale } from "@org/api-types/autoscaling/v1";
+import type { GeneratedClientset } from "./generated/clientset/index.js";
+import type { Scale as A } from "./generated/types/n.example.com/v1-1.js";
+import type { Scale as B } from "./generated/types/n.example.com/v11.js";
+export const get = (c: GeneratedClientset): Promise<[A, B, AutoscalingScale]> =>
+  Promise.all([c.nV1_1().scales("ns").get("s"), c.nV11().scales("ns").get("s"), c.nV11().scales("ns").getScale("s")]);
+`,
+    );
+  });
+});
+
 describe("two group-versions with one clientset method, two resources with one getter", () => {
   it("a CrdError naming both CRDs and their files (the generated code declared the method twice)", () => {
     // a.a.example.com (the first by name) keeps aV1(); the other two are spelled out, both aBCExampleComV1().

@@ -5,6 +5,7 @@ import {
   definitionModule,
   groupMethodNames,
   lowerCamel,
+  modulePrefix,
   pluralKind,
   resourceGetter,
 } from "./names.js";
@@ -62,6 +63,32 @@ describe("client-go names", () => {
       "apps.example.com/v1alpha1": "appsExampleComV1alpha1",
     });
   });
+  it("gives distinct module paths distinct alias prefixes (v1-1 and v11 were both V11)", () => {
+    assert.equal(modulePrefix("events/v1"), "EventsV1");
+    assert.equal(modulePrefix("meta/v1"), "MetaV1");
+    assert.equal(modulePrefix("stable.example.com/v1beta1"), "StableExampleComV1beta1");
+    assert.equal(modulePrefix("2fa.example.com/v1"), "_2faExampleComV1");
+    const paths = [
+      "n.example.com/v1-1",
+      "n.example.com/v11",
+      "n.example.com/v1--1",
+      "n.example.com/v1-1-1",
+      "n.example.com/v1-11",
+      "x-y.example.com/v1",
+      "x.y.example.com/v1",
+      "xy.example.com/v1",
+      "x--y.example.com/v1",
+      "a.1b.com/v1",
+      "a1b.com/v1",
+      "a-1b.com/v1",
+      "a--1b.com/v1",
+    ];
+    const prefixes = paths.map(modulePrefix);
+    assert.equal(new Set(prefixes).size, paths.length, prefixes.join(" "));
+    assert.deepEqual(prefixes.slice(0, 2), ["NExampleComV1_1", "NExampleComV11"]);
+    for (const p of prefixes) assert.match(p, /^[A-Za-z_$][A-Za-z0-9_$]*$/);
+  });
+
   it("orders versions as Kubernetes does", () => {
     const sorted = ["v1alpha1", "v1beta1", "v2", "v1", "v1beta2", "v2beta1"].sort(compareVersions);
     assert.deepEqual(sorted, ["v2", "v1", "v2beta1", "v1beta2", "v1beta1", "v1alpha1"]);

@@ -123,13 +123,25 @@ function identifierStart(s: string): string {
   return /^[0-9]/.test(s) ? `_${s}` : s;
 }
 
-/** "/" separated module path → PascalCase prefix: "events/v1" → "EventsV1". */
+/**
+ * A module path → the PascalCase prefix of the names imported from it where they need an alias:
+ * "events/v1" → "EventsV1", "stable.example.com/v1" → "StableExampleComV1". Distinct paths of DNS
+ * labels give distinct prefixes: a dash is "_" ("v1-1" → "V1_1", not v11's "V11"; "x-y.example.com" →
+ * "X_yExampleCom", not x.y's "XYExampleCom"), and a label after the first that starts with a digit
+ * (upperFirst cannot mark it) is preceded by "$" ("a.1b.com" → "A$1bCom", not a1b's "A1bCom").
+ */
 export function modulePrefix(module: string): string {
   return identifierStart(
     module
-      .split(/[/.-]/)
+      .split(/[/.]/)
       .filter(Boolean)
-      .map((p) => upperFirst(identifierPart(p)))
+      .map((label, i) => {
+        const part = label
+          .split(/(-+)/)
+          .map((w) => (w.startsWith("-") ? "_".repeat(w.length) : identifierPart(w)))
+          .join("");
+        return i > 0 && /^[0-9]/.test(part) ? `$${part}` : upperFirst(part);
+      })
       .join(""),
   );
 }
