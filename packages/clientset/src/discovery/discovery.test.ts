@@ -450,6 +450,9 @@ describe("RESTMapper from discovery", () => {
     };
     assert.equal(to("po"), "/v1/pods");
     assert.equal(to("Pod"), "/v1/pods");
+    assert.equal(to("PODS"), "/v1/pods", "plural and singular names in any case");
+    assert.equal(m.resourceFor({ resource: "PO" }).resource, "pods", "resourceFor folds short names too");
+    assert.equal(m.resourceFor({ group: "core", resource: "pods" }).group, "", "and knows core");
     assert.equal(to("calamari.sea"), "sea.example/v2/squids", "a resource's group may be a prefix");
     assert.equal(to("sq.v1.sea.example"), "sea.example/v1/squids");
     // The kind is neither the plural nor the singular: kubectl falls back to reading it as a kind.
@@ -461,6 +464,10 @@ describe("RESTMapper from discovery", () => {
     // kind is written as declared or in lower case.
     for (const [arg, type] of [
       ["Cephalopod", "Cephalopod"],
+      ["PO", "PO"],
+      ["SQ.sea.example", "SQ"],
+      ["pods.core", "pods"],
+      ["Pod.v1.core", "Pod"],
       ["Cephalopod.sea", "Cephalopod"],
       ["CEPHALOPOD.sea.example", "CEPHALOPOD"],
       ["squids.v3.sea.example", "squids"],

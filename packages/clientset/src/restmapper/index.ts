@@ -221,18 +221,23 @@ export class RESTMapper {
     return new NoMatchError(what);
   }
 
-  #matchResource(p: PartialGroupVersionResource): Entry[] {
+  /**
+   * `asKubectl`: only what kubectl accepts, for mappingFor: short names as written (kubectl's shortcut
+   * expander does not fold case; plural and singular names it does) and no "core" alias.
+   */
+  #matchResource(p: PartialGroupVersionResource, asKubectl = false): Entry[] {
     const name = lower(p.resource);
+    const shortName = asKubectl ? p.resource : name;
     const group = p.group ?? "";
     const version = p.version ?? "";
     const inVersion = (e: Entry) => version === "" || e.gvr.version === version;
     const inGroup = (e: Entry) =>
-      group === "" || e.gvr.group === group || (group === "core" && e.gvr.group === "");
+      group === "" || e.gvr.group === group || (!asKubectl && group === "core" && e.gvr.group === "");
     // A group without a version that names no group exactly is a prefix ("deploy.ap" is apps), as in
     // client-go's shortcut expander (short names first) and DefaultRESTMapper.
     const byPrefix = (e: Entry) => group !== "" && version === "" && e.gvr.group.startsWith(group);
     const named = (e: Entry) => e.gvr.resource === name || e.singular === name;
-    const short = (e: Entry) => e.shortNames.includes(name);
+    const short = (e: Entry) => e.shortNames.includes(shortName);
     let hits: Entry[] = [];
     for (const [where, how] of [
       [inGroup, named],
@@ -325,12 +330,12 @@ export class RESTMapper {
    * ("po", "deploy.apps", "deployments.v1.apps": resource.version.group, then resource.group), else
    * as a kind ("CronTab.stable.example.com", "CronTab.v1.stable.example.com"; a kind without a group
    * is looked up in the core group only, as kubectl does). The kind matches as written or in lower
-   * case. Throws UnknownResourceTypeError (a NoMatchError) with kubectl's text when nothing matches.
+   * case, a short name as written; "core" is no group. Throws UnknownResourceTypeError (a NoMatchError) with kubectl's text when nothing matches.
    */
   mappingFor(arg: string): RESTMapping {
     const { gvr, groupResource } = parseResourceArg(arg);
     for (const p of gvr === undefined ? [groupResource] : [gvr, groupResource]) {
-      const hit = this.#matchResource(p)[0];
+      const hit = this.#matchResource(p, true)[0];
       if (hit !== undefined) return mappingOf(hit);
     }
     const { gvk, groupKind } = parseKindArg(arg);
