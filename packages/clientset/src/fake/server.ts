@@ -14,6 +14,7 @@ import {
   hasStatus,
   isObject,
   type Obj,
+  own,
   put,
   resourceFromCRD,
   resourceKey,
@@ -801,6 +802,28 @@ export class FakeServer {
     return crd?.spec?.versions?.find((v: Obj) => v.name === version)?.schema?.openAPIV3Schema;
   }
 
+  /** A custom resource's scale subresource in the stored CRD's version (undefined: none). */
+  #crScale(res: FakeResource, version: string): { specReplicasPath?: string } | undefined {
+    if (res.crd === undefined) return undefined;
+    const crd = this.store.get("apiextensions.k8s.io/customresourcedefinitions", "", res.crd);
+    const scale = crd?.spec?.versions?.find((v: Obj) => v.name === version)?.subresources?.scale;
+    return isObject(scale) ? scale : undefined;
+  }
+
+  /**
+   * A custom resource's replicas at its scale's specReplicasPath must not be negative, as the CR
+   * strategy checks on every write (the cause's field is the path as the CRD spells it).
+   */
+  #crScaleCauses(res: FakeResource, version: string, o: Obj): ReturnType<typeof st.invalidValue>[] {
+    const path = this.#crScale(res, version)?.specReplicasPath;
+    if (typeof path !== "string") return [];
+    let v: unknown = o;
+    for (const p of path.replace(/^\./, "").split(".")) v = isObject(v) ? own(v, p) : undefined;
+    return typeof v === "number" && v < 0
+      ? [st.invalidValue(path, v, "should be a non-negative integer")]
+      : [];
+  }
+
   #typeOf(res: FakeResource, version: string): string | undefined {
     return this.schema.roots[`${res.group}/${version}/${res.kind}`];
   }
@@ -908,7 +931,12 @@ export class FakeServer {
       res,
       o,
       undefined,
-      decoded === undefined ? [] : validateCustomResource(decoded, this.#structural(res, version)),
+      decoded === undefined
+        ? []
+        : [
+            ...validateCustomResource(decoded, this.#structural(res, version)),
+            ...this.#crScaleCauses(res, version, decoded),
+          ],
     );
     if (res.namespaced) this.#checkNamespace(res, route.namespace, m.name);
     const gr = this.#gr(res);
@@ -1105,7 +1133,12 @@ export class FakeServer {
       res,
       next,
       old,
-      res.crd === undefined ? [] : validateCustomResource(next, this.#structural(res, version), old),
+      res.crd === undefined
+        ? []
+        : [
+            ...validateCustomResource(next, this.#structural(res, version), old),
+            ...this.#crScaleCauses(res, version, next),
+          ],
     );
     if (old.metadata.deletionTimestamp !== undefined) {
       const added = (next.metadata.finalizers ?? []).filter(
@@ -1354,6 +1387,23 @@ export class FakeServer {
     return { code: 200, body: this.#out(res, version, this.#commitUpdate(res, old, next, opts.dryRun)) };
   }
 
+  /**
+   * A Scale's replicas must not be negative: a built-in's 422 is the Scale's (autoscaling's
+   * ValidateScale), a custom resource's its own kind's, for the field at specReplicasPath.
+   */
+  #checkScale(route: Route, replicas: unknown): void {
+    const { res, version } = route;
+    if (typeof replicas !== "number" || replicas >= 0) return;
+    if (res.crd === undefined)
+      throw st.invalid("autoscaling", "Scale", route.name, [
+        st.invalidValue("spec.replicas", replicas, "must be greater than or equal to 0"),
+      ]);
+    const path = this.#crScale(res, version)?.specReplicasPath ?? ".spec.replicas";
+    throw st.invalid(res.group, res.kind, route.name, [
+      st.invalidValue(path, replicas, "should be a non-negative integer"),
+    ]);
+  }
+
   /** An apply of the scale subresource: the parent's replicas, owned through the "scale" subresource. */
   #applyScale(
     route: Route,
@@ -1362,6 +1412,13 @@ export class FakeServer {
     opts: { dryRun: boolean; force: boolean },
   ): FakeResponse {
     const old = this.#existing(route);
+    if (route.res.crd !== undefined) {
+      // As kube-apiserver 1.36 answers it: the apply is converted to the CR's version and fails.
+      const m = isObject(cfg.metadata) ? cfg.metadata : {};
+      throw st.internalPlain(
+        `failed to convert new object (${m.namespace ?? ""}/${m.name ?? ""}; autoscaling/v1, Kind=Scale) to proper version: request to convert CR to an invalid group/version: autoscaling/v1`,
+      );
+    }
     const result = applyScale({
       live: old,
       replicas: cfg.spec?.replicas,
@@ -1371,6 +1428,7 @@ export class FakeServer {
       now: timestamp(this.#now()),
     });
     if ("conflicts" in result) throw st.applyConflict(result.conflicts);
+    this.#checkScale(route, cfg.spec?.replicas);
     const next = result.object;
     if (!jsonEqual(specPart(old), specPart(next)))
       next.metadata.generation = (old.metadata.generation ?? 0) + 1;
@@ -1490,6 +1548,7 @@ export class FakeServer {
 
   #updateScale(route: Route, body: Obj, dryRun: boolean): Obj {
     const old = this.#existing(route);
+    this.#checkScale(route, body.spec?.replicas);
     const rv = body.metadata?.resourceVersion;
     if (rv !== undefined && rv !== "" && rv !== old.metadata.resourceVersion) {
       throw st.conflict(route.res.group, route.res.resource, route.name, st.optimisticLockMessage);

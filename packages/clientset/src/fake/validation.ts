@@ -278,6 +278,20 @@ function podUpdateCauses(o: Obj, old: Obj): Cause[] {
   return jsonEq(sortKeys(munged), sortKeys(was)) ? [] : [st.forbiddenField("spec", podUpdatable)];
 }
 
+/** Workload resources whose spec.replicas the registry's validation requires to be 0 or more. */
+const scaled = new Set([
+  "apps/deployments",
+  "apps/replicasets",
+  "apps/statefulsets",
+  "/replicationcontrollers",
+]);
+
+function replicaCauses(res: FakeResource, o: Obj): Cause[] {
+  const n = o.spec?.replicas;
+  if (!scaled.has(`${res.group}/${res.resource}`) || typeof n !== "number" || n >= 0) return [];
+  return [st.invalidValue("spec.replicas", n, "must be greater than or equal to 0")];
+}
+
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (!isObject(v)) return v;
@@ -318,6 +332,7 @@ export function validateObject(
   if (res.group === "apiextensions.k8s.io" && res.resource === "customresourcedefinitions")
     causes.push(...crdCauses(o));
   causes.push(...immutableCauses(res, o, old));
+  causes.push(...replicaCauses(res, o));
   if (res.group === "" && res.resource === "pods")
     causes.push(...(old === undefined ? podCauses(o) : podUpdateCauses(o, old)));
   causes.push(...schemaCauses);

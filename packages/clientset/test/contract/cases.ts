@@ -1013,6 +1013,468 @@ c(
     };
   },
 );
+c(
+  "status",
+  "negative replicas: the Scale's 422 (update, patch, apply) of workloads, a custom resource's own (its applyScale a 500), the parent's on the main resource",
+  {
+    deployments: {
+      put: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'Scale.autoscaling "d" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+        details: {
+          name: "d",
+          group: "autoscaling",
+          kind: "Scale",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -1: must be greater than or equal to 0",
+              field: "spec.replicas",
+            },
+          ],
+        },
+      },
+      patch: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'Scale.autoscaling "d" is invalid: spec.replicas: Invalid value: -2: must be greater than or equal to 0',
+        details: {
+          name: "d",
+          group: "autoscaling",
+          kind: "Scale",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -2: must be greater than or equal to 0",
+              field: "spec.replicas",
+            },
+          ],
+        },
+      },
+      apply: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'Scale.autoscaling "d" is invalid: spec.replicas: Invalid value: -3: must be greater than or equal to 0',
+        details: {
+          name: "d",
+          group: "autoscaling",
+          kind: "Scale",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -3: must be greater than or equal to 0",
+              field: "spec.replicas",
+            },
+          ],
+        },
+      },
+      applyOK: { succeeded: true },
+      main: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'Deployment.apps "d" is invalid: spec.replicas: Invalid value: -4: must be greater than or equal to 0',
+        details: {
+          name: "d",
+          group: "apps",
+          kind: "Deployment",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -4: must be greater than or equal to 0",
+              field: "spec.replicas",
+            },
+          ],
+        },
+      },
+      replicas: 2,
+    },
+    replicasets: {
+      put: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'Scale.autoscaling "r" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+        details: {
+          name: "r",
+          group: "autoscaling",
+          kind: "Scale",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -1: must be greater than or equal to 0",
+              field: "spec.replicas",
+            },
+          ],
+        },
+      },
+      patch: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'Scale.autoscaling "r" is invalid: spec.replicas: Invalid value: -2: must be greater than or equal to 0',
+        details: {
+          name: "r",
+          group: "autoscaling",
+          kind: "Scale",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -2: must be greater than or equal to 0",
+              field: "spec.replicas",
+            },
+          ],
+        },
+      },
+      apply: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'Scale.autoscaling "r" is invalid: spec.replicas: Invalid value: -3: must be greater than or equal to 0',
+        details: {
+          name: "r",
+          group: "autoscaling",
+          kind: "Scale",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -3: must be greater than or equal to 0",
+              field: "spec.replicas",
+            },
+          ],
+        },
+      },
+      applyOK: { succeeded: true },
+      main: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'ReplicaSet.apps "r" is invalid: spec.replicas: Invalid value: -4: must be greater than or equal to 0',
+        details: {
+          name: "r",
+          group: "apps",
+          kind: "ReplicaSet",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -4: must be greater than or equal to 0",
+              field: "spec.replicas",
+            },
+          ],
+        },
+      },
+      replicas: 2,
+    },
+    statefulsets: {
+      put: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'Scale.autoscaling "s" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+        details: {
+          name: "s",
+          group: "autoscaling",
+          kind: "Scale",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -1: must be greater than or equal to 0",
+              field: "spec.replicas",
+            },
+          ],
+        },
+      },
+      patch: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'Scale.autoscaling "s" is invalid: spec.replicas: Invalid value: -2: must be greater than or equal to 0',
+        details: {
+          name: "s",
+          group: "autoscaling",
+          kind: "Scale",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -2: must be greater than or equal to 0",
+              field: "spec.replicas",
+            },
+          ],
+        },
+      },
+      apply: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'Scale.autoscaling "s" is invalid: spec.replicas: Invalid value: -3: must be greater than or equal to 0',
+        details: {
+          name: "s",
+          group: "autoscaling",
+          kind: "Scale",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -3: must be greater than or equal to 0",
+              field: "spec.replicas",
+            },
+          ],
+        },
+      },
+      applyOK: { succeeded: true },
+      main: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'StatefulSet.apps "s" is invalid: spec.replicas: Invalid value: -4: must be greater than or equal to 0',
+        details: {
+          name: "s",
+          group: "apps",
+          kind: "StatefulSet",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -4: must be greater than or equal to 0",
+              field: "spec.replicas",
+            },
+          ],
+        },
+      },
+      replicas: 2,
+    },
+    replicationcontrollers: {
+      put: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'Scale.autoscaling "rc" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+        details: {
+          name: "rc",
+          group: "autoscaling",
+          kind: "Scale",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -1: must be greater than or equal to 0",
+              field: "spec.replicas",
+            },
+          ],
+        },
+      },
+      patch: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'Scale.autoscaling "rc" is invalid: spec.replicas: Invalid value: -2: must be greater than or equal to 0',
+        details: {
+          name: "rc",
+          group: "autoscaling",
+          kind: "Scale",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -2: must be greater than or equal to 0",
+              field: "spec.replicas",
+            },
+          ],
+        },
+      },
+      apply: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'Scale.autoscaling "rc" is invalid: spec.replicas: Invalid value: -3: must be greater than or equal to 0',
+        details: {
+          name: "rc",
+          group: "autoscaling",
+          kind: "Scale",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -3: must be greater than or equal to 0",
+              field: "spec.replicas",
+            },
+          ],
+        },
+      },
+      applyOK: { succeeded: true },
+      main: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'ReplicationController "rc" is invalid: spec.replicas: Invalid value: -4: must be greater than or equal to 0',
+        details: {
+          name: "rc",
+          kind: "ReplicationController",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -4: must be greater than or equal to 0",
+              field: "spec.replicas",
+            },
+          ],
+        },
+      },
+      replicas: 2,
+    },
+    custom: {
+      put: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'Scaler.<group> "w" is invalid: .spec.replicas: Invalid value: -1: should be a non-negative integer',
+        details: {
+          name: "w",
+          group: "<group>",
+          kind: "Scaler",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -1: should be a non-negative integer",
+              field: ".spec.replicas",
+            },
+          ],
+        },
+      },
+      patch: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'Scaler.<group> "w" is invalid: .spec.replicas: Invalid value: -2: should be a non-negative integer',
+        details: {
+          name: "w",
+          group: "<group>",
+          kind: "Scaler",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -2: should be a non-negative integer",
+              field: ".spec.replicas",
+            },
+          ],
+        },
+      },
+      apply: {
+        code: 500,
+        message:
+          "failed to convert new object (/w; autoscaling/v1, Kind=Scale) to proper version: request to convert CR to an invalid group/version: autoscaling/v1",
+      },
+      applyOK: {
+        code: 500,
+        message:
+          "failed to convert new object (/w; autoscaling/v1, Kind=Scale) to proper version: request to convert CR to an invalid group/version: autoscaling/v1",
+      },
+      main: {
+        code: 422,
+        reason: "Invalid",
+        message:
+          'Scaler.<group> "w" is invalid: .spec.replicas: Invalid value: -4: should be a non-negative integer',
+        details: {
+          name: "w",
+          group: "<group>",
+          kind: "Scaler",
+          causes: [
+            {
+              reason: "FieldValueInvalid",
+              message: "Invalid value: -4: should be a non-negative integer",
+              field: ".spec.replicas",
+            },
+          ],
+        },
+      },
+      replicas: 1,
+    },
+  },
+  async (x) => {
+    const apps = (resource: string) => ({ group: "apps", version: "v1", resource });
+    const tmpl = (name: string) => deployment(name).spec;
+    await deploys(x).create(deployment("d"));
+    await x.cs
+      .appsV1()
+      .replicaSets(x.ns)
+      .create({ ...deployment("r"), kind: "ReplicaSet" } as any);
+    await x.cs
+      .appsV1()
+      .statefulSets(x.ns)
+      .create({ ...deployment("s"), kind: "StatefulSet", spec: { ...tmpl("s"), serviceName: "s" } } as any);
+    await x.cs
+      .coreV1()
+      .replicationControllers(x.ns)
+      .create({
+        metadata: { name: "rc" },
+        spec: { replicas: 1, selector: { app: "rc" }, template: tmpl("rc").template },
+      } as any);
+    const gvr = await crd(x, "Scaler", { scale: true });
+    await x.dyn
+      .resource(gvr)
+      .namespace(x.ns)
+      .create({
+        apiVersion: `${gvr.group}/v1`,
+        kind: "Scaler",
+        metadata: { name: "w" },
+        spec: { replicas: 1 },
+      } as any);
+    const targets: [string, { group: string; version: string; resource: string }][] = [
+      ["d", apps("deployments")],
+      ["r", apps("replicasets")],
+      ["s", apps("statefulsets")],
+      ["rc", { group: "", version: "v1", resource: "replicationcontrollers" }],
+      ["w", gvr],
+    ];
+    const out: Record<string, unknown> = {};
+    for (const [name, r] of targets) {
+      const at = { ...r, namespace: x.ns, name, subresource: "scale" };
+      const s: any = await x.rest.request<any>({ method: "GET", ...at });
+      const put = await failure(
+        x.rest.request<any>({ method: "PUT", ...at, body: { ...s, spec: { replicas: -1 } } }),
+      );
+      const patch = await failure(
+        x.dyn
+          .resource(r)
+          .namespace(x.ns)
+          .patch(name, PatchType.Merge, { spec: { replicas: -2 } }, { subresource: "scale" }),
+      );
+      const apply = await failure(
+        x.rest.request<any>({
+          method: "PATCH",
+          ...at,
+          contentType: PatchType.Apply,
+          options: { fieldManager: "hpa", force: true },
+          body: { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name }, spec: { replicas: -3 } },
+        }),
+      );
+      const applyOK = await failure(
+        x.rest.request<any>({
+          method: "PATCH",
+          ...at,
+          contentType: PatchType.Apply,
+          options: { fieldManager: "hpa", force: true },
+          body: { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name }, spec: { replicas: 2 } },
+        }),
+      );
+      const main = await failure(
+        x.dyn
+          .resource(r)
+          .namespace(x.ns)
+          .patch(name, PatchType.Merge, { spec: { replicas: -4 } }),
+      );
+      const after: any = await x.rest.request<any>({ method: "GET", ...at });
+      const masked = (e: unknown) => JSON.parse(JSON.stringify(e).replaceAll(gvr.group, "<group>"));
+      out[r.group.includes(".") ? "custom" : r.resource] = masked({
+        put,
+        patch,
+        apply,
+        applyOK,
+        main,
+        replicas: after.spec.replicas,
+      });
+    }
+    return out;
+  },
+);
 // ---------------------------------------------------------------- delete
 c(
   "delete",

@@ -216,13 +216,19 @@ export function pod(name: string, extra: Obj = {}): Obj {
 }
 
 /**
- * Installs a namespaced CRD (status subresource unless `status: false`, open spec) of a unique
- * group; waits until it is served.
+ * Installs a namespaced CRD (status subresource unless `status: false`, a scale subresource on
+ * spec.replicas/status.replicas with `scale: true`, open spec) of a unique group; waits until it is
+ * served.
  */
 export async function crd(
   c: Ctx,
   kind: string,
-  opts: { scope?: "Namespaced" | "Cluster"; selectableFields?: string[]; status?: boolean } = {},
+  opts: {
+    scope?: "Namespaced" | "Cluster";
+    selectableFields?: string[];
+    status?: boolean;
+    scale?: boolean;
+  } = {},
 ): Promise<{ group: string; version: string; resource: string }> {
   const group = `${c.unique("g")}.example.com`;
   const plural = `${kind.toLowerCase()}s`;
@@ -250,6 +256,11 @@ export async function crd(
     },
   };
   if (opts.status !== false) version.subresources = { status: {} };
+  if (opts.scale === true)
+    version.subresources = {
+      ...version.subresources,
+      scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" },
+    };
   if (opts.selectableFields !== undefined)
     version.selectableFields = opts.selectableFields.map((jsonPath) => ({ jsonPath }));
   await crds.create({
