@@ -836,6 +836,35 @@ export const get = (c: GeneratedClientset): Promise<[A, B, AutoscalingScale]> =>
   });
 });
 
+describe("an import alias that is already a name of the module", () => {
+  it("gets a number: kinds Scale and NExampleComV1Scale next to autoscaling/v1's Scale, ObjectMeta and MetaV1ObjectMeta next to meta/v1's (each alias was declared twice)", async () => {
+    const scaled = (plural: string, kind: string) =>
+      crd(
+        `${plural}.n.example.com`,
+        `{ group: n.example.com, scope: Namespaced, names: { plural: ${plural}, kind: ${kind} }, versions: [{ name: v1, served: true, storage: true, subresources: { scale: { specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas } }, schema: { openAPIV3Schema: { type: object, properties: { spec: { type: object, properties: { replicas: { type: integer } } } } } } }] }`,
+      );
+    const text = [
+      scaled("gadgets", "Gadget"),
+      scaled("nexamplecomv1scales", "NExampleComV1Scale"),
+      scaled("scales", "Scale"),
+      scaled("objectmetas", "ObjectMeta"),
+      scaled("metav1objectmetas", "MetaV1ObjectMeta"),
+    ].join("---\n");
+    const { files } = crdFiles(parseManifests(text, "in.yaml"));
+    assert.match(files.get("clientset/n.example.com/v1.ts")!, /\n {2}Scale as NExampleComV1Scale2,\n/);
+    assert.match(files.get("types/n.example.com/v1.ts")!, /\bObjectMeta as MetaV1ObjectMeta2\b/);
+    await generateAndCheck(
+      "alias-taken",
+      text,
+      `import type { GeneratedClientset } from "./generated/clientset/index.js";
+import type { NExampleComV1Scale, Scale } from "./generated/types/n.example.com/v1.js";
+export const get = (c: GeneratedClientset): Promise<[Scale, NExampleComV1Scale]> =>
+  Promise.all([c.nV1().scales("ns").get("s"), c.nV1().nExampleComV1Scales("ns").get("s")]);
+`,
+    );
+  });
+});
+
 describe("two group-versions with one clientset method, two resources with one getter", () => {
   it("a CrdError naming both CRDs and their files (the generated code declared the method twice)", () => {
     // a.a.example.com (the first by name) keeps aV1(); the other two are spelled out, both aBCExampleComV1().

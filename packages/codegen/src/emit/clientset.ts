@@ -56,7 +56,9 @@ class TypeImports {
     }
     const existing = names.get(ref.name);
     if (existing) return existing;
-    const alias = this.used.has(ref.name) ? `${modulePrefix(ref.module)}${ref.name}` : ref.name;
+    // The module's prefix, then a number where that is taken too (kinds Scale and NExampleComV1Scale).
+    let alias = this.used.has(ref.name) ? `${modulePrefix(ref.module)}${ref.name}` : ref.name;
+    for (let i = 2; this.used.has(alias); i++) alias = `${modulePrefix(ref.module)}${ref.name}${i}`;
     this.used.add(alias);
     names.set(ref.name, alias);
     return alias;

@@ -122,7 +122,9 @@ class Scope {
     }
     const existing = names.get(name);
     if (existing) return existing;
-    const alias = this.used.has(name) ? `${modulePrefix(module)}${name}` : name;
+    // The module's prefix, then a number where that is taken too (a definition named MetaV1ObjectMeta).
+    let alias = this.used.has(name) ? `${modulePrefix(module)}${name}` : name;
+    for (let i = 2; this.used.has(alias); i++) alias = `${modulePrefix(module)}${name}${i}`;
     this.used.add(alias);
     names.set(name, alias);
     return alias;
