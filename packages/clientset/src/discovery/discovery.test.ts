@@ -208,6 +208,15 @@ describe("DiscoveryClient with aggregated discovery", () => {
     );
     assert.ok(err instanceof GroupDiscoveryFailedError);
     assert.deepEqual([...err.groups.keys()], ["metrics.k8s.io/v1beta1", "custom.metrics.k8s.io/v1beta2"]);
+    assert.equal(
+      err.message,
+      "unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: the server's " +
+        "discovery document for metrics.k8s.io/v1beta1 is stale (its API server is unreachable), " +
+        "custom.metrics.k8s.io/v1beta2: the server's discovery document for custom.metrics.k8s.io/v1beta2 " +
+        "is stale (its API server is unreachable); check those APIServices (kubectl get apiservices) or " +
+        "use the partial result in .resources",
+      "each group-version with why",
+    );
     assert.deepEqual(
       err.resources.map((l) => [l.groupVersion, l.resources.map((r) => r.name)]),
       [

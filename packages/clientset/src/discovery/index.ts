@@ -29,8 +29,10 @@ export class GroupDiscoveryFailedError extends Error {
   /** What was discovered. */
   readonly resources: APIResourceList[];
   constructor(groups: ReadonlyMap<string, unknown>, resources: APIResourceList[]) {
+    // As client-go words it (and kubectl api-resources prints it): each group-version with its reason.
+    const why = [...groups].map(([gv, err]) => `${gv}: ${err instanceof Error ? err.message : String(err)}`);
     super(
-      `unable to retrieve the complete list of server APIs: ${[...groups.keys()].join(", ")}; ` +
+      `unable to retrieve the complete list of server APIs: ${why.join(", ")}; ` +
         "check those APIServices (kubectl get apiservices) or use the partial result in .resources",
     );
     this.name = "GroupDiscoveryFailedError";
