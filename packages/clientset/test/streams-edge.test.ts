@@ -301,6 +301,31 @@ describe("cp at the edges", () => {
     assert.deepEqual(await listing(kback), want);
   });
 
+  test("'.' and 'dir/..' copy the directory's contents out, as kubectl cp pod:. does", async () => {
+    await pods().create({
+      metadata: { name: "dots" },
+      spec: { nodeName, containers: [{ name: "main", image: "busybox" }] },
+    });
+    await makePodRunning(cp, ns.name, "dots", nodeName);
+    const setup = "mkdir -p d/e empty && printf f > f && printf g > d/e/g";
+    assert.equal((await pods().run("dots", ["sh", "-c", setup])).exitCode, 0);
+    const k = await kubectl(cp, ["cp", `${ns.name}/dots:.`, join(dir, "kdots")]);
+    assert.equal(k.code, 0, k.stderr);
+    const want = await listing(join(dir, "kdots"));
+    assert.deepEqual(want, [
+      "./",
+      "./d/",
+      `./d/e/`,
+      `./d/e/g ${sha(Buffer.from("g"))}`,
+      "./empty/",
+      `./f ${sha(Buffer.from("f"))}`,
+    ]);
+    for (const [i, path] of [".", "d/..", "./"].entries()) {
+      await pods().copyFromPod("dots", path, join(dir, `dots${i}`));
+      assert.deepEqual(await listing(join(dir, `dots${i}`)), want, path);
+    }
+  });
+
   test("a file whose own name starts with '-' comes out (kubectl's `tar cf - -dash` fails)", async () => {
     await pods().run("box", ["sh", "-c", "printf 'dash\\n' > ./-lone"]);
     const out = join(dir, "lone");

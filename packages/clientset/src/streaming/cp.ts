@@ -299,7 +299,8 @@ async function linkDestination(root: string, link: string, target: string): Prom
 
 /**
  * Copies a file or directory tree out of the container to `localPath` (kubectl cp <pod>:<remote>
- * <local>) with `tar cf -`, keeping modes and symlinks. An archive can come from a container that
+ * <local>) with `tar cf -`, keeping modes and symlinks; a directory's contents go into `localPath`
+ * (so `.` copies the working directory's). An archive can come from a container that
  * lies, so nothing is written outside `localPath`: entries named outside it (absolute, `..`), entries
  * under a symlink (nothing is written through one), and symlinks that lead outside it (checked once
  * the whole tree is written, through every link on the way) are refused with a CopyError; a link
@@ -313,7 +314,10 @@ export async function copyFromPod(
   opts: CopyOptions = {},
 ): Promise<void> {
   const src = posix.normalize(remotePath.replace(/\/+$/, "") || "/");
-  const base = posix.basename(src);
+  // ".", ".." and "/" have no name of their own to archive under their parent: their contents are
+  // archived from inside them ("tar cf - -C <dir> ."), entries named "." and "./<path>".
+  const whole = src === "/" || src === "." || src === ".." || src.endsWith("/..");
+  const base = whole ? "." : posix.basename(src);
   // A name that starts with "-" would be read as an option of tar: "./-name" is the same file.
   const member = base.startsWith("-") ? `./${base}` : base;
   const archive = await runTar(rest, target, "copyFromPod", opts, [
@@ -321,7 +325,7 @@ export async function copyFromPod(
     "cf",
     "-",
     "-C",
-    posix.dirname(src),
+    whole ? src : posix.dirname(src),
     member,
   ]);
   const root = resolve(localPath);
@@ -350,11 +354,13 @@ export async function copyFromPod(
     if (st?.isSymbolicLink()) await unlink(out);
   };
   for (const e of untar(archive)) {
-    const rel = posix.normalize(e.name).replace(/\/+$/, "");
-    if (rel !== base && !rel.startsWith(`${base}/`)) {
-      throw refuse(e.name, `is outside ${remotePath}`);
-    }
-    const out = resolve(root, ...rel.slice(base.length).split("/").filter(Boolean));
+    const rel = posix.normalize(e.name).replace(/\/+$/, "") || "/";
+    const inside = whole
+      ? !rel.startsWith("/") && rel !== ".." && !rel.startsWith("../")
+      : rel === base || rel.startsWith(`${base}/`);
+    if (!inside) throw refuse(e.name, `is outside ${remotePath}`);
+    const under = whole ? (rel === "." ? "" : rel) : rel.slice(base.length);
+    const out = resolve(root, ...under.split("/").filter(Boolean));
     if (out !== root && !out.startsWith(root + sep)) {
       throw refuse(e.name, `would be written outside ${localPath}`);
     }
