@@ -710,6 +710,11 @@ export const namespaced = (b: FooInformer): NV1FooNamespaceLister => b.lister().
     const text = kinds(["avs:AV1:a.example.com"]);
     const files = crdFiles(parseManifests(text, "in.yaml")).files;
     assert.match(files.get("clientset/index.ts")!, /\n {2}aV1\(\): AV1GroupInterface;\n/);
+    // The doc comment says which name client-go has and why this one differs (it said "client-go's AV1Interface" only).
+    assert.match(
+      files.get("clientset/a.example.com/v1.ts")!,
+      /\n \* AV1GroupInterface: the a\.example\.com\/v1 resources \(client-go's AV1Interface; AV1Interface is kind AV1's\n \* interface here\)\.\n \*\/\nexport interface AV1GroupInterface \{\n/,
+    );
     assert.match(files.get("clientset/a.example.com/v1.ts")!, /\nexport interface AV1Interface extends\n/);
     assert.match(
       files.get("clientset/a.example.com/v1.ts")!,
@@ -786,6 +791,15 @@ describe("versions that are DNS labels but not vN, vNalphaM or vNbetaM", () => {
     assert.match(
       index,
       /\nimport \{ nV1_beta1, type NV1_beta1Interface \} from "\.\/n\.example\.com\/v1-beta1\.js";\n/,
+    );
+    // A version with a dash is no Go package: no client-go name to cite (it said "client-go's NV1_beta1Interface").
+    assert.match(
+      files.get("clientset/n.example.com/v1-beta1.ts")!,
+      /\n\/\*\* NV1_beta1Interface: the n\.example\.com\/v1-beta1 resources\. \*\/\n/,
+    );
+    assert.match(
+      files.get("clientset/n.example.com/v1beta1.ts")!,
+      /\n\/\*\* NV1beta1Interface: the n\.example\.com\/v1beta1 resources \(client-go's NV1beta1Interface\)\. \*\/\n/,
     );
     await generateAndCheck(
       "versions",

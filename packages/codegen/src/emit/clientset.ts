@@ -307,10 +307,20 @@ export function emitGroupVersion(
   const body: Statement[] = [];
   for (const r of gv.resources)
     body.push(...resourceStatements(gv, r, types, methods, expansionImports, opts));
+  // client-go's name for the group-version's interface; ours differs where a kind's interface has it
+  // (kind AV1: AV1GroupInterface). A version with a dash is no Go package: client-go has no name for it.
+  const clientGo = `${upperFirst(gv.method)}Interface`;
+  const kindWithName = gv.resources.find((r) => r.interfaceName === clientGo);
+  const gvDoc =
+    kindWithName && gv.interfaceName !== clientGo
+      ? `${gv.interfaceName}: the ${gvName} resources (${gv.version.includes("-") ? "" : `client-go's ${clientGo}; `}${clientGo} is kind ${kindWithName.kind}'s interface here).`
+      : gv.version.includes("-")
+        ? `${gv.interfaceName}: the ${gvName} resources.`
+        : `${gv.interfaceName}: the ${gvName} resources (client-go's ${clientGo}).`;
   body.push({
     kind: "interface",
     name: gv.interfaceName,
-    doc: `${gv.interfaceName}: the ${gvName} resources (client-go's ${upperFirst(gv.method)}Interface).`,
+    doc: gvDoc,
     methods: gv.resources.map((r) => ({
       name: r.getter,
       parameters: r.namespaced ? [{ name: "namespace", type: "string" }] : [],
