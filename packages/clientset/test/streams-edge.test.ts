@@ -326,6 +326,19 @@ describe("cp at the edges", () => {
     }
   });
 
+  test("hard links come out as files with their content (kubectl cp writes the second name empty)", async () => {
+    const setup = "mkdir -p hl/sub && printf data > hl/one && ln hl/one hl/sub/two && ln hl/one hl/three";
+    assert.equal((await pods().run("box", ["sh", "-c", setup])).exitCode, 0);
+    await pods().copyFromPod("box", "hl", join(dir, "hl"));
+    const data = sha(Buffer.from("data"));
+    const want = ["./", `./one ${data}`, "./sub/", `./sub/two ${data}`, `./three ${data}`];
+    assert.deepEqual(await listing(join(dir, "hl")), want);
+    const k = await kubectl(cp, ["cp", `${ns.name}/box:hl`, join(dir, "khl")]);
+    assert.equal(k.code, 0, k.stderr);
+    const names = (l: string[]) => l.map((x) => x.split(" ")[0]);
+    assert.deepEqual(names(await listing(join(dir, "khl"))), names(want));
+  });
+
   test("a file whose own name starts with '-' comes out (kubectl's `tar cf - -dash` fails)", async () => {
     await pods().run("box", ["sh", "-c", "printf 'dash\\n' > ./-lone"]);
     const out = join(dir, "lone");

@@ -176,6 +176,24 @@ describe("copyFromPod refuses what would land outside the destination", () => {
     assert.equal(await readlink(join(dest, "sub", "b")), "..");
   });
 
+  test("a hard link is a copy of its file; one to a file outside the copy, or not in it, is refused", async () => {
+    const { box, dest } = await place("hardlinks");
+    const ok = archive(entry("out/", "5"), entry("out/a", "0", "data"), entry("out/b", "1", "", "out/a"));
+    await copyFromPod(container(() => ({ stdout: ok })).rest, target, "out", dest);
+    assert.deepEqual(await readdir(dest), ["a", "b"]);
+    assert.equal(await readFile(join(dest, "b"), "utf8"), "data");
+    for (const [i, to] of ["/etc/passwd", "out/../../x", "out/missing"].entries()) {
+      const bad = archive(entry("out/", "5"), entry("out/b", "1", "", to));
+      const d = join(box, `bad-${i}`);
+      await assert.rejects(
+        copyFromPod(container(() => ({ stdout: bad })).rest, target, "out", d),
+        (e: unknown) =>
+          e instanceof CopyError && e.message.includes('archive entry "out/b"') && e.message.includes(to),
+      );
+      assert.equal(await exists(join(d, "b")), false, to);
+    }
+  });
+
   test("links to absolute paths and out of the tree are refused; links inside it, through links, are kept", async () => {
     for (const [i, to] of ["/etc/passwd", "../../etc", ".."].entries()) {
       const { dest } = await place(`bad-link-${i}`);

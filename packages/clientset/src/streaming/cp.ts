@@ -299,7 +299,8 @@ async function linkDestination(root: string, link: string, target: string): Prom
 
 /**
  * Copies a file or directory tree out of the container to `localPath` (kubectl cp <pod>:<remote>
- * <local>) with `tar cf -`, keeping modes and symlinks; a directory's contents go into `localPath`
+ * <local>) with `tar cf -`, keeping modes and symlinks (a hard link comes out as a copy of its file;
+ * kubectl writes it empty); a directory's contents go into `localPath`
  * (so `.` copies the working directory's). An archive can come from a container that
  * lies, so nothing is written outside `localPath`: entries named outside it (absolute, `..`), entries
  * under a symlink (nothing is written through one), and symlinks that lead outside it (checked once
@@ -353,16 +354,32 @@ export async function copyFromPod(
     const st = await lstat(out).catch(() => undefined);
     if (st?.isSymbolicLink()) await unlink(out);
   };
-  for (const e of untar(archive)) {
-    const rel = posix.normalize(e.name).replace(/\/+$/, "") || "/";
+  /** Where the archive's entry `name` goes under `root`; a CopyError for a name outside the copy. */
+  const localOf = (name: string, entryName = name) => {
+    const rel = posix.normalize(name).replace(/\/+$/, "") || "/";
     const inside = whole
       ? !rel.startsWith("/") && rel !== ".." && !rel.startsWith("../")
       : rel === base || rel.startsWith(`${base}/`);
-    if (!inside) throw refuse(e.name, `is outside ${remotePath}`);
+    if (!inside)
+      throw refuse(entryName, `${name === entryName ? "is" : `links to ${name},`} outside ${remotePath}`);
     const under = whole ? (rel === "." ? "" : rel) : rel.slice(base.length);
     const out = resolve(root, ...under.split("/").filter(Boolean));
     if (out !== root && !out.startsWith(root + sep)) {
-      throw refuse(e.name, `would be written outside ${localPath}`);
+      throw refuse(entryName, `would be written outside ${localPath}`);
+    }
+    return out;
+  };
+  // The files written so far, by local path: a hard link ("1") is written as a copy of its file.
+  const files = new Map<string, Buffer>();
+  for (const e of untar(archive)) {
+    const out = localOf(e.name);
+    if (e.type === "1") {
+      const data = files.get(localOf(e.linkname, e.name));
+      if (data === undefined) {
+        throw refuse(e.name, `is a hard link to ${e.linkname}, which is not a file copied before it`);
+      }
+      e.data = data;
+      e.type = "0";
     }
     if (e.type !== "5" && e.type !== "2" && e.type !== "0" && e.type !== "7") continue;
     await checkParents(e.name, out);
@@ -387,6 +404,7 @@ export async function copyFromPod(
       await mkdir(dirname(out), { recursive: true });
       await writeFile(out, e.data, { mode: e.mode });
       await chmod(out, e.mode);
+      files.set(out, e.data);
     }
   }
   // Links are judged on the finished tree: a later entry can change where an earlier link leads.
