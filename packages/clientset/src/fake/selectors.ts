@@ -32,7 +32,8 @@ function splitUnescaped(s: string, sep: string): string[] {
   return out;
 }
 
-function unescapeField(s: string): string {
+/** apimachinery's UnescapeValue: `\\`, `\,` and `\=` escapes; an unescaped `,` or `=` is refused. */
+function unescapeValue(s: string): string {
   let out = "";
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
@@ -43,24 +44,31 @@ function unescapeField(s: string): string {
         i++;
         continue;
       }
-      throw new SelectorError(`invalid field selector: invalid escape sequence: \\${n ?? ""}`);
+      const rune = i + 1 < s.length ? String.fromCodePoint(s.codePointAt(i + 1)!) : "";
+      throw new SelectorError(`invalid field selector: invalid escape sequence: \\${rune}`);
     }
+    // Go prints the rune as its number (61 for "=").
+    if (c === "," || c === "=")
+      throw new SelectorError(`invalid field selector: unescaped character in value: ${c.charCodeAt(0)}`);
     out += c;
   }
   return out;
 }
 
-/** Parses a field selector (`a=b,c!=d`, with `\,` `\=` `\\` escapes). */
+/**
+ * Parses a field selector as the server does (fields.ParseSelector): the terms split at unescaped
+ * commas and sorted, empty ones skipped, each cut at its first `!=`, `==` or `=`; names and values
+ * are not trimmed (" metadata.name" is a field of its own).
+ */
 export function parseFieldSelector(selector: string | undefined): FieldSelector {
   const reqs: FieldRequirement[] = [];
   const s = selector ?? "";
-  if (s.trim() !== "") {
-    for (const term of splitUnescaped(s, ",")) {
-      if (term.trim() === "") continue;
-      const m = /^(.*?)(!=|==|=)(.*)$/s.exec(term);
-      if (m === null) throw new SelectorError(`invalid selector: '${s}'; can't understand '${term}'`);
-      reqs.push({ field: m[1]!.trim(), value: unescapeField(m[3]!), negated: m[2] === "!=" });
-    }
+  const terms = s === "" ? [] : splitUnescaped(s, ",").sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const term of terms) {
+    if (term === "") continue;
+    const m = /^(.*?)(!=|==|=)(.*)$/s.exec(term);
+    if (m === null) throw new SelectorError(`invalid selector: '${s}'; can't understand '${term}'`);
+    reqs.push({ field: m[1]!, value: unescapeValue(m[3]!), negated: m[2] === "!=" });
   }
   return {
     requirements: reqs,

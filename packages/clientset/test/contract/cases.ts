@@ -1976,6 +1976,129 @@ c(
     };
   },
 );
+c(
+  "list",
+  "field selectors parse as fields.ParseSelector: escapes, an unescaped = or , in a value, untrimmed names, sorted terms",
+  [
+    [
+      "metadata.name=a=b",
+      {
+        code: 400,
+        reason: "BadRequest",
+        message: "invalid field selector: unescaped character in value: 61",
+      },
+    ],
+    ["metadata.name==a-b", ["a-b"]],
+    [
+      "metadata.name!=a=b",
+      {
+        code: 400,
+        reason: "BadRequest",
+        message: "invalid field selector: unescaped character in value: 61",
+      },
+    ],
+    ["metadata.name=a\\=b", []],
+    ["metadata.name=a\\,b", []],
+    [
+      "metadata.name=a\\",
+      { code: 400, reason: "BadRequest", message: "invalid field selector: invalid escape sequence: \\" },
+    ],
+    [
+      "metadata.name=a\\x",
+      { code: 400, reason: "BadRequest", message: "invalid field selector: invalid escape sequence: \\x" },
+    ],
+    ["metadata.name=a\\\\", []],
+    [
+      " metadata.name=a-b",
+      {
+        code: 400,
+        reason: "BadRequest",
+        message: '" metadata.name" is not a known field selector: only "metadata.name", "metadata.namespace"',
+      },
+    ],
+    [
+      "metadata.name =a-b",
+      {
+        code: 400,
+        reason: "BadRequest",
+        message: '"metadata.name " is not a known field selector: only "metadata.name", "metadata.namespace"',
+      },
+    ],
+    ["metadata.name= a-b", []],
+    ["metadata.name=a-b,", ["a-b"]],
+    [",metadata.name=sp", ["sp"]],
+    ["metadata.name=a-b,,metadata.namespace!=x", ["a-b"]],
+    [" ", { code: 400, reason: "BadRequest", message: "invalid selector: ' '; can't understand ' '" }],
+    [
+      "metadata.name",
+      {
+        code: 400,
+        reason: "BadRequest",
+        message: "invalid selector: 'metadata.name'; can't understand 'metadata.name'",
+      },
+    ],
+    [
+      "zz,metadata.name",
+      {
+        code: 400,
+        reason: "BadRequest",
+        message: "invalid selector: 'zz,metadata.name'; can't understand 'metadata.name'",
+      },
+    ],
+    [
+      "zz=1,aa=1",
+      {
+        code: 400,
+        reason: "BadRequest",
+        message: '"aa" is not a known field selector: only "metadata.name", "metadata.namespace"',
+      },
+    ],
+    ["metadata.name=,metadata.name!=", []],
+    [
+      "metadata.name=a-b=,x",
+      {
+        code: 400,
+        reason: "BadRequest",
+        message: "invalid field selector: unescaped character in value: 61",
+      },
+    ],
+  ],
+  async (x) => {
+    await cms(x).create(cm("a-b"));
+    await cms(x).create(cm("sp"));
+    const selectors = [
+      "metadata.name=a=b",
+      "metadata.name==a-b",
+      "metadata.name!=a=b",
+      "metadata.name=a\\=b",
+      "metadata.name=a\\,b",
+      "metadata.name=a\\",
+      "metadata.name=a\\x",
+      "metadata.name=a\\\\",
+      " metadata.name=a-b",
+      "metadata.name =a-b",
+      "metadata.name= a-b",
+      "metadata.name=a-b,",
+      ",metadata.name=sp",
+      "metadata.name=a-b,,metadata.namespace!=x",
+      " ",
+      "metadata.name",
+      "zz,metadata.name",
+      "zz=1,aa=1",
+      "metadata.name=,metadata.name!=",
+      "metadata.name=a-b=,x",
+    ];
+    const out: unknown[] = [];
+    for (const s of selectors) {
+      const r = await cms(x)
+        .list({ fieldSelector: s })
+        .then((l: any) => names(l).filter((n: string) => n !== "kube-root-ca.crt"))
+        .catch((e: unknown) => errorOf(e));
+      out.push([s, r]);
+    }
+    return out;
+  },
+);
 c("list", "pods support field selector status.phase", ["p"], async (x) => {
   await pods(x).create(pod("p"));
   return names(await pods(x).list({ fieldSelector: "status.phase=Pending" }));
