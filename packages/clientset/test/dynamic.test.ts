@@ -343,18 +343,23 @@ function installFixtures(e: Env): Promise<void> {
     for (const c of fixtureCRDs) {
       await crds.create({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", ...c });
     }
-    const want = fixtureCRDs.flatMap((c) =>
-      c.spec.versions.filter((v) => v.served).map((v) => `${c.spec.group}/${v.name} ${c.spec.names.plural}`),
-    );
-    for (let tries = 0; ; tries++) {
-      const { resources } = await new DiscoveryClient(e.rest).serverGroupsAndResources();
-      const have = new Set(resources.flatMap((l) => l.resources.map((r) => `${l.groupVersion} ${r.name}`)));
-      if (want.every((w) => have.has(w))) break;
-      if (tries > 600) throw new Error(`discovery does not show the fixture CRDs after 30 s: ${want}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitForDiscovery(e, fixtureCRDs);
   })();
   return fixtures;
+}
+
+/** Waits until discovery serves every served version of each CRD. */
+async function waitForDiscovery(e: Env, crds: readonly (typeof fixtureCRDs)[number][]): Promise<void> {
+  const want = crds.flatMap((c) =>
+    c.spec.versions.filter((v) => v.served).map((v) => `${c.spec.group}/${v.name} ${c.spec.names.plural}`),
+  );
+  for (let tries = 0; ; tries++) {
+    const { resources } = await new DiscoveryClient(e.rest).serverGroupsAndResources();
+    const have = new Set(resources.flatMap((l) => l.resources.map((r) => `${l.groupVersion} ${r.name}`)));
+    if (want.every((w) => have.has(w))) return;
+    if (tries > 600) throw new Error(`discovery does not show these CRDs after 30 s: ${want}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 test("mappingFor resolves and refuses command-line arguments as kubectl get does, kinds and CRD quirks included", async (t) => {
@@ -455,4 +460,51 @@ test("a version that is not served fails as kubectl fails on it, naming the vers
   await assert.rejects(deferred.resourceFor({ group, version: "v2alpha1", resource: "widgets" }), {
     message: `no matches for resource "widgets" in group "${group}", version "v2alpha1"; ${served}`,
   });
+});
+
+test("a category of a CRD installed after discovery was read expands, as kubectl re-discovers for it", async (t) => {
+  const ns = await createTestNamespace("cs-latecat");
+  t.after(ns.cleanup);
+  const e = await env();
+  const cacheDir = await mkdtemp(join(tmpdir(), "cs-latecat-kubectl-"));
+  t.after(() => rm(cacheDir, { recursive: true, force: true }));
+  const get = (arg: string) => kubectl(e.cp, ["get", arg, "-n", ns.name, "-v=6", "--cache-dir", cacheDir]);
+  const expander = new DiscoveryCategoryExpander(new DiscoveryClient(e.rest));
+  // Both read discovery before the CRD exists.
+  assert.ok(await expander.expand("all"));
+  const before = await get("pods");
+  assert.equal(before.code, 0, before.stderr);
+
+  const crd = {
+    metadata: { name: "gizmos.late.kc.clientset.test" },
+    spec: {
+      group: "late.kc.clientset.test",
+      scope: "Namespaced",
+      names: { plural: "gizmos", singular: "gizmo", kind: "Gizmo", categories: ["kclate"] },
+      versions: [{ name: "v1", served: true, storage: true, schema: openSchema }],
+    },
+  };
+  const crds = crdsOf(e);
+  await crds.create({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", ...crd });
+  t.after(() => crds.delete(crd.metadata.name).catch(() => {}));
+  await waitForDiscovery(e, [crd]);
+
+  // kubectl's cache does not know the category: kubectl reads discovery again (its expansion of this
+  // run still comes from the old cache, so it answers from its next run on).
+  const first = await get("kclate");
+  assert.match(first.stderr, /GET https:\/\/[^/\s]+\/apis\?/, "re-discovered");
+  const k = await get("kclate");
+  assert.equal(k.code, 0, k.stderr);
+  const lists = [
+    ...k.stderr.matchAll(
+      /GET https:\/\/[^/\s]+\/apis\/([^/]+)\/[^/]+\/namespaces\/[^/]+\/([^/?]+)\?limit=500/g,
+    ),
+  ];
+  assert.deepEqual(
+    lists.map((m) => ({ group: m[1], resource: m[2] })),
+    [{ group: "late.kc.clientset.test", resource: "gizmos" }],
+  );
+  assert.deepEqual(await expander.expand("kclate"), [
+    { group: "late.kc.clientset.test", resource: "gizmos" },
+  ]);
 });

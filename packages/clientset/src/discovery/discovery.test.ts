@@ -542,6 +542,49 @@ describe("RESTMapper from discovery", () => {
     assert.equal(await expander.expand("nothing"), undefined);
   });
 
+  test("categories: a category discovery does not know makes it read discovery again once", async () => {
+    // A CRD in category "gear" is served from the second discovery on.
+    const gear = {
+      metadata: { name: "stable.example.com" },
+      versions: [
+        {
+          version: "v1",
+          resources: [
+            {
+              resource: "crontabs",
+              responseKind: { group: "stable.example.com", version: "v1", kind: "CronTab" },
+              scope: "Namespaced" as const,
+              singularResource: "crontab",
+              verbs: ["get"],
+              categories: ["gear"],
+            },
+          ],
+        },
+      ],
+    };
+    let discoveries = 0;
+    const rest = new RecordingRest((s: RequestSpec) => {
+      if (s.path === "/api") return aggregatedCore;
+      if (s.path === "/apis") {
+        discoveries++;
+        return {
+          ...aggregatedApis,
+          items: [...(aggregatedApis.items ?? []), ...(discoveries > 1 ? [gear] : [])],
+        };
+      }
+      throw new Error(`unexpected request ${s.path}`);
+    });
+    const expander = new DiscoveryCategoryExpander(new DiscoveryClient(rest));
+    assert.equal((await expander.expand("all"))?.length, 3);
+    assert.equal(rest.calls.length, 2);
+    assert.deepEqual(await expander.expand("gear"), [{ group: "stable.example.com", resource: "crontabs" }]);
+    assert.equal(rest.calls.length, 4, "read again");
+    assert.deepEqual(await expander.expand("gear"), [{ group: "stable.example.com", resource: "crontabs" }]);
+    assert.equal(rest.calls.length, 4, "then from the cache");
+    assert.equal(await expander.expand("nothing"), undefined);
+    assert.equal(rest.calls.length, 6, "once per miss");
+  });
+
   test("parseResourceArg reads resource[.version.group] and resource[.group] as kubectl does", () => {
     assert.deepEqual(parseResourceArg("pods"), {
       gvr: undefined,

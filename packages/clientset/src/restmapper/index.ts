@@ -453,8 +453,19 @@ export class DiscoveryCategoryExpander {
     this.discovery = discovery;
   }
 
-  /** The resources in `category`, each once, in discovery order; undefined when none is in it. */
+  /**
+   * The resources in `category`, each once, in discovery order; undefined when none is in it. A
+   * category no resource is in makes discovery be read again once (a CRD installed since), as
+   * `kubectl get <category>` does with a discovery cache that does not know it.
+   */
   async expand(category: string, opts?: CallOptions): Promise<GroupResource[] | undefined> {
+    const cached = await this.#expand(category, opts);
+    if (cached !== undefined) return cached;
+    this.discovery.invalidate();
+    return this.#expand(category, opts);
+  }
+
+  async #expand(category: string, opts: CallOptions | undefined): Promise<GroupResource[] | undefined> {
     const { resources } = await this.discovery.serverGroupsAndResources(opts);
     const out: GroupResource[] = [];
     for (const list of resources) {
