@@ -379,6 +379,30 @@ describe("cp at the edges", () => {
     assert.match(k3.stderr, /tar: no\/such\/dir: Cannot open: No such file or directory/);
   });
 
+  test("a directory onto a file in the container: a CopyError and the file kept, as kubectl cp fails", async () => {
+    const src = join(dir, "a dir");
+    await mkdir(join(src, "inner"), { recursive: true });
+    await writeFile(join(src, "inner", "x"), "x\n");
+    await pods().run("box", ["sh", "-c", "printf keep > ours-file && printf keep > kubectl-file"]);
+    await assert.rejects(pods().copyToPod("box", src, "ours-file"), (e: unknown) => {
+      assert.ok(e instanceof CopyError, String(e));
+      assert.match(
+        e.message,
+        /a dir is a directory and the remote path "ours-file" is a file in the container/,
+      );
+      return true;
+    });
+    const k = await kubectl(cp, ["cp", src, `${ns.name}/box:kubectl-file`]);
+    assert.notEqual(k.code, 0);
+    assert.match(k.stderr, /kubectl-file\/inner.*: Not a directory/);
+    const kept = await pods().run("box", [
+      "sh",
+      "-c",
+      "test -f ours-file && test -f kubectl-file && cat ours-file kubectl-file",
+    ]);
+    assert.deepEqual([kept.exitCode, kept.stdout.toString()], [0, "keepkeep"]);
+  });
+
   test("a local path that does not exist: kubectl's message, as a CopyError", async () => {
     const missing = join(dir, "missing");
     const k = await kubectl(cp, ["cp", missing, `${ns.name}/box:x`]);

@@ -222,19 +222,25 @@ export async function copyToPod(
 ): Promise<void> {
   let dest = posix.normalize(remotePath.replace(/\/+$/, "") || "/");
   let base = posix.basename(dest);
+  let local: Stats;
   try {
-    await lstat(localPath);
+    local = await lstat(localPath);
   } catch {
     throw new CopyError(
       `copyToPod: ${localPath} doesn't exist in the local filesystem; name an existing file or directory`,
     );
   }
-  if (await isRemoteDir(rest, target, opts, dest)) {
+  if (await remoteTest(rest, target, opts, "-d", dest)) {
     base = posix.basename(resolve(localPath));
     dest = posix.join(dest, base);
   } else if (!base || base === "." || base === "..") {
     throw new CopyError(
       `copyToPod: the remote path ${JSON.stringify(remotePath)} is not a directory in the container; name a directory there or the file or directory to create`,
+    );
+  } else if (local.isDirectory() && (await remoteTest(rest, target, opts, "-e", dest))) {
+    // tar would replace the file with the directory; kubectl's tar fails ("Cannot mkdir: Not a directory")
+    throw new CopyError(
+      `copyToPod: ${localPath} is a directory and the remote path ${JSON.stringify(remotePath)} is a file in the container; name a directory there or a path that does not exist yet (kubectl cp fails here too)`,
     );
   }
   const archive = await tarOf(localPath, base);
@@ -242,16 +248,17 @@ export async function copyToPod(
   await runTar(rest, target, "copyToPod", opts, ["tar", "-xmf", "-", "-C", dir], archive);
 }
 
-/** Whether `path` is a directory in the container (`test -d`; any failure counts as no). */
-async function isRemoteDir(
+/** Whether `test <flag> <path>` holds in the container (-d a directory, -e there); any failure counts as no. */
+async function remoteTest(
   rest: RestInterface,
   target: RequestSpec,
   opts: CopyOptions,
+  flag: "-d" | "-e",
   path: string,
 ): Promise<boolean> {
   const session = await openRemoteCommand(rest, target, "copyToPod", { ...opts, stdin: false }, [
     "test",
-    "-d",
+    flag,
     path,
   ]);
   session.stdout?.resume();
