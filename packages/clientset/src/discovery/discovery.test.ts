@@ -581,8 +581,15 @@ describe("RESTMapper from discovery", () => {
     assert.equal(rest.calls.length, 4, "read again");
     assert.deepEqual(await expander.expand("gear"), [{ group: "stable.example.com", resource: "crontabs" }]);
     assert.equal(rest.calls.length, 4, "then from the cache");
+    // A word that is no category (kubectl asks it of every argument) costs no re-read of a snapshot
+    // the expander has read again itself.
+    assert.equal(await expander.expand("pods"), undefined);
     assert.equal(await expander.expand("nothing"), undefined);
-    assert.equal(rest.calls.length, 6, "once per miss");
+    assert.equal(rest.calls.length, 4, "no re-read of the fresh snapshot");
+    const fresh = new DiscoveryCategoryExpander(new DiscoveryClient(rest));
+    assert.equal(await fresh.expand("nothing"), undefined);
+    assert.equal(await fresh.expand("nothing"), undefined);
+    assert.equal(rest.calls.length, 8, "one re-read per snapshot");
   });
 
   test("parseResourceArg reads resource[.version.group] and resource[.group] as kubectl does", () => {

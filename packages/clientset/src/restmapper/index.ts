@@ -454,19 +454,32 @@ export class DiscoveryCategoryExpander {
   }
 
   /**
+   * The groups of the discovery snapshot this expander itself read again (the client hands out one
+   * array per snapshot): a miss on that snapshot is an answer, not a reason to read discovery again.
+   */
+  #reread: readonly APIGroup[] | undefined;
+
+  /**
    * The resources in `category`, each once, in discovery order; undefined when none is in it. A
-   * category no resource is in makes discovery be read again once (a CRD installed since), as
-   * `kubectl get <category>` does with a discovery cache that does not know it.
+   * category no resource is in makes discovery be read again, once per snapshot (a CRD installed
+   * since), as `kubectl get <category>` does with a discovery cache that does not know it. Asking
+   * about words that are no category (kubectl asks it of every argument) costs one re-read, not one
+   * per call.
    */
   async expand(category: string, opts?: CallOptions): Promise<GroupResource[] | undefined> {
     const cached = await this.#expand(category, opts);
-    if (cached !== undefined) return cached;
+    if (cached.found !== undefined || cached.groups === this.#reread) return cached.found;
     this.discovery.invalidate();
-    return this.#expand(category, opts);
+    const again = await this.#expand(category, opts);
+    this.#reread = again.groups;
+    return again.found;
   }
 
-  async #expand(category: string, opts: CallOptions | undefined): Promise<GroupResource[] | undefined> {
-    const { resources } = await this.discovery.serverGroupsAndResources(opts);
+  async #expand(
+    category: string,
+    opts: CallOptions | undefined,
+  ): Promise<{ found: GroupResource[] | undefined; groups: readonly APIGroup[] }> {
+    const { groups, resources } = await this.discovery.serverGroupsAndResources(opts);
     const out: GroupResource[] = [];
     for (const list of resources) {
       const { group } = parseGroupVersion(list.groupVersion);
@@ -476,6 +489,6 @@ export class DiscoveryCategoryExpander {
           out.push({ group, resource: r.name });
       }
     }
-    return out.length > 0 ? out : undefined;
+    return { found: out.length > 0 ? out : undefined, groups };
   }
 }
