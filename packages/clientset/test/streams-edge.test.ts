@@ -403,6 +403,22 @@ describe("cp at the edges", () => {
     assert.deepEqual([kept.exitCode, kept.stdout.toString()], [0, "keepkeep"]);
   });
 
+  test("a directory out onto a local file: a CopyError and the file kept, as kubectl cp fails", async () => {
+    await pods().run("box", ["sh", "-c", "mkdir -p out-dir/inner && printf x > out-dir/inner/x"]);
+    for (const who of ["ours", "kubectl"]) await writeFile(join(dir, `${who}-local-file`), "keep");
+    const ours = join(dir, "ours-local-file");
+    await assert.rejects(pods().copyFromPod("box", "out-dir", ours), (e: unknown) => {
+      assert.ok(e instanceof CopyError, String(e));
+      assert.ok(e.message.includes(`out-dir is a directory and ${ours} is a file`), e.message);
+      return true;
+    });
+    const theirs = join(dir, "kubectl-local-file");
+    const k = await kubectl(cp, ["cp", `${ns.name}/box:out-dir`, theirs]);
+    assert.equal(k.code, 1);
+    assert.equal(k.stderr, `error: mkdir ${theirs}: not a directory\n`);
+    assert.deepEqual([await readFile(ours, "utf8"), await readFile(theirs, "utf8")], ["keep", "keep"]);
+  });
+
   test("a local path that does not exist: kubectl's message, as a CopyError", async () => {
     const missing = join(dir, "missing");
     const k = await kubectl(cp, ["cp", missing, `${ns.name}/box:x`]);

@@ -245,6 +245,30 @@ describe("copyFromPod of a file", () => {
 });
 
 describe("copyToPod", () => {
+  test("a directory onto a local file, or a file in the way of its subdirectory: a CopyError naming them", async () => {
+    const { box } = await place("dir-onto-file");
+    const tree = archive(entry("out/", "5"), entry("out/sub/", "5"), entry("out/sub/f", "0", "f"));
+    await writeFile(join(box, "file"), "keep");
+    await assert.rejects(
+      copyFromPod(container(() => ({ stdout: tree })).rest, target, "out", join(box, "file")),
+      (e: unknown) =>
+        e instanceof CopyError &&
+        e.message.includes(`out is a directory and ${join(box, "file")} is a file`) &&
+        e.message.includes("not a directory"),
+    );
+    assert.equal(await readFile(join(box, "file"), "utf8"), "keep");
+    await mkdir(join(box, "merge"));
+    await writeFile(join(box, "merge", "sub"), "keep");
+    for (const t of [tree, archive(entry("out/sub/f", "0", "f"))]) {
+      await assert.rejects(
+        copyFromPod(container(() => ({ stdout: t })).rest, target, "out", join(box, "merge")),
+        (e: unknown) =>
+          e instanceof CopyError && e.message.includes(`needs the directory ${join(box, "merge", "sub")}`),
+      );
+      assert.equal(await readFile(join(box, "merge", "sub"), "utf8"), "keep");
+    }
+  });
+
   test("a local path that does not exist: a CopyError naming it, before any exec (kubectl's message)", async () => {
     const { rest, calls } = container(() => ({}));
     const missing = join(dir, "no-such-file");

@@ -24,8 +24,8 @@ export interface CopyOptions extends Pick<AttachOptions, "container" | "signal" 
 
 /** A copy failed in the container (tar's exit code and stderr) or met an unsafe archive entry. */
 export class CopyError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "CopyError";
   }
 }
@@ -376,6 +376,21 @@ export async function copyFromPod(
     }
     return out;
   };
+  /** mkdir -p, with a CopyError naming the entry when a file (not a directory) is in the way. */
+  const mkdirs = async (dir: string, name: string) => {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST" && code !== "ENOTDIR") throw err;
+      throw new CopyError(
+        dir === root
+          ? `copyFromPod: ${remotePath} is a directory and ${localPath} is a file; name a directory or a path that does not exist yet (kubectl cp fails here too: "mkdir ${localPath}: not a directory")`
+          : `copyFromPod: the archive entry ${JSON.stringify(name)} needs the directory ${dir}, and a file is in the way; remove it or copy somewhere else`,
+        { cause: err },
+      );
+    }
+  };
   // The files written so far, by local path: a hard link ("1") is written as a copy of its file.
   const files = new Map<string, Buffer>();
   for (const e of untar(archive)) {
@@ -392,14 +407,14 @@ export async function copyFromPod(
     await checkParents(e.name, out);
     if (out !== root) await clear(out);
     if (e.type === "5") {
-      await mkdir(out, { recursive: true });
+      await mkdirs(out, e.name);
       dirModes.push([out, e.mode]);
     } else if (e.type === "2") {
       const lexical = resolve(out, "..", e.linkname);
       if (e.linkname.startsWith("/") || (lexical !== root && !lexical.startsWith(root + sep))) {
         throw refuse(e.name, `is a symlink to ${e.linkname}, outside ${localPath}`);
       }
-      await mkdir(dirname(out), { recursive: true });
+      await mkdirs(dirname(out), e.name);
       await symlink(e.linkname, out);
       links.push([out, e.name]);
     } else {
@@ -408,7 +423,7 @@ export async function copyFromPod(
           `copyFromPod: ${remotePath} is a file and ${localPath} is a directory; name the file to write, e.g. ${join(localPath, base)} (kubectl cp fails here too: "open ${localPath}: is a directory")`,
         );
       }
-      await mkdir(dirname(out), { recursive: true });
+      await mkdirs(dirname(out), e.name);
       await writeFile(out, e.data, { mode: e.mode });
       await chmod(out, e.mode);
       files.set(out, e.data);
