@@ -218,7 +218,7 @@ data: {date: 2026-12-02}
   assert.deepEqual(r.stderr.trimEnd().split("\n"), [
     // A version the new CRD does not serve fails at once, without waiting for it.
     `Error applying sprocket/s2 (document 3 of ${file}): no matches for kind "Sprocket" in group "${group}", ` +
-      `version "v2"; check the spelling, or whether the API (e.g. a CRD) is installed`,
+      `version "v2"; it is served in ${group}/v1`,
     `Error in item 2 of document 5 of ${file}: metadata.name not set`,
     `Error in document 6 of ${file} (metadata.name "nokind"): apiVersion not set, kind not set`,
   ]);
