@@ -610,7 +610,8 @@ export class FakeServer {
           "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
         );
       }
-      if (rvParam !== "")
+      // "0" may go with a token: the rest of the token's snapshot, whole (as from the watch cache).
+      if (rvParam !== "" && rvParam !== "0")
         throw st.badRequest("specifying resource version is not allowed when using continue");
       atRV = token.rv;
       start = token.start ?? "";

@@ -2198,6 +2198,67 @@ c(
     return { pages: [names(p1), names(p2)], later: names(await cms(x).list({ labelSelector: "s=1" })) };
   },
 );
+c(
+  "list",
+  "continue with resourceVersion 0: the rest of the token's snapshot, whole (the limit ignored); another resourceVersion is a 400",
+  {
+    p2: { names: ["c", "d", "e"], more: false, remaining: null, rv: true },
+    all: { names: ["c", "d", "e"], more: false, remaining: null, rv: true },
+    rv0Limit: true,
+    other: {
+      code: 400,
+      reason: "BadRequest",
+      message: "specifying resource version is not allowed when using continue",
+    },
+    match: {
+      code: 422,
+      reason: "Invalid",
+      message:
+        'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided',
+      details: {
+        group: "meta.k8s.io",
+        kind: "ListOptions",
+        causes: [
+          {
+            reason: "FieldValueForbidden",
+            message: "Forbidden: resourceVersionMatch is forbidden when continue is provided",
+            field: "resourceVersionMatch",
+          },
+        ],
+      },
+    },
+  },
+  async (x) => {
+    await seed(x, [
+      ["a", { s: "1" }],
+      ["b", { s: "1" }],
+      ["c", { s: "1" }],
+      ["d", { s: "1" }],
+      ["e", { s: "1" }],
+    ]);
+    const p1 = await cms(x).list({ labelSelector: "s=1", limit: 2 });
+    await cms(x).create(cm("bb", {}, { s: "1" }));
+    const cont = p1.metadata.continue;
+    const page = (l: any) => ({
+      names: names(l),
+      more: !!l.metadata.continue,
+      remaining: l.metadata.remainingItemCount ?? null,
+      rv: l.metadata.resourceVersion === p1.metadata.resourceVersion,
+    });
+    const p2 = await cms(x).list({ labelSelector: "s=1", limit: 2, continue: cont, resourceVersion: "0" });
+    const all = await cms(x).list({ labelSelector: "s=1", continue: cont, resourceVersion: "0" });
+    const unlabelled = await cms(x).list({ limit: 1, resourceVersion: "0" });
+    return {
+      p2: page(p2),
+      all: page(all),
+      rv0Limit: unlabelled.items.length > 1,
+      other: await failure(cms(x).list({ limit: 2, continue: cont, resourceVersion: "1" })),
+      match: await failure(
+        cms(x).list({ limit: 2, continue: cont, resourceVersion: "0", resourceVersionMatch: "NotOlderThan" }),
+      ),
+    };
+  },
+);
 c("list", "a list's resourceVersion is at least every item's", { ok: true }, async (x) => {
   await seed(x, [
     ["a", { s: "1" }],
