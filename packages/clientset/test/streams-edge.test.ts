@@ -326,6 +326,23 @@ describe("cp at the edges", () => {
     }
   });
 
+  test("'link/.' copies the directory a symlink leads to, as kubectl cp does", async () => {
+    const setup =
+      "mkdir -p real-dir/sub && printf r > real-dir/r && printf s > real-dir/sub/s && ln -s real-dir dir-link";
+    assert.equal((await pods().run("box", ["sh", "-c", setup])).exitCode, 0);
+    const k = await kubectl(cp, ["cp", `${ns.name}/box:dir-link/.`, join(dir, "klinked")]);
+    assert.equal(k.code, 0, k.stderr);
+    const want = await listing(join(dir, "klinked"));
+    assert.deepEqual(want, [
+      "./",
+      `./r ${sha(Buffer.from("r"))}`,
+      "./sub/",
+      `./sub/s ${sha(Buffer.from("s"))}`,
+    ]);
+    await pods().copyFromPod("box", "dir-link/.", join(dir, "linked"));
+    assert.deepEqual(await listing(join(dir, "linked")), want);
+  });
+
   test("hard links come out as files with their content (kubectl cp writes the second name empty)", async () => {
     const setup = "mkdir -p hl/sub && printf data > hl/one && ln hl/one hl/sub/two && ln hl/one hl/three";
     assert.equal((await pods().run("box", ["sh", "-c", setup])).exitCode, 0);

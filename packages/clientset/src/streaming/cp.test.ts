@@ -229,6 +229,29 @@ describe("names tar would read as options", () => {
   });
 });
 
+describe("copyFromPod of a directory's contents", () => {
+  test("'.', '..', '/', 'a/b/../..' and 'link/.' ask tar for '.' inside the directory (tar -C follows a link)", async () => {
+    for (const [i, [remote, dir]] of (
+      [
+        [".", "."],
+        ["./", "."],
+        ["..", ".."],
+        ["/", "/"],
+        ["a/b/../..", "."],
+        ["link/.", "link"],
+        ["/x/link/./", "/x/link"],
+      ] as const
+    ).entries()) {
+      const { dest } = await place(`contents-${i}`);
+      const tree = archive(entry("./", "5"), entry("./f", "0", "f"));
+      const { rest, calls } = container(() => ({ stdout: tree }));
+      await copyFromPod(rest, target, remote, dest);
+      assert.deepEqual(calls[0]!.command, ["tar", "cf", "-", "-C", dir, "."], remote);
+      assert.equal(await readFile(join(dest, "f"), "utf8"), "f", remote);
+    }
+  });
+});
+
 describe("copyFromPod of a file", () => {
   test("onto an existing directory: a CopyError naming both and the path to use (kubectl fails too)", async () => {
     const { dest } = await place("file-on-dir");
