@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { isNotFound, PatchType } from "@org/rest";
+import { isNotFound, PatchType, type RequestSpec } from "@org/rest";
 import { createTestNamespace } from "@org/testenv/harness";
 import { DiscoveryClient } from "../src/discovery/index.js";
 import {
@@ -14,6 +14,7 @@ import {
   parseResourceArg,
   RESTMapper,
 } from "../src/restmapper/index.js";
+import type { RestInterface } from "../src/runtime/rest.js";
 import { type Env, env, installCRD, kubectl } from "./support.js";
 
 test("a CRD's objects through the dynamic client: create, get, list, update, patch, status, apply, watch, delete", async (t) => {
@@ -507,4 +508,31 @@ test("a category of a CRD installed after discovery was read expands, as kubectl
   assert.deepEqual(await expander.expand("kclate"), [
     { group: "late.kc.clientset.test", resource: "gizmos" },
   ]);
+});
+
+test("an unknown resource costs one discovery, as kubectl without a cache reads it once and fails", async (t) => {
+  const e = await env();
+  const cacheDir = await mkdtemp(join(tmpdir(), "cs-unknown-kubectl-"));
+  t.after(() => rm(cacheDir, { recursive: true, force: true }));
+  const k = await kubectl(e.cp, ["get", "nonsense", "-v=6", "--cache-dir", cacheDir]);
+  assert.match(k.stderr, /error: the server doesn't have a resource type "nonsense"/);
+  const theirs = [...k.stderr.matchAll(/GET https:\/\/[^/\s]+(\/[^?\s]*)/g)].map((m) => m[1]);
+
+  const ours: string[] = [];
+  const counting: RestInterface = new Proxy(e.rest, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if (prop !== "request" || typeof v !== "function") return typeof v === "function" ? v.bind(target) : v;
+      return (spec: RequestSpec) => {
+        ours.push(spec.path ?? "");
+        return v.call(target, spec);
+      };
+    },
+  });
+  const deferred = new DeferredRESTMapper(new DiscoveryClient(counting));
+  await assert.rejects(deferred.mappingFor("nonsense"), {
+    message: `the server doesn't have a resource type "nonsense"`,
+  });
+  assert.deepEqual(ours, theirs);
+  assert.deepEqual(ours, ["/api", "/apis"]);
 });

@@ -675,6 +675,7 @@ describe("RESTMapper from discovery", () => {
     installed = false;
     rest.calls.length = 0;
     const shared = new DeferredRESTMapper(new DiscoveryClient(rest));
+    await shared.mapper(); // read before the CRD is installed
     const kinds = await Promise.all(
       Array.from({ length: 5 }, () => shared.kindFor({ group: "stable.example.com", resource: "crontabs" })),
     );
@@ -687,10 +688,66 @@ describe("RESTMapper from discovery", () => {
       installed = false;
       rest.calls.length = 0;
       const m = new DeferredRESTMapper(new DiscoveryClient(rest));
+      await m.mapper();
       assert.deepEqual(await lookup(m), want, name);
       assert.equal(rest.calls.length, 4, `${name}: one reload (/api and /apis twice)`);
       await lookup(m);
       assert.equal(rest.calls.length, 4, `${name}: then from the cache`);
     }
+  });
+
+  test("the deferred mapper does not read discovery again for a lookup that waited for it to be read", async () => {
+    const rest = aggregatedServer();
+    const m = new DeferredRESTMapper(new DiscoveryClient(rest));
+    // As kubectl without a cache: discovery once, then "no such resource".
+    const misses = await Promise.allSettled([
+      m.resourceFor({ resource: "nothings" }),
+      m.kindsFor({ resource: "x" }),
+    ]);
+    assert.equal(misses[0]?.status, "rejected");
+    assert.deepEqual(misses[1], { status: "fulfilled", value: [] });
+    assert.equal(rest.calls.length, 2, "/api and /apis once");
+    // A lookup on a mapping read before it began may be on a stale one: that one reads again.
+    await assert.rejects(m.resourceFor({ resource: "nothings" }), isNoMatchError);
+    assert.equal(rest.calls.length, 4);
+    assert.equal((await m.resourceFor({ resource: "po" })).resource, "pods");
+    assert.equal(rest.calls.length, 4, "a hit reads nothing");
+
+    // A discovery client that already holds a snapshot: the mapper's first load still asks the server,
+    // so its answer is as fresh as the lookup.
+    let crd = false;
+    const later = new RecordingRest((s: RequestSpec) => {
+      if (s.path === "/api") return aggregatedCore;
+      if (s.path === "/apis") {
+        const items = [...(aggregatedApis.items ?? [])];
+        if (crd)
+          items.push({
+            metadata: { name: "stable.example.com" },
+            versions: [
+              {
+                version: "v1",
+                resources: [
+                  {
+                    resource: "crontabs",
+                    responseKind: { group: "stable.example.com", version: "v1", kind: "CronTab" },
+                    scope: "Namespaced",
+                    verbs: ["get"],
+                  },
+                ],
+              },
+            ],
+          });
+        return { ...aggregatedApis, items };
+      }
+      throw new Error(`unexpected request ${s.path}`);
+    });
+    const warm = new DiscoveryClient(later);
+    await warm.serverGroups();
+    crd = true;
+    assert.equal(
+      (await new DeferredRESTMapper(warm).resourceFor({ resource: "crontabs" })).group,
+      "stable.example.com",
+    );
+    assert.equal(later.calls.length, 4, "one read of its own");
   });
 });

@@ -385,29 +385,40 @@ export class DeferredRESTMapper {
     this.discovery.invalidate();
   }
 
+  /** Mappings whose discovery has been read: what a lookup starting later finds there may be stale. */
+  readonly #read = new WeakSet<Promise<RESTMapper>>();
+
   #load(): Promise<RESTMapper> {
     if (this.#mapper === undefined) {
+      // Always from the server (the discovery client may hold an older snapshot): a lookup waiting
+      // for this load and missing on it need not read discovery again.
+      this.discovery.invalidate();
       const p = RESTMapper.fromDiscovery(this.discovery);
       this.#mapper = p;
-      p.catch(() => {
-        if (this.#mapper === p) this.#mapper = undefined;
-      });
+      p.then(
+        () => this.#read.add(p),
+        () => {
+          if (this.#mapper === p) this.#mapper = undefined;
+        },
+      );
     }
     return this.#mapper;
   }
 
   /**
-   * `fn` on the loaded mapping; again on reloaded discovery if it found nothing (NoMatchError or `[]`).
-   * Lookups that missed on the same mapping share one reload (client-go reloads only a cache that is
-   * not fresh).
+   * `fn` on the loaded mapping; again on reloaded discovery if it found nothing (NoMatchError or `[]`)
+   * and the mapping was read before this lookup began (a CRD may have been installed since). A lookup
+   * that waited for the mapping to be read takes its answer, as kubectl re-discovers only a cache it
+   * did not just read. Lookups that missed on the same mapping share one reload.
    */
   async #withReload<R>(fn: (m: RESTMapper) => R): Promise<R> {
     const loaded = this.#load();
+    const readBefore = this.#read.has(loaded);
     try {
       const found = fn(await loaded);
-      if (!Array.isArray(found) || found.length > 0) return found;
+      if (!Array.isArray(found) || found.length > 0 || !readBefore) return found;
     } catch (err) {
-      if (!isNoMatchError(err)) throw err;
+      if (!isNoMatchError(err) || !readBefore) throw err;
     }
     if (this.#mapper === loaded) this.reset();
     return fn(await this.#load());
