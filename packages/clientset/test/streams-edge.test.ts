@@ -326,7 +326,7 @@ describe("cp at the edges", () => {
     }
   });
 
-  test("'link/.' copies the directory a symlink leads to, as kubectl cp does", async () => {
+  test("'link/.' copies the directory a symlink leads to, as kubectl cp does; the link alone is a CopyError saying so", async () => {
     const setup =
       "mkdir -p real-dir/sub && printf r > real-dir/r && printf s > real-dir/sub/s && ln -s real-dir dir-link";
     assert.equal((await pods().run("box", ["sh", "-c", setup])).exitCode, 0);
@@ -341,6 +341,19 @@ describe("cp at the edges", () => {
     ]);
     await pods().copyFromPod("box", "dir-link/.", join(dir, "linked"));
     assert.deepEqual(await listing(join(dir, "linked")), want);
+    // the link itself: kubectl skips it with a warning and copies nothing; ours says what to name
+    const k2 = await kubectl(cp, ["cp", `${ns.name}/box:dir-link`, join(dir, "klink-itself")]);
+    assert.equal(k2.code, 0, k2.stderr);
+    assert.match(k2.stderr, /warning: skipping symlink: .* -> "real-dir"/);
+    await assert.rejects(pods().copyFromPod("box", "dir-link", join(dir, "link-itself")), (e: unknown) => {
+      assert.ok(e instanceof CopyError, String(e));
+      assert.match(
+        e.message,
+        /dir-link is a symlink to real-dir in the container.*dir-link\/\. for the directory/,
+      );
+      return true;
+    });
+    await assert.rejects(lstat(join(dir, "link-itself")), /ENOENT/);
   });
 
   test("hard links come out as files with their content (kubectl cp writes the second name empty)", async () => {

@@ -252,6 +252,20 @@ describe("copyFromPod of a directory's contents", () => {
   });
 });
 
+describe("copyFromPod of a symlink", () => {
+  test("itself: a CopyError naming it, its target and 'link/.'; nothing is written", async () => {
+    const { box, dest } = await place("top-link");
+    const { rest } = container(() => ({ stdout: archive(entry("current", "2", "", "releases/v2")) }));
+    await assert.rejects(copyFromPod(rest, target, "app/current", dest), (e: unknown) => {
+      assert.ok(e instanceof CopyError, String(e));
+      assert.match(e.message, /app\/current is a symlink to releases\/v2 in the container/);
+      assert.match(e.message, /app\/current\/\. for the directory it leads to/);
+      return true;
+    });
+    assert.deepEqual(await readdir(join(box, "dest")), []);
+  });
+});
+
 describe("copyFromPod of a file", () => {
   test("onto an existing directory: a CopyError naming both and the path to use (kubectl fails too)", async () => {
     const { dest } = await place("file-on-dir");

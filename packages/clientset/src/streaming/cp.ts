@@ -418,6 +418,11 @@ export async function copyFromPod(
       await mkdirs(out, e.name);
       dirModes.push([out, e.mode]);
     } else if (e.type === "2") {
+      if (out === root) {
+        throw new CopyError(
+          `copyFromPod: ${remotePath} is a symlink to ${e.linkname} in the container, and a link alone is not copied (kubectl cp skips it with a warning); name its target, or ${remotePath.replace(/\/+$/, "")}/. for the directory it leads to`,
+        );
+      }
       const lexical = resolve(out, "..", e.linkname);
       if (e.linkname.startsWith("/") || (lexical !== root && !lexical.startsWith(root + sep))) {
         throw refuse(e.name, `is a symlink to ${e.linkname}, outside ${localPath}`);
