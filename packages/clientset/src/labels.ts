@@ -5,8 +5,6 @@
 
 import {
   dns1123SubdomainMessage,
-  isDNS1123Subdomain,
-  isQualifiedName,
   isValidLabelValue,
   labelValueMessage,
   qualifiedNamePartMessage,
@@ -95,174 +93,242 @@ export function selectorFromSet(set: Readonly<Record<string, string>>): Selector
   return selectorOf(Object.entries(set).map(([key, v]) => ({ key, operator: "=", values: [v] })));
 }
 
-function validateKey(key: string): void {
+const qualifiedNamePart = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const utf8 = new TextEncoder();
+const bytes = (s: string) => utf8.encode(s).length;
+
+/** What is wrong with a label key, as the selector parser words it (lengths in bytes). */
+function keyErrors(key: string): string[] {
   const parts = key.split("/");
+  if (parts.length > 2)
+    return [
+      `a valid label key ${qualifiedNamePartMessage} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    ];
+  const out: string[] = [];
+  const name = parts[parts.length - 1]!;
   if (parts.length === 2) {
     const prefix = parts[0]!;
-    if (prefix.length === 0 || isDNS1123Subdomain(prefix).length > 0) {
-      throw new SelectorError(`unable to parse requirement: prefix part ${dns1123SubdomainMessage}`);
+    if (prefix === "") out.push("prefix part must be non-empty");
+    else {
+      if (bytes(prefix) > 253) out.push("prefix part must be no more than 253 bytes");
+      if (!subdomain.test(prefix)) out.push(`prefix part ${dns1123SubdomainMessage}`);
     }
-  } else if (parts.length > 2) {
-    throw new SelectorError(
-      `unable to parse requirement: values[0][${key}]: Invalid value: "${key}": a qualified name ${qualifiedNamePartMessage} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
-    );
   }
-  const name = parts[parts.length - 1]!;
-  if (isQualifiedName(name).length > 0) {
-    throw new SelectorError(
-      `unable to parse requirement: <nil>: Invalid value: "${key}": name part ${qualifiedNamePartMessage}`,
-    );
-  }
+  if (name === "") out.push("name part must be non-empty");
+  else if (bytes(name) > 63) out.push("name part must be no more than 63 bytes");
+  if (!qualifiedNamePart.test(name)) out.push(`name part ${qualifiedNamePartMessage}`);
+  return out;
 }
 
-function validateValue(v: string): void {
-  if (isValidLabelValue(v).length > 0) {
-    throw new SelectorError(
-      `unable to parse requirement: values[0][]: Invalid value: "${v}": ${labelValueMessage}`,
-    );
-  }
+function valueErrors(v: string): string[] {
+  const out: string[] = [];
+  if (bytes(v) > 63) out.push("must be no more than 63 bytes");
+  if (isValidLabelValue(v).some((m) => m === labelValueMessage)) out.push(labelValueMessage);
+  return out;
 }
 
-type Token =
-  | { t: "id"; v: string }
-  | { t: "op"; v: string }
-  | { t: "(" }
-  | { t: ")" }
-  | { t: "," }
-  | { t: "end" };
+/** A field.Error's text: `path: Invalid value: "v": detail` (the path of the parser is nil). */
+function invalid(path: string, value: string, errs: string[]): string {
+  return `${path}: Invalid value: ${JSON.stringify(value)}: ${errs.join("; ")}`;
+}
 
-const special = new Set([" ", "\t", "\n", "\r", ",", "(", ")", "!", "=", "<", ">"]);
+/** An aggregate of errors as Go's utilerrors prints it: one alone, several in brackets. */
+function aggregate(errs: string[]): string {
+  const seen = [...new Set(errs)];
+  return seen.length === 1 ? seen[0]! : `[${seen.join(", ")}]`;
+}
+
+/** strconv.ParseInt(v, 10, 64) succeeds. */
+function isInt64(v: string): boolean {
+  if (!/^[+-]?\d+$/.test(v)) return false;
+  const n = BigInt(v);
+  return n >= -(2n ** 63n) && n < 2n ** 63n;
+}
+
+// --- the lexer and parser of apimachinery's labels package ---
+
+type Kind = "id" | "end" | "(" | ")" | "," | "!" | "=" | "==" | "!=" | ">" | "<" | "in" | "notin";
+
+interface Token {
+  kind: Kind;
+  lit: string;
+}
+
+const symbols = new Set(["=", "!", "(", ")", ",", ">", "<"]);
+const symbolTokens = new Set(["(", ")", ",", "!", "=", "==", "!=", ">", "<"]);
+const whitespace = new Set([" ", "\t", "\r", "\n"]);
 
 function tokenize(s: string): Token[] {
   const out: Token[] = [];
   let i = 0;
-  while (i < s.length) {
-    const c = s[i]!;
-    if (c === " " || c === "\t" || c === "\n" || c === "\r") {
-      i++;
-    } else if (c === "(" || c === ")" || c === ",") {
-      out.push({ t: c } as Token);
-      i++;
-    } else if (c === "!" || c === "=" || c === "<" || c === ">") {
-      const two = s.slice(i, i + 2);
-      if (two === "!=" || two === "==") {
-        out.push({ t: "op", v: two });
-        i += 2;
-      } else {
-        out.push({ t: "op", v: c });
+  for (;;) {
+    while (i < s.length && whitespace.has(s[i]!)) i++;
+    // A NUL ends the input, as the lexer reads it as the end of the string.
+    if (i >= s.length || s[i] === "\u0000") break;
+    if (symbols.has(s[i]!)) {
+      // The longest run of symbols that is a token ("!=", "=="), one character otherwise.
+      let buf = "";
+      let last = "";
+      while (i < s.length && symbols.has(s[i]!)) {
+        buf += s[i];
+        if (symbolTokens.has(buf)) last = buf;
+        else if (last !== "") break;
         i++;
       }
+      out.push({ kind: last as Kind, lit: last });
     } else {
       let j = i;
-      while (j < s.length && !special.has(s[j]!)) j++;
-      out.push({ t: "id", v: s.slice(i, j) });
+      while (j < s.length && s[j] !== "\u0000" && !symbols.has(s[j]!) && !whitespace.has(s[j]!)) j++;
+      const lit = s.slice(i, j);
+      out.push({ kind: lit === "in" || lit === "notin" ? lit : "id", lit });
       i = j;
     }
   }
-  out.push({ t: "end" });
+  out.push({ kind: "end", lit: "" });
   return out;
 }
 
-function describeToken(tok: Token): string {
-  return tok.t === "id" || tok.t === "op" ? tok.v : tok.t === "end" ? "" : tok.t;
+class Parser {
+  #toks: Token[];
+  #p = 0;
+
+  constructor(s: string) {
+    this.#toks = tokenize(s);
+  }
+
+  /** The next token; in the values context `in` and `notin` are identifiers. */
+  #peek(values = true): Token {
+    const t = this.#toks[this.#p]!;
+    return values && (t.kind === "in" || t.kind === "notin") ? { kind: "id", lit: t.lit } : t;
+  }
+
+  #next(values = true): Token {
+    const t = this.#peek(values);
+    if (this.#p < this.#toks.length - 1) this.#p++;
+    return t;
+  }
+
+  parse(): Requirement[] {
+    const reqs: Requirement[] = [];
+    for (;;) {
+      const t = this.#peek();
+      if (t.kind === "end") return reqs;
+      if (t.kind !== "id" && t.kind !== "!")
+        throw new SelectorError(`found '${t.lit}', expected: !, identifier, or 'end of string'`);
+      try {
+        reqs.push(this.#requirement());
+      } catch (err) {
+        if (err instanceof SelectorError)
+          throw new SelectorError(`unable to parse requirement: ${err.message}`);
+        throw err;
+      }
+      const sep = this.#next();
+      if (sep.kind === "end") return reqs;
+      if (sep.kind !== ",") throw new SelectorError(`found '${sep.lit}', expected: ',' or 'end of string'`);
+      const after = this.#peek();
+      if (after.kind !== "id" && after.kind !== "!")
+        throw new SelectorError(`found '${after.lit}', expected: identifier after ','`);
+    }
+  }
+
+  #requirement(): Requirement {
+    let t = this.#next();
+    const negated = t.kind === "!";
+    if (negated) t = this.#next();
+    if (t.kind !== "id") throw new SelectorError(`found '${t.lit}', expected: identifier`);
+    const key = t.lit;
+    const errs = keyErrors(key);
+    if (errs.length > 0) throw new SelectorError(invalid("<nil>", key, errs));
+    if (negated) return { key, operator: "!", values: [] };
+    const after = this.#peek();
+    if (after.kind === "end" || after.kind === ",") return { key, operator: "exists", values: [] };
+    const opTok = this.#next(false);
+    let op: Operator;
+    switch (opTok.kind) {
+      case "in":
+      case "notin":
+      case "!=":
+      case ">":
+      case "<":
+        op = opTok.kind;
+        break;
+      case "=":
+      case "==":
+        op = "=";
+        break;
+      default:
+        throw new SelectorError(`found '${opTok.lit}', expected: in, notin, =, ==, !=, gt, lt`);
+    }
+    // The values are a set: sorted, each once (the paths below index the sorted list).
+    const set = op === "in" || op === "notin" ? this.#setValues() : [this.#exactValue()];
+    const values = [...new Set(set)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const problems: string[] = [];
+    if (op === ">" || op === "<")
+      values.forEach((v, i) => {
+        if (!isInt64(v))
+          problems.push(
+            `values[${i}]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer`,
+          );
+      });
+    values.forEach((v, i) => {
+      const e = valueErrors(v);
+      if (e.length > 0) problems.push(invalid(`values[${i}][${key}]`, v, e));
+    });
+    if (problems.length > 0) throw new SelectorError(aggregate(problems));
+    return { key, operator: op, values };
+  }
+
+  #exactValue(): string {
+    const t = this.#peek();
+    if (t.kind === "end" || t.kind === ",") return "";
+    this.#next();
+    if (t.kind === "id") return t.lit;
+    throw new SelectorError(`found '${t.lit}', expected: identifier`);
+  }
+
+  #setValues(): string[] {
+    const open = this.#next();
+    if (open.kind !== "(") throw new SelectorError(`found '${open.lit}' expected: '('`);
+    const t = this.#peek();
+    if (t.kind === ")") {
+      this.#next();
+      return [""];
+    }
+    if (t.kind !== "id" && t.kind !== ",")
+      throw new SelectorError(`found '${t.lit}', expected: ',', ')' or identifier`);
+    const out: string[] = [];
+    for (;;) {
+      const v = this.#next();
+      if (v.kind === "id") {
+        out.push(v.lit);
+        const after = this.#peek();
+        if (after.kind === ")") break;
+        if (after.kind !== ",") throw new SelectorError(`found '${after.lit}', expected: ',' or ')'`);
+      } else if (v.kind === ",") {
+        // "(,", ",)" and ",," stand for the empty value.
+        if (out.length === 0) out.push("");
+        const after = this.#peek();
+        if (after.kind === ")") {
+          out.push("");
+          break;
+        }
+        if (after.kind === ",") {
+          this.#next();
+          out.push("");
+        }
+      } else throw new SelectorError(`found '${v.lit}', expected: ',', or identifier`);
+    }
+    const close = this.#next();
+    if (close.kind !== ")") throw new SelectorError(`found '${close.lit}', expected: ')'`);
+    return out;
+  }
 }
 
 /**
  * Parses a label selector (client-go's labels.Parse); "" or undefined selects everything. Throws a
- * SelectorError with the API server's message for what the server would refuse.
+ * SelectorError with the API server's message, word for word, for what the server would refuse.
  */
 export function parseSelector(selector: string | undefined): Selector {
-  const reqs: Requirement[] = [];
-  const s = selector?.trim() ?? "";
-  if (s !== "") {
-    const toks = tokenize(s);
-    let p = 0;
-    const peek = () => toks[p]!;
-    const next = () => toks[p++]!;
-    for (;;) {
-      let tok = next();
-      let negated = false;
-      if (tok.t === "op" && tok.v === "!") {
-        negated = true;
-        tok = next();
-      }
-      if (tok.t !== "id") {
-        throw new SelectorError(
-          `unable to parse requirement: found '${describeToken(tok)}', expected: !, identifier, or 'end of string'`,
-        );
-      }
-      const key = tok.v;
-      validateKey(key);
-      if (negated) {
-        reqs.push({ key, operator: "!", values: [] });
-      } else {
-        const opTok = peek();
-        if (opTok.t === "," || opTok.t === "end") {
-          reqs.push({ key, operator: "exists", values: [] });
-        } else if (opTok.t === "id" && (opTok.v === "in" || opTok.v === "notin")) {
-          next();
-          if (next().t !== "(") {
-            throw new SelectorError(
-              `unable to parse requirement: found '${describeToken(toks[p - 1]!)}', expected: '('`,
-            );
-          }
-          const values: string[] = [];
-          for (;;) {
-            const v = next();
-            if (v.t === "id") {
-              validateValue(v.v);
-              values.push(v.v);
-              const sep = next();
-              if (sep.t === ")") break;
-              if (sep.t !== ",") {
-                throw new SelectorError(
-                  `unable to parse requirement: found '${describeToken(sep)}', expected: ',' or ')'`,
-                );
-              }
-            } else if (v.t === ")") {
-              break;
-            } else if (v.t === ",") {
-              values.push("");
-            } else {
-              throw new SelectorError(
-                `unable to parse requirement: found '${describeToken(v)}', expected: ',', ')' or identifier`,
-              );
-            }
-          }
-          reqs.push({ key, operator: opTok.v as Operator, values });
-        } else if (opTok.t === "op" && opTok.v !== "!") {
-          next();
-          const op: Operator = opTok.v === "==" || opTok.v === "=" ? "=" : (opTok.v as Operator);
-          const v = peek();
-          let value = "";
-          if (v.t === "id") {
-            value = v.v;
-            next();
-          } else if (v.t !== "," && v.t !== "end") {
-            throw new SelectorError(
-              `unable to parse requirement: found '${describeToken(v)}', expected: identifier`,
-            );
-          }
-          if (op === ">" || op === "<") {
-            if (!/^-?\d+$/.test(value)) {
-              throw new SelectorError(
-                `unable to parse requirement: values[0]: Invalid value: "${value}": for 'Gt', 'Lt' operators, the value must be an integer`,
-              );
-            }
-          } else validateValue(value);
-          reqs.push({ key, operator: op, values: [value] });
-        } else {
-          throw new SelectorError(
-            `unable to parse requirement: found '${describeToken(opTok)}', expected: in, notin, =, ==, !=, gt, lt`,
-          );
-        }
-      }
-      const sep = next();
-      if (sep.t === "end") break;
-      if (sep.t !== ",") {
-        throw new SelectorError(`found '${describeToken(sep)}', expected: ',' or 'end of string'`);
-      }
-    }
-  }
-  return selectorOf(reqs);
+  return selectorOf(new Parser(selector ?? "").parse());
 }

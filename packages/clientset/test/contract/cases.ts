@@ -2099,6 +2099,275 @@ c(
     return out;
   },
 );
+c(
+  "list",
+  "label-selector parse errors are the server's, word for word",
+  [
+    ["!", "400 BadRequest unable to parse requirement: found '', expected: identifier"],
+    ["!,a", "400 BadRequest unable to parse requirement: found ',', expected: identifier"],
+    ["a,", "400 BadRequest found '', expected: identifier after ','"],
+    ["a,,b", "400 BadRequest found ',', expected: identifier after ','"],
+    [",a", "400 BadRequest found ',', expected: !, identifier, or 'end of string'"],
+    ["a, ,b", "400 BadRequest found ',', expected: identifier after ','"],
+    [" ", ["a"]],
+    ["a,!", "400 BadRequest unable to parse requirement: found '', expected: identifier"],
+    ["!!a", "400 BadRequest unable to parse requirement: found '!', expected: identifier"],
+    ["!a=b", "400 BadRequest found '=', expected: ',' or 'end of string'"],
+    ["a!", "400 BadRequest unable to parse requirement: found '!', expected: in, notin, =, ==, !=, gt, lt"],
+    ["a b", "400 BadRequest unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt"],
+    ["a=b c", "400 BadRequest found 'c', expected: ',' or 'end of string'"],
+    [
+      "a=<x64>",
+      '400 BadRequest unable to parse requirement: values[0][a]: Invalid value: "<x64>": must be no more than 63 bytes',
+    ],
+    [
+      "a in (b, <x64>)",
+      '400 BadRequest unable to parse requirement: values[1][a]: Invalid value: "<x64>": must be no more than 63 bytes',
+    ],
+    [
+      "a notin (<x64>)",
+      '400 BadRequest unable to parse requirement: values[0][a]: Invalid value: "<x64>": must be no more than 63 bytes',
+    ],
+    [
+      "a!=<x64>",
+      '400 BadRequest unable to parse requirement: values[0][a]: Invalid value: "<x64>": must be no more than 63 bytes',
+    ],
+    [
+      "<x64>",
+      '400 BadRequest unable to parse requirement: <nil>: Invalid value: "<x64>": name part must be no more than 63 bytes',
+    ],
+    [
+      "<x64>=1",
+      '400 BadRequest unable to parse requirement: <nil>: Invalid value: "<x64>": name part must be no more than 63 bytes',
+    ],
+    [
+      "-bad/a",
+      '400 BadRequest unable to parse requirement: <nil>: Invalid value: "-bad/a": prefix part <rfc1123>',
+    ],
+    [
+      "a_b/c",
+      '400 BadRequest unable to parse requirement: <nil>: Invalid value: "a_b/c": prefix part <rfc1123>',
+    ],
+    [
+      "Example.com/a",
+      '400 BadRequest unable to parse requirement: <nil>: Invalid value: "Example.com/a": prefix part <rfc1123>',
+    ],
+    [
+      "/a",
+      '400 BadRequest unable to parse requirement: <nil>: Invalid value: "/a": prefix part must be non-empty',
+    ],
+    [
+      "a/",
+      '400 BadRequest unable to parse requirement: <nil>: Invalid value: "a/": name part must be non-empty; name part <name rule>',
+    ],
+    [
+      "a/b/c",
+      "400 BadRequest unable to parse requirement: <nil>: Invalid value: \"a/b/c\": a valid label key <name rule> with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+    ],
+    [
+      "a/b/c=1",
+      "400 BadRequest unable to parse requirement: <nil>: Invalid value: \"a/b/c\": a valid label key <name rule> with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+    ],
+    [
+      "example.com/-a",
+      '400 BadRequest unable to parse requirement: <nil>: Invalid value: "example.com/-a": name part <name rule>',
+    ],
+    [
+      "a/b/c in (x)",
+      "400 BadRequest unable to parse requirement: <nil>: Invalid value: \"a/b/c\": a valid label key <name rule> with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+    ],
+    ["a in x", "400 BadRequest unable to parse requirement: found 'x' expected: '('"],
+    ["a in (x", "400 BadRequest unable to parse requirement: found '', expected: ',' or ')'"],
+    ["a in (x,", "400 BadRequest unable to parse requirement: found '', expected: ',', or identifier"],
+    ["a in (x y)", "400 BadRequest unable to parse requirement: found 'y', expected: ',' or ')'"],
+    ["a in ()", []],
+    ["a in (,)", []],
+    ["a in (b),", "400 BadRequest found '', expected: identifier after ','"],
+    ["a in (b))", "400 BadRequest found ')', expected: ',' or 'end of string'"],
+    ["a notin", "400 BadRequest unable to parse requirement: found '' expected: '('"],
+    ["a in", "400 BadRequest unable to parse requirement: found '' expected: '('"],
+    ["a=", []],
+    ["a!=", ["a"]],
+    [
+      "a>",
+      "400 BadRequest unable to parse requirement: values[0]: Invalid value: \"\": for 'Gt', 'Lt' operators, the value must be an integer",
+    ],
+    [
+      "a>x",
+      "400 BadRequest unable to parse requirement: values[0]: Invalid value: \"x\": for 'Gt', 'Lt' operators, the value must be an integer",
+    ],
+    ["a>1,b<2", []],
+    [
+      "a<1.5",
+      "400 BadRequest unable to parse requirement: values[0]: Invalid value: \"1.5\": for 'Gt', 'Lt' operators, the value must be an integer",
+    ],
+    ["a=b=c", "400 BadRequest found '=', expected: ',' or 'end of string'"],
+    ["a==b", []],
+    ["a===b", "400 BadRequest unable to parse requirement: found '=', expected: identifier"],
+    ["a!=b!=c", "400 BadRequest found '!=', expected: ',' or 'end of string'"],
+    ["-a", '400 BadRequest unable to parse requirement: <nil>: Invalid value: "-a": name part <name rule>'],
+    ["a-", '400 BadRequest unable to parse requirement: <nil>: Invalid value: "a-": name part <name rule>'],
+    ["a=(b)", "400 BadRequest unable to parse requirement: found '(', expected: identifier"],
+    ["(a)", "400 BadRequest found '(', expected: !, identifier, or 'end of string'"],
+    ["a=-b", '400 BadRequest unable to parse requirement: values[0][a]: Invalid value: "-b": <value rule>'],
+    ["a=b-", '400 BadRequest unable to parse requirement: values[0][a]: Invalid value: "b-": <value rule>'],
+    ["a=b,!c", []],
+    [
+      "a gt 1",
+      "400 BadRequest unable to parse requirement: found 'gt', expected: in, notin, =, ==, !=, gt, lt",
+    ],
+    ["a=1,b in (x)", ["a"]],
+    ["!a,!b", []],
+    ["a in (1),b notin (y)", ["a"]],
+    ["a in (1,)", ["a"]],
+    [
+      "<p253>p/a",
+      '400 BadRequest unable to parse requirement: <nil>: Invalid value: "<p253>p/a": prefix part must be no more than 253 bytes',
+    ],
+    [
+      "-<p253>/<x64>",
+      '400 BadRequest unable to parse requirement: <nil>: Invalid value: "-<p253>/<x64>": prefix part must be no more than 253 bytes; prefix part <rfc1123>; name part must be no more than 63 bytes',
+    ],
+    ["a>-1", '400 BadRequest unable to parse requirement: values[0][a]: Invalid value: "-1": <value rule>'],
+    ["a>+1", '400 BadRequest unable to parse requirement: values[0][a]: Invalid value: "+1": <value rule>'],
+    [
+      "a>99999999999999999999",
+      "400 BadRequest unable to parse requirement: values[0]: Invalid value: \"99999999999999999999\": for 'Gt', 'Lt' operators, the value must be an integer",
+    ],
+    [
+      "a<x-",
+      "400 BadRequest unable to parse requirement: [values[0]: Invalid value: \"x-\": for 'Gt', 'Lt' operators, the value must be an integer, values[0][a]: Invalid value: \"x-\": <value rule>]",
+    ],
+    ["a in (in)", []],
+    ["in", []],
+    ["a=in", []],
+    ["a in (b,b,a)", []],
+    [
+      "a notin (zz, -x)",
+      '400 BadRequest unable to parse requirement: values[0][a]: Invalid value: "-x": <value rule>',
+    ],
+    [
+      "a in (<x64>, -b)",
+      '400 BadRequest unable to parse requirement: [values[0][a]: Invalid value: "-b": <value rule>, values[1][a]: Invalid value: "<x64>": must be no more than 63 bytes]',
+    ],
+    [
+      "<é40>",
+      '400 BadRequest unable to parse requirement: <nil>: Invalid value: "<é40>": name part must be no more than 63 bytes; name part <name rule>',
+    ],
+    [
+      "a=<é40>",
+      '400 BadRequest unable to parse requirement: values[0][a]: Invalid value: "<é40>": must be no more than 63 bytes; <value rule>',
+    ],
+    ["a<=1", "400 BadRequest unable to parse requirement: found '=', expected: identifier"],
+    ["a=!b", "400 BadRequest unable to parse requirement: found '!', expected: identifier"],
+    ["a!==b", "400 BadRequest unable to parse requirement: found '=', expected: identifier"],
+  ],
+  async (x) => {
+    await cms(x).create(cm("a", {}, { a: "1", b: "x" }));
+    const long = "x".repeat(64);
+    const selectors = [
+      "!",
+      "!,a",
+      "a,",
+      "a,,b",
+      ",a",
+      "a, ,b",
+      " ",
+      "a,!",
+      "!!a",
+      "!a=b",
+      "a!",
+      "a b",
+      "a=b c",
+      `a=${long}`,
+      `a in (b, ${long})`,
+      `a notin (${long})`,
+      `a!=${long}`,
+      `${long}`,
+      `${long}=1`,
+      "-bad/a",
+      "a_b/c",
+      "Example.com/a",
+      "/a",
+      "a/",
+      "a/b/c",
+      "a/b/c=1",
+      "example.com/-a",
+      "a/b/c in (x)",
+      "a in x",
+      "a in (x",
+      "a in (x,",
+      "a in (x y)",
+      "a in ()",
+      "a in (,)",
+      "a in (b),",
+      "a in (b))",
+      "a notin",
+      "a in",
+      "a=",
+      "a!=",
+      "a>",
+      "a>x",
+      "a>1,b<2",
+      "a<1.5",
+      "a=b=c",
+      "a==b",
+      "a===b",
+      "a!=b!=c",
+      "-a",
+      "a-",
+      "a=(b)",
+      "(a)",
+      "a=-b",
+      "a=b-",
+      "a=b,!c",
+      "a gt 1",
+      "a=1,b in (x)",
+      "!a,!b",
+      "a in (1),b notin (y)",
+      "a in (1,)",
+      `${"p".repeat(254)}/a`,
+      `-${"p".repeat(253)}/${long}`,
+      "a>-1",
+      "a>+1",
+      "a>99999999999999999999",
+      "a<x-",
+      "a in (in)",
+      "in",
+      "a=in",
+      "a in (b,b,a)",
+      "a notin (zz, -x)",
+      `a in (${long}, -b)`,
+      `${"é".repeat(40)}`,
+      `a=${"é".repeat(40)}`,
+      "a<=1",
+      "a=!b",
+      "a!==b",
+    ];
+    // The observation spells the long rule texts and values short, the same way on both targets.
+    const nameRule =
+      "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+    const valueRule =
+      "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+    const short = (m: string) =>
+      m
+        .replaceAll(valueRule, "<value rule>")
+        .replaceAll(nameRule, "<name rule>")
+        .replaceAll(rfc1123, "<rfc1123>")
+        .replaceAll(long, "<x64>")
+        .replaceAll("p".repeat(253), "<p253>")
+        .replaceAll("é".repeat(40), "<é40>");
+    const out: unknown[] = [];
+    for (const s of selectors) {
+      const r = await cms(x)
+        .list({ labelSelector: s })
+        .then((l: any) => names(l).filter((n: string) => n !== "kube-root-ca.crt"))
+        .catch((e: any) => `${e.code} ${e.status?.reason} ${short(e.status?.message ?? String(e))}`);
+      out.push([short(s), r]);
+    }
+    return out;
+  },
+);
 c("list", "pods support field selector status.phase", ["p"], async (x) => {
   await pods(x).create(pod("p"));
   return names(await pods(x).list({ fieldSelector: "status.phase=Pending" }));
