@@ -292,6 +292,7 @@ test("a custom resource's fields named constructor, toString or __proto__ apply,
   const plain = await run("plain");
   assert.match(plain, /conflict with \\"one\\": .spec.FIELD\[name=\\"a\\"\].v/);
   assert.match(plain, /"d":\{"FIELD":"dflt"\}/);
+  // Equal as JSON values: a custom resource's keys come sorted, so the name moves the field.
   for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty"])
-    assert.equal(await run(name), plain, name);
+    assert.deepStrictEqual(JSON.parse(await run(name)), JSON.parse(plain), name);
 });

@@ -8,6 +8,7 @@ import { parseSelector, SelectorError } from "../labels.js";
 import type { GroupVersionDescriptor } from "../runtime/descriptor.js";
 import { type DiscoveryRoute, discoveryDocument, discoveryRoute } from "./discovery.js";
 import { applyScale, requestedManagedFields, serverSideApply, updateManagedFields } from "./managed.js";
+import { orderedCopy, sortedCopy } from "./order.js";
 import { applyJSONPatch, applyMergePatch, applyStrategicMergePatch, jsonEqual, PatchError } from "./patch.js";
 import {
   type FakeResource,
@@ -478,9 +479,12 @@ export class FakeServer {
   }
 
   /** The object as the server returns it: a copy with this version's apiVersion and kind first. */
+  /** An object as the server encodes it: a copy with apiVersion/kind of the URL's version, Go's key order. */
   #out(res: FakeResource, version: string, o: Obj): Obj {
     const { apiVersion: _a, kind: _k, ...rest } = o;
-    return clone({ kind: res.kind, apiVersion: gv(res.group, version), ...rest });
+    const typed = { kind: res.kind, apiVersion: gv(res.group, version), ...rest };
+    if (res.crd !== undefined) return sortedCopy(typed) as Obj;
+    return orderedCopy(typed, this.schema, this.#typeOf(res, version)) as Obj;
   }
 
   #existing(route: Route): Obj {
@@ -670,7 +674,7 @@ export class FakeServer {
   #item(res: FakeResource, version: string, o: Obj): Obj {
     if (res.crd !== undefined) return this.#out(res, version, o);
     const { apiVersion: _a, kind: _k, ...rest } = o;
-    return clone(rest);
+    return orderedCopy(rest, this.schema, this.#typeOf(res, version)) as Obj;
   }
 
   #watch(route: Route, q: URLSearchParams): WatchStream {

@@ -746,6 +746,96 @@ c(
     };
   },
 );
+c(
+  "validation",
+  "responses list map keys sorted, as Go encodes maps (labels, annotations, data; every object of a custom resource)",
+  {
+    created: [
+      ["a", "b", "c"],
+      ["y", "z"],
+      ["a", "m", "z"],
+      ["b", "y"],
+    ],
+    got: [
+      ["a", "b", "c"],
+      ["a", "m", "z"],
+      ["b", "y"],
+    ],
+    listed: [
+      ["a", "b", "c"],
+      ["a", "m", "z"],
+    ],
+    deployment: [["arch", "zone"], ["cpu", "memory"], ["app"]],
+    custom: [
+      ["apiVersion", "kind", "metadata", "spec"],
+      [
+        "annotations",
+        "creationTimestamp",
+        "generation",
+        "labels",
+        "name",
+        "namespace",
+        "resourceVersion",
+        "uid",
+      ],
+      ["a", "color", "z"],
+      ["b", "y"],
+      ["c", "q"],
+      ["a", "m", "z"],
+    ],
+    customGot: [
+      ["apiVersion", "kind", "metadata", "spec"],
+      ["a", "color", "z"],
+      ["c", "q"],
+    ],
+    typedTop: ["kind", "apiVersion", "metadata", "data", "binaryData"],
+  },
+  async (x) => {
+    const keys = (o: any) => Object.keys(o ?? {});
+    const meta = { labels: { z: "1", a: "2", m: "3" }, annotations: { y: "1", b: "2" } };
+    const c0 = await cms(x).create({
+      metadata: { name: "c", ...meta },
+      data: { b: "1", a: "2", c: "3" },
+      binaryData: { z: "", y: "" },
+    });
+    const c1 = await cms(x).get("c");
+    const l = await cms(x).list();
+    const c2 = l.items.find((i: any) => i.metadata.name === "c");
+    const d = deployment("d");
+    d.spec.template.spec.nodeSelector = { zone: "a", arch: "x" };
+    d.spec.template.spec.containers[0].resources = { limits: { memory: "1Gi", cpu: "1" } };
+    const dd = await deploys(x).create(d);
+    const gvr = await crd(x, "Sorter");
+    const r = x.dyn.resource(gvr).namespace(x.ns);
+    const w: any = await r.create({
+      apiVersion: `${gvr.group}/v1`,
+      kind: "Sorter",
+      metadata: { name: "w", ...meta },
+      spec: { z: 1, color: "red", a: { y: 1, b: [{ q: 1, c: 2 }] } },
+    } as any);
+    const wg: any = await r.get("w");
+    return {
+      created: [keys(c0.data), keys(c0.binaryData), keys(c0.metadata.labels), keys(c0.metadata.annotations)],
+      got: [keys(c1.data), keys(c1.metadata.labels), keys(c1.metadata.annotations)],
+      listed: [keys(c2.data), keys(c2.metadata.labels)],
+      deployment: [
+        keys(dd.spec.template.spec.nodeSelector),
+        keys(dd.spec.template.spec.containers[0].resources.limits),
+        keys(dd.spec.selector.matchLabels),
+      ],
+      custom: [
+        keys(w),
+        keys(w.metadata).filter((k) => k !== "managedFields"),
+        keys(w.spec),
+        keys(w.spec.a),
+        keys(w.spec.a.b[0]),
+        keys(w.metadata.labels),
+      ],
+      customGot: [keys(wg), keys(wg.spec), keys(wg.spec.a.b[0])],
+      typedTop: keys(c1),
+    };
+  },
+);
 // ---------------------------------------------------------------- status subresource
 // A Pod: nothing else writes it in the test cluster (a Deployment's controller races the update).
 c("status", "update ignores status changes", { phase: "Pending", labels: { l: "1" } }, async (x) => {
