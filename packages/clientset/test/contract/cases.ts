@@ -50,6 +50,21 @@ async function seed(x: Ctx, specs: [string, Record<string, string> | undefined][
   for (const [name, labels] of specs) await cms(x).create(cm(name, {}, labels));
 }
 
+/**
+ * On the real server, waits until its garbage collector has seen every ConfigMap created so far: it
+ * collects a probe whose owner does not exist as soon as its informer delivers the probe, and that
+ * informer delivers in order. Without it, deleting an owner races the collector's view of the
+ * dependents: one it has not seen yet is not orphaned or waited for, and is collected later as
+ * dangling. The fake's collector sees each object when it is written.
+ */
+async function gcCaughtUp(x: Ctx): Promise<void> {
+  if (x.target !== "real") return;
+  const uid = "00000000-0000-0000-0000-000000000000";
+  const ref = { apiVersion: "v1", kind: "ConfigMap", name: "no-such-owner", uid };
+  await cms(x).create({ ...cm("gc-probe"), metadata: { name: "gc-probe", ownerReferences: [ref] } });
+  await x.until("the garbage collector to collect its probe", () => gone(cms(x).get("gc-probe")));
+}
+
 const rfc1123 =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
@@ -1707,6 +1722,7 @@ c(
   async (x) => {
     const o = await cms(x).create(cm("owner"));
     await cms(x).create({ ...cm("dep"), metadata: { name: "dep", ownerReferences: [owner(o)] } });
+    await gcCaughtUp(x);
     await cms(x).delete("owner", { propagationPolicy: "Orphan" });
     await x.until("the owner to go", () => gone(cms(x).get("owner")));
     const d = await cms(x).get("dep");
@@ -1781,6 +1797,7 @@ c(
         ownerReferences: [owner(o, { blockOwnerDeletion: true })],
       },
     });
+    await gcCaughtUp(x);
     await cms(x).delete("owner", { propagationPolicy: "Foreground" });
     await x.until(
       "the dependent to be marked",
@@ -1905,6 +1922,7 @@ c(
     } as any);
     const ref = { apiVersion: "batch/v1", kind: "Job", name: "j", uid: job.metadata.uid };
     await cms(x).create({ ...cm("dep"), metadata: { name: "dep", ownerReferences: [ref] } });
+    await gcCaughtUp(x);
     const r = await x.rest.request<any>({
       method: "DELETE",
       group: "batch",
@@ -1938,6 +1956,8 @@ c(
       ["keep", { t: "y" }],
       ["other", undefined],
     ]);
+    // kube-controller-manager adds the namespace's kube-root-ca.crt soon, not at once
+    await x.until("kube-root-ca.crt", async () => !(await gone(cms(x).get("kube-root-ca.crt"))));
     await cms(x).deleteCollection({}, { labelSelector: "t=x" });
     return names(await cms(x).list({ labelSelector: "!t" }))
       .concat(names(await cms(x).list({ labelSelector: "t=y" })))
