@@ -975,6 +975,8 @@ export class FakeServer {
     if (opts.dryRun) return this.#out(res, version, o);
     this.store.commit("ADDED", gr, o, undefined);
     this.#afterCommit(res, o);
+    // The collector sees the new object: one whose owners are not live goes (or loses the references).
+    if ((o.metadata.ownerReferences ?? []).length > 0) this.#scheduleControllers();
     return this.#out(res, version, o);
   }
 
@@ -1807,22 +1809,32 @@ export class FakeServer {
       // Dependents whose owners are gone.
       const refs: Obj[] = m.ownerReferences ?? [];
       if (refs.length === 0) continue;
-      const missing = refs.filter((r) => this.store.byUID(r.uid) === undefined);
-      if (missing.length === 0) continue;
+      const live = refs.filter((r) => this.#ownerLive(r, object));
+      if (live.length === refs.length) continue;
       if (m.deletionTimestamp !== undefined) continue;
-      if (missing.length === refs.length) {
-        const waitingOwner = refs.some((r) => {
-          const at = this.store.byUID(r.uid);
-          return at !== undefined;
-        });
-        if (!waitingOwner)
-          this.#deleteObject(res, object, { dryRun: false, propagationPolicy: "Background" }, false);
-      } else {
+      if (live.length === 0)
+        this.#deleteObject(res, object, { dryRun: false, propagationPolicy: "Background" }, false);
+      else {
         const next = clone(object);
-        next.metadata.ownerReferences = refs.filter((r) => this.store.byUID(r.uid) !== undefined);
+        next.metadata.ownerReferences = live;
         this.#commitUpdate(res, object, next, false);
       }
     }
+  }
+
+  /**
+   * Whether an owner reference of `dependent` names a live owner, as the collector resolves it: the
+   * object of the reference's kind and name (in the dependent's namespace when the kind is
+   * namespaced), with the reference's uid. Another object's uid under another kind or name is a
+   * dangling reference. A kind the fake does not serve (a CRD just deleted) is looked up by uid.
+   */
+  #ownerLive(ref: Obj, dependent: Obj): boolean {
+    const apiVersion = String(ref.apiVersion ?? "");
+    const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
+    const res = [...this.#resources.values()].find((r) => r.group === group && r.kind === ref.kind);
+    if (res === undefined) return this.store.byUID(ref.uid) !== undefined;
+    const ns = res.namespaced ? (dependent.metadata.namespace ?? "") : "";
+    return this.store.get(this.#gr(res), ns, ref.name)?.metadata.uid === ref.uid;
   }
 
   #removeFinalizer(res: FakeResource, _gr: string, object: Obj, finalizer: string): void {

@@ -1907,6 +1907,31 @@ c(
 );
 c(
   "delete",
+  "a dependent created with an owner reference to no live owner (missing uid, another object's uid under another name or kind) is collected when the collector sees it",
+  { collected: ["missing", "other-kind", "other-name"], kept: ["a", "b", "live"] },
+  async (x) => {
+    const a = await cms(x).create(cm("a"));
+    await cms(x).create(cm("b"));
+    const dep = (name: string, ref: Obj) =>
+      cms(x).create({ ...cm(name), metadata: { name, ownerReferences: [ref] } });
+    await dep("missing", owner(a, { uid: "11111111-2222-3333-4444-555555555555" }));
+    await dep("other-name", owner(a, { name: "b" }));
+    await dep("other-kind", owner(a, { kind: "Secret" }));
+    await dep("live", owner(a));
+    const collected: string[] = [];
+    for (const n of ["missing", "other-kind", "other-name"]) {
+      await x.until(`${n} to be collected`, () => gone(cms(x).get(n)));
+      collected.push(n);
+    }
+    await gcCaughtUp(x);
+    const kept = names(await cms(x).list())
+      .filter((n: string) => n !== "kube-root-ca.crt")
+      .sort();
+    return { collected, kept };
+  },
+);
+c(
+  "delete",
   "a batch/v1 Job deleted without a propagationPolicy orphans its dependents (the server's default for Jobs)",
   { finalizers: ["orphan"], dependent: true, ownerReferences: null },
   async (x) => {
