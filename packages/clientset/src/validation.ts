@@ -48,7 +48,14 @@ export function isDNS1035Label(value: string): string[] {
   return out;
 }
 
-/** A label or annotation key: an optional DNS subdomain prefix and '/', then a name part (IsQualifiedName). */
+const utf8 = new TextEncoder();
+/** Lengths as Go's len() counts them: UTF-8 bytes. */
+const bytes = (s: string) => utf8.encode(s).length;
+
+/**
+ * A label or annotation key: an optional DNS subdomain prefix and '/', then a name part
+ * (IsQualifiedName). 1.36 words these lengths in bytes, where a name's are in characters.
+ */
 export function isQualifiedName(value: string): string[] {
   const parts = value.split("/");
   if (parts.length > 2)
@@ -60,18 +67,21 @@ export function isQualifiedName(value: string): string[] {
   if (parts.length === 2) {
     const p = parts[0]!;
     if (p === "") out.push("prefix part must be non-empty");
-    else for (const m of isDNS1123Subdomain(p)) out.push(`prefix part ${m}`);
+    else {
+      if (bytes(p) > 253) out.push("prefix part must be no more than 253 bytes");
+      if (!subdomain.test(p)) out.push(`prefix part ${dns1123SubdomainMessage}`);
+    }
   }
   if (name === "") out.push("name part must be non-empty");
-  else if (name.length > 63) out.push("name part must be no more than 63 characters");
+  else if (bytes(name) > 63) out.push("name part must be no more than 63 bytes");
   if (!qualifiedNamePart.test(name)) out.push(`name part ${qualifiedNamePartMessage}`);
   return out;
 }
 
-/** A label value: empty, or at most 63 characters of the name-part alphabet (IsValidLabelValue). */
+/** A label value: empty, or at most 63 bytes of the name-part alphabet (IsValidLabelValue). */
 export function isValidLabelValue(value: string): string[] {
   const out: string[] = [];
-  if (value.length > 63) out.push("must be no more than 63 characters");
+  if (bytes(value) > 63) out.push("must be no more than 63 bytes");
   if (!labelValue.test(value)) out.push(labelValueMessage);
   return out;
 }

@@ -324,7 +324,12 @@ export function validateObject(
     for (const msg of name === "" ? [] : nameMessages(res, name, false))
       causes.push(st.invalidValue("metadata.name", name, msg));
   }
-  causes.push(...labelCauses(m.labels));
+  // A namespace is validated with the kubernetes.io/metadata.name label its strategy sets first.
+  const namespace = res.group === "" && res.resource === "namespaces" && name !== "";
+  const labels = namespace
+    ? { ...(isObject(m.labels) ? m.labels : {}), "kubernetes.io/metadata.name": name }
+    : m.labels;
+  causes.push(...labelCauses(labels));
   causes.push(...annotationCauses(m.annotations));
   causes.push(...ownerReferenceCauses(m.ownerReferences));
   causes.push(...finalizerCauses(m.finalizers));

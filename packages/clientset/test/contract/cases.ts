@@ -425,6 +425,62 @@ c(
 );
 c(
   "validation",
+  "label and annotation keys and label values are measured in bytes (63, a prefix 253), names in characters",
+  [
+    [
+      ["metadata.labels", 'Invalid value: "éééééééééééééééééééééééééééééééé": must be no more than 63 bytes'],
+      [
+        "metadata.labels",
+        "Invalid value: \"éééééééééééééééééééééééééééééééé\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+      ],
+    ],
+    [
+      [
+        "metadata.labels",
+        'Invalid value: "éééééééééééééééééééééééééééééééé": name part must be no more than 63 bytes',
+      ],
+      [
+        "metadata.labels",
+        "Invalid value: \"éééééééééééééééééééééééééééééééé\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+      ],
+    ],
+    [["metadata.labels", 'Invalid value: "<long>": prefix part must be no more than 253 bytes']],
+    [["metadata.labels", 'Invalid value: "<long>": must be no more than 63 bytes']],
+    [["metadata.name", 'Invalid value: "<long>": must be no more than 253 characters']],
+    [
+      [
+        "metadata.annotations",
+        'Invalid value: "éééééééééééééééééééééééééééééééé": name part must be no more than 63 bytes',
+      ],
+      [
+        "metadata.annotations",
+        "Invalid value: \"éééééééééééééééééééééééééééééééé\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+      ],
+    ],
+    [
+      ["metadata.name", 'Invalid value: "<long>": must be no more than 63 characters'],
+      ["metadata.labels", 'Invalid value: "<long>": must be no more than 63 bytes'],
+    ],
+  ],
+  async (x) => {
+    const e2 = "é".repeat(32);
+    const bodies = [
+      { metadata: { name: "a", labels: { k: e2 } } },
+      { metadata: { name: "b", labels: { [e2]: "v" } } },
+      { metadata: { name: "c", labels: { [`${"p".repeat(254)}/k`]: "v" } } },
+      { metadata: { name: "d", labels: { k: "x".repeat(64) } } },
+      { metadata: { name: "n".repeat(254) } },
+      { metadata: { name: "f", annotations: { [e2]: "v" } } },
+    ];
+    const short = (e: any) => causesOf(e).map((k: any) => [k[0], k[1].replace(/"[^"]{60,}"/, '"<long>"')]);
+    const out: unknown[] = [];
+    for (const b of bodies) out.push(short(await failure(cms(x).create(b))));
+    out.push(short(await failure(nss(x).create({ metadata: { name: "n".repeat(64) } }))));
+    return out;
+  },
+);
+c(
+  "validation",
   "Secret data and ConfigMap binaryData that are not base64 are the decoder's 400",
   [
     'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 4',
