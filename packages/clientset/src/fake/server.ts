@@ -1704,18 +1704,17 @@ export class FakeServer {
     const { res, version } = route;
     const match = this.#matcher(res, q);
     const gr = this.#gr(res);
-    const items: Obj[] = [];
-    for (const o of this.store.list(gr, route.namespace === "" ? undefined : route.namespace)) {
-      if (!match(o)) continue;
-      const r = this.#deleteObject(res, o, opts, dryRunParam || opts.dryRun);
-      items.push(this.#item(res, version, r.object));
-    }
-    return {
+    // As the registry's DeleteCollection: it lists first, deletes each listed object, and answers
+    // with the list as it was (objects with finalizers without their deletionTimestamp).
+    const listed = this.store.list(gr, route.namespace === "" ? undefined : route.namespace).filter(match);
+    const list = {
       kind: res.listKind,
       apiVersion: gv(res.group, version),
       metadata: { resourceVersion: String(this.store.rv) },
-      items,
+      items: listed.map((o) => this.#item(res, version, o)),
     };
+    for (const o of listed) this.#deleteObject(res, o, opts, dryRunParam || opts.dryRun);
+    return list;
   }
 
   // --- controllers: garbage collector and namespace lifecycle, run soon after a change ---

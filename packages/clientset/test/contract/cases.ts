@@ -2069,6 +2069,46 @@ c(
   },
 );
 
+c(
+  "delete",
+  "deleteCollection answers with the objects as they were listed before the delete",
+  {
+    kind: "ConfigMapList",
+    items: [
+      ["a", false, null, true],
+      ["h", false, [finalizer], true],
+    ],
+    heldDeleting: true,
+  },
+  async (x) => {
+    const a = await cms(x).create(cm("a", {}, { s: "1" }));
+    const h = await cms(x).create({
+      ...cm("h"),
+      metadata: { name: "h", labels: { s: "1" }, finalizers: [finalizer] },
+    });
+    const before: Record<string, string> = { a: a.metadata.resourceVersion, h: h.metadata.resourceVersion };
+    const r = await x.rest.request<any>({
+      method: "DELETE",
+      group: "",
+      version: "v1",
+      namespace: x.ns,
+      resource: "configmaps",
+      query: { labelSelector: "s=1" },
+    });
+    const held = await cms(x).get("h");
+    await cms(x).update({ ...held, metadata: { ...held.metadata, finalizers: [] } });
+    return {
+      kind: r.kind,
+      items: r.items.map((i: any) => [
+        i.metadata.name,
+        i.metadata.deletionTimestamp !== undefined,
+        i.metadata.finalizers ?? null,
+        i.metadata.resourceVersion === before[i.metadata.name],
+      ]),
+      heldDeleting: held.metadata.deletionTimestamp !== undefined,
+    };
+  },
+);
 // ---------------------------------------------------------------- list
 const sel = (label: string, selector: string, want: string[]) =>
   c("list", `label selector ${selector}`, want, async (x) => {
