@@ -26,11 +26,54 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const benchDir = join(here, "..");
 const childJs = join(here, "child.js");
 
-const { values } = parseArgs({
-  options: { only: { type: "string" }, reps: { type: "string" }, keep: { type: "boolean" } },
-});
-const REPS = Math.max(1, Number(values.reps ?? 5));
-const only = new Set((values.only ?? "P1,P2,P3,P4,P5,P6,P7,P8,P9,P10,P11,P12").toUpperCase().split(","));
+const SCENARIOS = ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11", "P12"];
+const usage = `Usage: npm run bench -- [--only P1,P3,...] [--reps N] [--keep]
+   or: node packages/bench/dist/main.js [options] (after a build)
+
+  --only <list>  scenarios to run, comma-separated (default: all of ${SCENARIOS.join(",")})
+  --reps <n>     repetitions per figure, a whole number from 1 (default 5)
+  --keep         keep the run's temporary directory
+  -h, --help     this text
+
+Results go to packages/bench/results/latest.json and latest.md (see packages/bench/README.md).`;
+
+/** The options, or exit 2 with what was wrong and the usage (not a stack trace). */
+function options(): { reps: number; only: Set<string>; keep: boolean } {
+  const fail = (why: string): never => {
+    process.stderr.write(`bench: ${why}\n\n${usage}\n`);
+    process.exit(2);
+  };
+  let values: { only?: string; reps?: string; keep?: boolean; help?: boolean } = {};
+  try {
+    ({ values } = parseArgs({
+      options: {
+        only: { type: "string" },
+        reps: { type: "string" },
+        keep: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  const reps = Number(values.reps ?? 5);
+  if (!Number.isInteger(reps) || reps < 1) fail(`--reps must be a whole number from 1 (got ${values.reps})`);
+  const only = new Set(
+    (values.only ?? SCENARIOS.join(","))
+      .toUpperCase()
+      .split(",")
+      .map((x) => x.trim()),
+  );
+  const unknown = [...only].filter((x) => !SCENARIOS.includes(x));
+  if (unknown.length > 0)
+    fail(`unknown scenario ${unknown.join(", ")} in --only (there are ${SCENARIOS.join(", ")})`);
+  return { reps, only, keep: values.keep ?? false };
+}
+const { reps: REPS, only, keep } = options();
 const log = (s: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 };
@@ -576,7 +619,7 @@ main()
     writeFileSync(join(outDir, "latest.md"), header + table);
     process.stdout.write(`\n${header}${table}`);
     log(`wrote ${join(outDir, "latest.json")} and latest.md`);
-    if (!values.keep) rmSync(tmp, { recursive: true, force: true });
+    if (!keep) rmSync(tmp, { recursive: true, force: true });
   })
   .catch((e: unknown) => {
     process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
