@@ -514,6 +514,28 @@ export function applyScale(input: {
   return { object: live };
 }
 
+/** Whether a JSON value parses as a FieldsV1 set: `.`, `f:`, `k:{...}`, `v:...` or `i:N` keys of objects. */
+function isFieldsV1(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  for (const [k, sub] of Object.entries(v)) {
+    if (!isObject(sub)) return false;
+    if (k === ".") continue;
+    const kind = k.slice(0, 2);
+    const rest = k.slice(2);
+    if (kind === "i:" && !/^-?\d+$/.test(rest)) return false;
+    if (kind === "k:" || kind === "v:") {
+      try {
+        const parsed = JSON.parse(rest);
+        if (kind === "k:" && !isObject(parsed)) return false;
+      } catch {
+        return false;
+      }
+    } else if (kind !== "f:" && kind !== "i:") return false;
+    if (!isFieldsV1(sub)) return false;
+  }
+  return true;
+}
+
 /**
  * The managedFields an update's body asks for, as the server decodes them: `[]` for a reset (`[]` or
  * `[{}]`), the entries when every one decodes, else undefined (the stored ones stay, so a client
@@ -526,7 +548,7 @@ export function requestedManagedFields(v: unknown): ManagedFieldsEntry[] | undef
     isObject(e) &&
     (e.operation === "Apply" || e.operation === "Update") &&
     e.fieldsType === "FieldsV1" &&
-    isObject(e.fieldsV1);
+    isFieldsV1(e.fieldsV1);
   return v.every(decodes) ? structuredClone(v as ManagedFieldsEntry[]) : undefined;
 }
 

@@ -952,8 +952,9 @@ export class FakeServer {
     delete m.deletionTimestamp;
     delete m.deletionGracePeriodSeconds;
     delete m.managedFields;
+    // A resource whose strategy sets no generation keeps the one it was sent (until an update).
     if (setsGeneration(res)) m.generation = 1;
-    else delete m.generation;
+    delete m.selfLink;
     this.#prepareForCreate(res, o);
     if (res.crd === undefined) dropEmpty(o, this.schema, this.#typeOf(res, version));
     else decodeCustomResource(o, this.#structural(res, version));
@@ -1126,6 +1127,7 @@ export class FakeServer {
       }
     }
     next.metadata.resourceVersion = old.metadata.resourceVersion;
+    delete next.metadata.selfLink;
     next.metadata.managedFields = clone(old.metadata.managedFields);
     if (next.metadata.managedFields === undefined) delete next.metadata.managedFields;
     if (this.#gr(res) === "/secrets" && isObject(next.stringData)) {

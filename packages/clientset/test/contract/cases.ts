@@ -108,6 +108,87 @@ c("identity", "an update that changes nothing keeps the resourceVersion", { same
   const b = await cms(x).update(a);
   return { same: a.metadata.resourceVersion === b.metadata.resourceVersion };
 });
+c(
+  "identity",
+  "a ConfigMap keeps the generation of its create body (not of an update's), drops selfLink, and an update's managedFields that do not decode keep the stored ones",
+  [
+    [5, null],
+    [5, null],
+    [
+      ["a", "Update", "FieldsV1"],
+      ["b", "Update", "FieldsV1"],
+    ],
+    [
+      ["a", "Update", "FieldsV1"],
+      ["b", "Update", "FieldsV1"],
+    ],
+    [
+      ["a", "Update", "FieldsV1"],
+      ["b", "Update", "FieldsV1"],
+    ],
+    [
+      ["a", "Update", "FieldsV1"],
+      ["b", "Update", "FieldsV1"],
+    ],
+  ],
+  async (x) => {
+    const req = (method: any, name: string | undefined, body: unknown) =>
+      x.rest.request<any>({
+        method,
+        group: "",
+        version: "v1",
+        namespace: x.ns,
+        resource: "configmaps",
+        name,
+        body,
+        query: method === "GET" ? {} : { fieldManager: method === "POST" ? "a" : "b" },
+      });
+    const a = await req("POST", undefined, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "a", generation: 5, selfLink: "/api/v1/x" },
+      data: { k: "1" },
+    });
+    const b = await req("PUT", "a", {
+      ...a,
+      metadata: { ...a.metadata, generation: 7, selfLink: "/api/v1/y" },
+      data: { k: "2" },
+    });
+    const mf = (o: any) =>
+      (o.metadata.managedFields ?? []).map((e: any) => [e.manager, e.operation, e.fieldsType ?? null]);
+    const out: unknown[] = [
+      [a.metadata.generation ?? null, a.metadata.selfLink ?? null],
+      [b.metadata.generation ?? null, b.metadata.selfLink ?? null],
+      mf(b),
+    ];
+    for (const bad of [
+      [{ manager: "m", operation: "Update", apiVersion: "v1", fieldsType: "FieldsV2", fieldsV1: {} }],
+      [{ manager: "m", operation: "Bogus", apiVersion: "v1", fieldsType: "FieldsV1", fieldsV1: {} }],
+      [
+        {
+          manager: "m",
+          operation: "Update",
+          apiVersion: "v1",
+          fieldsType: "FieldsV1",
+          fieldsV1: { "f:data": 5 },
+        },
+      ],
+    ]) {
+      const cur = await req("GET", "a", undefined);
+      const body = {
+        ...cur,
+        metadata: { ...cur.metadata, managedFields: bad },
+        data: { k: String(out.length) },
+      };
+      try {
+        out.push(mf(await req("PUT", "a", body)));
+      } catch (e) {
+        out.push(errorOf(e));
+      }
+    }
+    return out;
+  },
+);
 c("identity", "generateName appends five random characters", { prefix: true, length: 9 }, async (x) => {
   const o = await cms(x).create({ metadata: { generateName: "gen-" }, data: {} });
   return { prefix: o.metadata.name.startsWith("gen-"), length: o.metadata.name.length };
