@@ -1255,378 +1255,59 @@ c(
     };
   },
 );
+/** The 422 of an invalid replicas value `v` of `kind` in `group` ("" for the core group). */
+function invalidReplicas(
+  name: string,
+  kind: string,
+  group: string,
+  v: number,
+  { field, rule } = { field: "spec.replicas", rule: "must be greater than or equal to 0" },
+): unknown {
+  return {
+    code: 422,
+    reason: "Invalid",
+    message: `${kind}${group ? `.${group}` : ""} "${name}" is invalid: ${field}: Invalid value: ${v}: ${rule}`,
+    details: {
+      name,
+      ...(group ? { group } : {}),
+      kind,
+      causes: [{ reason: "FieldValueInvalid", message: `Invalid value: ${v}: ${rule}`, field }],
+    },
+  };
+}
+/** A custom resource's replicas are checked by its schema, with the structural schema's wording. */
+const crReplicas = { field: ".spec.replicas", rule: "should be a non-negative integer" };
+/** Any apply of a custom resource's scale: the server cannot convert the Scale. */
+const scaleConversion = {
+  code: 500,
+  message:
+    "failed to convert new object (/w; autoscaling/v1, Kind=Scale) to proper version: request to convert CR to an invalid group/version: autoscaling/v1",
+};
+/** A workload's scale: -1 by update, -2 by patch and -3 by apply are the Scale's 422, -4 on the spec its own. */
+function workloadReplicas(name: string, kind: string, group: string): unknown {
+  return {
+    put: invalidReplicas(name, "Scale", "autoscaling", -1),
+    patch: invalidReplicas(name, "Scale", "autoscaling", -2),
+    apply: invalidReplicas(name, "Scale", "autoscaling", -3),
+    applyOK: { succeeded: true },
+    main: invalidReplicas(name, kind, group, -4),
+    replicas: 2,
+  };
+}
 c(
   "status",
   "negative replicas: the Scale's 422 (update, patch, apply) of workloads, a custom resource's own (its applyScale a 500), the parent's on the main resource",
   {
-    deployments: {
-      put: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'Scale.autoscaling "d" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
-        details: {
-          name: "d",
-          group: "autoscaling",
-          kind: "Scale",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -1: must be greater than or equal to 0",
-              field: "spec.replicas",
-            },
-          ],
-        },
-      },
-      patch: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'Scale.autoscaling "d" is invalid: spec.replicas: Invalid value: -2: must be greater than or equal to 0',
-        details: {
-          name: "d",
-          group: "autoscaling",
-          kind: "Scale",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -2: must be greater than or equal to 0",
-              field: "spec.replicas",
-            },
-          ],
-        },
-      },
-      apply: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'Scale.autoscaling "d" is invalid: spec.replicas: Invalid value: -3: must be greater than or equal to 0',
-        details: {
-          name: "d",
-          group: "autoscaling",
-          kind: "Scale",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -3: must be greater than or equal to 0",
-              field: "spec.replicas",
-            },
-          ],
-        },
-      },
-      applyOK: { succeeded: true },
-      main: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'Deployment.apps "d" is invalid: spec.replicas: Invalid value: -4: must be greater than or equal to 0',
-        details: {
-          name: "d",
-          group: "apps",
-          kind: "Deployment",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -4: must be greater than or equal to 0",
-              field: "spec.replicas",
-            },
-          ],
-        },
-      },
-      replicas: 2,
-    },
-    replicasets: {
-      put: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'Scale.autoscaling "r" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
-        details: {
-          name: "r",
-          group: "autoscaling",
-          kind: "Scale",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -1: must be greater than or equal to 0",
-              field: "spec.replicas",
-            },
-          ],
-        },
-      },
-      patch: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'Scale.autoscaling "r" is invalid: spec.replicas: Invalid value: -2: must be greater than or equal to 0',
-        details: {
-          name: "r",
-          group: "autoscaling",
-          kind: "Scale",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -2: must be greater than or equal to 0",
-              field: "spec.replicas",
-            },
-          ],
-        },
-      },
-      apply: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'Scale.autoscaling "r" is invalid: spec.replicas: Invalid value: -3: must be greater than or equal to 0',
-        details: {
-          name: "r",
-          group: "autoscaling",
-          kind: "Scale",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -3: must be greater than or equal to 0",
-              field: "spec.replicas",
-            },
-          ],
-        },
-      },
-      applyOK: { succeeded: true },
-      main: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'ReplicaSet.apps "r" is invalid: spec.replicas: Invalid value: -4: must be greater than or equal to 0',
-        details: {
-          name: "r",
-          group: "apps",
-          kind: "ReplicaSet",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -4: must be greater than or equal to 0",
-              field: "spec.replicas",
-            },
-          ],
-        },
-      },
-      replicas: 2,
-    },
-    statefulsets: {
-      put: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'Scale.autoscaling "s" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
-        details: {
-          name: "s",
-          group: "autoscaling",
-          kind: "Scale",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -1: must be greater than or equal to 0",
-              field: "spec.replicas",
-            },
-          ],
-        },
-      },
-      patch: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'Scale.autoscaling "s" is invalid: spec.replicas: Invalid value: -2: must be greater than or equal to 0',
-        details: {
-          name: "s",
-          group: "autoscaling",
-          kind: "Scale",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -2: must be greater than or equal to 0",
-              field: "spec.replicas",
-            },
-          ],
-        },
-      },
-      apply: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'Scale.autoscaling "s" is invalid: spec.replicas: Invalid value: -3: must be greater than or equal to 0',
-        details: {
-          name: "s",
-          group: "autoscaling",
-          kind: "Scale",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -3: must be greater than or equal to 0",
-              field: "spec.replicas",
-            },
-          ],
-        },
-      },
-      applyOK: { succeeded: true },
-      main: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'StatefulSet.apps "s" is invalid: spec.replicas: Invalid value: -4: must be greater than or equal to 0',
-        details: {
-          name: "s",
-          group: "apps",
-          kind: "StatefulSet",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -4: must be greater than or equal to 0",
-              field: "spec.replicas",
-            },
-          ],
-        },
-      },
-      replicas: 2,
-    },
-    replicationcontrollers: {
-      put: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'Scale.autoscaling "rc" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
-        details: {
-          name: "rc",
-          group: "autoscaling",
-          kind: "Scale",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -1: must be greater than or equal to 0",
-              field: "spec.replicas",
-            },
-          ],
-        },
-      },
-      patch: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'Scale.autoscaling "rc" is invalid: spec.replicas: Invalid value: -2: must be greater than or equal to 0',
-        details: {
-          name: "rc",
-          group: "autoscaling",
-          kind: "Scale",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -2: must be greater than or equal to 0",
-              field: "spec.replicas",
-            },
-          ],
-        },
-      },
-      apply: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'Scale.autoscaling "rc" is invalid: spec.replicas: Invalid value: -3: must be greater than or equal to 0',
-        details: {
-          name: "rc",
-          group: "autoscaling",
-          kind: "Scale",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -3: must be greater than or equal to 0",
-              field: "spec.replicas",
-            },
-          ],
-        },
-      },
-      applyOK: { succeeded: true },
-      main: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'ReplicationController "rc" is invalid: spec.replicas: Invalid value: -4: must be greater than or equal to 0',
-        details: {
-          name: "rc",
-          kind: "ReplicationController",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -4: must be greater than or equal to 0",
-              field: "spec.replicas",
-            },
-          ],
-        },
-      },
-      replicas: 2,
-    },
+    deployments: workloadReplicas("d", "Deployment", "apps"),
+    replicasets: workloadReplicas("r", "ReplicaSet", "apps"),
+    statefulsets: workloadReplicas("s", "StatefulSet", "apps"),
+    replicationcontrollers: workloadReplicas("rc", "ReplicationController", ""),
     custom: {
-      put: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'Scaler.<group> "w" is invalid: .spec.replicas: Invalid value: -1: should be a non-negative integer',
-        details: {
-          name: "w",
-          group: "<group>",
-          kind: "Scaler",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -1: should be a non-negative integer",
-              field: ".spec.replicas",
-            },
-          ],
-        },
-      },
-      patch: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'Scaler.<group> "w" is invalid: .spec.replicas: Invalid value: -2: should be a non-negative integer',
-        details: {
-          name: "w",
-          group: "<group>",
-          kind: "Scaler",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -2: should be a non-negative integer",
-              field: ".spec.replicas",
-            },
-          ],
-        },
-      },
-      apply: {
-        code: 500,
-        message:
-          "failed to convert new object (/w; autoscaling/v1, Kind=Scale) to proper version: request to convert CR to an invalid group/version: autoscaling/v1",
-      },
-      applyOK: {
-        code: 500,
-        message:
-          "failed to convert new object (/w; autoscaling/v1, Kind=Scale) to proper version: request to convert CR to an invalid group/version: autoscaling/v1",
-      },
-      main: {
-        code: 422,
-        reason: "Invalid",
-        message:
-          'Scaler.<group> "w" is invalid: .spec.replicas: Invalid value: -4: should be a non-negative integer',
-        details: {
-          name: "w",
-          group: "<group>",
-          kind: "Scaler",
-          causes: [
-            {
-              reason: "FieldValueInvalid",
-              message: "Invalid value: -4: should be a non-negative integer",
-              field: ".spec.replicas",
-            },
-          ],
-        },
-      },
+      put: invalidReplicas("w", "Scaler", "<group>", -1, crReplicas),
+      patch: invalidReplicas("w", "Scaler", "<group>", -2, crReplicas),
+      apply: scaleConversion,
+      applyOK: scaleConversion,
+      main: invalidReplicas("w", "Scaler", "<group>", -4, crReplicas),
       replicas: 1,
     },
   },
