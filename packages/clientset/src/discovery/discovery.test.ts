@@ -147,6 +147,49 @@ const aggregatedApis: APIGroupDiscoveryList = {
   ],
 };
 
+/**
+ * An aggregated-discovery server whose /apis also serves a CRD's group (stable.example.com: CronTab,
+ * short name ct, category gear) from its second read on, as after `kubectl apply -f crd.yaml`;
+ * `reset()` forgets the reads and the recorded calls.
+ */
+function installingServer(): { rest: RecordingRest; reset(): void } {
+  const crd = {
+    metadata: { name: "stable.example.com" },
+    versions: [
+      {
+        version: "v1",
+        resources: [
+          {
+            resource: "crontabs",
+            responseKind: { group: "stable.example.com", version: "v1", kind: "CronTab" },
+            scope: "Namespaced" as const,
+            singularResource: "crontab",
+            verbs: ["get"],
+            shortNames: ["ct"],
+            categories: ["gear"],
+          },
+        ],
+      },
+    ],
+  };
+  let reads = 0;
+  const rest = new RecordingRest((s: RequestSpec) => {
+    if (s.path === "/api") return aggregatedCore;
+    if (s.path === "/apis") {
+      reads++;
+      return { ...aggregatedApis, items: [...(aggregatedApis.items ?? []), ...(reads > 1 ? [crd] : [])] };
+    }
+    throw new Error(`unexpected request ${s.path}`);
+  });
+  return {
+    rest,
+    reset() {
+      reads = 0;
+      rest.calls.length = 0;
+    },
+  };
+}
+
 function aggregatedServer(): RecordingRest {
   return new RecordingRest((s: RequestSpec) => {
     if (s.path === "/api") return aggregatedCore;
@@ -544,36 +587,7 @@ describe("RESTMapper from discovery", () => {
 
   test("categories: a category discovery does not know makes it read discovery again once", async () => {
     // A CRD in category "gear" is served from the second discovery on.
-    const gear = {
-      metadata: { name: "stable.example.com" },
-      versions: [
-        {
-          version: "v1",
-          resources: [
-            {
-              resource: "crontabs",
-              responseKind: { group: "stable.example.com", version: "v1", kind: "CronTab" },
-              scope: "Namespaced" as const,
-              singularResource: "crontab",
-              verbs: ["get"],
-              categories: ["gear"],
-            },
-          ],
-        },
-      ],
-    };
-    let discoveries = 0;
-    const rest = new RecordingRest((s: RequestSpec) => {
-      if (s.path === "/api") return aggregatedCore;
-      if (s.path === "/apis") {
-        discoveries++;
-        return {
-          ...aggregatedApis,
-          items: [...(aggregatedApis.items ?? []), ...(discoveries > 1 ? [gear] : [])],
-        };
-      }
-      throw new Error(`unexpected request ${s.path}`);
-    });
+    const { rest } = installingServer();
     const expander = new DiscoveryCategoryExpander(new DiscoveryClient(rest));
     assert.equal((await expander.expand("all"))?.length, 3);
     assert.equal(rest.calls.length, 2);
@@ -615,38 +629,8 @@ describe("RESTMapper from discovery", () => {
   });
 
   test("the deferred mapper reloads discovery once when a lookup finds nothing, for every lookup", async () => {
-    // The server serves a CRD's group from the second discovery on, as after `kubectl apply -f crd.yaml`.
-    const crd = {
-      metadata: { name: "stable.example.com" },
-      versions: [
-        {
-          version: "v1",
-          resources: [
-            {
-              resource: "crontabs",
-              responseKind: { group: "stable.example.com", version: "v1", kind: "CronTab" },
-              scope: "Namespaced" as const,
-              singularResource: "crontab",
-              verbs: ["get"],
-              shortNames: ["ct"],
-            },
-          ],
-        },
-      ],
-    };
-    let installed = false;
-    const rest = new RecordingRest((s: RequestSpec) => {
-      if (s.path === "/api") return aggregatedCore;
-      if (s.path === "/apis") {
-        const apis = {
-          ...aggregatedApis,
-          items: [...(aggregatedApis.items ?? []), ...(installed ? [crd] : [])],
-        };
-        installed = true;
-        return apis;
-      }
-      throw new Error(`unexpected request ${s.path}`);
-    });
+    const server = installingServer();
+    const rest = server.rest;
     const lookups: [string, (m: DeferredRESTMapper) => Promise<unknown>, unknown][] = [
       [
         "kindsFor",
@@ -672,8 +656,7 @@ describe("RESTMapper from discovery", () => {
       ],
     ];
     // Lookups that miss together share one reload.
-    installed = false;
-    rest.calls.length = 0;
+    server.reset();
     const shared = new DeferredRESTMapper(new DiscoveryClient(rest));
     await shared.mapper(); // read before the CRD is installed
     const kinds = await Promise.all(
@@ -685,8 +668,7 @@ describe("RESTMapper from discovery", () => {
     );
     assert.equal(rest.calls.length, 4, "five misses, one reload");
     for (const [name, lookup, want] of lookups) {
-      installed = false;
-      rest.calls.length = 0;
+      server.reset();
       const m = new DeferredRESTMapper(new DiscoveryClient(rest));
       await m.mapper();
       assert.deepEqual(await lookup(m), want, name);
