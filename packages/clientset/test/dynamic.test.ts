@@ -192,6 +192,44 @@ test('categories: the resources of "all" are the ones kubectl get all lists, in 
   assert.deepEqual(ours, theirs);
 });
 
+/**
+ * `kubectl get <arg> -n <namespace>` with a discovery cache of its own for the test: the resource it
+ * listed (`group/version/resource`), or the error it printed.
+ */
+async function kubectlGet(
+  t: { after(fn: () => Promise<void>): void },
+  e: Env,
+  namespace: string,
+): Promise<(arg: string) => Promise<{ resource?: string; error: string }>> {
+  const cacheDir = await mkdtemp(join(tmpdir(), "cs-kubectl-get-"));
+  t.after(() => rm(cacheDir, { recursive: true, force: true }));
+  return async (arg) => {
+    const k = await kubectl(e.cp, ["get", arg, "-n", namespace, "-v=6", "--cache-dir", cacheDir]);
+    const m =
+      /GET https:\/\/[^/\s]+\/(?:api|apis\/([^/]+))\/([^/]+)\/(?:namespaces\/[^/]+\/)?([^/?\s]+)\?limit=500/.exec(
+        k.stderr,
+      );
+    const error = /^error: .*$/m.exec(k.stderr)?.[0] ?? k.stderr;
+    return m === null ? { error } : { resource: `${m[1] ?? ""}/${m[2]}/${m[3]}`, error };
+  };
+}
+
+/** Each argument resolved by us and by kubectl, as `arg → answer` lines: they must be equal; kubectl's lines. */
+async function resolveLikeKubectl(
+  args: readonly string[],
+  ours: (arg: string) => string,
+  theirs: (arg: string) => Promise<string>,
+): Promise<string[]> {
+  const got: string[] = [];
+  const want: string[] = [];
+  for (const arg of args) {
+    got.push(`${arg} → ${ours(arg)}`);
+    want.push(`${arg} → ${await theirs(arg)}`);
+  }
+  assert.deepEqual(got, want);
+  return want;
+}
+
 test("resource arguments (short, singular, resource.group, resource.version.group) resolve as kubectl get resolves them", async (t) => {
   const ns = await createTestNamespace("cs-args");
   t.after(ns.cleanup);
@@ -208,16 +246,8 @@ test("resource arguments (short, singular, resource.group, resource.version.grou
     }
     return "no match";
   };
-  const cacheDir = await mkdtemp(join(tmpdir(), "cs-args-kubectl-"));
-  t.after(() => rm(cacheDir, { recursive: true, force: true }));
-  const theirs = async (arg: string): Promise<string> => {
-    const k = await kubectl(e.cp, ["get", arg, "-n", ns.name, "-v=6", "--cache-dir", cacheDir]);
-    const m =
-      /GET https:\/\/[^/\s]+\/(?:api|apis\/([^/]+))\/([^/]+)\/(?:namespaces\/[^/]+\/)?([^/?\s]+)\?limit=500/.exec(
-        k.stderr,
-      );
-    return m === null ? "no match" : `${m[1] ?? ""}/${m[2]}/${m[3]}`;
-  };
+  const get = await kubectlGet(t, e, ns.name);
+  const theirs = async (arg: string): Promise<string> => (await get(arg)).resource ?? "no match";
   const args = [
     "po",
     "PODS",
@@ -242,13 +272,7 @@ test("resource arguments (short, singular, resource.group, resource.version.grou
     "pods.v1",
     "nonsense",
   ];
-  const got: string[] = [];
-  const want: string[] = [];
-  for (const arg of args) {
-    got.push(`${arg} → ${ours(arg)}`);
-    want.push(`${arg} → ${await theirs(arg)}`);
-  }
-  assert.deepEqual(got, want);
+  const want = await resolveLikeKubectl(args, ours, theirs);
   assert.ok(want.includes("deploy.ap → apps/v1/deployments"), "kubectl's answers were read");
 });
 
@@ -377,15 +401,10 @@ test("mappingFor resolves and refuses command-line arguments as kubectl get does
       return `error: ${(err as Error).message}`;
     }
   };
-  const cacheDir = await mkdtemp(join(tmpdir(), "cs-mapfor-kubectl-"));
-  t.after(() => rm(cacheDir, { recursive: true, force: true }));
+  const get = await kubectlGet(t, e, ns.name);
   const theirs = async (arg: string): Promise<string> => {
-    const k = await kubectl(e.cp, ["get", arg, "-n", ns.name, "-v=6", "--cache-dir", cacheDir]);
-    const m =
-      /GET https:\/\/[^/\s]+\/(?:api|apis\/([^/]+))\/([^/]+)\/(?:namespaces\/[^/]+\/)?([^/?\s]+)\?limit=500/.exec(
-        k.stderr,
-      );
-    return m === null ? (/^error: .*$/m.exec(k.stderr)?.[0] ?? k.stderr) : `${m[1] ?? ""}/${m[2]}/${m[3]}`;
+    const r = await get(arg);
+    return r.resource ?? r.error;
   };
   const args = [
     "widgets",
@@ -416,13 +435,7 @@ test("mappingFor resolves and refuses command-line arguments as kubectl get does
     "nonsense",
     "nonsense.v1.apps",
   ];
-  const got: string[] = [];
-  const want: string[] = [];
-  for (const arg of args) {
-    got.push(`${arg} → ${ours(arg)}`);
-    want.push(`${arg} → ${await theirs(arg)}`);
-  }
-  assert.deepEqual(got, want);
+  const want = await resolveLikeKubectl(args, ours, theirs);
   assert.ok(
     want.includes("Cephalopod.sea.kc.clientset.test → sea.kc.clientset.test/v1/squids"),
     "kubectl read",
