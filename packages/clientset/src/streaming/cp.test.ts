@@ -26,6 +26,8 @@ interface Reply {
 interface Call {
   command: string[];
   stdin: Buffer;
+  /** The size of each stdin message. */
+  frames: number[];
 }
 
 /** A RestInterface whose exec runs nothing: `reply` says what the command printed and how it ended. */
@@ -37,7 +39,7 @@ function container(reply: (command: string[], stdin: Buffer) => Reply) {
       const stdin: Buffer[] = [];
       let open = true;
       const end = () => {
-        const call = { command: q.command, stdin: Buffer.concat(stdin) };
+        const call = { command: q.command, stdin: Buffer.concat(stdin), frames: stdin.map((b) => b.length) };
         calls.push(call);
         const r = reply(call.command, call.stdin);
         setImmediate(() => {
@@ -315,6 +317,33 @@ describe("copyToPod", () => {
       return true;
     });
     assert.equal(calls.length, 0);
+  });
+
+  test("a file larger than one read goes whole and in order; a tree's entries in name order", async () => {
+    const { box } = await place("big");
+    await mkdir(join(box, "tree", "sub"), { recursive: true });
+    const big = Buffer.alloc(3 * 256 * 1024 + 5);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31 + (i >> 9)) & 0xff;
+    await writeFile(join(box, "tree", "big.bin"), big);
+    await writeFile(join(box, "tree", "sub", "a"), "a");
+    await writeFile(join(box, "tree", "empty"), "");
+    const { rest, calls } = container((command) => ({ exitCode: command[0] === "test" ? 1 : 0 })); // not there yet
+    await copyToPod(rest, target, join(box, "tree"), "/data/t");
+    const got = untar(calls.at(-1)!.stdin);
+    assert.deepEqual(
+      got.map((e) => [e.name, e.type, e.data.length]),
+      [
+        ["t/", "5", 0],
+        ["t/big.bin", "0", big.length],
+        ["t/empty", "0", 0],
+        ["t/sub/", "5", 0],
+        ["t/sub/a", "0", 1],
+      ],
+    );
+    assert.ok(got[1]!.data.equals(big), "the big file's bytes, in order");
+    // Sent as it is read, a read at a time: never the whole archive in one piece.
+    const frames = calls.at(-1)!.frames;
+    assert.ok(frames.length > 4 && Math.max(...frames) <= 256 * 1024, `stdin messages ${frames.join(",")}`);
   });
 
   test("into a remote directory: the copy goes inside it under its own name, as kubectl cp's", async () => {

@@ -2,19 +2,10 @@
 // in the container to copy in, `tar cf -` to copy out). The archive code is a small ustar writer and
 // reader of its own (regular files, directories, symlinks; long names as PAX or GNU records).
 import type { Stats } from "node:fs";
-import {
-  chmod,
-  lstat,
-  mkdir,
-  readdir,
-  readFile,
-  readlink,
-  symlink,
-  unlink,
-  writeFile,
-} from "node:fs/promises";
+import { chmod, lstat, mkdir, open, readdir, readlink, symlink, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, posix, relative, resolve, sep } from "node:path";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { RequestSpec } from "@org/rest";
 import type { RestInterface } from "../runtime/rest.js";
 import { type AttachOptions, openRemoteCommand, RemoteCommandError } from "./remotecommand.js";
@@ -60,8 +51,11 @@ function pad(n: number): Buffer {
   return Buffer.alloc(r === 0 ? 0 : BLOCK - r);
 }
 
-/** A PAX record set for names or link targets that do not fit the 100-byte fields. */
-function entry(name: string, type: string, body: Buffer, mode: number, linkname = ""): Buffer[] {
+/**
+ * The header of an entry with a `size`-byte body, after a PAX record set for names or link targets
+ * that do not fit the 100-byte fields.
+ */
+function entryHead(name: string, type: string, size: number, mode: number, linkname = ""): Buffer[] {
   const out: Buffer[] = [];
   const pax: string[] = [];
   if (Buffer.byteLength(name) > 99) pax.push("path");
@@ -78,27 +72,49 @@ function entry(name: string, type: string, body: Buffer, mode: number, linkname 
     const data = Buffer.from(recs.join(""), "utf8");
     out.push(header("PaxHeader", "x", data.length, 0o644), data, pad(data.length));
   }
-  out.push(header(name.slice(0, 99), type, body.length, mode, linkname.slice(0, 99)), body, pad(body.length));
+  out.push(header(name.slice(0, 99), type, size, mode, linkname.slice(0, 99)));
   return out;
 }
 
-/** A tar archive of `src` (a file or a directory tree), its entries named under `as`. */
-export async function tarOf(src: string, as: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  const walk = async (path: string, name: string) => {
+/** How much of a file is read at a time while it is archived. */
+const CHUNK = 256 * 1024;
+
+/**
+ * A tar archive of `src` (a file or a directory tree), its entries named under `as`, made as it is
+ * sent: files are read CHUNK bytes at a time, so a large file is never held whole. Sockets, FIFOs
+ * and devices are left out.
+ */
+export async function* tarOf(src: string, as: string): AsyncGenerator<Buffer> {
+  async function* walk(path: string, name: string): AsyncGenerator<Buffer> {
     const st = await lstat(path);
     if (st.isSymbolicLink()) {
-      parts.push(...entry(name, "2", Buffer.alloc(0), st.mode, await readlink(path)));
+      yield* entryHead(name, "2", 0, st.mode, await readlink(path));
     } else if (st.isDirectory()) {
-      parts.push(...entry(`${name}/`, "5", Buffer.alloc(0), st.mode));
-      for (const child of (await readdir(path)).sort()) await walk(join(path, child), `${name}/${child}`);
+      yield* entryHead(`${name}/`, "5", 0, st.mode);
+      for (const child of (await readdir(path)).sort()) yield* walk(join(path, child), `${name}/${child}`);
     } else if (st.isFile()) {
-      parts.push(...entry(name, "0", await readFile(path), st.mode));
+      yield* entryHead(name, "0", st.size, st.mode);
+      const file = await open(path, "r");
+      try {
+        for (let at = 0; at < st.size; ) {
+          const buf = Buffer.allocUnsafe(Math.min(CHUNK, st.size - at));
+          const { bytesRead } = await file.read(buf, 0, buf.length, at);
+          if (bytesRead === 0) {
+            throw new CopyError(
+              `copyToPod: ${path} shrank while it was being copied (from ${st.size} bytes to ${at}); copy it again`,
+            );
+          }
+          at += bytesRead;
+          yield buf.subarray(0, bytesRead);
+        }
+      } finally {
+        await file.close();
+      }
+      yield pad(st.size);
     }
-  };
-  await walk(src, as);
-  parts.push(Buffer.alloc(BLOCK * 2));
-  return Buffer.concat(parts);
+  }
+  yield* walk(src, as);
+  yield Buffer.alloc(BLOCK * 2);
 }
 
 /** One entry of an archive: its path, type ("0" file, "5" directory, "2" symlink), mode and data. */
@@ -166,7 +182,7 @@ async function runTar(
   what: string,
   opts: CopyOptions,
   command: string[],
-  input?: Buffer,
+  input?: AsyncIterable<Buffer>,
 ): Promise<Buffer> {
   const session = await openRemoteCommand(
     rest,
@@ -182,6 +198,7 @@ async function runTar(
   };
   const out = read(session.stdout);
   const err = read(session.stderr);
+  let sendError: unknown;
   if (input !== undefined && session.stdin) {
     if (session.protocol !== "v5.channel.k8s.io") {
       session.close();
@@ -189,7 +206,27 @@ async function runTar(
         `${what}: copying into a container needs the v5.channel.k8s.io protocol to end tar's input`,
       );
     }
-    session.stdin.end(input);
+    let readError: unknown;
+    const reading = async function* () {
+      try {
+        yield* input;
+      } catch (e) {
+        readError = e;
+        throw e;
+      }
+    };
+    // With backpressure: the archive is read as fast as the container takes it.
+    sendError = await pipeline(Readable.from(reading()), session.stdin).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (readError !== undefined) {
+      // tar in the container would wait for the rest of its input: cut the session, which ends it.
+      session.close();
+      await session.status.catch(() => {});
+      if (readError instanceof CopyError) throw readError;
+      throw new CopyError(`${what}: ${(readError as Error).message}`, { cause: readError });
+    }
   }
   let exitCode: number;
   try {
@@ -203,6 +240,11 @@ async function runTar(
     throw new CopyError(
       `${what}: ${command.join(" ")} exited with ${exitCode}: ${stderr.toString("utf8").trim()}`,
     );
+  }
+  if (sendError !== undefined) {
+    throw new CopyError(`${what}: sending the archive failed: ${(sendError as Error).message}`, {
+      cause: sendError,
+    });
   }
   return stdout;
 }
