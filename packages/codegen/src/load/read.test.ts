@@ -75,14 +75,20 @@ describe("readSpec from a URL", () => {
         return send(
           JSON.stringify({
             paths: {
-              "api/v1": { serverRelativeURL: "/openapi/v3/api/v1?hash=A" },
+              // a stale hash, as after the document changed since the index was read: the server redirects
+              "api/v1": { serverRelativeURL: "/openapi/v3/api/v1?hash=OLD" },
               "apis/stable.example.com/v1": {
                 serverRelativeURL: "/openapi/v3/apis/stable.example.com/v1?hash=B",
               },
             },
           }),
         );
-      if (url.pathname === "/openapi/v3/api/v1" && url.searchParams.get("hash") === "A") return send(v3core);
+      if (url.pathname === "/openapi/v3/api/v1" && url.searchParams.get("hash") === "OLD") {
+        res.writeHead(301, { location: "/openapi/v3/api/v1?hash=A" });
+        return res.end();
+      }
+      if (url.pathname === "/openapi/v3/api/v1" && [null, "A"].includes(url.searchParams.get("hash")))
+        return send(v3core);
       if (url.pathname === "/openapi/v3/apis/stable.example.com/v1") return send(v3crd);
       send("{}", 404);
     });

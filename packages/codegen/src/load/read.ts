@@ -223,7 +223,18 @@ async function clusterDocuments(
     const query: Record<string, string> = {};
     for (const [k, v] of u.searchParams) query[k] = v;
     try {
-      return await client.request<unknown>({ method: "GET", path: u.pathname, query });
+      try {
+        return await client.request<unknown>({ method: "GET", path: u.pathname, query });
+      } catch (err) {
+        // A document that changed since the index was read (a CRD just installed or updated): the API
+        // server redirects its old hash to the new one. Same document, same server: read it unhashed.
+        const code = (err as { code?: unknown }).code;
+        if (!(err instanceof rest.StatusError && typeof code === "number" && code >= 300 && code < 400))
+          throw err;
+        if (query.hash === undefined) throw err;
+        delete query.hash;
+        return await client.request<unknown>({ method: "GET", path: u.pathname, query });
+      }
     } catch (err) {
       throw new SpecError(`GET ${host}${u.pathname} failed: ${(err as Error).message}`);
     }
