@@ -368,13 +368,7 @@ export async function copyFromPod(
   // ".", ".." and "/" have no name of their own to archive under their parent: their contents are
   // archived from inside them ("tar cf - -C <dir> ."), entries named "." and "./<path>". So is
   // "<dir>/.", which names the directory a symlink <dir> leads to, as for kubectl cp.
-  const whole =
-    src === "/" ||
-    src === "." ||
-    src === ".." ||
-    src.endsWith("/..") ||
-    trimmed.endsWith("/.") ||
-    trimmed === ".";
+  const whole = src === "/" || src === "." || src === ".." || src.endsWith("/..") || trimmed.endsWith("/.");
   const base = whole ? "." : posix.basename(src);
   // A name that starts with "-" would be read as an option of tar: "./-name" is the same file.
   const member = base.startsWith("-") ? `./${base}` : base;
