@@ -128,6 +128,11 @@ function describe(p: { group?: string | undefined; version?: string | undefined 
   return parts.length > 0 ? `${name} in ${parts.join(", ")}` : name;
 }
 
+/** Whether `e` is in `group` ("" is any group; "core", with `coreAlias`, the core group ""). */
+function isInGroup(e: Entry, group: string, coreAlias: boolean): boolean {
+  return group === "" || e.gvr.group === group || (coreAlias && group === "core" && e.gvr.group === "");
+}
+
 function mappingOf(e: Entry): RESTMapping {
   return {
     resource: { ...e.gvr },
@@ -231,8 +236,7 @@ export class RESTMapper {
     const group = p.group ?? "";
     const version = p.version ?? "";
     const inVersion = (e: Entry) => version === "" || e.gvr.version === version;
-    const inGroup = (e: Entry) =>
-      group === "" || e.gvr.group === group || (!asKubectl && group === "core" && e.gvr.group === "");
+    const inGroup = (e: Entry) => isInGroup(e, group, !asKubectl);
     // A group without a version that names no group exactly is a prefix ("deploy.ap" is apps), as in
     // client-go's shortcut expander (short names first) and DefaultRESTMapper.
     const byPrefix = (e: Entry) => group !== "" && version === "" && e.gvr.group.startsWith(group);
@@ -270,10 +274,7 @@ export class RESTMapper {
     const servedIn =
       versions.length === 0
         ? []
-        : this.#matchResource({ ...p, version: "" }).filter(
-            (e) =>
-              (p.group ?? "") === "" || e.gvr.group === p.group || (p.group === "core" && e.gvr.group === ""),
-          );
+        : this.#matchResource({ ...p, version: "" }).filter((e) => isInGroup(e, p.group ?? "", true));
     return this.#noMatch(describe(p, `resource "${p.resource}"`), p.group, versions, servedIn);
   }
 
