@@ -3,12 +3,8 @@
 // word for word), matched against an object's labels. The fake clientset answers labelSelector with
 // it, and informers' listers select with it.
 
-import {
-  dns1123SubdomainMessage,
-  isValidLabelValue,
-  labelValueMessage,
-  qualifiedNamePartMessage,
-} from "./validation.js";
+// The parser words a key's and a value's errors as object validation does (lengths in bytes).
+import { isQualifiedName, isValidLabelValue } from "./validation.js";
 
 /** A selector the API server would reject (400 BadRequest with this message). */
 export class SelectorError extends Error {
@@ -91,41 +87,6 @@ export function everything(): Selector {
 /** A selector requiring every label of `set` (client-go's labels.SelectorFromSet). */
 export function selectorFromSet(set: Readonly<Record<string, string>>): Selector {
   return selectorOf(Object.entries(set).map(([key, v]) => ({ key, operator: "=", values: [v] })));
-}
-
-const qualifiedNamePart = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const utf8 = new TextEncoder();
-const bytes = (s: string) => utf8.encode(s).length;
-
-/** What is wrong with a label key, as the selector parser words it (lengths in bytes). */
-function keyErrors(key: string): string[] {
-  const parts = key.split("/");
-  if (parts.length > 2)
-    return [
-      `a valid label key ${qualifiedNamePartMessage} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
-    ];
-  const out: string[] = [];
-  const name = parts[parts.length - 1]!;
-  if (parts.length === 2) {
-    const prefix = parts[0]!;
-    if (prefix === "") out.push("prefix part must be non-empty");
-    else {
-      if (bytes(prefix) > 253) out.push("prefix part must be no more than 253 bytes");
-      if (!subdomain.test(prefix)) out.push(`prefix part ${dns1123SubdomainMessage}`);
-    }
-  }
-  if (name === "") out.push("name part must be non-empty");
-  else if (bytes(name) > 63) out.push("name part must be no more than 63 bytes");
-  if (!qualifiedNamePart.test(name)) out.push(`name part ${qualifiedNamePartMessage}`);
-  return out;
-}
-
-function valueErrors(v: string): string[] {
-  const out: string[] = [];
-  if (bytes(v) > 63) out.push("must be no more than 63 bytes");
-  if (isValidLabelValue(v).some((m) => m === labelValueMessage)) out.push(labelValueMessage);
-  return out;
 }
 
 /** A field.Error's text: `path: Invalid value: "v": detail` (the path of the parser is nil). */
@@ -238,7 +199,7 @@ class Parser {
     if (negated) t = this.#next();
     if (t.kind !== "id") throw new SelectorError(`found '${t.lit}', expected: identifier`);
     const key = t.lit;
-    const errs = keyErrors(key);
+    const errs = isQualifiedName(key);
     if (errs.length > 0) throw new SelectorError(invalid("<nil>", key, errs));
     if (negated) return { key, operator: "!", values: [] };
     const after = this.#peek();
@@ -272,7 +233,7 @@ class Parser {
           );
       });
     values.forEach((v, i) => {
-      const e = valueErrors(v);
+      const e = isValidLabelValue(v);
       if (e.length > 0) problems.push(invalid(`values[${i}][${key}]`, v, e));
     });
     if (problems.length > 0) throw new SelectorError(aggregate(problems));
