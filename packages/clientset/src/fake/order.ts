@@ -2,18 +2,17 @@
 // in their declared order. A custom resource is unstructured (maps all the way down), so every
 // object of it is sorted; a built-in object's maps (labels, annotations, data, any
 // additionalProperties field of the schema table) are sorted, its structs keep the order they have
-// (the table does not know Go's declaration order).
+// (the table does not know Go's declaration order). Keys sort as JavaScript strings do, by UTF-16
+// code unit, which is Go's byte order except between characters past U+FFFF and U+E000-U+FFFF.
 import { isObject, type Obj, put } from "./resources.js";
 import { fieldOf, type SchemaTable } from "./schema.js";
-
-const byBytes = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A deep copy of a JSON value with every object's keys sorted (a custom resource as Go encodes it). */
 export function sortedCopy(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortedCopy);
   if (!isObject(v)) return v;
   const out: Obj = {};
-  for (const k of Object.keys(v).sort(byBytes)) put(out, k, sortedCopy(v[k]));
+  for (const k of Object.keys(v).sort()) put(out, k, sortedCopy(v[k]));
   return out;
 }
 
@@ -27,7 +26,7 @@ export function orderedCopy(v: unknown, schema: SchemaTable, type: string | unde
     const x = v[k];
     if (meta?.map && isObject(x)) {
       const m: Obj = {};
-      for (const mk of Object.keys(x).sort(byBytes)) put(m, mk, orderedCopy(x[mk], schema, meta.ref));
+      for (const mk of Object.keys(x).sort()) put(m, mk, orderedCopy(x[mk], schema, meta.ref));
       put(out, k, m);
     } else put(out, k, orderedCopy(x, schema, meta?.ref));
   }

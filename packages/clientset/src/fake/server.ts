@@ -478,7 +478,6 @@ export class FakeServer {
     return resourceKey(res.group, res.resource);
   }
 
-  /** The object as the server returns it: a copy with this version's apiVersion and kind first. */
   /** An object as the server encodes it: a copy with apiVersion/kind of the URL's version, Go's key order. */
   #out(res: FakeResource, version: string, o: Obj): Obj {
     const { apiVersion: _a, kind: _k, ...rest } = o;

@@ -11,6 +11,7 @@ import {
   isQualifiedName,
   isValidLabelValue,
 } from "../validation.js";
+import { sortedCopy } from "./order.js";
 import { type FakeResource, isObject, type Obj } from "./resources.js";
 import * as st from "./status.js";
 
@@ -275,7 +276,7 @@ function podUpdateCauses(o: Obj, old: Obj): Cause[] {
   }
   if ((was.terminationGracePeriodSeconds ?? 0) < 0 && munged.terminationGracePeriodSeconds === 1)
     munged.terminationGracePeriodSeconds = was.terminationGracePeriodSeconds;
-  return jsonEq(sortKeys(munged), sortKeys(was)) ? [] : [st.forbiddenField("spec", podUpdatable)];
+  return jsonEq(sortedCopy(munged), sortedCopy(was)) ? [] : [st.forbiddenField("spec", podUpdatable)];
 }
 
 /** Workload resources whose spec.replicas the registry's validation requires to be 0 or more. */
@@ -290,16 +291,6 @@ function replicaCauses(res: FakeResource, o: Obj): Cause[] {
   const n = o.spec?.replicas;
   if (!scaled.has(`${res.group}/${res.resource}`) || typeof n !== "number" || n >= 0) return [];
   return [st.invalidValue("spec.replicas", n, "must be greater than or equal to 0")];
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (!isObject(v)) return v;
-  return Object.fromEntries(
-    Object.keys(v)
-      .sort()
-      .map((k) => [k, sortKeys(v[k])]),
-  );
 }
 
 /**
