@@ -3,7 +3,7 @@
 // expansion) and a named interface that picks exactly the resource's methods; plus index.ts with
 // GeneratedClientset and the groupVersions table. No method bodies (DESIGN rule 1).
 import type { ApiModel, GroupVersionModel, ResourceModel, TypeRef } from "../model/model.js";
-import { compareVersions, DeclaredNames, lowerCamel, modulePrefix, upperFirst } from "../model/names.js";
+import { compareVersions, DeclaredNames, lowerCamel, uniqueAlias, upperFirst } from "../model/names.js";
 import { SUBRESOURCE_METHODS, subresourceMethodRow } from "../model/subresources.js";
 import {
   type ConstStructure,
@@ -56,10 +56,7 @@ class TypeImports {
     }
     const existing = names.get(ref.name);
     if (existing) return existing;
-    // The module's prefix, then a number where that is taken too (kinds Scale and NExampleComV1Scale).
-    let alias = this.used.has(ref.name) ? `${modulePrefix(ref.module)}${ref.name}` : ref.name;
-    for (let i = 2; this.used.has(alias); i++) alias = `${modulePrefix(ref.module)}${ref.name}${i}`;
-    this.used.add(alias);
+    const alias = uniqueAlias(this.used, ref.module, ref.name);
     names.set(ref.name, alias);
     return alias;
   }

@@ -6,7 +6,7 @@ import type ts from "typescript";
 import type { Schema } from "../load/spec.js";
 import { REF_PREFIX } from "../load/spec.js";
 import type { ApiModel, TypeDecl, TypeModule } from "../model/model.js";
-import { DeclaredNames, definitionModule, modulePrefix, type NameOwner } from "../model/names.js";
+import { DeclaredNames, definitionModule, type NameOwner, uniqueAlias } from "../model/names.js";
 import {
   docText,
   type Files,
@@ -122,10 +122,7 @@ class Scope {
     }
     const existing = names.get(name);
     if (existing) return existing;
-    // The module's prefix, then a number where that is taken too (a definition named MetaV1ObjectMeta).
-    let alias = this.used.has(name) ? `${modulePrefix(module)}${name}` : name;
-    for (let i = 2; this.used.has(alias); i++) alias = `${modulePrefix(module)}${name}${i}`;
-    this.used.add(alias);
+    const alias = uniqueAlias(this.used, module, name);
     names.set(name, alias);
     return alias;
   }

@@ -146,6 +146,17 @@ export function modulePrefix(module: string): string {
   );
 }
 
+/**
+ * An import alias for `name` from `module` that is not in `used` (and joins it): the name itself,
+ * else the module's prefix and the name, else that with a number (kinds Scale and NExampleComV1Scale).
+ */
+export function uniqueAlias(used: Set<string>, module: string, name: string): string {
+  let alias = used.has(name) ? `${modulePrefix(module)}${name}` : name;
+  for (let i = 2; used.has(alias); i++) alias = `${modulePrefix(module)}${name}${i}`;
+  used.add(alias);
+  return alias;
+}
+
 const VERSION_ORDER = /^v(\d+)(?:(alpha|beta)(\d+))?$/;
 
 /** Kubernetes version priority: GA > beta > alpha, higher numbers first; negative when a sorts first. */
