@@ -18,7 +18,7 @@ import {
 } from "../emit/source.js";
 import { emitTypes } from "../emit/types.js";
 import type { ApiModel } from "../model/model.js";
-import { compareVersions } from "../model/names.js";
+import { compareVersions, NameClashError } from "../model/names.js";
 import type { CrdSpec, CustomResourceInfo } from "./spec.js";
 
 /** Where the types go inside the generated directory. */
@@ -151,7 +151,14 @@ function resourcesModule(crds: CrdSpec, source: string, clientsetPackage: string
 export function emitCrdPackage(model: ApiModel, crds: CrdSpec, options: CrdEmitOptions = {}): Files {
   const typesPackage = options.typesPackage ?? "@org/api-types";
   const clientsetPackage = options.clientsetPackage ?? "@org/clientset";
-  const typeFiles = emitTypes({ ...model }, undefined, { modules: crds.external, typesPackage });
+  let typeFiles: Files;
+  try {
+    typeFiles = emitTypes({ ...model }, undefined, { modules: crds.external, typesPackage });
+  } catch (err) {
+    // The types emitter names its modules by path ("n.example.com/v1.ts"); here they are under types/.
+    if (!(err instanceof NameClashError)) throw err;
+    throw new NameClashError(`${CRD_TYPES_DIR}/${err.module}`, err.clash, err.owners, err.hint);
+  }
   const ownModel: ApiModel = {
     ...model,
     typeModules: model.typeModules.filter((m) => !crds.external.has(m.path)),

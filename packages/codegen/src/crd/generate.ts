@@ -5,7 +5,7 @@ import type { Files } from "../emit/source.js";
 import { writeFilesAtomically } from "../generate.js";
 import { type ApiModel, buildModel } from "../model/model.js";
 import { NameClashError, type NameOwner } from "../model/names.js";
-import { CRD_TYPES_DIR, type CrdEmitOptions, emitCrdPackage } from "./emit.js";
+import { type CrdEmitOptions, emitCrdPackage } from "./emit.js";
 import { readClusterCrds, readCrdFiles } from "./read.js";
 import { type CrdDocument, CrdError, type CrdSpec, crdsToSpec, where } from "./spec.js";
 
@@ -94,11 +94,7 @@ function clashMessage(err: NameClashError, crds: CrdSpec): string {
         ? places[0]
         : `${places[0]} and ${places[1]}`
       : (places[0] ?? places[1] ?? crds.spec.source);
-  // The types emitter names its modules by path ("n.example.com/v1.ts"); in the package they are under types/.
-  const module = /^(clientset\/|informers\.ts$|the )/.test(err.module)
-    ? err.module
-    : `${CRD_TYPES_DIR}/${err.module}`;
-  return `${at}: ${a.what} and ${b.what} would both be named ${err.clash} (in ${module}); ${rename}`;
+  return `${at}: ${a.what} and ${b.what} would both be named ${err.clash} (in ${err.module}); ${rename}`;
 }
 
 /** CRD documents → files (pure): spec, model, emit. */
