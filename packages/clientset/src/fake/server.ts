@@ -1808,10 +1808,9 @@ export class FakeServer {
       }
       // Dependents whose owners are gone.
       const refs: Obj[] = m.ownerReferences ?? [];
-      if (refs.length === 0) continue;
+      if (refs.length === 0 || m.deletionTimestamp !== undefined) continue;
       const live = refs.filter((r) => this.#ownerLive(r, object));
       if (live.length === refs.length) continue;
-      if (m.deletionTimestamp !== undefined) continue;
       if (live.length === 0)
         this.#deleteObject(res, object, { dryRun: false, propagationPolicy: "Background" }, false);
       else {
