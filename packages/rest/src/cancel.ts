@@ -20,6 +20,18 @@ export class IdleReason {
 
 type Listener = () => void;
 
+/**
+ * The longest delay a Node timer keeps (2^31 - 1 ms, about 24.8 days): a longer one fires after 1 ms
+ * (with a TimeoutOverflowWarning), so every delay is capped at it (a Retry-After of 30 days waits
+ * 24.8, instead of retrying at once).
+ */
+export const maxTimerMs = 2 ** 31 - 1;
+
+/** `setTimeout` with the delay capped at maxTimerMs. */
+function timer(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
+  return setTimeout(fn, Math.min(ms, maxTimerMs));
+}
+
 /** An abort that came from the caller, the call's timeout, a stream's liveness window, or a watch's stop(). */
 export class Cancellation {
   #aborted = false;
@@ -40,7 +52,7 @@ export class Cancellation {
       userSignal.addEventListener("abort", this.#onUser, { once: true });
     }
     if (timeoutMs && timeoutMs > 0 && !this.#aborted) {
-      this.#timer = setTimeout(() => this.abort(new TimeoutReason(timeoutMs)), timeoutMs);
+      this.#timer = timer(() => this.abort(new TimeoutReason(timeoutMs)), timeoutMs);
     }
   }
 
@@ -101,7 +113,7 @@ export class Cancellation {
   /** Aborts with an IdleReason after `ms` (> 0) without a touch(); none when `ms` is 0. */
   idleAfter(ms: number): void {
     if (this.#idle) clearTimeout(this.#idle);
-    this.#idle = ms > 0 && !this.#aborted ? setTimeout(() => this.abort(new IdleReason(ms)), ms) : undefined;
+    this.#idle = ms > 0 && !this.#aborted ? timer(() => this.abort(new IdleReason(ms)), ms) : undefined;
   }
 
   /** A byte arrived: the liveness window starts again. */
@@ -125,14 +137,14 @@ export class Cancellation {
 
 /** Waits `ms`; rejects with the abort's reason as soon as it aborts. */
 export function sleep(ms: number, cancel?: Cancellation): Promise<void> {
-  if (!cancel) return delay(ms);
+  if (!cancel) return delay(Math.min(ms, maxTimerMs));
   if (cancel.aborted) return Promise.reject(cancel.reason);
   return new Promise((resolve, reject) => {
     const onAbort = () => {
-      clearTimeout(timer);
+      clearTimeout(t);
       reject(cancel.reason);
     };
-    const timer = setTimeout(() => {
+    const t = timer(() => {
       cancel.removeListener("abort", onAbort);
       resolve();
     }, ms);

@@ -30,6 +30,20 @@ describe("token bucket", () => {
     await assert.rejects(p, /gave up/);
   });
 
+  test("a wait longer than a Node timer holds (qps 1e-7: 116 days a token) still waits", async () => {
+    const l = new TokenBucketRateLimiter(1e-7, 1);
+    assert.equal(l.tryAccept(), true);
+    const ac = new AbortController();
+    let settled = false;
+    const p = l.wait(ac.signal).finally(() => {
+      settled = true;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(settled, false, "the second request waits for its token");
+    ac.abort(new Error("gave up"));
+    await assert.rejects(p, /gave up/);
+  });
+
   test("qps must be positive", () => {
     assert.throws(() => new TokenBucketRateLimiter(0, 1), /rateLimiter: null/);
   });

@@ -48,7 +48,8 @@ export class TokenBucketRateLimiter implements RateLimiter {
     // Reserve a token now (the balance may go negative); wait until it has been earned.
     this.#tokens -= 1;
     if (this.#tokens >= 0) return Promise.resolve();
-    const delayMs = (-this.#tokens / this.qps) * 1000;
+    // Capped at the longest delay a Node timer keeps (a longer one would fire at once).
+    const delayMs = Math.min((-this.#tokens / this.qps) * 1000, 2 ** 31 - 1);
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         clearTimeout(timer);

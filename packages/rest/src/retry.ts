@@ -26,14 +26,32 @@ export type AttemptStage = "prepare" | "send" | "sent" | "read";
 /** Failures without a response worth another attempt (refused, reset, EOF). */
 const retryableCodes = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "ECONNREFUSED", "UND_ERR_CLOSED"]);
 
-/** Retry-After as seconds (integer or HTTP date), or undefined. */
+const day = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
+const weekday = "(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)";
+const month = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
+const time = String.raw`\d{2}:\d{2}:\d{2}`;
+/** The GMT forms of an HTTP-date (RFC 9110 5.6.7): IMF-fixdate and the obsolete RFC 850. */
+const gmtDate = new RegExp(
+  String.raw`^(?:${day}, \d{2} ${month} \d{4}|${weekday}, \d{2}-${month}-\d{2}) ${time} GMT$`,
+);
+/** asctime, the third form: GMT without saying so. */
+const asctimeDate = new RegExp(String.raw`^${day} ${month} [ \d]\d ${time} \d{4}$`);
+
+/**
+ * Retry-After as seconds, or undefined when it is missing or not a value client-go would wait on.
+ * Seconds are read as client-go's strconv.Atoi reads them (an optional sign, then digits; "1.5" or
+ * "5s" are no Retry-After at all, so the response is not retried); a negative value waits 0 s, as a
+ * negative wait does in Go. An HTTP-date (which client-go ignores) is honoured too, but only in the
+ * forms RFC 9110 defines, not whatever Date.parse would make of a string ("2" is no date).
+ */
 export function parseRetryAfter(v: string | undefined, now = Date.now()): number | undefined {
   if (v === undefined) return undefined;
-  const s = v.trim();
-  if (/^\d+$/.test(s)) return Number(s);
-  const t = Date.parse(s);
-  if (!Number.isNaN(t)) return Math.max(0, Math.ceil((t - now) / 1000));
-  return undefined;
+  const s = v.trim(); // Go's header parser trims the value
+  if (/^[+-]?\d+$/.test(s)) return Math.max(0, Number(s));
+  let t = Number.NaN;
+  if (gmtDate.test(s)) t = Date.parse(s);
+  else if (asctimeDate.test(s)) t = Date.parse(`${s} GMT`);
+  return Number.isNaN(t) ? undefined : Math.max(0, Math.ceil((t - now) / 1000));
 }
 
 /** 200ms, 400ms, 800ms, 1.6s, then 2s (plus up to 20% jitter). */

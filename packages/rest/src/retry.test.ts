@@ -1,0 +1,108 @@
+// The retry policy against client-go's rest package (request.go's checkWait / retryAfterSeconds,
+// with_retry.go's IsNextRetry): which Retry-After values are waited on, how long, and that what is
+// retried is the same request. Local servers, for Retry-After values the real API server will not
+// send on demand (it sends only small integers).
+
+import assert from "node:assert/strict";
+import { after, describe, test } from "node:test";
+import { RESTClient } from "./client.js";
+import type { RestConfig } from "./config.js";
+import { isTooManyRequests, type StatusError } from "./errors.js";
+import { parseRetryAfter } from "./retry.js";
+import { json, startTestServer, type TestServer, testPKI } from "./testing/tls.js";
+
+const servers: TestServer[] = [];
+const clients: RESTClient[] = [];
+after(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+async function serve(...args: Parameters<typeof startTestServer>): Promise<TestServer> {
+  const s = await startTestServer(...args);
+  servers.push(s);
+  return s;
+}
+
+function client(server: TestServer, extra: Partial<RestConfig> = {}): RESTClient {
+  const c = RESTClient.forConfig({
+    host: server.url,
+    tls: { caData: testPKI().caCert },
+    rateLimiter: null,
+    ...extra,
+  });
+  clients.push(c);
+  return c;
+}
+
+const tooMany = { kind: "Status", apiVersion: "v1", status: "Failure", code: 429, reason: "TooManyRequests" };
+
+describe("parseRetryAfter reads seconds as client-go's strconv.Atoi does", () => {
+  const now = Date.parse("Wed, 21 Oct 2015 07:27:00 GMT");
+  test("integers, with a sign; a negative one waits 0 s; surrounding spaces are trimmed", () => {
+    for (const [v, want] of [
+      ["0", 0],
+      ["5", 5],
+      ["+5", 5],
+      [" 7 ", 7],
+      ["-1", 0],
+      ["86400", 86400],
+    ] as const) {
+      assert.equal(parseRetryAfter(v, now), want, JSON.stringify(v));
+    }
+  });
+  test("anything else is no Retry-After: not a fraction, a unit, a bare number Date.parse takes for a date", () => {
+    for (const v of [
+      undefined,
+      "",
+      "1.5",
+      "5s",
+      "2030-01-01",
+      "tomorrow",
+      "0x10",
+      "1e3",
+      "Wed, 21 Oct 2015 07:28:00 PST",
+    ]) {
+      assert.equal(parseRetryAfter(v, now), undefined, JSON.stringify(v));
+    }
+  });
+  test("the three HTTP-date forms of RFC 9110, as seconds from now (0 when past)", () => {
+    assert.equal(parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now), 60);
+    assert.equal(parseRetryAfter("Wednesday, 21-Oct-15 07:28:00 GMT", now), 60);
+    assert.equal(parseRetryAfter("Wed Oct 21 07:28:00 2015", now), 60); // asctime is GMT
+    assert.equal(parseRetryAfter("Wed, 21 Oct 2015 07:00:00 GMT", now), 0);
+  });
+});
+
+describe("Retry-After values as a server sends them", () => {
+  test("a Retry-After that is not an integer (1.5) is not waited on: the 429 comes back at once, as in client-go", async () => {
+    const s = await serve((_req, res) => json(res, 429, tooMany, { "Retry-After": "1.5" }));
+    await assert.rejects(client(s).request({ method: "GET", path: "/x" }), (e: unknown) => {
+      assert.ok(isTooManyRequests(e));
+      assert.equal((e as StatusError).retryAfterSeconds, undefined);
+      return true;
+    });
+    assert.equal(s.requests.length, 1);
+  });
+
+  test("a negative Retry-After retries without waiting, as a negative wait does in client-go", async () => {
+    let n = 0;
+    const s = await serve((_req, res) => {
+      if (++n === 1) json(res, 429, tooMany, { "Retry-After": "-3" });
+      else json(res, 200, { ok: true });
+    });
+    assert.deepEqual(await client(s).request({ method: "GET", path: "/x" }), { ok: true });
+    assert.equal(s.requests.length, 2);
+  });
+
+  test("a Retry-After longer than a Node timer holds (30 days) is waited on, not retried at once", async () => {
+    const s = await serve((_req, res) => json(res, 429, tooMany, { "Retry-After": String(30 * 86400) }));
+    const ac = new AbortController();
+    const p = client(s).request({ method: "GET", path: "/x", signal: ac.signal, timeoutMs: 0 });
+    p.catch(() => {});
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(s.requests.length, 1, "still waiting after the first 429");
+    ac.abort();
+    await assert.rejects(p, (e: unknown) => (e as Error).name === "AbortError");
+  });
+});
