@@ -58,6 +58,50 @@ export const defaultTimeoutMs = 70_000;
 
 const clients = new WeakMap<RestConfig, RESTClient>();
 
+type NumberRule = "number" | "ms" | "count" | "positiveCount";
+
+/** Whether `v` breaks `rule`: a finite number; ms: >= 0; count: an integer >= 0; positiveCount: >= 1. */
+function breaks(v: unknown, rule: NumberRule): boolean {
+  if (typeof v !== "number" || !Number.isFinite(v)) return true;
+  if (rule === "number") return false;
+  if (rule === "ms") return v < 0;
+  return !Number.isInteger(v) || v < (rule === "positiveCount" ? 1 : 0);
+}
+
+const msRule = "a finite number of milliseconds >= 0 (0: none)";
+
+/**
+ * Refuses number options that would not limit, retry or time out as asked (NaN retries a 429
+ * forever, a negative timeout is silently none, burst 0 is a bucket that never fills).
+ */
+function checkLimits(config: RestConfig): void {
+  const checks: [keyof RestConfig, NumberRule, string][] = [
+    ["qps", "number", "a finite number of requests per second (<= 0 disables limiting)"],
+    ["burst", "positiveCount", "an integer >= 1 (leave it unset for the default 10)"],
+    ["maxRetries", "count", "an integer >= 0 (0: no retries)"],
+    ["timeoutMs", "ms", msRule],
+    ["idleTimeoutMs", "ms", msRule],
+  ];
+  for (const [key, rule, want] of checks) {
+    const v = config[key];
+    if (v !== undefined && breaks(v, rule))
+      throw new ConfigError(`RestConfig.${key} must be ${want}; got ${describeValue(v)}`);
+  }
+}
+
+/** A call's `timeoutMs` and `idleTimeoutMs`: each a finite number >= 0, else a TypeError naming it. */
+function checkCallTimeouts(call: CallOptions): void {
+  for (const key of ["timeoutMs", "idleTimeoutMs"] as const) {
+    const v = call[key];
+    if (v !== undefined && breaks(v, "ms"))
+      throw new TypeError(`the call's ${key} must be ${msRule}; got ${describeValue(v)}`);
+  }
+}
+
+function describeValue(v: unknown): string {
+  return typeof v === "number" ? String(v) : `${typeof v} ${JSON.stringify(v)}`;
+}
+
 /** How one kind of call reads a 2xx response; everything else is the shared attempt loop. */
 interface Reader<R> {
   /** Watches and log streams: the deadline only until the headers, then the liveness window. */
@@ -154,6 +198,7 @@ export class RESTClient {
 
   private constructor(config: RestConfig) {
     this.config = config;
+    checkLimits(config);
     this.#target = requestTarget(config);
     this.#credential = this.#target.credential;
     if (config.rateLimiter !== undefined) this.#limiter = config.rateLimiter;
@@ -209,6 +254,7 @@ export class RESTClient {
       watchIdleTimeoutMs({ ...(req.options as ListOptions), ...req.query });
     let desc: RequestDescription;
     try {
+      checkCallTimeouts(call);
       desc = describeRequest(this.#target, { ...req, query: { ...req.query, watch: true } });
     } catch (err) {
       cancel.dispose();
@@ -241,6 +287,7 @@ export class RESTClient {
     opts: { idleTimeoutMs?: number } = {},
   ): Promise<WebSocketConnection> {
     const desc = describeRequest(this.#target, req);
+    checkCallTimeouts(callOptionsOf(req));
     const timeoutMs = this.#timeoutOf(callOptionsOf(req));
     const cancel = new Cancellation(callOptionsOf(req).signal, timeoutMs);
     const credential = hasHeader(desc.headers, "Authorization") ? {} : this.#credential;
@@ -298,6 +345,7 @@ export class RESTClient {
   async #call<R>(req: RequestSpec, reader: Reader<R>): Promise<R> {
     const desc = describeRequest(this.#target, req);
     const call = callOptionsOf(req);
+    checkCallTimeouts(call);
     const cancel = new Cancellation(call.signal, this.#timeoutOf(call));
     const idleMs = reader.streaming ? (call.idleTimeoutMs ?? this.config.idleTimeoutMs ?? 0) : 0;
     let handedOff = false;

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { RESTClient } from "./client.js";
 import type { RestConfig } from "./config.js";
-import { isTooManyRequests, type StatusError } from "./errors.js";
+import { ConfigError, isTooManyRequests, type StatusError } from "./errors.js";
 import { parseRetryAfter } from "./retry.js";
 import { json, startTestServer, type TestServer, testPKI } from "./testing/tls.js";
 
@@ -104,5 +104,74 @@ describe("Retry-After values as a server sends them", () => {
     assert.equal(s.requests.length, 1, "still waiting after the first 429");
     ac.abort();
     await assert.rejects(p, (e: unknown) => (e as Error).name === "AbortError");
+  });
+});
+
+describe("limit, retry and timeout options with a bad value", () => {
+  test("each is a ConfigError naming the option, at forConfig", () => {
+    const host = "https://127.0.0.1:1";
+    for (const [key, value] of [
+      ["qps", Number.NaN],
+      ["qps", Number.POSITIVE_INFINITY],
+      ["qps", "5"],
+      ["burst", 0],
+      ["burst", 2.5],
+      ["burst", -1],
+      ["maxRetries", Number.NaN],
+      ["maxRetries", -1],
+      ["maxRetries", 1.5],
+      ["timeoutMs", -1],
+      ["timeoutMs", Number.POSITIVE_INFINITY],
+      ["timeoutMs", "30s"],
+      ["idleTimeoutMs", Number.NaN],
+    ] as const) {
+      assert.throws(
+        () => RESTClient.forConfig({ host, [key]: value } as RestConfig),
+        (e: unknown) => {
+          assert.ok(e instanceof ConfigError, `${key}: ${String(e)}`);
+          assert.match(e.message, new RegExp(`^RestConfig\\.${key} must be .+; got `));
+          return true;
+        },
+      );
+    }
+    // the edges that are fine: limiting off, no retries, no timeout, a timeout longer than a Node timer
+    for (const ok of [
+      { qps: 0 },
+      { qps: -1 },
+      { maxRetries: 0 },
+      { timeoutMs: 0 },
+      { timeoutMs: 30 * 86400_000 },
+    ]) {
+      clients.push(RESTClient.forConfig({ host, ...ok }));
+    }
+  });
+
+  test("a call's timeoutMs or idleTimeoutMs that is not a number >= 0 is a TypeError naming it", async () => {
+    const s = await serve((_req, res) => json(res, 200, {}));
+    const c = client(s);
+    await assert.rejects(c.request({ method: "GET", path: "/x", timeoutMs: -5 }), {
+      name: "TypeError",
+      message: /^the call's timeoutMs must be a finite number of milliseconds >= 0 \(0: none\); got -5$/,
+    });
+    await assert.rejects(c.requestStream({ method: "GET", path: "/x", idleTimeoutMs: Number.NaN }), {
+      name: "TypeError",
+      message: /idleTimeoutMs .* got NaN/,
+    });
+    const w = c.watch({ method: "GET", path: "/x", options: { timeoutMs: Number.NaN } });
+    await assert.rejects(
+      (async () => {
+        for await (const _ of w);
+      })(),
+      { name: "TypeError", message: /timeoutMs .* got NaN/ },
+    );
+    assert.equal(s.requests.length, 0);
+  });
+
+  test("a timeout longer than a Node timer holds (30 days) does not fire at once", async () => {
+    const s = await serve((_req, res) => {
+      setTimeout(() => json(res, 200, { ok: true }), 100);
+    });
+    const c = client(s, { timeoutMs: 30 * 86400_000 });
+    assert.deepEqual(await c.request({ method: "GET", path: "/x" }), { ok: true });
   });
 });
