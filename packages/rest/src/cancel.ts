@@ -99,6 +99,13 @@ export class Cancellation {
     return this;
   }
 
+  /** Starts the timeout now (a call whose timeout begins after its first rate-limiter wait). */
+  startTimer(timeoutMs: number): void {
+    this.clearTimer();
+    if (timeoutMs > 0 && !this.#aborted)
+      this.#timer = timer(() => this.abort(new TimeoutReason(timeoutMs)), timeoutMs);
+  }
+
   /** Stops the timeout (a stream that got its headers has no deadline any more). */
   clearTimer(): void {
     if (this.#timer) clearTimeout(this.#timer);

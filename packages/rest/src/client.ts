@@ -346,11 +346,15 @@ export class RESTClient {
     const desc = describeRequest(this.#target, req);
     const call = callOptionsOf(req);
     checkCallTimeouts(call);
-    const cancel = new Cancellation(call.signal, this.#timeoutOf(call));
+    // As in client-go, the first wait for the rate limiter is not part of the timeout (a throttled
+    // client does not time out calls before it sent them); the caller's signal still ends it.
+    const timeoutMs = this.#timeoutOf(call);
+    const throttled = reader.rateLimited && this.#limiter !== null;
+    const cancel = new Cancellation(call.signal, throttled ? 0 : timeoutMs);
     const idleMs = reader.streaming ? (call.idleTimeoutMs ?? this.config.idleTimeoutMs ?? 0) : 0;
     let handedOff = false;
     try {
-      const out = await this.#attempts(desc, cancel, reader, idleMs);
+      const out = await this.#attempts(desc, cancel, reader, idleMs, throttled ? timeoutMs : 0);
       handedOff = reader.streaming; // the stream disposes of the cancellation when it ends
       return out;
     } finally {
@@ -427,12 +431,17 @@ export class RESTClient {
     );
   }
 
-  /** The attempt loop every call shares: rate limit, credentials, send, then read, retry or fail. */
+  /**
+   * The attempt loop every call shares: rate limit, credentials, send, then read, retry or fail.
+   * `timeoutAfterFirstWait` (> 0): the call's timeout, started once the rate limiter let the first
+   * attempt go.
+   */
   async #attempts<R>(
     desc: RequestDescription,
     cancel: Cancellation,
     reader: Reader<R>,
     idleMs: number,
+    timeoutAfterFirstWait = 0,
   ): Promise<R> {
     const credential = hasHeader(desc.headers, "Authorization") ? {} : this.#credential;
     const retry = new RetryPolicy(this.#maxRetries);
@@ -443,6 +452,10 @@ export class RESTClient {
       try {
         const limiter = reader.rateLimited ? this.#limiter : null;
         if (limiter && !limiter.tryAccept?.()) await limiter.wait(cancel.signal);
+        if (timeoutAfterFirstWait > 0) {
+          cancel.startTimer(timeoutAfterFirstWait);
+          timeoutAfterFirstWait = 0;
+        }
         const headers = { ...desc.headers };
         if (credential.refresh) {
           creds = await credential.refresh();

@@ -152,7 +152,7 @@ describe("timeoutMs and abort hold in every phase (within 10%)", () => {
     t.diagnostic(`watch ${w.ms.toFixed(0)} ms, stream ${s.ms.toFixed(0)} ms`);
   });
 
-  test("the rate limiter's wait and a Retry-After wait end at the timeout", async () => {
+  test("a Retry-After wait ends at the timeout; the first rate-limiter wait is not part of it (client-go), the signal ends it", async () => {
     const s = await serve((_req, res) =>
       json(res, 429, { kind: "Status", code: 429 }, { "Retry-After": "30" }),
     );
@@ -164,12 +164,26 @@ describe("timeoutMs and abort hold in every phase (within 10%)", () => {
     );
     within10(r.ms, 1000, "Retry-After wait", r.lagMs);
 
-    const ok = await serve((_req, res) => json(res, 200, {}));
+    // A throttled call waits for its token however long its timeout is, and then has all of it.
+    const ok = await serve((_req, res) => {
+      setTimeout(() => json(res, 200, { ok: true }), 150);
+    });
+    const queued = client(ok.url, { rateLimiter: undefined, qps: 2, burst: 1 });
+    await queued.request({ method: "GET", path: "/first" }); // takes the only token
+    const t0 = performance.now();
+    assert.deepEqual(await queued.request({ method: "GET", path: "/second", timeoutMs: 300 }), { ok: true });
+    const ms = performance.now() - t0;
+    assert.ok(ms > 300, `waited ${ms.toFixed(0)} ms for the token and the answer, past timeoutMs 300`);
+
     const slow = client(ok.url, { rateLimiter: undefined, qps: 0.1, burst: 1 });
-    await slow.request({ method: "GET", path: "/first" }); // takes the only token
-    const l = await timed(() => slow.request({ method: "GET", path: "/second", timeoutMs: 1000 }));
-    assert.ok(l.err instanceof TransportError && l.err.timedOut, String(l.err));
-    within10(l.ms, 1000, "rate limiter", l.lagMs);
+    await slow.request({ method: "GET", path: "/first" });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 1000);
+    const l = await timed(() =>
+      slow.request({ method: "GET", path: "/second", timeoutMs: 200, signal: ac.signal }),
+    );
+    assert.equal((l.err as Error).name, "AbortError", String(l.err));
+    within10(l.ms, 1000, "rate limiter, aborted", l.lagMs);
   });
 
   test(`with no timeout configured a call gives up after defaultTimeoutMs (${defaultTimeoutMs} ms)`, async () => {
