@@ -107,6 +107,37 @@ describe("Retry-After values as a server sends them", () => {
   });
 });
 
+describe("what a retry sends", () => {
+  test("a POST, PUT or PATCH refused with 429 is sent again with the same body, byte for byte (JSON, string, 1 MiB of bytes)", async () => {
+    const seen = new Map<string, number>();
+    const s = await serve((req, res) => {
+      const n = (seen.get(req.url ?? "") ?? 0) + 1;
+      seen.set(req.url ?? "", n);
+      if (n <= 2) json(res, 429, tooMany, { "Retry-After": "0" });
+      else json(res, 200, {});
+    });
+    const c = client(s);
+    const bytes = new Uint8Array(1 << 20).map((_, i) => (i * 31) % 251);
+    await c.request({ method: "POST", path: "/json", body: { data: { k: "v ü" } } });
+    await c.request({ method: "PUT", path: "/text", body: "plain text ü", contentType: "text/plain" });
+    await c.request({
+      method: "PATCH",
+      path: "/bytes",
+      body: bytes,
+      contentType: "application/merge-patch+json",
+    });
+    for (const [path, want] of [
+      ["/json", JSON.stringify({ data: { k: "v ü" } })],
+      ["/text", "plain text ü"],
+      ["/bytes", Buffer.from(bytes).toString("utf8")],
+    ] as const) {
+      const bodies = s.requests.filter((r) => r.url === path).map((r) => r.body);
+      assert.equal(bodies.length, 3, path);
+      for (const b of bodies) assert.ok(b === want, `${path}: a retry sent another body`);
+    }
+  });
+});
+
 describe("limit, retry and timeout options with a bad value", () => {
   test("each is a ConfigError naming the option, at forConfig", () => {
     const host = "https://127.0.0.1:1";
