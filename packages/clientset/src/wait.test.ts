@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Watch, WatchEvent } from "@org/rest";
+import { StatusError, TransportError, type Watch, type WatchEvent } from "@org/rest";
 import { WaitTimeoutError, WatchClosedError, waitFor } from "./wait.js";
 
 type Obj = { metadata: { name: string; resourceVersion: string }; ready?: boolean };
@@ -9,8 +9,12 @@ function ev(type: WatchEvent<Obj>["type"], rv: string, ready = false): WatchEven
   return { type, object: { metadata: { name: "a", resourceVersion: rv }, ready } };
 }
 
-/** A watch over fixed events; with `hang`, it then waits until stopped. */
-function fixedWatch(events: WatchEvent<Obj>[], hang = false): Watch<Obj> & { stopped: boolean } {
+/** A watch over fixed events; with `hang`, it then waits until stopped; with `fail`, it then throws that. */
+function fixedWatch(
+  events: WatchEvent<Obj>[],
+  hang = false,
+  fail?: unknown,
+): Watch<Obj> & { stopped: boolean } {
   let wake = () => {};
   const w = {
     stopped: false,
@@ -24,6 +28,7 @@ function fixedWatch(events: WatchEvent<Obj>[], hang = false): Watch<Obj> & { sto
         yield e;
       }
       if (hang && !w.stopped) await new Promise<void>((r) => (wake = r));
+      if (fail !== undefined && !w.stopped) throw fail;
     },
   };
   return w;
@@ -44,6 +49,7 @@ test("waitFor with a factory resumes from the last resourceVersion when a watch 
       return starts.length === 1 ? fixedWatch([ev("ADDED", "5")]) : fixedWatch([ev("MODIFIED", "9", true)]);
     },
     (e) => e.object.ready === true,
+    { minRestartDelayMs: 0 },
   );
   assert.deepEqual(starts, [undefined, "5"]);
   assert.equal(got.object.metadata.resourceVersion, "9");
@@ -72,4 +78,161 @@ test("waitFor ends with the signal's reason when aborted", async () => {
   ac.abort(new Error("cancelled"));
   await assert.rejects(p, /cancelled/);
   assert.equal(w.stopped, true);
+});
+
+const status = (code: number, reason: string, retryAfterSeconds?: number) =>
+  new StatusError(
+    {
+      kind: "Status",
+      code,
+      reason,
+      message: reason,
+      ...(retryAfterSeconds === undefined ? {} : { details: { retryAfterSeconds } }),
+    },
+    "WATCH",
+    "https://h/w",
+  );
+const reset = () =>
+  new TransportError(
+    "watch https://h/w: connection broken: read ECONNRESET",
+    "https://h/w",
+    new Error("reset"),
+    {
+      code: "ECONNRESET",
+    },
+  );
+
+test("waitFor with a factory watches again from the last resourceVersion after a transient failure", async () => {
+  // client-go's RetryWatcher: a broken connection, a stalled stream, 429/500/503/504 are retried
+  for (const failure of [
+    reset(),
+    status(500, "InternalError"),
+    status(504, "Timeout"),
+    status(429, "TooManyRequests"),
+  ]) {
+    const starts: (string | undefined)[] = [];
+    const got = await waitFor(
+      (rv) => {
+        starts.push(rv);
+        return starts.length === 1
+          ? fixedWatch([ev("ADDED", "5")], false, failure)
+          : fixedWatch([ev("MODIFIED", "9", true)]);
+      },
+      (e) => e.object.ready === true,
+      { minRestartDelayMs: 0 },
+    );
+    assert.deepEqual(starts, [undefined, "5"], String(failure));
+    assert.equal(got.object.metadata.resourceVersion, "9");
+  }
+});
+
+test("waitFor with a factory starts again from the current state after a 410 on a resumed watch", async () => {
+  // the first watch's initial ADDED carried the object's own (old) resourceVersion; watching from it
+  // again is Gone: an informer would list again, waitFor watches without a resourceVersion
+  const starts: (string | undefined)[] = [];
+  const got = await waitFor(
+    (rv) => {
+      starts.push(rv);
+      if (starts.length === 1) return fixedWatch([ev("ADDED", "5")]);
+      if (starts.length === 2) return fixedWatch([], false, status(410, "Expired"));
+      return fixedWatch([ev("ADDED", "5"), ev("MODIFIED", "90", true)]);
+    },
+    (e) => e.object.ready === true,
+    { minRestartDelayMs: 0 },
+  );
+  assert.deepEqual(starts, [undefined, "5", undefined]);
+  assert.equal(got.object.metadata.resourceVersion, "90");
+});
+
+test("waitFor throws a 410 of the factory's first watch and errors that watching again cannot fix", async () => {
+  for (const failure of [
+    status(410, "Expired"),
+    status(403, "Forbidden"),
+    status(404, "NotFound"),
+    status(400, "BadRequest"),
+  ]) {
+    let starts = 0;
+    await assert.rejects(
+      waitFor(
+        () => {
+          starts++;
+          return fixedWatch([], false, failure);
+        },
+        () => false,
+        { minRestartDelayMs: 0 },
+      ),
+      (e) => e === failure,
+    );
+    assert.equal(starts, 1, String(failure));
+  }
+  // a plain watch is not retried either
+  const plain = reset();
+  await assert.rejects(
+    waitFor(fixedWatch([ev("ADDED", "1")], false, plain), () => false),
+    (e) => e === plain,
+  );
+});
+
+test("waitFor does not re-create watches that end at once sooner than minRestartDelayMs after the last start", async () => {
+  const startedAt: number[] = [];
+  await assert.rejects(
+    waitFor(
+      () => {
+        startedAt.push(Date.now());
+        return fixedWatch([]);
+      },
+      () => false,
+      { timeoutMs: 350, minRestartDelayMs: 100 },
+    ),
+    WaitTimeoutError,
+  );
+  assert.ok(startedAt.length >= 2 && startedAt.length <= 5, `${startedAt.length} watches`);
+  for (let i = 1; i < startedAt.length; i++)
+    assert.ok(
+      startedAt[i]! - startedAt[i - 1]! >= 95,
+      `started ${startedAt[i]! - startedAt[i - 1]!}ms apart`,
+    );
+  // with no delay at all, the timeout still fires: re-creating a watch yields to the event loop
+  await assert.rejects(
+    waitFor(
+      () => fixedWatch([]),
+      () => false,
+      { timeoutMs: 50, minRestartDelayMs: 0 },
+    ),
+    WaitTimeoutError,
+  );
+});
+
+test("waitFor waits the Retry-After of a 429 before watching again", async () => {
+  const startedAt: number[] = [];
+  await waitFor(
+    () => {
+      startedAt.push(Date.now());
+      return startedAt.length === 1
+        ? fixedWatch([], false, status(429, "TooManyRequests", 1))
+        : fixedWatch([ev("ADDED", "2", true)]);
+    },
+    (e) => e.object.ready === true,
+    { minRestartDelayMs: 0 },
+  );
+  assert.equal(startedAt.length, 2);
+  assert.ok(startedAt[1]! - startedAt[0]! >= 950, `watched again after ${startedAt[1]! - startedAt[0]!}ms`);
+});
+
+test("a WaitTimeoutError says what the watch kept failing with", async () => {
+  const failure = reset();
+  await assert.rejects(
+    waitFor(
+      () => fixedWatch([], false, failure),
+      () => false,
+      { timeoutMs: 150, minRestartDelayMs: 20 },
+    ),
+    (e) =>
+      e instanceof WaitTimeoutError &&
+      e.lastError === failure &&
+      e.cause === failure &&
+      /the watch failed and was not yet back \(last failure: watch https:\/\/h\/w: connection broken: read ECONNRESET\)/.test(
+        e.message,
+      ),
+  );
 });
