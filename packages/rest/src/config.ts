@@ -1,5 +1,6 @@
 // RestConfig, the counterpart of client-go's rest.Config: everything needed to talk to one API server.
 
+import { X509Certificate } from "node:crypto";
 import type { RateLimiter } from "./ratelimit.js";
 
 export interface TLSConfig {
@@ -54,6 +55,27 @@ export function tlsConflict(t: TLSConfig | undefined): string | undefined {
       '("specifying a root certificates file with the insecure flag is not allowed"); keep the certificate authority and drop insecure-skip-tls-verify'
     );
   return undefined;
+}
+
+/** The PEM blocks of `bytes` (type and whole text). */
+export function pemBlocks(bytes: Buffer): { type: string; text: string }[] {
+  const out: { type: string; text: string }[] = [];
+  for (const m of bytes.toString("latin1").matchAll(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g))
+    out.push({ type: m[1]!, text: m[0] });
+  return out;
+}
+
+/** Go's CertPool.AppendCertsFromPEM: at least one CERTIFICATE block that parses. */
+export function isCABundle(bytes: Buffer): boolean {
+  return pemBlocks(bytes).some((b) => {
+    if (b.type !== "CERTIFICATE") return false;
+    try {
+      new X509Certificate(b.text);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** A legacy kubeconfig auth-provider. Only "oidc" (its id-token) is supported; use exec plugins. */

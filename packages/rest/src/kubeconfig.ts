@@ -28,6 +28,8 @@ import {
   type AuthProviderConfig,
   type ExecConfig,
   type ImpersonationConfig,
+  isCABundle,
+  pemBlocks,
   type RestConfig,
   type TLSConfig,
   tlsConflict,
@@ -465,28 +467,6 @@ async function readEntryFile(path: string, field: string, entry: Entry<unknown>)
     if (err instanceof KubeconfigError) throw err;
     return fail(whyUnreadable(err));
   }
-}
-
-/** The PEM blocks of `bytes` (type and whole text). */
-function pemBlocks(bytes: Buffer): { type: string; text: string }[] {
-  const out: { type: string; text: string }[] = [];
-  for (const m of bytes.toString("latin1").matchAll(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g))
-    out.push({ type: m[1]!, text: m[0] });
-  return out;
-}
-
-function parses(f: () => unknown): boolean {
-  try {
-    f();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Go's CertPool.AppendCertsFromPEM: at least one CERTIFICATE block that parses. */
-function isCABundle(bytes: Buffer): boolean {
-  return pemBlocks(bytes).some((b) => b.type === "CERTIFICATE" && parses(() => new X509Certificate(b.text)));
 }
 
 /**
