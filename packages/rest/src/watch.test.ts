@@ -78,3 +78,20 @@ test("malformed, truncated, unknown type, ERROR", async () => {
     (e: unknown) => e instanceof StatusError && isGone(e) && e.verb === "WATCH",
   );
 });
+
+test("a 410 ERROR event says what to do; other ERROR events keep the server's message", async () => {
+  const error = (code: number, reason: string, message: string) =>
+    `${JSON.stringify({ type: "ERROR", object: { kind: "Status", status: "Failure", code, reason, message } })}\n`;
+  await assert.rejects(
+    collect(chunks(error(410, "Expired", "too old resource version: 2 (234)"))),
+    (e: unknown) =>
+      e instanceof StatusError &&
+      e.status.message === "too old resource version: 2 (234)" &&
+      e.message ===
+        "WATCH https://h/w: too old resource version: 2 (234) (410 Expired); the resourceVersion is older than the server keeps: list again and watch from the list's resourceVersion",
+  );
+  await assert.rejects(
+    collect(chunks(error(500, "InternalError", "boom"))),
+    (e: unknown) => e instanceof StatusError && e.message === "WATCH https://h/w: boom (500 InternalError)",
+  );
+});

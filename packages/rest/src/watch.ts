@@ -7,7 +7,7 @@
 import { StringDecoder } from "node:string_decoder";
 import type { Cancellation } from "./cancel.js";
 import { isSpace } from "./decode.js";
-import { DecodeError, type Status, StatusError, TransportError } from "./errors.js";
+import { DecodeError, isGone, type Status, StatusError, TransportError } from "./errors.js";
 import type { Watch, WatchEvent, WatchEventType } from "./options.js";
 import { errorCode, type Response } from "./transport.js";
 
@@ -35,8 +35,11 @@ function decodeLine<T>(line: string, url: string): WatchEvent<T> {
     throw new DecodeError(`watch ${url}: malformed event (want {"type": ..., "object": {...}})`, url);
   }
   if (ev.type === "ERROR") {
-    const status = ev.object as Status;
-    throw new StatusError(status, "WATCH", url);
+    const err = new StatusError(ev.object as Status, "WATCH", url);
+    // the server's message says what ("too old resource version: 2 (234)"), not what to do
+    if (isGone(err))
+      err.message += `; the resourceVersion is older than the server keeps: list again and watch from the list's resourceVersion`;
+    throw err;
   }
   if (!eventTypes.has(ev.type))
     throw new DecodeError(`watch ${url}: unknown event type ${JSON.stringify(ev.type)}`, url);
