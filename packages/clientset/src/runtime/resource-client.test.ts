@@ -264,6 +264,27 @@ describe("ResourceClient verbs", () => {
     assert.equal(rest.url(0), "/apis/apps/v1/namespaces/web/deployments?limit=500", "default page size");
   });
 
+  test("the pager sends resourceVersion(Match) with the first page only, and limit 0 is the default size", async () => {
+    const pages: Record<string, ObjList> = {
+      "": { metadata: { continue: "c1" }, items: [{ metadata: { name: "1" } }] },
+      c1: { metadata: {}, items: [{ metadata: { name: "2" } }] },
+    };
+    const rest = new RecordingRest((s) => pages[(s.options as { continue?: string }).continue ?? ""]);
+    const c = new ResourceClient<Obj, ObjList>(rest, deployments, "web");
+    const names = [];
+    for await (const o of c.listAll({ limit: 0, resourceVersion: "7", resourceVersionMatch: "Exact" })) {
+      names.push(o.metadata?.name);
+    }
+    assert.deepEqual(names, ["1", "2"]);
+    assert.deepEqual(
+      rest.calls.map((_, i) => rest.url(i)),
+      [
+        "/apis/apps/v1/namespaces/web/deployments?limit=500&resourceVersion=7&resourceVersionMatch=Exact",
+        "/apis/apps/v1/namespaces/web/deployments?continue=c1&limit=500",
+      ],
+    );
+  });
+
   test("list returns the decoded object itself (no copy)", async () => {
     const list = { items: [{ metadata: { name: "x" } }] };
     const rest = new RecordingRest(() => list);

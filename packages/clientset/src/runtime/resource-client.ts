@@ -131,17 +131,22 @@ export class ResourceClient<T, TList, TApply = T> implements ResourceMethods<T, 
   }
 
   /**
-   * Every page of a list, following `continue` (client-go's pager). `limit` defaults to 500.
-   * A continue token that expired while paging (410 Expired) is thrown: restart the listing.
+   * Every page of a list, following `continue` (client-go's pager). `limit` defaults to 500 (also
+   * when 0). `resourceVersion` and `resourceVersionMatch` apply to the first page only: the continue
+   * token carries the version of the list, and the server rejects either of them with a token
+   * (client-go's pager clears them the same way). A continue token that expired while paging (410
+   * Expired) is thrown, as client-go's EachListItem does: restart the listing.
    */
   async *listPages(opts?: ListOptions): AsyncGenerator<TList, void, undefined> {
-    let cont = opts?.continue;
-    const limit = opts?.limit ?? DEFAULT_PAGE_SIZE;
+    const limit = opts?.limit === undefined || opts.limit === 0 ? DEFAULT_PAGE_SIZE : opts.limit;
+    let pageOpts: ListOptions = { ...opts, limit };
     for (;;) {
-      const page: TList = await this.list({ ...opts, limit, continue: cont });
+      const page: TList = await this.list(pageOpts);
       yield page;
-      cont = (page as ListMeta).metadata?.continue;
+      const cont = (page as ListMeta).metadata?.continue;
       if (cont === undefined || cont === "") return;
+      const { resourceVersion: _rv, resourceVersionMatch: _match, ...rest } = pageOpts;
+      pageOpts = { ...rest, continue: cont };
     }
   }
 
