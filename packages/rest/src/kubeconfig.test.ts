@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { describe, test } from "node:test";
+import { ConfigError } from "./errors.js";
+import { NotInClusterError } from "./incluster.js";
 import {
   buildConfigFromFlags,
   configFromKubeconfigText,
@@ -322,12 +324,17 @@ describe("buildConfigFromFlags", () => {
     });
   });
 
-  test("both empty: warns, tries in-cluster, falls back to the default loading rules", async () => {
+  test("both empty: warns, uses the in-cluster config; without one an error, KUBECONFIG and ~/.kube/config unread", async () => {
+    // client-go's BuildConfigFromFlags("", "") loads an explicit path of "": no KUBECONFIG, no ~/.kube/config.
     const d = tmp();
     const a = writeA(d);
+    mkdirSync(join(d, ".kube"));
+    writeFileSync(join(d, ".kube", "config"), readFileSync(a));
     const saved = { ...process.env };
     process.env.KUBECONFIG = a;
+    process.env.HOME = d;
     delete process.env.KUBERNETES_SERVICE_HOST;
+    delete process.env.KUBERNETES_SERVICE_PORT;
     const writes: string[] = [];
     const orig = process.stderr.write.bind(process.stderr);
     process.stderr.write = ((chunk: string) => {
@@ -335,13 +342,29 @@ describe("buildConfigFromFlags", () => {
       return true;
     }) as typeof process.stderr.write;
     try {
-      const c = await buildConfigFromFlags("", "");
-      assert.equal(c.host, "https://a.example:6443");
+      await assert.rejects(buildConfigFromFlags("", ""), (e: unknown) => {
+        assert.ok(e instanceof ConfigError && !(e instanceof NotInClusterError), String(e));
+        assert.match(
+          e.message,
+          /^no configuration has been provided: .*in-cluster config is unavailable \(unable to load in-cluster configuration: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set.*pass a kubeconfig path/,
+        );
+        assert.ok(e.cause instanceof NotInClusterError);
+        return true;
+      });
+      const sa = join(d, "sa");
+      mkdirSync(sa);
+      writeFileSync(join(sa, "token"), "sa-token\n");
+      writeFileSync(join(sa, "ca.crt"), testPKI().caCert);
+      const c = await buildConfigFromFlags("", "", {
+        serviceAccountDir: sa,
+        env: { KUBERNETES_SERVICE_HOST: "10.0.0.1", KUBERNETES_SERVICE_PORT: "443" },
+      });
+      assert.equal(c.host, "https://10.0.0.1:443");
+      assert.equal(c.bearerTokenFile, join(sa, "token"));
     } finally {
       process.stderr.write = orig;
       process.env = saved;
     }
     assert.match(writes.join(""), /using the in-cluster config/);
-    assert.match(writes.join(""), /falling back to the default kubeconfig/);
   });
 });

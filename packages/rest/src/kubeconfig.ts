@@ -34,8 +34,9 @@ import {
   type TLSConfig,
   tlsConflict,
 } from "./config.js";
+import { ConfigError } from "./errors.js";
 import { execConfigProblem } from "./exec.js";
-import { inClusterConfig } from "./incluster.js";
+import { type InClusterOptions, inClusterConfig } from "./incluster.js";
 import { decodeKubeconfigBytes, KubeconfigError, parseKubeconfig } from "./kubeconfig-decode.js";
 
 export { KubeconfigError, parseKubeconfig };
@@ -756,9 +757,14 @@ let warned = false;
 /**
  * client-go's clientcmd.BuildConfigFromFlags. With a kubeconfig path: that file (plus `masterUrl` as
  * a server override). With only `masterUrl`: a bare config for that server. With neither: a warning,
- * then the in-cluster config, else the default loading rules (KUBECONFIG, ~/.kube/config).
+ * then the in-cluster config (`inCluster` points it elsewhere, for tests); when that fails, a
+ * ConfigError: as in client-go, KUBECONFIG and ~/.kube/config are not read (use loadKubeconfig()).
  */
-export async function buildConfigFromFlags(masterUrl: string, kubeconfigPath: string): Promise<RestConfig> {
+export async function buildConfigFromFlags(
+  masterUrl: string,
+  kubeconfigPath: string,
+  inCluster?: InClusterOptions,
+): Promise<RestConfig> {
   if (!masterUrl && !kubeconfigPath) {
     if (!warned) {
       warned = true;
@@ -767,13 +773,16 @@ export async function buildConfigFromFlags(masterUrl: string, kubeconfigPath: st
       );
     }
     try {
-      return await inClusterConfig();
+      return await inClusterConfig(inCluster);
     } catch (err) {
-      process.stderr.write(
-        `Warning: in-cluster config unavailable (${(err as Error).message}); falling back to the default kubeconfig.\n`,
+      // client-go then loads an explicit path of "" (nothing) and finds no configuration at all.
+      throw new ConfigError(
+        `no configuration has been provided: buildConfigFromFlags got neither a kubeconfig path nor a master URL, ` +
+          `and the in-cluster config is unavailable (${(err as Error).message}); pass a kubeconfig path ` +
+          "(e.g. ~/.kube/config) or a master URL, or use loadKubeconfig() for KUBECONFIG / ~/.kube/config",
+        { cause: err },
       );
     }
-    return (await loadKubeconfig()).config;
   }
   if (!kubeconfigPath) {
     // client-go: an empty explicit path loads nothing; only the server is set.
