@@ -49,3 +49,28 @@ test("the verbs on unstructured objects, subresources as extra arguments", async
     /version/,
   );
 });
+
+test("list fills each item's missing kind and apiVersion from the list, as client-go's UnstructuredList does", async () => {
+  const rest = new RecordingRest(() => ({
+    apiVersion: "apps/v1",
+    kind: "DeploymentList",
+    metadata: {},
+    items: [
+      { metadata: { name: "a" } },
+      { apiVersion: "apps/v1beta9", kind: "Other", metadata: { name: "b" } },
+    ],
+  }));
+  const list = await new DynamicClient(rest)
+    .resource({ group: "apps", version: "v1", resource: "deployments" })
+    .list();
+  assert.deepEqual(
+    list.items.map((i) => [i.apiVersion, i.kind, i.metadata?.name]),
+    [
+      ["apps/v1", "Deployment", "a"],
+      ["apps/v1beta9", "Other", "b"],
+    ],
+  );
+  const empty = new DynamicClient(new RecordingRest(() => ({ items: [{ metadata: { name: "x" } }] })));
+  const bare = await empty.resource(gvr).list();
+  assert.deepEqual(bare.items[0], { metadata: { name: "x" } }, "a list without kind adds nothing");
+});

@@ -4,6 +4,7 @@ import {
   type ApplyOptions,
   type CreateOptions,
   type GetOptions,
+  type ListOptions,
   RESTClient,
   type RestConfig,
   type UpdateOptions,
@@ -68,6 +69,26 @@ export class DynamicResourceClient extends ResourceClient<Unstructured, Unstruct
   override update(obj: Unstructured, opts?: UpdateOptions, ...subresources: string[]): Promise<Unstructured> {
     if (subresources.length === 0) return super.update(obj, opts);
     return this.updateSubresource(nameOf(obj, "update"), subresources.join("/"), obj, opts);
+  }
+
+  /**
+   * One page of objects. Items without `kind` and `apiVersion` get them from the list, as client-go's
+   * UnstructuredList decoding does: the API server leaves them out of the items of built-in lists
+   * (a ConfigMapList's items are ConfigMaps of the list's apiVersion); CRs already carry theirs.
+   */
+  override async list(opts?: ListOptions): Promise<UnstructuredList> {
+    const list = await super.list(opts);
+    const items = list?.items;
+    if (!Array.isArray(items) || items.length === 0) return list;
+    const kind =
+      typeof list.kind === "string" && list.kind.endsWith("List") ? list.kind.slice(0, -4) : list.kind;
+    for (const item of items) {
+      if (item !== null && typeof item === "object" && !item.kind && !item.apiVersion) {
+        if (kind) item.kind = kind;
+        if (list.apiVersion) item.apiVersion = list.apiVersion;
+      }
+    }
+    return list;
   }
 
   /** Server-side apply to the object or one of its subresources. */
