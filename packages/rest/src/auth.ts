@@ -58,7 +58,9 @@ export function credentialConflict(c: CredentialFields): string | undefined {
   return undefined;
 }
 
-const tokenFileTTL = 60_000;
+// client-go's cached file token source: a read is good for a minute less a 10 s leeway, so the file
+// (a bound service-account token the kubelet rotates) is re-read once it is 50 s old.
+const tokenFileTTL = 50_000;
 
 const tokenFile: CredentialSource = {
   name: "token-file",

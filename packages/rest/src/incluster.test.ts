@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { credentialFor } from "./auth.js";
 import { ConfigError } from "./errors.js";
 import { type InClusterOptions, inClusterConfig, NotInClusterError } from "./incluster.js";
 import { testPKI } from "./testing/tls.js";
@@ -156,4 +157,21 @@ describe("inClusterConfig", () => {
       assert.match(warnings[0]!, /using the system roots instead/);
     }
   });
+});
+
+test("the in-cluster token is re-read once it is 50 s old, as client-go's cached file token source", async (t) => {
+  t.mock.timers.enable({ apis: ["Date"], now: 1_000_000 });
+  const dir = saDir({ token: "first\n" });
+  const { config } = await load(dir);
+  const credential = credentialFor(config);
+  assert.equal((await credential.refresh!()).authorization, "Bearer first");
+  writeFileSync(join(dir, "token"), "second\n"); // the kubelet's rotation
+  t.mock.timers.tick(49_999);
+  assert.equal((await credential.refresh!()).authorization, "Bearer first");
+  t.mock.timers.tick(1);
+  assert.equal((await credential.refresh!()).authorization, "Bearer second");
+  // A rotation that leaves the file unreadable keeps the last token, as client-go does.
+  rmSync(join(dir, "token"));
+  t.mock.timers.tick(50_000);
+  assert.equal((await credential.refresh!()).authorization, "Bearer second");
 });
