@@ -164,6 +164,25 @@ test("patch types, apply conflicts, strict validation and dry runs answer as the
   assert.notEqual(k.code, 0);
   assert.match(k.stderr, /UnsupportedMediaType|unknown format/);
 
+  // The status subresource, named as client-go's dynamic Patch takes it, and kubectl's --subresource.
+  const st = await crs.patch("d", PatchType.Merge, { status: { phase: "up" } }, {}, "status");
+  assert.deepEqual(st.status, { phase: "up" });
+  const ks = await kubectl(e.cp, [
+    "patch",
+    "doohickeys.smp.clientset.test",
+    "d",
+    "-n",
+    ns.name,
+    "--subresource=status",
+    "--type=merge",
+    "-p",
+    '{"status":{"phase":"down"}}',
+  ]);
+  assert.equal(ks.code, 0, ks.stderr);
+  assert.deepEqual((await crs.get("d", {}, "status")).status, { phase: "down" });
+  const ignored = await crs.patch("d", PatchType.Merge, { status: { phase: "ignored" } });
+  assert.deepEqual(ignored.status, { phase: "down" }, "the main resource ignores status changes");
+
   // Server-side apply: another manager's field is a 409 naming the manager and the field.
   const cfg = (v: string) => ({
     apiVersion: "v1",

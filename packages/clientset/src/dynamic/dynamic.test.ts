@@ -74,3 +74,18 @@ test("list fills each item's missing kind and apiVersion from the list, as clien
   const bare = await empty.resource(gvr).list();
   assert.deepEqual(bare.items[0], { metadata: { name: "x" } }, "a list without kind adds nothing");
 });
+
+test("patch takes subresources as extra arguments too, as client-go's dynamic Patch does", async () => {
+  const rest = new RecordingRest(() => ({}));
+  const c = new DynamicClient(rest).resource(gvr).namespace("web");
+  await c.patch("c1", PatchType.Merge, { status: { x: 1 } }, { fieldManager: "me" }, "status");
+  assert.equal(rest.sent().method, "PATCH");
+  assert.equal(rest.url(), "/apis/stable.example.com/v1/namespaces/web/crontabs/c1/status?fieldManager=me");
+  assert.equal(rest.sent().headers["Content-Type"], PatchType.Merge);
+  await c.patch("c1", PatchType.Merge, {}, { subresource: "scale" });
+  assert.equal(rest.url(), "/apis/stable.example.com/v1/namespaces/web/crontabs/c1/scale");
+  await assert.rejects(
+    c.patch("c1", PatchType.Merge, {}, { subresource: "scale" }, "status"),
+    /subresource given twice/,
+  );
+});

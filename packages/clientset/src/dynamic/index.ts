@@ -5,6 +5,8 @@ import {
   type CreateOptions,
   type GetOptions,
   type ListOptions,
+  type PatchOptions,
+  type PatchType,
   RESTClient,
   type RestConfig,
   type UpdateOptions,
@@ -89,6 +91,27 @@ export class DynamicResourceClient extends ResourceClient<Unstructured, Unstruct
       }
     }
     return list;
+  }
+
+  /**
+   * Patches the object or, as client-go's dynamic Patch takes them, one of its subresources:
+   * `patch(name, PatchType.Merge, { status: ... }, {}, "status")` (or `opts.subresource`; not both).
+   */
+  override async patch(
+    name: string,
+    type: PatchType,
+    data: unknown,
+    opts?: PatchOptions & { subresource?: string },
+    ...subresources: string[]
+  ): Promise<Unstructured> {
+    if (subresources.length === 0) return super.patch(name, type, data, opts);
+    if (opts?.subresource !== undefined && opts.subresource !== "") {
+      throw new TypeError(
+        `patch: subresource given twice (opts.subresource ${JSON.stringify(opts.subresource)} and ` +
+          `${JSON.stringify(subresources.join("/"))}); pass one`,
+      );
+    }
+    return super.patch(name, type, data, { ...opts, subresource: subresources.join("/") });
   }
 
   /** Server-side apply to the object or one of its subresources. */
