@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { RESTClient } from "./client.js";
 import type { RestConfig } from "./config.js";
 import {
@@ -16,31 +16,9 @@ import {
   TransportError,
 } from "./errors.js";
 import { maxConnectionRetries } from "./retry.js";
-import { json, startTestServer, type TestServer, testPKI } from "./testing/tls.js";
+import { json, localFixtures, type TestServer, testPKI } from "./testing/tls.js";
 
-const servers: TestServer[] = [];
-const clients: RESTClient[] = [];
-after(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(servers.map((s) => s.close()));
-});
-
-async function serve(...args: Parameters<typeof startTestServer>): Promise<TestServer> {
-  const s = await startTestServer(...args);
-  servers.push(s);
-  return s;
-}
-
-function client(server: TestServer, extra: Partial<RestConfig> = {}): RESTClient {
-  const c = RESTClient.forConfig({
-    host: server.url,
-    tls: { caData: testPKI().caCert },
-    rateLimiter: null,
-    ...extra,
-  });
-  clients.push(c);
-  return c;
-}
+const { servers, clients, serve, client } = localFixtures();
 
 describe("RESTClient over HTTPS", () => {
   test("GET decodes JSON and sends accept, user agent and bearer token", async () => {

@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { after, beforeEach, describe, test } from "node:test";
+import { beforeEach, describe, test } from "node:test";
 import { RESTClient } from "./client.js";
 import type { ExecConfig, RestConfig } from "./config.js";
 import { isUnauthorized } from "./errors.js";
 import { clearExecCache, ExecPluginError, execRuns, lookPath } from "./exec.js";
-import { json, startTestServer, type TestServer, testPKI } from "./testing/tls.js";
+import { json, localFixtures, startTestServer, type TestServer, testPKI } from "./testing/tls.js";
 
 // A real plugin: counts its runs, records KUBERNETES_EXEC_INFO, prints an ExecCredential.
 const dir = mkdtempSync(join(tmpdir(), "rest-exec-"));
@@ -56,12 +56,7 @@ function execConfig(
 }
 const runsOf = (state: string) => Number(readFileSync(state, "utf8"));
 
-const servers: TestServer[] = [];
-const clients: RESTClient[] = [];
-after(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(servers.map((s) => s.close()));
-});
+const { servers, clients } = localFixtures();
 beforeEach(() => clearExecCache());
 
 /** A server that accepts the tokens in `valid` (all "tok-*" when undefined). */

@@ -1,19 +1,14 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from "node:net";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { RESTClient } from "./client.js";
 import type { RestConfig } from "./config.js";
 import { type RateLimiter, TokenBucketRateLimiter } from "./ratelimit.js";
-import { json, startTestServer, type TestServer, testPKI } from "./testing/tls.js";
+import { json, localFixtures, startTestServer, testPKI } from "./testing/tls.js";
 import { noProxyMatches, proxyFor } from "./transport.js";
 
-const servers: TestServer[] = [];
-const clients: RESTClient[] = [];
-after(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(servers.map((s) => s.close()));
-});
+const { servers, clients } = localFixtures();
 
 describe("token bucket", () => {
   test("starts full with `burst` tokens, then refuses until refilled", () => {

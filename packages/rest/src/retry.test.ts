@@ -4,36 +4,14 @@
 // send on demand (it sends only small integers).
 
 import assert from "node:assert/strict";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { RESTClient } from "./client.js";
 import type { RestConfig } from "./config.js";
 import { ConfigError, isTooManyRequests, type StatusError } from "./errors.js";
 import { parseRetryAfter } from "./retry.js";
-import { json, startTestServer, type TestServer, testPKI } from "./testing/tls.js";
+import { json, localFixtures } from "./testing/tls.js";
 
-const servers: TestServer[] = [];
-const clients: RESTClient[] = [];
-after(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(servers.map((s) => s.close()));
-});
-
-async function serve(...args: Parameters<typeof startTestServer>): Promise<TestServer> {
-  const s = await startTestServer(...args);
-  servers.push(s);
-  return s;
-}
-
-function client(server: TestServer, extra: Partial<RestConfig> = {}): RESTClient {
-  const c = RESTClient.forConfig({
-    host: server.url,
-    tls: { caData: testPKI().caCert },
-    rateLimiter: null,
-    ...extra,
-  });
-  clients.push(c);
-  return c;
-}
+const { clients, serve, client } = localFixtures();
 
 const tooMany = { kind: "Status", apiVersion: "v1", status: "Failure", code: 429, reason: "TooManyRequests" };
 

@@ -8,6 +8,9 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after } from "node:test";
+import { RESTClient } from "../client.js";
+import type { RestConfig } from "../config.js";
 
 export interface TestPKI {
   dir: string;
@@ -218,4 +221,44 @@ export function json(
     ...headers,
   });
   res.end(text);
+}
+
+/** The local servers and clients of one test file, closed once its tests are done. */
+export interface LocalFixtures {
+  /** Closed after the file's tests; push others here. */
+  servers: TestServer[];
+  clients: RESTClient[];
+  /** startTestServer, closed after the file's tests. */
+  serve(...args: Parameters<typeof startTestServer>): Promise<TestServer>;
+  /** A RESTClient for `server` (the test PKI's CA, no rate limiter), closed after the file's tests. */
+  client(server: TestServer, extra?: Partial<RestConfig>): RESTClient;
+}
+
+/** LocalFixtures for the calling test file (registers its `after` hook). */
+export function localFixtures(): LocalFixtures {
+  const servers: TestServer[] = [];
+  const clients: RESTClient[] = [];
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await Promise.all(servers.map((s) => s.close()));
+  });
+  return {
+    servers,
+    clients,
+    async serve(...args) {
+      const s = await startTestServer(...args);
+      servers.push(s);
+      return s;
+    },
+    client(server, extra = {}) {
+      const c = RESTClient.forConfig({
+        host: server.url,
+        tls: { caData: testPKI().caCert },
+        rateLimiter: null,
+        ...extra,
+      });
+      clients.push(c);
+      return c;
+    },
+  };
 }
