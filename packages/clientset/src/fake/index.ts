@@ -4,7 +4,13 @@
 import { Clientset } from "../clientset.js";
 import { groupVersions } from "../generated/index.js";
 import { schemaTable } from "../generated/schema.js";
-import { type Action, FakeServer, type FakeServerOptions, type ReactionFunc } from "./server.js";
+import {
+  type Action,
+  FakeServer,
+  type FakeServerOptions,
+  type ReactionFunc,
+  type WatchReactionFunc,
+} from "./server.js";
 import { FakeTransport } from "./transport.js";
 
 export type { ManagedFieldsEntry } from "./managed.js";
@@ -20,6 +26,8 @@ export {
   initialEventsEndAnnotation,
   type Reaction,
   type ReactionFunc,
+  type WatchReaction,
+  type WatchReactionFunc,
 } from "./server.js";
 export { FakeTransport } from "./transport.js";
 export { type RawEvent, WatchStream } from "./watch.js";
@@ -32,6 +40,10 @@ export interface FakeClientset extends Clientset {
   prependReactor(verb: string, resource: string, fn: ReactionFunc): void;
   /** client-go's AddReactor: `fn` runs after the reactors added before it. */
   addReactor(verb: string, resource: string, fn: ReactionFunc): void;
+  /** client-go's PrependWatchReactor: `fn` sees matching watch requests first ("*" matches every resource). */
+  prependWatchReactor(resource: string, fn: WatchReactionFunc): void;
+  /** client-go's AddWatchReactor: `fn` runs after the watch reactors added before it. */
+  addWatchReactor(resource: string, fn: WatchReactionFunc): void;
   /** client-go's Actions(): every request so far, in order. */
   actions(): Action[];
   clearActions(): void;
@@ -63,6 +75,8 @@ export function fakeClientsetFor(server: FakeServer): FakeClientset {
     server: { value: server, enumerable: false },
     prependReactor: { value: server.prependReactor.bind(server), enumerable: false },
     addReactor: { value: server.addReactor.bind(server), enumerable: false },
+    prependWatchReactor: { value: server.prependWatchReactor.bind(server), enumerable: false },
+    addWatchReactor: { value: server.addWatchReactor.bind(server), enumerable: false },
     actions: { value: server.actions.bind(server), enumerable: false },
     clearActions: { value: server.clearActions.bind(server), enumerable: false },
   });

@@ -44,14 +44,17 @@ export interface FakeRequest {
   userAgent?: string;
 }
 
-/** The fake server's answer: a body (JSON object, or text) with its HTTP code, or a watch stream. */
+/**
+ * The fake server's answer: a body (JSON object, or text) with its HTTP code, or a watch stream.
+ * `error` is a reactor's error: the in-process transport throws it as it is, serveFake sends `body`.
+ */
 export type FakeResponse =
-  | { code: number; body: unknown; contentType?: string; watch?: undefined }
+  | { code: number; body: unknown; contentType?: string; watch?: undefined; error?: unknown }
   | { code: 200; watch: WatchStream; table: boolean; resource: FakeResource };
 
 /** What a request does, in client-go testing's terms (testing.Action). */
 export interface Action {
-  /** get, list, watch, create, update, patch, delete, deletecollection. */
+  /** client-go's verbs: get, list, watch, create, update, patch, delete, delete-collection. */
   verb: string;
   resource: { group: string; version: string; resource: string };
   subresource: string;
@@ -72,6 +75,66 @@ export interface Reaction {
 
 /** client-go's testing.ReactionFunc: return undefined (or handled false) to pass the request on. */
 export type ReactionFunc = (action: Action) => Reaction | undefined;
+
+/** A watch reactor's answer: `handled` ends the watch request with `watch` or `error`. */
+export interface WatchReaction {
+  handled: boolean;
+  watch?: WatchStream;
+  error?: unknown;
+}
+
+/** client-go's testing.WatchReactionFunc: return undefined (or handled false) to pass the watch on. */
+export type WatchReactionFunc = (action: Action) => WatchReaction | undefined;
+
+/** The verbs a reactor can name (watches have their own reactors). */
+const reactorVerbs = new Set([
+  "*",
+  "get",
+  "list",
+  "create",
+  "update",
+  "patch",
+  "delete",
+  "delete-collection",
+]);
+
+interface Reactor<F> {
+  verb: string;
+  resource: string;
+  fn: F;
+}
+
+/** client-go's resourceCovers: "*", the resource, or "resource/subresource". */
+function covers(r: Reactor<unknown>, a: Action): boolean {
+  if (r.verb !== "*" && r.verb !== a.verb) return false;
+  return (
+    r.resource === "*" ||
+    r.resource === a.resource.resource ||
+    r.resource === `${a.resource.resource}/${a.subresource}`
+  );
+}
+
+function checkReactorVerb(verb: string): void {
+  if (reactorVerbs.has(verb)) return;
+  const hint =
+    verb === "watch"
+      ? "watches go to prependWatchReactor/addWatchReactor"
+      : verb === "deletecollection"
+        ? 'client-go\'s verb for deleteCollection is "delete-collection"'
+        : `use one of ${[...reactorVerbs].map((v) => JSON.stringify(v)).join(", ")}`;
+  throw new TypeError(`a reactor for verb ${JSON.stringify(verb)} would never run: ${hint}`);
+}
+
+/** A reactor's error as the Status the server answers with (serveFake sends it; the fake transport throws the error itself). */
+function reactorError(error: unknown): FakeResponse {
+  const e = error as { status?: unknown };
+  let status: Obj;
+  if (e instanceof ApiError) status = e.status as Obj;
+  else if (isObject(e?.status) && typeof (e.status as Obj).code === "number")
+    status = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", ...(e.status as Obj) };
+  else status = st.internal((error as Error)?.message ?? String(error)).status as Obj;
+  return { code: status.code as number, body: status, error };
+}
 
 /** Options of a FakeServer. */
 export interface FakeServerOptions {
@@ -171,7 +234,8 @@ export class FakeServer {
   readonly #builtIn: Set<string>;
   readonly #now: () => number;
   readonly version: string;
-  readonly #reactors: { verb: string; resource: string; fn: ReactionFunc }[] = [];
+  readonly #reactors: Reactor<ReactionFunc>[] = [];
+  readonly #watchReactors: Reactor<WatchReactionFunc>[] = [];
   readonly #actions: Action[] = [];
   #controllersScheduled = false;
   #namespacesScheduled = false;
@@ -211,19 +275,31 @@ export class FakeServer {
 
   // --- client-go testing hooks ---
 
-  /** Runs `fn` before the server for matching requests ("*" matches any verb or resource). */
+  /** Runs `fn` before the server for matching requests other than watches ("*" matches any verb or resource). */
   prependReactor(verb: string, resource: string, fn: ReactionFunc): void {
+    checkReactorVerb(verb);
     this.#reactors.unshift({ verb, resource, fn });
   }
 
   /** Runs `fn` after the other reactors, still before the server. */
   addReactor(verb: string, resource: string, fn: ReactionFunc): void {
+    checkReactorVerb(verb);
     this.#reactors.push({ verb, resource, fn });
   }
 
-  /** The resource requests received so far, in order. */
+  /** Runs `fn` before the server for matching watch requests ("*" matches any resource). */
+  prependWatchReactor(resource: string, fn: WatchReactionFunc): void {
+    this.#watchReactors.unshift({ verb: "watch", resource, fn });
+  }
+
+  /** Runs `fn` after the other watch reactors, still before the server. */
+  addWatchReactor(resource: string, fn: WatchReactionFunc): void {
+    this.#watchReactors.push({ verb: "watch", resource, fn });
+  }
+
+  /** The resource requests received so far, in order (copies: changing them changes no record). */
   actions(): Action[] {
-    return [...this.#actions];
+    return this.#actions.map(clone);
   }
 
   clearActions(): void {
@@ -290,7 +366,7 @@ export class FakeServer {
     const route = this.#route(req.path);
     const verb = this.#verb(req, route);
     const action: Action = {
-      verb,
+      verb: verb === "deletecollection" ? "delete-collection" : verb,
       resource: { group: route.res.group, version: route.version, resource: route.res.resource },
       subresource: route.subresource,
       namespace: route.namespace,
@@ -307,32 +383,35 @@ export class FakeServer {
     if (verb === "patch" && req.contentType !== undefined)
       action.patchType = req.contentType.split(";")[0]!.trim();
     this.#actions.push(action);
-    for (const r of this.#reactors) {
-      if (r.verb !== "*" && r.verb !== verb) continue;
-      if (
-        r.resource !== "*" &&
-        r.resource !== route.res.resource &&
-        r.resource !== `${route.res.resource}/${route.subresource}`
-      )
-        continue;
-      const result = r.fn(clone(action));
-      if (result === undefined || !result.handled) continue;
-      if (result.error !== undefined) {
-        const e = result.error as { status?: unknown };
-        if (e instanceof ApiError) throw e;
-        if (isObject(e?.status) && typeof (e.status as Obj).code === "number") {
-          const s: Obj = {
-            kind: "Status",
-            apiVersion: "v1",
-            metadata: {},
-            status: "Failure",
-            ...(e.status as Obj),
-          };
-          return { code: s.code, body: s };
-        }
-        throw st.internal((result.error as Error)?.message ?? String(result.error));
+    // As client-go's Fake.Invokes: the reactors share one copy of the action, so a change made by a
+    // reactor that passes is what the next reactors and the server see; the record keeps the request.
+    const shared = clone(action);
+    if (verb === "watch") {
+      for (const r of this.#watchReactors) {
+        if (!covers(r, shared)) continue;
+        const result = r.fn(shared);
+        if (result === undefined || !result.handled) continue;
+        if (result.error !== undefined) return reactorError(result.error);
+        if (!(result.watch instanceof WatchStream))
+          return reactorError(
+            new TypeError("a watch reactor handled the watch without a WatchStream or an error"),
+          );
+        return { code: 200, watch: result.watch, table: wantsTable(req.accept), resource: route.res };
       }
+      return this.#dispatch(verb, route, req);
+    }
+    let ran = false;
+    for (const r of this.#reactors) {
+      if (!covers(r, shared)) continue;
+      ran = true;
+      const result = r.fn(shared);
+      if (result === undefined || !result.handled) continue;
+      if (result.error !== undefined) return reactorError(result.error);
       return { code: 200, body: clone(result.object ?? {}) };
+    }
+    if (ran && shared.object !== undefined && !jsonEqual(shared.object, action.object)) {
+      const body = typeof shared.object === "string" ? shared.object : JSON.stringify(shared.object);
+      return this.#dispatch(verb, route, { ...req, body });
     }
     return this.#dispatch(verb, route, req);
   }

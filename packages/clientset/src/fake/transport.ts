@@ -68,6 +68,7 @@ export class FakeTransport implements RestInterface {
       res.watch.close();
       throw new TypeError(`${method} ${url}: a watch request needs watch(), not request()`);
     }
+    if (res.error !== undefined) throw res.error;
     if (res.code >= 400) throw new StatusError(res.body as StatusError["status"], method, url);
     return { body: res.body, url };
   }
@@ -99,9 +100,10 @@ export class FakeTransport implements RestInterface {
       stream = this.server.handle(r.fake);
       if (stream.watch === undefined) {
         failure =
-          stream.code >= 400
+          stream.error ??
+          (stream.code >= 400
             ? new StatusError(stream.body as StatusError["status"], "GET", url)
-            : new TypeError(`GET ${url}: not a watch`);
+            : new TypeError(`GET ${url}: not a watch`));
       }
     } catch (err) {
       failure = err;
