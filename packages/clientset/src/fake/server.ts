@@ -383,6 +383,8 @@ export class FakeServer {
     if (verb === "patch" && req.contentType !== undefined)
       action.patchType = req.contentType.split(";")[0]!.trim();
     this.#actions.push(action);
+    const reactors = verb === "watch" ? this.#watchReactors : this.#reactors;
+    if (reactors.length === 0) return this.#dispatch(verb, route, req);
     // As client-go's Fake.Invokes: the reactors share one copy of the action, so a change made by a
     // reactor that passes is what the next reactors and the server see; the record keeps the request.
     const shared = clone(action);
@@ -400,16 +402,14 @@ export class FakeServer {
       }
       return this.#dispatch(verb, route, req);
     }
-    let ran = false;
     for (const r of this.#reactors) {
       if (!covers(r, shared)) continue;
-      ran = true;
       const result = r.fn(shared);
       if (result === undefined || !result.handled) continue;
       if (result.error !== undefined) return reactorError(result.error);
       return { code: 200, body: clone(result.object ?? {}) };
     }
-    if (ran && shared.object !== undefined && !jsonEqual(shared.object, action.object)) {
+    if (shared.object !== undefined && !jsonEqual(shared.object, action.object)) {
       const body = typeof shared.object === "string" ? shared.object : JSON.stringify(shared.object);
       return this.#dispatch(verb, route, { ...req, body });
     }
