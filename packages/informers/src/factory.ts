@@ -100,9 +100,13 @@ abstract class FactoryBase {
     this.#runs.push(e.informer.run(signal));
   }
 
-  /** Runs every informer asked for so far (and any asked for later) until `signal` aborts. */
+  /**
+   * Runs every informer asked for so far (and any asked for later) until `signal` aborts. Once that
+   * signal aborted, start() with a new one runs the informers not started yet (as client-go's Start
+   * runs them on its new stop channel); the stopped ones stay stopped.
+   */
   start(signal: AbortSignal): void {
-    if (this.#signal === undefined) {
+    if (this.#signal === undefined || this.#signal.aborted) {
       // The informers listen to one signal of the factory's: one listener on the caller's.
       const inner = new AbortController();
       setMaxListeners(0, inner.signal);
@@ -119,14 +123,16 @@ abstract class FactoryBase {
   }
 
   /**
-   * Waits until every started informer synced or `signal` aborts; returns each informer's result by
-   * resource ("pods", "apps/v1/deployments" ...).
+   * Waits until every started informer synced or `signal` aborts; returns each started informer's
+   * result by resource ("v1/pods", "apps/v1/deployments" ...). Informers not started yet are left
+   * out, as client-go leaves them out.
    */
   async waitForCacheSync(signal: AbortSignal): Promise<Record<string, boolean>> {
     const out: Record<string, boolean> = {};
+    const started = [...this.#informers].filter(([, e]) => e.started);
     await Promise.all(
-      [...this.#informers].map(async ([key, e]) => {
-        out[key] = e.started ? await e.informer.waitForSync(signal) : false;
+      started.map(async ([key, e]) => {
+        out[key] = await e.informer.waitForSync(signal);
       }),
     );
     return out;

@@ -78,3 +78,21 @@ test("forResource registers the informer at once: start() runs it and waitForCac
   assert.deepEqual(names(metas.lister()), ["a", "kube-root-ca.crt"]);
   assert.equal(dynamic.forResource(gvr).informer(), cms.informer(), "one informer per resource");
 });
+
+test("start() after the first signal aborted runs the informers not started yet; unstarted ones are not reported", async (t) => {
+  const cs = newFakeClientset({ apiVersion: "v1", kind: "Namespace", metadata: { name: "web" } });
+  const factory = new SharedInformerFactory(cs, { namespace: "web" });
+  const first = new AbortController();
+  factory.start(first.signal);
+  first.abort();
+  await factory.shutdown();
+  const late = factory.coreV1().configMaps().informer();
+  assert.equal(late.isRunning(), false, "the aborted signal starts nothing");
+  // asked for but not started: left out, as client-go's WaitForCacheSync leaves it out
+  assert.deepEqual(await factory.waitForCacheSync(AbortSignal.timeout(1000)), {});
+  const second = new AbortController();
+  t.after(() => second.abort());
+  factory.start(second.signal);
+  assert.equal(late.isRunning(), true);
+  assert.deepEqual(await factory.waitForCacheSync(second.signal), { "v1/configmaps": true });
+});

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { type ListOptions, StatusError, type Watch, type WatchEvent } from "@org/rest";
 import { SharedIndexInformer } from "./informer.js";
 import { IdleWatchError, type ListerWatcher, type ObjectList } from "./reflector.js";
-import { DeletedFinalStateUnknown } from "./store.js";
+import { DeletedFinalStateUnknown, IndexError } from "./store.js";
 
 interface Obj {
   metadata: {
@@ -319,4 +319,69 @@ test("abort stops a watch whose lister-watcher ignores the signal; a stopped inf
   await assert.rejects(informer.run(new AbortController().signal), /has stopped .*runs only once/);
   assert.throws(() => informer.addEventHandler({}), /has stopped .*handler was not added/);
   assert.throws(() => informer.addIndexers({ late: () => [] }), /has stopped .*indexers were not added/);
+});
+
+test("an index function that throws leaves the store as it was and stops the informer with an IndexError", async () => {
+  const lw = new ScriptedLW();
+  lw.watches.push([status(422, "Invalid")]);
+  lw.lists.push({ metadata: { resourceVersion: "10" }, items: [obj("a", "5")] });
+  const bad = obj("b", "11");
+  bad.metadata.annotations = { broken: "yes" };
+  lw.watches.push([
+    { type: "ADDED", object: bad },
+    { type: "ADDED", object: obj("c", "12") },
+  ]);
+  const errors: unknown[] = [];
+  const informer = new SharedIndexInformer<Obj>(lw, {
+    watchErrorHandler: (e) => void errors.push(e),
+    indexers: {
+      byBroken: (o) => {
+        if (o.metadata.annotations?.broken) throw new Error("cannot index a broken object");
+        return ["fine"];
+      },
+    },
+  });
+  const log = record(informer);
+  const err = await informer.run(new AbortController().signal).then(
+    () => assert.fail("run resolved"),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof IndexError);
+  assert.match(err.message, /index function "byBroken" threw for ns\/b: cannot index a broken object/);
+  assert.deepEqual(errors, [err], "the watch-error handler saw it first");
+  // what the handlers were told is what the store holds, indices included
+  assert.deepEqual(log, ["add a@5 (initial)"]);
+  const store = informer.getIndexer();
+  assert.deepEqual(store.listKeys(), ["ns/a"]);
+  assert.deepEqual(store.indexKeys("namespace", "ns"), ["ns/a"]);
+  assert.equal(informer.health().state, "stopped");
+  assert.equal(
+    lw.calls.filter((c) => c.verb === "watch").length,
+    2,
+    "no watch again from the same resourceVersion",
+  );
+});
+
+test("a lister-watcher whose watch() throws the watch-list refusal at once falls back to LIST", async () => {
+  const lw = new ScriptedLW();
+  lw.lists.push({ metadata: { resourceVersion: "3" }, items: [obj("a", "2")] });
+  let first = true;
+  const eager: ListerWatcher<Obj> = {
+    list: (opts) => lw.list(opts),
+    watch: (opts) => {
+      if (first) {
+        first = false;
+        throw status(422, "Invalid");
+      }
+      return lw.watch(opts);
+    },
+  };
+  const informer = new SharedIndexInformer<Obj>(eager, { watchErrorHandler: () => {} });
+  const ac = new AbortController();
+  const done = informer.run(ac.signal);
+  assert.equal(await informer.waitForSync(AbortSignal.timeout(3000)), true);
+  assert.equal(informer.health().watchList, false);
+  assert.equal(informer.health().stats.errors, 0, "a refusal is not an error to back off from");
+  ac.abort();
+  await done;
 });

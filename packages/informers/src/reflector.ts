@@ -25,7 +25,7 @@ import {
   type WatchEvent,
 } from "@org/rest";
 import { Backoff, type BackoffOptions } from "./backoff.js";
-import type { ObjectWithMeta } from "./store.js";
+import { IndexError, type ObjectWithMeta } from "./store.js";
 
 /** A list as the API server returns it: the items and the list's resourceVersion and continue token. */
 export interface ObjectList<T> {
@@ -273,7 +273,11 @@ export class Reflector<T> {
     return h;
   }
 
-  /** Lists and watches until `signal` aborts. Never throws for server or connection errors. */
+  /**
+   * Lists and watches until `signal` aborts. Never throws for server or connection errors; an
+   * IndexError from the store (an index function that throws) ends it with that error, because
+   * listing again would fail on the same object (client-go panics there).
+   */
   async run(outer: AbortSignal): Promise<void> {
     if (this.#state !== "idle" && this.#state !== "stopped") {
       throw new Error(`Reflector for ${this.name} is already running`);
@@ -291,6 +295,7 @@ export class Reflector<T> {
         } catch (err) {
           if (signal.aborted) break;
           const delay = this.#handleError(err);
+          if (err instanceof IndexError) throw err;
           if (delay > 0) {
             this.#setState("backingOff");
             await sleep(delay, undefined, { signal }).catch(() => {});
@@ -446,14 +451,16 @@ export class Reflector<T> {
    */
   async #watchList(signal: AbortSignal): Promise<Stream<T> | undefined> {
     this.#setState("listing");
-    const w = this.#startWatch(signal, {
-      sendInitialEvents: true,
-      resourceVersionMatch: "NotOlderThan",
-      ...(this.#rv && !this.#rvUnavailable ? { resourceVersion: this.#rv } : {}),
-    });
     const items: T[] = [];
     let done = false;
+    let w: Stream<T> | undefined;
     try {
+      // inside the try: a lister-watcher may refuse watch-list by throwing from watch() itself
+      w = this.#startWatch(signal, {
+        sendInitialEvents: true,
+        resourceVersionMatch: "NotOlderThan",
+        ...(this.#rv && !this.#rvUnavailable ? { resourceVersion: this.#rv } : {}),
+      });
       await this.#consume(signal, w, (ev) => {
         if (ev.type === "BOOKMARK") {
           const ann = (ev.object as { metadata?: { annotations?: Record<string, string> } }).metadata
@@ -474,7 +481,7 @@ export class Reflector<T> {
         return true;
       });
     } catch (err) {
-      w.w.stop();
+      w?.w.stop();
       if (refusesWatchList(err)) {
         this.#useWatchList = false;
         this.#opts.onHealth?.(this.health());

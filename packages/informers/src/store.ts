@@ -73,10 +73,15 @@ export class IndexError extends Error {
 
 /** client-go's cache.Indexer: a Store with named indices. */
 export class Indexer<T extends ObjectWithMeta> {
-  readonly #items = new Map<string, T>();
+  #items = new Map<string, T>();
   readonly #indexers = new Map<string, IndexFunc<T>>();
   /** index name → index value → keys */
-  readonly #indices = new Map<string, Map<string, Set<string>>>();
+  #indices = new Map<string, Map<string, Set<string>>>();
+  // The index values of the object being written (and of the one it replaces), one entry per index
+  // function: every function runs before anything changes, so one that throws leaves the store as
+  // it was. Reused by every write.
+  readonly #after: (readonly string[])[] = [];
+  readonly #before: (readonly string[])[] = [];
   readonly keyFunc: KeyFunc<T>;
 
   constructor(indexers: Indexers<T> = {}, keyFunc: KeyFunc<T> = metaNamespaceKeyFunc) {
@@ -101,7 +106,7 @@ export class Indexer<T extends ObjectWithMeta> {
     // Every new index is built before any is installed: an index function that throws adds none.
     const built = added.map(([name, fn]) => {
       const idx = new Map<string, Set<string>>();
-      for (const [key, obj] of this.#items) addKey(idx, key, fn(obj));
+      for (const [key, obj] of this.#items) addKey(idx, key, indexValues(name, fn, obj, key));
       return [name, fn, idx] as const;
     });
     for (const [name, fn, idx] of built) {
@@ -119,13 +124,30 @@ export class Indexer<T extends ObjectWithMeta> {
     return this.#items.size;
   }
 
-  /** Adds or replaces the object under its key; returns the object it replaced. */
+  /**
+   * Adds or replaces the object under its key; returns the object it replaced. An index function
+   * that throws (or returns no array) gives an IndexError and the store is left unchanged.
+   */
   add(obj: T): T | undefined {
     const key = this.keyFunc(obj);
     const old = this.#items.get(key);
+    this.#compute(this.#after, key, obj);
+    if (old !== undefined) this.#compute(this.#before, key, old);
     this.#items.set(key, obj);
-    if (old === undefined) this.#index(key, obj);
-    else this.#reindex(key, old, obj);
+    let i = 0;
+    for (const idx of this.#indices.values()) {
+      const after = this.#after[i]!;
+      if (old === undefined) addKey(idx, key, after);
+      else {
+        const before = this.#before[i]!;
+        // an unchanged single value (the common case, an object updated in place) stays as it is
+        if (before.length !== 1 || after.length !== 1 || before[0] !== after[0]) {
+          removeKey(idx, key, before);
+          addKey(idx, key, after);
+        }
+      }
+      i++;
+    }
     return old;
   }
 
@@ -143,8 +165,10 @@ export class Indexer<T extends ObjectWithMeta> {
   deleteByKey(key: string): T | undefined {
     const old = this.#items.get(key);
     if (old === undefined) return undefined;
+    this.#compute(this.#before, key, old);
     this.#items.delete(key);
-    this.#unindex(key, old);
+    let i = 0;
+    for (const idx of this.#indices.values()) removeKey(idx, key, this.#before[i++]!);
     return old;
   }
 
@@ -173,15 +197,20 @@ export class Indexer<T extends ObjectWithMeta> {
     return this.#items.entries();
   }
 
-  /** Replaces the whole content (indices rebuilt). */
+  /** Replaces the whole content (indices rebuilt); on an IndexError the old content stays. */
   replace(objs: readonly T[]): void {
-    this.#items.clear();
-    for (const idx of this.#indices.values()) idx.clear();
+    const items = new Map<string, T>();
+    const indices = new Map<string, Map<string, Set<string>>>();
+    for (const name of this.#indexers.keys()) indices.set(name, new Map());
     for (const obj of objs) {
       const key = this.keyFunc(obj);
-      this.#items.set(key, obj);
-      this.#index(key, obj);
+      this.#compute(this.#after, key, obj);
+      items.set(key, obj);
+      let i = 0;
+      for (const idx of indices.values()) addKey(idx, key, this.#after[i++]!);
     }
+    this.#items = items;
+    this.#indices = indices;
   }
 
   /** The objects whose `indexName` values include `indexedValue` (client-go's ByIndex). */
@@ -226,28 +255,30 @@ export class Indexer<T extends ObjectWithMeta> {
     );
   }
 
-  #index(key: string, obj: T): void {
-    for (const [name, fn] of this.#indexers) addKey(this.#indices.get(name)!, key, fn(obj));
+  /** The index values of `obj` under every index function, into `out` (in the order of #indices). */
+  #compute(out: (readonly string[])[], key: string, obj: T): void {
+    let i = 0;
+    for (const [name, fn] of this.#indexers) out[i++] = indexValues(name, fn, obj, key);
   }
+}
 
-  /**
-   * Moves `key` from the index values of `old` to those of `obj`; an unchanged single value (the
-   * common case, an object updated in place) is left as it is.
-   */
-  #reindex(key: string, old: T, obj: T): void {
-    for (const [name, fn] of this.#indexers) {
-      const before = fn(old);
-      const after = fn(obj);
-      if (before.length === 1 && after.length === 1 && before[0] === after[0]) continue;
-      const idx = this.#indices.get(name)!;
-      removeKey(idx, key, before);
-      addKey(idx, key, after);
-    }
+/** What `fn` gives for `obj`, or an IndexError naming the index and the object. */
+function indexValues<T>(name: string, fn: IndexFunc<T>, obj: T, key: string): readonly string[] {
+  let values: readonly string[];
+  try {
+    values = fn(obj);
+  } catch (err) {
+    throw new IndexError(
+      `index function ${JSON.stringify(name)} threw for ${key}: ${err instanceof Error ? err.message : String(err)} (an index function must return the object's index values, an array of strings)`,
+      { cause: err },
+    );
   }
-
-  #unindex(key: string, obj: T): void {
-    for (const [name, fn] of this.#indexers) removeKey(this.#indices.get(name)!, key, fn(obj));
+  if (!Array.isArray(values)) {
+    throw new IndexError(
+      `index function ${JSON.stringify(name)} returned ${values === null ? "null" : typeof values} for ${key}, not an array of strings`,
+    );
   }
+  return values;
 }
 
 function addKey(idx: Map<string, Set<string>>, key: string, values: readonly string[]): void {
