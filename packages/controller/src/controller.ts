@@ -68,7 +68,10 @@ export interface ControllerOptions {
   reconcile: Reconciler;
   /** Concurrent reconciles of different keys (default 1). */
   workers?: number;
-  /** Failed attempts of a key before it is dropped (default 15). */
+  /**
+   * Retries of a failed key before it is dropped (default 15): a key is reconciled at most
+   * maxRetries + 1 times in a row without success (sample-controller's `NumRequeues < maxRetries`).
+   */
   maxRetries?: number;
   /** Default: client-go's default controller rate limiter (5 ms…1000 s per key, 10 qps overall). */
   rateLimiter?: TypedRateLimiter<string>;

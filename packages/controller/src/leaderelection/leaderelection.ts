@@ -18,7 +18,10 @@ export interface LeaderCallbacks {
   onStartedLeading(signal: AbortSignal): void | Promise<void>;
   /** Called once after leading ends, whatever the reason. Not called if this candidate never led. */
   onStoppedLeading?(): void;
-  /** Called when a new leader is observed, this candidate included. */
+  /**
+   * Called when the observed holder changes, this candidate included; with "" when the lease was
+   * released (as client-go's OnNewLeader), and again when a holder comes back.
+   */
   onNewLeader?(identity: string): void;
 }
 
@@ -244,14 +247,15 @@ export class LeaderElector {
     leading.abort(new LeadershipLostError(`leader election ${this.#name}: ${reason}`));
   }
 
-  #setObserved(record: LeaderElectionRecord, at: number): void {
+  /** Records what the lease holds; a change of holder is reported, except this candidate's own release. */
+  #setObserved(record: LeaderElectionRecord, at: number, report = true): void {
     this.#observed = record;
     this.#observedRaw = JSON.stringify(record);
     this.#observedAt = at;
     const holder = record.holderIdentity;
-    if (holder && holder !== this.#reportedLeader) {
+    if (report && holder !== this.#reportedLeader) {
       this.#reportedLeader = holder;
-      if (holder !== this.#lock.identity)
+      if (holder && holder !== this.#lock.identity)
         this.#log.info("new leader elected", { lease: this.#name, leader: holder });
       const cb = this.#callbacks.onNewLeader;
       if (cb)
@@ -284,7 +288,8 @@ export class LeaderElector {
     const wall = microTime(new Date());
     const record: LeaderElectionRecord = {
       holderIdentity: this.#lock.identity,
-      leaseDurationSeconds: Math.ceil(this.#leaseMs / 1000),
+      // whole seconds, cut as client-go cuts them (int(LeaseDuration / time.Second)); at least 1
+      leaseDurationSeconds: Math.max(1, Math.floor(this.#leaseMs / 1000)),
       acquireTime: wall,
       renewTime: wall,
       leaderTransitions: 0,
@@ -379,7 +384,7 @@ export class LeaderElector {
           leaderTransitions: current.leaderTransitions,
         };
         await this.#lock.update(record, opts);
-        this.#setObserved(record, this.#clock.now());
+        this.#setObserved(record, this.#clock.now(), false);
         this.#log.info("released lease", { lease: this.#name, identity: this.#lock.identity });
         return;
       } catch (e) {
