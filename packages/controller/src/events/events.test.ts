@@ -69,6 +69,39 @@ test("notes take Go's %q and %v as client-go's messages use them", async () => {
   assert.deepEqual(notes, ["3 replicas, 2 ready", 'Resource "web" already exists and is not managed by Foo']);
 });
 
+test("notes are Go's fmt.Sprintf of the args, cut to 1024 bytes of UTF-8 between code points", async () => {
+  const cs = newFakeClientsetWithOptions(
+    {},
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: "ns" } },
+  );
+  const b = newBroadcaster({ sink: cs.eventsV1(), logger: discardLogger });
+  b.startRecordingToSink();
+  const rec = b.newRecorder("note-test");
+  const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "ns" } };
+  const note = (reason: string, format: string, ...args: unknown[]) =>
+    rec.eventf(cm, undefined, "Normal", reason, "Sync", format, ...args);
+  // client-go's Eventf(obj, ..., "%v", err): the error's message, not the stack util.format prints
+  note("Failed", "failed: %v", new Error("boom"));
+  // fmt.Sprintf runs without args too
+  note("Literal", "100%% done, %v");
+  // The API server counts bytes (Go's len): 1000 × "é" is 2000 bytes and would be refused.
+  note("LongLatin", "é".repeat(1000));
+  // An odd start, so that a cut by UTF-16 units would split a surrogate pair.
+  note("LongEmoji", `x${"😀".repeat(600)}`);
+  await b.shutDown();
+  const notes = new Map(
+    (await cs.eventsV1().events("ns").list()).items.map((e) => [e.reason, e.note ?? ""] as const),
+  );
+  assert.equal(notes.get("Failed"), "failed: boom");
+  assert.equal(notes.get("Literal"), "100% done, %!v(MISSING)");
+  assert.equal(notes.get("LongLatin"), "é".repeat(512));
+  assert.equal(notes.get("LongEmoji"), `x${"😀".repeat(255)}`);
+  for (const n of notes.values()) {
+    assert.ok(Buffer.byteLength(n) <= 1024);
+    assert.equal(Buffer.from(n).toString(), n, "valid UTF-8: no half of a surrogate pair");
+  }
+});
+
 test("a repeat is counted in its Event's series; a newer resourceVersion of the object starts a new Event", async () => {
   const cs = newFakeClientsetWithOptions(
     {},

@@ -11,7 +11,6 @@
 //     series are not limited, since they only update its count.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { format } from "node:util";
 import type { ObjectReference } from "@org/api-types/core/v1";
 import type { Event } from "@org/api-types/events/v1";
 import { type EventsV1Interface, isDNS1123Subdomain } from "@org/clientset";
@@ -19,6 +18,7 @@ import { isNotFound, PatchType, StatusError } from "@org/rest";
 import { type Clock, type ClockTimer, realClock } from "../clock.js";
 import { microTime } from "../leaderelection/leaselock.js";
 import { type Logger, stderrLogger } from "../logger.js";
+import { sprintf } from "./sprintf.js";
 
 /** Event type for what is expected (the API server accepts "Normal" and "Warning"). */
 export const EventTypeNormal = "Normal";
@@ -38,8 +38,9 @@ export type EventObject =
 export interface EventRecorder {
   /**
    * Records an event: `type` is "Normal" or "Warning", `reason` and `action` are short CamelCase
-   * words, `note` a printf-style message formatted with `args` (`%s %d %j %v`, and Go's `%q`: the
-   * argument double-quoted, as in client-go's sample "Resource %q already exists"). Returns at once.
+   * words, `note` a message formatted with `args` as Go's fmt.Sprintf formats it in client-go's Eventf
+   * (`%v` of an Error is its message, `%q` double-quotes, `%%` is a percent sign even without args).
+   * Notes longer than 1024 bytes of UTF-8 are cut to fit. Returns at once.
    */
   eventf(
     regarding: EventObject,
@@ -120,8 +121,22 @@ const refKey = (r: ObjectReference | undefined): string =>
 /** Objects whose spam-filter buckets are kept (client-go's tools/record: an LRU of 4096). */
 const maxSpamRecords = 4096;
 
-/** Max note length the API server accepts (1 kB). */
-const maxNoteLength = 1024;
+/** The longest note the API server accepts: 1024 bytes of UTF-8 (Go's len), not 1024 characters. */
+const maxNoteBytes = 1024;
+
+/** The longest prefix of `s` that is at most `maxBytes` in UTF-8, never splitting a code point. */
+function truncateUtf8(s: string, maxBytes: number): string {
+  let bytes = 0;
+  let end = 0;
+  for (const c of s) {
+    const cp = c.codePointAt(0)!;
+    // a lone surrogate counts 3, as the U+FFFD it is sent as
+    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (bytes > maxBytes) return s.slice(0, end);
+    end += c.length;
+  }
+  return s;
+}
 
 /**
  * `<regarding name>.<time in hex>`, or a random UUID when that is no valid Event name (client-go's
@@ -347,7 +362,8 @@ export class EventBroadcaster {
       return;
     }
     const time = new Date();
-    const text = format(note.replaceAll("%v", "%s").replaceAll("%q", "%j"), ...args);
+    // client-go's Eventf always runs fmt.Sprintf, args or not: "100%%" is "100%" here too.
+    const text = sprintf(note, ...args);
     const event: Event = {
       apiVersion: "events.k8s.io/v1",
       kind: "Event",
@@ -362,7 +378,7 @@ export class EventBroadcaster {
       reason,
       regarding,
       ...(related ? { related } : {}),
-      note: text.length > maxNoteLength ? text.slice(0, maxNoteLength) : text,
+      note: truncateUtf8(text, maxNoteBytes),
       type,
     };
     const entry: SeriesEntry = {
