@@ -2,7 +2,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { generateCrds } from "./crd/generate.js";
 import { generate, type Target } from "./generate.js";
 import { defaultSpecInput, findRepoRoot, parseSpecArgument, type SpecInput } from "./load/read.js";
 
@@ -147,6 +146,8 @@ async function crd(values: ReturnType<typeof parse>["values"], paths: string[], 
   for (const k of ["spec", "k8s-version", "expansions"] as const)
     if (values[k] !== undefined) throw new UsageError(`--${k} does not apply to crd`);
   const started = performance.now();
+  // loaded here: the built-in generation (every build) need not load @org/rest and the CRD reader
+  const { generateCrds } = await import("./crd/generate.js");
   const result = await generateCrds({
     out: values.out,
     cwd: io.cwd,

@@ -27,18 +27,16 @@ function decl(text: string, name: string): string {
 }
 
 describe("CRD schema features", () => {
-  it("status and scale subresources: updateStatus/applyStatus and getScale/updateScale/applyScale on autoscaling/v1 Scale", () => {
+  it("status and scale subresources: updateStatus/applyStatus and getScale/updateScale on autoscaling/v1 Scale, no applyScale (a custom resource's /scale answers apply with a 500)", () => {
     const v1 = crontab.get("clientset/stable.example.com/v1.ts")!;
-    assert.match(
-      v1,
-      /import type \{ Scale, ScaleApplyConfiguration \} from "@org\/api-types\/autoscaling\/v1";/,
-    );
-    assert.match(v1, /methods: \[getScale, updateScale, applyScale\],/);
+    assert.match(v1, /import type \{ Scale \} from "@org\/api-types\/autoscaling\/v1";/);
+    assert.match(v1, /methods: \[getScale, updateScale\],/);
     assert.match(v1, /"updateStatus"/);
-    assert.match(
-      v1,
-      /Pick<SubresourceMethods<Scale, Scale, ScaleApplyConfiguration>, "getScale" \| "updateScale" \| "applyScale">/,
-    );
+    assert.match(v1, /"applyStatus"/);
+    assert.match(v1, /Pick<SubresourceMethods<Scale, Scale>, "getScale" \| "updateScale">/);
+    assert.doesNotMatch(v1, /applyScale|ScaleApplyConfiguration/);
+    // The API server serves patch on /scale (JSON and merge patches): the descriptor says so.
+    assert.match(v1, /name: "scale", verbs: \["get", "update", "patch"\]/);
     // v1beta1 serves status only.
     const beta = crontab.get("clientset/stable.example.com/v1beta1.ts")!;
     assert.match(beta, /methods: \[\],/);
@@ -70,10 +68,10 @@ describe("CRD schema features", () => {
     );
   });
 
-  it("x-kubernetes-embedded-resource → apiVersion, kind and an ObjectMeta", () => {
+  it("x-kubernetes-embedded-resource → apiVersion and kind, both required (the API server's Required value otherwise), and an ObjectMeta", () => {
     assert.equal(
       decl(zoo, "OctopusSpecTemplate"),
-      "export interface OctopusSpecTemplate {\n  [key: string]: unknown;\n  apiVersion?: string;\n  kind?: string;\n  metadata?: ObjectMeta;\n}\n",
+      "export interface OctopusSpecTemplate {\n  [key: string]: unknown;\n  apiVersion: string;\n  kind: string;\n  metadata?: ObjectMeta;\n}\n",
     );
   });
 
@@ -174,6 +172,36 @@ describe("CRD output", () => {
     assert.deepEqual([...crdFiles([...docs].reverse()).files], [...features]);
   });
 
+  it("does not depend on the order of the CRDs: nested types that collide are numbered in CRD name order, as --from-cluster lists them", () => {
+    // Alpha's betaSpec and AlphaBeta's spec are both AlphaBetaSpec: one of them gets AlphaBetaSpec2.
+    const alpha = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: alphas.o.example.com }
+spec:
+  group: o.example.com
+  scope: Namespaced
+  names: { plural: alphas, kind: Alpha }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: { openAPIV3Schema: { type: object, properties: { betaSpec: { type: object, properties: { x: { type: string } } } } } }
+`;
+    const alphaBeta = alpha
+      .replaceAll("alphas", "alphabetas")
+      .replace("kind: Alpha", "kind: AlphaBeta")
+      .replace("betaSpec: { type: object, properties: { x:", "spec: { type: object, properties: { z:");
+    const a = parseManifests(alpha, "a.yaml");
+    const b = parseManifests(alphaBeta, "b.yaml");
+    const forward = crdFiles([...a, ...b]).files;
+    const backward = crdFiles([...b, ...a]).files;
+    assert.deepEqual([...backward], [...forward]);
+    // alphabetas.o.example.com comes first by name.
+    const types = forward.get("types/o.example.com/v1.ts")!;
+    assert.match(decl(types, "AlphaBetaSpec"), /\n {2}z\?: string;/);
+    assert.match(decl(types, "AlphaBetaSpec2"), /\n {2}x\?: string;/);
+  });
+
   it("has the standard header and a README", () => {
     for (const [path, text] of features)
       if (path.endsWith(".ts"))
@@ -200,7 +228,7 @@ ${schema}`;
 
 describe("malformed CRDs", () => {
   const cases: [string, string, RegExp][] = [
-    ["invalid YAML", "kind: [unclosed\n", /^bad\.yaml: invalid YAML at line 2, column 1: /],
+    ["invalid YAML", "kind: [unclosed\n", /^bad\.yaml is not valid YAML: .* at line 2, column 1$/],
     [
       "not a CRD",
       "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n",
@@ -322,7 +350,7 @@ describe("CRD inputs and the CLI", () => {
 
     // Errors in piped documents name "-" as the file; so does empty input.
     for (const [input, message] of [
-      ["kind: [unclosed\n", /^-: invalid YAML at line \d+, column \d+: /],
+      ["kind: [unclosed\n", /^- is not valid YAML: .* at line \d+, column \d+$/],
       ["---\n", /^-: no documents on standard input$/],
     ] as const) {
       assert.throws(
@@ -341,6 +369,11 @@ describe("CRD inputs and the CLI", () => {
       cwd: fixtures,
     });
     const out = join(tmp, "cli-pkg");
+    const aFile = join(tmp, "a-file");
+    writeFileSync(aFile, "");
+    const srcFile = join(tmp, "src-file");
+    mkdirSync(srcFile);
+    writeFileSync(join(srcFile, "src"), "");
     const errors: string[] = [];
     assert.equal(
       await runCli(["crd", "crontab.yaml", "features.yaml", "--out", out], io(errors)),
@@ -356,6 +389,19 @@ describe("CRD inputs and the CLI", () => {
       [["crd", "x.yaml"], /--out <package dir> is required/],
       [["crd", "x.yaml", "--group", "g", "--out", out], /--group goes with --from-cluster/],
       [["crd", "missing.yaml", "--out", out], /^org-codegen: missing\.yaml: no such file or directory\n$/],
+      // A file where the package directory should be (it printed a bare ENOTDIR).
+      [
+        ["crd", "crontab.yaml", "--out", aFile],
+        /^org-codegen: --out .*a-file is a file, not a directory; give your package's directory \(the output goes to <dir>\/src\/generated\)\n$/,
+      ],
+      [
+        ["crd", "crontab.yaml", "--out", join(aFile, "pkg")],
+        /^org-codegen: --out .*a-file\/pkg: a part of the path is a file, not a directory \(.*a-file\); /,
+      ],
+      [
+        ["crd", "crontab.yaml", "--out", srcFile],
+        /^org-codegen: --out .*src-file: .*src-file\/src is a file, not a directory; move it away or give your package's directory/,
+      ],
     ] as const) {
       const e: string[] = [];
       assert.equal(await runCli([...args], io(e)), 1);

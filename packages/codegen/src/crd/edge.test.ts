@@ -98,7 +98,8 @@ describe("CRD edge-case schemas and names", () => {
     assert.match(status, /\n {2}byName\?: \{ \[key: string\]: GadgetStatusByNameValue; \};/);
     assert.match(status, /\n {2}nestedMaps\?: \{ \[key: string\]: \{ \[key: string\]: string; \}; \};/);
     assert.match(status, /\n {2}anything\?: \{ \[key: string\]: unknown; \};/);
-    assert.match(status, /\n {2}any\?: \{ \[key: string\]: unknown; \};/);
+    // No type: any JSON value (a string, a list), not only an object.
+    assert.match(status, /\n {2}any\?: unknown;/);
     assert.match(status, /\n {2}maybeList\?: string\[\] \| null;/);
     assert.match(status, /\n {2}maybeOpen\?: \{ \[key: string\]: unknown; \} \| null;/);
   });
@@ -449,7 +450,7 @@ describe("CRD input shapes", () => {
 
   it("a file that is not YAML, and documents that are not objects, name the file and what was found", () => {
     for (const [text, want] of [
-      ["\u0000\u0001", /^CrdError: bin\.yaml: invalid YAML at line 1, column 1: /],
+      ["\u0000\u0001", /^CrdError: bin\.yaml is not valid YAML: .* at line 1, column 1$/],
       [
         "just some words\n",
         /^CrdError: bin\.yaml: not a Kubernetes object \(a string without apiVersion and kind\); expected a CustomResourceDefinition \(apiVersion: apiextensions\.k8s\.io\/v1\)$/,
@@ -557,7 +558,7 @@ export async function exercise(crd: object): Promise<unknown> {
 describe("x-kubernetes-preserve-unknown-fields at the root or in spec", () => {
   const openCrd = thingCrd(`{ type: object, x-kubernetes-preserve-unknown-fields: true, properties: {
     spec: { type: object, x-kubernetes-preserve-unknown-fields: true, required: [size], properties: {
-      size: { type: integer }, mode: { type: string, enum: [a, b] }, inner: { type: object, properties: { n: { type: integer } } } } },
+      size: { type: integer }, mode: { type: string, enum: [a, b] }, inner: { type: object, properties: { "n": { type: integer } } } } },
     status: { type: object, properties: { ready: { type: boolean } } } } }`);
   // Open in spec only.
   const openSpecCrd = crd(
@@ -596,6 +597,51 @@ export const gizmoOk: GizmoApplyConfiguration = { ...gizmo, spec: { size: 1, ext
 export const gizmoBad: GizmoApplyConfiguration = { ...gizmo, spec: { size: "1" } };
 // @ts-expect-error: the kind is not open
 export const gizmoUnknown: GizmoApplyConfiguration = { ...gizmo, other: 1 };
+`,
+    );
+  });
+});
+
+describe("x-kubernetes-preserve-unknown-fields without a type", () => {
+  // The API server takes any JSON value there: a string, a number, a list, an object.
+  const anyCrd = thingCrd(`{ type: object, properties: { spec: { type: object, properties: {
+    raw: { x-kubernetes-preserve-unknown-fields: true },
+    rawList: { type: array, items: { x-kubernetes-preserve-unknown-fields: true } },
+    rawMap: { type: object, additionalProperties: { x-kubernetes-preserve-unknown-fields: true } },
+    open: { type: object, x-kubernetes-preserve-unknown-fields: true } } } } }`);
+
+  it("is unknown (it was an object type): as a field, as list items and as map values; with type: object it stays an open object", async () => {
+    const files = crdFiles(parseManifests(anyCrd, "in.yaml")).files;
+    assert.equal(
+      decl(files.get("types/n.example.com/v1.ts")!, "ThingSpec"),
+      [
+        "export interface ThingSpec {",
+        "  open?: { [key: string]: unknown; };",
+        "  raw?: unknown;",
+        "  rawList?: unknown[];",
+        "  rawMap?: { [key: string]: unknown; };",
+        "}\n",
+      ].join("\n"),
+    );
+    // How they merge is unchanged: the field itself a map when it holds an object (structured-merge-
+    // diff's deduced type), a list of them atomic, a map of them a map.
+    const table = files.get("clientset/schema.ts")!;
+    assert.match(table, /"raw": \{ "map": true \}/);
+    assert.match(table, /"rawList": \{ "list": "atomic" \}/);
+    assert.match(table, /"rawMap": \{ "map": true \}/);
+    await generateAndCheck(
+      "untyped",
+      anyCrd,
+      `import type { ThingSpec } from "./generated/types/n.example.com/v1.js";
+
+export const values: ThingSpec[] = [
+  { raw: "a string", rawList: [1, "two", [3], { four: 4 }, null], rawMap: { a: "x", b: [1], c: 2 } },
+  { raw: [1, 2, 3] },
+  { raw: 1 },
+  { raw: { any: { thing: true } }, open: { x: 1 } },
+];
+// @ts-expect-error: type: object takes objects only
+export const notAnObject: ThingSpec = { open: "x" };
 `,
     );
   });
@@ -746,6 +792,89 @@ export const avs = (c: GeneratedClientset): AV1Interface => c.aV1().aVs("ns");
     it(`${what}: a CrdError naming both CRDs, their files and what to rename`, () => {
       assert.throws(
         () => crdFiles(parseManifests(text, "in.yaml")),
+        (e) => e instanceof CrdError && (want.test(e.message) || assert.fail(e.message)),
+      );
+    });
+  }
+});
+
+describe("kinds the API server accepts: a DNS-1035 label once in lower case", () => {
+  const text = kinds(["lowerkinds:lowerkind", "foo-bars:Foo-Bar", "foo9s:Foo9"]);
+
+  it("keep their spelling on the wire; their types are named with the words capitalized and joined (lowerkind → Lowerkind, Foo-Bar → FooBar)", async () => {
+    const files = crdFiles(parseManifests(text, "in.yaml")).files;
+    const types = files.get("types/n.example.com/v1.ts")!;
+    assert.match(decl(types, "FooBar"), /\n {2}kind\?: "Foo-Bar";\n/);
+    assert.match(decl(types, "FooBarList"), /\n {2}kind\?: "Foo-BarList";\n/);
+    assert.match(decl(types, "Lowerkind"), /\n {2}kind\?: "lowerkind";\n/);
+    assert.match(decl(types, "Foo9"), /\n {2}kind\?: "Foo9";\n/);
+    const client = files.get("clientset/n.example.com/v1.ts")!;
+    assert.match(
+      client,
+      /export const fooBarResource: ResourceDescriptor = \{\n[^}]*kind: "Foo-Bar",\s+listKind: "Foo-BarList",\s+resource: "foo-bars",/,
+    );
+    assert.match(
+      client,
+      /export const lowerkindResource: ResourceDescriptor = \{\n[^}]*kind: "lowerkind",\s+listKind: "lowerkindList",/,
+    );
+    assert.match(client, /export interface FooBarInterface extends/);
+    assert.match(files.get("clientset/index.ts")!, /\n {2}nV1\(\): NV1Interface;/);
+    assert.match(files.get("informers.ts")!, /export interface FooBarLister extends Lister</);
+    assert.match(files.get("resources.ts")!, /"kind": "Foo-Bar"/);
+    assert.match(
+      files.get("clientset/schema.ts")!,
+      /"n\.example\.com\/v1\/Foo-Bar": "com\.example\.n\.v1\.FooBar"/,
+    );
+    await generateAndCheck(
+      "kinds",
+      text,
+      `import type { FooBar, FooBarList, Lowerkind } from "./generated/types/n.example.com/v1.js";
+
+export const fooBar: FooBar = { apiVersion: "n.example.com/v1", kind: "Foo-Bar", spec: { a: "x" } };
+export const list: FooBarList = { kind: "Foo-BarList", items: [fooBar] };
+export const lower: Lowerkind = { apiVersion: "n.example.com/v1", kind: "lowerkind" };
+// @ts-expect-error: the kind as the API server spells it
+export const typeName: FooBar = { kind: "FooBar" };
+`,
+    );
+  });
+
+  it("from --from-cluster (the listed items, as readClusterCrds gives them) the same bytes as from the file", () => {
+    const fromFile = crdFiles(parseManifests(text, "in.yaml")).files;
+    const listed = parseManifests(text, "in.yaml")
+      .map((d) => ({ file: "cluster https://127.0.0.1:6443", document: 1, object: d.object }))
+      .sort((a, b) =>
+        (a.object as { metadata: { name: string } }).metadata.name <
+        (b.object as { metadata: { name: string } }).metadata.name
+          ? -1
+          : 1,
+      );
+    assert.deepEqual([...crdFiles(listed).files], [...fromFile]);
+  });
+
+  const refused: [string, string, RegExp][] = [
+    [
+      "kinds Foo-Bar and FooBar (both type FooBar)",
+      kinds(["foo-bars:Foo-Bar", "foobars:FooBar"]),
+      /^in\.yaml \(document 2\), CRD foobars\.n\.example\.com: kind FooBar and the kind Foo-Bar of in\.yaml, CRD foo-bars\.n\.example\.com would both be the TypeScript type FooBar \(.*\); rename spec\.names\.kind or foo-bars\.n\.example\.com's spec\.names\.kind$/,
+    ],
+    [
+      "a kind whose list kind has its type name (Foo-Bar, list kind FooBar)",
+      kinds(["foo-bars:Foo-Bar"]).replace("kind: Foo-Bar", "kind: Foo-Bar, listKind: FooBar"),
+      /^in\.yaml, CRD foo-bars\.n\.example\.com: list kind FooBar and the kind Foo-Bar would both be the TypeScript type FooBar \(.*\); rename spec\.names\.listKind or spec\.names\.kind$/,
+    ],
+    ...["Foo_Bar", "9Lives", "Foo-", "Foo.Bar"].map((kind): [string, string, RegExp] => [
+      `kind ${kind} (not a DNS-1035 label in lower case)`,
+      kinds([`things:'${kind}'`]),
+      new RegExp(
+        `^in\\.yaml, CRD things\\.n\\.example\\.com: kind "${kind.replace(".", "\\.")}" is not a kind the API server accepts: in lower case it must be a DNS-1035 label .*; rename spec\\.names\\.kind$`,
+      ),
+    ]),
+  ];
+  for (const [what, input, want] of refused) {
+    it(`${what}: a CrdError that says why and what to rename`, () => {
+      assert.throws(
+        () => crdFiles(parseManifests(input, "in.yaml")),
         (e) => e instanceof CrdError && (want.test(e.message) || assert.fail(e.message)),
       );
     });
@@ -912,27 +1041,69 @@ describe("two group-versions with one clientset method, two resources with one g
   });
 });
 
-describe("input the API server's decoding refuses", () => {
-  it("a key twice in a YAML mapping (or a JSON object): an error naming the file, the document and the key", () => {
-    const withDuplicate = `${kinds(["foos:Foo"])}---\n${kinds(["bars:Bar"]).replace("kind: Bar }", "kind: Bar, kind: Baz }")}`;
-    assert.match(withDuplicate, /kind: Bar, kind: Baz/);
-    assert.throws(
-      () => parseManifests(withDuplicate, "in.yaml"),
-      (e) =>
-        e instanceof CrdError &&
-        (/^in\.yaml \(document 2\): the key "kind" is given twice in one mapping \(line 9, column \d+\); kubectl and the API server refuse duplicate keys$/.test(
-          e.message,
-        ) ||
-          assert.fail(e.message)),
+describe("manifests read as kubectl reads them (YAML 1.1, sigs.k8s.io/yaml)", () => {
+  it("a key given twice keeps its last value (YAML and JSON), as kubectl sends it", () => {
+    const withDuplicate = `${kinds(["foos:Foo"])}---\n${kinds(["bars:Bar"]).replace("kind: Bar }", "kind: Baz, kind: Bar }")}`;
+    assert.match(withDuplicate, /kind: Baz, kind: Bar/);
+    const docs = parseManifests(withDuplicate, "in.yaml");
+    assert.equal((docs[1]!.object as { spec: { names: { kind: string } } }).spec.names.kind, "Bar");
+    assert.deepEqual(
+      parseManifests('{"apiVersion": "v1", "kind": "Nope", "items": [], "kind": "List"}', "in.json"),
+      [],
     );
-    assert.throws(
-      () => parseManifests('{"apiVersion": "v1", "kind": "List", "items": [], "kind": "List"}', "in.json"),
-      /^CrdError: in\.json: the key "kind" is given twice in one mapping \(line 1, column 51\); kubectl and the API server refuse duplicate keys$/,
+  });
+
+  it("unquoted yes/no/on/off/y/n are booleans (as values and as keys), 0644 is octal", () => {
+    // js-yaml's YAML 1.2 read `served: yes` as the string "yes" (the version was then not served),
+    // the key `y` as "y" and `0644` as 644: kubectl sends true, "true" and 420.
+    const text = crd(
+      "points.g.example.com",
+      `{ group: g.example.com, scope: Namespaced, names: { plural: points, kind: Point }, versions: [
+      { name: v1, served: yes, storage: on, schema: { openAPIV3Schema: { type: object, properties: { spec: { type: object,
+        x-kubernetes-preserve-unknown-fields: yes, properties: { x: { type: number }, y: { type: number },
+        mode: { type: integer, default: 0644 } } } } } } }] }`,
     );
-    assert.throws(
-      () => parseManifests("a: 1\nb:\n  c: 1\n  'c': 2\n", "block.yaml"),
-      /^CrdError: block\.yaml: the key "c" is given twice in one mapping \(line 4, column 3\);/,
-    );
+    const files = crdFiles(parseManifests(text, "in.yaml")).files;
+    const spec = decl(files.get("types/g.example.com/v1.ts")!, "PointSpec");
+    assert.match(spec, /\n {2}\[key: string\]: unknown;\n/);
+    assert.match(spec, /\n {2}true\?: number;\n/);
+    assert.match(spec, /\n {2}x\?: number;\n/);
+    assert.match(spec, /Default: `420`/);
+  });
+
+  it("a JSON file that cannot be parsed is said to be invalid JSON, not YAML", () => {
+    for (const file of ["in.json", "-"]) {
+      assert.throws(
+        () =>
+          parseManifests(
+            '{"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition"\n',
+            file,
+          ),
+        (e) =>
+          e instanceof CrdError &&
+          ((e.message.startsWith(`${file} is not valid JSON: `) && !/YAML/.test(e.message)) ||
+            assert.fail(e.message)),
+      );
+    }
+  });
+
+  it("served, storage and deprecated that are not booleans: an error naming the CRD, the version and the field (they counted as false)", () => {
+    for (const [field, flags, shown] of [
+      ["served", 'served: "true", storage: true', '"true" (a string)'],
+      ["storage", "served: true, storage: 1", "1 (a number)"],
+      ["deprecated", "served: true, storage: true, deprecated: [true]", "[true] (a list)"],
+    ] as const) {
+      const v1 = `[{ name: v1, ${flags}, schema: { openAPIV3Schema: { type: object } } }]`;
+      const text = crd("things.g.example.com", thing("{ plural: things, kind: Thing }", "g.example.com", v1));
+      assert.throws(
+        () => crdFiles(parseManifests(text, "in.yaml")),
+        (e) =>
+          e instanceof CrdError &&
+          (e.message ===
+            `in.yaml, CRD things.g.example.com, version v1: spec.versions[].${field} is ${shown}, not a boolean; the API server refuses the CRD (cannot unmarshal it into a bool): write ${field}: true or ${field}: false` ||
+            assert.fail(e.message)),
+      );
+    }
   });
 
   it("a spec.versions entry that is not an object is an error, not left out", () => {

@@ -19,7 +19,7 @@ import {
 import { emitTypes } from "../emit/types.js";
 import type { ApiModel } from "../model/model.js";
 import { compareVersions, NameClashError } from "../model/names.js";
-import type { CrdSpec, CustomResourceInfo } from "./spec.js";
+import { type CrdSpec, type CustomResourceInfo, kindTypeName } from "./spec.js";
 
 /** Where the types go inside the generated directory. */
 export const CRD_TYPES_DIR = "types";
@@ -147,6 +147,38 @@ function resourcesModule(crds: CrdSpec, source: string, clientsetPackage: string
   ]);
 }
 
+/**
+ * The descriptors with the kinds as the API server spells them. The emitters name a resource's
+ * declarations after its kind (fooBarResource, FooBarInterface, FooBarLister), so crdsToSpec gives the
+ * model the kind's TypeScript name (kindTypeName: Foo-Bar → FooBar); a descriptor's kind and list kind
+ * are data (the fake clientset serves its objects and lists with them), so they get the CRD's back.
+ */
+function wireKinds(clientset: Files, model: ApiModel, resources: readonly CustomResourceInfo[]): void {
+  const q = JSON.stringify;
+  for (const r of resources) {
+    const kind = kindTypeName(r.kind);
+    const listKind = kindTypeName(r.listKind);
+    if (kind === r.kind && listKind === r.listKind) continue;
+    const gv = model.groupVersions.find((g) => g.group === r.group && g.version === r.version);
+    const path = `${gv?.path}.ts`;
+    // Kinds and plurals are letters, digits and '-': nothing to escape in the pattern.
+    const pattern = new RegExp(
+      `kind: ${q(kind)},(\\s+)listKind: ${q(listKind)},(\\s+)resource: ${q(r.plural)},`,
+    );
+    const text = clientset.get(path);
+    if (text === undefined || !pattern.test(text))
+      throw new Error(`internal: no descriptor of ${r.plural} (kind ${kind}) in clientset/${path}`);
+    clientset.set(
+      path,
+      text.replace(
+        pattern,
+        (_, a: string, b: string) =>
+          `kind: ${q(r.kind)},${a}listKind: ${q(r.listKind)},${b}resource: ${q(r.plural)},`,
+      ),
+    );
+  }
+}
+
 /** Every file of a CRD package's src/generated/ (without its README). */
 export function emitCrdPackage(model: ApiModel, crds: CrdSpec, options: CrdEmitOptions = {}): Files {
   const typesPackage = options.typesPackage ?? "@org/api-types";
@@ -170,6 +202,7 @@ export function emitCrdPackage(model: ApiModel, crds: CrdSpec, options: CrdEmitO
         ? `${typesPackage}/${m}`
         : relativeImport(`${CRD_CLIENTSET_DIR}/${from}`, `${CRD_TYPES_DIR}/${m}`),
   });
+  wireKinds(clientset, ownModel, crds.resources);
   clientset.set(`${SCHEMA_MODULE}.ts`, emitSchemaTable(ownModel, `${clientsetPackage}/fake`));
   return new Map([
     ...prefixed(CRD_TYPES_DIR, typeFiles),

@@ -1,13 +1,14 @@
 // org-codegen crd: CRD manifests (or a cluster's CRDs) → spec → the same model and emitters as the
 // built-in API → <package>/src/generated/, written to a temporary directory and swapped in whole.
-import { join, resolve } from "node:path";
+import { statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import type { Files } from "../emit/source.js";
 import { writeFilesAtomically } from "../generate.js";
 import { type ApiModel, buildModel } from "../model/model.js";
 import { NameClashError, type NameOwner } from "../model/names.js";
 import { type CrdEmitOptions, emitCrdPackage } from "./emit.js";
 import { readClusterCrds, readCrdFiles } from "./read.js";
-import { type CrdDocument, CrdError, type CrdSpec, crdsToSpec, where } from "./spec.js";
+import { type CrdDocument, CrdError, type CrdSpec, crdsToSpec, kindTypeName, where } from "./spec.js";
 
 /** What generateCrds reads and where it writes. */
 export interface CrdGenerateOptions extends CrdEmitOptions {
@@ -67,12 +68,14 @@ export function crdReadme(source: string): string {
  * have the one name in which generated module, and what to rename.
  */
 function clashMessage(err: NameClashError, crds: CrdSpec): string {
+  // The types emitter names a kind as the CRD spells it, the others by its type name (kindTypeName).
+  const names = (kind: string) => [kind, kindTypeName(kind)];
   const place = (o: NameOwner): string | undefined => {
     const r = crds.resources.find(
       (x) =>
         x.group === o.group &&
         x.version === o.version &&
-        (o.kind === undefined || x.kind === o.kind || x.listKind === o.kind),
+        (o.kind === undefined || [...names(x.kind), ...names(x.listKind)].includes(o.kind)),
     );
     const doc = r && crds.origins.get(r.crd);
     return doc ? where(doc, r.crd, r.version) : undefined;
@@ -118,6 +121,47 @@ export function crdFiles(
   return { crds, files, groupVersions: model.groupVersions.length, resources };
 }
 
+/** The stat of `path`, undefined when nothing is there (a file on the way counts as nothing there). */
+function statOf(path: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined; // ENOTDIR on Node 20; Node 22 answers undefined itself
+  }
+}
+
+/**
+ * The package directory `--out` names, and its src/ and src/generated/ below, must be directories
+ * where they exist, and so must the nearest part of the path that exists: a file there would fail the
+ * write with a bare ENOTDIR. Checked before reading.
+ */
+function checkOut(out: string, cwd: string): void {
+  const pkg = resolve(cwd, out);
+  const fix = "give your package's directory (the output goes to <dir>/src/generated)";
+  let dir = pkg;
+  let stat = statOf(dir);
+  while (stat === undefined && dirname(dir) !== dir) {
+    dir = dirname(dir);
+    stat = statOf(dir);
+  }
+  if (stat !== undefined && !stat.isDirectory()) {
+    throw new CrdError(
+      dir === pkg
+        ? `--out ${out} is a file, not a directory; ${fix}`
+        : `--out ${out}: a part of the path is a file, not a directory (${dir}); ${fix}`,
+    );
+  }
+  if (dir !== pkg) return; // made below a directory that exists
+  for (const sub of [join(pkg, "src"), join(pkg, "src", "generated")]) {
+    const s = statOf(sub);
+    if (s === undefined) return;
+    if (!s.isDirectory())
+      throw new CrdError(
+        `--out ${out}: ${join(out, relative(pkg, sub))} is a file, not a directory; move it away or ${fix}`,
+      );
+  }
+}
+
 /**
  * `org-codegen crd`: reads the CRDs (files or a cluster), generates, and replaces
  * `<out>/src/generated` as a whole (written to a temporary directory first, so a failure leaves the
@@ -125,6 +169,7 @@ export function crdFiles(
  */
 export async function generateCrds(opts: CrdGenerateOptions): Promise<CrdGenerateResult> {
   const cwd = opts.cwd ?? process.cwd();
+  checkOut(opts.out, cwd);
   const docs = opts.cluster
     ? (
         await readClusterCrds(

@@ -2,35 +2,21 @@
 // the CRDs of a live cluster through the apiextensions API.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import type { RESTClient } from "@org/rest";
-import yaml from "js-yaml";
+import { parseYAMLDocuments, type RESTClient, YAMLError } from "@org/rest";
 import { type CrdDocument, CrdError } from "./spec.js";
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 /** Kustomize's own file sits next to CRDs in operator repositories (config/crd/): not a manifest. */
 const KUSTOMIZATION = /^kustomization\.ya?ml$/i;
 
-/** The documents of one YAML or JSON text; a `kind: List` (or `*List`) contributes its items. */
+/**
+ * The documents of one YAML or JSON text; a `kind: List` (or `*List`) contributes its items. Read as
+ * kubectl reads a manifest (@org/rest's parseYAMLDocuments: YAML 1.1 as go-yaml v2 resolves it, so
+ * `yes`/`on`/`y` are booleans and `0644` is octal; a key given twice keeps its last value).
+ */
 export function parseManifests(text: string, file: string): CrdDocument[] {
-  let docs: unknown[];
-  try {
-    // Not `json: true`: that makes a key given twice override the first (JSON.parse's way); kubectl
-    // and the API server refuse it (sigs.k8s.io/yaml), so the generator does too.
-    docs = yaml.loadAll(text, undefined, { filename: file });
-  } catch (err) {
-    const e = err as { reason?: string; mark?: { line: number; column: number; position: number } };
-    const at = e.mark ? ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : "";
-    if (e.reason === "duplicated mapping key" && e.mark) {
-      const n = documentAt(text, e.mark.line);
-      const key = keyAt(text, e.mark.position);
-      throw new CrdError(
-        `${file}${n > 1 ? ` (document ${n})` : ""}: the key ${key === undefined ? "" : `${JSON.stringify(key)} `}is given twice in one mapping (line ${e.mark.line + 1}, column ${e.mark.column + 1}); kubectl and the API server refuse duplicate keys`,
-      );
-    }
-    throw new CrdError(`${file}: invalid YAML${at}: ${e.reason ?? (err as Error).message}`);
-  }
   const out: CrdDocument[] = [];
-  docs.forEach((object, i) => {
+  parseDocuments(text, file).forEach((object, i) => {
     if (object === null || object === undefined) return; // an empty document ("---" at the end)
     const o = object as { apiVersion?: unknown; kind?: unknown; items?: unknown };
     if (typeof o.kind === "string" && o.kind.endsWith("List") && Array.isArray(o.items)) {
@@ -50,36 +36,23 @@ export function parseManifests(text: string, file: string): CrdDocument[] {
   return out;
 }
 
-/** The 1-based number of the YAML document that holds 0-based `line` (documents start with "---" after content). */
-function documentAt(text: string, line: number): number {
-  let n = 1;
-  let content = false;
-  for (const l of text.split("\n").slice(0, line)) {
-    if (/^---(\s|$)/.test(l)) {
-      if (content) n++;
-      content = /^---\s+[^\s#]/.test(l);
-    } else if (/^\.\.\.(\s|$)/.test(l)) {
-      if (content) n++;
-      content = false;
-    } else if (!/^\s*(#.*)?$/.test(l) && !l.startsWith("%")) content = true;
-  }
-  return n;
-}
-
-/** The mapping key written at `position` ("kind"; "c" of 'c' or "c"), when it can be read there. */
-function keyAt(text: string, position: number): string | undefined {
-  const m = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s:,{}[\]][^:,{}[\]\n]*?))\s*:/.exec(
-    text.slice(position),
-  );
-  if (!m) return undefined;
-  if (m[1] !== undefined) {
+/**
+ * parseYAMLDocuments' documents, its YAMLError a CrdError. JSON is read as YAML too (kubectl reads
+ * both with one decoder), but a JSON file that fails is not called invalid YAML: JSON.parse says why.
+ */
+function parseDocuments(text: string, file: string): unknown[] {
+  try {
+    return parseYAMLDocuments(text, file);
+  } catch (err) {
+    if (!(err instanceof YAMLError)) throw err;
+    if (!/\.json$/i.test(file) && !text.trimStart().startsWith("{")) throw new CrdError(err.message);
     try {
-      return JSON.parse(`"${m[1]}"`) as string;
-    } catch {
-      return m[1];
+      // JSON that YAML could not read: kubectl decodes a text that starts with "{" as JSON.
+      return [JSON.parse(text)];
+    } catch (jsonErr) {
+      throw new CrdError(`${file} is not valid JSON: ${(jsonErr as Error).message}`);
     }
   }
-  return m[2] !== undefined ? m[2].replaceAll("''", "'") : m[3];
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>

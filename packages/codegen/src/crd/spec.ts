@@ -210,6 +210,9 @@ class SchemaConverter {
       props.kind ??= { type: "string" };
       s.properties = props;
       s.type = "object";
+      // The API server refuses an embedded object without them ("Required value").
+      const required: unknown[] = Array.isArray(s.required) ? s.required : [];
+      s.required = [...required, ...["apiVersion", "kind"].filter((k) => !required.includes(k))];
     }
     if (isObject(s.properties) && Object.keys(s.properties).length > 0) {
       const embedded = s["x-kubernetes-embedded-resource"] === true;
@@ -268,6 +271,15 @@ function typePart(key: string): string {
   return part === "" ? "Field" : /^[0-9]/.test(part) ? `_${part}` : part;
 }
 
+/**
+ * The TypeScript name of a kind (or list kind): its words capitalized and joined, "CronTab" stays,
+ * "Foo-Bar" → "FooBar", "lowerkind" → "Lowerkind". The kind itself stays on the wire (apiVersion and
+ * kind literals, descriptors, resources.ts); the model and the emitters name declarations after this.
+ */
+export function kindTypeName(kind: string): string {
+  return typePart(kind);
+}
+
 /** "stable.example.com" → "com.example.stable" (the API server's definition prefix of a CRD group). */
 function reversedGroup(group: string): string {
   return group.split(".").reverse().join(".");
@@ -275,9 +287,17 @@ function reversedGroup(group: string): string {
 
 const WRITE = ["*/*"];
 const PATCH = ["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json"];
+/**
+ * A custom resource's /scale takes apply's content type but always answers 500 ("request to convert
+ * CR to an invalid group/version: autoscaling/v1", an upstream limitation): no applyScale for it.
+ */
+const SCALE_PATCH = PATCH.filter((t) => t !== "application/apply-patch+yaml");
 
-/** get, put and patch of one object's path (the object itself, or its status or scale subresource). */
-function readWrite(path: string, gvk: Operation["gvk"], schema: string): Operation[] {
+/**
+ * get, put and patch of one object's path (the object itself, or its status or scale subresource);
+ * `patch` the patch content types it takes.
+ */
+function readWrite(path: string, gvk: Operation["gvk"], schema: string, patch = PATCH): Operation[] {
   return [
     { path, method: "get", action: "get", gvk, consumes: [], responseSchema: schema },
     {
@@ -289,7 +309,7 @@ function readWrite(path: string, gvk: Operation["gvk"], schema: string): Operati
       requestSchema: schema,
       responseSchema: schema,
     },
-    { path, method: "patch", action: "patch", gvk, consumes: PATCH, responseSchema: schema },
+    { path, method: "patch", action: "patch", gvk, consumes: patch, responseSchema: schema },
   ];
 }
 
@@ -330,7 +350,7 @@ function operations(
   if (isObject(subresources.status)) ops.push(...readWrite(`${base}/{name}/status`, gvk, def));
   if (isObject(subresources.scale)) {
     const scale = { group: "autoscaling", version: "v1", kind: "Scale" };
-    ops.push(...readWrite(`${base}/{name}/scale`, scale, SCALE));
+    ops.push(...readWrite(`${base}/{name}/scale`, scale, SCALE, SCALE_PATCH));
   }
   return ops;
 }
@@ -359,31 +379,17 @@ export function crdsToSpec(docs: readonly CrdDocument[], source: string): CrdSpe
   const schemas: Record<string, Schema> = { ...EXTERNAL };
   const ops: Operation[] = [];
   const resources: CustomResourceInfo[] = [];
-  const parsed = docs.map(parseCrd);
-  // Within a group, the API server gives a plural, singular or short name to one CRD and a kind or
-  // list kind to one CRD: a CRD that asks for a name another CRD of its group has is not served
-  // (NamesAccepted False, whichever was created later). A CRD's own names may repeat each other.
-  const owners = new Map<string, { c: ParsedCrd; field: string }>();
-  for (const c of parsed) {
-    const claim = (space: "resource" | "kind", field: string, name: string): void => {
-      const key = `${c.group} ${space} ${name}`;
-      const other = owners.get(key);
-      if (other === undefined) owners.set(key, { c, field });
-      else if (other.c !== c) throw new CrdError(nameConflict(c, field, other.c, other.field, name, space));
-    };
-    // Kinds first: the same kind in two CRDs has the same default singular too; the kind is the news.
-    claim("kind", "kind", c.kind);
-    claim("kind", "listKind", c.listKind);
-    claim("resource", "plural", c.plural);
-    claim("resource", "singular", c.singular);
-    for (const short of c.shortNames) claim("resource", "shortNames", short);
-  }
+  const given = docs.map(parseCrd);
+  checkNames(given);
+  // In CRD name order, as --from-cluster lists them: nested types are numbered first come first
+  // served (`taken`), so the order of the files must not decide which one is CronTabSpec2.
+  const parsed = [...given].sort((a, b) => (a.crd < b.crd ? -1 : a.crd > b.crd ? 1 : 0));
   // Kinds and lists keep their names; nested types of the same group-version get what is left.
   const kinds = new Map<string, string[]>();
   for (const c of parsed)
     for (const v of c.versions) {
       const list = kinds.get(v.prefix) ?? [];
-      list.push(c.kind, c.listKind, `${c.kind}ApplyConfiguration`);
+      list.push(c.typeName, c.listTypeName, `${c.typeName}ApplyConfiguration`);
       kinds.set(v.prefix, list);
     }
   const taken = new Map<string, Set<string>>();
@@ -396,7 +402,7 @@ export function crdsToSpec(docs: readonly CrdDocument[], source: string): CrdSpe
       const names = taken.get(prefix) ?? new Set(kinds.get(prefix));
       taken.set(prefix, names);
       const conv = new SchemaConverter(prefix, names, fail);
-      const def = conv.declare(kind, schema, "", {
+      const def = conv.declare(c.typeName, schema, "", {
         apiVersion: {
           type: "string",
           description: "APIVersion defines the versioned schema of this representation of an object.",
@@ -417,7 +423,7 @@ export function crdsToSpec(docs: readonly CrdDocument[], source: string): CrdSpe
         const d = conv.definitions[def] as Json;
         d.description = [d.description, `@deprecated ${warning}`].filter(Boolean).join("\n\n");
       }
-      const listDef = `${prefix}.${listKind}`;
+      const listDef = `${prefix}.${c.listTypeName}`;
       conv.definitions[listDef] = {
         type: "object",
         description: `${listKind} is a list of ${kind}.`,
@@ -472,6 +478,59 @@ export function crdsToSpec(docs: readonly CrdDocument[], source: string): CrdSpe
     resources,
     origins: new Map(parsed.map((c) => [c.crd, c.doc])),
   };
+}
+
+/**
+ * Within a group, the API server gives a plural, singular or short name to one CRD and a kind or
+ * list kind to one CRD: a CRD that asks for a name another CRD of its group has is not served
+ * (NamesAccepted False, whichever was created later). A CRD's own names may repeat each other. Two
+ * kinds the API server tells apart may still have one TypeScript name (Foo-Bar and FooBar): refused.
+ * In the order given, so the message names the later CRD first.
+ */
+function checkNames(parsed: readonly ParsedCrd[]): void {
+  const owners = new Map<string, { c: ParsedCrd; field: string }>();
+  for (const c of parsed) {
+    const claim = (space: "resource" | "kind", field: string, name: string): void => {
+      const key = `${c.group} ${space} ${name}`;
+      const other = owners.get(key);
+      if (other === undefined) owners.set(key, { c, field });
+      else if (other.c !== c) throw new CrdError(nameConflict(c, field, other.c, other.field, name, space));
+    };
+    // Kinds first: the same kind in two CRDs has the same default singular too; the kind is the news.
+    claim("kind", "kind", c.kind);
+    claim("kind", "listKind", c.listKind);
+    claim("resource", "plural", c.plural);
+    claim("resource", "singular", c.singular);
+    for (const short of c.shortNames) claim("resource", "shortNames", short);
+    for (const [field, name] of [
+      ["kind", c.typeName],
+      ["listKind", c.listTypeName],
+    ] as const) {
+      const key = `${c.group} type ${name}`;
+      const other = owners.get(key);
+      if (other === undefined) owners.set(key, { c, field });
+      else if (other.c !== c || other.field !== field)
+        throw new CrdError(typeNameConflict(c, field, other.c, other.field, name));
+    }
+  }
+}
+
+/** Two kinds (or list kinds) of a group whose TypeScript names are one (kindTypeName). */
+function typeNameConflict(
+  c: ParsedCrd,
+  field: string,
+  other: ParsedCrd,
+  otherField: string,
+  name: string,
+): string {
+  const spelled = (x: ParsedCrd, f: string) => `${NAME_FIELDS[f]} ${f === "kind" ? x.kind : x.listKind}`;
+  const otherAt = other === c ? "" : ` of ${where(other.doc, other.crd)}`;
+  const otherName =
+    other === c ? nameField(other, otherField) : `${other.crd}'s ${nameField(other, otherField)}`;
+  return (
+    `${where(c.doc, c.crd)}: ${spelled(c, field)} and the ${spelled(other, otherField)}${otherAt} would both be the TypeScript type ${name} ` +
+    `(a kind's type is its words capitalized and joined: Foo-Bar and FooBar are both FooBar); rename ${nameField(c, field)} or ${otherName}`
+  );
 }
 
 /** spec.names fields as the messages say them. */
@@ -537,6 +596,9 @@ interface ParsedCrd
     "crd" | "group" | "kind" | "listKind" | "plural" | "singular" | "shortNames" | "categories" | "namespaced"
   > {
   doc: CrdDocument;
+  /** kindTypeName of the kind and of the list kind. */
+  typeName: string;
+  listTypeName: string;
   /** Whether spec.names gave the singular and the list kind (else they are the defaults). */
   singularGiven: boolean;
   listKindGiven: boolean;
@@ -591,11 +653,14 @@ function parseCrd(doc: CrdDocument): ParsedCrd {
   for (const short of stringList(names.shortNames)) label("spec.names.shortNames[]", short);
   // Categories are data only (resources.ts, discovery), but the API server refuses the CRD for them.
   for (const category of stringList(names.categories)) label("spec.names.categories[]", category);
-  // The API server wants a kind that is a DNS label in lower case (at most 63 characters); the
-  // generator, an identifier too.
+  // The API server wants a kind that is a DNS-1035 label once in lower case (so "lowerkind" and
+  // "Foo-Bar" are kinds); the types are named after kindTypeName.
   const kindName = (field: string, value: string): void => {
-    if (!/^[A-Z][A-Za-z0-9]*$/.test(value))
-      fail(`${field} ${JSON.stringify(value)} is not a valid kind name`, crd);
+    if (!DNS_LABEL.test(value.toLowerCase()))
+      fail(
+        `${field} ${JSON.stringify(value)} is not a kind the API server accepts: in lower case it must be a DNS-1035 label (letters, digits and '-', starting with a letter and ending with a letter or digit: "CronTab", "Foo-Bar"); rename ${field === "kind" ? "spec.names.kind" : field}`,
+        crd,
+      );
     if (value.length > 63)
       fail(`${field} ${value} is ${value.length} characters long; the API server allows at most 63`, crd);
   };
@@ -628,6 +693,16 @@ function parseCrd(doc: CrdDocument): ParsedCrd {
       );
     if (versionNames.has(version)) fail(`version ${version} is listed twice in spec.versions`, crd);
     versionNames.add(version);
+    for (const field of ["served", "storage", "deprecated"] as const) {
+      const value = v[field];
+      // A JSON null decodes as the zero value (false); anything else not a boolean is refused.
+      if (value !== undefined && value !== null && typeof value !== "boolean")
+        fail(
+          `spec.versions[].${field} is ${JSON.stringify(value)} (${Array.isArray(value) ? "a list" : `a ${typeof value}`}), not a boolean; the API server refuses the CRD (cannot unmarshal it into a bool): write ${field}: true or ${field}: false`,
+          crd,
+          version,
+        );
+    }
   }
   const served = all.filter((v) => v.served === true);
   if (served.length === 0) fail("no served version (spec.versions[].served)", crd);
@@ -644,6 +719,8 @@ function parseCrd(doc: CrdDocument): ParsedCrd {
     group,
     kind,
     listKind,
+    typeName: kindTypeName(kind),
+    listTypeName: kindTypeName(listKind),
     plural,
     singular: str(names.singular) ?? kind.toLowerCase(),
     singularGiven: str(names.singular) !== undefined,

@@ -56,6 +56,9 @@ function fieldMeta(p: Schema): FieldMeta | undefined {
     m.map = true;
     const v = refName(p.additionalProperties);
     if (v !== undefined) m.ref = v;
+  } else if (p.type === undefined && p["x-kubernetes-preserve-unknown-fields"] === true && !p.properties) {
+    // any JSON value; structured-merge-diff merges an object there key by key, as a map
+    m.map = true;
   } else {
     const r = refName(p);
     if (r !== undefined) m.ref = r;

@@ -39,6 +39,22 @@ describe("normalizeSchema", () => {
       additionalProperties: true,
     });
   });
+  it("leaves x-kubernetes-preserve-unknown-fields without a type untyped: any JSON value, not an object", () => {
+    const untyped = { "x-kubernetes-preserve-unknown-fields": true };
+    assert.deepEqual(normalizeSchema(untyped), untyped);
+    assert.deepEqual(normalizeSchema({ type: "array", items: untyped }), { type: "array", items: untyped });
+    assert.deepEqual(normalizeSchema({ type: "object", additionalProperties: untyped }), {
+      type: "object",
+      additionalProperties: untyped,
+    });
+    // With properties (and no type) it is an object with unknown fields, as before.
+    assert.deepEqual(normalizeSchema({ ...untyped, properties: { a: { type: "string" } } }), {
+      ...untyped,
+      properties: { a: { type: "string" } },
+      type: "object",
+      additionalProperties: true,
+    });
+  });
   it("does not treat a property named $ref or enum values as schemas", () => {
     assert.deepEqual(normalizeSchema({ properties: { $ref: { type: "string" } }, enum: [{ $ref: "x" }] }), {
       properties: { $ref: { type: "string" } },

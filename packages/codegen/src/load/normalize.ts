@@ -27,7 +27,9 @@ function refName(ref: unknown): string | undefined {
  * - `$ref`s point at #/components/schemas/ (v2's #/definitions/ rewritten);
  * - `allOf: [{$ref}]` (how v3 documents wrap a described reference) becomes the plain `$ref`;
  * - IntOrString (`format: int-or-string` or `x-kubernetes-int-or-string`) becomes `integer | string`;
- * - `x-kubernetes-preserve-unknown-fields` objects keep unknown fields (`additionalProperties: true`).
+ * - `x-kubernetes-preserve-unknown-fields` objects keep unknown fields (`additionalProperties: true`);
+ *   without a `type` (and without properties) the node stays untyped: the API server takes any JSON
+ *   value there (a string, a list, a number), so it is `unknown`, not an object.
  */
 export function normalizeSchema(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(normalizeSchema);
@@ -53,7 +55,7 @@ export function normalizeSchema(schema: unknown): unknown {
   }
   if (
     out["x-kubernetes-preserve-unknown-fields"] === true &&
-    (out.type === "object" || out.type === undefined) &&
+    (out.type === "object" || (out.type === undefined && isObject(out.properties))) &&
     out.additionalProperties === undefined &&
     out.$ref === undefined &&
     out.anyOf === undefined

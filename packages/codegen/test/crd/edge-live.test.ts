@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { buildConfigFromFlags, isInvalid, RESTClient } from "@org/rest";
+import { buildConfigFromFlags, isInvalid, parseYAMLDocuments, RESTClient } from "@org/rest";
 import { createTestNamespace, getControlPlane } from "@org/testenv/harness";
 import { crdFiles } from "../../src/crd/generate.js";
 import { readCrdFiles } from "../../src/crd/read.js";
@@ -56,8 +56,8 @@ describe("edge-case CRDs against a real API server", () => {
     const yaml = readFileSync(fixture, "utf8").replaceAll(".example.com", `.${suffix}`);
     const file = join(scratch.dir, "edge.yaml");
     writeFileSync(file, yaml);
-    const jsYaml = (await import("js-yaml")).default;
-    const crds = (jsYaml.loadAll(yaml) as ({ metadata: { name: string } } | null)[]).filter(
+    // installed as kubectl reads it, as the generator reads it (YAML 1.1)
+    const crds = (parseYAMLDocuments(yaml, file) as ({ metadata: { name: string } } | null)[]).filter(
       (d) => d !== null,
     );
     for (const crd of crds) {

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { buildConfigFromFlags, RESTClient } from "@org/rest";
+import { buildConfigFromFlags, parseYAMLDocuments, RESTClient } from "@org/rest";
 import { createTestNamespace, getControlPlane } from "@org/testenv/harness";
 import { scratchDir } from "../typecheck.js";
 import { cli, readTree, typecheck } from "./support.js";
@@ -30,8 +30,9 @@ describe("CRD clients against a real API server", () => {
 
     // Install it (CRDs are cluster-scoped: a group of this run's own), wait until Established.
     const crdPath = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
-    const jsYaml = (await import("js-yaml")).default;
-    await rest.request({ method: "POST", path: crdPath, body: jsYaml.load(yaml) as object });
+    // installed as kubectl reads it, as the generator reads it
+    const [crd] = parseYAMLDocuments(yaml, file) as object[];
+    await rest.request({ method: "POST", path: crdPath, body: crd });
     t.after(() => rest.request({ method: "DELETE", path: `${crdPath}/crontabs.${group}` }).catch(() => {}));
     for (let i = 0; ; i++) {
       const crd = await rest.request<{ status?: { conditions?: { type: string; status: string }[] } }>({
