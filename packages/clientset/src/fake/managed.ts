@@ -44,7 +44,7 @@ function itemKey(item: Obj, keys: string[]): string {
 /** Where a type is used: a struct, a map or an atomic value. */
 interface Ctx {
   schema: SchemaTable;
-  /** Add "." to map nodes (Update operations record maps they create). */
+  /** Add "." to map and set nodes (Update operations record the maps and sets they create). */
   mapMarkers: boolean;
   /**
    * Add "." to struct and list nodes too, and own null values: a custom resource's objects and lists
@@ -66,7 +66,8 @@ function setOfValue(v: unknown, meta: FieldMeta | undefined, ctx: Ctx, isMapValu
       return out;
     }
     if (meta?.list === "set") {
-      const out: FieldSet = ctx.structMarkers && v.length > 0 ? { ".": {} } : {};
+      // An Update records a set it creates, as it does a map.
+      const out: FieldSet = ctx.mapMarkers && v.length > 0 ? { ".": {} } : {};
       for (const item of v) out[`v:${JSON.stringify(item)}`] = {};
       return out;
     }
@@ -163,7 +164,12 @@ export function ownsLeaf(set: FieldSet, path: string[]): boolean {
 
 function addPath(set: FieldSet, path: string[]): void {
   let cur = set;
-  for (const e of path) cur = cur[e] ??= {};
+  for (const [i, e] of path.entries()) {
+    const next = cur[e];
+    // A member without children ({}) holds its "."; beside new children it is written out.
+    if (next !== undefined && i < path.length - 1 && Object.keys(next).length === 0) next["."] = {};
+    cur = cur[e] ??= {};
+  }
 }
 
 function removePath(set: FieldSet, path: string[]): void {
@@ -593,14 +599,15 @@ export function updateManagedFields(input: {
     return old === undefined || !jsonEqual(valueAt(old, p), valueAt(next, p)) || !hasPath(oldSet, p);
   });
   const removed = leaves(oldSet).filter((p) => !hasPath(newSet, p));
+  let mine = entries.find(
+    (e) => sameOwner(e, input.manager, "Update", input.subresource) && e.apiVersion === input.apiVersion,
+  );
   for (const e of entries) {
     for (const p of removed) removePath(e.fieldsV1, p);
-    for (const p of changed) if (ownsLeaf(e.fieldsV1, p)) removePath(e.fieldsV1, p);
+    // The manager keeps what it changes again (and the "." of the map or set around it).
+    for (const p of changed) if (e !== mine && ownsLeaf(e.fieldsV1, p)) removePath(e.fieldsV1, p);
   }
   if (changed.length > 0) {
-    let mine = entries.find(
-      (e) => sameOwner(e, input.manager, "Update", input.subresource) && e.apiVersion === input.apiVersion,
-    );
     if (mine === undefined) {
       mine = {
         manager: input.manager,

@@ -228,25 +228,96 @@ export function hasStatus(r: FakeResource): boolean {
   return r.subresources.some((s) => s.name === "status");
 }
 
-/** Resources with a status subresource whose registry does not set metadata.generation. */
-const noGeneration = new Set([
-  "/namespaces",
-  "/nodes",
-  "/persistentvolumes",
-  "/persistentvolumeclaims",
+/** What an update must change to bump metadata.generation, as a registry's PrepareForUpdate compares it. */
+type GenerationPart = (o: Obj) => unknown;
+const specField: GenerationPart = (o) => o.spec;
+
+/**
+ * The built-in registries that set metadata.generation to 1 on create (their PrepareForCreate) and
+ * what bumps it on a write of the main resource; `create: false` where only updates bump it (a
+ * create keeps a generation it is sent, as everywhere else).
+ */
+const generations: Record<string, { create: boolean; part: GenerationPart }> = {
+  "/pods": { create: true, part: specField },
+  "/podtemplates": { create: true, part: (o) => o.template },
+  "/replicationcontrollers": { create: true, part: specField },
+  "admissionregistration.k8s.io/mutatingadmissionpolicies": { create: true, part: specField },
+  "admissionregistration.k8s.io/mutatingadmissionpolicybindings": { create: true, part: specField },
+  "admissionregistration.k8s.io/mutatingwebhookconfigurations": { create: true, part: (o) => o.webhooks },
+  "admissionregistration.k8s.io/validatingadmissionpolicies": { create: true, part: specField },
+  "admissionregistration.k8s.io/validatingadmissionpolicybindings": { create: true, part: specField },
+  "admissionregistration.k8s.io/validatingwebhookconfigurations": { create: true, part: (o) => o.webhooks },
+  "apiextensions.k8s.io/customresourcedefinitions": { create: true, part: specField },
+  "apps/daemonsets": { create: true, part: specField },
+  // The deployment controller reads its annotations (rollback, revision) as part of the spec.
+  "apps/deployments": { create: true, part: (o) => [o.spec, o.metadata?.annotations] },
+  "apps/replicasets": { create: true, part: specField },
+  "apps/statefulsets": { create: true, part: specField },
+  "batch/cronjobs": { create: true, part: specField },
+  "batch/jobs": { create: true, part: specField },
+  // An EndpointSlice has no spec: everything but its metadata counts, and its labels.
+  "discovery.k8s.io/endpointslices": {
+    create: true,
+    part: ({ metadata, ...rest }) => [rest, metadata?.labels],
+  },
+  "flowcontrol.apiserver.k8s.io/flowschemas": { create: true, part: specField },
+  "flowcontrol.apiserver.k8s.io/prioritylevelconfigurations": { create: true, part: specField },
+  "networking.k8s.io/ingressclasses": { create: true, part: specField },
+  "networking.k8s.io/ingresses": { create: true, part: specField },
+  "networking.k8s.io/networkpolicies": { create: true, part: specField },
+  "policy/poddisruptionbudgets": { create: true, part: specField },
+  "resource.k8s.io/deviceclasses": { create: true, part: specField },
+  "resource.k8s.io/devicetaintrules": { create: true, part: specField },
+  "resource.k8s.io/resourceslices": { create: true, part: specField },
+  // Its PrepareForUpdate is empty: the generation stays 1.
+  "scheduling.k8s.io/priorityclasses": { create: true, part: () => undefined },
+  "storage.k8s.io/csidrivers": { create: false, part: specField },
+};
+
+/**
+ * A custom resource's strategy sets generation 1 and bumps it on any change but to metadata, and
+ * but to status where a status subresource writes it.
+ */
+function customPart(r: FakeResource): GenerationPart {
+  const statusApart = hasStatus(r);
+  return ({ metadata: _m, status, ...rest }) => (statusApart ? rest : [rest, status]);
+}
+
+/** Whether a create sets metadata.generation to 1 (else it keeps one it is sent). */
+export function setsGeneration(r: FakeResource): boolean {
+  return r.crd !== undefined || generations[resourceKey(r.group, r.resource)]?.create === true;
+}
+
+/**
+ * What of an object a write of the main resource (or its scale) must change to bump its generation;
+ * undefined where the registry never bumps it.
+ */
+export function generationPart(r: FakeResource): GenerationPart | undefined {
+  if (r.crd !== undefined) return customPart(r);
+  return generations[resourceKey(r.group, r.resource)]?.part;
+}
+
+/**
+ * Registries whose strategy allows create on update (AllowCreateOnUpdate): a PUT of a missing
+ * object creates it. A custom resource's does not.
+ */
+const createOnUpdate = new Set([
+  "/endpoints",
+  "/events",
+  "/limitranges",
   "/services",
-  "/resourcequotas",
-  "certificates.k8s.io/certificatesigningrequests",
-  "apiregistration.k8s.io/apiservices",
-  "flowcontrol.apiserver.k8s.io/flowschemas",
-  "flowcontrol.apiserver.k8s.io/prioritylevelconfigurations",
+  "coordination.k8s.io/leasecandidates",
+  "coordination.k8s.io/leases",
+  "events.k8s.io/events",
+  "node.k8s.io/runtimeclasses",
+  "rbac.authorization.k8s.io/clusterrolebindings",
+  "rbac.authorization.k8s.io/clusterroles",
+  "rbac.authorization.k8s.io/rolebindings",
+  "rbac.authorization.k8s.io/roles",
 ]);
 
-/** Whether the registry sets and bumps metadata.generation (every CRD-based and spec+status resource). */
-export function setsGeneration(r: FakeResource): boolean {
-  if (r.crd !== undefined) return true;
-  if (r.group === "apiextensions.k8s.io" && r.resource === "customresourcedefinitions") return true;
-  return hasStatus(r) && !noGeneration.has(resourceKey(r.group, r.resource));
+export function createsOnUpdate(r: FakeResource): boolean {
+  return r.crd === undefined && createOnUpdate.has(resourceKey(r.group, r.resource));
 }
 
 /** A FakeResource for one CRD (apiextensions.k8s.io/v1 CustomResourceDefinition), or undefined if it serves nothing. */

@@ -11,7 +11,9 @@ import { applyScale, requestedManagedFields, serverSideApply, updateManagedField
 import { orderedCopy, sortedCopy } from "./order.js";
 import { applyJSONPatch, applyMergePatch, applyStrategicMergePatch, jsonEqual, PatchError } from "./patch.js";
 import {
+  createsOnUpdate,
   type FakeResource,
+  generationPart,
   hasStatus,
   isObject,
   type Obj,
@@ -500,12 +502,9 @@ export class FakeServer {
     // as a server without that serializer does, so that clients send JSON again.
     if (req.body !== undefined && /protobuf|cbor/.test(req.contentType ?? ""))
       throw st.unsupportedMediaType();
-    const dryRunValues = q.getAll("dryRun");
-    const options = { create: "CreateOptions", update: "UpdateOptions", patch: "PatchOptions" }[verb];
-    if (options !== undefined && dryRunValues.some((v) => v !== "All")) {
-      throw st.invalid("meta.k8s.io", options, "", [st.notSupported("dryRun", dryRunValues, ["All"])]);
-    }
-    const dryRun = dryRunValues.includes("All");
+    if (verb === "create") checkWriteOptions("CreateOptions", q);
+    if (verb === "update") checkWriteOptions("UpdateOptions", q);
+    const dryRun = q.getAll("dryRun").includes("All");
     const manager = q.get("fieldManager") || (req.userAgent ?? "").split("/")[0] || "unknown";
     const strict = q.get("fieldValidation") === "Strict";
     switch (verb) {
@@ -1069,6 +1068,7 @@ export class FakeServer {
       delete o.stringData;
       o.type ??= "Opaque";
     } else if (key === "/secrets") o.type ??= "Opaque";
+    if (key === "apps/daemonsets") setTemplateGeneration(o, undefined, false);
     if (key === "/pods") {
       o.status = { phase: "Pending", qosClass: qosClass(o) };
     } else if (hasStatus(res) && key !== "/namespaces") {
@@ -1184,16 +1184,7 @@ export class FakeServer {
           else next.status = clone(old.status);
         }
       }
-      for (const k of [
-        "uid",
-        "creationTimestamp",
-        "deletionTimestamp",
-        "deletionGracePeriodSeconds",
-        "generation",
-      ]) {
-        if (old.metadata[k] === undefined) delete next.metadata[k];
-        else next.metadata[k] = old.metadata[k];
-      }
+      keepServerMetadata(next.metadata, old.metadata);
       next.metadata.name = old.metadata.name;
       if (res.namespaced) next.metadata.namespace = old.metadata.namespace;
       if (gr === "/namespaces") {
@@ -1227,22 +1218,9 @@ export class FakeServer {
             ...this.#crScaleCauses(res, version, next),
           ],
     );
-    if (old.metadata.deletionTimestamp !== undefined) {
-      const added = (next.metadata.finalizers ?? []).filter(
-        (f: string) => !(old.metadata.finalizers ?? []).includes(f),
-      );
-      if (added.length > 0) {
-        throw st.invalid(res.group, res.kind, route.name, [
-          st.forbiddenField(
-            "metadata.finalizers",
-            `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f: string) => JSON.stringify(f)).join(", ")}}`,
-          ),
-        ]);
-      }
-    }
-    if (setsGeneration(res) && !jsonEqual(specPart(old, hasStatus(res)), specPart(next, hasStatus(res)))) {
-      next.metadata.generation = (old.metadata.generation ?? 0) + 1;
-    }
+    // A status strategy keeps what the generation tracks.
+    if (route.subresource !== "status") bumpGeneration(res, old, next);
+    if (gr === "apps/daemonsets") setTemplateGeneration(next, old, route.subresource !== "status");
     const type = this.#typeOf(res, version);
     const now = timestamp(this.#now());
     if (apply === undefined) {
@@ -1311,9 +1289,23 @@ export class FakeServer {
       }
       return { code: 200, body: this.#out(res, version, this.#commitUpdate(res, old, next, opts.dryRun)) };
     }
-    const old = this.#existing(route);
+    const m = isObject(body.metadata) ? body.metadata : {};
+    // The update handler's check, before the object is read (an empty name is no match either).
+    if ((m.name ?? "") !== route.name) {
+      throw st.badRequest(
+        `the name of the object (${m.name ?? ""}) does not match the name on the URL (${route.name})`,
+      );
+    }
+    const old = this.store.get(this.#gr(res), route.namespace, route.name);
+    if (old === undefined && createsOnUpdate(res)) {
+      // The storage creates it in its update, where a resourceVersion sent is ignored (a Service's
+      // status strategy allows it too, so a PUT of its status creates one).
+      const { resourceVersion: _rv, ...metadata } = m;
+      return { code: 201, body: this.#create(route, { ...body, metadata }, opts) };
+    }
+    if (old === undefined) throw st.notFound(res.group, res.resource, route.name);
     // A PUT's uid is a precondition of the storage update.
-    const uid = isObject(body.metadata) ? body.metadata.uid : undefined;
+    const uid = m.uid;
     if (uid !== undefined && uid !== "" && uid !== old.metadata.uid) {
       throw st.conflict(
         res.group,
@@ -1335,6 +1327,7 @@ export class FakeServer {
     const ct = (req.contentType ?? "").split(";")[0]!.trim();
     const accepted = res.crd === undefined ? patchTypes : patchTypes.filter((t) => !t.includes("strategic"));
     if (!accepted.includes(ct)) throw st.unsupportedMediaType();
+    checkWriteOptions("PatchOptions", req.query, ct === "application/apply-patch+yaml");
     const text = bodyText(req.body);
     if (ct === "application/apply-patch+yaml") return this.#apply(route, text, req.query, opts);
     const patch = parseJSON(text, "the patch");
@@ -1379,13 +1372,7 @@ export class FakeServer {
     if (route.subresource === "scale") {
       return { code: 200, body: this.#updateScale(route, patched, opts.dryRun) };
     }
-    // A patched uid is no precondition: the metadata validation refuses it (the generic check and
-    // the resource's own, so the cause comes twice).
-    const uid = patched.metadata.uid;
-    if (uid !== old.metadata.uid) {
-      const cause = st.invalidValue("metadata.uid", uid ?? "", "field is immutable");
-      throw st.invalid(res.group, res.kind, route.name, [cause, cause]);
-    }
+    // A patched uid is no precondition: the metadata validation refuses a changed one.
     const next = this.#prepareUpdate(route, old, patched, opts.manager);
     return { code: 200, body: this.#out(res, version, this.#commitUpdate(res, old, next, opts.dryRun)) };
   }
@@ -1397,12 +1384,8 @@ export class FakeServer {
     opts: { dryRun: boolean; force: boolean; strict: boolean },
   ): FakeResponse {
     const { res, version } = route;
-    const manager = q.get("fieldManager");
-    if (manager === null || manager === "") {
-      throw st.invalid("meta.k8s.io", "PatchOptions", "", [
-        st.required("fieldManager", "is required for apply patch"),
-      ]);
-    }
+    // checkWriteOptions required it.
+    const manager = q.get("fieldManager") ?? "";
     let cfg: unknown;
     try {
       cfg = JSON.parse(text);
@@ -1459,15 +1442,19 @@ export class FakeServer {
     const merged = result.object;
     if (old === undefined) {
       const managed = merged.metadata.managedFields;
+      // The storage creates it in its update, where a resourceVersion sent is ignored.
       merged.metadata = { ...merged.metadata, name: route.name };
       delete merged.metadata.managedFields;
+      delete merged.metadata.resourceVersion;
       const created = this.#createWithManaged(route, merged, managed, opts.dryRun);
       return { code: 201, body: created };
     }
+    // A resourceVersion in the configuration is the update's precondition.
+    const rv = isObject(cfg.metadata) ? cfg.metadata.resourceVersion : undefined;
     const next = this.#prepareUpdate(
       route,
       old,
-      { ...merged, metadata: { ...merged.metadata, resourceVersion: undefined } },
+      { ...merged, metadata: { ...merged.metadata, resourceVersion: rv } },
       manager,
       merged,
     );
@@ -1517,8 +1504,7 @@ export class FakeServer {
     if ("conflicts" in result) throw st.applyConflict(result.conflicts);
     this.#checkScale(route, cfg.spec?.replicas);
     const next = result.object;
-    if (!jsonEqual(specPart(old), specPart(next)))
-      next.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    bumpGeneration(route.res, old, next);
     return { code: 200, body: this.#scaleOf(this.#commitUpdate(route.res, old, next, opts.dryRun)) };
   }
 
@@ -1642,8 +1628,7 @@ export class FakeServer {
     }
     const next = clone(old);
     next.spec = { ...(next.spec ?? {}), replicas: body.spec?.replicas ?? 0 };
-    if (!jsonEqual(specPart(old), specPart(next)))
-      next.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    bumpGeneration(route.res, old, next);
     const committed = this.#commitUpdate(route.res, old, next, dryRun);
     return this.#scaleOf(committed);
   }
@@ -2150,13 +2135,43 @@ function dropEmpty(o: Obj, schema: SchemaTable, type: string | undefined): void 
   }
 }
 
+/** Bumps next's generation when what its registry compares for it (generationPart) changed. */
+function bumpGeneration(res: FakeResource, old: Obj, next: Obj): void {
+  const part = generationPart(res);
+  if (part !== undefined && !jsonEqual(part(old), part(next)))
+    next.metadata.generation = (old.metadata.generation ?? 0) + 1;
+}
+
 /**
- * What bumps metadata.generation: everything but metadata, and but status where a status
- * subresource writes it (a custom resource without one bumps it on status changes too).
+ * The metadata an update does not set, as BeforeUpdate keeps it: the generation and creation time
+ * always; the uid, deletion time and grace period when the update leaves them out (the deletion
+ * time also once it is set). What remains different is the validation's "field is immutable".
  */
-function specPart(o: Obj, withoutStatus = true): Obj {
-  const { metadata: _m, status, ...rest } = o;
-  return withoutStatus || status === undefined ? rest : { ...rest, status };
+function keepServerMetadata(m: Obj, was: Obj): void {
+  const keep = (k: string, always: boolean) => {
+    if (!always && m[k] != null && m[k] !== "") return;
+    if (was[k] === undefined) delete m[k];
+    else m[k] = was[k];
+  };
+  keep("generation", true);
+  keep("creationTimestamp", true);
+  keep("uid", false);
+  keep("deletionTimestamp", was.deletionTimestamp !== undefined);
+  keep("deletionGracePeriodSeconds", false);
+}
+
+const templateGenerationAnnotation = "deprecated.daemonset.template.generation";
+
+/**
+ * A DaemonSet's spec.templateGeneration, which apps/v1 writes as an annotation: on create the one
+ * sent, at least 1; an update cannot set it, a change of the template (`bump`) increments it.
+ */
+function setTemplateGeneration(o: Obj, old: Obj | undefined, bump: boolean): void {
+  const read = (x: Obj) => Number.parseInt(x.metadata.annotations?.[templateGenerationAnnotation] ?? "", 10);
+  let n = old === undefined ? read(o) : read(old);
+  if (!(n >= 1)) n = old === undefined ? 1 : 0;
+  if (old !== undefined && bump && !jsonEqual(old.spec?.template, o.spec?.template)) n++;
+  o.metadata.annotations = { ...(o.metadata.annotations ?? {}), [templateGenerationAnnotation]: String(n) };
 }
 
 function withoutVolatile(o: Obj): Obj {
@@ -2197,11 +2212,70 @@ function namespaceHasFinalizers(gr: string, o: Obj): boolean {
   return gr === "/namespaces" && (o.spec?.finalizers ?? []).length > 0;
 }
 
-/** Registries that answer a delete with the deleted object rather than a Status. */
+/** Registries that answer a delete with the deleted object rather than a Status (ReturnDeletedObject). */
+const deletedObjectResources = new Set([
+  "/namespaces",
+  "/persistentvolumeclaims",
+  "/persistentvolumes",
+  "/pods",
+  "/podtemplates",
+  "/resourcequotas",
+  "/serviceaccounts",
+  "/services",
+  "resource.k8s.io/deviceclasses",
+  "resource.k8s.io/devicetaintrules",
+  "resource.k8s.io/resourceclaims",
+  "resource.k8s.io/resourceclaimtemplates",
+  "resource.k8s.io/resourcepoolstatusrequests",
+  "resource.k8s.io/resourceslices",
+  "storage.k8s.io/csidrivers",
+  "storage.k8s.io/csinodes",
+  "storage.k8s.io/storageclasses",
+  "storage.k8s.io/volumeattachments",
+  "storage.k8s.io/volumeattributesclasses",
+]);
+
 function returnsDeletedObject(res: FakeResource): boolean {
-  return (
-    res.crd !== undefined || (res.group === "" && (res.resource === "pods" || res.resource === "namespaces"))
-  );
+  return res.crd !== undefined || deletedObjectResources.has(resourceKey(res.group, res.resource));
+}
+
+const fieldValidations = ["", "Ignore", "Strict", "Warn"];
+
+/**
+ * The Create/Update/PatchOptions of a write, checked as metav1's validation checks them: the
+ * server's 422 for the options kind.
+ */
+function checkWriteOptions(kind: string, q: URLSearchParams, apply = false): void {
+  const causes: ReturnType<typeof st.invalidValue>[] = [];
+  const manager = q.get("fieldManager") ?? "";
+  if (kind === "PatchOptions") {
+    if (apply && manager === "") causes.push(st.required("fieldManager", "is required for apply patch"));
+    // Any value decodes into the options' *bool, so the parameter's presence is what counts.
+    if (!apply && q.has("force"))
+      causes.push(st.forbiddenField("force", "may not be specified for non-apply patch"));
+  }
+  causes.push(...fieldManagerCauses(manager));
+  const dryRun = q.getAll("dryRun");
+  if (dryRun.some((v) => v !== "All")) causes.push(st.notSupported("dryRun", dryRun, ["All"]));
+  const validation = q.get("fieldValidation") ?? "";
+  if (!fieldValidations.includes(validation))
+    causes.push(st.notSupported("fieldValidation", validation, fieldValidations));
+  if (causes.length > 0) throw st.invalid("meta.k8s.io", kind, "", causes);
+}
+
+/** A field manager is at most 128 bytes of printable characters (Go's unicode.IsPrint). */
+function fieldManagerCauses(manager: string): ReturnType<typeof st.invalidValue>[] {
+  const out: ReturnType<typeof st.invalidValue>[] = [];
+  if (Buffer.byteLength(manager) > 128) out.push(st.tooLong("fieldManager", 128));
+  let at = 0; // Go ranges over a string by byte offsets
+  for (const ch of manager) {
+    if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(ch)) {
+      const code = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+      out.push(st.invalidValue("fieldManager", manager, `invalid character U+${code} (at position ${at})`));
+    }
+    at += Buffer.byteLength(ch);
+  }
+  return out;
 }
 
 /** The pod's QoS class, from its containers' requests and limits. */

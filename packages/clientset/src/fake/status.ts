@@ -104,6 +104,10 @@ export function notSupported(field: string, value: unknown, supported: string[])
     field,
   };
 }
+/** field.TooLong as 1.36 words it (in bytes). */
+export function tooLong(field: string, max: number): Cause {
+  return { reason: "FieldValueTooLong", message: `Too long: may not be more than ${max} bytes`, field };
+}
 export function forbiddenField(field: string, detail: string): Cause {
   return { reason: "FieldValueForbidden", message: `Forbidden: ${detail}`, field };
 }
@@ -142,8 +146,9 @@ export function methodNotAllowed(): ApiError {
   return failure(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
 }
 
+/** A path no route serves: go-restful's 404, which the server writes with empty details. */
 export function pathNotFound(): ApiError {
-  return failure(404, "NotFound", "the server could not find the requested resource");
+  return failure(404, "NotFound", "the server could not find the requested resource", {});
 }
 
 /** 415 for a patch content type the resource does not accept. */

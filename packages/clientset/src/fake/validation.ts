@@ -1,10 +1,12 @@
 // The validation the fake performs, with the API server's 422 causes: object names and generateName
-// prefixes (DNS-1123 subdomain; DNS-1123 label for namespaces and services), label keys and values,
+// prefixes (DNS-1123 subdomain; DNS-1123 label for namespaces, services and statefulsets), label keys and values,
 // annotation keys and size, owner references, finalizer names, ConfigMap and Secret keys, the basics
 // of a CustomResourceDefinition, the immutability of ConfigMaps and Secrets marked `immutable`, a
 // pod's containers, and what an update of a pod's spec may change.
 
 import {
+  dns1123LabelMessage,
+  dns1123SubdomainMessage,
   isDNS1035Label,
   isDNS1123Label,
   isDNS1123Subdomain,
@@ -21,20 +23,24 @@ const configKeyMsg =
 
 type Cause = ReturnType<typeof st.invalidValue>;
 
+/** Resources whose names are DNS-1123 labels (Service with 1.36's RelaxedServiceNameValidation). */
+const labelNamed = new Set(["/namespaces", "/services", "apps/statefulsets"]);
+
+/** IsDNS1123Label as 1.36 words it: a value that would be a subdomain "must not contain dots". */
+function dnsLabelMessages(v: string): string[] {
+  const subdomain = !isDNS1123Subdomain(v).includes(dns1123SubdomainMessage);
+  return isDNS1123Label(v).map((msg) =>
+    msg === dns1123LabelMessage && subdomain ? "must not contain dots" : msg,
+  );
+}
+
 /**
- * The messages of the name check of a resource: DNS-1123 subdomain, or label for namespaces (no dots)
- * and services. A generateName is checked as a prefix: a trailing '-' is allowed.
+ * The messages of the name check of a resource: a DNS-1123 subdomain, or label (labelNamed). A
+ * generateName is checked as a prefix: a trailing '-' is allowed.
  */
 function nameMessages(res: FakeResource, name: string, prefix: boolean): string[] {
-  const key = `${res.group}/${res.resource}`;
   const v = prefix && name.endsWith("-") ? `${name.slice(0, -1)}a` : name;
-  if (key === "/namespaces" || key === "/services") {
-    // 1.36 (RelaxedServiceNameValidation): a service's name is a DNS-1123 label, a leading digit is fine.
-    if (key === "/namespaces" && v.includes("."))
-      return [...(v.length > 63 ? ["must be no more than 63 characters"] : []), "must not contain dots"];
-    return isDNS1123Label(v);
-  }
-  return isDNS1123Subdomain(v);
+  return labelNamed.has(`${res.group}/${res.resource}`) ? dnsLabelMessages(v) : isDNS1123Subdomain(v);
 }
 
 function labelCauses(labels: unknown): Cause[] {
@@ -58,12 +64,7 @@ function annotationCauses(annotations: unknown): Cause[] {
       out.push(st.invalidValue("metadata.annotations", k, msg));
     size += Buffer.byteLength(k) + Buffer.byteLength(String(v));
   }
-  if (size > 256 * 1024)
-    out.push({
-      reason: "FieldValueTooLong",
-      message: "Too long: may not be more than 262144 bytes",
-      field: "metadata.annotations",
-    });
+  if (size > 256 * 1024) out.push(st.tooLong("metadata.annotations", 256 * 1024));
   return out;
 }
 
@@ -205,11 +206,7 @@ function keyCauses(res: FakeResource, o: Obj): Cause[] {
   let total = 0;
   for (const n of values.values()) total += n;
   if (total > maxDataSize) {
-    out.push({
-      reason: "FieldValueTooLong",
-      message: `Too long: may not be more than ${maxDataSize} bytes`,
-      field: key === "/secrets" ? "data" : "[]",
-    });
+    out.push(st.tooLong(key === "/secrets" ? "data" : "[]", maxDataSize));
   }
   return out;
 }
@@ -293,6 +290,38 @@ function replicaCauses(res: FakeResource, o: Obj): Cause[] {
   return [st.invalidValue("spec.replicas", n, "must be greater than or equal to 0")];
 }
 
+/** A new StatefulSet's serviceName is a DNS-1123 label (an update tolerates an old invalid one). */
+function serviceNameCauses(o: Obj): Cause[] {
+  const name = o.spec?.serviceName;
+  if (typeof name !== "string" || name === "") return [];
+  return dnsLabelMessages(name).map((msg) => st.invalidValue("spec.serviceName", name, msg));
+}
+
+/**
+ * What ValidateObjectMetaAccessorUpdate refuses in an update's metadata: finalizers added to an
+ * object being deleted (listed sorted, as a Go set), then changes to the immutable fields.
+ */
+function metadataUpdateCauses(m: Obj, was: Obj): Cause[] {
+  const out: Cause[] = [];
+  if (was.deletionTimestamp !== undefined) {
+    const before = new Set<string>(was.finalizers ?? []);
+    const added = [...new Set<string>(m.finalizers ?? [])].filter((f) => !before.has(f)).sort();
+    if (added.length > 0) {
+      const list = added.map((f) => JSON.stringify(f)).join(", ");
+      out.push(
+        st.forbiddenField(
+          "metadata.finalizers",
+          `no new finalizers can be added if the object is being deleted, found new finalizers []string{${list}}`,
+        ),
+      );
+    }
+  }
+  for (const k of ["uid", "deletionTimestamp", "deletionGracePeriodSeconds"]) {
+    if (!jsonEq(m[k], was[k])) out.push(st.invalidValue(`metadata.${k}`, m[k] ?? null, "field is immutable"));
+  }
+  return out;
+}
+
 /**
  * Throws the server's 422 Invalid when `o` (new, or an update of `old`) fails validation; a custom
  * resource's schema causes come after the metadata's.
@@ -305,7 +334,9 @@ export function validateObject(
 ): void {
   const m: Obj = o.metadata ?? {};
   const name: string = m.name ?? "";
-  const causes: Cause[] = [];
+  // The generic update check and the resource's own strategy both run it: its causes come twice.
+  const metadataUpdate = old === undefined ? [] : metadataUpdateCauses(m, old.metadata ?? {});
+  const causes: Cause[] = [...metadataUpdate, ...metadataUpdate];
   if (old === undefined) {
     if (typeof m.generateName === "string" && m.generateName !== "") {
       for (const msg of nameMessages(res, m.generateName, true))
@@ -329,6 +360,8 @@ export function validateObject(
     causes.push(...crdCauses(o));
   causes.push(...immutableCauses(res, o, old));
   causes.push(...replicaCauses(res, o));
+  if (old === undefined && res.group === "apps" && res.resource === "statefulsets")
+    causes.push(...serviceNameCauses(o));
   if (res.group === "" && res.resource === "pods")
     causes.push(...(old === undefined ? podCauses(o) : podUpdateCauses(o, old)));
   causes.push(...schemaCauses);
