@@ -147,6 +147,20 @@ describe("exec", () => {
     assert.equal(Buffer.concat(chunks).toString(), "first\nsecond\n");
   });
 
+  test("a stream nobody reads does not stall the one being read, nor the command (as kubectl with 2>/dev/null)", async () => {
+    // 1 MB on stderr, never read: the shared connection must not pause for it
+    const s = await pods().exec("box", { command: ["sh", "-c", "head -c 1000000 /dev/zero >&2; echo out"] });
+    const out: Buffer[] = [];
+    s.stdout!.on("data", (b: Buffer) => out.push(b));
+    const st = await s.status;
+    assert.equal(st.exitCode, 0);
+    assert.equal(Buffer.concat(out).toString(), "out\n");
+    assert.equal(s.stderr!.readableLength, 1_000_000, "stderr kept its bytes for a later reader");
+    // and awaiting only the status, with 1 MB of stdout nobody reads
+    const quiet = await pods().exec("box", { command: ["sh", "-c", "head -c 1000000 /dev/zero"] });
+    assert.equal((await quiet.status).exitCode, 0);
+  });
+
   test("a TTY: resize is what stty size shows", async () => {
     const s = await pods().exec("box", {
       command: ["sh", "-c", "read x; stty size"],

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { test } from "node:test";
+import { newFakeClientset } from "../fake/index.js";
 import { listenAndForward, type PortForwardStreams, parsePortString } from "./portforward.js";
 
 test("out-of-range, fractional and negative ports are TypeErrors naming the pair, before any listen", async () => {
@@ -86,4 +87,13 @@ test("kubectl's port strings: local:remote, :remote, a port alone, container por
       },
     );
   }
+});
+
+test("forwardPorts with no port is a TypeError before the pod is read, as kubectl refuses it", async () => {
+  const cs = newFakeClientset();
+  await assert.rejects(cs.coreV1().pods("web").forwardPorts("app", []), {
+    name: "TypeError",
+    message: "forwardPorts: name at least one port to forward from pod app",
+  });
+  assert.deepEqual(cs.actions(), [], "nothing was asked of the server");
 });

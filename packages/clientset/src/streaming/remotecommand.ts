@@ -105,6 +105,10 @@ function query(opts: AttachOptions, command?: readonly string[]): RequestSpec["q
   return q;
 }
 
+const MiB = 1024 * 1024;
+/** Output of a stream nobody reads that is kept before the command is paused. */
+const UNREAD_LIMIT = 16 * MiB;
+
 function exitCodeOf(status: Status): number | undefined {
   if (status.status === "Success") return 0;
   if (status.reason !== "NonZeroExitCode") return undefined;
@@ -155,12 +159,23 @@ export async function openRemoteCommand(
   });
   status.catch(() => {}); // a caller that only reads the streams must not see an unhandled rejection
 
-  const deliver = (target: Readable | null, data: Buffer) => {
+  // stdout and stderr share one connection, so a full stream pauses both. A stream nobody has begun
+  // to read (readableFlowing null: no 'data' or 'readable' listener, no pipe) is buffered instead, up
+  // to UNREAD_LIMIT: reading only stdout, or only awaiting `status`, must not stall the command.
+  let warned = false;
+  const deliver = (target: Readable | null, name: string, data: Buffer) => {
     if (target === null || target.destroyed) return;
-    if (!target.push(data)) {
-      full.add(target);
-      conn?.pause();
+    if (target.push(data)) return;
+    if (target.readableFlowing === null && target.readableLength < UNREAD_LIMIT) return;
+    if (target.readableFlowing === null && !warned) {
+      warned = true;
+      process.emitWarning(
+        `${what}: ${UNREAD_LIMIT / MiB} MiB of ${name} were not read, so the command is paused until they are; read ${name} (or pass ${name}: false)`,
+        "RemoteCommandWarning",
+      );
     }
+    full.add(target);
+    conn?.pause();
   };
   const signal = opts.signal;
   const spec: RequestSpec = { ...target, query: query(opts, command), signal };
@@ -216,8 +231,8 @@ export async function openRemoteCommand(
         const channel = data[0]!;
         const payload = data.subarray(1);
         if (payload.length === 0) return;
-        if (channel === STDOUT) deliver(stdout, payload);
-        else if (channel === STDERR) deliver(stderr, payload);
+        if (channel === STDOUT) deliver(stdout, "stdout", payload);
+        else if (channel === STDERR) deliver(stderr, "stderr", payload);
         else if (channel === ERROR) errorChunks.push(Buffer.from(payload));
       },
       close: (info) => finish(info),

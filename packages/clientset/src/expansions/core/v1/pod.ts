@@ -171,9 +171,13 @@ export const podExpansion: Expansion<PodExpansion> = {
     opts?: ListenOptions,
   ): Promise<PortForwarder> {
     requireName(name, "forwardPorts");
+    if (!Array.isArray(ports) || ports.length === 0) {
+      // kubectl: "TYPE/NAME and list of ports are required for port-forward"
+      throw new TypeError(`forwardPorts: name at least one port to forward from pod ${name}`);
+    }
     const parsed = ports.map((p) => (typeof p === "string" ? parsePortString("forwardPorts", p) : p));
     // As kubectl port-forward: a pod that is not running has nothing to forward to, so nothing listens.
-    const pod = (await this.get(name)) as {
+    const pod = (await this.get(name, opts?.signal ? { signal: opts.signal } : undefined)) as {
       status?: { phase?: string };
       spec?: { containers?: { ports?: { name?: string; containerPort?: number }[] }[] };
     };
