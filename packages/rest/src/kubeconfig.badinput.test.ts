@@ -717,3 +717,17 @@ describe("a kubeconfig proxy that fails at run time: the error names the proxy a
     });
   }
 });
+
+test("an empty kubeconfig passed by path, and a directory in KUBECONFIG, say what they are", async () => {
+  const empty = join(dir, "empty.yaml");
+  writeFileSync(empty, "");
+  await assert.rejects(loadKubeconfig({ path: empty }), (e: unknown) => {
+    assert.ok(e instanceof KubeconfigError);
+    assert.match(e.message, /empty\.yaml has no clusters and no contexts \(an empty kubeconfig\); add them/);
+    assert.doesNotMatch(e.message, /pass a kubeconfig path/, "a path was passed");
+    return true;
+  });
+  const adir = join(dir, "a-directory");
+  mkdirSync(adir, { recursive: true });
+  await assert.rejects(loadKubeconfig({ path: adir }), /a-directory is a directory, not a kubeconfig file/);
+});

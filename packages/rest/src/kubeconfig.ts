@@ -291,10 +291,16 @@ function selectContext(m: Merged, overrides: KubeconfigOverrides): SelectedConte
   }
   if (overrides.cluster || overrides.server)
     return { name, context: {}, file: files[0] ?? "", label: "the overrides" };
-  if (files.length === 0 || (m.clusters.size === 0 && m.contexts.size === 0)) {
+  if (files.length === 0) {
     throw new KubeconfigError(
-      `no configuration found in ${files.length ? where(files) : "any kubeconfig"}; ` +
-        "set KUBECONFIG or pass a kubeconfig path (or use inClusterConfig() inside a pod)",
+      "no configuration found in any kubeconfig; set KUBECONFIG or pass a kubeconfig path (or use inClusterConfig() inside a pod)",
+      files,
+    );
+  }
+  if (m.clusters.size === 0 && m.contexts.size === 0) {
+    throw new KubeconfigError(
+      `${where(files)} has no clusters and no contexts (an empty kubeconfig); ` +
+        "add them (kubectl config set-cluster / set-context) or name the kubeconfig of your cluster",
       files,
     );
   }
@@ -435,6 +441,7 @@ function whyUnreadable(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === "ENOENT") return "does not exist";
   if (code === "EACCES") return "is not readable (permission denied)";
+  if (code === "EISDIR") return "is a directory, not a kubeconfig file";
   return `cannot be read (${code ?? (err as Error).message})`;
 }
 
