@@ -18,6 +18,7 @@ import { isNotFound, PatchType, StatusError } from "@org/rest";
 import { type Clock, type ClockTimer, realClock } from "../clock.js";
 import { microTime } from "../leaderelection/leaselock.js";
 import { type Logger, stderrLogger } from "../logger.js";
+import { truncateUtf8 } from "../utf8.js";
 import { sprintf } from "./sprintf.js";
 
 /** Event type for what is expected (the API server accepts "Normal" and "Warning"). */
@@ -123,20 +124,6 @@ const maxSpamRecords = 4096;
 
 /** The longest note the API server accepts: 1024 bytes of UTF-8 (Go's len), not 1024 characters. */
 const maxNoteBytes = 1024;
-
-/** The longest prefix of `s` that is at most `maxBytes` in UTF-8, never splitting a code point. */
-function truncateUtf8(s: string, maxBytes: number): string {
-  let bytes = 0;
-  let end = 0;
-  for (const c of s) {
-    const cp = c.codePointAt(0)!;
-    // a lone surrogate counts 3, as the U+FFFD it is sent as
-    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    if (bytes > maxBytes) return s.slice(0, end);
-    end += c.length;
-  }
-  return s;
-}
 
 /**
  * `<regarding name>.<time in hex>`, or a random UUID when that is no valid Event name (client-go's

@@ -2,10 +2,11 @@
 // Lease itself is covered against a real API server in test/leaderelection*.test.ts).
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { newFakeClientset } from "@org/clientset/fake";
 import { StatusError } from "@org/rest";
 import { discardLogger } from "../logger.js";
 import { LeaderElector } from "./leaderelection.js";
-import type { LeaderElectionRecord, ResourceLock } from "./leaselock.js";
+import { type LeaderElectionRecord, LeaseLock, type ResourceLock } from "./leaselock.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -80,4 +81,23 @@ test("the lease duration is written in whole seconds cut as client-go cuts them,
     await run;
     assert.equal(writes[0]!.leaseDurationSeconds, want, `leaseDurationMs ${leaseDurationMs}`);
   }
+});
+
+test("a long non-ASCII identity is cut to the 128 bytes a field manager may have, so the Lease is written", async () => {
+  const cs = newFakeClientset({ apiVersion: "v1", kind: "Namespace", metadata: { name: "le" } });
+  const identity = `höst-${"é".repeat(100)}`; // 206 bytes of UTF-8, 105 characters
+  const lock = new LeaseLock({ namespace: "le", name: "l", client: cs.coordinationV1(), identity });
+  const now = new Date().toISOString().replace("Z", "000Z");
+  await lock.create({
+    holderIdentity: identity,
+    leaseDurationSeconds: 15,
+    acquireTime: now,
+    renewTime: now,
+    leaderTransitions: 0,
+  });
+  const lease = await cs.coordinationV1().leases("le").get("l");
+  const manager = lease.metadata?.managedFields?.[0]?.manager ?? "";
+  assert.ok(Buffer.byteLength(manager) <= 128, `${Buffer.byteLength(manager)} bytes`);
+  assert.ok(identity.startsWith(manager) && manager.endsWith("é"), "cut between characters");
+  assert.equal(lease.spec?.holderIdentity, identity);
 });

@@ -4,6 +4,7 @@
 import type { Lease } from "@org/api-types/coordination/v1";
 import type { CoordinationV1Interface } from "@org/clientset";
 import type { CallOptions } from "@org/rest";
+import { truncateUtf8 } from "../utf8.js";
 
 /** What candidates agree on (client-go's LeaderElectionRecord). Times are RFC 3339 MicroTime strings. */
 export interface LeaderElectionRecord {
@@ -44,8 +45,8 @@ export interface LeaseLockOptions {
   /** Unique per candidate, e.g. `${hostname}_${randomUUID()}`. */
   identity: string;
   /**
-   * Field manager of every write (default: the identity, cut to 128 characters), so the API server's
-   * managedFields show which candidate wrote each version.
+   * Field manager of every write (default: the identity, cut to the 128 bytes of UTF-8 the API server
+   * allows), so the API server's managedFields show which candidate wrote each version.
    */
   fieldManager?: string;
 }
@@ -92,7 +93,7 @@ export class LeaseLock implements ResourceLock {
     this.#namespace = opts.namespace;
     this.#name = opts.name;
     this.#client = opts.client;
-    this.#fieldManager = (opts.fieldManager ?? opts.identity).slice(0, 128);
+    this.#fieldManager = truncateUtf8(opts.fieldManager ?? opts.identity, 128);
   }
 
   async get(opts: CallOptions = {}): Promise<LeaderElectionRecord> {
