@@ -182,14 +182,15 @@ test("waitFor does not re-create watches that end at once sooner than minRestart
         return fixedWatch([]);
       },
       () => false,
-      { timeoutMs: 350, minRestartDelayMs: 100 },
+      { timeoutMs: 1000, minRestartDelayMs: 100 },
     ),
     WaitTimeoutError,
   );
-  assert.ok(startedAt.length >= 2 && startedAt.length <= 5, `${startedAt.length} watches`);
+  // At most one start per 100 ms; at least a second one (unless the process stalled for a second).
+  assert.ok(startedAt.length >= 2 && startedAt.length <= 11, `${startedAt.length} watches`);
   for (let i = 1; i < startedAt.length; i++)
     assert.ok(
-      startedAt[i]! - startedAt[i - 1]! >= 95,
+      startedAt[i]! - startedAt[i - 1]! >= 100,
       `started ${startedAt[i]! - startedAt[i - 1]!}ms apart`,
     );
   // with no delay at all, the timeout still fires: re-creating a watch yields to the event loop

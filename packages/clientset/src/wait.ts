@@ -178,7 +178,11 @@ export async function waitFor<T>(
       }
       if (ended.done) throw ended.error;
       if (factory === undefined) throw new WatchClosedError();
-      await sleep(Math.max(waitMs, startedAt + minRestartDelayMs - Date.now()));
+      // A timer counts from the event loop's cached clock, so it may fire a few ms before Date.now()
+      // reaches its time: sleep again for what is left, so no watch starts early.
+      const resumeAt = Math.max(Date.now() + waitMs, startedAt + minRestartDelayMs);
+      do await sleep(resumeAt - Date.now());
+      while (!ended.done && Date.now() < resumeAt);
       if (ended.done) throw ended.error;
       startedFrom = lastRV;
       startedAt = Date.now();
