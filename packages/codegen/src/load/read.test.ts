@@ -80,6 +80,8 @@ describe("readSpec from a URL", () => {
               "apis/stable.example.com/v1": {
                 serverRelativeURL: "/openapi/v3/apis/stable.example.com/v1?hash=B",
               },
+              // listed, then gone before it is read (its CRD deleted meanwhile): a 404
+              "apis/gone.example.com/v1": { serverRelativeURL: "/openapi/v3/apis/gone.example.com/v1?hash=C" },
             },
           }),
         );
@@ -103,9 +105,13 @@ describe("readSpec from a URL", () => {
     assert.ok(spec.operations.length > 10);
   });
   it("follows an /openapi/v3 index", async () => {
-    const spec = await readSpec({ kind: "url", url: `${base}/openapi/v3` });
+    const logged: string[] = [];
+    const spec = await readSpec({ kind: "url", url: `${base}/openapi/v3` }, fetch, (l) => logged.push(l));
     assert.ok(spec.operations.some((o) => o.path.includes("crontabs")));
     assert.ok(spec.operations.some((o) => o.path.includes("configmaps")));
+    assert.deepEqual(logged, [
+      `org-codegen: ${base}/openapi/v3/apis/gone.example.com/v1 was removed while the spec was read; left out`,
+    ]);
   });
   it("reads a cluster through a KUBECONFIG list merged as kubectl merges it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "codegen-kc-"));
@@ -118,9 +124,18 @@ describe("readSpec from a URL", () => {
         second,
         `clusters: [{name: k, cluster: {server: "${base}"}}]\ncontexts: [{name: c, context: {cluster: k}}]\n`,
       );
-      const spec = await readSpec({ kind: "cluster", kubeconfigList: [first, second].join(delimiter) });
+      const logged: string[] = [];
+      const spec = await readSpec(
+        { kind: "cluster", kubeconfigList: [first, second].join(delimiter) },
+        fetch,
+        (line) => logged.push(line),
+      );
       assert.equal(spec.source, `cluster ${base}/openapi/v3`);
       assert.ok(spec.operations.some((o) => o.path.includes("crontabs")));
+      // a group-version that went between the index and its read is left out, and said so
+      assert.deepEqual(logged, [
+        `org-codegen: ${base}/openapi/v3/apis/gone.example.com/v1 was removed while the spec was read; left out`,
+      ]);
       await assert.rejects(
         readSpec({ kind: "cluster", kubeconfigList: first }),
         (e: unknown) =>

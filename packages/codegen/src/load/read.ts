@@ -178,16 +178,53 @@ async function fetchJson(url: string, fetchImpl: typeof fetch): Promise<unknown>
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     throw new SpecError(`cannot reach ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
   }
-  if (!res.ok) throw new SpecError(`GET ${url} answered ${res.status} ${res.statusText}`);
+  if (!res.ok) {
+    const message = `GET ${url} answered ${res.status} ${res.statusText}`;
+    throw res.status === 404 ? new NotServedError(message) : new SpecError(message);
+  }
   return parseJson(await res.text(), url);
 }
 
-async function readUrl(url: string, fetchImpl: typeof fetch): Promise<Spec> {
+/** A 404 for a document: one listed in an /openapi/v3 index may go before it is read. */
+class NotServedError extends SpecError {}
+
+/**
+ * The documents of an /openapi/v3 index, a few requests at a time (like kubectl's discovery burst),
+ * with their index paths. One that is no longer served (its CRD or APIService went after the index
+ * was read) is left out and said so, as the cluster no longer has it.
+ */
+async function indexDocuments(
+  index: { paths: Record<string, { serverRelativeURL: string }> },
+  where: string,
+  get: (serverRelativeURL: string) => Promise<unknown>,
+  log: (line: string) => void,
+): Promise<{ paths: string[]; docs: unknown[] }> {
+  const listed = Object.keys(index.paths).sort();
+  const docs: unknown[] = new Array(listed.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < listed.length; i = next++) {
+      try {
+        docs[i] = await get(index.paths[listed[i]!]!.serverRelativeURL);
+      } catch (err) {
+        if (!(err instanceof NotServedError)) throw err;
+        log(`org-codegen: ${where}/${listed[i]} was removed while the spec was read; left out`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(6, listed.length) }, worker));
+  const kept = listed.flatMap((p, i) => (docs[i] === undefined ? [] : [i]));
+  return { paths: kept.map((i) => listed[i]!), docs: kept.map((i) => docs[i]) };
+}
+
+async function readUrl(url: string, fetchImpl: typeof fetch, log: (line: string) => void): Promise<Spec> {
   const doc = await fetchJson(url, fetchImpl);
   if (isV3Index(doc)) {
-    const paths = Object.keys(doc.paths).sort();
-    const docs = await Promise.all(
-      paths.map((p) => fetchJson(new URL(doc.paths[p]!.serverRelativeURL, url).toString(), fetchImpl)),
+    const { docs } = await indexDocuments(
+      doc,
+      url.replace(/\/+$/, ""),
+      (rel) => fetchJson(new URL(rel, url).toString(), fetchImpl),
+      log,
     );
     return fromV3(docs, url);
   }
@@ -197,6 +234,7 @@ async function readUrl(url: string, fetchImpl: typeof fetch): Promise<Spec> {
 /** A live cluster's /openapi/v3 documents, by index path ("api/v1", "apis/apps/v1" ...). */
 async function clusterDocuments(
   input: Extract<SpecInput, { kind: "cluster" }>,
+  log: (line: string) => void,
 ): Promise<{ host: string; paths: string[]; docs: unknown[] }> {
   // Loaded only here: generating from a file or URL never loads the HTTP client.
   const rest = await import("@org/rest");
@@ -236,25 +274,22 @@ async function clusterDocuments(
         return await client.request<unknown>({ method: "GET", path: u.pathname, query });
       }
     } catch (err) {
-      throw new SpecError(`GET ${host}${u.pathname} failed: ${(err as Error).message}`);
+      const message = `GET ${host}${u.pathname} failed: ${(err as Error).message}`;
+      throw err instanceof rest.StatusError && err.code === 404
+        ? new NotServedError(message)
+        : new SpecError(message);
     }
   };
   const index = await get("/openapi/v3");
   if (!isV3Index(index)) throw new SpecError(`${host}/openapi/v3 did not answer with an OpenAPI v3 index`);
-  const paths = Object.keys(index.paths).sort();
-  const docs: unknown[] = new Array(paths.length);
-  // A few requests at a time; each document is fetched once (like kubectl's discovery burst).
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < paths.length; i = next++)
-      docs[i] = await get(index.paths[paths[i]!]!.serverRelativeURL);
-  };
-  await Promise.all(Array.from({ length: Math.min(6, paths.length) }, worker));
-  return { host, paths, docs };
+  return { host, ...(await indexDocuments(index, `${host}/openapi/v3`, get, log)) };
 }
 
-async function readCluster(input: Extract<SpecInput, { kind: "cluster" }>): Promise<Spec> {
-  const { host, docs } = await clusterDocuments(input);
+async function readCluster(
+  input: Extract<SpecInput, { kind: "cluster" }>,
+  log: (line: string) => void,
+): Promise<Spec> {
+  const { host, docs } = await clusterDocuments(input, log);
   return fromV3(docs, `cluster ${host}/openapi/v3`);
 }
 
@@ -287,7 +322,7 @@ async function readK8sVersion(
     const cp = await testenv.startControlPlane({ version, controllers: [], apiServerFlags: ALL_APIS_FLAGS });
     let fetched: Awaited<ReturnType<typeof clusterDocuments>>;
     try {
-      fetched = await clusterDocuments({ kind: "cluster", kubeconfig: cp.kubeconfigPath });
+      fetched = await clusterDocuments({ kind: "cluster", kubeconfig: cp.kubeconfigPath }, log);
     } finally {
       await cp.stop();
     }
@@ -319,9 +354,9 @@ export async function readSpec(
     case "path":
       return readPath(input.path);
     case "url":
-      return readUrl(input.url, fetchImpl);
+      return readUrl(input.url, fetchImpl, log);
     case "cluster":
-      return readCluster(input);
+      return readCluster(input, log);
     case "k8s-version":
       return readK8sVersion(input, log);
   }
