@@ -115,6 +115,9 @@ export class TypedDelayingQueue<T> extends TypedQueue<T> implements DelayingQueu
   }
 
   addAfter(item: T, delayMs: number): void {
+    // NaN would add at once, a string would make readyAt a string: both a caller's (or limiter's) bug.
+    if (typeof delayMs !== "number" || Number.isNaN(delayMs))
+      throw new TypeError(`addAfter: delayMs must be a number of milliseconds (got ${String(delayMs)})`);
     if (this.shuttingDown()) return;
     this.#retries?.inc();
     if (!(delayMs > 0)) {

@@ -11,6 +11,11 @@ export interface TypedRateLimiter<T> {
   numRequeues(item: T): number;
 }
 
+/** A limiter's delay option: finite ms ≥ 0 (addAfter rejects a NaN delay and never fires an infinite one). */
+function isDelay(ms: number): boolean {
+  return Number.isFinite(ms) && ms >= 0;
+}
+
 /** Doubles the delay per failure of an item: base·2^failures, at most max (defaults 5 ms, 1000 s). */
 export class ItemExponentialFailureRateLimiter<T> implements TypedRateLimiter<T> {
   /** Delay after the first failure. */
@@ -20,8 +25,10 @@ export class ItemExponentialFailureRateLimiter<T> implements TypedRateLimiter<T>
   readonly #failures = new Map<T, number>();
 
   constructor(baseDelayMs = 5, maxDelayMs = 1_000_000) {
-    if (!(baseDelayMs >= 0) || !(maxDelayMs >= 0))
-      throw new RangeError(`delays must be ≥ 0 ms (got base ${baseDelayMs}, max ${maxDelayMs})`);
+    if (!isDelay(baseDelayMs) || !isDelay(maxDelayMs))
+      throw new RangeError(
+        `delays must be finite numbers ≥ 0 ms (got base ${baseDelayMs}, max ${maxDelayMs})`,
+      );
     this.baseDelayMs = baseDelayMs;
     this.maxDelayMs = maxDelayMs;
   }
@@ -29,8 +36,9 @@ export class ItemExponentialFailureRateLimiter<T> implements TypedRateLimiter<T>
   when(item: T): number {
     const exp = this.#failures.get(item) ?? 0;
     this.#failures.set(item, exp + 1);
-    const delay = this.baseDelayMs * 2 ** exp;
-    return Number.isFinite(delay) && delay < this.maxDelayMs ? delay : this.maxDelayMs;
+    // From 1024 failures on 2^exp is Infinity, which the cap catches; but 0·Infinity is NaN, not 0.
+    const delay = this.baseDelayMs === 0 ? 0 : this.baseDelayMs * 2 ** exp;
+    return Math.min(delay, this.maxDelayMs);
   }
 
   forget(item: T): void {
@@ -51,10 +59,13 @@ export class ItemFastSlowRateLimiter<T> implements TypedRateLimiter<T> {
     readonly slowDelayMs: number,
     readonly maxFastAttempts: number,
   ) {
-    // A NaN delay would re-queue at once, every time (addAfter adds what is not > 0 right away).
-    if (!(fastDelayMs >= 0) || !(slowDelayMs >= 0) || !(maxFastAttempts >= 0))
+    if (
+      !isDelay(fastDelayMs) ||
+      !isDelay(slowDelayMs) ||
+      !(Number.isInteger(maxFastAttempts) && maxFastAttempts >= 0)
+    )
       throw new RangeError(
-        `delays and maxFastAttempts must be ≥ 0 (got fast ${fastDelayMs} ms, slow ${slowDelayMs} ms, maxFastAttempts ${maxFastAttempts})`,
+        `delays must be finite numbers ≥ 0 and maxFastAttempts an integer ≥ 0 (got fast ${fastDelayMs} ms, slow ${slowDelayMs} ms, maxFastAttempts ${maxFastAttempts})`,
       );
   }
 
@@ -76,7 +87,7 @@ export class ItemFastSlowRateLimiter<T> implements TypedRateLimiter<T> {
 /**
  * An overall token bucket shared by all items (client-go's BucketRateLimiter over rate.Limiter):
  * `qps` tokens per second, at most `burst` saved, starting full. Each when() reserves a token and
- * returns how long until it is earned. It tracks no items.
+ * returns how long until it is earned. It tracks no items. An infinite qps is rate.Inf: no delay.
  */
 export class BucketRateLimiter<T> implements TypedRateLimiter<T> {
   readonly #clock: Clock;
@@ -88,14 +99,16 @@ export class BucketRateLimiter<T> implements TypedRateLimiter<T> {
     readonly burst: number,
     clock: Clock = realClock,
   ) {
-    if (!(qps > 0) || !(burst >= 1))
-      throw new RangeError(`need qps > 0 and burst ≥ 1 (got ${qps}, ${burst})`);
+    if (!(typeof qps === "number" && qps > 0) || !(Number.isInteger(burst) && burst >= 1))
+      throw new RangeError(`need qps > 0 and an integer burst ≥ 1 (got qps ${qps}, burst ${burst})`);
     this.#clock = clock;
     this.#tokens = burst;
     this.#last = clock.now();
   }
 
   when(_item: T): number {
+    // Infinity·0 elapsed would be NaN tokens.
+    if (this.qps === Number.POSITIVE_INFINITY) return 0;
     const now = this.#clock.now();
     this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#last) / 1000) * this.qps);
     this.#last = now;
