@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { RequestSpec } from "@org/rest";
+import { type RequestSpec, StatusError } from "@org/rest";
 import {
   DeferredRESTMapper,
   DiscoveryCategoryExpander,
@@ -306,6 +306,94 @@ describe("DiscoveryClient with aggregated discovery", () => {
     assert.equal(v.gitVersion, "v1.36.3");
     assert.equal(rest.calls[0]?.path, "/version");
   });
+
+  test("a resource or subresource without a kind is left out, as client-go converts aggregated discovery", async () => {
+    const rest = new RecordingRest((s: RequestSpec) => {
+      if (s.path === "/api") return { kind: "APIGroupDiscoveryList", items: [] };
+      if (s.path === "/apis")
+        return {
+          kind: "APIGroupDiscoveryList",
+          items: [
+            {
+              metadata: { name: "example.com" },
+              versions: [
+                {
+                  version: "v1",
+                  resources: [
+                    {
+                      // Served through its subresources only: an empty responseKind, as some servers send.
+                      resource: "widgets",
+                      responseKind: {},
+                      scope: "Namespaced",
+                      singularResource: "widget",
+                      verbs: [],
+                      subresources: [
+                        {
+                          subresource: "scale",
+                          responseKind: { group: "autoscaling", version: "v1", kind: "Scale" },
+                          verbs: ["get"],
+                        },
+                        { subresource: "status", responseKind: {}, verbs: ["get"] },
+                        { subresource: "proxy", verbs: ["get"] },
+                      ],
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        } satisfies APIGroupDiscoveryList;
+      throw new Error(`unexpected request ${s.path}`);
+    });
+    const d = new DiscoveryClient(rest);
+    const list = await d.serverResourcesForGroupVersion("example.com/v1");
+    assert.deepEqual(
+      list.resources.map((r) => [r.name, r.singularName, r.kind, r.group, r.version]),
+      [["widgets/scale", "widget", "Scale", "autoscaling", "v1"]],
+      "the subresource has its parent's singular name",
+    );
+    const m = await RESTMapper.fromDiscovery(d);
+    assert.deepEqual(m.resourcesFor({ resource: "widgets" }), []);
+  });
+
+  test("a server without /api (an aggregated API server's 404) has no core group; the rest is discovered", async () => {
+    const notFound = () => {
+      throw new StatusError({ code: 404, reason: "NotFound" }, "GET", "/api");
+    };
+    const aggregated = new RecordingRest((s: RequestSpec) => {
+      if (s.path === "/api") notFound();
+      if (s.path === "/apis") return aggregatedApis;
+      throw new Error(`unexpected request ${s.path}`);
+    });
+    const d = new DiscoveryClient(aggregated);
+    assert.deepEqual(
+      (await d.serverGroups()).groups.map((g) => g.name),
+      ["autoscaling", "apps", "metrics.k8s.io", "custom.metrics.k8s.io"],
+    );
+    assert.equal(await d.usesAggregatedDiscovery(), true);
+    assert.equal((await RESTMapper.fromDiscovery(d)).resourceFor({ resource: "deploy" }).group, "apps");
+
+    const legacy = new RecordingRest((s: RequestSpec) => {
+      if (s.path === "/api") notFound();
+      if (s.path === "/apis")
+        return {
+          kind: "APIGroupList",
+          groups: [{ name: "apps", versions: [{ groupVersion: "apps/v1", version: "v1" }] }],
+        };
+      throw new Error(`unexpected request ${s.path}`);
+    });
+    assert.deepEqual(
+      (await new DiscoveryClient(legacy).serverGroups()).groups.map((g) => g.name),
+      ["apps"],
+    );
+    // Other failures of /api still fail discovery.
+    const down = new RecordingRest((s: RequestSpec) => {
+      if (s.path === "/api")
+        throw new StatusError({ code: 503, reason: "ServiceUnavailable" }, "GET", "/api");
+      return aggregatedApis;
+    });
+    await assert.rejects(new DiscoveryClient(down).serverGroups(), StatusError);
+  });
 });
 
 describe("DiscoveryClient with legacy discovery", () => {
@@ -422,8 +510,9 @@ describe("RESTMapper from discovery", () => {
       resource: "horizontalpodautoscalers",
     });
     assert.deepEqual(m.resourceFor({ resource: "hpa", version: "v1" }).version, "v1");
-    // A group that names no group is a prefix, for plural, singular and short names ("deploy.ap"),
-    // unless a version is given too (kubectl: `get deploy.ap` works, `get deploy.v1.ap` does not).
+    // A group that names no group is a prefix, for plural, singular and short names ("deploy.ap");
+    // with a version too, for short names only (kubectl: `get deploy.v1.ap` works, `get
+    // deployments.v1.ap` does not).
     assert.deepEqual(m.resourceFor({ group: "autoscal", resource: "hpa" }), {
       group: "autoscaling",
       version: "v2",

@@ -1,7 +1,7 @@
 // client-go's discovery client, memory-cached: what the server serves (groups, versions, resources).
 // It asks for aggregated discovery (apidiscovery.k8s.io/v2: all groups and resources in two
 // requests, /api and /apis) and falls back to one request per group-version on older servers.
-import { type CallOptions, RESTClient, type RestConfig } from "@org/rest";
+import { type CallOptions, isNotFound, RESTClient, type RestConfig } from "@org/rest";
 import type { RestInterface } from "../runtime/rest.js";
 import type {
   APIGroup,
@@ -71,32 +71,43 @@ export function parseGroupVersion(groupVersion: string): { group: string; versio
     : { group: groupVersion.slice(0, slash), version: groupVersion.slice(slash + 1) };
 }
 
+type ResponseKind = APIResourceDiscovery["responseKind"];
+
+/** A responseKind that names a kind: client-go takes a missing or empty one for none. */
+function hasKind(k: ResponseKind): k is NonNullable<ResponseKind> {
+  return k !== undefined && Boolean(k.group || k.version || k.kind);
+}
+
 function convertResource(r: APIResourceDiscovery): APIResource[] {
   const namespaced = r.scope === "Namespaced";
   const out: APIResource[] = [];
-  const parent: APIResource = {
-    name: r.resource,
-    singularName: r.singularResource ?? "",
-    namespaced,
-    kind: r.responseKind?.kind ?? "",
-    verbs: r.verbs ?? [],
-  };
-  if (r.responseKind?.group !== undefined) parent.group = r.responseKind.group;
-  if (r.responseKind?.version !== undefined) parent.version = r.responseKind.version;
-  if (r.shortNames !== undefined) parent.shortNames = r.shortNames;
-  if (r.categories !== undefined) parent.categories = r.categories;
-  // A resource with only subresources has no responseKind: it is listed through its subresources.
-  if (r.responseKind !== undefined) out.push(parent);
+  const singularName = r.singularResource ?? "";
+  // A resource without a kind is listed through its subresources only (each with a kind of its own).
+  if (hasKind(r.responseKind)) {
+    const parent: APIResource = {
+      name: r.resource,
+      singularName,
+      namespaced,
+      kind: r.responseKind.kind ?? "",
+      verbs: r.verbs ?? [],
+    };
+    if (r.responseKind.group !== undefined) parent.group = r.responseKind.group;
+    if (r.responseKind.version !== undefined) parent.version = r.responseKind.version;
+    if (r.shortNames !== undefined) parent.shortNames = r.shortNames;
+    if (r.categories !== undefined) parent.categories = r.categories;
+    out.push(parent);
+  }
   for (const s of r.subresources ?? []) {
+    if (!hasKind(s.responseKind)) continue;
     const sub: APIResource = {
       name: `${r.resource}/${s.subresource}`,
-      singularName: "",
+      singularName,
       namespaced,
-      kind: s.responseKind?.kind ?? "",
+      kind: s.responseKind.kind ?? "",
       verbs: s.verbs ?? [],
     };
-    if (s.responseKind?.group !== undefined) sub.group = s.responseKind.group;
-    if (s.responseKind?.version !== undefined) sub.version = s.responseKind.version;
+    if (s.responseKind.group !== undefined) sub.group = s.responseKind.group;
+    if (s.responseKind.version !== undefined) sub.version = s.responseKind.version;
     out.push(sub);
   }
   return out;
@@ -271,47 +282,35 @@ export class DiscoveryClient {
 
   async #fetch(opts: CallOptions | undefined): Promise<Snapshot> {
     const accept = this.#aggregated ? AGGREGATED_DISCOVERY_ACCEPT : "application/json";
+    const get = <T>(path: string, as: string) =>
+      this.rest.request<T>({ method: "GET", path, accept: as, options: opts });
+    // An aggregated API server may not serve /api: as client-go, that is no core group, not a failure.
+    const getApi = (as: string) =>
+      get<APIGroupDiscoveryList | APIVersions>("/api", as).catch((err: unknown) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      });
     const [api, apis] = await Promise.all([
-      this.rest.request<APIGroupDiscoveryList | APIVersions>({
-        method: "GET",
-        path: "/api",
-        accept,
-        options: opts,
-      }),
-      this.rest.request<APIGroupDiscoveryList | APIGroupList>({
-        method: "GET",
-        path: "/apis",
-        accept,
-        options: opts,
-      }),
+      getApi(accept),
+      get<APIGroupDiscoveryList | APIGroupList>("/apis", accept),
     ]);
     const snap: Snapshot = { aggregated: false, groups: [], resources: new Map(), stale: new Map() };
-    if (api.kind === "APIGroupDiscoveryList" && apis.kind === "APIGroupDiscoveryList") {
+    if (
+      (api === undefined || api.kind === "APIGroupDiscoveryList") &&
+      apis.kind === "APIGroupDiscoveryList"
+    ) {
       snap.aggregated = true;
-      addAggregated(api as APIGroupDiscoveryList, snap);
+      if (api !== undefined) addAggregated(api as APIGroupDiscoveryList, snap);
       addAggregated(apis as APIGroupDiscoveryList, snap);
       return snap;
     }
     // Legacy discovery (or a mix, which a server should not send: then ask again without aggregation).
-    const legacyApi =
-      api.kind === "APIGroupDiscoveryList"
-        ? await this.rest.request<APIVersions>({
-            method: "GET",
-            path: "/api",
-            accept: "application/json",
-            options: opts,
-          })
-        : (api as APIVersions);
+    const legacyApi = api?.kind === "APIGroupDiscoveryList" ? await getApi("application/json") : api;
     const legacyApis =
       apis.kind === "APIGroupDiscoveryList"
-        ? await this.rest.request<APIGroupList>({
-            method: "GET",
-            path: "/apis",
-            accept: "application/json",
-            options: opts,
-          })
+        ? await get<APIGroupList>("/apis", "application/json")
         : (apis as APIGroupList);
-    snap.groups.push(coreGroup(legacyApi));
+    if (legacyApi !== undefined) snap.groups.push(coreGroup(legacyApi as APIVersions));
     for (const g of legacyApis.groups ?? []) snap.groups.push(g);
     return snap;
   }

@@ -113,7 +113,7 @@ interface Entry {
   namespaced: boolean;
   singular: string;
   shortNames: readonly string[];
-  /** Lower is preferred: group order, then version order within the group. */
+  /** Lower is preferred: core v1, then group order, then version order within the group. */
   priority: number;
 }
 
@@ -166,7 +166,8 @@ export class RESTMapper {
             namespaced: r.namespaced,
             singular: r.singularName !== "" && r.singularName !== undefined ? r.singularName : lower(r.kind),
             shortNames: r.shortNames ?? [],
-            priority,
+            // Core v1 comes first whatever the order (client-go: "/v1 is special").
+            priority: group.name === "" && version === "v1" ? -1 : priority,
           });
         }
         priority++;
@@ -231,15 +232,18 @@ export class RESTMapper {
    * expander does not fold case; plural and singular names it does) and no "core" alias.
    */
   #matchResource(p: PartialGroupVersionResource, asKubectl = false): Entry[] {
+    if (p.resource === "") throw new TypeError("a resource must be given, e.g. pods or deploy");
     const name = lower(p.resource);
     const shortName = asKubectl ? p.resource : name;
     const group = p.group ?? "";
     const version = p.version ?? "";
     const inVersion = (e: Entry) => version === "" || e.gvr.version === version;
     const inGroup = (e: Entry) => isInGroup(e, group, !asKubectl);
-    // A group without a version that names no group exactly is a prefix ("deploy.ap" is apps), as in
-    // client-go's shortcut expander (short names first) and DefaultRESTMapper.
-    const byPrefix = (e: Entry) => group !== "" && version === "" && e.gvr.group.startsWith(group);
+    // A group that names no group exactly is a prefix ("deploy.ap" is apps): for short names, with
+    // or without a version, as in client-go's shortcut expander (tried first); for plural and
+    // singular names only without a version, as in DefaultRESTMapper.
+    const byPrefix = (e: Entry) => group !== "" && e.gvr.group.startsWith(group);
+    const byPrefixNoVersion = (e: Entry) => version === "" && byPrefix(e);
     const named = (e: Entry) => e.gvr.resource === name || e.singular === name;
     const short = (e: Entry) => e.shortNames.includes(shortName);
     let hits: Entry[] = [];
@@ -247,7 +251,7 @@ export class RESTMapper {
       [inGroup, named],
       [inGroup, short],
       [byPrefix, short],
-      [byPrefix, named],
+      [byPrefixNoVersion, named],
     ] as const) {
       hits = this.#entries.filter((e) => inVersion(e) && where(e) && how(e));
       if (hits.length > 0) break;
@@ -294,6 +298,7 @@ export class RESTMapper {
    * The kind matches exactly, or else case-insensitively.
    */
   restMappings(gk: GroupKind, ...versions: string[]): RESTMapping[] {
+    if (gk.kind === "") throw new TypeError("a kind must be given, e.g. Pod or Deployment");
     const wanted = versions.filter((v) => v !== "");
     const inGroup = (e: Entry) => gk.group === undefined || e.gvk.group === gk.group;
     let hits = this.#entries.filter((e) => inGroup(e) && e.gvk.kind === gk.kind);
@@ -331,10 +336,16 @@ export class RESTMapper {
    * ("po", "deploy.apps", "deployments.v1.apps": resource.version.group, then resource.group), else
    * as a kind ("CronTab.stable.example.com", "CronTab.v1.stable.example.com"; a kind without a group
    * is looked up in the core group only, as kubectl does). The kind matches as written or in lower
-   * case, a short name as written; "core" is no group. Throws UnknownResourceTypeError (a NoMatchError) with kubectl's text when nothing matches.
+   * case, a short name as written; "core" is no group. Throws UnknownResourceTypeError (a NoMatchError)
+   * with kubectl's text when nothing matches, a TypeError when the argument names no resource ("", ".apps").
    */
   mappingFor(arg: string): RESTMapping {
     const { gvr, groupResource } = parseResourceArg(arg);
+    // Nothing to look up (kubectl never gets here: it drops empty arguments); asking discovery cannot help.
+    if (groupResource.resource === "")
+      throw new TypeError(
+        `no resource type in ${JSON.stringify(arg)}: expected resource[.version.group], e.g. pods or deployments.v1.apps`,
+      );
     for (const p of gvr === undefined ? [groupResource] : [gvr, groupResource]) {
       const hit = this.#matchResource(p, true)[0];
       if (hit !== undefined) return mappingOf(hit);
