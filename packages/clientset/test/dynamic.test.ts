@@ -4,7 +4,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { isNotFound, PatchType, type RequestSpec } from "@org/rest";
+import {
+  isConflict,
+  isNotFound,
+  isUnsupportedMediaType,
+  PatchType,
+  type RequestSpec,
+  StatusError,
+} from "@org/rest";
 import { createTestNamespace } from "@org/testenv/harness";
 import { DiscoveryClient } from "../src/discovery/index.js";
 import {
@@ -81,6 +88,85 @@ test("a CRD's objects through the dynamic client: create, get, list, update, pat
   await assert.rejects(crontabs.get("nightly"), isNotFound);
   await crontabs.deleteCollection();
   assert.equal((await crontabs.list()).items.length, 0);
+});
+
+test("dynamic edge cases against the server: pages, subresource delete, 415 on strategic patch, delete options, deleteCollection, applyStatus", async (t) => {
+  const ns = await createTestNamespace("cs-dynamic-edge");
+  t.after(ns.cleanup);
+  const e = await env();
+  const crd = await installCRD(e, "dynedge.clientset.test", "CronTab", "crontabs");
+  t.after(crd.remove);
+  const crontabs = e.dynamic.resource(crd.gvr).namespace(ns.name);
+  const apiVersion = "dynedge.clientset.test/v1";
+  const cronTab = (name: string, labels?: Record<string, string>) => ({
+    apiVersion,
+    kind: "CronTab",
+    metadata: labels === undefined ? { name } : { name, labels },
+    spec: { image: "x" },
+  });
+  for (const n of ["a", "b", "c"]) await crontabs.create(cronTab(n, { n }));
+
+  const page = await crontabs.list({ limit: 1 });
+  assert.deepEqual(
+    page.items.map((i) => [i.apiVersion, i.kind, i.metadata?.name]),
+    [[apiVersion, "CronTab", "a"]],
+  );
+  assert.ok(page.metadata?.continue, "a continue token");
+  assert.ok(page.metadata?.resourceVersion);
+  assert.equal(page.metadata?.remainingItemCount, 2);
+  const next = await crontabs.list({ limit: 1, continue: page.metadata?.continue });
+  assert.equal(next.items[0]?.metadata?.name, "b");
+
+  // client-go's Delete(ctx, name, opts, "status") sends DELETE .../a/status, which the server refuses;
+  // the object itself must survive.
+  await assert.rejects(crontabs.delete("a", {}, "status"), (err: unknown) => {
+    assert.ok(err instanceof StatusError, String(err));
+    assert.match(
+      err.message,
+      /DELETE https:\/\/[^/]+\/apis\/dynedge\.clientset\.test\/v1\/namespaces\/[^/]+\/crontabs\/a\/status/,
+    );
+    return true;
+  });
+  assert.equal((await crontabs.get("a")).metadata?.name, "a", "not deleted");
+
+  // Custom resources have no strategic merge: the server's 415 is a typed StatusError.
+  await assert.rejects(crontabs.patch("a", PatchType.StrategicMerge, { spec: { image: "y" } }), (err) => {
+    assert.ok(err instanceof StatusError && isUnsupportedMediaType(err), String(err));
+    assert.equal(err.status.code, 415);
+    return true;
+  });
+  const jsonPatched = await crontabs.patch("a", PatchType.JSON, [
+    { op: "replace", path: "/spec/image", value: "j" },
+  ]);
+  assert.equal((jsonPatched.spec as { image: string }).image, "j");
+
+  // Delete options travel in the body: dryRun deletes nothing; a wrong uid precondition is a 409.
+  await crontabs.delete("b", { dryRun: "All", gracePeriodSeconds: 0, propagationPolicy: "Foreground" });
+  assert.equal((await crontabs.get("b")).metadata?.name, "b", "dry run");
+  await assert.rejects(crontabs.delete("b", { preconditions: { uid: "not-the-uid" } }), isConflict);
+  const b = await crontabs.get("b");
+  await crontabs.delete("b", {
+    preconditions: { uid: b.metadata?.uid, resourceVersion: b.metadata?.resourceVersion },
+  });
+  await assert.rejects(crontabs.get("b"), isNotFound);
+
+  const status = await crontabs.applyStatus(
+    { apiVersion, kind: "CronTab", metadata: { name: "c" }, status: { lastRun: "now" } },
+    { fieldManager: "edge-status" },
+  );
+  assert.deepEqual(status.status, { lastRun: "now" });
+  assert.ok(
+    ((status.metadata?.managedFields ?? []) as { manager?: string; subresource?: string }[]).some(
+      (f) => f.manager === "edge-status" && f.subresource === "status",
+    ),
+  );
+
+  await crontabs.deleteCollection({}, { labelSelector: "n=c" });
+  assert.deepEqual(
+    (await crontabs.list()).items.map((i) => i.metadata?.name),
+    ["a"],
+    "only the selected ones",
+  );
 });
 
 test("discovery: server version, aggregated groups and resources, preferred resources, cache and invalidate", async () => {

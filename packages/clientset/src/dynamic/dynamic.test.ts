@@ -89,3 +89,47 @@ test("patch takes subresources as extra arguments too, as client-go's dynamic Pa
     /subresource given twice/,
   );
 });
+
+test("delete takes subresources as extra arguments, as client-go's dynamic Delete does", async () => {
+  const rest = new RecordingRest(() => ({}));
+  const c = new DynamicClient(rest).resource(gvr).namespace("web");
+  await c.delete("c1", { propagationPolicy: "Orphan" }, "status");
+  assert.equal(rest.sent().method, "DELETE");
+  assert.equal(rest.url(), "/apis/stable.example.com/v1/namespaces/web/crontabs/c1/status");
+  assert.equal(JSON.parse(String(rest.sent().body)).propagationPolicy, "Orphan", "options in the body");
+  await c.delete("c1", {}, "a", "b");
+  assert.equal(rest.url(), "/apis/stable.example.com/v1/namespaces/web/crontabs/c1/a/b");
+  await c.delete("c1", {}, "");
+  assert.equal(rest.url(), "/apis/stable.example.com/v1/namespaces/web/crontabs/c1", "empty ones dropped");
+  await assert.rejects(c.delete("", {}, "status"), /resource name may not be empty/);
+});
+
+test("a nameless object with subresources is a rejected promise, not a synchronous throw", async () => {
+  const rest = new RecordingRest(() => ({}));
+  const c = new DynamicClient(rest).resource(gvr).namespace("web");
+  const nameless = { apiVersion: "stable.example.com/v1", kind: "CronTab", metadata: {} };
+  const calls = [
+    () => c.create(nameless, {}, "status"),
+    () => c.update(nameless, {}, "status"),
+    () => c.apply(nameless, { fieldManager: "me" }, "status"),
+  ];
+  for (const call of calls) {
+    let p: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => {
+      p = call();
+    });
+    await assert.rejects(p!, { name: "TypeError", message: /resource name may not be empty/ });
+  }
+  assert.equal(rest.calls.length, 0, "nothing sent");
+});
+
+test("several subresources are path segments; empty ones are dropped, as client-go's path.Join does", async () => {
+  const rest = new RecordingRest(() => ({}));
+  const c = new DynamicClient(rest).resource(gvr).namespace("web");
+  await c.get("c1", {}, "status", "");
+  assert.equal(rest.url(), "/apis/stable.example.com/v1/namespaces/web/crontabs/c1/status");
+  await c.update({ metadata: { name: "c1" } }, {}, "", "scale");
+  assert.equal(rest.url(), "/apis/stable.example.com/v1/namespaces/web/crontabs/c1/scale");
+  await c.patch("c1", PatchType.Merge, {}, {}, "");
+  assert.equal(rest.url(), "/apis/stable.example.com/v1/namespaces/web/crontabs/c1");
+});

@@ -3,6 +3,7 @@
 import {
   type ApplyOptions,
   type CreateOptions,
+  type DeleteOptions,
   type GetOptions,
   type ListOptions,
   type PatchOptions,
@@ -11,7 +12,13 @@ import {
   type RestConfig,
   type UpdateOptions,
 } from "@org/rest";
-import { gvrTarget, namespacedTarget, ResourceClient } from "../runtime/resource-client.js";
+import {
+  gvrTarget,
+  nameOf,
+  namespacedTarget,
+  ResourceClient,
+  requireName,
+} from "../runtime/resource-client.js";
 import type { RestInterface } from "../runtime/rest.js";
 
 /** Any Kubernetes object, as decoded from JSON (client-go's unstructured.Unstructured). */
@@ -54,23 +61,43 @@ export interface GroupVersionResource {
 }
 
 /**
- * The verbs of one resource on unstructured objects. `get`, `create` and `update` take optional
- * subresource names, as client-go's dynamic interface does (e.g. `get(name, {}, "scale")`).
+ * The verbs of one resource on unstructured objects. `get`, `create`, `update`, `delete`, `patch` and
+ * `apply` take optional subresource names, as client-go's dynamic interface does (e.g.
+ * `get(name, {}, "scale")`); several are joined as path segments, empty ones dropped.
  */
 export class DynamicResourceClient extends ResourceClient<Unstructured, UnstructuredList, Unstructured> {
-  override get(name: string, opts?: GetOptions, ...subresources: string[]): Promise<Unstructured> {
-    if (subresources.length === 0) return super.get(name, opts);
-    return this.getSubresource(name, subresources.join("/"), opts);
+  override async get(name: string, opts?: GetOptions, ...subresources: string[]): Promise<Unstructured> {
+    const sub = subresourcePath(subresources);
+    if (sub === "") return super.get(name, opts);
+    return this.getSubresource(name, sub, opts);
   }
 
-  override create(obj: Unstructured, opts?: CreateOptions, ...subresources: string[]): Promise<Unstructured> {
-    if (subresources.length === 0) return super.create(obj, opts);
-    return this.createSubresource(nameOf(obj, "create"), subresources.join("/"), obj, opts);
+  override async create(
+    obj: Unstructured,
+    opts?: CreateOptions,
+    ...subresources: string[]
+  ): Promise<Unstructured> {
+    const sub = subresourcePath(subresources);
+    if (sub === "") return super.create(obj, opts);
+    return this.createSubresource(nameOf(obj, `create ${sub}`), sub, obj, opts);
   }
 
-  override update(obj: Unstructured, opts?: UpdateOptions, ...subresources: string[]): Promise<Unstructured> {
-    if (subresources.length === 0) return super.update(obj, opts);
-    return this.updateSubresource(nameOf(obj, "update"), subresources.join("/"), obj, opts);
+  override async update(
+    obj: Unstructured,
+    opts?: UpdateOptions,
+    ...subresources: string[]
+  ): Promise<Unstructured> {
+    const sub = subresourcePath(subresources);
+    if (sub === "") return super.update(obj, opts);
+    return this.updateSubresource(nameOf(obj, `update ${sub}`), sub, obj, opts);
+  }
+
+  /** Deletes the object or, as client-go's dynamic Delete takes them, one of its subresources. */
+  override async delete(name: string, opts?: DeleteOptions, ...subresources: string[]): Promise<void> {
+    const sub = subresourcePath(subresources);
+    if (sub === "") return super.delete(name, opts);
+    requireName(name, `delete ${sub}`);
+    await this.rest.request(this.spec("DELETE", { name, subresource: sub, deleteOptions: opts ?? {} }));
   }
 
   /**
@@ -104,29 +131,32 @@ export class DynamicResourceClient extends ResourceClient<Unstructured, Unstruct
     opts?: PatchOptions & { subresource?: string },
     ...subresources: string[]
   ): Promise<Unstructured> {
-    if (subresources.length === 0) return super.patch(name, type, data, opts);
+    const sub = subresourcePath(subresources);
+    if (sub === "") return super.patch(name, type, data, opts);
     if (opts?.subresource !== undefined && opts.subresource !== "") {
       throw new TypeError(
         `patch: subresource given twice (opts.subresource ${JSON.stringify(opts.subresource)} and ` +
-          `${JSON.stringify(subresources.join("/"))}); pass one`,
+          `${JSON.stringify(sub)}); pass one`,
       );
     }
-    return super.patch(name, type, data, { ...opts, subresource: subresources.join("/") });
+    return super.patch(name, type, data, { ...opts, subresource: sub });
   }
 
   /** Server-side apply to the object or one of its subresources. */
-  override apply(obj: Unstructured, opts: ApplyOptions, ...subresources: string[]): Promise<Unstructured> {
-    if (subresources.length === 0) return super.apply(obj, opts);
-    return this.applySubresource(nameOf(obj, "apply"), subresources.join("/"), obj, opts);
+  override async apply(
+    obj: Unstructured,
+    opts: ApplyOptions,
+    ...subresources: string[]
+  ): Promise<Unstructured> {
+    const sub = subresourcePath(subresources);
+    if (sub === "") return super.apply(obj, opts);
+    return this.applySubresource(nameOf(obj, `apply ${sub}`), sub, obj, opts);
   }
 }
 
-function nameOf(obj: Unstructured, what: string): string {
-  const name = obj?.metadata?.name;
-  if (typeof name !== "string" || name === "") {
-    throw new TypeError(`${what}: the object needs metadata.name`);
-  }
-  return name;
+/** client-go appends each subresource as a path segment (path.Join drops empty ones): "a/b" or "". */
+function subresourcePath(subresources: readonly string[]): string {
+  return subresources.filter((s) => s !== "").join("/");
 }
 
 /**
