@@ -262,11 +262,19 @@ export function setRatios(scenario: string, caseName: string, baselineClient: st
     r.ratio = base && r.median !== null ? r.median / base : null;
     if (baseCpu && r.cpu?.length) r.cpuRatio = median(r.cpu) / baseCpu;
     if (baseRow && r !== baseRow) {
-      const pairs = r.samples.slice(0, baseRow.samples.length).map((x, i) => x / baseRow.samples[i]!);
-      if (pairs.length > 0)
-        r.paired = { median: median(pairs), min: Math.min(...pairs), max: Math.max(...pairs) };
+      const paired = pairedTo(r, baseRow);
+      if (paired) r.paired = paired;
     }
   }
+}
+
+/** The median (min–max) of `row`'s samples over `other`'s, round by round. */
+function pairedTo(row: Row | undefined, other: Row | undefined): Row["paired"] {
+  if (!row || !other) return undefined;
+  const pairs = row.samples.slice(0, other.samples.length).map((x, i) => x / other.samples[i]!);
+  return pairs.length > 0
+    ? { median: median(pairs), min: Math.min(...pairs), max: Math.max(...pairs) }
+    : undefined;
 }
 
 const find = (scenario: string, caseName: string, client: string): Row | undefined =>
@@ -587,15 +595,23 @@ async function p3(
     const raw = med("P3", c, "baseline: raw undici") ?? 0;
     // Issue 19's targets: against the static server, at most 5% over raw undici; against the real API
     // server, at least client-go's throughput and never below raw undici at HTTP/1.1.
+    const ours = find("P3", c, "ours");
     if (server === "static server") target("P3", c, "≤1.05× raw undici", [(m) => m <= 1.05 * raw]);
     else {
-      target("P3", c, "≥1.0× client-go's throughput; ≤ raw undici (HTTP/1.1)", [
-        (m) => (goMed === undefined ? undefined : m <= goMed),
-        (m) => m <= raw,
+      // Judged round by round, as P2 is: ours against client-go's and raw undici's sample of the same
+      // round (interleaved, a second apart), so that load drifting over the case falls on both sides.
+      const vsGo = pairedTo(ours, find("P3", c, GO));
+      target("P3", c, "≥1.0× client-go's throughput; ≤ raw undici (HTTP/1.1): paired, round by round", [
+        () => (vsGo === undefined ? undefined : vsGo.median <= 1),
+        () => (ours?.paired?.median ?? 0) <= 1,
       ]);
+      if (ours && vsGo)
+        ours.note = `paired to client-go ${vsGo.median.toFixed(2)}× its time (${vsGo.min.toFixed(2)}–${vsGo.max.toFixed(2)})`;
     }
-    const ours = find("P3", c, "ours");
-    if (ours?.median && goMed) ours.note = `${(goMed / ours.median).toFixed(2)}× client-go's throughput`;
+    if (ours?.median && goMed) {
+      const tput = `${(goMed / ours.median).toFixed(2)}× client-go's throughput (medians)`;
+      ours.note = ours.note ? `${tput}; ${ours.note}` : tput;
+    }
   }
 }
 
