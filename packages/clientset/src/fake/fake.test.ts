@@ -77,7 +77,12 @@ test("prependReactor injects an error for one verb and resource; actions() recor
     ["get", "configmaps", "web", "nope"],
     ["create", "configmaps", "web", ""],
   ]);
-  assert.deepEqual(cs.actions()[3]!.object, { metadata: { name: "real" } });
+  // what the typed client sent: the object with its type's apiVersion and kind
+  assert.deepEqual(cs.actions()[3]!.object, {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "real" },
+  });
   cs.clearActions();
   assert.deepEqual(cs.actions(), []);
 });

@@ -6,7 +6,7 @@ import * as sub from "../generated/subresource-methods.js";
 import { RecordingRest } from "../testing/recording-rest.js";
 import type { GroupVersionDescriptor, ResourceDescriptor } from "./descriptor.js";
 import { newGroupClient, newResourceClient } from "./factory.js";
-import { ResourceClient } from "./resource-client.js";
+import { gvrTarget, ResourceClient } from "./resource-client.js";
 
 const allVerbs = [
   "create",
@@ -139,7 +139,42 @@ describe("ResourceClient verbs", () => {
       rest.url(),
       "/apis/apps/v1/namespaces/web/deployments?dryRun=All&fieldManager=me&fieldValidation=Strict",
     );
-    assert.deepEqual(JSON.parse(String(sent.body)), { metadata: { name: "a" } });
+    // client-go's typed clients encode with the type's apiVersion and kind
+    assert.deepEqual(JSON.parse(String(sent.body)), {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "a" },
+    });
+  });
+
+  test("writes fill in a missing apiVersion and kind from the descriptor; given ones and the caller's object stay", async () => {
+    const rest = new RecordingRest((s) => s.body);
+    const c = new ResourceClient<Obj, ObjList>(rest, deployments, "web");
+    const bare = { metadata: { name: "a" } };
+    const filled = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "a" } };
+    await c.create(bare);
+    await c.update(bare);
+    await c.updateStatus(bare);
+    await c.apply(bare, { fieldManager: "me" });
+    await c.applyStatus(bare, { fieldManager: "me" });
+    for (let i = 0; i < rest.calls.length; i++)
+      assert.deepEqual(JSON.parse(String(rest.sent(i).body)), filled, `call ${i}`);
+    assert.deepEqual(bare, { metadata: { name: "a" } }, "the caller's object is not changed");
+    // what the caller gave is sent as given (the server judges a wrong one)
+    await c.create({ apiVersion: "apps/v1beta2", metadata: { name: "a" } } as Obj);
+    assert.deepEqual(JSON.parse(String(rest.sent().body)), { ...filled, apiVersion: "apps/v1beta2" });
+    // core group: apiVersion is the version alone; the dynamic client (no kind) sends objects as given
+    await new ResourceClient<Obj, ObjList>(rest, pods, "web").create(bare);
+    assert.deepEqual(JSON.parse(String(rest.sent().body)), {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "a" },
+    });
+    await new ResourceClient<Obj, ObjList>(
+      rest,
+      gvrTarget({ group: "apps", version: "v1", resource: "deployments" }),
+    ).create(bare);
+    assert.deepEqual(JSON.parse(String(rest.sent().body)), bare);
   });
 
   test("a namespaced client with namespace '' lists all namespaces; core resources live under /api/v1", async () => {
@@ -151,10 +186,11 @@ describe("ResourceClient verbs", () => {
   });
 
   test("update and updateStatus PUT the object by its name; status goes to the subresource", async () => {
-    const rest = new RecordingRest((s) => s.body);
+    const answer = { metadata: { name: "a", resourceVersion: "8" } };
+    const rest = new RecordingRest(() => answer);
     const c = new ResourceClient<Obj, ObjList>(rest, deployments, "web");
     const obj = { metadata: { name: "a", resourceVersion: "7" } };
-    assert.equal(await c.update(obj, { dryRun: true }), obj, "the decoded response is returned as is");
+    assert.equal(await c.update(obj, { dryRun: true }), answer, "the decoded response is returned as is");
     assert.equal(rest.url(), "/apis/apps/v1/namespaces/web/deployments/a?dryRun=All");
     assert.equal(rest.sent().method, "PUT");
     await c.updateStatus(obj);

@@ -23,6 +23,11 @@ export interface ResourceTarget {
   /** Plural resource name, the URL segment: "pods". */
   resource: string;
   namespaced: boolean;
+  /**
+   * The kind of the resource's objects (a typed client's descriptor has it; the dynamic and metadata
+   * clients have none): writes fill in an object's missing apiVersion and kind with it.
+   */
+  kind?: string;
 }
 
 /** The fields of an object the runtime reads: its name (for update/apply) and list metadata. */
@@ -75,6 +80,20 @@ function requireFieldManager(opts: ApplyOptions | undefined, what: string): void
   }
 }
 
+/**
+ * `obj` with the apiVersion and kind of `target` where it has none, as client-go's typed clients
+ * encode every object with its type's group, version and kind (the API server needs them for custom
+ * resources; built-in ones it defaults from the URL). A copy: the caller's object is left as it is.
+ */
+function withTypeMeta<B>(target: ResourceTarget, obj: B): B {
+  const o = obj as { apiVersion?: unknown; kind?: unknown } | null;
+  if (target.kind === undefined || o === null || typeof o !== "object" || Array.isArray(o)) return obj;
+  if (o.apiVersion !== undefined && o.kind !== undefined) return obj;
+  const { apiVersion, kind, ...rest } = o;
+  const gv = target.group === "" ? target.version : `${target.group}/${target.version}`;
+  return { apiVersion: apiVersion ?? gv, kind: kind ?? target.kind, ...rest } as B;
+}
+
 export class ResourceClient<T, TList, TApply = T> implements ResourceMethods<T, TList, TApply> {
   readonly rest: RestInterface;
   readonly target: ResourceTarget;
@@ -100,16 +119,19 @@ export class ResourceClient<T, TList, TApply = T> implements ResourceMethods<T, 
   }
 
   async create(obj: T, opts?: CreateOptions): Promise<T> {
-    return this.rest.request<T>(this.spec("POST", { options: opts, body: obj }));
+    return this.rest.request<T>(this.spec("POST", { options: opts, body: withTypeMeta(this.target, obj) }));
   }
 
   async update(obj: T, opts?: UpdateOptions): Promise<T> {
     const name = nameOf(obj, "update");
-    return this.rest.request<T>(this.spec("PUT", { name, options: opts, body: obj }));
+    return this.rest.request<T>(
+      this.spec("PUT", { name, options: opts, body: withTypeMeta(this.target, obj) }),
+    );
   }
 
   async updateStatus(obj: T, opts?: UpdateOptions): Promise<T> {
-    return this.updateSubresource<T, T>(nameOf(obj, "updateStatus"), "status", obj, opts);
+    const name = nameOf(obj, "updateStatus");
+    return this.updateSubresource<T, T>(name, "status", withTypeMeta(this.target, obj), opts);
   }
 
   async delete(name: string, opts?: DeleteOptions): Promise<void> {
@@ -176,12 +198,14 @@ export class ResourceClient<T, TList, TApply = T> implements ResourceMethods<T, 
 
   async apply(config: TApply, opts: ApplyOptions): Promise<T> {
     requireFieldManager(opts, "apply");
-    return this.applySubresource<TApply, T>(nameOf(config, "apply"), undefined, config, opts);
+    const name = nameOf(config, "apply");
+    return this.applySubresource<TApply, T>(name, undefined, withTypeMeta(this.target, config), opts);
   }
 
   async applyStatus(config: TApply, opts: ApplyOptions): Promise<T> {
     requireFieldManager(opts, "applyStatus");
-    return this.applySubresource<TApply, T>(nameOf(config, "applyStatus"), "status", config, opts);
+    const name = nameOf(config, "applyStatus");
+    return this.applySubresource<TApply, T>(name, "status", withTypeMeta(this.target, config), opts);
   }
 
   // --- subresources: the building blocks of the named subresource methods and expansions ---

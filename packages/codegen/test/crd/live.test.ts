@@ -98,6 +98,7 @@ describe("CRD clients against a real API server", () => {
     assert.deepEqual(out.applied, { cronSpec: "0 * * * *", image: "nginx", replicas: 1 });
     assert.equal(out.v1beta1, `${group}/v1beta1`);
     assert.deepEqual(out.events, ["ADDED every-minute", "MODIFIED every-minute"]);
+    assert.equal(out.withoutTypeMeta, `${group}/v1 CronTab`);
     assert.deepEqual(out.mapped, { group, version: "v1", resource: "crontabs" });
     assert.deepEqual(out.columns, ["Spec", "Replicas", "Age"]);
   });
