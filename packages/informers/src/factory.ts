@@ -149,7 +149,8 @@ export interface SharedInformerFactory extends InformerGroups {}
 
 /**
  * client-go's SharedInformerFactory over a Clientset: `factory.coreV1().pods().informer()`, one
- * informer per resource, shared by everyone who asks.
+ * informer per resource, shared by everyone who asks. `extraGroups` (a generated CRD package's
+ * `groupVersions`) adds its groups to the built-in ones: `stableV1().cronTabs()` beside `coreV1()`.
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above
 export class SharedInformerFactory extends FactoryBase {
@@ -158,11 +159,11 @@ export class SharedInformerFactory extends FactoryBase {
   constructor(
     clientset: Clientset | { restClient: RestInterface },
     options: SharedInformerFactoryOptions = {},
-    table: Readonly<Record<string, GroupVersionDescriptor>> = groupVersions,
+    extraGroups: Readonly<Record<string, GroupVersionDescriptor>> = {},
   ) {
     super(options);
     this.#rest = clientset.restClient;
-    for (const [method, gv] of Object.entries(table)) {
+    for (const [method, gv] of Object.entries({ ...groupVersions, ...extraGroups })) {
       let group: unknown;
       Object.defineProperty(this, method, {
         value: () => {

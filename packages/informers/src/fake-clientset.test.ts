@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ConfigMap } from "@org/api-types/core/v1";
-import { DynamicClient, MetadataClient } from "@org/clientset";
+import { DynamicClient, groupVersions, MetadataClient } from "@org/clientset";
 import { newFakeClientset } from "@org/clientset/fake";
 import {
   DynamicSharedInformerFactory,
@@ -95,4 +95,23 @@ test("start() after the first signal aborted runs the informers not started yet;
   factory.start(second.signal);
   assert.equal(late.isRunning(), true);
   assert.deepEqual(await factory.waitForCacheSync(second.signal), { "v1/configmaps": true });
+});
+
+test("a factory given a generated package's groupVersions serves those groups beside the built-in ones", async (t) => {
+  const cs = newFakeClientset({ apiVersion: "v1", kind: "Namespace", metadata: { name: "web" } });
+  // A generated CRD package's table has the same shape; core v1 under another method name stands in.
+  const extra = { otherV1: groupVersions.coreV1! };
+  const factory = new SharedInformerFactory(cs, { namespace: "web" }, extra) as SharedInformerFactory & {
+    otherV1(): ReturnType<SharedInformerFactory["coreV1"]>;
+  };
+  assert.equal(typeof factory.coreV1, "function", "the built-in groups stay");
+  assert.equal(
+    factory.otherV1().configMaps().informer(),
+    factory.coreV1().configMaps().informer(),
+    "one informer per resource",
+  );
+  const ac = new AbortController();
+  t.after(() => ac.abort());
+  factory.start(ac.signal);
+  assert.deepEqual(await factory.waitForCacheSync(ac.signal), { "v1/configmaps": true });
 });
