@@ -259,6 +259,64 @@ describe("a fresh app on the published tarballs", () => {
     }
   });
 
+  it("org-codegen from its tarball (no @org/testenv) generates a CRD package that type-checks strictly and runs", async (t) => {
+    // A second project, as a user generating a client for their own CRD: codegen as a dev tool.
+    const crdApp = join(work, "crd-app");
+    cpSync(join(import.meta.dirname, "..", "crd-app"), crdApp, { recursive: true });
+    writeFileSync(
+      join(crdApp, "package.json"),
+      `${JSON.stringify({ name: "crd-app", private: true, type: "module" })}\n`,
+    );
+    const install = ["api-types", "rest", "clientset", "informers", "codegen"].map(
+      (p) => tarballs.get(`@org/${p}`)!,
+    );
+    run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", ...install], { cwd: crdApp });
+    assert.ok(
+      !existsSync(join(crdApp, "node_modules", "@org", "testenv")),
+      "@org/testenv is an optional peer",
+    );
+    const cli = join(crdApp, "node_modules", ".bin", "org-codegen");
+    run(cli, ["crd", "crds/gadget.yaml", "--out", "."], { cwd: crdApp });
+    const config = join(crdApp, "tsconfig.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        compilerOptions: {
+          target: "es2022",
+          lib: ["es2023"],
+          types: [],
+          module: "nodenext",
+          strict: true,
+          noUncheckedIndexedAccess: true,
+          exactOptionalPropertyTypes: true,
+          skipLibCheck: false,
+          outDir: "out",
+        },
+        include: ["use.ts", "src"],
+      }),
+    );
+    run(process.execPath, [tsc, "-p", config], { cwd: crdApp });
+    // Installed as kubectl would, then used by the generated client and an informer beside the built-ins.
+    const cp = await getControlPlane();
+    const env = { ...process.env, KUBECONFIG: cp.kubeconfigPath };
+    const crd = join(crdApp, "crds", "gadget.yaml");
+    run("kubectl", ["apply", "-f", crd], { env });
+    t.after(() => spawnSync("kubectl", ["delete", "-f", crd, "--wait=false"], { env }));
+    run("kubectl", ["wait", "--for=condition=Established", "-f", crd, "--timeout=60s"], { env });
+    const ns = await createTestNamespace("newuser-crd");
+    t.after(ns.cleanup);
+    const out = run(process.execPath, [join(crdApp, "out", "use.js"), ns.name], { cwd: crdApp, env });
+    assert.deepEqual(lastJson(out), { created: "toys.example.com/v1 Gadget", gadgets: 1, podsListed: true });
+    // Without a spec snapshot the default input is a Kubernetes version's own, which needs @org/testenv: said so.
+    const r = spawnSync(cli, ["types", "--out", "gen-types"], {
+      cwd: crdApp,
+      encoding: "utf8",
+      env: { ...process.env, ORG_CODEGEN_SNAPSHOTS: join(crdApp, "no-snapshots") },
+    });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /needs @org\/testenv .*npm install --save-dev @org\/testenv/);
+  });
+
   it("ships LICENSE, repository, the sources its maps point to, and no tests", () => {
     const license = readFileSync(join(repo, "LICENSE"), "utf8");
     for (const p of packages) {

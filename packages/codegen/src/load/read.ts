@@ -303,8 +303,19 @@ async function readK8sVersion(
   input: Extract<SpecInput, { kind: "k8s-version" }>,
   log: (line: string) => void,
 ): Promise<Spec> {
-  // Loaded only here: no other input needs a control plane.
-  const testenv = await import("@org/testenv");
+  // Loaded only here: no other input needs a control plane, so @org/testenv is an optional peer.
+  let testenv: typeof import("@org/testenv");
+  try {
+    testenv = await import("@org/testenv");
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown };
+    if (e.code !== "ERR_MODULE_NOT_FOUND" || !String(e.message).includes("'@org/testenv'")) throw err;
+    throw new SpecError(
+      "--k8s-version (the default input when no spec snapshot is found) needs @org/testenv to build and " +
+        "start that version's kube-apiserver: npm install --save-dev @org/testenv, or pass --spec <file|dir|url> " +
+        "or --from-cluster",
+    );
+  }
   const wanted =
     input.version === undefined || input.version.startsWith("v") ? input.version : `v${input.version}`;
   let version: string;
