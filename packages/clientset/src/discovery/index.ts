@@ -82,34 +82,21 @@ function convertResource(r: APIResourceDiscovery): APIResource[] {
   const namespaced = r.scope === "Namespaced";
   const out: APIResource[] = [];
   const singularName = r.singularResource ?? "";
+  const entry = (name: string, k: NonNullable<ResponseKind>, verbs: string[] | undefined): APIResource => {
+    const e: APIResource = { name, singularName, namespaced, kind: k.kind ?? "", verbs: verbs ?? [] };
+    if (k.group !== undefined) e.group = k.group;
+    if (k.version !== undefined) e.version = k.version;
+    return e;
+  };
   // A resource without a kind is listed through its subresources only (each with a kind of its own).
   if (hasKind(r.responseKind)) {
-    const parent: APIResource = {
-      name: r.resource,
-      singularName,
-      namespaced,
-      kind: r.responseKind.kind ?? "",
-      verbs: r.verbs ?? [],
-    };
-    if (r.responseKind.group !== undefined) parent.group = r.responseKind.group;
-    if (r.responseKind.version !== undefined) parent.version = r.responseKind.version;
+    const parent = entry(r.resource, r.responseKind, r.verbs);
     if (r.shortNames !== undefined) parent.shortNames = r.shortNames;
     if (r.categories !== undefined) parent.categories = r.categories;
     out.push(parent);
   }
-  for (const s of r.subresources ?? []) {
-    if (!hasKind(s.responseKind)) continue;
-    const sub: APIResource = {
-      name: `${r.resource}/${s.subresource}`,
-      singularName,
-      namespaced,
-      kind: s.responseKind.kind ?? "",
-      verbs: s.verbs ?? [],
-    };
-    if (s.responseKind.group !== undefined) sub.group = s.responseKind.group;
-    if (s.responseKind.version !== undefined) sub.version = s.responseKind.version;
-    out.push(sub);
-  }
+  for (const s of r.subresources ?? [])
+    if (hasKind(s.responseKind)) out.push(entry(`${r.resource}/${s.subresource}`, s.responseKind, s.verbs));
   return out;
 }
 
