@@ -40,7 +40,13 @@ export async function tutorial(ns: string): Promise<TutorialResult> {
       pages++;
       paged += page.items.length;
     }
-    const watch = cms.watch({ fieldSelector: `metadata.name=${created.metadata?.name}`, timeoutSeconds: 10 });
+    // From the namespaces list's resourceVersion (before the create: its ADDED follows). An optional
+    // field read straight into an option type-checks under exactOptionalPropertyTypes.
+    const watch = cms.watch({
+      fieldSelector: `metadata.name=${created.metadata?.name}`,
+      resourceVersion: namespaces.metadata?.resourceVersion,
+      timeoutSeconds: 10,
+    });
     let watched = "";
     for await (const ev of watch) {
       watched = `${ev.type} ${ev.object.data?.hello}`;

@@ -8,52 +8,52 @@ export interface CallOptions {
    * included; the call rejects with the signal's reason, except a write that was already sent: that
    * is a TransportError with `mayHaveBeenApplied` (the reason is its cause).
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Milliseconds for this call, from the first byte (connect, TLS, every attempt and wait, the body
    * read; watches and streams: until the headers); default RestConfig.timeoutMs, else 70 s; 0: none.
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * Watches and streams: the liveness window, ended with a TransportError (code `IDLE_TIMEOUT`) after
    * this long without a byte; default RestConfig.idleTimeoutMs, else derived for a watch (see
    * `watchIdleTimeoutMs`) and none for a stream; 0: none.
    */
-  idleTimeoutMs?: number;
+  idleTimeoutMs?: number | undefined;
 }
 
 /** Options of list, watch and deleteCollection (metav1.ListOptions). */
 export interface ListOptions extends CallOptions {
   /** Only objects whose labels match, e.g. `"app=web,tier!=db"` or `"env in (prod,staging)"`. */
-  labelSelector?: string;
+  labelSelector?: string | undefined;
   /** Only objects whose fields match, e.g. `"metadata.name=web"` or `"status.phase=Running"`. */
-  fieldSelector?: string;
+  fieldSelector?: string | undefined;
   /**
    * list: `""` (default) reads the newest state from etcd, `"0"` any cached state; with
    * `resourceVersionMatch` a specific one. watch: start after this version (from a previous list).
    */
-  resourceVersion?: string;
+  resourceVersion?: string | undefined;
   /** How `resourceVersion` applies to a list: at least that new, or exactly that one. */
-  resourceVersionMatch?: "NotOlderThan" | "Exact";
+  resourceVersionMatch?: "NotOlderThan" | "Exact" | undefined;
   /** The server ends a watch (or a list) after this many seconds. */
-  timeoutSeconds?: number;
+  timeoutSeconds?: number | undefined;
   /** At most this many items per response; the rest follow with `continue` (see listAll/listPages). */
-  limit?: number;
+  limit?: number | undefined;
   /** The `metadata.continue` token of the previous page. */
-  continue?: string;
+  continue?: string | undefined;
   /** watch: ask for BOOKMARK events, which carry a newer resourceVersion to resume from. */
-  allowWatchBookmarks?: boolean;
+  allowWatchBookmarks?: boolean | undefined;
   /**
    * watch: begin with ADDED events for the current state, then a BOOKMARK marking its end (the
    * watch-list protocol; needs `resourceVersionMatch: "NotOlderThan"` and `allowWatchBookmarks`).
    */
-  sendInitialEvents?: boolean;
+  sendInitialEvents?: boolean | undefined;
 }
 
 /** Options of get (metav1.GetOptions). */
 export interface GetOptions extends CallOptions {
   /** `""` (default) reads the newest state, `"0"` any cached state. */
-  resourceVersion?: string;
+  resourceVersion?: string | undefined;
 }
 
 /** `dryRun: "All"` (or `true`) asks the server to validate without persisting. */
@@ -64,11 +64,11 @@ export type FieldValidation = "Ignore" | "Warn" | "Strict";
 /** Options of create and of subresource creates (metav1.CreateOptions). */
 export interface CreateOptions extends CallOptions {
   /** Validate and run admission, but persist nothing. */
-  dryRun?: DryRun;
+  dryRun?: DryRun | undefined;
   /** The name recorded in `metadata.managedFields` as the owner of the fields this call sets. */
-  fieldManager?: string;
+  fieldManager?: string | undefined;
   /** How to treat fields the schema does not know (server default: Warn). */
-  fieldValidation?: FieldValidation;
+  fieldValidation?: FieldValidation | undefined;
 }
 
 /** Options of update and updateStatus (metav1.UpdateOptions): the same fields as CreateOptions. */
@@ -77,7 +77,7 @@ export type UpdateOptions = CreateOptions;
 /** Options of patch (metav1.PatchOptions). */
 export interface PatchOptions extends CreateOptions {
   /** Only for apply patches: take ownership of conflicting fields. */
-  force?: boolean;
+  force?: boolean | undefined;
 }
 
 /** Server-side apply: the field manager is required, as in client-go. */
@@ -85,17 +85,17 @@ export interface ApplyOptions extends CallOptions {
   /** The owner of the applied fields; the same manager applying again replaces its own fields. */
   fieldManager: string;
   /** Take over fields another manager owns instead of failing with a 409 conflict. */
-  force?: boolean;
+  force?: boolean | undefined;
   /** Validate and run admission, but persist nothing. */
-  dryRun?: DryRun;
+  dryRun?: DryRun | undefined;
 }
 
 /** Delete only if the object still is this one (uid) or this version (resourceVersion); else 409. */
 export interface Preconditions {
   /** The object's `metadata.uid`. */
-  uid?: string;
+  uid?: string | undefined;
   /** The object's `metadata.resourceVersion`. */
-  resourceVersion?: string;
+  resourceVersion?: string | undefined;
 }
 
 /**
@@ -107,13 +107,13 @@ export type PropagationPolicy = "Orphan" | "Background" | "Foreground";
 /** Sent as the request body (a meta.k8s.io/v1 DeleteOptions), as client-go does. */
 export interface DeleteOptions extends CallOptions {
   /** Seconds the object gets to shut down (pods); 0 deletes at once; default: the object's own. */
-  gracePeriodSeconds?: number;
+  gracePeriodSeconds?: number | undefined;
   /** What happens to dependents (default: the resource's, usually Background). */
-  propagationPolicy?: PropagationPolicy;
+  propagationPolicy?: PropagationPolicy | undefined;
   /** Delete only if the object is still the one meant. */
-  preconditions?: Preconditions;
+  preconditions?: Preconditions | undefined;
   /** Validate and run admission, but delete nothing. */
-  dryRun?: DryRun;
+  dryRun?: DryRun | undefined;
 }
 
 /** Content types of the four patch kinds (client-go's types.PatchType). */
