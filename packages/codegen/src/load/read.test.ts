@@ -81,7 +81,9 @@ describe("readSpec from a URL", () => {
                 serverRelativeURL: "/openapi/v3/apis/stable.example.com/v1?hash=B",
               },
               // listed, then gone before it is read (its CRD deleted meanwhile): a 404
-              "apis/gone.example.com/v1": { serverRelativeURL: "/openapi/v3/apis/gone.example.com/v1?hash=C" },
+              "apis/gone.example.com/v1": {
+                serverRelativeURL: "/openapi/v3/apis/gone.example.com/v1?hash=C",
+              },
             },
           }),
         );
