@@ -213,7 +213,7 @@ async function indexDocuments(
     }
   };
   await Promise.all(Array.from({ length: Math.min(6, listed.length) }, worker));
-  const kept = listed.flatMap((p, i) => (docs[i] === undefined ? [] : [i]));
+  const kept = listed.flatMap((_path, i) => (docs[i] === undefined ? [] : [i]));
   return { paths: kept.map((i) => listed[i]!), docs: kept.map((i) => docs[i]) };
 }
 
