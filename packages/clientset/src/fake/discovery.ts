@@ -1,6 +1,7 @@
 // Discovery documents of the fake server, built from the resources it serves: /api, /apis (legacy
 // and aggregated, apidiscovery.k8s.io/v2), /api/v1, /apis/<group>[/<version>], /version, and the
 // OpenAPI documents when the server was given a spec.
+import { groupVersionString } from "../discovery/index.js";
 import type { FakeResource } from "./resources.js";
 import type { FakeResponse, FakeServer } from "./server.js";
 import { pathNotFound } from "./status.js";
@@ -61,10 +62,6 @@ function rank(v: string): number {
   const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
   if (m === null) return 0;
   return (m[2] === undefined ? 3 : m[2] === "beta" ? 2 : 1) * 1e6 + Number(m[1]) * 1e3 + Number(m[3] ?? 0);
-}
-
-function gvString(group: string, version: string): string {
-  return group === "" ? version : `${group}/${version}`;
 }
 
 function apiResources(rs: FakeResource[], version: string): unknown[] {
@@ -144,7 +141,7 @@ function aggregated(server: FakeServer, core: boolean): FakeResponse {
 }
 
 function apiGroup(name: string, versions: string[]): unknown {
-  const vs = versions.map((v) => ({ groupVersion: gvString(name, v), version: v }));
+  const vs = versions.map((v) => ({ groupVersion: groupVersionString(name, v), version: v }));
   return { name, versions: vs, preferredVersion: vs[0] };
 }
 
@@ -203,7 +200,7 @@ export function discoveryDocument(server: FakeServer, route: DiscoveryRoute, acc
         body: {
           kind: "APIResourceList",
           apiVersion: "v1",
-          groupVersion: gvString(route.group, route.version),
+          groupVersion: groupVersionString(route.group, route.version),
           resources: apiResources(g.resources, route.version),
         },
       };

@@ -3,7 +3,9 @@
 // deletion with finalizers and garbage collection, selectors, paging, watch, the four patch kinds,
 // dry runs) and answers with the server's status and body, or a watch stream. The RestInterface
 // adapter and serveFake's HTTPS server both go through `handle`.
+
 import { randomUUID } from "node:crypto";
+import { groupVersionString } from "../discovery/index.js";
 import { parseSelector, SelectorError } from "../labels.js";
 import type { GroupVersionDescriptor } from "../runtime/descriptor.js";
 import { type DiscoveryRoute, discoveryDocument, discoveryRoute } from "./discovery.js";
@@ -188,10 +190,6 @@ function randomSuffix(): string {
   let s = "";
   for (let i = 0; i < 5; i++) s += generateNameChars[Math.floor(Math.random() * generateNameChars.length)];
   return s;
-}
-
-function gv(group: string, version: string): string {
-  return group === "" ? version : `${group}/${version}`;
 }
 
 const patchTypes = [
@@ -559,7 +557,7 @@ export class FakeServer {
   /** An object as the server encodes it: a copy with apiVersion/kind of the URL's version, Go's key order. */
   #out(res: FakeResource, version: string, o: Obj): Obj {
     const { apiVersion: _a, kind: _k, ...rest } = o;
-    const typed = { kind: res.kind, apiVersion: gv(res.group, version), ...rest };
+    const typed = { kind: res.kind, apiVersion: groupVersionString(res.group, version), ...rest };
     if (res.crd !== undefined) return sortedCopy(typed) as Obj;
     return orderedCopy(typed, this.schema, this.#typeOf(res, version)) as Obj;
   }
@@ -741,7 +739,7 @@ export class FakeServer {
     }
     return {
       kind: res.listKind,
-      apiVersion: gv(res.group, route.version),
+      apiVersion: groupVersionString(res.group, route.version),
       metadata: meta,
       items: items.map((o) => this.#item(res, route.version, o)),
     };
@@ -795,7 +793,7 @@ export class FakeServer {
           type: "BOOKMARK",
           object: {
             kind: res.kind,
-            apiVersion: gv(res.group, route.version),
+            apiVersion: groupVersionString(res.group, route.version),
             metadata: {
               resourceVersion: String(this.store.rv),
               annotations: { [initialEventsEndAnnotation]: "true" },
@@ -829,7 +827,7 @@ export class FakeServer {
           type: "BOOKMARK",
           object: {
             kind: res.kind,
-            apiVersion: gv(res.group, route.version),
+            apiVersion: groupVersionString(res.group, route.version),
             metadata: { resourceVersion: String(this.store.rv) },
           },
         });
@@ -953,13 +951,13 @@ export class FakeServer {
     const apiVersion =
       typeof body.apiVersion === "string" && body.apiVersion !== ""
         ? body.apiVersion
-        : gv(res.group, version);
+        : groupVersionString(res.group, version);
     const kind = typeof body.kind === "string" && body.kind !== "" ? body.kind : res.kind;
-    if (apiVersion === gv(res.group, version) && kind === res.kind) return;
+    if (apiVersion === groupVersionString(res.group, version) && kind === res.kind) return;
     if (res.crd !== undefined) {
-      if (apiVersion !== gv(res.group, version)) {
+      if (apiVersion !== groupVersionString(res.group, version)) {
         throw st.badRequest(
-          `the API version in the data (${apiVersion}) does not match the expected API version (${gv(res.group, version)})`,
+          `the API version in the data (${apiVersion}) does not match the expected API version (${groupVersionString(res.group, version)})`,
         );
       }
       throw st.invalid(res.group, kind, body.metadata?.name ?? "", [
@@ -983,7 +981,7 @@ export class FakeServer {
     const { res, version } = route;
     if (!isObject(body)) throw st.badRequest("the body of the request must be an object");
     const o: Obj = clone(body);
-    o.apiVersion = gv(res.group, version);
+    o.apiVersion = groupVersionString(res.group, version);
     o.kind = res.kind;
     o.metadata = isObject(o.metadata) ? o.metadata : {};
     const m = o.metadata;
@@ -1176,7 +1174,7 @@ export class FakeServer {
         }
       } else {
         next = clone(body);
-        next.apiVersion = gv(res.group, version);
+        next.apiVersion = groupVersionString(res.group, version);
         next.kind = res.kind;
         next.metadata = { ...clone(m) };
         if (hasStatus(res)) {
@@ -1237,7 +1235,7 @@ export class FakeServer {
               old: { ...old, metadata: { ...old.metadata, managedFields: base } },
               next,
               manager,
-              apiVersion: gv(res.group, version),
+              apiVersion: groupVersionString(res.group, version),
               ...(route.subresource === "" ? {} : { subresource: route.subresource }),
               schema: this.schema,
               type,
@@ -1405,7 +1403,7 @@ export class FakeServer {
     const isScale = route.subresource === "scale";
     const want = isScale
       ? { kind: "Scale", apiVersion: "autoscaling/v1" }
-      : { kind: res.kind, apiVersion: gv(res.group, version) };
+      : { kind: res.kind, apiVersion: groupVersionString(res.group, version) };
     if (isScale) this.#existing(route);
     if (cfg.kind !== want.kind || cfg.apiVersion !== want.apiVersion) {
       // The field manager's check, with the GroupVersionKind as Go prints it ("/v1, Kind=Secret").
@@ -1430,7 +1428,7 @@ export class FakeServer {
       live: old === undefined ? undefined : this.#out(res, version, old),
       config: cfg,
       manager,
-      apiVersion: gv(res.group, version),
+      apiVersion: groupVersionString(res.group, version),
       ...(sub === undefined ? {} : { subresource: sub }),
       force: opts.force,
       schema: this.schema,
@@ -1497,7 +1495,7 @@ export class FakeServer {
       live: old,
       replicas: cfg.spec?.replicas,
       manager,
-      apiVersion: gv(route.res.group, route.version),
+      apiVersion: groupVersionString(route.res.group, route.version),
       force: opts.force,
       now: timestamp(this.#now()),
     });
@@ -1774,7 +1772,7 @@ export class FakeServer {
     const listed = this.store.list(gr, route.namespace === "" ? undefined : route.namespace).filter(match);
     const list = {
       kind: res.listKind,
-      apiVersion: gv(res.group, version),
+      apiVersion: groupVersionString(res.group, version),
       metadata: { resourceVersion: String(this.store.rv) },
       items: listed.map((o) => this.#item(res, version, o)),
     };

@@ -13,6 +13,7 @@ import {
   type UpdateOptions,
   type Watch,
 } from "@org/rest";
+import { groupVersionString } from "../discovery/index.js";
 import type { ResourceMethods } from "./methods.js";
 import type { RestInterface } from "./rest.js";
 
@@ -90,8 +91,11 @@ function withTypeMeta<B>(target: ResourceTarget, obj: B): B {
   if (target.kind === undefined || o === null || typeof o !== "object" || Array.isArray(o)) return obj;
   if (o.apiVersion !== undefined && o.kind !== undefined) return obj;
   const { apiVersion, kind, ...rest } = o;
-  const gv = target.group === "" ? target.version : `${target.group}/${target.version}`;
-  return { apiVersion: apiVersion ?? gv, kind: kind ?? target.kind, ...rest } as B;
+  return {
+    apiVersion: apiVersion ?? groupVersionString(target.group, target.version),
+    kind: kind ?? target.kind,
+    ...rest,
+  } as B;
 }
 
 export class ResourceClient<T, TList, TApply = T> implements ResourceMethods<T, TList, TApply> {
