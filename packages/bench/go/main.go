@@ -151,6 +151,7 @@ func run(mode string, argv []string) result {
 	reps := fs.Int("reps", 5, "timed repetitions")
 	warmup := fs.Int("warmup", 1, "untimed repetitions first")
 	count := fs.Int("count", 1000, "requests per repetition (get)")
+	warmupCount := fs.Int("warmupcount", 0, "requests per warm-up repetition (get; 0: -count)")
 	conc := fs.Int("concurrency", 1, "concurrent requests (get)")
 	workers := fs.Int("workers", 1, "workers taking items (workqueue)")
 	keys := fs.Int("keys", 0, "workqueue: cycle this many keys (each added again after done) instead of count distinct items")
@@ -194,8 +195,8 @@ func run(mode string, argv []string) result {
 		case "get":
 			var wg sync.WaitGroup
 			per := *count / *conc
-			if i < *warmup {
-				per = 4 + 16 / *conc // warm-up: a short burst in the same mode, as the TypeScript clients do
+			if i < *warmup && *warmupCount > 0 {
+				per = *warmupCount / *conc // warm-up in the same mode, as the TypeScript clients do
 			}
 			errs := make(chan error, *conc)
 			for c := 0; c < *conc; c++ {

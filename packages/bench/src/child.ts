@@ -25,6 +25,8 @@ export interface Task {
   reps: number;
   warmup: number;
   count?: number;
+  /** Get: the GETs of each warm-up repetition (default: `count`). */
+  warmupCount?: number;
   concurrency?: number;
   events?: number;
   /** Watch, raw undici: keep each event's object in a Map by namespace/name (the least an informer's store does). */
@@ -243,8 +245,8 @@ export async function runTask(t: Task): Promise<ChildResult> {
       return timed(t.reps, t.warmup, () => ops.watch(t.events ?? 0));
     case "get": {
       const conc = t.concurrency ?? 1;
-      // warm-up: a short burst in the same mode (opens the pool's connections, JIT-compiles the path)
-      for (let i = 0; i < t.warmup; i++) await concurrentGets(ops, 4 * conc + 16, conc);
+      // warm-up in the same mode: opens the pool's connections and JIT-compiles the path
+      for (let i = 0; i < t.warmup; i++) await concurrentGets(ops, t.warmupCount ?? t.count ?? 100, conc);
       return timed(t.reps, 0, () => concurrentGets(ops, t.count ?? 100, conc));
     }
     case "heap": {
