@@ -57,6 +57,14 @@ function clientFrames(socket: Duplex, onFrame: (opcode: number, payload: Buffer)
   });
 }
 
+/** A `data` handler that joins the pieces of each message into `into` (one Buffer per message). */
+function messages(into: Buffer[]): (piece: Buffer, first: boolean) => void {
+  return (piece, first) => {
+    if (first) into.push(Buffer.from(piece));
+    else into[into.length - 1] = Buffer.concat([into.at(-1)!, piece]);
+  };
+}
+
 type Upgrade = (req: IncomingMessage, socket: Duplex) => void;
 let server: TestServer;
 let onUpgrade: Upgrade;
@@ -113,11 +121,11 @@ test("handshake: credentials, client certificate, offered protocols; the server'
     });
     socket.write(serverFrame(2, Buffer.from("\x01hello")));
   };
-  const messages: string[] = [];
+  const got: Buffer[] = [];
   const closed = new Promise<WebSocketClose>((resolve) => {
     void RESTClient.forConfig(config())
       .connect(spec, ["v5.channel.k8s.io", "v4.channel.k8s.io"], {
-        message: (d) => messages.push(d.toString("latin1")),
+        data: messages(got),
         close: resolve,
       })
       .then((conn) => {
@@ -128,7 +136,10 @@ test("handshake: credentials, client certificate, offered protocols; the server'
   });
   const info = await closed;
   assert.equal(info.code, 1000);
-  assert.deepEqual(messages, ["\x01hello"]);
+  assert.deepEqual(
+    got.map((b) => b.toString("latin1")),
+    ["\x01hello"],
+  );
   assert.deepEqual(frames[0], [2, "\x00abc"]);
   assert.equal(frames[1]![0], 8);
   const req = seen.at(-1)!;
@@ -164,7 +175,7 @@ test("fragments, ping, 16- and 64-bit lengths; the server's close ends it", asyn
   const got: Buffer[] = [];
   const info = await new Promise<WebSocketClose>((resolve, reject) => {
     RESTClient.forConfig(config())
-      .connect(spec, ["v5.channel.k8s.io"], { message: (d) => got.push(Buffer.from(d)), close: resolve })
+      .connect(spec, ["v5.channel.k8s.io"], { data: messages(got), close: resolve })
       .catch(reject);
   });
   assert.deepEqual([info.code, info.reason], [1000, "done"]);
@@ -175,7 +186,7 @@ test("fragments, ping, 16- and 64-bit lengths; the server's close ends it", asyn
   assert.deepEqual(pongs, ["are you there"]);
 });
 
-test("Go's message shape (a fragment, then an empty final frame) comes whole; large client frames are intact one after another", async () => {
+test("Go's message shape (a fragment, then an empty final frame) is one message; large client frames are intact one after another", async () => {
   // Client frames of 20 KB to 300 KB: the ones that fit are written from reused buffers, so each
   // must arrive with its own bytes even while earlier ones are still being written. Odd lengths and
   // varied bytes: every tail of the word-wise masking is checked.
@@ -201,7 +212,7 @@ test("Go's message shape (a fragment, then an empty final frame) comes whole; la
   };
   const got: Buffer[] = [];
   const conn = await RESTClient.forConfig(config()).connect(spec, ["SPDY/3.1+portforward.k8s.io"], {
-    message: (d) => got.push(d),
+    data: messages(got),
     close: () => {},
   });
   for (const b of sent) conn.send([b.subarray(0, 10), b.subarray(10)], undefined);
@@ -215,6 +226,57 @@ test("Go's message shape (a fragment, then an empty final frame) comes whole; la
     sizes,
   );
   for (const [i, b] of received.entries()) assert.ok(b.equals(sent[i]!), `frame ${i} intact`);
+});
+
+test("a message arrives in pieces as its bytes do, flagged first once; frames a server must not send end the connection, saying why", async () => {
+  const big = Buffer.alloc(200_000, 3);
+  big[0] = 1;
+  onUpgrade = (req, socket) => {
+    accept(req, socket, "v5.channel.k8s.io");
+    socket.write(serverFrame(2, big.subarray(0, 100_000), false));
+    setTimeout(() => socket.write(serverFrame(0, big.subarray(100_000))), 20);
+  };
+  const pieces: [number, boolean][] = [];
+  const all: Buffer[] = [];
+  const conn = await RESTClient.forConfig(config()).connect(spec, ["v5.channel.k8s.io"], {
+    data: (piece, first) => {
+      pieces.push([piece.length, first]);
+      messages(all)(piece, first);
+    },
+    close: () => {},
+  });
+  while (all[0]?.length !== big.length) await new Promise((r) => setTimeout(r, 10));
+  conn.destroy();
+  assert.ok(all[0]!.equals(big));
+  assert.ok(pieces.length > 2, `${pieces.length} pieces`);
+  assert.deepEqual(
+    pieces.map(([, first]) => first),
+    pieces.map((_, i) => i === 0),
+  );
+
+  const masked = Buffer.from([0x82, 0x82, 1, 2, 3, 4, 0, 0]);
+  for (const [bytes, why] of [
+    [masked, /masked WebSocket frame, which RFC 6455 forbids/],
+    [serverFrame(0, Buffer.from("x")), /a continuation frame outside a message/],
+    [
+      Buffer.concat([serverFrame(2, Buffer.from("a"), false), serverFrame(2, Buffer.from("b"))]),
+      /a new message before/,
+    ],
+    [serverFrame(9, Buffer.from("ping"), false), /control frame \(opcode 9\) that is fragmented/],
+    [serverFrame(5, Buffer.alloc(0)), /unknown opcode 5/],
+  ] as const) {
+    onUpgrade = (req, socket) => {
+      accept(req, socket, "v5.channel.k8s.io");
+      socket.on("error", () => {});
+      socket.write(bytes);
+    };
+    const info = await new Promise<WebSocketClose>((resolve, reject) => {
+      RESTClient.forConfig(config())
+        .connect(spec, ["v5.channel.k8s.io"], { data() {}, close: resolve })
+        .catch(reject);
+    });
+    assert.match(info.error?.message ?? `closed ${info.code} without an error`, why);
+  }
 });
 
 // A server in a worker thread: it must answer while the client is busy writing, in parallel.
@@ -252,17 +314,17 @@ test("what the server sent before resetting the connection still arrives, while 
     const port = await new Promise<number>((resolve) => worker.once("message", resolve));
     const outcomes: string[] = [];
     for (let round = 0; round < 5; round++) {
-      const got: string[] = [];
+      const got: Buffer[] = [];
       const info = await new Promise<WebSocketClose>((resolve, reject) => {
         RESTClient.forConfig(config({ host: `https://127.0.0.1:${port}` }))
-          .connect(spec, ["v5.channel.k8s.io"], { message: (d) => got.push(d.toString()), close: resolve })
+          .connect(spec, ["v5.channel.k8s.io"], { data: messages(got), close: resolve })
           .then((conn) => {
             const chunk = Buffer.alloc(1 << 20, 0x61);
             for (let i = 0; i < 32; i++) conn.send([chunk], 0);
           }, reject);
       });
       outcomes.push(
-        `${got.length === 1 && got[0]!.startsWith("\x03{") ? "status" : "no status"}, close ${info.code}${info.error ? ` ${info.error.message}` : ""}`,
+        `${got.length === 1 && got[0]!.toString().startsWith("\x03{") ? "status" : "no status"}, close ${info.code}${info.error ? ` ${info.error.message}` : ""}`,
       );
     }
     assert.deepEqual(outcomes, Array(5).fill("status, close 1000"));
@@ -286,7 +348,7 @@ test("a refused handshake is a StatusError with the server's Status; a redirect 
       `HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
   };
-  const noop = { message() {}, close() {} };
+  const noop = { data() {}, close() {} };
   await assert.rejects(
     RESTClient.forConfig(config()).connect(spec, ["v5.channel.k8s.io"], noop),
     (e: unknown) => {
@@ -317,7 +379,7 @@ test("no timeout once open, unless idleTimeoutMs: then a quiet stream closes wit
   };
   // the config's request timeout bounds only the handshake
   const quiet = await RESTClient.forConfig(config({ timeoutMs: 400 })).connect(spec, ["v5.channel.k8s.io"], {
-    message() {},
+    data() {},
     close() {},
   });
   await new Promise((r) => setTimeout(r, 800));
@@ -325,7 +387,7 @@ test("no timeout once open, unless idleTimeoutMs: then a quiet stream closes wit
   quiet.destroy();
   const info = await new Promise<WebSocketClose>((resolve, reject) => {
     RESTClient.forConfig(config())
-      .connect(spec, ["v5.channel.k8s.io"], { message() {}, close: resolve }, { idleTimeoutMs: 100 })
+      .connect(spec, ["v5.channel.k8s.io"], { data() {}, close: resolve }, { idleTimeoutMs: 100 })
       .catch(reject);
   });
   assert.match(info.error?.message ?? "", /idle for 100 ms/);
@@ -355,13 +417,16 @@ test("through an HTTP proxy (CONNECT), like every request", async () => {
       accept(req, socket, "v5.channel.k8s.io");
       socket.end(serverFrame(2, Buffer.from("\x01via proxy")));
     };
-    const got: string[] = [];
+    const got: Buffer[] = [];
     await new Promise<WebSocketClose>((resolve, reject) => {
       RESTClient.forConfig(config({ proxyURL }))
-        .connect(spec, ["v5.channel.k8s.io"], { message: (d) => got.push(d.toString()), close: resolve })
+        .connect(spec, ["v5.channel.k8s.io"], { data: messages(got), close: resolve })
         .catch(reject);
     });
-    assert.deepEqual(got, ["\x01via proxy"]);
+    assert.deepEqual(
+      got.map((b) => b.toString()),
+      ["\x01via proxy"],
+    );
     assert.deepEqual(tunnels, [`127.0.0.1:${server.port}`]);
   } finally {
     proxy.close();

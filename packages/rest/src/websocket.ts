@@ -1,5 +1,6 @@
 // A WebSocket client connection (RFC 6455) over a socket that transport.ts upgraded: masked frames out,
-// frames in with fragments reassembled, ping answered, close handshake. Reading follows the consumer:
+// the server's messages in, handed on piece by piece as they arrive (never reassembled), ping answered,
+// close handshake. Reading follows the consumer:
 // `pause()` stops reading the socket (TCP backpressure reaches the server), `resume()` continues.
 
 import { randomFillSync } from "node:crypto";
@@ -24,8 +25,13 @@ export interface WebSocketClose {
 }
 
 export interface WebSocketHandlers {
-  /** One whole message (binary or text, as bytes). */
-  message(data: Buffer, binary: boolean): void;
+  /**
+   * The bytes of the server's messages, in order, as they arrive: a message comes in one or more
+   * pieces (its frames, and frames split across the socket's reads), never joined or copied here.
+   * `first` is set on each message's first non-empty piece, where a channel protocol reads its channel
+   * byte; empty pieces are not delivered. Pieces are views of the socket's chunks, which are never reused.
+   */
+  data(piece: Buffer, first: boolean): void;
   /** The connection ended (once). */
   close(info: WebSocketClose): void;
 }
@@ -172,10 +178,20 @@ export class WebSocketConnection {
   readonly protocol: string;
   readonly #socket: Duplex;
   readonly #handlers: WebSocketHandlers;
-  #chunks: Buffer[] = [];
-  #buffered = 0;
-  #fragments: Buffer[] = [];
-  #fragmentBinary = true;
+  /** The frame header being read (at most 10 bytes: server frames are not masked). */
+  readonly #head = Buffer.allocUnsafe(10);
+  #headHave = 0;
+  #headNeed = 2;
+  /** Reading a frame's payload (else its header): its opcode, FIN bit and bytes still to come. */
+  #inPayload = false;
+  #opcode = 0;
+  #fin = false;
+  #left = 0;
+  /** A control frame's payload (at most 125 bytes), whole before it is acted on. */
+  #control: Buffer[] = [];
+  /** A data message has begun and its final frame has not come; its next non-empty piece is its first. */
+  #inMessage = false;
+  #first = false;
   #closed = false;
   #closeSent = false;
   #idleTimer: NodeJS.Timeout | undefined;
@@ -298,80 +314,100 @@ export class WebSocketConnection {
 
   #onData(chunk: Buffer): void {
     this.#touch();
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
-    while (!this.#closed) {
-      const frame = this.#nextFrame();
-      if (frame === undefined) return;
-      this.#onFrame(frame.fin, frame.opcode, frame.payload);
+    const n = chunk.length;
+    let o = 0;
+    while (o < n && !this.#closed) {
+      if (!this.#inPayload) {
+        o = this.#readHead(chunk, o);
+        if (this.#inPayload && this.#left === 0) this.#endFrame();
+        continue;
+      }
+      const k = Math.min(this.#left, n - o);
+      const piece = k === n ? chunk : chunk.subarray(o, o + k);
+      o += k;
+      this.#left -= k;
+      if (this.#opcode >= OP_CLOSE) this.#control.push(piece);
+      else {
+        const first = this.#first;
+        this.#first = false;
+        this.#handlers.data(piece, first);
+      }
+      if (this.#left === 0 && !this.#closed) this.#endFrame();
     }
   }
 
-  /** Takes `n` bytes off the front of the buffered chunks. */
-  #take(n: number): Buffer {
-    const first = this.#chunks[0]!;
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.#chunks.shift();
-      else this.#chunks[0] = first.subarray(n);
-    } else {
-      out = Buffer.allocUnsafe(n);
-      let o = 0;
-      while (o < n) {
-        const c = this.#chunks[0]!;
-        const k = Math.min(c.length, n - o);
-        c.copy(out, o, 0, k);
-        o += k;
-        if (k === c.length) this.#chunks.shift();
-        else this.#chunks[0] = c.subarray(k);
+  /** Reads header bytes from chunk[o..]; starts the frame once the header is whole. Returns the new offset. */
+  #readHead(chunk: Buffer, o: number): number {
+    const h = this.#head;
+    while (o < chunk.length) {
+      h[this.#headHave++] = chunk[o++]!;
+      if (this.#headHave === 2) {
+        if ((h[1]! & 0x80) !== 0) {
+          this.destroy(new Error("the server sent a masked WebSocket frame, which RFC 6455 forbids"));
+          return chunk.length;
+        }
+        const len = h[1]! & 0x7f;
+        this.#headNeed = len === 126 ? 4 : len === 127 ? 10 : 2;
+      }
+      if (this.#headHave >= 2 && this.#headHave === this.#headNeed) {
+        this.#startFrame();
+        return o;
       }
     }
-    this.#buffered -= n;
-    return out;
+    return o;
   }
 
-  #peek(n: number): Buffer {
-    const first = this.#chunks[0]!;
-    if (first.length >= n) return first.subarray(0, n);
-    const out = Buffer.concat(this.#chunks, Math.min(this.#buffered, 14));
-    return out.subarray(0, n);
-  }
-
-  #nextFrame(): { fin: boolean; opcode: number; payload: Buffer } | undefined {
-    if (this.#buffered < 2) return undefined;
-    const h = this.#peek(2);
+  #startFrame(): void {
+    const h = this.#head;
     const fin = (h[0]! & 0x80) !== 0;
     const opcode = h[0]! & 0x0f;
-    const masked = (h[1]! & 0x80) !== 0;
     let len = h[1]! & 0x7f;
-    let head = 2;
-    if (len === 126) head = 4;
-    else if (len === 127) head = 10;
-    if (masked) head += 4;
-    if (this.#buffered < head) return undefined;
-    const hb = this.#peek(head);
-    if (len === 126) len = hb.readUInt16BE(2);
-    else if (len === 127) len = hb.readUInt32BE(2) * 2 ** 32 + hb.readUInt32BE(6);
-    if (this.#buffered < head + len) return undefined;
-    const key = masked ? Buffer.from(hb.subarray(head - 4, head)) : undefined;
-    this.#take(head);
-    let payload = len === 0 ? Buffer.alloc(0) : this.#take(len);
-    if (key) {
-      payload = Buffer.from(payload);
-      mask(payload, 0, key);
+    if (len === 126) len = h.readUInt16BE(2);
+    else if (len === 127) len = h.readUInt32BE(2) * 2 ** 32 + h.readUInt32BE(6);
+    this.#headHave = 0;
+    this.#headNeed = 2;
+    let problem: string | undefined;
+    if (opcode >= OP_CLOSE) {
+      if (opcode !== OP_CLOSE && opcode !== OP_PING && opcode !== OP_PONG)
+        problem = `unknown opcode ${opcode}`;
+      else if (!fin || len > 125)
+        problem = `a control frame (opcode ${opcode}) that is fragmented or over 125 bytes`;
+    } else if (opcode === OP_CONTINUATION) {
+      if (!this.#inMessage) problem = "a continuation frame outside a message";
+    } else if (opcode === OP_TEXT || opcode === OP_BINARY) {
+      if (this.#inMessage) problem = "a new message before the previous one's final frame";
+      this.#inMessage = true;
+      this.#first = true;
+    } else problem = `unknown opcode ${opcode}`;
+    if (problem) {
+      this.destroy(new Error(`the server sent a WebSocket frame with ${problem}`));
+      return;
     }
-    return { fin, opcode, payload };
+    this.#opcode = opcode;
+    this.#fin = fin;
+    this.#left = len;
+    this.#inPayload = true;
   }
 
-  #onFrame(fin: boolean, opcode: number, payload: Buffer): void {
+  #endFrame(): void {
+    this.#inPayload = false;
+    if (this.#opcode < OP_CLOSE) {
+      if (this.#fin) this.#inMessage = false;
+      return;
+    }
+    const parts = this.#control;
+    this.#control = [];
+    this.#onControl(this.#opcode, parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+  }
+
+  #onControl(opcode: number, payload: Buffer): void {
     switch (opcode) {
       case OP_PING:
         if (!this.#closeSent) this.#socket.write(encodeFrame(OP_PONG, [payload]));
         return;
       case OP_PONG:
         return;
-      case OP_CLOSE: {
+      default: {
         const code = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
         const reason = payload.length > 2 ? payload.subarray(2).toString("utf8") : "";
         if (!this.#closeSent) {
@@ -380,29 +416,7 @@ export class WebSocketConnection {
         }
         this.#end({ code, reason });
         this.#socket.end();
-        return;
       }
-      case OP_TEXT:
-      case OP_BINARY:
-        if (fin) {
-          this.#handlers.message(payload, opcode === OP_BINARY);
-          return;
-        }
-        this.#fragmentBinary = opcode === OP_BINARY;
-        this.#fragments = [payload];
-        return;
-      case OP_CONTINUATION:
-        // Go's WebSocket writers end each message with an empty final frame: a message is then one
-        // fragment, handed on as it is. Payloads are views of the socket's chunks, which are never reused.
-        if (payload.length > 0) this.#fragments.push(payload);
-        if (fin) {
-          const parts = this.#fragments;
-          this.#fragments = [];
-          this.#handlers.message(parts.length === 1 ? parts[0]! : Buffer.concat(parts), this.#fragmentBinary);
-        }
-        return;
-      default:
-        this.destroy(new Error(`the server sent a WebSocket frame with unknown opcode ${opcode}`));
     }
   }
 }

@@ -43,8 +43,8 @@ function container(reply: (command: string[], stdin: Buffer) => Reply) {
         calls.push(call);
         const r = reply(call.command, call.stdin);
         setImmediate(() => {
-          if (r.stdout) handlers.message(Buffer.concat([Buffer.from([1]), r.stdout]), true);
-          if (r.stderr) handlers.message(Buffer.concat([Buffer.from([2]), Buffer.from(r.stderr)]), true);
+          if (r.stdout) handlers.data(Buffer.concat([Buffer.from([1]), r.stdout]), true);
+          if (r.stderr) handlers.data(Buffer.concat([Buffer.from([2]), Buffer.from(r.stderr)]), true);
           const code = r.exitCode ?? 0;
           const status =
             code === 0
@@ -54,7 +54,7 @@ function container(reply: (command: string[], stdin: Buffer) => Reply) {
                   reason: "NonZeroExitCode",
                   details: { causes: [{ reason: "ExitCode", message: String(code) }] },
                 };
-          handlers.message(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]), true);
+          handlers.data(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]), true);
           open = false;
           handlers.close({ code: 1000, reason: "" });
         });

@@ -264,10 +264,10 @@ export async function openPortForward(
   const spec: RequestSpec = { ...target, query: { ports: ports.join(",") }, signal };
   if (opts.timeoutMs !== undefined) spec.timeoutMs = opts.timeoutMs;
   const bp = new Backpressure();
-  // Until the protocol is known (right after the handshake), messages wait here.
-  let onMessage: ((data: Buffer) => void) | undefined;
+  // Until the protocol is known (right after the handshake), what arrives waits here.
+  let onData: ((piece: Buffer, first: boolean) => void) | undefined;
   let onClose: ((err: Error | undefined) => void) | undefined;
-  const early: Buffer[] = [];
+  const early: [Buffer, boolean][] = [];
   let earlyClose: Error | null | undefined;
   const onAbort = () => conn?.destroy();
   let conn: WebSocketConnection | undefined;
@@ -275,9 +275,9 @@ export async function openPortForward(
     spec,
     opts.protocols ?? PORT_FORWARD_PROTOCOLS,
     {
-      message(data) {
-        if (onMessage) onMessage(data);
-        else early.push(Buffer.from(data));
+      data(piece, first) {
+        if (onData) onData(piece, first);
+        else early.push([piece, first]);
       },
       close(info) {
         signal?.removeEventListener("abort", onAbort);
@@ -297,7 +297,7 @@ export async function openPortForward(
   if (signal?.aborted) c.destroy();
   else signal?.addEventListener("abort", onAbort, { once: true });
   const ready = () => {
-    for (const m of early.splice(0)) onMessage!(m);
+    for (const [piece, first] of early.splice(0)) onData!(piece, first);
     if (earlyClose !== undefined) onClose!(earlyClose ?? undefined);
   };
 
@@ -308,7 +308,7 @@ export async function openPortForward(
     const suspect = () => {
       healthy = false;
     };
-    onMessage = (data) => session.receive(data);
+    onData = (piece) => session.receive(piece);
     onClose = (err) => session.closed(err);
     ready();
     const connect = (port: number) => {
@@ -364,18 +364,18 @@ export async function openPortForward(
         },
       }),
   );
-  onMessage = (data) => {
-    if (data.length === 0) return;
-    const channel = data[0]!;
+  let channel = -1; // of the message arriving: its first byte
+  onData = (piece, first) => {
+    if (first) channel = piece[0]!;
     const index = channel >> 1;
     const d = byIndex[index];
     if (d === undefined) return;
-    let payload = data.subarray(1);
+    let payload = first ? piece.subarray(1) : piece;
     const skip = Math.min(prefixLeft[index]![channel & 1]!, payload.length);
     prefixLeft[index]![channel & 1]! -= skip;
     payload = payload.subarray(skip);
     if (payload.length === 0) return;
-    if ((channel & 1) === 1) errors[index]!.push(Buffer.from(payload));
+    if ((channel & 1) === 1) errors[index]!.push(payload);
     else bp.push(d, payload);
   };
   onClose = (err) => {

@@ -221,19 +221,20 @@ export async function openRemoteCommand(
   };
   const onAbort = () => conn?.destroy();
 
+  let channel = -1;
   const connectOpts = opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {};
   conn = await rest.connect(
     spec,
     opts.protocols ?? REMOTE_COMMAND_PROTOCOLS,
     {
-      message(data) {
-        if (data.length === 0) return;
-        const channel = data[0]!;
-        const payload = data.subarray(1);
+      data(piece, first) {
+        // A message's first byte is its channel; the rest of it, in however many pieces, is its payload.
+        if (first) channel = piece[0]!;
+        const payload = first ? piece.subarray(1) : piece;
         if (payload.length === 0) return;
         if (channel === STDOUT) deliver(stdout, "stdout", payload);
         else if (channel === STDERR) deliver(stderr, "stderr", payload);
-        else if (channel === ERROR) errorChunks.push(Buffer.from(payload));
+        else if (channel === ERROR) errorChunks.push(payload);
       },
       close: (info) => finish(info),
     },
