@@ -174,10 +174,14 @@ test("waitFor throws a 410 of the factory's first watch and errors that watching
 });
 
 test("waitFor does not re-create watches that end at once sooner than minRestartDelayMs after the last start", async () => {
+  // Each start is timed when the factory returns; the first takes 5 ms, so a delay counted from when
+  // that call began would start the second watch 95 ms after it.
   const startedAt: number[] = [];
   await assert.rejects(
     waitFor(
       () => {
+        const t0 = Date.now();
+        while (startedAt.length === 0 && Date.now() - t0 < 5);
         startedAt.push(Date.now());
         return fixedWatch([]);
       },

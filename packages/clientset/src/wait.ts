@@ -18,8 +18,9 @@ export interface WaitOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   /**
-   * With a factory: the least time between the starts of two watches, so a watch that keeps ending
-   * or failing at once is not re-created in a tight loop (default 1000 ms, client-go's RetryWatcher).
+   * With a factory: the least time between the starts of two watches (from the factory's return to
+   * its next call), so a watch that keeps ending or failing at once is not re-created in a tight loop
+   * (default 1000 ms, client-go's RetryWatcher).
    */
   minRestartDelayMs?: number;
 }
@@ -115,8 +116,10 @@ export async function waitFor<T>(
   const factory = typeof source === "function" ? source : undefined;
   const minRestartDelayMs = Math.max(0, opts?.minRestartDelayMs ?? 1000);
   let startedFrom: string | undefined;
-  let startedAt = Date.now();
   let current: Watch<T> = factory === undefined ? (source as Watch<T>) : factory(undefined);
+  // Taken once the factory has returned: the clock may tick during the call, and the next start must
+  // be minRestartDelayMs after any time the factory saw.
+  let startedAt = Date.now();
   let lastRV: string | undefined;
   /** The failure waitFor is recovering from, until a watch delivers an event again. */
   let failing: unknown;
@@ -185,8 +188,8 @@ export async function waitFor<T>(
       while (!ended.done && Date.now() < resumeAt);
       if (ended.done) throw ended.error;
       startedFrom = lastRV;
-      startedAt = Date.now();
       current = factory(lastRV);
+      startedAt = Date.now();
     }
   } finally {
     if (timer !== undefined) clearTimeout(timer);
