@@ -9,6 +9,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { Duplex } from "node:stream";
 import type { CallOptions, RequestSpec, WebSocketConnection } from "@org/rest";
 import type { RestInterface } from "../runtime/rest.js";
+import { channelPayloads } from "./channels.js";
 import { SpdySession, type SpdyStream } from "./spdy.js";
 
 const SPDY_TUNNEL = "SPDY/3.1+portforward.k8s.io";
@@ -364,20 +365,17 @@ export async function openPortForward(
         },
       }),
   );
-  let channel = -1; // of the message arriving: its first byte
-  onData = (piece, first) => {
-    if (first) channel = piece[0]!;
+  onData = channelPayloads((channel, data) => {
     const index = channel >> 1;
     const d = byIndex[index];
     if (d === undefined) return;
-    let payload = first ? piece.subarray(1) : piece;
-    const skip = Math.min(prefixLeft[index]![channel & 1]!, payload.length);
+    const skip = Math.min(prefixLeft[index]![channel & 1]!, data.length);
     prefixLeft[index]![channel & 1]! -= skip;
-    payload = payload.subarray(skip);
+    const payload = data.subarray(skip);
     if (payload.length === 0) return;
     if ((channel & 1) === 1) errors[index]!.push(payload);
     else bp.push(d, payload);
-  };
+  });
   onClose = (err) => {
     ports.forEach((port, i) => {
       const d = byIndex[i]!;

@@ -5,6 +5,7 @@
 import { Readable, Writable } from "node:stream";
 import type { CallOptions, RequestSpec, Status, WebSocketClose, WebSocketConnection } from "@org/rest";
 import type { RestInterface } from "../runtime/rest.js";
+import { channelPayloads } from "./channels.js";
 
 /** The subprotocols offered, newest first: v5 can close stdin, v4 cannot. */
 export const REMOTE_COMMAND_PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io"] as const;
@@ -221,21 +222,16 @@ export async function openRemoteCommand(
   };
   const onAbort = () => conn?.destroy();
 
-  let channel = -1;
   const connectOpts = opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {};
   conn = await rest.connect(
     spec,
     opts.protocols ?? REMOTE_COMMAND_PROTOCOLS,
     {
-      data(piece, first) {
-        // A message's first byte is its channel; the rest of it, in however many pieces, is its payload.
-        if (first) channel = piece[0]!;
-        const payload = first ? piece.subarray(1) : piece;
-        if (payload.length === 0) return;
+      data: channelPayloads((channel, payload) => {
         if (channel === STDOUT) deliver(stdout, "stdout", payload);
         else if (channel === STDERR) deliver(stderr, "stderr", payload);
         else if (channel === ERROR) errorChunks.push(payload);
-      },
+      }),
       close: (info) => finish(info),
     },
     connectOpts,
