@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { defaultSpecInput } from "@org/codegen";
+import { adminCredentials, kubeCall } from "@org/testenv";
 import { getControlPlane, uniqueNamespaceName } from "@org/testenv/harness";
 import { newFakeClientset, serveFake } from "../../src/fake/index.js";
 
@@ -187,8 +188,14 @@ test("kubectl behaves the same against serveFake and the real API server", {
 }, async (t) => {
   const input = defaultSpecInput();
   const fake = newFakeClientset();
-  const swagger = input.kind === "path" ? JSON.parse(readFileSync(input.path, "utf8")) : undefined;
-  const served = await serveFake(fake, swagger === undefined ? {} : { openapi: swagger });
+  const cp = await getControlPlane();
+  // kubectl validates against the server's OpenAPI: the repo's snapshot of this version, else (a clone
+  // without ../shared) the one the real API server serves.
+  const swagger =
+    input.kind === "path"
+      ? JSON.parse(readFileSync(input.path, "utf8"))
+      : (await kubeCall(cp.apiServerURL, adminCredentials(cp), "GET", "/openapi/v2")).body;
+  const served = await serveFake(fake, { openapi: swagger });
   const dir = mkdtempSync(join(tmpdir(), "fake-kubectl-"));
   t.after(async () => {
     await served.close();
@@ -196,7 +203,6 @@ test("kubectl behaves the same against serveFake and the real API server", {
   });
   const fakeKubeconfig = join(dir, "kubeconfig");
   writeFileSync(fakeKubeconfig, served.kubeconfig);
-  const cp = await getControlPlane();
   const ns = uniqueNamespaceName("kubectl");
   const real = await scenario(cp.kubeconfigPath, ns, dir);
   const onFake = await scenario(fakeKubeconfig, ns, dir);
